@@ -1,0 +1,204 @@
+package model
+
+import (
+	"context"
+	"errors"
+	"math"
+	"runtime"
+	"sort"
+	"sync"
+)
+
+// ItemKNNOptions configures item-based collaborative filtering.
+type ItemKNNOptions struct {
+	// Neighbors is how many most similar items are kept per item for similar-item lists
+	// (default 100).
+	Neighbors int `json:"neighbors" yaml:"neighbors"`
+	// ScoreNeighbors is how many of each history item's neighbours score a user
+	// (default 20; 0 means all kept): fewer, closer neighbours rank better.
+	ScoreNeighbors int `json:"score_neighbors" yaml:"score_neighbors"`
+	// Shrink damps similarities supported by few co-occurrences:
+	// sim = dot / (|i|^(2*Alpha) * |j|^(2*(1-Alpha)) + Shrink), |i| the Euclidean norm of item i's
+	// column (default 10).
+	Shrink float64 `json:"shrink" yaml:"shrink"`
+	// Alpha makes the cosine asymmetric; 0.5 is the plain cosine (default 0.5).
+	Alpha float64 `json:"alpha" yaml:"alpha"`
+	// Binary treats every positive interaction as weight 1 when computing similarities
+	// (default true: implicit feedback is usually better modelled as presence).
+	Binary bool `json:"binary" yaml:"binary"`
+	// Workers is the number of goroutines for training (0: GOMAXPROCS).
+	Workers int `json:"workers" yaml:"workers"`
+}
+
+// DefaultItemKNNOptions returns the defaults.
+func DefaultItemKNNOptions() ItemKNNOptions {
+	return ItemKNNOptions{Neighbors: 100, ScoreNeighbors: 20, Shrink: 10, Alpha: 0.5, Binary: true}
+}
+
+// Validate reports the first invalid option.
+func (o ItemKNNOptions) Validate() error {
+	switch {
+	case o.Neighbors < 1 || o.Neighbors > 10000:
+		return errors.New("neighbors must be in [1, 10000]")
+	case o.ScoreNeighbors < 0:
+		return errors.New("score_neighbors must be >= 0")
+	case o.Shrink < 0 || math.IsNaN(o.Shrink) || math.IsInf(o.Shrink, 0):
+		return errors.New("shrink must be a finite number >= 0")
+	case o.Alpha < 0 || o.Alpha > 1:
+		return errors.New("alpha must be in [0, 1]")
+	}
+	return nil
+}
+
+// Neighbor is one similar item.
+type Neighbor struct {
+	Item int32
+	Sim  float32
+}
+
+// ItemKNN is item-based collaborative filtering: cosine item-item similarity with shrinkage,
+// the top Neighbors kept per item. A user is scored live from their current history against the
+// neighbour table. After Fit it is read-only and safe for concurrent use.
+type ItemKNN struct {
+	Opts ItemKNNOptions
+	// Neighbors[i] are item i's most similar items, most similar first.
+	Neighbors [][]Neighbor
+}
+
+// NewItemKNN returns an untrained model.
+func NewItemKNN(o ItemKNNOptions) *ItemKNN { return &ItemKNN{Opts: o} }
+
+// Name implements Recommender.
+func (m *ItemKNN) Name() string { return "itemknn" }
+
+// Fit implements Recommender.
+func (m *ItemKNN) Fit(ctx context.Context, d *Dataset) error {
+	if err := m.Opts.Validate(); err != nil {
+		return err
+	}
+	ni := d.NumItems()
+	norms := make([]float64, ni)
+	for i := 0; i < ni; i++ {
+		_, ws := d.ItemCol(i)
+		var s float64
+		for _, w := range ws {
+			if m.Opts.Binary {
+				s++
+			} else {
+				s += float64(w) * float64(w)
+			}
+		}
+		norms[i] = s // squared norm: the similarity's denominator raises it to Alpha and 1-Alpha
+	}
+	m.Neighbors = make([][]Neighbor, ni)
+	workers := m.Opts.Workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	var wg sync.WaitGroup
+	var next int64
+	var mu sync.Mutex
+	var ctxErr error
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			acc := make([]float64, ni)
+			touched := make([]int32, 0, 1024)
+			for {
+				mu.Lock()
+				i := int(next)
+				next++
+				if i%256 == 0 && ctx.Err() != nil {
+					ctxErr = ctx.Err()
+				}
+				stop := ctxErr != nil
+				mu.Unlock()
+				if i >= ni || stop {
+					return
+				}
+				m.Neighbors[i] = m.fitItem(d, i, norms, acc, touched[:0])
+			}
+		}()
+	}
+	wg.Wait()
+	return ctxErr
+}
+
+// fitItem computes item i's neighbour list using acc (zeroed, len NumItems) as scratch.
+func (m *ItemKNN) fitItem(d *Dataset, i int, norms, acc []float64, touched []int32) []Neighbor {
+	users, uw := d.ItemCol(i)
+	for n, u := range users {
+		wi := float64(uw[n])
+		if m.Opts.Binary {
+			wi = 1
+		}
+		items, iw := d.UserRow(int(u))
+		for k, j := range items {
+			if int(j) == i {
+				continue
+			}
+			wj := float64(iw[k])
+			if m.Opts.Binary {
+				wj = 1
+			}
+			if acc[j] == 0 {
+				touched = append(touched, j)
+			}
+			acc[j] += wi * wj
+		}
+	}
+	a := m.Opts.Alpha
+	ni := math.Pow(norms[i], a)
+	nb := make([]Neighbor, 0, len(touched))
+	for _, j := range touched {
+		den := ni*math.Pow(norms[j], 1-a) + m.Opts.Shrink
+		if den > 0 {
+			nb = append(nb, Neighbor{Item: j, Sim: float32(acc[j] / den)})
+		}
+		acc[j] = 0
+	}
+	sort.Slice(nb, func(x, y int) bool {
+		if nb[x].Sim != nb[y].Sim {
+			return nb[x].Sim > nb[y].Sim
+		}
+		return nb[x].Item < nb[y].Item
+	})
+	if len(nb) > m.Opts.Neighbors {
+		nb = nb[:m.Opts.Neighbors]
+	}
+	return append([]Neighbor(nil), nb...)
+}
+
+// Score implements Recommender: dst[i] = sum over history items j of weight_j * sim(j, i).
+// Negative history weights (dislikes) push their neighbours down.
+func (m *ItemKNN) Score(_ int, items []int32, weights []float32, dst []float32) {
+	for i := range dst {
+		dst[i] = 0
+	}
+	for n, j := range items {
+		if int(j) >= len(m.Neighbors) || j < 0 {
+			continue
+		}
+		w := float32(1)
+		if weights != nil {
+			w = weights[n]
+		}
+		nbs := m.Neighbors[j]
+		if k := m.Opts.ScoreNeighbors; k > 0 && len(nbs) > k {
+			nbs = nbs[:k]
+		}
+		for _, nb := range nbs {
+			dst[nb.Item] += w * nb.Sim
+		}
+	}
+}
+
+// Size returns the number of stored neighbour entries.
+func (m *ItemKNN) Size() int {
+	n := 0
+	for _, nb := range m.Neighbors {
+		n += len(nb)
+	}
+	return n
+}
