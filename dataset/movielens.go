@@ -8,8 +8,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -30,13 +30,22 @@ type Data struct {
 // Ratings become rating events with their value, genres become categories, tags become
 // item tags, and the year in the title becomes the "year" attribute.
 func ReadMovieLens(dir string) (*Data, error) {
-	if _, err := os.Stat(filepath.Join(dir, "movies.csv")); err == nil {
-		return readLatest(dir)
+	d, err := ReadMovieLensFS(os.DirFS(dir))
+	if err != nil {
+		return nil, fmt.Errorf("read movielens %s: %w", dir, err)
 	}
-	if _, err := os.Stat(filepath.Join(dir, "u.item")); err == nil {
-		return read100K(dir)
+	return d, nil
+}
+
+// ReadMovieLensFS is ReadMovieLens over a file system (such as an embedded copy).
+func ReadMovieLensFS(fsys fs.FS) (*Data, error) {
+	if _, err := fs.Stat(fsys, "movies.csv"); err == nil {
+		return readLatest(fsys)
 	}
-	return nil, fmt.Errorf("read movielens %s: neither movies.csv nor u.item found", dir)
+	if _, err := fs.Stat(fsys, "u.item"); err == nil {
+		return read100K(fsys)
+	}
+	return nil, errors.New("neither movies.csv nor u.item found")
 }
 
 var yearRE = regexp.MustCompile(`\((\d{4})(?:[–-]\d{0,4})?\)\s*$`)
@@ -56,10 +65,10 @@ func newMovie(id, title string, genres []string) recd.Item {
 	return it
 }
 
-func readLatest(dir string) (*Data, error) {
+func readLatest(fsys fs.FS) (*Data, error) {
 	d := &Data{}
 	index := map[string]int{}
-	err := readCSV(filepath.Join(dir, "movies.csv"), 3, func(line int, r []string) error {
+	err := readCSV(fsys, "movies.csv", 3, func(line int, r []string) error {
 		index[r[0]] = len(d.Items)
 		d.Items = append(d.Items, newMovie(r[0], r[1], strings.Split(r[2], "|")))
 		return nil
@@ -67,7 +76,7 @@ func readLatest(dir string) (*Data, error) {
 	if err != nil {
 		return nil, err
 	}
-	err = readCSV(filepath.Join(dir, "ratings.csv"), 4, func(line int, r []string) error {
+	err = readCSV(fsys, "ratings.csv", 4, func(line int, r []string) error {
 		v, err := strconv.ParseFloat(r[2], 64)
 		if err != nil {
 			return fmt.Errorf("line %d: rating %q: %w", line, r[2], err)
@@ -83,7 +92,7 @@ func readLatest(dir string) (*Data, error) {
 	if err != nil {
 		return nil, err
 	}
-	err = readCSV(filepath.Join(dir, "tags.csv"), 4, func(line int, r []string) error {
+	err = readCSV(fsys, "tags.csv", 4, func(line int, r []string) error {
 		n, ok := index[r[1]]
 		if !ok {
 			return nil
@@ -100,15 +109,15 @@ func readLatest(dir string) (*Data, error) {
 		}
 		return nil
 	})
-	if err != nil && !errors.Is(err, os.ErrNotExist) {
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return nil, err
 	}
 	return d, nil
 }
 
 // readCSV calls fn for each record after the header; line numbers are 1-based file lines.
-func readCSV(path string, fields int, fn func(line int, r []string) error) error {
-	f, err := os.Open(path)
+func readCSV(fsys fs.FS, path string, fields int, fn func(line int, r []string) error) error {
+	f, err := fsys.Open(path)
 	if err != nil {
 		return err
 	}
@@ -139,9 +148,9 @@ var genres100K = []string{"unknown", "Action", "Adventure", "Animation", "Childr
 	"Documentary", "Drama", "Fantasy", "Film-Noir", "Horror", "Musical", "Mystery", "Romance", "Sci-Fi",
 	"Thriller", "War", "Western"}
 
-func read100K(dir string) (*Data, error) {
+func read100K(fsys fs.FS) (*Data, error) {
 	d := &Data{}
-	f, err := os.Open(filepath.Join(dir, "u.item"))
+	f, err := fsys.Open("u.item")
 	if err != nil {
 		return nil, err
 	}
@@ -166,7 +175,7 @@ func read100K(dir string) (*Data, error) {
 	if err := sc.Err(); err != nil {
 		return nil, err
 	}
-	g, err := os.Open(filepath.Join(dir, "u.data"))
+	g, err := fsys.Open("u.data")
 	if err != nil {
 		return nil, err
 	}

@@ -1,0 +1,264 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"reflect"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/recd/recd/model"
+	"github.com/recd/recd/service"
+	"go.yaml.in/yaml/v3"
+)
+
+// Config is recd's whole configuration: defaults, then the YAML file, then RECD_* environment
+// variables, then flags. Only the binary reads it; libraries get options structs.
+type Config struct {
+	Addr            string `yaml:"addr"`
+	DataDir         string `yaml:"data_dir"`
+	AutoCreateItems bool   `yaml:"auto_create_items"`
+	Log             struct {
+		Level  string `yaml:"level"`  // debug, info, warn, error
+		Format string `yaml:"format"` // text or json
+	} `yaml:"log"`
+	Store struct {
+		Driver string `yaml:"driver"` // sqlite
+		Sync   string `yaml:"sync"`   // normal (survives a process crash) or full (survives power loss)
+	} `yaml:"store"`
+	HTTP struct {
+		MaxBodyBytes int64    `yaml:"max_body_bytes"`
+		ReadTimeout  Duration `yaml:"read_timeout"`
+		WriteTimeout Duration `yaml:"write_timeout"`
+		IdleTimeout  Duration `yaml:"idle_timeout"`
+	} `yaml:"http"`
+	Events struct {
+		// Weights by event type; a rating's weight is multiplied by value/5.
+		Weights       map[string]float64 `yaml:"weights"`
+		DefaultWeight float64            `yaml:"default_weight"`
+	} `yaml:"events"`
+	Train struct {
+		// Interval between periodic retrains in serve (0 turns them off); a run is skipped
+		// when no event arrived since the last one.
+		Interval         Duration             `yaml:"interval"`
+		TrendingHalfLife Duration             `yaml:"trending_half_life"`
+		KNN              model.ItemKNNOptions `yaml:"knn"`
+	} `yaml:"train"`
+	Limits service.Limits `yaml:"limits"`
+}
+
+// Duration is a time.Duration written as "90s", "1h".
+type Duration time.Duration
+
+// UnmarshalYAML parses a duration string.
+func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
+	v, err := time.ParseDuration(n.Value)
+	if err != nil {
+		return fmt.Errorf("%q is not a duration such as 90s or 1h", n.Value)
+	}
+	*d = Duration(v)
+	return nil
+}
+
+// MarshalYAML writes a duration string.
+func (d Duration) MarshalYAML() (any, error) { return time.Duration(d).String(), nil }
+
+func (d Duration) String() string { return time.Duration(d).String() }
+
+// defaultConfig returns the configuration used when nothing is set.
+func defaultConfig() Config {
+	var c Config
+	c.Addr = "127.0.0.1:8080"
+	c.DataDir = "./data"
+	c.Log.Level, c.Log.Format = "info", "text"
+	c.Store.Driver, c.Store.Sync = "sqlite", "normal"
+	c.HTTP.MaxBodyBytes = 32 << 20
+	c.HTTP.ReadTimeout = Duration(30 * time.Second)
+	c.HTTP.WriteTimeout = Duration(60 * time.Second)
+	c.HTTP.IdleTimeout = Duration(120 * time.Second)
+	w := model.DefaultWeights()
+	c.Events.Weights, c.Events.DefaultWeight = w.ByType, w.Default
+	c.Train.Interval = Duration(time.Hour)
+	c.Train.TrendingHalfLife = Duration(7 * 24 * time.Hour)
+	c.Train.KNN = model.DefaultItemKNNOptions()
+	c.Limits = service.DefaultLimits()
+	return c
+}
+
+// ConfigError names the configuration field that is wrong.
+type ConfigError struct {
+	Field   string
+	Message string
+}
+
+func (e *ConfigError) Error() string { return "config: " + e.Field + ": " + e.Message }
+
+// loadFile merges a YAML file into c, rejecting unknown fields.
+func (c *Config) loadFile(path string) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("config: %w", err)
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(b))
+	dec.KnownFields(true)
+	if err := dec.Decode(c); err != nil && !errors.Is(err, io.EOF) { // io.EOF: an empty file
+		return fmt.Errorf("config %s: %w", path, err)
+	}
+	return nil
+}
+
+// loadEnv applies RECD_* variables: the upper-cased YAML path joined by '_', e.g.
+// RECD_DATA_DIR, RECD_TRAIN_INTERVAL, RECD_TRAIN_KNN_NEIGHBORS; maps as "k=v,k=v",
+// e.g. RECD_EVENTS_WEIGHTS="view=0.5,purchase=5".
+func (c *Config) loadEnv(environ []string) error {
+	env := map[string]string{}
+	for _, kv := range environ {
+		if k, v, ok := strings.Cut(kv, "="); ok && strings.HasPrefix(k, "RECD_") {
+			env[k] = v
+		}
+	}
+	return walk(reflect.ValueOf(c).Elem(), "", func(path string, v reflect.Value) error {
+		name := "RECD_" + strings.ToUpper(strings.ReplaceAll(path, ".", "_"))
+		s, ok := env[name]
+		if !ok {
+			return nil
+		}
+		if err := setValue(v, s); err != nil {
+			return &ConfigError{Field: path + " (" + name + ")", Message: err.Error()}
+		}
+		return nil
+	})
+}
+
+// walk calls fn for every settable leaf field with its dotted YAML path.
+func walk(v reflect.Value, prefix string, fn func(string, reflect.Value) error) error {
+	t := v.Type()
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		tag := strings.Split(f.Tag.Get("yaml"), ",")[0]
+		if tag == "" || tag == "-" {
+			continue
+		}
+		path := tag
+		if prefix != "" {
+			path = prefix + "." + tag
+		}
+		fv := v.Field(i)
+		if fv.Kind() == reflect.Struct {
+			if err := walk(fv, path, fn); err != nil {
+				return err
+			}
+			continue
+		}
+		if err := fn(path, fv); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func setValue(v reflect.Value, s string) error {
+	if v.Type() == reflect.TypeOf(Duration(0)) {
+		d, err := time.ParseDuration(s)
+		if err != nil {
+			return fmt.Errorf("%q is not a duration such as 90s or 1h", s)
+		}
+		v.SetInt(int64(d))
+		return nil
+	}
+	switch v.Kind() {
+	case reflect.String:
+		v.SetString(s)
+	case reflect.Bool:
+		b, err := strconv.ParseBool(s)
+		if err != nil {
+			return fmt.Errorf("%q is not true or false", s)
+		}
+		v.SetBool(b)
+	case reflect.Int, reflect.Int64:
+		n, err := strconv.ParseInt(s, 10, 64)
+		if err != nil {
+			return fmt.Errorf("%q is not an integer", s)
+		}
+		v.SetInt(n)
+	case reflect.Float64:
+		f, err := strconv.ParseFloat(s, 64)
+		if err != nil {
+			return fmt.Errorf("%q is not a number", s)
+		}
+		v.SetFloat(f)
+	case reflect.Map:
+		m := reflect.MakeMap(v.Type())
+		for _, kv := range strings.Split(s, ",") {
+			k, val, ok := strings.Cut(strings.TrimSpace(kv), "=")
+			if !ok {
+				return fmt.Errorf("%q is not a list of key=value pairs", s)
+			}
+			f, err := strconv.ParseFloat(val, 64)
+			if err != nil {
+				return fmt.Errorf("%q: %q is not a number", k, val)
+			}
+			m.SetMapIndex(reflect.ValueOf(k), reflect.ValueOf(f))
+		}
+		v.Set(m)
+	default:
+		return fmt.Errorf("cannot be set from the environment")
+	}
+	return nil
+}
+
+// validate checks every field and names the first bad one.
+func (c *Config) validate() error {
+	bad := func(field, msg string) error { return &ConfigError{Field: field, Message: msg} }
+	switch {
+	case c.Addr == "":
+		return bad("addr", "is required, e.g. 127.0.0.1:8080")
+	case c.DataDir == "":
+		return bad("data_dir", "is required")
+	case c.Store.Driver != "sqlite":
+		return bad("store.driver", fmt.Sprintf("%q is not supported (sqlite)", c.Store.Driver))
+	case c.Store.Sync != "normal" && c.Store.Sync != "full":
+		return bad("store.sync", "must be normal or full")
+	case c.HTTP.MaxBodyBytes < 1024:
+		return bad("http.max_body_bytes", "must be at least 1024")
+	case c.HTTP.ReadTimeout <= 0 || c.HTTP.WriteTimeout <= 0 || c.HTTP.IdleTimeout <= 0:
+		return bad("http", "read_timeout, write_timeout and idle_timeout must be positive")
+	case c.Train.Interval < 0:
+		return bad("train.interval", "must not be negative (0 turns periodic training off)")
+	case c.Train.TrendingHalfLife <= 0:
+		return bad("train.trending_half_life", "must be positive")
+	case c.Limits.MaxN < 1 || c.Limits.MaxBatch < 1 || c.Limits.MaxIDLength < 1:
+		return bad("limits", "max_n, max_batch and max_id_length must be positive")
+	}
+	switch c.Log.Level {
+	case "debug", "info", "warn", "error":
+	default:
+		return bad("log.level", "must be debug, info, warn or error")
+	}
+	if c.Log.Format != "text" && c.Log.Format != "json" {
+		return bad("log.format", "must be text or json")
+	}
+	for k, w := range c.Events.Weights {
+		if w != w || w > 1e6 || w < -1e6 {
+			return bad("events.weights."+k, "must be a finite number within ±1e6")
+		}
+	}
+	if err := c.Train.KNN.Validate(); err != nil {
+		return bad("train.knn", err.Error())
+	}
+	return nil
+}
+
+func (c *Config) serviceOptions() service.Options {
+	o := service.DefaultOptions()
+	o.Weights = model.Weights{ByType: c.Events.Weights, Default: c.Events.DefaultWeight}
+	o.KNN = c.Train.KNN
+	o.TrendingHalfLife = time.Duration(c.Train.TrendingHalfLife)
+	o.AutoCreateItems = c.AutoCreateItems
+	o.Limits = c.Limits
+	return o
+}

@@ -1,0 +1,141 @@
+// Command recd is the recommendation server: serve, demo, import, train and friends.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+)
+
+const usage = `recd: a recommendation server.
+
+Usage:
+  recd <command> [flags]
+
+Commands:
+  serve     serve the REST API from a data dir
+  demo      import the bundled MovieLens data on first start, train and serve (auth off)
+  import    import a data set (movielens) into a data dir
+  train     train every model on a data dir and save a new version
+  version   print the version
+
+Run 'recd <command> --help' for a command's flags. Configuration comes from a YAML file
+(--config or RECD_CONFIG), RECD_* environment variables and flags, in that order.
+`
+
+var version = "dev"
+
+type command struct {
+	run func(ctx context.Context, args []string, stdout, stderr io.Writer) error
+}
+
+func commands() map[string]command {
+	return map[string]command{
+		"serve":   {runServe},
+		"demo":    {runDemo},
+		"import":  {runImport},
+		"train":   {runTrain},
+		"version": {func(context.Context, []string, io.Writer, io.Writer) error { fmt.Println("recd", version); return nil }},
+	}
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		fmt.Fprint(stderr, usage)
+		if len(args) == 0 {
+			return 2
+		}
+		return 0
+	}
+	cmd, ok := commands()[args[0]]
+	if !ok {
+		fmt.Fprintf(stderr, "recd: unknown command %q\n\n%s", args[0], usage)
+		return 2
+	}
+	if err := cmd.run(ctx, args[1:], stdout, stderr); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		fmt.Fprintf(stderr, "recd %s: %v\n", args[0], err)
+		return 1
+	}
+	return 0
+}
+
+// commonFlags are the flags every data-dir command takes.
+type commonFlags struct {
+	config  string
+	addr    string
+	dataDir string
+	logLvl  string
+}
+
+func (c *commonFlags) register(fs *flag.FlagSet, withAddr bool) {
+	fs.StringVar(&c.config, "config", os.Getenv("RECD_CONFIG"), "YAML configuration file (env RECD_CONFIG)")
+	fs.StringVar(&c.dataDir, "data-dir", "", "data directory (config data_dir, env RECD_DATA_DIR; default ./data)")
+	fs.StringVar(&c.logLvl, "log-level", "", "debug, info, warn or error (config log.level)")
+	if withAddr {
+		fs.StringVar(&c.addr, "addr", "", "listen address (config addr, env RECD_ADDR; default 127.0.0.1:8080)")
+	}
+}
+
+// load builds the configuration: defaults, file, environment, flags; then validates it.
+func (c *commonFlags) load() (*Config, error) {
+	cfg := defaultConfig()
+	if c.config != "" {
+		if err := cfg.loadFile(c.config); err != nil {
+			return nil, err
+		}
+	}
+	if err := cfg.loadEnv(os.Environ()); err != nil {
+		return nil, err
+	}
+	if c.addr != "" {
+		cfg.Addr = c.addr
+	}
+	if c.dataDir != "" {
+		cfg.DataDir = c.dataDir
+	}
+	if c.logLvl != "" {
+		cfg.Log.Level = c.logLvl
+	}
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	return &cfg, nil
+}
+
+func newLogger(cfg *Config, w io.Writer) *slog.Logger {
+	var lvl slog.Level
+	_ = lvl.UnmarshalText([]byte(cfg.Log.Level))
+	opts := &slog.HandlerOptions{Level: lvl}
+	if cfg.Log.Format == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+func newFlagSet(name string, stderr io.Writer, synopsis string) *flag.FlagSet {
+	fs := flag.NewFlagSet("recd "+name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "Usage: recd %s\n\nFlags:\n", synopsis)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+func dbPath(cfg *Config) string { return filepath.Join(cfg.DataDir, "recd.db") }

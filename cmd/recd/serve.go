@@ -1,0 +1,90 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/recd/recd/server"
+	"github.com/recd/recd/service"
+)
+
+func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var cf commonFlags
+	fs := newFlagSet("serve", stderr, "serve [--config FILE] [--addr HOST:PORT] [--data-dir DIR]")
+	cf.register(fs, true)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	cfg, err := cf.load()
+	if err != nil {
+		return err
+	}
+	return serve(ctx, cfg, stderr, nil)
+}
+
+// serve runs the API until ctx ends, then shuts down gracefully: it stops accepting, lets
+// requests in flight finish, and closes the store. ready, if not nil, is called with the
+// listening address once the server accepts connections.
+func serve(ctx context.Context, cfg *Config, logw io.Writer, ready func(addr string)) error {
+	log := newLogger(cfg, logw)
+	svc, st, err := openService(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if ok, _ := svc.Ready(); !ok && svc.Stats().Events > 0 {
+		log.Info("no saved model: training before serving")
+		if _, err := svc.Train(ctx); err != nil {
+			return fmt.Errorf("initial training: %w", err)
+		}
+	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	reg.MustRegister(svc.Metrics.Collectors()...)
+	api := server.New(svc, server.Options{MaxBodyBytes: cfg.HTTP.MaxBodyBytes, Logger: log, Registry: reg})
+	srv := &http.Server{
+		Handler:           api,
+		ReadTimeout:       time.Duration(cfg.HTTP.ReadTimeout),
+		ReadHeaderTimeout: 10 * time.Second,
+		WriteTimeout:      time.Duration(cfg.HTTP.WriteTimeout),
+		IdleTimeout:       time.Duration(cfg.HTTP.IdleTimeout),
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	bg, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go svc.RunPeriodicTraining(bg, time.Duration(cfg.Train.Interval))
+	stats := svc.Stats()
+	log.Info("recd serving", "addr", ln.Addr().String(), "data_dir", cfg.DataDir, "items", stats.Items,
+		"users", stats.Users, "events", stats.Events, "train_interval", cfg.Train.Interval.String())
+	if ready != nil {
+		ready(ln.Addr().String())
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down: finishing requests in flight")
+	sctx, scancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer scancel()
+	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	return nil
+}
+
+var _ server.Backend = (*service.Service)(nil)

@@ -1,0 +1,222 @@
+package server
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"mime"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+	"github.com/recd/recd"
+)
+
+// itemIn is an item as clients send it; Available defaults to true.
+type itemIn struct {
+	ID         string               `json:"id"`
+	Title      string               `json:"title"`
+	Text       string               `json:"text"`
+	Categories []string             `json:"categories"`
+	Tags       []string             `json:"tags"`
+	Attributes map[string]any       `json:"attributes"`
+	Available  *bool                `json:"available"`
+	Vectors    map[string][]float32 `json:"vectors"`
+}
+
+func (in itemIn) item() recd.Item {
+	it := recd.Item{ID: in.ID, Title: in.Title, Text: in.Text, Categories: in.Categories, Tags: in.Tags,
+		Attributes: in.Attributes, Available: true, Vectors: in.Vectors}
+	if in.Available != nil {
+		it.Available = *in.Available
+	}
+	return it
+}
+
+func (s *Server) putItem(c *gin.Context) {
+	var in itemIn
+	if err := decodeJSON(c, &in); err != nil {
+		fail(c, err)
+		return
+	}
+	id := c.Param("id")
+	if in.ID != "" && in.ID != id {
+		fail(c, recd.Invalid("id", fmt.Sprintf("%q differs from the id in the path, %q", in.ID, id)))
+		return
+	}
+	in.ID = id
+	it := in.item()
+	if err := s.b.PutItems(c, []recd.Item{it}); err != nil {
+		fail(c, err)
+		return
+	}
+	stored, err := s.b.GetItem(c, id)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, stored)
+}
+
+func (s *Server) getItem(c *gin.Context) {
+	it, err := s.b.GetItem(c, c.Param("id"))
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, it)
+}
+
+func (s *Server) deleteItem(c *gin.Context) {
+	if err := s.b.DeleteItem(c, c.Param("id")); err != nil {
+		fail(c, err)
+		return
+	}
+	c.Status(http.StatusNoContent)
+}
+
+func (s *Server) listItems(c *gin.Context) {
+	limit, err := intParam(c, "limit", 100, 1, s.opts.MaxPageSize)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	items, next, err := s.b.ListItems(c, c.Query("cursor"), limit)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	if items == nil {
+		items = []recd.Item{}
+	}
+	c.JSON(http.StatusOK, gin.H{"items": items, "next_cursor": next})
+}
+
+// postItems stores a batch: a JSON array (all or nothing) or NDJSON (streamed in chunks;
+// each bad line is reported by number and the good lines are stored).
+func (s *Server) postItems(c *gin.Context) {
+	ct, _, _ := mime.ParseMediaType(c.GetHeader("Content-Type"))
+	if ct == "application/x-ndjson" || ct == "application/jsonl" {
+		s.postItemsNDJSON(c)
+		return
+	}
+	var in []itemIn
+	if err := decodeJSON(c, &in); err != nil {
+		fail(c, err)
+		return
+	}
+	if len(in) == 0 {
+		fail(c, recd.Invalid("", "the batch is empty"))
+		return
+	}
+	items := make([]recd.Item, len(in))
+	for i := range in {
+		items[i] = in[i].item()
+	}
+	if err := s.b.PutItems(c, items); err != nil {
+		fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"stored": len(items)})
+}
+
+// lineError reports one rejected NDJSON line.
+type lineError struct {
+	Line  int      `json:"line"`
+	ID    string   `json:"id,omitempty"`
+	Error apiError `json:"error"`
+}
+
+const ndjsonChunk = 1000
+
+func (s *Server) postItemsNDJSON(c *gin.Context) {
+	sc := bufio.NewScanner(c.Request.Body)
+	sc.Buffer(make([]byte, 64<<10), 16<<20)
+	var (
+		chunk    []recd.Item
+		lines    []int
+		rejected []lineError
+		stored   int
+	)
+	flush := func() error {
+		if len(chunk) == 0 {
+			return nil
+		}
+		err := s.b.PutItems(c, chunk)
+		if err == nil {
+			stored += len(chunk)
+			chunk, lines = chunk[:0], lines[:0]
+			return nil
+		}
+		if status, _ := statusOf(err); status >= 500 {
+			return err
+		}
+		// One entry is bad: store them one by one so every bad line is named.
+		for i, it := range chunk {
+			if err := s.b.PutItems(c, []recd.Item{it}); err != nil {
+				if status, _ := statusOf(err); status >= 500 {
+					return err
+				}
+				rejected = append(rejected, lineErr(lines[i], it.ID, err))
+				continue
+			}
+			stored++
+		}
+		chunk, lines = chunk[:0], lines[:0]
+		return nil
+	}
+	line := 0
+	for sc.Scan() {
+		line++
+		b := bytes.TrimSpace(sc.Bytes())
+		if len(b) == 0 {
+			continue
+		}
+		var in itemIn
+		dec := json.NewDecoder(bytes.NewReader(b))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&in); err != nil {
+			rejected = append(rejected, lineErr(line, "", jsonError(err, "")))
+			continue
+		}
+		chunk = append(chunk, in.item())
+		lines = append(lines, line)
+		if len(chunk) >= ndjsonChunk {
+			if err := flush(); err != nil {
+				fail(c, err)
+				return
+			}
+		}
+	}
+	if err := sc.Err(); err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			fail(c, err)
+			return
+		}
+		rejected = append(rejected, lineErr(line+1, "", recd.Invalid("", "line too long or unreadable: "+err.Error())))
+	}
+	if err := flush(); err != nil {
+		fail(c, err)
+		return
+	}
+	if rejected == nil {
+		rejected = []lineError{}
+	}
+	status := http.StatusOK
+	if stored == 0 && len(rejected) > 0 {
+		status = http.StatusUnprocessableEntity
+	}
+	c.JSON(status, gin.H{"stored": stored, "rejected": rejected})
+}
+
+func lineErr(line int, id string, err error) lineError {
+	_, code := statusOf(err)
+	e := apiError{Code: code, Message: err.Error()}
+	var fe *recd.FieldError
+	if errors.As(err, &fe) {
+		e.Field = fe.Field
+	}
+	return lineError{Line: line, ID: id, Error: e}
+}

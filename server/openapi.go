@@ -1,0 +1,149 @@
+package server
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+)
+
+// doc describes one route for the OpenAPI document.
+type doc struct {
+	method, path, summary string
+	params                []param
+	body                  string // schema name of the request body ("" for none)
+	resp                  string // schema name of the 200 response
+	tag                   string
+}
+
+type param struct{ name, in, typ, desc string }
+
+var (
+	pID     = param{"id", "path", "string", "item or user id"}
+	pN      = param{"n", "query", "integer", "number of results (default 10, at most limits.max_n)"}
+	pCat    = param{"category", "query", "string", "only items in any of these categories (comma-separated or repeated)"}
+	pExcl   = param{"exclude", "query", "string", "item ids never to return (comma-separated or repeated)"}
+	pLimit  = param{"limit", "query", "integer", "page size (default 100)"}
+	pCursor = param{"cursor", "query", "string", "next_cursor of the previous page"}
+)
+
+// docs lists every route; a test checks it against the router, so the two cannot drift.
+var docs = []doc{
+	{"GET", "/healthz", "Liveness: the process is up", nil, "", "Status", "ops"},
+	{"GET", "/readyz", "Readiness: a trained model is served (503 with a reason otherwise)", nil, "", "Status", "ops"},
+	{"GET", "/metrics", "Prometheus metrics in text format", nil, "", "", "ops"},
+	{"GET", "/openapi.json", "This document", nil, "", "", "ops"},
+	{"PUT", "/v1/items/{id}", "Create or replace an item", []param{pID}, "Item", "Item", "items"},
+	{"GET", "/v1/items/{id}", "Get an item (404 if unknown)", []param{pID}, "", "Item", "items"},
+	{"DELETE", "/v1/items/{id}", "Delete an item", []param{pID}, "", "", "items"},
+	{"GET", "/v1/items", "List items by id, paged", []param{pLimit, pCursor}, "", "ItemPage", "items"},
+	{"POST", "/v1/items", "Store a batch of items: a JSON array (all or nothing), or NDJSON with Content-Type application/x-ndjson (bad lines reported by number)", nil, "ItemBatch", "BatchResult", "items"},
+	{"GET", "/v1/items/{id}/similar", "Items similar to an item", []param{pID, pN, pCat}, "", "Recommendations", "recommendations"},
+	{"PUT", "/v1/users/{id}", "Create or replace a user", []param{pID}, "User", "User", "users"},
+	{"GET", "/v1/users/{id}", "Get a user", []param{pID}, "", "User", "users"},
+	{"DELETE", "/v1/users/{id}", "Delete a user and all their events", []param{pID}, "", "", "users"},
+	{"GET", "/v1/users/{id}/events", "A user's events, newest first, paged", []param{pID, pLimit, pCursor}, "", "EventPage", "users"},
+	{"GET", "/v1/users/{id}/recommendations", "Personalised recommendations (an unknown user gets the popular list)", []param{pID, pN, pExcl, pCat}, "", "Recommendations", "recommendations"},
+	{"POST", "/v1/events", "Store a JSON array of events durably (all or nothing); visible to the next request", nil, "EventBatch", "EventResult", "events"},
+	{"GET", "/v1/popular", "Most popular items (Bayesian average)", []param{pN, pCat}, "", "Recommendations", "recommendations"},
+	{"GET", "/v1/trending", "Items with the highest time-decayed interaction score", []param{pN, pCat}, "", "Recommendations", "recommendations"},
+	{"POST", "/v1/admin/train", "Train every model now and serve the new version (409 while a run is going on)", nil, "", "Model", "admin"},
+	{"GET", "/v1/admin/models", "Saved model versions with training time and sizes", nil, "", "ModelList", "admin"},
+}
+
+func ref(name string) map[string]any { return map[string]any{"$ref": "#/components/schemas/" + name} }
+
+func obj(props map[string]any, required ...string) map[string]any {
+	o := map[string]any{"type": "object", "properties": props}
+	if len(required) > 0 {
+		o["required"] = required
+	}
+	return o
+}
+
+var (
+	str    = map[string]any{"type": "string"}
+	num    = map[string]any{"type": "number"}
+	integ  = map[string]any{"type": "integer"}
+	boolT  = map[string]any{"type": "boolean"}
+	strArr = map[string]any{"type": "array", "items": str}
+	anyObj = map[string]any{"type": "object", "additionalProperties": true}
+	dtime  = map[string]any{"type": "string", "format": "date-time"}
+)
+
+func schemas() map[string]any {
+	arr := func(name string) map[string]any { return map[string]any{"type": "array", "items": ref(name)} }
+	return map[string]any{
+		"Error":  obj(map[string]any{"error": obj(map[string]any{"code": str, "message": str, "field": str}, "code", "message")}, "error"),
+		"Status": obj(map[string]any{"status": str, "reason": str}),
+		"Item": obj(map[string]any{"id": str, "title": str, "text": str, "categories": strArr, "tags": strArr,
+			"attributes": anyObj, "available": boolT, "created_at": dtime, "updated_at": dtime,
+			"vectors": map[string]any{"type": "object", "additionalProperties": map[string]any{"type": "array", "items": num}}}),
+		"ItemBatch": arr("Item"),
+		"ItemPage":  obj(map[string]any{"items": arr("Item"), "next_cursor": str}),
+		"BatchResult": obj(map[string]any{"stored": integ, "rejected": map[string]any{"type": "array",
+			"items": obj(map[string]any{"line": integ, "id": str, "error": ref("Error")})}}),
+		"User": obj(map[string]any{"id": str, "attributes": anyObj, "created_at": dtime, "updated_at": dtime}),
+		"Event": obj(map[string]any{"user_id": str, "item_id": str, "type": str, "value": num,
+			"timestamp": dtime, "session_id": str, "seq": integ}, "user_id", "item_id", "type"),
+		"EventBatch":  arr("Event"),
+		"EventPage":   obj(map[string]any{"events": arr("Event"), "next_cursor": str}),
+		"EventResult": obj(map[string]any{"stored": integ, "first_seq": integ, "last_seq": integ}),
+		"Reason":      obj(map[string]any{"type": str, "items": strArr, "category": str, "source": str, "text": str}),
+		"Recommendations": obj(map[string]any{"items": map[string]any{"type": "array", "items": obj(map[string]any{
+			"id": str, "score": num, "title": str, "reasons": arr("Reason")})}, "strategy": str, "model_version": str}),
+		"Model": obj(map[string]any{"version": str, "kind": str, "created": dtime, "size_bytes": integ,
+			"metrics": map[string]any{"type": "object", "additionalProperties": num}, "serving": boolT}),
+		"ModelList": obj(map[string]any{"models": arr("Model")}),
+	}
+}
+
+// OpenAPI returns the OpenAPI 3 document of the API.
+func OpenAPI() map[string]any {
+	paths := map[string]any{}
+	for _, d := range docs {
+		op := map[string]any{"summary": d.summary, "tags": []string{d.tag},
+			"operationId": strings.ToLower(d.method) + strings.NewReplacer("/", "_", "{", "", "}", "", ".", "_").Replace(d.path)}
+		var ps []any
+		for _, p := range d.params {
+			ps = append(ps, map[string]any{"name": p.name, "in": p.in, "required": p.in == "path",
+				"description": p.desc, "schema": map[string]any{"type": p.typ}})
+		}
+		if ps != nil {
+			op["parameters"] = ps
+		}
+		if d.body != "" {
+			op["requestBody"] = map[string]any{"required": true, "content": map[string]any{
+				"application/json": map[string]any{"schema": ref(d.body)}}}
+		}
+		ok := map[string]any{"description": "OK"}
+		if d.resp != "" {
+			ok["content"] = map[string]any{"application/json": map[string]any{"schema": ref(d.resp)}}
+		}
+		errResp := func(desc string) map[string]any {
+			return map[string]any{"description": desc, "content": map[string]any{"application/json": map[string]any{"schema": ref("Error")}}}
+		}
+		status := "200"
+		if d.method == "DELETE" {
+			status = "204"
+		}
+		op["responses"] = map[string]any{status: ok, "400": errResp("invalid argument"), "404": errResp("not found"),
+			"413": errResp("body too large"), "422": errResp("unprocessable (unknown item, wrong vector dimension)"),
+			"503": errResp("unavailable (no model yet, dependency down)")}
+		item, _ := paths[d.path].(map[string]any)
+		if item == nil {
+			item = map[string]any{}
+			paths[d.path] = item
+		}
+		item[strings.ToLower(d.method)] = op
+	}
+	return map[string]any{
+		"openapi": "3.0.3",
+		"info": map[string]any{"title": "recd", "version": "1",
+			"description": "recd recommendation server: catalog, events, recommendations, similar, popular and trending items, training."},
+		"paths":      paths,
+		"components": map[string]any{"schemas": schemas()},
+	}
+}
+
+func (s *Server) openapi(c *gin.Context) { c.JSON(http.StatusOK, OpenAPI()) }

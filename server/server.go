@@ -1,0 +1,192 @@
+// Package server is recd's HTTP API (gin): routes, request decoding and validation, JSON
+// errors, metrics and the OpenAPI document. Handlers are thin: they decode, call the narrow
+// interfaces declared here, and encode.
+package server
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/recd/recd"
+	"github.com/recd/recd/rank"
+	"github.com/recd/recd/service"
+)
+
+// Catalog is what the item and user routes call.
+type Catalog interface {
+	PutItems(ctx context.Context, items []recd.Item) error
+	GetItem(ctx context.Context, id string) (recd.Item, error)
+	ListItems(ctx context.Context, cursor string, limit int) ([]recd.Item, string, error)
+	DeleteItem(ctx context.Context, id string) error
+	PutUser(ctx context.Context, u recd.User) error
+	GetUser(ctx context.Context, id string) (recd.User, error)
+	DeleteUser(ctx context.Context, id string) error
+	UserEvents(ctx context.Context, id, cursor string, limit int) ([]recd.Event, string, error)
+}
+
+// Events is what the event route calls.
+type Events interface {
+	AddEvents(ctx context.Context, events []recd.Event) ([]recd.Event, error)
+}
+
+// Recommender is what the recommendation routes call.
+type Recommender interface {
+	Recommend(ctx context.Context, req service.RecommendRequest) (rank.Response, error)
+	Similar(ctx context.Context, id string, n int, categories []string) (rank.Response, error)
+	Popular(ctx context.Context, n int, categories []string) (rank.Response, error)
+	Trending(ctx context.Context, n int, categories []string) (rank.Response, error)
+}
+
+// Admin is what the admin and health routes call.
+type Admin interface {
+	Train(ctx context.Context) (service.ModelInfo, error)
+	Models(ctx context.Context) ([]service.ModelInfo, error)
+	Ready() (bool, string)
+	Stats() service.Stats
+}
+
+// Backend is everything the server calls; *service.Service implements it.
+type Backend interface {
+	Catalog
+	Events
+	Recommender
+	Admin
+}
+
+// Options configure the server.
+type Options struct {
+	// MaxBodyBytes bounds request bodies (default 32 MiB); larger bodies get 413.
+	MaxBodyBytes int64
+	// MaxPageSize bounds limit= on list routes (default 1000).
+	MaxPageSize int
+	Logger      *slog.Logger         // nil: discard
+	Registry    *prometheus.Registry // nil: a new registry
+}
+
+// DefaultOptions returns the defaults.
+func DefaultOptions() Options { return Options{MaxBodyBytes: 32 << 20, MaxPageSize: 1000} }
+
+// Server is the HTTP API. It implements http.Handler.
+type Server struct {
+	opts    Options
+	b       Backend
+	engine  *gin.Engine
+	log     *slog.Logger
+	latency *prometheus.HistogramVec
+}
+
+func init() { gin.SetMode(gin.ReleaseMode) }
+
+// New returns the API over b.
+func New(b Backend, opts Options) *Server {
+	if opts.MaxBodyBytes <= 0 {
+		opts.MaxBodyBytes = DefaultOptions().MaxBodyBytes
+	}
+	if opts.MaxPageSize <= 0 {
+		opts.MaxPageSize = DefaultOptions().MaxPageSize
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Registry == nil {
+		opts.Registry = prometheus.NewRegistry()
+	}
+	s := &Server{opts: opts, b: b, engine: gin.New(), log: opts.Logger}
+	s.latency = prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "recd_http_request_duration_seconds",
+		Help: "HTTP request latency by route, method and status.", Buckets: prometheus.ExponentialBuckets(0.0001, 2, 16)},
+		[]string{"route", "method", "status"})
+	opts.Registry.MustRegister(s.latency)
+	s.engine.Use(s.recover, s.observe, s.limitBody)
+	s.engine.NoRoute(func(c *gin.Context) { fail(c, notFound("no such route: "+c.Request.URL.Path)) })
+	s.engine.HandleMethodNotAllowed = true
+	s.engine.NoMethod(func(c *gin.Context) {
+		c.AbortWithStatusJSON(http.StatusMethodNotAllowed, errorBody{apiError{Code: "method_not_allowed",
+			Message: c.Request.Method + " is not allowed on " + c.Request.URL.Path}})
+	})
+	s.routes(promhttp.HandlerFor(opts.Registry, promhttp.HandlerOpts{}))
+	return s
+}
+
+func (s *Server) routes(metrics http.Handler) {
+	r := s.engine
+	r.GET("/healthz", s.healthz)
+	r.GET("/readyz", s.readyz)
+	r.GET("/metrics", gin.WrapH(metrics))
+	r.GET("/openapi.json", s.openapi)
+
+	v1 := r.Group("/v1")
+	v1.PUT("/items/:id", s.putItem)
+	v1.GET("/items/:id", s.getItem)
+	v1.DELETE("/items/:id", s.deleteItem)
+	v1.GET("/items", s.listItems)
+	v1.POST("/items", s.postItems)
+	v1.GET("/items/:id/similar", s.similar)
+
+	v1.PUT("/users/:id", s.putUser)
+	v1.GET("/users/:id", s.getUser)
+	v1.DELETE("/users/:id", s.deleteUser)
+	v1.GET("/users/:id/events", s.userEvents)
+	v1.GET("/users/:id/recommendations", s.recommend)
+
+	v1.POST("/events", s.postEvents)
+	v1.GET("/popular", s.popular)
+	v1.GET("/trending", s.trending)
+
+	v1.POST("/admin/train", s.train)
+	v1.GET("/admin/models", s.models)
+}
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.engine.ServeHTTP(w, r) }
+
+// Engine exposes the gin engine for route listing in tests and for mounting extras.
+func (s *Server) Engine() *gin.Engine { return s.engine }
+
+func (s *Server) recover(c *gin.Context) {
+	defer func() {
+		if v := recover(); v != nil {
+			s.log.Error("panic in handler", "path", c.Request.URL.Path, "panic", v)
+			c.AbortWithStatusJSON(http.StatusInternalServerError, errorBody{apiError{Code: "internal", Message: "internal error"}})
+		}
+	}()
+	c.Next()
+}
+
+func (s *Server) observe(c *gin.Context) {
+	start := time.Now()
+	c.Next()
+	route := c.FullPath()
+	if route == "" {
+		route = "unmatched"
+	}
+	s.latency.WithLabelValues(route, c.Request.Method, statusClass(c.Writer.Status())).Observe(time.Since(start).Seconds())
+	for _, e := range c.Errors {
+		s.log.Error("request failed", "route", route, "err", e.Err)
+	}
+}
+
+func statusClass(code int) string {
+	return string(rune('0'+code/100)) + "xx"
+}
+
+func (s *Server) limitBody(c *gin.Context) {
+	if c.Request.Body != nil {
+		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, s.opts.MaxBodyBytes)
+	}
+	c.Next()
+}
+
+func (s *Server) healthz(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) }
+
+func (s *Server) readyz(c *gin.Context) {
+	if ok, why := s.b.Ready(); !ok {
+		c.JSON(http.StatusServiceUnavailable, gin.H{"status": "not ready", "reason": why})
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"status": "ready", "stats": s.b.Stats()})
+}

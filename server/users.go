@@ -1,0 +1,71 @@
+package server
+
+import (
+	"fmt"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+	"github.com/recd/recd"
+)
+
+type userIn struct {
+	ID         string         `json:"id"`
+	Attributes map[string]any `json:"attributes"`
+}
+
+func (s *Server) putUser(c *gin.Context) {
+	var in userIn
+	if err := decodeJSON(c, &in); err != nil {
+		fail(c, err)
+		return
+	}
+	id := c.Param("id")
+	if in.ID != "" && in.ID != id {
+		fail(c, recd.Invalid("id", fmt.Sprintf("%q differs from the id in the path, %q", in.ID, id)))
+		return
+	}
+	if err := s.b.PutUser(c, recd.User{ID: id, Attributes: in.Attributes}); err != nil {
+		fail(c, err)
+		return
+	}
+	u, err := s.b.GetUser(c, id)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, u)
+}
+
+func (s *Server) getUser(c *gin.Context) {
+	u, err := s.b.GetUser(c, c.Param("id"))
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, u)
+}
+
+func (s *Server) deleteUser(c *gin.Context) {
+	if err := s.b.DeleteUser(c, c.Param("id")); err != nil {
+		fail(c, err)
+		return
+	}
+	c.Status(http.StatusNoContent)
+}
+
+func (s *Server) userEvents(c *gin.Context) {
+	limit, err := intParam(c, "limit", 100, 1, s.opts.MaxPageSize)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	evs, next, err := s.b.UserEvents(c, c.Param("id"), c.Query("cursor"), limit)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	if evs == nil {
+		evs = []recd.Event{}
+	}
+	c.JSON(http.StatusOK, gin.H{"events": evs, "next_cursor": next})
+}

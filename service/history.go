@@ -1,0 +1,73 @@
+package service
+
+import (
+	"time"
+
+	"github.com/recd/recd"
+	"github.com/recd/recd/rank"
+)
+
+// history is one user's live interaction history: the summed weight per item and the most
+// recent actions. Guarded by Service.mu.
+type history struct {
+	items  map[string]histEntry
+	recent []recd.Event // the last RecentActions events, oldest first
+	n      int          // events observed
+}
+
+type histEntry struct {
+	w    float64
+	last time.Time
+}
+
+// observe applies an event to the live state. The caller holds s.mu for writing (or is New).
+func (s *Service) observe(e *recd.Event) {
+	h := s.hist[e.UserID]
+	if h == nil {
+		h = &history{items: map[string]histEntry{}}
+		s.hist[e.UserID] = h
+	}
+	w := s.opts.Weights.Of(*e)
+	he := h.items[e.ItemID]
+	he.w += w
+	if e.Timestamp.After(he.last) {
+		he.last = e.Timestamp
+	}
+	h.items[e.ItemID] = he
+	if len(h.recent) >= s.opts.RecentActions {
+		copy(h.recent, h.recent[1:])
+		h.recent = h.recent[:len(h.recent)-1]
+	}
+	h.recent = append(h.recent, *e)
+	s.trending.Add(e.ItemID, w, e.Timestamp)
+	if e.Seq > s.lastSeq {
+		s.lastSeq = e.Seq
+	}
+	h.n++
+	s.nEvents++
+}
+
+// History returns a copy of a user's aggregated history (nil for an unknown user).
+func (s *Service) History(userID string) []rank.HistoryEntry {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	h := s.hist[userID]
+	if h == nil {
+		return nil
+	}
+	out := make([]rank.HistoryEntry, 0, len(h.items))
+	for id, he := range h.items {
+		out = append(out, rank.HistoryEntry{ItemID: id, Weight: he.w, Last: he.last})
+	}
+	return out
+}
+
+// forget drops a user's live state. The caller holds s.mu.
+func (s *Service) forget(userID string) {
+	h := s.hist[userID]
+	if h == nil {
+		return
+	}
+	s.nEvents -= h.n
+	delete(s.hist, userID)
+}

@@ -1,0 +1,32 @@
+package service
+
+import "github.com/prometheus/client_golang/prometheus"
+
+// Metrics are the service's Prometheus collectors. Register them with Collectors.
+type Metrics struct {
+	EventsWritten   prometheus.Counter
+	ItemsWritten    prometheus.Counter
+	Recommendations *prometheus.CounterVec // by strategy
+	TrainRuns       *prometheus.CounterVec // by result
+	TrainSeconds    prometheus.Histogram
+}
+
+func newMetrics() *Metrics {
+	return &Metrics{
+		EventsWritten: prometheus.NewCounter(prometheus.CounterOpts{Name: "recd_events_written_total",
+			Help: "Events stored durably."}),
+		ItemsWritten: prometheus.NewCounter(prometheus.CounterOpts{Name: "recd_items_written_total",
+			Help: "Items stored (inserted or replaced)."}),
+		Recommendations: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "recd_recommendations_total",
+			Help: "Recommendation lists served, by strategy."}, []string{"strategy"}),
+		TrainRuns: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "recd_train_runs_total",
+			Help: "Training runs, by result."}, []string{"result"}),
+		TrainSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "recd_train_duration_seconds",
+			Help: "Wall time of training runs.", Buckets: prometheus.ExponentialBuckets(0.1, 2, 14)}),
+	}
+}
+
+// Collectors returns every collector, for registration.
+func (m *Metrics) Collectors() []prometheus.Collector {
+	return []prometheus.Collector{m.EventsWritten, m.ItemsWritten, m.Recommendations, m.TrainRuns, m.TrainSeconds}
+}

@@ -1,0 +1,202 @@
+package service
+
+import (
+	"fmt"
+	"math"
+	"regexp"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/recd/recd"
+	"github.com/recd/recd/index"
+)
+
+// Limits bound what a client may send.
+type Limits struct {
+	MaxIDLength    int `json:"max_id_length" yaml:"max_id_length"`       // bytes, default 256
+	MaxTextLength  int `json:"max_text_length" yaml:"max_text_length"`   // bytes of title+text, default 64 KiB
+	MaxListLength  int `json:"max_list_length" yaml:"max_list_length"`   // categories or tags, default 256
+	MaxAttributes  int `json:"max_attributes" yaml:"max_attributes"`     // attribute keys, default 128
+	MaxBatch       int `json:"max_batch" yaml:"max_batch"`               // entries per batch request, default 10000
+	MaxN           int `json:"max_n" yaml:"max_n"`                       // results per request, default 1000
+	MaxVectorDim   int `json:"max_vector_dim" yaml:"max_vector_dim"`     // default 4096
+	MaxCandidates  int `json:"max_candidates" yaml:"max_candidates"`     // candidate pool bound, default 5000
+	MaxAttrNesting int `json:"max_attr_nesting" yaml:"max_attr_nesting"` // depth of attribute values, default 4
+}
+
+// DefaultLimits returns the default limits.
+func DefaultLimits() Limits {
+	return Limits{MaxIDLength: 256, MaxTextLength: 64 << 10, MaxListLength: 256, MaxAttributes: 128,
+		MaxBatch: 10000, MaxN: 1000, MaxVectorDim: 4096, MaxCandidates: 5000, MaxAttrNesting: 4}
+}
+
+var typeRE = regexp.MustCompile(`^[a-z][a-z0-9_]{0,63}$`)
+
+// validID checks an item, user or session id.
+func (l Limits) validID(field, id string) error {
+	switch {
+	case id == "":
+		return recd.Invalid(field, "is required")
+	case len(id) > l.MaxIDLength:
+		return recd.Invalid(field, fmt.Sprintf("is longer than %d bytes", l.MaxIDLength))
+	case !utf8.ValidString(id):
+		return recd.Invalid(field, "is not valid UTF-8")
+	}
+	for _, r := range id {
+		if unicode.IsControl(r) || r == '/' || unicode.IsSpace(r) {
+			return recd.Invalid(field, "must not contain spaces, control characters or '/'")
+		}
+	}
+	return nil
+}
+
+func (l Limits) validText(field, s string, max int) error {
+	if !utf8.ValidString(s) {
+		return recd.Invalid(field, "is not valid UTF-8")
+	}
+	if len(s) > max {
+		return recd.Invalid(field, fmt.Sprintf("is longer than %d bytes", max))
+	}
+	return nil
+}
+
+func (l Limits) validList(field string, xs []string) error {
+	if len(xs) > l.MaxListLength {
+		return recd.Invalid(field, fmt.Sprintf("has more than %d entries", l.MaxListLength))
+	}
+	for i, x := range xs {
+		f := fmt.Sprintf("%s[%d]", field, i)
+		if strings.TrimSpace(x) == "" {
+			return recd.Invalid(f, "is empty")
+		}
+		if err := l.validText(f, x, 256); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (l Limits) validAttrs(field string, attrs map[string]any) error {
+	if len(attrs) > l.MaxAttributes {
+		return recd.Invalid(field, fmt.Sprintf("has more than %d keys", l.MaxAttributes))
+	}
+	for k, v := range attrs {
+		f := field + "." + k
+		if !typeRE.MatchString(strings.ToLower(k)) {
+			return recd.Invalid(f, "attribute names must be identifiers (letters, digits, '_')")
+		}
+		if err := l.validValue(f, v, 0); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (l Limits) validValue(field string, v any, depth int) error {
+	if depth > l.MaxAttrNesting {
+		return recd.Invalid(field, "is nested too deeply")
+	}
+	switch x := v.(type) {
+	case nil, bool:
+	case string:
+		return l.validText(field, x, 4096)
+	case float64:
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return recd.Invalid(field, "is not a finite number")
+		}
+	case int, int64:
+	case []any:
+		if len(x) > l.MaxListLength {
+			return recd.Invalid(field, fmt.Sprintf("has more than %d entries", l.MaxListLength))
+		}
+		for i, e := range x {
+			if err := l.validValue(fmt.Sprintf("%s[%d]", field, i), e, depth+1); err != nil {
+				return err
+			}
+		}
+	case map[string]any:
+		if len(x) > l.MaxAttributes {
+			return recd.Invalid(field, fmt.Sprintf("has more than %d keys", l.MaxAttributes))
+		}
+		for k, e := range x {
+			if err := l.validValue(field+"."+k, e, depth+1); err != nil {
+				return err
+			}
+		}
+	default:
+		return recd.Invalid(field, fmt.Sprintf("has an unsupported type %T", v))
+	}
+	return nil
+}
+
+// ValidateItem checks an item as a client sent it; field names are prefixed with prefix.
+func (l Limits) ValidateItem(prefix string, it *recd.Item) error {
+	if err := l.validID(prefix+"id", it.ID); err != nil {
+		return err
+	}
+	if err := l.validText(prefix+"title", it.Title, l.MaxTextLength); err != nil {
+		return err
+	}
+	if err := l.validText(prefix+"text", it.Text, l.MaxTextLength); err != nil {
+		return err
+	}
+	if err := l.validList(prefix+"categories", it.Categories); err != nil {
+		return err
+	}
+	if err := l.validList(prefix+"tags", it.Tags); err != nil {
+		return err
+	}
+	if err := l.validAttrs(prefix+"attributes", it.Attributes); err != nil {
+		return err
+	}
+	for name, v := range it.Vectors {
+		f := prefix + "vectors." + name
+		if !index.ValidSpaceName(name) {
+			return recd.Unprocessable(f, "vector space names must be plain identifiers (a letter, then letters, digits or '_', at most 64)")
+		}
+		if len(v) == 0 {
+			return recd.Unprocessable(f, "is empty")
+		}
+		if len(v) > l.MaxVectorDim {
+			return recd.Unprocessable(f, fmt.Sprintf("has more than %d dimensions", l.MaxVectorDim))
+		}
+		for i, x := range v {
+			if math.IsNaN(float64(x)) || math.IsInf(float64(x), 0) {
+				return recd.Unprocessable(fmt.Sprintf("%s[%d]", f, i), "is not a finite number")
+			}
+		}
+	}
+	return nil
+}
+
+// ValidateEvent checks an event as a client sent it.
+func (l Limits) ValidateEvent(prefix string, e *recd.Event) error {
+	if err := l.validID(prefix+"user_id", e.UserID); err != nil {
+		return err
+	}
+	if err := l.validID(prefix+"item_id", e.ItemID); err != nil {
+		return err
+	}
+	if e.Type == "" {
+		return recd.Invalid(prefix+"type", "is required")
+	}
+	if !typeRE.MatchString(e.Type) {
+		return recd.Invalid(prefix+"type", "must be a lowercase identifier such as view, click, purchase or rating")
+	}
+	if math.IsNaN(e.Value) || math.IsInf(e.Value, 0) || math.Abs(e.Value) > 1e9 {
+		return recd.Invalid(prefix+"value", "must be a finite number within ±1e9")
+	}
+	if e.Type == recd.EventRating && e.Value == 0 {
+		return recd.Invalid(prefix+"value", "a rating event needs a value")
+	}
+	if e.SessionID != "" {
+		if err := l.validID(prefix+"session_id", e.SessionID); err != nil {
+			return err
+		}
+	}
+	if !e.Timestamp.IsZero() && (e.Timestamp.Year() < 1970 || e.Timestamp.Year() > 9999) {
+		return recd.Invalid(prefix+"timestamp", "is out of range")
+	}
+	return nil
+}

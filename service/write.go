@@ -1,0 +1,158 @@
+package service
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/recd/recd"
+)
+
+// PutItems validates and stores items (all or nothing) and updates the live catalog.
+// Available defaults to true in the HTTP layer; here the item is taken as given.
+func (s *Service) PutItems(ctx context.Context, items []recd.Item) error {
+	if len(items) > s.opts.Limits.MaxBatch {
+		return recd.Invalid("items", fmt.Sprintf("a batch holds at most %d items", s.opts.Limits.MaxBatch))
+	}
+	seen := make(map[string]int, len(items))
+	for n := range items {
+		prefix := ""
+		if len(items) > 1 {
+			prefix = fmt.Sprintf("items[%d].", n)
+		}
+		if err := s.opts.Limits.ValidateItem(prefix, &items[n]); err != nil {
+			return err
+		}
+		if first, dup := seen[items[n].ID]; dup {
+			return recd.Invalid(prefix+"id", fmt.Sprintf("repeats the id of items[%d]", first))
+		}
+		seen[items[n].ID] = n
+	}
+	if err := s.st.PutItems(ctx, items); err != nil {
+		return fmt.Errorf("store items: %w", err)
+	}
+	s.mu.Lock()
+	for n := range items {
+		s.catalog[items[n].ID] = metaOf(&items[n])
+	}
+	s.mu.Unlock()
+	s.Metrics.ItemsWritten.Add(float64(len(items)))
+	return nil
+}
+
+// GetItem returns an item from the store.
+func (s *Service) GetItem(ctx context.Context, id string) (recd.Item, error) {
+	return s.st.GetItem(ctx, id)
+}
+
+// ListItems pages through the catalog.
+func (s *Service) ListItems(ctx context.Context, cursor string, limit int) ([]recd.Item, string, error) {
+	return s.st.ListItems(ctx, cursor, limit)
+}
+
+// DeleteItem deletes an item; it is no longer recommended from the next request on.
+func (s *Service) DeleteItem(ctx context.Context, id string) error {
+	if err := s.st.DeleteItem(ctx, id); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	delete(s.catalog, id)
+	s.mu.Unlock()
+	return nil
+}
+
+// PutUser validates and stores a user.
+func (s *Service) PutUser(ctx context.Context, u recd.User) error {
+	if err := s.opts.Limits.validID("id", u.ID); err != nil {
+		return err
+	}
+	if err := s.opts.Limits.validAttrs("attributes", u.Attributes); err != nil {
+		return err
+	}
+	return s.st.PutUser(ctx, u)
+}
+
+// GetUser returns a user from the store.
+func (s *Service) GetUser(ctx context.Context, id string) (recd.User, error) {
+	return s.st.GetUser(ctx, id)
+}
+
+// DeleteUser deletes a user and their events, and forgets their live history.
+func (s *Service) DeleteUser(ctx context.Context, id string) error {
+	if err := s.st.DeleteUser(ctx, id); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	s.forget(id)
+	s.mu.Unlock()
+	return nil
+}
+
+// UserEvents pages through a user's events, newest first.
+func (s *Service) UserEvents(ctx context.Context, id, cursor string, limit int) ([]recd.Event, string, error) {
+	return s.st.UserEvents(ctx, id, cursor, limit)
+}
+
+// AddEvents validates a batch of events, stores it durably (all or nothing) and applies it to
+// the live state, so the very next request sees it. An event naming an unknown item is
+// rejected with ErrUnprocessable unless AutoCreateItems is on.
+func (s *Service) AddEvents(ctx context.Context, events []recd.Event) ([]recd.Event, error) {
+	if len(events) == 0 {
+		return nil, recd.Invalid("events", "the batch is empty")
+	}
+	if len(events) > s.opts.Limits.MaxBatch {
+		return nil, recd.Invalid("events", fmt.Sprintf("a batch holds at most %d events", s.opts.Limits.MaxBatch))
+	}
+	now := time.Now().UTC()
+	for n := range events {
+		e := &events[n]
+		if err := s.opts.Limits.ValidateEvent(fmt.Sprintf("[%d].", n), e); err != nil {
+			return nil, err
+		}
+		if e.Timestamp.IsZero() {
+			e.Timestamp = now
+		}
+		e.Timestamp = e.Timestamp.UTC()
+	}
+	var missing []recd.Item
+	s.mu.RLock()
+	for n := range events {
+		if _, ok := s.catalog[events[n].ItemID]; !ok {
+			if !s.opts.AutoCreateItems {
+				s.mu.RUnlock()
+				return nil, recd.Unprocessable(fmt.Sprintf("[%d].item_id", n),
+					fmt.Sprintf("item %q is not in the catalog (create it first, or turn on auto_create_items)", events[n].ItemID))
+			}
+			missing = append(missing, recd.Item{ID: events[n].ItemID, Available: true})
+		}
+	}
+	s.mu.RUnlock()
+	if len(missing) > 0 {
+		if err := s.PutItems(ctx, dedupItems(missing)); err != nil {
+			return nil, err
+		}
+	}
+	stored, err := s.st.AddEvents(ctx, events)
+	if err != nil {
+		return nil, fmt.Errorf("store events: %w", err)
+	}
+	s.mu.Lock()
+	for n := range stored {
+		s.observe(&stored[n])
+	}
+	s.mu.Unlock()
+	s.Metrics.EventsWritten.Add(float64(len(stored)))
+	return stored, nil
+}
+
+func dedupItems(items []recd.Item) []recd.Item {
+	seen := map[string]bool{}
+	out := items[:0]
+	for _, it := range items {
+		if !seen[it.ID] {
+			seen[it.ID] = true
+			out = append(out, it)
+		}
+	}
+	return out
+}
