@@ -1,0 +1,90 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+)
+
+// migrations are applied in order; PRAGMA user_version records how many have run.
+// Times are Unix nanoseconds (UTC); lists and maps are JSON text; vectors are
+// little-endian float32 blobs, NULL for a tombstone.
+var migrations = []string{
+	// 1: the initial schema.
+	`CREATE TABLE items (
+		id         TEXT PRIMARY KEY CHECK (length(id) BETWEEN 1 AND 512),
+		title      TEXT NOT NULL,
+		text       TEXT NOT NULL,
+		categories TEXT NOT NULL,
+		tags       TEXT NOT NULL,
+		attributes TEXT NOT NULL,
+		available  INTEGER NOT NULL,
+		created    INTEGER NOT NULL,
+		updated    INTEGER NOT NULL
+	) WITHOUT ROWID;
+	CREATE TABLE item_vectors (
+		item_id TEXT NOT NULL,
+		space   TEXT NOT NULL CHECK (length(space) BETWEEN 1 AND 512),
+		seq     INTEGER NOT NULL,
+		vec     BLOB,
+		PRIMARY KEY (item_id, space)
+	) WITHOUT ROWID;
+	CREATE UNIQUE INDEX item_vectors_seq ON item_vectors (seq);
+	CREATE TABLE users (
+		id         TEXT PRIMARY KEY CHECK (length(id) BETWEEN 1 AND 512),
+		attributes TEXT NOT NULL,
+		created    INTEGER NOT NULL,
+		updated    INTEGER NOT NULL
+	) WITHOUT ROWID;
+	CREATE TABLE events (
+		seq        INTEGER PRIMARY KEY AUTOINCREMENT,
+		user_id    TEXT NOT NULL REFERENCES users (id),
+		item_id    TEXT NOT NULL CHECK (length(item_id) BETWEEN 1 AND 512),
+		type       TEXT NOT NULL CHECK (length(type) BETWEEN 1 AND 512),
+		value      REAL NOT NULL,
+		ts         INTEGER NOT NULL,
+		session_id TEXT NOT NULL CHECK (length(session_id) <= 512)
+	);
+	CREATE INDEX events_user ON events (user_id, seq);
+	CREATE TABLE artifacts (
+		version TEXT PRIMARY KEY CHECK (length(version) BETWEEN 1 AND 512),
+		kind    TEXT NOT NULL CHECK (length(kind) <= 512),
+		created INTEGER NOT NULL,
+		metrics TEXT NOT NULL,
+		size    INTEGER NOT NULL,
+		blob    BLOB NOT NULL
+	) WITHOUT ROWID;
+	CREATE INDEX artifacts_kind ON artifacts (kind, created);
+	CREATE INDEX artifacts_created ON artifacts (created);`,
+}
+
+// migrate brings the schema up to date in one transaction on the writer connection.
+func migrate(ctx context.Context, db *sql.DB) error {
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	defer tx.Rollback()
+	var v int
+	if err := tx.QueryRowContext(ctx, `PRAGMA user_version`).Scan(&v); err != nil {
+		return fmt.Errorf("migrate: read user_version: %w", err)
+	}
+	if v > len(migrations) {
+		return fmt.Errorf("migrate: database schema version %d is newer than this binary's %d", v, len(migrations))
+	}
+	for i := v; i < len(migrations); i++ {
+		if _, err := tx.ExecContext(ctx, migrations[i]); err != nil {
+			return fmt.Errorf("migrate to version %d: %w", i+1, err)
+		}
+	}
+	if v == len(migrations) {
+		return nil
+	}
+	if _, err := tx.ExecContext(ctx, fmt.Sprintf(`PRAGMA user_version = %d`, len(migrations))); err != nil {
+		return fmt.Errorf("migrate: set user_version: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("migrate: commit: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,179 @@
+package storetest
+
+import (
+	"bytes"
+	"fmt"
+	"sync"
+	"testing"
+
+	"github.com/recd/recd"
+	"github.com/recd/recd/store"
+)
+
+// testConcurrency runs writers and readers in parallel (run it under -race) and checks that
+// every write landed once and Seq stayed unique and in order.
+func testConcurrency(t *testing.T, open Opener) {
+	s := openStore(t, open)
+	ctx := t.Context()
+	const writers, batches, perBatch = 4, 15, 5
+	var wg sync.WaitGroup
+	seqs := make([][]int64, writers)
+	errs := make(chan error, 64)
+	stop := make(chan struct{})
+	for w := range writers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			user := fmt.Sprintf("writer-%d", w)
+			for b := range batches {
+				var batch []recd.Event
+				for i := range perBatch {
+					batch = append(batch, event(user, fmt.Sprintf("i%d", i), b*perBatch+i))
+				}
+				got, err := s.AddEvents(ctx, batch)
+				if err != nil {
+					errs <- fmt.Errorf("writer %d AddEvents: %w", w, err)
+					return
+				}
+				for _, e := range got {
+					seqs[w] = append(seqs[w], e.Seq)
+				}
+				it := sampleItem(fmt.Sprintf("w%d-%d", w, b))
+				it.Vectors = map[string][]float32{"cf": {float32(w), float32(b)}}
+				if err := s.PutItems(ctx, []recd.Item{it}); err != nil {
+					errs <- fmt.Errorf("writer %d PutItems: %w", w, err)
+					return
+				}
+			}
+		}()
+	}
+	var readers sync.WaitGroup
+	for r := range 2 {
+		readers.Add(1)
+		go func() {
+			defer readers.Done()
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				if _, _, err := s.UserEvents(ctx, fmt.Sprintf("writer-%d", r), "", 10); err != nil {
+					errs <- fmt.Errorf("reader UserEvents: %w", err)
+					return
+				}
+				last := int64(0)
+				if err := s.ScanEvents(ctx, 0, func(e recd.Event) error {
+					if e.Seq <= last {
+						return fmt.Errorf("ScanEvents seq %d after %d", e.Seq, last)
+					}
+					last = e.Seq
+					return nil
+				}); err != nil {
+					errs <- fmt.Errorf("reader: %w", err)
+					return
+				}
+				if _, _, err := s.ListItems(ctx, "", 20); err != nil {
+					errs <- fmt.Errorf("reader ListItems: %w", err)
+					return
+				}
+				if err := s.ScanVectors(ctx, 0, func(store.VectorRecord) error { return nil }); err != nil {
+					errs <- fmt.Errorf("reader ScanVectors: %w", err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(stop)
+	readers.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	if t.Failed() {
+		return
+	}
+	all := scanEvents(t, s, 0)
+	if len(all) != writers*batches*perBatch {
+		t.Fatalf("%d events stored, want %d", len(all), writers*batches*perBatch)
+	}
+	seen := map[int64]bool{}
+	for _, e := range all {
+		seen[e.Seq] = true
+	}
+	for w, ss := range seqs {
+		for i, q := range ss {
+			if !seen[q] {
+				t.Errorf("writer %d: acknowledged seq %d not stored", w, q)
+			}
+			if i > 0 && q <= ss[i-1] {
+				t.Errorf("writer %d: seq %d after %d", w, q, ss[i-1])
+			}
+		}
+	}
+	if n, err := s.CountItems(ctx); err != nil || n != writers*batches {
+		t.Errorf("CountItems = %d, %v; want %d", n, err, writers*batches)
+	}
+}
+
+// testReopen writes every kind of record, closes the store, reopens it and finds them all.
+func testReopen(t *testing.T, open Opener) {
+	s := openStore(t, open)
+	ctx := t.Context()
+	it := sampleItem("a")
+	it.Vectors = map[string][]float32{"cf": {1.5, -2}}
+	must(t, s.PutItems(ctx, []recd.Item{it, sampleItem("b")}), "PutItems")
+	must(t, s.DeleteItem(ctx, "b"), "DeleteItem")
+	must(t, s.PutUser(ctx, recd.User{ID: "u", Attributes: map[string]any{"k": "v"}}), "PutUser")
+	evs := addEvents(t, s, []recd.Event{event("u", "a", 1), event("x", "a", 2)})
+	must(t, s.DeleteUser(ctx, "x"), "DeleteUser")
+	must(t, s.SaveArtifact(ctx, store.Artifact{Version: "v1", Kind: "k", Blob: []byte{1, 2, 3}}), "SaveArtifact")
+	vecs := scanVectors(t, s, 0)
+	s.close(t)
+
+	s = openStore(t, open)
+	got, err := s.GetItem(ctx, "a")
+	must(t, err, "GetItem after reopen")
+	checkItem(t, got, it)
+	checkVectors(t, "a", got.Vectors, it.Vectors)
+	_, err = s.GetItem(ctx, "b")
+	wantNotFound(t, err, "deleted item after reopen")
+	if u, err := s.GetUser(ctx, "u"); err != nil || u.Attributes["k"] != "v" {
+		t.Errorf("GetUser after reopen = %+v, %v", u, err)
+	}
+	scanned := scanEvents(t, s, 0)
+	if len(scanned) != 1 {
+		t.Fatalf("events after reopen: %v, want 1", scanned)
+	}
+	checkEvent(t, scanned[0], evs[0])
+	if a, err := s.LoadArtifact(ctx, "v1"); err != nil || !bytes.Equal(a.Blob, []byte{1, 2, 3}) {
+		t.Errorf("LoadArtifact after reopen = %+v, %v", a, err)
+	}
+	again := scanVectors(t, s, 0)
+	if len(again) != len(vecs) {
+		t.Fatalf("vector log after reopen: %v, want %v", again, vecs)
+	}
+	for i := range vecs {
+		if again[i].Seq != vecs[i].Seq || again[i].ItemID != vecs[i].ItemID || !equalOrNil(again[i].Vector, vecs[i].Vector) {
+			t.Errorf("vector log[%d] after reopen = %+v, want %+v", i, again[i], vecs[i])
+		}
+	}
+	// Sequence numbers keep increasing across a reopen, even past deleted events.
+	next := addEvents(t, s, []recd.Event{event("u", "a", 3)})
+	if next[0].Seq <= evs[1].Seq {
+		t.Errorf("Seq after reopen = %d, want more than the deleted newest %d", next[0].Seq, evs[1].Seq)
+	}
+	it.Vectors = map[string][]float32{"cf": {0, 0}}
+	must(t, s.PutItems(ctx, []recd.Item{it}), "PutItems after reopen")
+	if got := scanVectors(t, s, maxSeq(vecs)); len(got) != 1 {
+		t.Errorf("vector seq after reopen did not advance past %d: %v", maxSeq(vecs), got)
+	}
+}
+
+func equalOrNil(a, b []float32) bool {
+	if a == nil || b == nil {
+		return a == nil && b == nil
+	}
+	return equalVec(a, b)
+}
