@@ -90,6 +90,11 @@ func (m *ItemKNN) Fit(ctx context.Context, d *Dataset) error {
 		}
 		norms[i] = s // squared norm: the similarity's denominator raises it to Alpha and 1-Alpha
 	}
+	// sim(i, j) = dot / (sq_i^Alpha * sq_j^(1-Alpha) + Shrink), with sq the squared norms.
+	powA, powB := make([]float64, ni), make([]float64, ni)
+	for i, sq := range norms {
+		powA[i], powB[i] = math.Pow(sq, m.Opts.Alpha), math.Pow(sq, 1-m.Opts.Alpha)
+	}
 	m.Neighbors = make([][]Neighbor, ni)
 	workers := m.Opts.Workers
 	if workers <= 0 {
@@ -117,7 +122,7 @@ func (m *ItemKNN) Fit(ctx context.Context, d *Dataset) error {
 				if i >= ni || stop {
 					return
 				}
-				m.Neighbors[i] = m.fitItem(d, i, norms, acc, touched[:0])
+				m.Neighbors[i] = m.fitItem(d, i, powA[i], powB, acc, touched[:0])
 			}
 		}()
 	}
@@ -125,8 +130,9 @@ func (m *ItemKNN) Fit(ctx context.Context, d *Dataset) error {
 	return ctxErr
 }
 
-// fitItem computes item i's neighbour list using acc (zeroed, len NumItems) as scratch.
-func (m *ItemKNN) fitItem(d *Dataset, i int, norms, acc []float64, touched []int32) []Neighbor {
+// fitItem computes item i's neighbour list (ni is item i's norm term) using acc (zeroed,
+// len NumItems) as scratch.
+func (m *ItemKNN) fitItem(d *Dataset, i int, ni float64, powB, acc []float64, touched []int32) []Neighbor {
 	users, uw := d.ItemCol(i)
 	for n, u := range users {
 		wi := float64(uw[n])
@@ -148,26 +154,67 @@ func (m *ItemKNN) fitItem(d *Dataset, i int, norms, acc []float64, touched []int
 			acc[j] += wi * wj
 		}
 	}
-	a := m.Opts.Alpha
-	ni := math.Pow(norms[i], a)
-	nb := make([]Neighbor, 0, len(touched))
+	k := m.Opts.Neighbors
+	h := make(knnHeap, 0, k) // the k most similar so far, least similar at h[0]
 	for _, j := range touched {
-		den := ni*math.Pow(norms[j], 1-a) + m.Opts.Shrink
-		if den > 0 {
-			nb = append(nb, Neighbor{Item: j, Sim: float32(acc[j] / den)})
-		}
+		den := ni*powB[j] + m.Opts.Shrink
+		v := acc[j]
 		acc[j] = 0
-	}
-	sort.Slice(nb, func(x, y int) bool {
-		if nb[x].Sim != nb[y].Sim {
-			return nb[x].Sim > nb[y].Sim
+		if den <= 0 {
+			continue
 		}
-		return nb[x].Item < nb[y].Item
-	})
-	if len(nb) > m.Opts.Neighbors {
-		nb = nb[:m.Opts.Neighbors]
+		nb := Neighbor{Item: j, Sim: float32(v / den)}
+		if len(h) < k {
+			h.push(nb)
+		} else if knnBetter(nb, h[0]) {
+			h[0] = nb
+			h.down(0)
+		}
 	}
-	return append([]Neighbor(nil), nb...)
+	out := []Neighbor(h)
+	sort.Slice(out, func(x, y int) bool { return knnBetter(out[x], out[y]) })
+	return out
+}
+
+// knnBetter orders neighbours by similarity, then by item index for determinism.
+func knnBetter(a, b Neighbor) bool {
+	if a.Sim != b.Sim {
+		return a.Sim > b.Sim
+	}
+	return a.Item < b.Item
+}
+
+// knnHeap is a min-heap of neighbours, the worst at the root.
+type knnHeap []Neighbor
+
+func (h *knnHeap) push(nb Neighbor) {
+	*h = append(*h, nb)
+	s := *h
+	for c := len(s) - 1; c > 0; {
+		p := (c - 1) / 2
+		if !knnBetter(s[p], s[c]) {
+			break
+		}
+		s[p], s[c] = s[c], s[p]
+		c = p
+	}
+}
+
+func (h knnHeap) down(c int) {
+	for {
+		l, r, m := 2*c+1, 2*c+2, c
+		if l < len(h) && knnBetter(h[m], h[l]) {
+			m = l
+		}
+		if r < len(h) && knnBetter(h[m], h[r]) {
+			m = r
+		}
+		if m == c {
+			return
+		}
+		h[c], h[m] = h[m], h[c]
+		c = m
+	}
 }
 
 // Score implements Recommender: dst[i] = sum over history items j of weight_j * sim(j, i).
