@@ -179,19 +179,24 @@ func (p *Pipeline) knn(items []int32, weights []float32, n int, f *filter) []rec
 		}
 		id := p.M.Items[i]
 		meta, _ := f.cat.Item(id)
-		out = append(out, recd.Recommendation{ID: id, Score: float64(dst[i]), Title: meta.Title,
-			Reasons: []recd.Reason{p.similarTo(i, items, weights)}})
+		out = append(out, recd.Recommendation{ID: id, Score: float64(dst[i]), Title: meta.Title})
 	}
+	p.explainKNN(out, top[:len(out)], items, weights)
 	return out
 }
 
-// similarTo names the (up to three) history items that contributed most to candidate c.
-func (p *Pipeline) similarTo(c int32, items []int32, weights []float32) recd.Reason {
+// explainKNN gives each recommended item a similar_to reason naming the (up to three) history
+// items that contributed most to its score, in one pass over the history's neighbour lists.
+func (p *Pipeline) explainKNN(recs []recd.Recommendation, top, items []int32, weights []float32) {
 	type contrib struct {
 		item int32
 		v    float32
 	}
-	var cs []contrib
+	pos := make(map[int32]int, len(top))
+	for n, i := range top {
+		pos[i] = n
+	}
+	cs := make([][]contrib, len(top))
 	k := p.M.KNN.Opts.ScoreNeighbors
 	for n, j := range items {
 		nbs := p.M.KNN.Neighbors[j]
@@ -199,32 +204,34 @@ func (p *Pipeline) similarTo(c int32, items []int32, weights []float32) recd.Rea
 			nbs = nbs[:k]
 		}
 		for _, nb := range nbs {
-			if nb.Item == c {
-				cs = append(cs, contrib{j, nb.Sim * weights[n]})
-				break
+			if r, ok := pos[nb.Item]; ok {
+				cs[r] = append(cs[r], contrib{j, nb.Sim * weights[n]})
 			}
 		}
 	}
-	sort.Slice(cs, func(a, b int) bool { return cs[a].v > cs[b].v })
-	if len(cs) > 3 {
-		cs = cs[:3]
-	}
-	r := recd.Reason{Type: "similar_to", Source: "itemknn"}
-	var titles []string
-	for _, x := range cs {
-		id := p.M.Items[x.item]
-		r.Items = append(r.Items, id)
-		meta, _ := p.Catalog.Item(id)
-		t := meta.Title
-		if t == "" {
-			t = id
+	for r := range recs {
+		c := cs[r]
+		sort.Slice(c, func(a, b int) bool { return c[a].v > c[b].v })
+		if len(c) > 3 {
+			c = c[:3]
 		}
-		titles = append(titles, t)
+		reason := recd.Reason{Type: "similar_to", Source: "itemknn"}
+		var titles []string
+		for _, x := range c {
+			id := p.M.Items[x.item]
+			reason.Items = append(reason.Items, id)
+			meta, _ := p.Catalog.Item(id)
+			t := meta.Title
+			if t == "" {
+				t = id
+			}
+			titles = append(titles, t)
+		}
+		if len(titles) > 0 {
+			reason.Text = "Because you liked " + joinTitles(titles)
+		}
+		recs[r].Reasons = []recd.Reason{reason}
 	}
-	if len(titles) > 0 {
-		r.Text = "Because you liked " + joinTitles(titles)
-	}
-	return r
 }
 
 func joinTitles(ts []string) string {

@@ -1,0 +1,73 @@
+package server_test
+
+import (
+	"context"
+	"fmt"
+	"net/http/httptest"
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/recd/recd/dataset"
+	"github.com/recd/recd/server"
+	"github.com/recd/recd/service"
+	"github.com/recd/recd/store/sqlite"
+)
+
+// BenchmarkRecommend_Handler is one recommendation request end to end through the HTTP
+// handler (routing, validation, live history, item-kNN scoring, filters, JSON) on the bundled
+// MovieLens data, cycling over its 610 users.
+func BenchmarkRecommend_Handler(b *testing.B) {
+	st, err := sqlite.Open(filepath.Join(b.TempDir(), "recd.db"), sqlite.DefaultOptions())
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
+	ctx := context.Background()
+	svc, err := service.New(ctx, st, service.DefaultOptions())
+	if err != nil {
+		b.Fatal(err)
+	}
+	data, err := dataset.ReadMovieLens("../examples/ml-latest-small")
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := svc.PutItems(ctx, data.Items); err != nil {
+		b.Fatal(err)
+	}
+	for i := 0; i < len(data.Events); i += 10000 {
+		if _, err := svc.AddEvents(ctx, data.Events[i:min(i+10000, len(data.Events))]); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if _, err := svc.Train(ctx); err != nil {
+		b.Fatal(err)
+	}
+	h := server.New(svc, server.DefaultOptions())
+	lat := make([]time.Duration, 0, b.N)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		req := httptest.NewRequest("GET", fmt.Sprintf("/v1/users/%d/recommendations?n=10", 1+i%610), nil)
+		w := httptest.NewRecorder()
+		start := time.Now()
+		h.ServeHTTP(w, req)
+		lat = append(lat, time.Since(start))
+		if w.Code != 200 {
+			b.Fatalf("status %d: %s", w.Code, w.Body)
+		}
+	}
+	b.StopTimer()
+	reportPercentiles(b, lat)
+}
+
+// reportPercentiles adds p50 and p99 latency to a benchmark's output.
+func reportPercentiles(b *testing.B, lat []time.Duration) {
+	if len(lat) == 0 {
+		return
+	}
+	slices.Sort(lat)
+	b.ReportMetric(float64(lat[len(lat)/2].Microseconds()), "p50-µs")
+	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds()), "p99-µs")
+}
