@@ -47,9 +47,10 @@ func commands() map[string]command {
 }
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))
+	ctx, stop := signalNotify()
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -139,3 +140,8 @@ func newFlagSet(name string, stderr io.Writer, synopsis string) *flag.FlagSet {
 }
 
 func dbPath(cfg *Config) string { return filepath.Join(cfg.DataDir, "recd.db") }
+
+// signalNotify returns a context cancelled by SIGINT or SIGTERM.
+func signalNotify() (context.Context, context.CancelFunc) {
+	return signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+}
