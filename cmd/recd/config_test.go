@@ -1,0 +1,72 @@
+package main
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestConfig_Precedence(t *testing.T) {
+	f := filepath.Join(t.TempDir(), "recd.yaml")
+	os.WriteFile(f, []byte("addr: 0.0.0.0:9000\ndata_dir: /from/file\ntrain:\n  interval: 5m\n  knn:\n    neighbors: 30\n"), 0o644)
+	t.Setenv("RECD_DATA_DIR", "/from/env")
+	t.Setenv("RECD_TRAIN_KNN_SHRINK", "25")
+	t.Setenv("RECD_EVENTS_WEIGHTS", "view=0.25,purchase=5")
+	cf := commonFlags{config: f, addr: "127.0.0.1:7000"}
+	cfg, err := cf.load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Addr != "127.0.0.1:7000" {
+		t.Errorf("addr = %q: flags should win", cfg.Addr)
+	}
+	if cfg.DataDir != "/from/env" {
+		t.Errorf("data_dir = %q: env should beat the file", cfg.DataDir)
+	}
+	if time.Duration(cfg.Train.Interval) != 5*time.Minute || cfg.Train.KNN.Neighbors != 30 || cfg.Train.KNN.Shrink != 25 {
+		t.Errorf("train = %+v", cfg.Train)
+	}
+	if cfg.Train.KNN.ScoreNeighbors != 20 {
+		t.Errorf("unset fields keep their defaults: score_neighbors = %d", cfg.Train.KNN.ScoreNeighbors)
+	}
+	if cfg.Events.Weights["purchase"] != 5 || len(cfg.Events.Weights) != 2 {
+		t.Errorf("weights = %v", cfg.Events.Weights)
+	}
+}
+
+func TestConfig_ErrorsNameTheField(t *testing.T) {
+	cases := []struct {
+		yaml, env, field string
+	}{
+		{yaml: "train:\n  knn:\n    shrink: -1\n", field: "train.knn"},
+		{yaml: "store:\n  sync: sometimes\n", field: "store.sync"},
+		{yaml: "log:\n  level: loud\n", field: "log.level"},
+		{yaml: "train:\n  interval: soon\n", field: "interval"},
+		{yaml: "trian: {}\n", field: "trian"},
+		{env: "RECD_LIMITS_MAX_N=lots", field: "limits.max_n"},
+		{env: "RECD_AUTO_CREATE_ITEMS=maybe", field: "auto_create_items"},
+	}
+	for _, c := range cases {
+		t.Run(c.field, func(t *testing.T) {
+			var cf commonFlags
+			if c.yaml != "" {
+				cf.config = filepath.Join(t.TempDir(), "c.yaml")
+				os.WriteFile(cf.config, []byte(c.yaml), 0o644)
+			}
+			if k, v, ok := strings.Cut(c.env, "="); ok {
+				t.Setenv(k, v)
+			}
+			_, err := cf.load()
+			if err == nil || !strings.Contains(err.Error(), c.field) {
+				t.Fatalf("err = %v, want one naming %q", err, c.field)
+			}
+			var ce *ConfigError
+			if c.env != "" && !errors.As(err, &ce) {
+				t.Errorf("err %T is not a *ConfigError", err)
+			}
+		})
+	}
+}
