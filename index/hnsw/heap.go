@@ -1,0 +1,130 @@
+package hnsw
+
+// distNode is a node with its distance to the query (lower is closer).
+type distNode struct {
+	d float32
+	n int32
+}
+
+// minHeap pops the closest node first.
+type minHeap []distNode
+
+func (h *minHeap) push(x distNode) {
+	*h = append(*h, x)
+	s := *h
+	i := len(s) - 1
+	for i > 0 {
+		p := (i - 1) / 2
+		if s[p].d <= s[i].d {
+			break
+		}
+		s[p], s[i] = s[i], s[p]
+		i = p
+	}
+}
+
+func (h *minHeap) pop() distNode {
+	s := *h
+	top := s[0]
+	last := len(s) - 1
+	s[0] = s[last]
+	s = s[:last]
+	i := 0
+	for {
+		l := 2*i + 1
+		if l >= last {
+			break
+		}
+		m := l
+		if r := l + 1; r < last && s[r].d < s[l].d {
+			m = r
+		}
+		if s[i].d <= s[m].d {
+			break
+		}
+		s[i], s[m] = s[m], s[i]
+		i = m
+	}
+	*h = s
+	return top
+}
+
+// maxHeap pops the farthest node first; it holds the current best results.
+type maxHeap []distNode
+
+func (h *maxHeap) push(x distNode) {
+	*h = append(*h, x)
+	s := *h
+	i := len(s) - 1
+	for i > 0 {
+		p := (i - 1) / 2
+		if s[p].d >= s[i].d {
+			break
+		}
+		s[p], s[i] = s[i], s[p]
+		i = p
+	}
+}
+
+func (h *maxHeap) pop() distNode {
+	s := *h
+	top := s[0]
+	last := len(s) - 1
+	s[0] = s[last]
+	s = s[:last]
+	i := 0
+	for {
+		l := 2*i + 1
+		if l >= last {
+			break
+		}
+		m := l
+		if r := l + 1; r < last && s[r].d > s[l].d {
+			m = r
+		}
+		if s[i].d >= s[m].d {
+			break
+		}
+		s[i], s[m] = s[m], s[i]
+		i = m
+	}
+	*h = s
+	return top
+}
+
+// searcher holds the per-search scratch state, pooled so a search allocates nothing.
+type searcher struct {
+	visited []uint32
+	gen     uint32
+	cand    minHeap
+	res     maxHeap
+	sorted  []distNode
+	sel     []distNode
+	pruneC  []distNode
+	pruneS  []distNode
+	nbuf    []int32
+	q       []float32
+}
+
+// reset prepares the visited set for a graph of n nodes.
+func (s *searcher) reset(n int) {
+	if len(s.visited) < n {
+		s.visited = make([]uint32, n+n/4+64)
+		s.gen = 0
+	}
+	s.gen++
+	if s.gen == 0 {
+		clear(s.visited)
+		s.gen = 1
+	}
+	s.cand = s.cand[:0]
+	s.res = s.res[:0]
+}
+
+func (s *searcher) visit(n int32) bool {
+	if s.visited[n] == s.gen {
+		return false
+	}
+	s.visited[n] = s.gen
+	return true
+}

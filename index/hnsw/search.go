@@ -1,0 +1,153 @@
+package hnsw
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/recd/recd/index"
+)
+
+// Search implements index.Index. Unfiltered searches walk the graph with
+// ef = max(req.Ef or EfSearch, K). Filtered searches estimate the allowed share of the
+// space from a sample: when few vectors pass (ExactBelow, ExactFraction) they are scanned
+// exactly, otherwise the graph is walked with a wider beam and only passing nodes are kept.
+func (ix *Index) Search(_ context.Context, req index.SearchRequest) ([]index.Hit, error) {
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	s, ok := ix.spaces[req.Space]
+	if !ok {
+		return nil, fmt.Errorf("space %s: %w", req.Space, index.ErrUnknownSpace)
+	}
+	if err := index.ValidateSearch(req, s.cfg); err != nil {
+		return nil, err
+	}
+	var m *index.Matcher
+	if req.Filter != nil {
+		var err error
+		if m, err = index.NewMatcher(req.Filter); err != nil {
+			return nil, err
+		}
+		if m.All() {
+			m = nil
+		}
+	}
+	if s.sp != nil {
+		var allow func(string) bool
+		if m != nil {
+			allow = func(id string) bool {
+				g, ok := ix.gidOf[id]
+				return ok && m.Match(id, &ix.payloads[g])
+			}
+		}
+		return index.ApplyThreshold(s.sp.Search(*req.Sparse, req.K, allow), req.Threshold), nil
+	}
+	sr := ix.searcher()
+	defer ix.pool.Put(sr)
+	q := append(sr.q[:0], req.Vector...)
+	sr.q = q
+	if s.cfg.Metric == index.Cosine {
+		index.Normalize(q)
+	}
+	g := s.g
+	ef := req.Ef
+	if ef == 0 {
+		ef = ix.opts.EfSearch
+	}
+	ef = max(ef, req.K)
+	var res []distNode
+	if m == nil {
+		res = g.search(sr, q, ef, nil)
+	} else {
+		allow := func(n int32) bool {
+			gid := g.gids[n]
+			return m.Match(ix.ids[gid], &ix.payloads[gid])
+		}
+		if ids, ok := m.AllowList(); ok && len(ids) <= max(ix.opts.ExactBelow, 1) {
+			return ix.exactIDs(s, sr, q, ids, req, allow), nil
+		}
+		frac := estimate(g, allow)
+		est := frac * float64(g.live)
+		if est <= float64(ix.opts.ExactBelow) || frac < ix.opts.ExactFraction {
+			return ix.exactScan(s, sr, q, req, allow), nil
+		}
+		if frac < 0.5 {
+			ef = min(ef*2, ef+2000)
+		}
+		if frac < 0.1 {
+			ef = min(ef*2, ef+4000)
+		}
+		res = g.search(sr, q, ef, allow)
+		if len(res) < req.K && est >= float64(len(res)) {
+			// the walk came short of K although more vectors pass: scan them.
+			return ix.exactScan(s, sr, q, req, allow), nil
+		}
+	}
+	n := min(len(res), req.K)
+	hits := make([]index.Hit, 0, n)
+	for _, r := range res[:n] {
+		sc := g.score(r.d)
+		if req.Threshold != nil && sc < *req.Threshold {
+			break
+		}
+		hits = append(hits, index.Hit{ID: ix.ids[g.gids[r.n]], Score: sc})
+	}
+	return hits, nil
+}
+
+// estimate returns the share of live nodes that allow accepts, from up to 256 nodes
+// sampled at a fixed stride.
+func estimate(g *graph, allow func(int32) bool) float64 {
+	n := g.size()
+	if n == 0 || g.live == 0 {
+		return 0
+	}
+	step := max(1, n/256)
+	seen, pass := 0, 0
+	for i := 0; i < n; i += step {
+		if g.deleted[i] {
+			continue
+		}
+		seen++
+		if allow(int32(i)) {
+			pass++
+		}
+	}
+	if seen == 0 {
+		return 1
+	}
+	return float64(pass) / float64(seen)
+}
+
+func (ix *Index) collect(s *space, top *index.TopK, req index.SearchRequest) []index.Hit {
+	return index.ApplyThreshold(top.Sorted(), req.Threshold)
+}
+
+// exactIDs scores the allow-listed items directly.
+func (ix *Index) exactIDs(s *space, sr *searcher, q []float32, ids []string, req index.SearchRequest, allow func(int32) bool) []index.Hit {
+	top := index.NewTopK(req.K)
+	for _, id := range ids {
+		gid, ok := ix.gidOf[id]
+		if !ok {
+			continue
+		}
+		n := s.nodeOf[gid]
+		if n < 0 || !allow(n) {
+			continue
+		}
+		top.Push(id, s.g.score(s.g.dist(q, n)))
+	}
+	return ix.collect(s, top, req)
+}
+
+// exactScan scores every live node that allow accepts.
+func (ix *Index) exactScan(s *space, sr *searcher, q []float32, req index.SearchRequest, allow func(int32) bool) []index.Hit {
+	g := s.g
+	top := index.NewTopK(req.K)
+	for n := int32(0); n < int32(g.size()); n++ {
+		if g.deleted[n] || !allow(n) {
+			continue
+		}
+		top.Push(ix.ids[g.gids[n]], g.score(g.dist(q, n)))
+	}
+	return ix.collect(s, top, req)
+}
