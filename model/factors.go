@@ -7,6 +7,7 @@ import (
 	"hash/crc32"
 	"math"
 	"runtime"
+	"slices"
 	"sync"
 	"sync/atomic"
 
@@ -161,6 +162,22 @@ func facDot(a, b []float32) float64 {
 		s0 += a[i] * b[i]
 	}
 	return float64(s0 + s1 + s2 + s3)
+}
+
+// facTrainedRow reports whether items and weights are exactly user u's training row in the CSR
+// arrays ptr, ti, tw (nil weights matching a row of unit weights).
+func facTrainedRow(ptr, ti []int32, tw []float32, u int, items []int32, weights []float32) bool {
+	if u < 0 || u+1 >= len(ptr) {
+		return false
+	}
+	a, b := ptr[u], ptr[u+1]
+	if int(b-a) != len(items) || !slices.Equal(ti[a:b], items) {
+		return false
+	}
+	if weights == nil {
+		return !slices.ContainsFunc(tw[a:b], func(w float32) bool { return w != 1 })
+	}
+	return slices.Equal(tw[a:b], weights)
 }
 
 // Binary encoding shared by the factor models: a 4-byte magic, a uint16 version, the model's

@@ -3,6 +3,7 @@ package model
 import (
 	"cmp"
 	"math"
+	"math/rand/v2"
 	"slices"
 
 	"gonum.org/v1/gonum/blas"
@@ -16,10 +17,10 @@ type alsScratch struct {
 	r, p, ap, b, y []float64
 	a              []float64 // k×k
 	u              []float32 // a folded-in user vector
-	pairs          []alsPair
+	pairs          []facPair
 }
 
-type alsPair struct {
+type facPair struct {
 	item int32
 	w    float32
 }
@@ -72,11 +73,12 @@ func (s *alsScratch) exact(x, g, other []float64, idx []int32, w []float32, alph
 	s.exactSolve(x)
 }
 
-// merge returns the valid entries of a history sorted by item with duplicate items' weights
-// summed: items outside [0, n), NaN or infinite weights and zero totals are dropped. A nil
-// weights slice, or one shorter than items, means weight 1 for the missing entries.
-func (s *alsScratch) merge(items []int32, weights []float32, n int) []alsPair {
-	ps := s.pairs[:0]
+// facMerge appends to buf the valid entries of a history sorted by item with duplicate items'
+// weights summed, and returns it: items outside [0, n), NaN or infinite weights and zero totals
+// are dropped. A nil weights slice, or one shorter than items, means weight 1 for the missing
+// entries.
+func facMerge(buf []facPair, items []int32, weights []float32, n int) []facPair {
+	ps := buf[:0]
 	for j, i := range items {
 		if i < 0 || int(i) >= n {
 			continue
@@ -88,9 +90,9 @@ func (s *alsScratch) merge(items []int32, weights []float32, n int) []alsPair {
 		if math.IsNaN(float64(w)) || math.IsInf(float64(w), 0) {
 			continue
 		}
-		ps = append(ps, alsPair{i, w})
+		ps = append(ps, facPair{i, w})
 	}
-	slices.SortStableFunc(ps, func(a, b alsPair) int { return cmp.Compare(a.item, b.item) })
+	slices.SortStableFunc(ps, func(a, b facPair) int { return cmp.Compare(a.item, b.item) })
 	out := ps[:0]
 	for _, p := range ps {
 		if len(out) > 0 && out[len(out)-1].item == p.item {
@@ -105,7 +107,6 @@ func (s *alsScratch) merge(items []int32, weights []float32, n int) []alsPair {
 			kept = append(kept, p)
 		}
 	}
-	s.pairs = ps[:0]
 	return kept
 }
 
@@ -145,7 +146,8 @@ func (m *ALS) FoldInTo(dst []float32, items []int32, weights []float32) []float3
 }
 
 func (m *ALS) foldIn(s *alsScratch, dst []float32, items []int32, weights []float32) {
-	ps := s.merge(items, weights, m.items.Rows)
+	ps := facMerge(s.pairs, items, weights, m.items.Rows)
+	s.pairs = ps[:0]
 	if len(ps) == 0 {
 		clear(dst)
 		return
@@ -164,27 +166,6 @@ func (m *ALS) foldIn(s *alsScratch, dst []float32, items []int32, weights []floa
 	}
 }
 
-// trained reports whether user u's given history is exactly the one the model was trained on,
-// so that its trained vector can be used as is.
-func (m *ALS) trained(u int, items []int32, weights []float32) bool {
-	if m.trainPtr == nil || u < 0 || u >= m.users.Rows || u+1 >= len(m.trainPtr) {
-		return false
-	}
-	a, b := m.trainPtr[u], m.trainPtr[u+1]
-	if int(b-a) != len(items) || !slices.Equal(m.trainItems[a:b], items) {
-		return false
-	}
-	if weights == nil {
-		for _, w := range m.trainW[a:b] {
-			if w != 1 {
-				return false
-			}
-		}
-		return true
-	}
-	return slices.Equal(m.trainW[a:b], weights)
-}
-
 // Score writes dot(user, item) for every item into dst (entries beyond the model's items are
 // zeroed). The user's vector is the trained one when u is a trained user whose history is
 // unchanged, and is folded in from items and weights otherwise (u = -1 for an unknown user).
@@ -199,11 +180,84 @@ func (m *ALS) Score(u int, items []int32, weights []float32, dst []float32) {
 	var uv []float32
 	s := m.scratch()
 	defer m.pool.Put(s)
-	if m.trained(u, items, weights) {
+	if u < m.users.Rows && facTrainedRow(m.trainPtr, m.trainItems, m.trainW, u, items, weights) {
 		uv = m.users.Row(u)
 	} else {
 		uv = s.u
 		m.foldIn(s, uv, items, weights)
 	}
 	blas32.Implementation().Sgemv(blas.NoTrans, n, k, 1, m.items.Data[:n*k], k, uv, 1, 0, dst[:n], 1)
+}
+
+// bprScratch is the working memory of a BPR fold-in.
+type bprScratch struct {
+	u     []float32
+	pairs []facPair
+	row   []int32
+}
+
+func (m *BPR) scratch() *bprScratch {
+	if v := m.pool.Get(); v != nil {
+		return v.(*bprScratch)
+	}
+	return &bprScratch{u: make([]float32, m.opts.Factors)}
+}
+
+// FoldIn returns a user vector fitted to a history with the item factors and biases fixed:
+// FoldInEpochs passes of BPR SGD from the zero vector over the history's positive items (total
+// weight > 0; duplicates summed, out-of-range items and non-finite weights ignored), with
+// negatives drawn from the other items by a generator seeded from Seed, so the result is a
+// deterministic function of the history. An empty history gives the zero vector. It costs
+// O(FoldInEpochs·len(items)·k).
+func (m *BPR) FoldIn(items []int32, weights []float32) []float32 {
+	return m.FoldInTo(nil, items, weights)
+}
+
+// FoldInTo is FoldIn writing into dst when cap(dst) >= Factors; it returns the vector.
+func (m *BPR) FoldInTo(dst []float32, items []int32, weights []float32) []float32 {
+	k := m.opts.Factors
+	if cap(dst) < k {
+		dst = make([]float32, k)
+	}
+	dst = dst[:k]
+	if m.items.Rows == 0 {
+		clear(dst)
+		return dst
+	}
+	s := m.scratch()
+	m.foldIn(s, dst, items, weights)
+	m.pool.Put(s)
+	return dst
+}
+
+func (m *BPR) foldIn(s *bprScratch, dst []float32, items []int32, weights []float32) []float32 {
+	ps := facMerge(s.pairs, items, weights, m.items.Rows)
+	s.pairs = ps[:0]
+	row := s.row[:0]
+	for _, p := range ps {
+		if p.w > 0 {
+			row = append(row, p.item)
+		}
+	}
+	s.row = row[:0]
+	clear(dst)
+	if len(row) == 0 {
+		return dst
+	}
+	o := m.opts
+	var pcg rand.PCG
+	pcg.Seed(o.Seed, 0x666f6c64) // "fold"
+	for ep := 0; ep < o.FoldInEpochs; ep++ {
+		lr := float32(o.LearningRate * (1 - 0.9*float64(ep)/float64(max(1, o.FoldInEpochs-1))))
+		for range row {
+			i := int(row[facBounded(&pcg, len(row))])
+			j, ok := bprNegative(&pcg, m.items.Rows, row)
+			if !ok {
+				continue
+			}
+			bi, bj := m.bias[i], m.bias[j]
+			bprStep(dst, m.items.Row(i), m.items.Row(j), &bi, &bj, lr, float32(o.Lambda), false)
+		}
+	}
+	return dst
 }

@@ -182,3 +182,11 @@ func TestALS_Quality(t *testing.T) {
 		t.Errorf("NDCG@10 = %.4f is below the 0.30 target", ndcg)
 	}
 }
+
+func TestBPR_Quality(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains on MovieLens latest-small")
+	}
+	ndcg, recall := facFitEval(t, NewBPR(DefaultBPROptions()))
+	t.Logf("bpr defaults: NDCG@10 %.4f Recall@10 %.4f", ndcg, recall)
+}
