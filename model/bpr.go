@@ -1,0 +1,289 @@
+package model
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/recd/recd"
+	"gonum.org/v1/gonum/blas"
+	"gonum.org/v1/gonum/blas/blas32"
+)
+
+// BPROptions configures Bayesian personalised ranking (Rendle et al. 2009): matrix
+// factorisation with item biases, trained by SGD on (user, positive, negative) triples whose
+// positive is drawn uniformly from the interactions and whose negative is drawn uniformly from
+// the items the user has not interacted with. Interaction weights only select positives (w > 0).
+type BPROptions struct {
+	Factors      int     // latent dimension k; default 64
+	Epochs       int     // passes; each draws as many triples as there are interactions; default 60
+	LearningRate float64 // SGD step size, decayed linearly to a tenth by the last epoch; default 0.05
+	Lambda       float64 // L2 regularisation of the factors and item biases; default 0.005
+	InitStdDev   float64 // standard deviation of the random initial factors; default 0.1
+	Seed         uint64  // seeds the initial factors and the sampling
+	// FoldInEpochs is the number of SGD passes over a history when a user's vector is folded in
+	// at scoring time (item factors fixed); default 20.
+	FoldInEpochs int
+	// Progress, if set, is called after each epoch (1-based) with the mean BPR loss
+	// −ln σ(x_uij) of the epoch's triples and the time since Fit started.
+	Progress func(iter int, loss float64, elapsed time.Duration) `json:"-" yaml:"-"`
+}
+
+// DefaultBPROptions returns the defaults.
+func DefaultBPROptions() BPROptions {
+	return BPROptions{Factors: 64, Epochs: 60, LearningRate: 0.05, Lambda: 0.005,
+		InitStdDev: 0.1, Seed: 1, FoldInEpochs: 20}
+}
+
+// Validate reports the first option that is out of range as a *recd.FieldError.
+func (o BPROptions) Validate() error {
+	finite := func(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
+	switch {
+	case o.Factors < 1 || o.Factors > alsMaxFactors:
+		return recd.Invalid("factors", fmt.Sprintf("must be in [1, %d]", alsMaxFactors))
+	case o.Epochs < 0:
+		return recd.Invalid("epochs", "must not be negative")
+	case !(o.LearningRate > 0) || !finite(o.LearningRate):
+		return recd.Invalid("learning_rate", "must be a finite number > 0")
+	case !(o.Lambda >= 0) || !finite(o.Lambda):
+		return recd.Invalid("lambda", "must be a finite number >= 0")
+	case !(o.InitStdDev >= 0) || !finite(o.InitStdDev):
+		return recd.Invalid("init_std_dev", "must be a finite number >= 0")
+	case o.FoldInEpochs < 0:
+		return recd.Invalid("fold_in_epochs", "must not be negative")
+	}
+	return nil
+}
+
+// BPR is a pairwise-ranking matrix factorisation model; score(u, i) = user·item + bias_i.
+// Fit is single-threaded and deterministic for the options. Fit must not run concurrently with
+// any other method; after Fit (or UnmarshalBinary) returns, the other methods are safe for
+// concurrent use.
+type BPR struct {
+	opts  BPROptions
+	users Factors
+	items Factors
+	bias  []float32
+	// Training rows (nil after UnmarshalBinary), to recognise an unchanged history in Score.
+	trainPtr   []int32
+	trainItems []int32
+	trainW     []float32
+	pool       sync.Pool // *bprScratch
+}
+
+var _ Recommender = (*BPR)(nil)
+
+// NewBPR returns an untrained BPR with the given options; Fit validates them.
+func NewBPR(opts BPROptions) *BPR { return &BPR{opts: opts} }
+
+// Name returns "bpr".
+func (m *BPR) Name() string { return "bpr" }
+
+// Options returns the model's options.
+func (m *BPR) Options() BPROptions { return m.opts }
+
+// UserFactors returns the trained user vectors by user index. Shared; must not be modified.
+func (m *BPR) UserFactors() Factors { return m.users }
+
+// ItemFactors returns the item vectors by item index, without the biases. Shared; must not be
+// modified.
+func (m *BPR) ItemFactors() Factors { return m.items }
+
+// ItemBias returns the item biases by item index. Shared; must not be modified.
+func (m *BPR) ItemBias() []float32 { return m.bias }
+
+// Fit trains on d. It returns ctx's error, wrapped, if ctx ends first (checked every epoch and
+// every 64k triples).
+func (m *BPR) Fit(ctx context.Context, d *Dataset) error {
+	o := m.opts
+	if err := o.Validate(); err != nil {
+		return fmt.Errorf("fit bpr: %w", err)
+	}
+	if err := facCheckDataset(d); err != nil {
+		return fmt.Errorf("fit bpr: %w", err)
+	}
+	start := time.Now()
+	k, nu, ni := o.Factors, d.NumUsers(), d.NumItems()
+	pcg := rand.NewPCG(o.Seed, 0x627072) // "bpr"
+	rng := rand.New(pcg)
+	users := Factors{Rows: nu, Dim: k, Data: make([]float32, nu*k)}
+	items := Factors{Rows: ni, Dim: k, Data: make([]float32, ni*k)}
+	for _, f := range [][]float32{users.Data, items.Data} {
+		for i := range f {
+			f[i] = float32(rng.NormFloat64() * o.InitStdDev)
+		}
+	}
+	bias := make([]float32, ni)
+	// The positives: interactions of positive weight, with their users.
+	var posUser, posItem []int32
+	for u := 0; u < nu; u++ {
+		idx, w := d.UserRow(u)
+		for n, i := range idx {
+			if w[n] > 0 {
+				posUser = append(posUser, int32(u))
+				posItem = append(posItem, i)
+			}
+		}
+	}
+	np := len(posUser)
+	for ep := 1; ep <= o.Epochs && np > 0; ep++ {
+		lr := float32(o.LearningRate * (1 - 0.9*float64(ep-1)/float64(max(1, o.Epochs-1))))
+		loss := 0.0
+		for t := 0; t < np; t++ {
+			if t&0xffff == 0 && ctx.Err() != nil {
+				return fmt.Errorf("fit bpr: epoch %d: %w", ep, ctx.Err())
+			}
+			n := facBounded(pcg, np)
+			u, i := int(posUser[n]), int(posItem[n])
+			row, _ := d.UserRow(u)
+			j, ok := bprNegative(pcg, ni, row)
+			if !ok {
+				continue
+			}
+			loss += bprStep(users.Row(u), items.Row(i), items.Row(j), &bias[i], &bias[j],
+				lr, float32(o.Lambda), true)
+		}
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("fit bpr: epoch %d: %w", ep, err)
+		}
+		if o.Progress != nil {
+			o.Progress(ep, loss/float64(np), time.Since(start))
+		}
+	}
+	m.users, m.items, m.bias = users, items, bias
+	m.trainPtr, m.trainItems, m.trainW = d.UserPtr, d.UserItems, d.UserWeights
+	return nil
+}
+
+// bprNegative draws an item uniformly from [0, ni) that is not in the sorted row, giving up
+// after a bounded number of tries (for users who have interacted with nearly everything).
+func bprNegative(pcg *rand.PCG, ni int, row []int32) (int, bool) {
+	for try := 0; try < 32; try++ {
+		j := facBounded(pcg, ni)
+		if _, found := slices.BinarySearch(row, int32(j)); !found {
+			return j, true
+		}
+	}
+	return 0, false
+}
+
+// facBounded returns a number in [0, n) for 0 < n < 2³² by Lemire's multiply-shift (with a
+// bias below 2⁻³², irrelevant for sampling).
+func facBounded(pcg *rand.PCG, n int) int {
+	return int((pcg.Uint64() >> 32) * uint64(n) >> 32)
+}
+
+// bprStep applies one SGD step for the triple (u, i, j) and returns its loss −ln σ(x_uij).
+// Item factors and biases are updated only when items is true (fold-in keeps them fixed).
+func bprStep(xu, xi, xj []float32, bi, bj *float32, lr, reg float32, items bool) float64 {
+	xi, xj = xi[:len(xu)], xj[:len(xu)]
+	x := *bi - *bj
+	for f, v := range xu {
+		x += v * (xi[f] - xj[f])
+	}
+	g := float32(1 / (1 + math.Exp(float64(x)))) // σ(−x)
+	if items {
+		for f, uf := range xu {
+			vi, vj := xi[f], xj[f]
+			xu[f] += lr * (g*(vi-vj) - reg*uf)
+			xi[f] += lr * (g*uf - reg*vi)
+			xj[f] += lr * (-g*uf - reg*vj)
+		}
+		*bi += lr * (g - reg**bi)
+		*bj += lr * (-g - reg**bj)
+	} else {
+		for f, uf := range xu {
+			xu[f] += lr * (g*(xi[f]-xj[f]) - reg*uf)
+		}
+	}
+	if x < -30 {
+		return -float64(x)
+	}
+	return math.Log1p(math.Exp(-float64(x)))
+}
+
+// Score writes user·item + bias for every item into dst (entries beyond the model's items are
+// zeroed). A trained user with an unchanged history uses the trained vector; otherwise (u = -1,
+// or a history that changed) the vector is folded in from the history.
+func (m *BPR) Score(u int, items []int32, weights []float32, dst []float32) {
+	n := min(len(dst), m.items.Rows)
+	clear(dst[n:])
+	if n == 0 {
+		return
+	}
+	k := m.opts.Factors
+	var uv []float32
+	s := m.scratch()
+	defer m.pool.Put(s)
+	if u < m.users.Rows && facTrainedRow(m.trainPtr, m.trainItems, m.trainW, u, items, weights) {
+		uv = m.users.Row(u)
+	} else {
+		uv = m.foldIn(s, s.u, items, weights)
+	}
+	copy(dst[:n], m.bias[:n])
+	blas32.Implementation().Sgemv(blas.NoTrans, n, k, 1, m.items.Data[:n*k], k, uv, 1, 1, dst[:n], 1)
+}
+
+const (
+	bprMagic   = "RBPR"
+	bprVersion = 1
+)
+
+// MarshalBinary encodes the options (without Progress) and the factors and biases with a
+// version header and a checksum. The training rows are not included, so a decoded model folds
+// every user in from the history given to Score.
+func (m *BPR) MarshalBinary() ([]byte, error) {
+	o := m.opts
+	e := &facEncoder{buf: make([]byte, 0, 96+4*(len(m.users.Data)+len(m.items.Data)+len(m.bias)))}
+	e.buf = append(e.buf, bprMagic...)
+	e.buf = append(e.buf, bprVersion, 0)
+	e.u32(uint32(o.Factors))
+	e.u32(uint32(o.Epochs))
+	e.u32(uint32(o.FoldInEpochs))
+	e.f64(o.LearningRate)
+	e.f64(o.Lambda)
+	e.f64(o.InitStdDev)
+	e.u64(o.Seed)
+	e.factors(m.users)
+	e.factors(m.items)
+	e.factors(Factors{Rows: len(m.bias), Dim: 1, Data: m.bias})
+	return e.finish(), nil
+}
+
+// UnmarshalBinary replaces the model with one encoded by MarshalBinary, keeping the receiver's
+// Progress. A truncated, corrupted or foreign blob returns an error and leaves the model
+// unchanged. It must not run concurrently with other methods.
+func (m *BPR) UnmarshalBinary(data []byte) error {
+	d, err := newFacDecoder(data, bprMagic, bprVersion)
+	if err != nil {
+		return fmt.Errorf("unmarshal bpr: %w", err)
+	}
+	o := m.opts
+	o.Factors = d.int("factors", alsMaxFactors)
+	o.Epochs = d.int("epochs", math.MaxInt32)
+	o.FoldInEpochs = d.int("fold-in epochs", math.MaxInt32)
+	o.LearningRate = d.f64()
+	o.Lambda = d.f64()
+	o.InitStdDev = d.f64()
+	o.Seed = d.u64()
+	if d.err == nil {
+		if err := o.Validate(); err != nil {
+			return fmt.Errorf("unmarshal bpr: %w: %w", errFacCorrupt, err)
+		}
+	}
+	users := d.factors("users", o.Factors)
+	items := d.factors("items", o.Factors)
+	bias := d.factors("bias", 1)
+	if err := d.done(); err != nil {
+		return fmt.Errorf("unmarshal bpr: %w", err)
+	}
+	if bias.Rows != items.Rows {
+		return fmt.Errorf("unmarshal bpr: %w: %d biases for %d items", errFacCorrupt, bias.Rows, items.Rows)
+	}
+	*m = BPR{opts: o, users: users, items: items, bias: bias.Data}
+	return nil
+}

@@ -1,0 +1,145 @@
+package model
+
+import (
+	"encoding"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"testing"
+
+	"gonum.org/v1/gonum/mat"
+)
+
+func TestFactors_Row(t *testing.T) {
+	f := Factors{Rows: 2, Dim: 3, Data: []float32{1, 2, 3, 4, 5, 6}}
+	if got := f.Row(1); !slices.Equal(got, []float32{4, 5, 6}) {
+		t.Fatalf("got %v", got)
+	}
+	if r := f.Row(0); cap(r) != 3 {
+		t.Fatalf("row capacity %d lets an append overwrite the next row", cap(r))
+	}
+}
+
+func TestFacCholSolve(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 3))
+	const n = 12
+	m := mat.NewDense(n+4, n, nil)
+	for i := 0; i < n+4; i++ {
+		for j := 0; j < n; j++ {
+			m.Set(i, j, rng.NormFloat64())
+		}
+	}
+	var a mat.SymDense
+	a.SymOuterK(1, m.T())
+	b := make([]float64, n)
+	for i := range b {
+		b[i] = rng.NormFloat64()
+	}
+	var want mat.VecDense
+	if err := want.SolveVec(&a, mat.NewVecDense(n, slices.Clone(b))); err != nil {
+		t.Fatal(err)
+	}
+	raw := make([]float64, n*n)
+	for i := 0; i < n; i++ {
+		for j := 0; j < n; j++ {
+			raw[i*n+j] = a.At(i, j)
+		}
+	}
+	if !facCholSolve(raw, n, b) {
+		t.Fatal("reported not positive definite")
+	}
+	for i, v := range b {
+		if math.Abs(v-want.AtVec(i)) > 1e-8 {
+			t.Fatalf("x[%d] = %g, want %g", i, v, want.AtVec(i))
+		}
+	}
+	t.Run("indefinite", func(t *testing.T) {
+		if facCholSolve([]float64{1, 2, 2, 1}, 2, []float64{1, 1}) {
+			t.Fatal("accepted an indefinite matrix")
+		}
+	})
+}
+
+func TestFacGram(t *testing.T) {
+	rng := rand.New(rand.NewPCG(4, 4))
+	const rows, k = 5000, 6 // more than two blocks
+	a := make([]float64, rows*k)
+	for i := range a {
+		a[i] = rng.NormFloat64()
+	}
+	g1 := facGram(a, rows, k, 1)
+	g3 := facGram(a, rows, k, 3)
+	if !slices.Equal(g1, g3) {
+		t.Fatal("Gram differs between 1 and 3 workers")
+	}
+	for p := 0; p < k; p++ {
+		for q := 0; q < k; q++ {
+			want := 0.0
+			for r := 0; r < rows; r++ {
+				want += a[r*k+p] * a[r*k+q]
+			}
+			if math.Abs(g1[p*k+q]-want) > 1e-9*math.Abs(want)+1e-9 {
+				t.Fatalf("G[%d][%d] = %g, want %g", p, q, g1[p*k+q], want)
+			}
+		}
+	}
+}
+
+// facCheckCodec checks that blob decodes into an equal model and that every truncation and a
+// sample of single-bit flips are rejected without a panic.
+func facCheckCodec(t *testing.T, blob []byte, fresh func() encoding.BinaryUnmarshaler) {
+	t.Helper()
+	if err := fresh().UnmarshalBinary(blob); err != nil {
+		t.Fatalf("round trip: %v", err)
+	}
+	step := max(1, len(blob)/200)
+	for n := 0; n < len(blob); n += step {
+		if err := fresh().UnmarshalBinary(blob[:n]); err == nil {
+			t.Fatalf("truncated to %d of %d bytes: no error", n, len(blob))
+		}
+	}
+	rng := rand.New(rand.NewPCG(5, 5))
+	for range 200 {
+		bad := slices.Clone(blob)
+		bad[rng.IntN(len(bad))] ^= 1 << rng.IntN(8)
+		if err := fresh().UnmarshalBinary(bad); err == nil {
+			t.Fatal("bit flip: no error")
+		}
+	}
+	if err := fresh().UnmarshalBinary(append(slices.Clone(blob), 0)); err == nil {
+		t.Fatal("trailing byte: no error")
+	}
+}
+
+func TestALS_MarshalBinary(t *testing.T) {
+	m, d := facSmallALS(t, nil)
+	blob, err := m.MarshalBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got ALS
+	if err := got.UnmarshalBinary(blob); err != nil {
+		t.Fatal(err)
+	}
+	if got.Options().Factors != 8 || got.Options().Lambda != m.Options().Lambda ||
+		!slices.Equal(got.UserFactors().Data, m.UserFactors().Data) ||
+		!slices.Equal(got.ItemFactors().Data, m.ItemFactors().Data) {
+		t.Fatal("decoded model differs")
+	}
+	items, weights := d.UserRow(2)
+	want, have := make([]float32, d.NumItems()), make([]float32, d.NumItems())
+	m.Score(-1, items, weights, want)
+	got.Score(2, items, weights, have)
+	if !slices.Equal(want, have) {
+		t.Fatal("decoded model scores differently")
+	}
+	facCheckCodec(t, blob, func() encoding.BinaryUnmarshaler { return NewALS(DefaultALSOptions()) })
+	t.Run("failed decode leaves the model unchanged", func(t *testing.T) {
+		if err := m.UnmarshalBinary(blob[:len(blob)-1]); err == nil {
+			t.Fatal("no error")
+		}
+		if m.ItemFactors().Rows != d.NumItems() {
+			t.Fatal("model changed")
+		}
+	})
+}
