@@ -24,8 +24,12 @@ func newEncoder(magic string, version uint64) *encoder {
 }
 
 func (e *encoder) uvarint(v uint64) { e.buf = binary.AppendUvarint(e.buf, v) }
-func (e *encoder) f64(v float64)    { e.buf = binary.LittleEndian.AppendUint64(e.buf, math.Float64bits(v)) }
-func (e *encoder) f32(v float32)    { e.buf = binary.LittleEndian.AppendUint32(e.buf, math.Float32bits(v)) }
+func (e *encoder) f64(v float64) {
+	e.buf = binary.LittleEndian.AppendUint64(e.buf, math.Float64bits(v))
+}
+func (e *encoder) f32(v float32) {
+	e.buf = binary.LittleEndian.AppendUint32(e.buf, math.Float32bits(v))
+}
 func (e *encoder) bool(v bool) {
 	if v {
 		e.uvarint(1)
