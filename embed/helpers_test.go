@@ -9,6 +9,7 @@ import (
 	"github.com/recd/recd"
 	"github.com/recd/recd/dataset"
 	"github.com/recd/recd/index"
+	"gonum.org/v1/gonum/mat"
 )
 
 const movieLensDir = "../examples/ml-latest-small"
@@ -16,6 +17,7 @@ const movieLensDir = "../examples/ml-latest-small"
 var (
 	movieLensOnce  sync.Once
 	movieLensItems []recd.Item
+	movieLensData  *dataset.Data
 	movieLensErr   error
 )
 
@@ -28,12 +30,19 @@ func movies(tb testing.TB) []recd.Item {
 			movieLensErr = err
 			return
 		}
-		movieLensItems = d.Items
+		movieLensItems, movieLensData = d.Items, d
 	})
 	if movieLensErr != nil {
 		tb.Fatalf("read movielens: %v", movieLensErr)
 	}
 	return movieLensItems
+}
+
+// movieEvents returns the bundled ratings.
+func movieEvents(tb testing.TB) []recd.Event {
+	tb.Helper()
+	movies(tb)
+	return movieLensData.Events
 }
 
 func sparseDot(a, b index.SparseVector) float64 {
@@ -108,3 +117,7 @@ var raptorValley = recd.Item{
 	Text:       "An animated family adventure: a young dinosaur and his friends cross a valley of dinosaurs.",
 	Categories: []string{"Animation", "Children", "Adventure"},
 }
+
+func mat64Dense(r, c int) *mat.Dense { return mat.NewDense(r, c, nil) }
+
+func mat64Copy(m mat.Matrix) *mat.Dense { return mat.DenseCopyOf(m) }

@@ -70,32 +70,12 @@ func FitLSA(tfidf *TFIDF, items []recd.Item, opts LSAOptions) (*LSA, error) {
 	n, v := a.rows(), a.cols
 	l := min(opts.Dim+opts.Oversample, n, v)
 	k := min(opts.Dim, l)
-
-	rng := rand.New(rand.NewPCG(opts.Seed, opts.Seed^0x9e3779b97f4a7c15))
-	omega := mat.NewDense(v, l, nil)
-	raw := omega.RawMatrix().Data
-	for i := range raw {
-		raw[i] = rng.NormFloat64()
+	u, singular, err := randomizedSVD(a, l, opts.PowerIters, opts.Seed)
+	if err != nil {
+		return nil, fmt.Errorf("fit lsa: %w", err)
 	}
-	y := mat.NewDense(n, l, nil)
-	a.mul(y, omega)
-	z := mat.NewDense(v, l, nil)
-	for range opts.PowerIters {
-		orthonormalise(y)
-		a.mulT(z, y)
-		orthonormalise(z)
-		a.mul(y, z)
-	}
-	orthonormalise(y)
-	a.mulT(z, y) // z = Aᵀ Q, the transpose of the small matrix B = Qᵀ A
-
-	var svd mat.SVD
-	if !svd.Factorize(z, mat.SVDThin) {
-		return nil, fmt.Errorf("fit lsa: svd did not converge")
-	}
-	var u mat.Dense
-	svd.UTo(&u) // v×l, the right singular vectors of A
-	m := &LSA{terms: v, dim: k, loadings: make([]float32, v*k), singular: svd.Values(nil)[:k]}
+	singular = singular[:k]
+	m := &LSA{terms: v, dim: k, loadings: make([]float32, v*k), singular: singular}
 	for c := range k {
 		// fix the sign of each direction so refits agree: the largest entry is positive
 		var best float64
@@ -159,6 +139,38 @@ func (m *LSA) EmbedTo(dst []float32, sv index.SparseVector) {
 	for c := range dst {
 		dst[c] *= inv
 	}
+}
+
+// randomizedSVD returns the top l right singular vectors of a (as the columns of a
+// cols×l matrix) and the singular values, decreasing, by a Gaussian sketch of l columns,
+// powerIters power iterations with re-orthonormalisation, a QR and the exact SVD of the
+// projected l×cols matrix. l must be <= min(rows, cols).
+func randomizedSVD(a *csr, l, powerIters int, seed uint64) (*mat.Dense, []float64, error) {
+	n, v := a.rows(), a.cols
+	rng := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
+	omega := mat.NewDense(v, l, nil)
+	raw := omega.RawMatrix().Data
+	for i := range raw {
+		raw[i] = rng.NormFloat64()
+	}
+	y := mat.NewDense(n, l, nil)
+	a.mul(y, omega)
+	z := mat.NewDense(v, l, nil)
+	for range powerIters {
+		orthonormalise(y)
+		a.mulT(z, y)
+		orthonormalise(z)
+		a.mul(y, z)
+	}
+	orthonormalise(y)
+	a.mulT(z, y) // z = Aᵀ Q, the transpose of the small matrix B = Qᵀ A
+	var svd mat.SVD
+	if !svd.Factorize(z, mat.SVDThin) {
+		return nil, nil, errors.New("svd did not converge")
+	}
+	var u mat.Dense
+	svd.UTo(&u)
+	return &u, svd.Values(nil), nil
 }
 
 // orthonormalise replaces the columns of a (rows >= cols) by an orthonormal basis of
