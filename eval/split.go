@@ -19,6 +19,8 @@ type Split struct {
 	// Test maps a user id to the distinct item ids held out for that user, sorted.
 	// Users with nothing held out are absent.
 	Test map[string][]string
+	// TestRatings are the values of held-out rating events, for RMSE/MAE.
+	TestRatings []Rating
 }
 
 // NumTest returns the number of held-out (user, item) pairs.
@@ -75,7 +77,19 @@ func partition(events []recd.Event, held map[pairKey]bool) *Split {
 	for _, items := range s.Test {
 		sort.Strings(items)
 	}
+	s.TestRatings = heldRatings(events, held)
 	return s
+}
+
+// heldRatings returns the rating events of held-out pairs, in input order.
+func heldRatings(events []recd.Event, held map[pairKey]bool) []Rating {
+	var out []Rating
+	for _, e := range events {
+		if e.Type == recd.EventRating && held[pairKey{e.UserID, e.ItemID}] {
+			out = append(out, Rating{User: e.UserID, Item: e.ItemID, Value: e.Value})
+		}
+	}
+	return out
 }
 
 // RandomSplit holds out, for every user, round(fraction × n) of the user's n distinct items,
@@ -151,6 +165,7 @@ func TemporalSplit(events []recd.Event, fraction float64) (*Split, error) {
 	for _, items := range s.Test {
 		sort.Strings(items)
 	}
+	s.TestRatings = heldRatings(events, held)
 	return s, nil
 }
 
