@@ -1,0 +1,328 @@
+package eval
+
+import (
+	"container/heap"
+	"context"
+	"encoding"
+	"fmt"
+	"math"
+	"runtime"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/recd/recd"
+	"github.com/recd/recd/model"
+)
+
+// Metric names used in Result.Metrics and UserResult.Metrics.
+const (
+	MetricPrecision      = "precision"
+	MetricRecall         = "recall"
+	MetricNDCG           = "ndcg"
+	MetricMAP            = "map"
+	MetricMRR            = "mrr"
+	MetricHitRate        = "hit_rate"
+	MetricILD            = "ild"
+	MetricNovelty        = "novelty"
+	MetricMiscalibration = "miscalibration"
+	MetricCoverage       = "coverage" // aggregate only
+	MetricGini           = "gini"     // aggregate only
+	MetricRMSE           = "rmse"     // aggregate only, rating predictors only
+	MetricMAE            = "mae"      // aggregate only, rating predictors only
+)
+
+// RatingPredictor is implemented by models that predict explicit rating values; the runner
+// reports RMSE and MAE for them when Options.TestRatings is set.
+type RatingPredictor interface {
+	PredictRating(u int, item int32) float64
+}
+
+// Rating is one held-out rating value for RMSE/MAE.
+type Rating struct {
+	User, Item string
+	Value      float64
+}
+
+// Options configures an evaluation run.
+type Options struct {
+	// K is the list length every metric is cut at. Default 10.
+	K int
+	// Workers is the number of users scored in parallel; 0 means GOMAXPROCS.
+	Workers int
+	// Categories maps an item id to its categories; it enables intra-list diversity (Jaccard
+	// of categories) and miscalibration. Nil disables both unless Similarity is set.
+	Categories map[string][]string
+	// Similarity, when set, replaces the category Jaccard similarity for intra-list diversity;
+	// it receives training item indexes and must be safe for concurrent use.
+	Similarity func(a, b int32) float64
+	// CalibrationAlpha is the smoothing of Steck's miscalibration KL. Default 0.01.
+	CalibrationAlpha float64
+	// TestRatings are held-out rating values for RMSE/MAE (used only for RatingPredictors).
+	TestRatings []Rating
+}
+
+// DefaultOptions returns k = 10 on all cores with alpha 0.01.
+func DefaultOptions() Options { return Options{K: 10, CalibrationAlpha: 0.01} }
+
+// UserResult is one test user's outcome.
+type UserResult struct {
+	User    string             `json:"user"`
+	NumTest int                `json:"num_test"` // relevant items after dropping unknown and seen ones
+	Items   []int32            `json:"items"`    // the top-K training item indexes recommended
+	Metrics map[string]float64 `json:"metrics"`
+}
+
+// Result is one model's evaluation. Metrics holds per-user means plus the aggregate metrics.
+type Result struct {
+	Model     string             `json:"model"`
+	K         int                `json:"k"`
+	Users     int                `json:"users"`
+	Metrics   map[string]float64 `json:"metrics"`
+	TrainTime time.Duration      `json:"train_time_ns"`
+	EvalTime  time.Duration      `json:"eval_time_ns"`
+	// Size is the serialised model size in bytes, or 0 when the model cannot be marshalled.
+	Size    int64        `json:"size_bytes"`
+	PerUser []UserResult `json:"-"`
+	// Exposure counts, per training item index, how many lists the item appears in.
+	Exposure []float64 `json:"-"`
+}
+
+// Evaluate fits rec on train (timing the fit) and then evaluates it with EvaluateFitted.
+func Evaluate(ctx context.Context, rec model.Recommender, train *model.Dataset, test map[string][]string, opt Options) (*Result, error) {
+	start := time.Now()
+	if err := rec.Fit(ctx, train); err != nil {
+		return nil, fmt.Errorf("fit %s: %w", rec.Name(), err)
+	}
+	trainTime := time.Since(start)
+	r, err := EvaluateFitted(ctx, rec, train, test, opt)
+	if err != nil {
+		return nil, err
+	}
+	r.TrainTime = trainTime
+	if m, ok := rec.(encoding.BinaryMarshaler); ok {
+		if b, err := m.MarshalBinary(); err == nil {
+			r.Size = int64(len(b))
+		}
+	}
+	return r, nil
+}
+
+// EvaluateFitted ranks every training item for every test user with a fitted rec (full
+// ranking, never sampled negatives), excludes the items the user has in train, and scores
+// the top K against the user's test items. Test items unknown to train or already in the
+// user's training history are dropped; users left with no test item are skipped. Users are
+// scored in parallel; PerUser comes out sorted by user id.
+func EvaluateFitted(ctx context.Context, rec model.Recommender, train *model.Dataset, test map[string][]string, opt Options) (*Result, error) {
+	if opt.K <= 0 {
+		return nil, recd.Invalid("k", fmt.Sprintf("must be positive, got %d", opt.K))
+	}
+	if train.NumItems() == 0 {
+		return nil, recd.Invalid("train", "no items")
+	}
+	if opt.CalibrationAlpha <= 0 {
+		opt.CalibrationAlpha = 0.01
+	}
+	workers := opt.Workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	start := time.Now()
+	users := make([]string, 0, len(test))
+	for u := range test {
+		users = append(users, u)
+	}
+	sort.Strings(users)
+
+	var cats [][]string
+	if opt.Categories != nil {
+		cats = make([][]string, train.NumItems())
+		for i, id := range train.Items {
+			cats[i] = opt.Categories[id]
+		}
+	}
+	sim := opt.Similarity
+	if sim == nil && cats != nil {
+		sim = CategorySimilarity(cats)
+	}
+	pop := make([]float64, train.NumItems())
+	for i := range pop {
+		pop[i] = float64(train.ItemCount[i]) / float64(max(1, train.NumUsers()))
+	}
+	floor := 1 / float64(max(1, train.NumUsers()))
+
+	out := make([]*UserResult, len(users))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			scores := make([]float32, train.NumItems())
+			for n := range next {
+				out[n] = evalUser(rec, train, users[n], test[users[n]], scores, opt.K, sim, cats, pop, floor, opt.CalibrationAlpha)
+			}
+		}()
+	}
+	var err error
+	for n := range users {
+		if err = ctx.Err(); err != nil {
+			break
+		}
+		next <- n
+	}
+	close(next)
+	wg.Wait()
+	if err != nil {
+		return nil, fmt.Errorf("evaluate %s: %w", rec.Name(), err)
+	}
+
+	r := &Result{Model: rec.Name(), K: opt.K, Metrics: map[string]float64{}, Exposure: make([]float64, train.NumItems())}
+	lists := make([][]int32, 0, len(out))
+	for _, ur := range out {
+		if ur == nil {
+			continue
+		}
+		r.PerUser = append(r.PerUser, *ur)
+		lists = append(lists, ur.Items)
+		for name, v := range ur.Metrics {
+			r.Metrics[name] += v
+		}
+		for _, it := range ur.Items {
+			r.Exposure[it]++
+		}
+	}
+	r.Users = len(r.PerUser)
+	for name := range r.Metrics {
+		r.Metrics[name] /= float64(max(1, r.Users))
+	}
+	r.Metrics[MetricCoverage] = Coverage(lists, train.NumItems())
+	r.Metrics[MetricGini] = Gini(r.Exposure)
+	if rp, ok := rec.(RatingPredictor); ok && len(opt.TestRatings) > 0 {
+		var pred, act []float64
+		for _, t := range opt.TestRatings {
+			i, ok := train.ItemIndex[t.Item]
+			if !ok {
+				continue
+			}
+			u := -1
+			if x, ok := train.UserIndex[t.User]; ok {
+				u = int(x)
+			}
+			pred = append(pred, rp.PredictRating(u, i))
+			act = append(act, t.Value)
+		}
+		if len(pred) > 0 {
+			r.Metrics[MetricRMSE] = RMSE(pred, act)
+			r.Metrics[MetricMAE] = MAE(pred, act)
+		}
+	}
+	r.EvalTime = time.Since(start)
+	return r, nil
+}
+
+func evalUser(rec model.Recommender, train *model.Dataset, user string, testItems []string, scores []float32, k int,
+	sim func(a, b int32) float64, cats [][]string, pop []float64, floor, alpha float64) *UserResult {
+	u := -1
+	var hist []int32
+	var hw []float32
+	if x, ok := train.UserIndex[user]; ok {
+		u = int(x)
+		hist, hw = train.UserRow(u)
+	}
+	seen := make(map[int32]bool, len(hist))
+	for _, it := range hist {
+		seen[it] = true
+	}
+	rel := make(map[int32]bool, len(testItems))
+	for _, id := range testItems {
+		if i, ok := train.ItemIndex[id]; ok && !seen[i] {
+			rel[i] = true
+		}
+	}
+	if len(rel) == 0 {
+		return nil
+	}
+	for i := range scores {
+		scores[i] = 0
+	}
+	rec.Score(u, hist, hw, scores)
+	top := topKExcluding(scores, k, seen)
+	m := map[string]float64{
+		MetricPrecision: Precision(top, rel, k),
+		MetricRecall:    Recall(top, rel, k),
+		MetricNDCG:      NDCG(top, rel, k),
+		MetricMAP:       AveragePrecision(top, rel, k),
+		MetricMRR:       ReciprocalRank(top, rel, k),
+		MetricHitRate:   HitRate(top, rel, k),
+		MetricNovelty:   Novelty(top, pop, floor),
+	}
+	if sim != nil {
+		m[MetricILD] = IntraListDiversity(top, sim)
+	}
+	if cats != nil {
+		hwf := make([]float64, len(hw))
+		for i, w := range hw {
+			hwf[i] = float64(w)
+		}
+		m[MetricMiscalibration] = Miscalibration(CategoryDistribution(hist, hwf, cats), CategoryDistribution(top, nil, cats), alpha)
+	}
+	return &UserResult{User: user, NumTest: len(rel), Items: top, Metrics: m}
+}
+
+// scored is an item and its score; the heap keeps the worst of the current top k on top.
+type scored struct {
+	item  int32
+	score float32
+}
+
+type minHeap []scored
+
+func (h minHeap) Len() int { return len(h) }
+func (h minHeap) Less(a, b int) bool {
+	return worse(h[a], h[b])
+}
+func (h minHeap) Swap(a, b int) { h[a], h[b] = h[b], h[a] }
+func (h *minHeap) Push(x any)   { *h = append(*h, x.(scored)) }
+func (h *minHeap) Pop() any {
+	old := *h
+	x := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return x
+}
+
+// worse orders by score, then prefers the lower item index, so rankings are deterministic.
+// NaN scores rank below everything.
+func worse(a, b scored) bool {
+	an, bn := math.IsNaN(float64(a.score)), math.IsNaN(float64(b.score))
+	if an != bn {
+		return an
+	}
+	if a.score != b.score {
+		return a.score < b.score
+	}
+	return a.item > b.item
+}
+
+// topKExcluding returns the k best items by score, best first, skipping excluded items.
+func topKExcluding(scores []float32, k int, exclude map[int32]bool) []int32 {
+	h := make(minHeap, 0, k+1)
+	for i, s := range scores {
+		it := int32(i)
+		if exclude[it] {
+			continue
+		}
+		c := scored{it, s}
+		if len(h) < k {
+			heap.Push(&h, c)
+		} else if worse(h[0], c) {
+			h[0] = c
+			heap.Fix(&h, 0)
+		}
+	}
+	out := make([]int32, len(h))
+	for i := len(h) - 1; i >= 0; i-- {
+		out[i] = heap.Pop(&h).(scored).item
+	}
+	return out
+}
