@@ -199,11 +199,17 @@ func randomCandidates(seed uint64, m, dim int, tailShare float64) ([]Candidate, 
 		id := fmt.Sprintf("i%04d", i)
 		v := make([]float64, dim)
 		for d := range v {
-			v[d] = r.NormFloat64()
+			v[d] = 0.5 * r.NormFloat64()
 		}
-		// Items of the same first category share a direction, so categories and vectors agree.
+		// Items of the same first category share a direction, so categories and vectors
+		// agree, and the first two categories score higher, so the relevance order is
+		// clustered as real ones are.
 		c0 := r.IntN(len(cats))
-		v[c0%dim] += 2.5
+		v[c0%dim] += 2
+		score := r.Float64()
+		if c0 < 2 {
+			score += 0.4
+		}
 		cs := []string{cats[c0]}
 		if r.Float64() < 0.4 {
 			if c1 := r.IntN(len(cats)); c1 != c0 {
@@ -211,7 +217,7 @@ func randomCandidates(seed uint64, m, dim int, tailShare float64) ([]Candidate, 
 			}
 		}
 		vecs[id] = v
-		cands[i] = Candidate{ID: id, Score: r.Float64(), Categories: cs, LongTail: r.Float64() < tailShare,
+		cands[i] = Candidate{ID: id, Score: score, Categories: cs, LongTail: r.Float64() < tailShare,
 			Sources: map[string]float64{"cf": 0}}
 	}
 	SortByScore(cands)

@@ -180,12 +180,16 @@ func RecentItems(actions []Action, n int) []string {
 // sessionReasonItems is how many recent items a session reason names at most.
 const sessionReasonItems = 3
 
+// SessionReasonMinSim is the similarity to a recent item from which a session reason names
+// it; weaker resemblances still move the score but are not worth telling the user.
+const SessionReasonMinSim = 0.5
+
 // SessionBoost blends each candidate's score with its mean similarity to the recent items:
 // score = (1-w)*score + w*mean(sim(item, r) for r in recent), then re-sorts by score.
 // recent are the last N items (newest first; see Sessions.Recent, RecentItems and
-// DefaultSessionN); w is in [0, 1] (DefaultSessionWeight). A candidate with a positive
-// similarity to some recent item gets a session reason naming up to three of them, most
-// similar first. An empty recent or w = 0 leaves cands unchanged. It runs after Blend and
+// DefaultSessionN); w is in [0, 1] (DefaultSessionWeight). A candidate with a similarity of
+// at least SessionReasonMinSim to some recent items gets a session reason naming up to
+// three of them, most similar first. An empty recent or w = 0 leaves cands unchanged. It runs after Blend and
 // the rules, before MMR.
 func SessionBoost(cands []Candidate, recent []string, sim Similarity, w float64) error {
 	if !(w >= 0 && w <= 1) {
@@ -209,7 +213,7 @@ func SessionBoost(cands []Candidate, recent []string, sim Similarity, w float64)
 			}
 			sims[j] = s
 			sum += s
-			if s > 0 {
+			if s >= SessionReasonMinSim {
 				named++
 			}
 		}
@@ -221,12 +225,12 @@ func SessionBoost(cands []Candidate, recent []string, sim Similarity, w float64)
 		for len(items) < cap(items) {
 			best := -1
 			for j, s := range sims {
-				if s > 0 && (best < 0 || s > sims[best]) {
+				if s >= SessionReasonMinSim && (best < 0 || s > sims[best]) {
 					best = j
 				}
 			}
 			items = append(items, recent[best])
-			sims[best] = 0
+			sims[best] = math.Inf(-1)
 		}
 		c.Reasons = append(c.Reasons, recd.Reason{Type: ReasonSession, Source: "session", Items: items})
 	}
