@@ -12,7 +12,7 @@ import (
 
 func TestTargetDistribution(t *testing.T) {
 	hist := []HistoryEntry{
-		{Categories: []string{"A", "B"}, Weight: 2, Time: t0},                  // A 1, B 1
+		{Categories: []string{"A", "B"}, Weight: 2, Time: t0},                 // A 1, B 1
 		{Categories: []string{"A"}, Weight: 1, Time: t0.Add(-24 * time.Hour)}, // half-life old: A 0.5
 		{Categories: []string{"C"}, Weight: -1, Time: t0},                     // dislike: skipped
 		{Categories: nil, Weight: 5, Time: t0},                                // no categories: skipped
