@@ -64,7 +64,9 @@ func (r Rules) Validate() error {
 }
 
 // IndexFilter returns the part of the rules an index search can apply itself, so the
-// pipeline can push it down into candidate retrieval (Apply remains the final word).
+// pipeline can push it down into candidate retrieval. It may be looser than the rules
+// (category=X conditions join the any-of Categories) but never stricter, and Apply remains
+// the final word. Boosts are not pushed down.
 func (r Rules) IndexFilter() index.Filter {
 	f := index.Filter{
 		Categories:        r.Categories,
