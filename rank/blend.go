@@ -106,23 +106,40 @@ func Blend(lists []SourceList, opt BlendOptions) ([]Candidate, error) {
 		total += opt.weight(l.Name)
 		size += len(l.Items)
 	}
-	pos := make(map[string]int, size)
+	// Pass 1: one candidate per item, and how many entries name it, so that pass 2 can
+	// carve every candidate's Reasons out of one allocation.
+	pos := make(map[string]int32, size)
 	cands := make([]Candidate, 0, size)
-	norm := make([]float64, 0, 64)
+	entries := make([]int32, 0, size)
 	for _, l := range lists {
-		w := opt.weight(l.Name)
-		norm = normalise(l.Items, opt.Normalisation, norm[:0])
-		for i, it := range l.Items {
+		for _, it := range l.Items {
 			if math.IsNaN(it.Score) || math.IsInf(it.Score, 0) {
 				return nil, recd.Invalid("blend.sources."+l.Name, "score of "+it.ID+" is not finite")
 			}
 			j, ok := pos[it.ID]
 			if !ok {
-				j = len(cands)
+				j = int32(len(cands))
 				pos[it.ID] = j
-				cands = append(cands, Candidate{ID: it.ID, Sources: make(map[string]float64, 2)})
+				cands = append(cands, Candidate{ID: it.ID})
+				entries = append(entries, 0)
 			}
-			c := &cands[j]
+			entries[j]++
+		}
+	}
+	reasons := make([]recd.Reason, size)
+	off := 0
+	for j := range cands {
+		e := int(entries[j])
+		cands[j].Reasons = reasons[off : off : off+e]
+		cands[j].Sources = make(map[string]float64, e)
+		off += e
+	}
+	norm := make([]float64, 0, 64)
+	for _, l := range lists {
+		w := opt.weight(l.Name)
+		norm = normalise(l.Items, opt.Normalisation, norm[:0])
+		for i, it := range l.Items {
+			c := &cands[pos[it.ID]]
 			old, dup := c.Sources[l.Name]
 			if dup && old >= norm[i] {
 				continue
@@ -176,14 +193,39 @@ func normalise(items []SourceScore, how Normalisation, dst []float64) []float64 
 	return dst
 }
 
-// SortByScore sorts candidates by Score, best first, ties by id. It does not allocate.
+// SortByScore sorts candidates by Score, best first, ties by id. It sorts small keys and
+// then moves each candidate once, so it costs one allocation of 16 bytes per candidate.
 func SortByScore(cands []Candidate) {
-	slices.SortFunc(cands, func(a, b Candidate) int {
-		if c := cmp.Compare(b.Score, a.Score); c != 0 {
+	if len(cands) < 2 {
+		return
+	}
+	type key struct {
+		score float64
+		i     int
+	}
+	keys := make([]key, len(cands))
+	sorted := true
+	for i := range cands {
+		keys[i] = key{cands[i].Score, i}
+		if i > 0 && (cands[i].Score > cands[i-1].Score ||
+			cands[i].Score == cands[i-1].Score && cands[i].ID < cands[i-1].ID) {
+			sorted = false
+		}
+	}
+	if sorted {
+		return
+	}
+	slices.SortFunc(keys, func(a, b key) int {
+		if c := cmp.Compare(b.score, a.score); c != 0 {
 			return c
 		}
-		return cmp.Compare(a.ID, b.ID)
+		return cmp.Compare(cands[a.i].ID, cands[b.i].ID)
 	})
+	order := make([]int, len(keys))
+	for k, x := range keys {
+		order[k] = x.i
+	}
+	permute(cands, order)
 }
 
 // Annotate fills Categories from info (when nil) and LongTail from tail for each candidate.

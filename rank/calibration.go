@@ -137,35 +137,47 @@ func Calibrate(cands []Candidate, n int, c float64, p Distribution) error {
 	share := make([]float64, 0, 2*m)
 	for i, cd := range cands {
 		start[i] = int32(len(cidx))
+	next:
 		for _, g := range cd.Categories {
-			if k, ok := cat[g]; ok {
-				cidx = append(cidx, int32(k))
-				share = append(share, 1/float64(len(cd.Categories)))
+			k, ok := cat[g]
+			if !ok {
+				continue
 			}
+			for j := start[i]; j < int32(len(cidx)); j++ {
+				if cidx[j] == int32(k) { // a category listed twice counts twice, in one entry
+					share[j] += 1 / float64(len(cd.Categories))
+					continue next
+				}
+			}
+			cidx = append(cidx, int32(k))
+			share = append(share, 1/float64(len(cd.Categories)))
 		}
 	}
 	start[m] = int32(len(cidx))
 	rel := minMaxScores(cands)
 	mass := make([]float64, len(pv)) // category mass of the list so far, within p
+	term := make([]float64, len(pv)) // each category's KL term for the list so far
 	picked := make([]bool, m)
 	order := make([]int, 0, m)
 	for step := 0; step < n; step++ {
-		size := float64(step + 1)
+		// Adding item i changes q~ only in i's categories (the list size is the same for
+		// every i), so KL(list+i) = KL_base + the change of i's terms: O(|categories of i|)
+		// logarithms per candidate instead of O(|p|).
+		inv := (1 - CalibrationAlpha) / float64(step+1)
+		base := 0.0
+		for g, pg := range pv {
+			term[g] = pg * math.Log(pg/(inv*mass[g]+CalibrationAlpha*pg))
+			base += term[g]
+		}
 		best, bestVal := -1, math.Inf(-1)
 		for i := 0; i < m; i++ {
 			if picked[i] {
 				continue
 			}
-			// Add item i's shares temporarily, evaluate KL, take them back.
+			kl := base
 			for k := start[i]; k < start[i+1]; k++ {
-				mass[cidx[k]] += share[k]
-			}
-			kl := 0.0
-			for g, pg := range pv {
-				kl += pg * math.Log(pg/((1-CalibrationAlpha)*mass[g]/size+CalibrationAlpha*pg))
-			}
-			for k := start[i]; k < start[i+1]; k++ {
-				mass[cidx[k]] -= share[k]
+				g, pg := cidx[k], pv[cidx[k]]
+				kl += pg*math.Log(pg/(inv*(mass[g]+share[k])+CalibrationAlpha*pg)) - term[g]
 			}
 			// The relevance sum of the list so far is the same for every i: only rel[i] differs.
 			v := (1-c)*rel[i] - c*kl

@@ -100,6 +100,37 @@ func TestCalibrate(t *testing.T) {
 		}
 		golden(t, "calibrate_c05", format(cal))
 	})
+	t.Run("matches the naive greedy", func(t *testing.T) {
+		p := Distribution{"Horror": 0.35, "Drama": 0.3, "Comedy": 0.2, "SciFi": 0.15}
+		for seed := uint64(1); seed <= 10; seed++ {
+			base, _ := randomCandidates(seed, 60, 8, 0.3)
+			got := slices.Clone(base)
+			if err := Calibrate(got, 8, 0.4, p); err != nil {
+				t.Fatal(err)
+			}
+			// Reference: recompute KL of every extended list from scratch.
+			rel := minMaxScores(base)
+			var list []Candidate
+			used := make([]bool, len(base))
+			for len(list) < 8 {
+				best, bestVal := -1, math.Inf(-1)
+				for i, c := range base {
+					if used[i] {
+						continue
+					}
+					v := 0.6*rel[i] - 0.4*Miscalibration(p, ListDistribution(append(slices.Clip(list), c)))
+					if v > bestVal+1e-12 {
+						best, bestVal = i, v
+					}
+				}
+				used[best] = true
+				list = append(list, base[best])
+			}
+			if !slices.Equal(ids(got[:8]), ids(list)) {
+				t.Fatalf("seed %d: Calibrate picked %v, naive greedy %v", seed, ids(got[:8]), ids(list))
+			}
+		}
+	})
 	t.Run("c=0 is relevance order", func(t *testing.T) {
 		cands := fixtureCandidates(t)
 		want := ids(cands)

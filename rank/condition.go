@@ -18,11 +18,28 @@ func MatchCondition(c index.Condition, v any, ok bool) bool {
 	if !ok || v == nil {
 		return false
 	}
-	switch list := v.(type) {
+	switch x := v.(type) {
+	case string:
+		return matchString(c, x)
 	case []string:
-		return matchList(c, len(list), func(i int) any { return list[i] })
+		switch c.Op {
+		case "ne":
+			for _, s := range x {
+				if equalString(s, c.Value) {
+					return false
+				}
+			}
+			return true
+		default:
+			for _, s := range x {
+				if matchString(c, s) {
+					return true
+				}
+			}
+			return false
+		}
 	case []any:
-		return matchList(c, len(list), func(i int) any { return list[i] })
+		return matchList(c, x)
 	}
 	switch c.Op {
 	case "eq":
@@ -56,29 +73,72 @@ func MatchCondition(c index.Condition, v any, ok bool) bool {
 	return false
 }
 
-func matchList(c index.Condition, n int, at func(int) any) bool {
-	switch c.Op {
-	case "eq", "in":
-		for i := 0; i < n; i++ {
-			if MatchCondition(c, at(i), true) {
-				return true
-			}
-		}
-		return false
-	case "ne":
-		for i := 0; i < n; i++ {
-			if equal(at(i), c.Value) {
+func matchList(c index.Condition, list []any) bool {
+	if c.Op == "ne" {
+		for _, x := range list {
+			if equal(x, c.Value) {
 				return false
 			}
 		}
 		return true
 	}
-	for i := 0; i < n; i++ {
-		if MatchCondition(c, at(i), true) {
+	for _, x := range list {
+		if MatchCondition(c, x, true) {
 			return true
 		}
 	}
 	return false
+}
+
+// matchString is MatchCondition for a string value, without boxing it.
+func matchString(c index.Condition, s string) bool {
+	switch c.Op {
+	case "eq":
+		return equalString(s, c.Value)
+	case "ne":
+		return !equalString(s, c.Value)
+	case "in":
+		want, _ := c.Value.([]any)
+		for _, w := range want {
+			if equalString(s, w) {
+				return true
+			}
+		}
+		return false
+	}
+	a, err := strconv.ParseFloat(s, 64)
+	b, ok := number(c.Value)
+	if err != nil || !ok || math.IsNaN(a) {
+		return false
+	}
+	switch c.Op {
+	case "lt":
+		return a < b
+	case "lte":
+		return a <= b
+	case "gt":
+		return a > b
+	case "gte":
+		return a >= b
+	}
+	return false
+}
+
+// equalString compares a string value with a condition value: as strings when w is one,
+// as numbers when w is a number and s parses as one.
+func equalString(s string, w any) bool {
+	switch x := w.(type) {
+	case string:
+		return s == x
+	case bool:
+		return s == strconv.FormatBool(x)
+	}
+	b, ok := number(w)
+	if !ok {
+		return false
+	}
+	a, err := strconv.ParseFloat(s, 64)
+	return err == nil && a == b
 }
 
 func equal(v, w any) bool {

@@ -110,14 +110,27 @@ func minMaxScores(cands []Candidate) []float64 {
 	return rel
 }
 
-// permute reorders cands so that position k holds the element previously at order[k].
-// order must be a permutation of 0..len(cands)-1.
+// permute reorders cands in place so that position k holds the element previously at
+// order[k], moving each element once by following cycles. order must be a permutation of
+// 0..len(cands)-1; it is consumed (left as the identity).
 func permute(cands []Candidate, order []int) {
-	tmp := make([]Candidate, len(cands))
-	for k, i := range order {
-		tmp[k] = cands[i]
+	for k := range order {
+		if order[k] == k {
+			continue
+		}
+		tmp := cands[k]
+		j := k
+		for {
+			next := order[j]
+			order[j] = j
+			if next == k {
+				cands[j] = tmp
+				break
+			}
+			cands[j] = cands[next]
+			j = next
+		}
 	}
-	copy(cands, tmp)
 }
 
 // selectTop moves the n best-scored candidates (ties by earlier position) to the front in

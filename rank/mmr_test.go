@@ -2,6 +2,7 @@ package rank
 
 import (
 	"errors"
+	"math"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -72,6 +73,40 @@ func TestMMR(t *testing.T) {
 			t.Errorf("ILD at 0.5 = %.3f, want >= 1.2 x %.3f at 0", mean[2], mean[0])
 		}
 	})
+	t.Run("matches the naive definition", func(t *testing.T) {
+		for seed := uint64(1); seed <= 10; seed++ {
+			base, sim := randomCandidates(seed, 80, 6, 0.3)
+			got := slices.Clone(base)
+			if err := MMR(got, 10, 0.6, sim); err != nil {
+				t.Fatal(err)
+			}
+			rel := minMaxScores(base)
+			var picked []string
+			used := make([]bool, len(base))
+			for len(picked) < 10 {
+				best, bestVal := -1, math.Inf(-1)
+				for i, c := range base {
+					if used[i] {
+						continue
+					}
+					maxSim := 0.0
+					for k, s := range picked {
+						if v := sim(c.ID, s); k == 0 || v > maxSim {
+							maxSim = v
+						}
+					}
+					if v := 0.4*rel[i] - 0.6*maxSim; v > bestVal+1e-12 {
+						best, bestVal = i, v
+					}
+				}
+				used[best] = true
+				picked = append(picked, base[best].ID)
+			}
+			if !slices.Equal(ids(got[:10]), picked) {
+				t.Fatalf("seed %d: MMR picked %v, naive %v", seed, ids(got[:10]), picked)
+			}
+		}
+	})
 	t.Run("golden", func(t *testing.T) {
 		for _, d := range []struct {
 			name string
@@ -109,6 +144,26 @@ func TestMMR(t *testing.T) {
 			t.Errorf("n=-1: err = %v", err)
 		}
 	})
+}
+
+func TestPermute(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 5))
+	for trial := 0; trial < 50; trial++ {
+		m := r.IntN(30)
+		cands := make([]Candidate, m)
+		for i := range cands {
+			cands[i].ID = string(rune('A' + i))
+		}
+		order := r.Perm(m)
+		want := make([]string, m)
+		for k, i := range order {
+			want[k] = cands[i].ID
+		}
+		permute(cands, order)
+		if got := ids(cands); !slices.Equal(got, want) {
+			t.Fatalf("permute = %v, want %v", got, want)
+		}
+	}
 }
 
 func TestILD(t *testing.T) {
