@@ -152,10 +152,7 @@ func (e *benchEnv) run(n, pool int) ([]Candidate, error) {
 		return nil, err
 	}
 	head := cands[:min(pool, len(cands))]
-	if err := MMR(head, 3*n, 0.3, e.cat.sim); err != nil {
-		return nil, err
-	}
-	if err := Calibrate(head[:min(3*n, len(head))], n, 0.3, e.p); err != nil {
+	if err := Rerank(head, n, RerankOptions{Diversity: 0.3, Sim: e.cat.sim, Calibration: 0.3, Target: e.p}); err != nil {
 		return nil, err
 	}
 	if err := LongTailShare(cands, n, 0.3); err != nil {
@@ -211,6 +208,9 @@ func BenchmarkStages(b *testing.B) {
 		{"mmr/pool=1000", func() error { return MMR(work, 10, 0.5, e.cat.sim) }},
 		{"calibrate/pool=100", func() error { return Calibrate(work[:100], 10, 0.5, e.p) }},
 		{"calibrate/pool=1000", func() error { return Calibrate(work, 10, 0.5, e.p) }},
+		{"rerank/pool=100", func() error {
+			return Rerank(work[:100], 10, RerankOptions{Diversity: 0.5, Sim: e.cat.sim, Calibration: 0.5, Target: e.p})
+		}},
 		{"longtail", func() error { return LongTailShare(work, 10, 0.5) }},
 		{"explain/n=10", func() error { Explain(work[:10], e.title); return nil }},
 	}

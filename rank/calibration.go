@@ -1,9 +1,7 @@
 package rank
 
 import (
-	"maps"
 	"math"
-	"slices"
 	"time"
 
 	"github.com/recd/recd"
@@ -102,8 +100,9 @@ func Miscalibration(p, q Distribution) float64 {
 // candidates not picked follow in their previous order; scores are not changed. An empty p
 // or c = 0 reduces to taking the n best by Score.
 //
-// Cost: O(n*len(cands)*len(p)). It runs after MMR (give it MMR's first k > n picks when
-// both are on) and before the long-tail share.
+// Cost: O(len(p) + categories per item) logarithms per candidate and step. It runs after
+// the boosts and before the long-tail share; when MMR is on too, use Rerank, which
+// optimises both at once.
 func Calibrate(cands []Candidate, n int, c float64, p Distribution) error {
 	if !(c >= 0 && c <= 1) {
 		return recd.Invalid("calibration", "must be in [0, 1]")
@@ -118,78 +117,27 @@ func Calibrate(cands []Candidate, n int, c float64, p Distribution) error {
 		}
 		return nil
 	}
-	// Index p's categories; categories outside p add no KL term (p_g = 0) but still take
-	// their share of an item's mass, which is why shares are over all the item's categories.
-	// Sorted so that the KL sums, and hence ties, do not depend on map order.
-	names := slices.Sorted(maps.Keys(p))
-	cat := make(map[string]int, len(p))
-	pv := make([]float64, 0, len(p))
-	for _, g := range names {
-		if x := p[g]; x > 0 {
-			cat[g] = len(pv)
-			pv = append(pv, x)
-		}
-	}
+	kl := newKLState(cands, p)
 	m := len(cands)
-	// contrib[start[i]:start[i+1]] are item i's (category index, share) pairs within p.
-	start := make([]int32, m+1)
-	cidx := make([]int32, 0, 2*m)
-	share := make([]float64, 0, 2*m)
-	for i, cd := range cands {
-		start[i] = int32(len(cidx))
-	next:
-		for _, g := range cd.Categories {
-			k, ok := cat[g]
-			if !ok {
-				continue
-			}
-			for j := start[i]; j < int32(len(cidx)); j++ {
-				if cidx[j] == int32(k) { // a category listed twice counts twice, in one entry
-					share[j] += 1 / float64(len(cd.Categories))
-					continue next
-				}
-			}
-			cidx = append(cidx, int32(k))
-			share = append(share, 1/float64(len(cd.Categories)))
-		}
-	}
-	start[m] = int32(len(cidx))
 	rel := minMaxScores(cands)
-	mass := make([]float64, len(pv)) // category mass of the list so far, within p
-	term := make([]float64, len(pv)) // each category's KL term for the list so far
 	picked := make([]bool, m)
 	order := make([]int, 0, m)
 	for step := 0; step < n; step++ {
-		// Adding item i changes q~ only in i's categories (the list size is the same for
-		// every i), so KL(list+i) = KL_base + the change of i's terms: O(|categories of i|)
-		// logarithms per candidate instead of O(|p|).
-		inv := (1 - CalibrationAlpha) / float64(step+1)
-		base := 0.0
-		for g, pg := range pv {
-			term[g] = pg * math.Log(pg/(inv*mass[g]+CalibrationAlpha*pg))
-			base += term[g]
-		}
+		base := kl.beginStep(step)
 		best, bestVal := -1, math.Inf(-1)
 		for i := 0; i < m; i++ {
 			if picked[i] {
 				continue
 			}
-			kl := base
-			for k := start[i]; k < start[i+1]; k++ {
-				g, pg := cidx[k], pv[cidx[k]]
-				kl += pg*math.Log(pg/(inv*(mass[g]+share[k])+CalibrationAlpha*pg)) - term[g]
-			}
 			// The relevance sum of the list so far is the same for every i: only rel[i] differs.
-			v := (1-c)*rel[i] - c*kl
+			v := (1-c)*rel[i] - c*kl.with(base, i)
 			if best < 0 || v > bestVal || (v == bestVal && rel[i] > rel[best]) {
 				best, bestVal = i, v
 			}
 		}
 		picked[best] = true
 		order = append(order, best)
-		for k := start[best]; k < start[best+1]; k++ {
-			mass[cidx[k]] += share[k]
-		}
+		kl.add(best)
 	}
 	for i := 0; i < m; i++ {
 		if !picked[i] {

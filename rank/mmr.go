@@ -20,7 +20,8 @@ import (
 //
 // Pass a pool larger than n (e.g. 5n-10n of the best by Score): the cost is O(n*len(cands))
 // calls of sim, with the max similarity kept incrementally, and a fixed number of slices
-// allocated per call. It runs after the session boost, before calibration.
+// allocated per call. It runs after the session boost and the exposure boost, before the
+// long-tail share; when calibration is on too, use Rerank, which optimises both at once.
 func MMR(cands []Candidate, n int, diversity float64, sim Similarity) error {
 	if !(diversity >= 0 && diversity <= 1) {
 		return recd.Invalid("diversity", "must be in [0, 1]")
