@@ -27,17 +27,31 @@ type HistoryEntry struct {
 // each entry contributes Weight * 0.5^(age/halfLife) with age = now - Time (0 for entries
 // in the future), split evenly over its categories, and the result is normalised to sum 1.
 // halfLife <= 0 disables the recency decay. Entries without categories are skipped; an
-// empty result means nothing to calibrate to.
+// empty result means nothing to calibrate to. Ages are measured from the newest entry (or
+// now, if earlier), which gives the same normalised p but cannot underflow to nothing when
+// the whole history is many half-lives old.
 func TargetDistribution(history []HistoryEntry, now time.Time, halfLife time.Duration) Distribution {
+	usable := func(h HistoryEntry) bool {
+		return h.Weight > 0 && !math.IsInf(h.Weight, 0) && len(h.Categories) > 0
+	}
+	ref := time.Time{}
+	for _, h := range history {
+		if usable(h) && h.Time.After(ref) {
+			ref = h.Time
+		}
+	}
+	if ref.After(now) {
+		ref = now
+	}
 	p := Distribution{}
 	total := 0.0
 	for _, h := range history {
-		if !(h.Weight > 0) || len(h.Categories) == 0 || math.IsInf(h.Weight, 0) {
+		if !usable(h) {
 			continue
 		}
 		w := h.Weight
 		if halfLife > 0 {
-			if age := now.Sub(h.Time); age > 0 {
+			if age := ref.Sub(h.Time); age > 0 {
 				w *= math.Exp2(-float64(age) / float64(halfLife))
 			}
 		}

@@ -33,6 +33,18 @@ func TestTargetDistribution(t *testing.T) {
 			t.Errorf("p[A] = %v, want 2/3", p["A"])
 		}
 	})
+	t.Run("old history does not underflow", func(t *testing.T) {
+		var old []HistoryEntry
+		for _, h := range hist {
+			h.Time = h.Time.AddDate(-20, 0, 0)
+			old = append(old, h)
+		}
+		p := TargetDistribution(old, t0, time.Hour) // 175,000 half-lives ago
+		q := TargetDistribution(hist, t0, time.Hour)
+		if len(p) != 2 || !near(p["A"], q["A"]) || !near(p["B"], q["B"]) {
+			t.Errorf("p = %v, want %v", p, q)
+		}
+	})
 	t.Run("empty", func(t *testing.T) {
 		if p := TargetDistribution(nil, t0, time.Hour); len(p) != 0 {
 			t.Errorf("p = %v", p)
