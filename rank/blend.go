@@ -91,7 +91,9 @@ func (o BlendOptions) weight(source string) float64 {
 // source in lists, so it is in [0, 1] and an item proposed by several sources outranks one
 // proposed by a single source with the same normalised score. Each proposing source
 // appends one reason (see ReasonForSource). A source listing an item twice keeps its best
-// score. Categories and LongTail are left empty: see Annotate. Ties are broken by id.
+// score; lists sharing a Name count as one source, each normalised on its own (give each
+// source one list). Categories and LongTail are left empty: see Annotate. Ties are broken
+// by id.
 // Blend is the first stage of the pipeline.
 func Blend(lists []SourceList, opt BlendOptions) ([]Candidate, error) {
 	if err := opt.Validate(); err != nil {
@@ -99,11 +101,13 @@ func Blend(lists []SourceList, opt BlendOptions) ([]Candidate, error) {
 	}
 	total := 0.0
 	size := 0
-	for _, l := range lists {
+	for k, l := range lists {
 		if l.Name == "" {
 			return nil, recd.Invalid("blend.sources", "source without a name")
 		}
-		total += opt.weight(l.Name)
+		if !slices.ContainsFunc(lists[:k], func(o SourceList) bool { return o.Name == l.Name }) {
+			total += opt.weight(l.Name)
+		}
 		size += len(l.Items)
 	}
 	// Pass 1: one candidate per item, and how many entries name it, so that pass 2 can
