@@ -181,3 +181,24 @@ func TestILD(t *testing.T) {
 		t.Errorf("ILD of one = %v", got)
 	}
 }
+
+func TestCosineSimilarity(t *testing.T) {
+	sim := CosineSimilarity(map[string][]float32{
+		"a": {1, 0}, "b": {3, 3}, "c": {0, -2}, "zero": {0, 0}, "short": {1},
+	})
+	cases := []struct {
+		a, b string
+		want float64
+	}{
+		{"a", "a", 1}, {"a", "b", math.Sqrt(0.5)}, {"a", "c", 0}, {"b", "c", -math.Sqrt(0.5)},
+		{"a", "zero", 0}, {"a", "short", 0}, {"a", "missing", 0},
+	}
+	for _, tc := range cases {
+		if got := sim(tc.a, tc.b); math.Abs(got-tc.want) > 1e-6 {
+			t.Errorf("sim(%s, %s) = %v, want %v", tc.a, tc.b, got, tc.want)
+		}
+	}
+	if got := CosineSimilarity(nil)("a", "b"); got != 0 {
+		t.Errorf("empty: %v", got)
+	}
+}
