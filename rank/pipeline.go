@@ -33,8 +33,8 @@ type Models struct {
 	KNN       *model.ItemKNN
 }
 
-// HistoryEntry is one item of a user's aggregated history.
-type HistoryEntry struct {
+// Interaction is one item of a user's aggregated history.
+type Interaction struct {
 	ItemID string
 	Weight float64 // summed event weights; <= 0 means the user did not like it
 	Last   time.Time
@@ -42,7 +42,7 @@ type HistoryEntry struct {
 
 // Request is one recommendation request.
 type Request struct {
-	History     []HistoryEntry
+	History     []Interaction
 	N           int
 	Exclude     []string // never these ids
 	Categories  []string // only items in any of these categories (empty: all)

@@ -48,16 +48,16 @@ func (s *Service) observe(e *recd.Event) {
 }
 
 // History returns a copy of a user's aggregated history (nil for an unknown user).
-func (s *Service) History(userID string) []rank.HistoryEntry {
+func (s *Service) History(userID string) []rank.Interaction {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	h := s.hist[userID]
 	if h == nil {
 		return nil
 	}
-	out := make([]rank.HistoryEntry, 0, len(h.items))
+	out := make([]rank.Interaction, 0, len(h.items))
 	for id, he := range h.items {
-		out = append(out, rank.HistoryEntry{ItemID: id, Weight: he.w, Last: he.last})
+		out = append(out, rank.Interaction{ItemID: id, Weight: he.w, Last: he.last})
 	}
 	return out
 }
