@@ -22,7 +22,7 @@ var categoryLexicon = map[string][]string{
 	"crime": {"Crime"}, "criminal": {"Crime"}, "gangster": {"Crime"}, "mafia": {"Crime"}, "mob": {"Crime"},
 	"documentary": {"Documentary"}, "doc": {"Documentary"}, "nonfiction": {"Documentary"},
 	"non fiction": {"Documentary"},
-	"drama": {"Drama"}, "dramatic": {"Drama"}, "tearjerker": {"Drama"},
+	"drama":       {"Drama"}, "dramatic": {"Drama"}, "tearjerker": {"Drama"},
 	"fantasy": {"Fantasy"}, "magical": {"Fantasy"}, "wizard": {"Fantasy"}, "fairy tale": {"Fantasy"},
 	"noir": {"Film-Noir"}, "film noir": {"Film-Noir"},
 	"musical": {"Musical"}, "singing": {"Musical"},

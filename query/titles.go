@@ -2,6 +2,7 @@ package query
 
 import (
 	"strconv"
+	"strings"
 )
 
 // wordMatch is a vocabulary word close to an input word.
@@ -117,7 +118,14 @@ func (v *Vocabulary) matchTitle(words []token, i int, fuzzy bool) (titleMatch, b
 // "Dinosaur (2000)"), tolerating case, accents, articles and typos. The whole text must
 // match a title, apart from leading articles and a trailing year.
 func (v *Vocabulary) ResolveTitle(text string) (Liked, bool) {
-	words := tokenize(text)
+	year := ""
+	if m := trailingYearRE.FindStringSubmatchIndex(text); m != nil {
+		year, text = text[m[2]:m[3]], text[:m[0]]
+	}
+	if m := trailingArtRE.FindStringSubmatch(strings.TrimSpace(text)); m != nil {
+		text = m[2] + " " + m[1] // "Matrix, The" -> "The Matrix"
+	}
+	words := tokenize(text + " " + year)
 	for len(words) > 1 && articles[words[0].s] {
 		words = words[1:]
 	}

@@ -196,7 +196,8 @@ func (p *parser) count(i int) int {
 		return 0
 	}
 	next := p.word(i + 1)
-	if countNouns[next] {
+	if countNouns[next] || countNouns[p.word(i+2)] && !isNumeric(next) || countNouns[p.word(i+3)] &&
+		!isNumeric(next) && !isNumeric(p.word(i+2)) { // "3 movies", "3 war films", "3 dark sci fi movies"
 		p.q.Count = n
 		return 1
 	}
