@@ -206,3 +206,14 @@ func mlItems(tb testing.TB) []recd.Item {
 	}
 	return d.Items
 }
+
+// BenchmarkParse_worstCase parses the longest input the parser reads, full of triggers,
+// negations and near-title words.
+func BenchmarkParse_worstCase(b *testing.B) {
+	v := movieLens(b)
+	text := strings.Repeat("like the star wars not amelei from 1990 to 2000 ", 60)
+	b.ReportAllocs()
+	for b.Loop() {
+		Parse(text, v)
+	}
+}
