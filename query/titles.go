@@ -1,0 +1,158 @@
+package query
+
+import (
+	"strconv"
+	"strings"
+)
+
+// wordMatch is a vocabulary word close to an input word.
+type wordMatch struct {
+	id    int32
+	edits int
+}
+
+// fuzzyWords returns the title words within typo tolerance of w, the exact word first.
+func (v *Vocabulary) fuzzyWords(w string, fuzzy bool, out []wordMatch) []wordMatch {
+	out = out[:0]
+	if id, ok := v.tokID[w]; ok {
+		out = append(out, wordMatch{id, 0})
+	}
+	if !fuzzy || len(w) < 4 {
+		return out
+	}
+	limit := maxEdits(len(w))
+	add := func(id int32) {
+		for _, m := range out {
+			if m.id == id {
+				return
+			}
+		}
+		if d := osa(w, v.toks[id], limit); d <= limit && d <= maxEdits(len(v.toks[id])) {
+			out = append(out, wordMatch{id, d})
+		}
+	}
+	for _, id := range v.deletes[w] { // the user dropped a letter
+		add(id)
+	}
+	var buf [64]byte
+	for i := range len(w) {
+		d := append(append(buf[:0], w[:i]...), w[i+1:]...)
+		if id, ok := v.tokID[string(d)]; ok { // the user added a letter
+			add(id)
+		}
+		for _, id := range v.deletes[string(d)] { // substitution or transposition
+			add(id)
+		}
+	}
+	return out
+}
+
+// titleMatch is a title found in the input at words [start, end).
+type titleMatch struct {
+	item       int32
+	start, end int
+	edits      int
+	kind       uint8
+	words      int // title words matched (end-start minus a consumed year)
+}
+
+func (m titleMatch) better(o titleMatch, v *Vocabulary) bool {
+	switch {
+	case m.end-m.start != o.end-o.start:
+		return m.end-m.start > o.end-o.start
+	case m.edits != o.edits:
+		return m.edits < o.edits
+	case m.kind != o.kind:
+		return m.kind < o.kind
+	case v.items[m.item].pop != v.items[o.item].pop:
+		return v.items[m.item].pop > v.items[o.item].pop
+	}
+	return m.item < o.item
+}
+
+// matchTitle finds the best title that starts at words[i] and covers whole input words,
+// preferring the longest, then the fewest typos, then main titles, then popular items.
+// A year right after the title ("Dinosaur 2000") is consumed when it is the item's year.
+func (v *Vocabulary) matchTitle(words []token, i int, fuzzy bool) (titleMatch, bool) {
+	var best titleMatch
+	found := false
+	var firstBuf [8]wordMatch
+	for _, fm := range v.fuzzyWords(words[i].s, fuzzy, firstBuf[:0]) {
+		for _, vid := range v.byFirst[fm.id] {
+			vr := &v.variants[vid]
+			n := len(vr.toks)
+			if n > len(words)-i {
+				continue
+			}
+			edits, ok := fm.edits, true
+			for k := 1; k < n && ok; k++ {
+				w, t := words[i+k].s, v.toks[vr.toks[k]]
+				if w == t {
+					continue
+				}
+				if !fuzzy {
+					ok = false
+					break
+				}
+				lim := min(maxEdits(len(w)), maxEdits(len(t)))
+				d := osa(w, t, lim)
+				ok = d <= lim
+				edits += d
+			}
+			if !ok {
+				continue
+			}
+			m := titleMatch{item: vr.item, start: i, end: i + n, edits: edits, kind: vr.kind, words: n}
+			if y := v.items[vr.item].year; y != 0 && m.end < len(words) && words[m.end].s == strconv.Itoa(y) {
+				m.end++
+			}
+			if !found || m.better(best, v) {
+				best, found = m, true
+			}
+		}
+	}
+	return best, found
+}
+
+// ResolveTitle finds the catalog item a free-form title names ("amelie", "The Matrix",
+// "Dinosaur (2000)"), tolerating case, accents, articles and typos. The whole text must
+// match a title, apart from leading articles and a trailing year.
+func (v *Vocabulary) ResolveTitle(text string) (Liked, bool) {
+	year := ""
+	if m := trailingYearRE.FindStringSubmatchIndex(text); m != nil {
+		year, text = text[m[2]:m[3]], text[:m[0]]
+	}
+	if m := trailingArtRE.FindStringSubmatch(strings.TrimSpace(text)); m != nil {
+		text = m[2] + " " + m[1] // "Matrix, The" -> "The Matrix"
+	}
+	words := tokenize(text + " " + year)
+	for len(words) > 1 && articles[words[0].s] {
+		words = words[1:]
+	}
+	if len(words) == 0 {
+		return Liked{}, false
+	}
+	m, ok := v.matchTitle(words, 0, true)
+	if !ok || m.end != len(words) {
+		// A trailing year that is not the item's: try without it.
+		if n := len(words); n > 1 && isYearWord(words[n-1].s) {
+			m, ok = v.matchTitle(words[:n-1], 0, true)
+			ok = ok && m.end == n-1
+		} else {
+			ok = false
+		}
+	}
+	if !ok {
+		return Liked{}, false
+	}
+	it := v.items[m.item]
+	return Liked{ID: it.id, Title: it.title}, true
+}
+
+func isYearWord(s string) bool {
+	if len(s) != 4 {
+		return false
+	}
+	y, err := strconv.Atoi(s)
+	return err == nil && y >= 1870 && y <= 2100
+}

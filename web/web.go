@@ -1,0 +1,50 @@
+// Package web holds the search page recd serves at "/": static HTML, CSS and JavaScript
+// embedded in the binary, with no framework and no build step.
+package web
+
+import (
+	"embed"
+	"io/fs"
+	"net/http"
+	"path"
+	"strings"
+)
+
+//go:embed static
+var static embed.FS
+
+// files is the page's root: index.html and assets/.
+var files, _ = fs.Sub(static, "static")
+
+// Handler serves the page: "/" and "/index.html" give the page, "/assets/..." its script and
+// style sheet; other paths are 404. Mount it at the site root, or under a prefix with
+// http.StripPrefix: the page reaches the API with relative URLs ("v1/query"), so the API must
+// be mounted at the same prefix. Only GET and HEAD are allowed. Safe for concurrent use.
+func Handler() http.Handler {
+	fileServer := http.FileServerFS(files)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			w.Header().Set("Allow", "GET, HEAD")
+			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+			return
+		}
+		p := path.Clean("/" + r.URL.Path)
+		h := w.Header()
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "no-referrer")
+		h.Set("Content-Security-Policy",
+			"default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'")
+		switch {
+		case p == "/" || p == "/index.html":
+			h.Set("Cache-Control", "no-cache")
+			http.ServeFileFS(w, r, files, "index.html")
+		case strings.HasPrefix(p, "/assets/") && p != "/assets/":
+			h.Set("Cache-Control", "no-cache")
+			r2 := r.Clone(r.Context())
+			r2.URL.Path = p
+			fileServer.ServeHTTP(w, r2)
+		default:
+			http.NotFound(w, r)
+		}
+	})
+}
