@@ -91,7 +91,10 @@ func (s *Service) train(ctx context.Context) (ModelInfo, error) {
 		return ModelInfo{}, fmt.Errorf("fit item-knn: %w", err)
 	}
 	now := time.Now().UTC()
-	bd := &bundle{Format: bundleFormat, Version: now.Format("20060102T150405.000Z"), Created: now,
+	if sv := s.snap.Load(); sv != nil && !now.After(sv.info.Created) {
+		now = sv.info.Created.Add(time.Microsecond) // versions are unique and increasing
+	}
+	bd := &bundle{Format: bundleFormat, Version: now.Format("20060102T150405.000000Z"), Created: now,
 		Items: d.Items, Pop: pop, KNN: knn,
 		Stats: TrainStats{Users: d.NumUsers(), Items: d.NumItems(), Events: events, NNZ: d.NNZ(),
 			Neighbors: knn.Size(), Seconds: time.Since(start).Seconds()}}
