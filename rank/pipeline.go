@@ -2,13 +2,28 @@ package rank
 
 import (
 	"context"
-	"fmt"
 	"sort"
 	"sync"
 	"time"
 
 	"github.com/recd/recd"
+	"github.com/recd/recd/index"
 	"github.com/recd/recd/model"
+)
+
+// Vector space names the pipeline reads.
+const (
+	SpaceCF            = "cf"
+	SpaceContent       = "content"
+	SpaceContentSparse = "content_sparse"
+)
+
+// Strategies reported in Response.Strategy: the cold-start policy's choice for the request.
+const (
+	StrategyPopularity = "popularity"        // no history: Bayesian-average popularity
+	StrategyBootstrap  = "content_bootstrap" // a few events: content profile blended with item-kNN
+	StrategyHybrid     = "hybrid"            // warm user: item-kNN, CF and content blended
+	StrategySession    = "session"           // anonymous: from the request's context items alone
 )
 
 // ItemMeta is what the pipeline needs to know about a catalog item.
@@ -31,6 +46,9 @@ type Models struct {
 	ItemIndex map[string]int32 // id -> item index
 	Pop       *model.Popularity
 	KNN       *model.ItemKNN
+	ALS       *model.ALS // nil when not trained
+	Tail      *TailSet   // long-tail items; nil: none marked
+	Counts    []int32    // interactions per item index
 }
 
 // Interaction is one item of a user's aggregated history.
@@ -40,13 +58,50 @@ type Interaction struct {
 	Last   time.Time
 }
 
-// Request is one recommendation request.
+// Options are the pipeline's defaults; requests override the per-request knobs.
+type Options struct {
+	// Pool bounds each candidate source and the pool the re-ranking stages choose from.
+	Pool int `json:"pool" yaml:"pool"`
+	// Weights of the candidate sources in the blend (itemknn, cf, content, popular, session).
+	Weights map[string]float64 `json:"weights" yaml:"weights"`
+	// FewEvents: users with fewer positive items than this get the content bootstrap.
+	FewEvents int `json:"few_events" yaml:"few_events"`
+	// ItemWarmEvents: items with fewer interactions lean on their content score, in
+	// proportion to how far from warm they are.
+	ItemWarmEvents int `json:"item_warm_events" yaml:"item_warm_events"`
+	// ProfileItems is how many of the newest positive history items build the content profile.
+	ProfileItems int `json:"profile_items" yaml:"profile_items"`
+	// SessionN and SessionWeight are the session boost's defaults.
+	SessionN      int     `json:"session_n" yaml:"session_n"`
+	SessionWeight float64 `json:"session_weight" yaml:"session_weight"`
+	// Diversity, Calibration and LongTailShare are the defaults of the re-ranking stages
+	// (0 turns a stage off); CalibrationHalfLife weighs history recency for calibration.
+	Diversity           float64       `json:"diversity" yaml:"diversity"`
+	Calibration         float64       `json:"calibration" yaml:"calibration"`
+	LongTailShare       float64       `json:"long_tail_share" yaml:"long_tail_share"`
+	CalibrationHalfLife time.Duration `json:"calibration_half_life" yaml:"calibration_half_life"`
+	// ExposureStrength is the default amortised exposure boost (0: off).
+	ExposureStrength float64 `json:"exposure_strength" yaml:"exposure_strength"`
+}
+
+// DefaultOptions returns the defaults.
+func DefaultOptions() Options {
+	return Options{Pool: 300, FewEvents: 5, ItemWarmEvents: 10, ProfileItems: 50,
+		SessionN: DefaultSessionN, SessionWeight: DefaultSessionWeight, CalibrationHalfLife: 90 * 24 * time.Hour,
+		Weights: map[string]float64{"itemknn": 1, "cf": 1, "content": 0.3, "popular": 0.05, "session": 1}}
+}
+
+// Request is one recommendation request, already validated.
 type Request struct {
-	History     []Interaction
-	N           int
-	Exclude     []string // never these ids
-	Categories  []string // only items in any of these categories (empty: all)
-	IncludeSeen bool     // do not drop items in History
+	History      []Interaction // the user's aggregated history (empty for anonymous requests)
+	Recent       []string      // the newest actions of the user or session, newest first
+	ContextItems []string      // items the client names as the current context
+	N            int
+	Rules        Rules
+	IncludeSeen  bool // do not drop items in History
+	// Per-request knobs; nil takes the pipeline's default.
+	Diversity, Calibration, LongTailShare, SessionWeight, ExposureStrength *float64
+	Weights                                                                map[string]float64
 }
 
 // Response is a ranked list with the strategy that produced it.
@@ -56,308 +111,255 @@ type Response struct {
 	ModelVersion string                `json:"model_version"`
 }
 
-// Pipeline ranks items for requests against one Models snapshot. Safe for concurrent use.
+// Pipeline ranks items for requests against one Models snapshot, the live catalog and the
+// vector index. Safe for concurrent use.
 type Pipeline struct {
-	M       *Models
-	Catalog Catalog
-	scratch sync.Pool // []float32 of len(M.Items)
+	M        *Models
+	Catalog  Catalog
+	Index    index.Index // nil turns the vector sources off
+	Exposure *Exposure   // nil turns the amortised exposure mode off
+	Opts     Options
+	info     catalogInfo
+	scratch  sync.Pool // []float32 of len(M.Items)
 }
 
 // NewPipeline returns a pipeline over m.
-func NewPipeline(m *Models, c Catalog) *Pipeline {
-	p := &Pipeline{M: m, Catalog: c}
+func NewPipeline(m *Models, c Catalog, idx index.Index, exp *Exposure, opts Options) *Pipeline {
+	p := &Pipeline{M: m, Catalog: c, Index: idx, Exposure: exp, Opts: opts, info: catalogInfo{c}}
 	n := len(m.Items)
 	p.scratch.New = func() any { s := make([]float32, n); return &s }
 	return p
 }
 
-// filter decides which items may appear in a response.
-type filter struct {
-	cat     Catalog
-	exclude map[string]bool
-	cats    map[string]bool
+// catalogInfo adapts a Catalog to the stages' ItemInfo and Availability.
+type catalogInfo struct{ c Catalog }
+
+func (ci catalogInfo) Categories(id string) []string {
+	m, _ := ci.c.Item(id)
+	return m.Categories
 }
 
-func newFilter(c Catalog, req *Request) *filter {
-	f := &filter{cat: c, exclude: make(map[string]bool, len(req.Exclude)+len(req.History))}
-	for _, id := range req.Exclude {
-		f.exclude[id] = true
-	}
-	if !req.IncludeSeen {
-		for _, h := range req.History {
-			f.exclude[h.ItemID] = true
-		}
-	}
-	if len(req.Categories) > 0 {
-		f.cats = make(map[string]bool, len(req.Categories))
-		for _, c := range req.Categories {
-			f.cats[c] = true
-		}
-	}
-	return f
-}
-
-func (f *filter) keep(id string) (ItemMeta, bool) {
-	if f.exclude[id] {
-		return ItemMeta{}, false
-	}
-	meta, ok := f.cat.Item(id)
-	if !ok || !meta.Available {
-		return meta, false
-	}
-	if f.cats != nil && !anyIn(meta.Categories, f.cats) {
-		return meta, false
-	}
-	return meta, true
-}
-
-func anyIn(xs []string, set map[string]bool) bool {
-	for _, x := range xs {
-		if set[x] {
-			return true
-		}
-	}
-	return false
-}
-
-// Recommend ranks items for one user from their current history. A user with no positive
-// history gets the popular list.
-func (p *Pipeline) Recommend(_ context.Context, req Request) Response {
-	f := newFilter(p.Catalog, &req)
-	resp := Response{ModelVersion: p.M.Version}
-	var items []int32
-	var weights []float32
-	for _, h := range req.History {
-		if i, ok := p.M.ItemIndex[h.ItemID]; ok && h.Weight > 0 {
-			items = append(items, i)
-			weights = append(weights, float32(h.Weight))
-		}
-	}
-	if len(items) > 0 && p.M.KNN != nil {
-		resp.Items = p.knn(items, weights, req.N, f)
-		resp.Strategy = "itemknn"
-	}
-	if len(resp.Items) < req.N {
-		seen := make(map[string]bool, len(resp.Items))
-		for _, r := range resp.Items {
-			seen[r.ID] = true
-		}
-		pop := p.popular(req.N-len(resp.Items), f, seen)
-		if len(pop) > 0 {
-			if resp.Strategy == "" {
-				resp.Strategy = "popularity"
-			} else {
-				resp.Strategy += "+popularity"
-			}
-		}
-		resp.Items = append(resp.Items, pop...)
-	}
-	if resp.Strategy == "" {
-		resp.Strategy = "popularity"
-	}
-	if resp.Items == nil {
-		resp.Items = []recd.Recommendation{}
-	}
-	return resp
-}
-
-// knn scores items from the history's neighbours and explains each by the history items
-// that contributed most.
-func (p *Pipeline) knn(items []int32, weights []float32, n int, f *filter) []recd.Recommendation {
-	bufp := p.scratch.Get().(*[]float32)
-	defer p.scratch.Put(bufp)
-	dst := *bufp
-	p.M.KNN.Score(-1, items, weights, dst)
-	top := topN(dst, n, func(i int32) bool {
-		_, ok := f.keep(p.M.Items[i])
-		return ok
-	})
-	out := make([]recd.Recommendation, 0, len(top))
-	for _, i := range top {
-		if dst[i] <= 0 {
-			break
-		}
-		id := p.M.Items[i]
-		meta, _ := f.cat.Item(id)
-		out = append(out, recd.Recommendation{ID: id, Score: float64(dst[i]), Title: meta.Title})
-	}
-	p.explainKNN(out, top[:len(out)], items, weights)
-	return out
-}
-
-// explainKNN gives each recommended item a similar_to reason naming the (up to three) history
-// items that contributed most to its score, in one pass over the history's neighbour lists.
-func (p *Pipeline) explainKNN(recs []recd.Recommendation, top, items []int32, weights []float32) {
-	type contrib struct {
-		item int32
-		v    float32
-	}
-	pos := make(map[int32]int, len(top))
-	for n, i := range top {
-		pos[i] = n
-	}
-	cs := make([][]contrib, len(top))
-	k := p.M.KNN.Opts.ScoreNeighbors
-	for n, j := range items {
-		nbs := p.M.KNN.Neighbors[j]
-		if k > 0 && len(nbs) > k {
-			nbs = nbs[:k]
-		}
-		for _, nb := range nbs {
-			if r, ok := pos[nb.Item]; ok {
-				cs[r] = append(cs[r], contrib{j, nb.Sim * weights[n]})
-			}
-		}
-	}
-	for r := range recs {
-		c := cs[r]
-		sort.Slice(c, func(a, b int) bool { return c[a].v > c[b].v })
-		if len(c) > 3 {
-			c = c[:3]
-		}
-		reason := recd.Reason{Type: "similar_to", Source: "itemknn"}
-		var titles []string
-		for _, x := range c {
-			id := p.M.Items[x.item]
-			reason.Items = append(reason.Items, id)
-			meta, _ := p.Catalog.Item(id)
-			t := meta.Title
-			if t == "" {
-				t = id
-			}
-			titles = append(titles, t)
-		}
-		if len(titles) > 0 {
-			reason.Text = "Because you liked " + joinTitles(titles)
-		}
-		recs[r].Reasons = []recd.Reason{reason}
-	}
-}
-
-func joinTitles(ts []string) string {
-	switch len(ts) {
-	case 1:
-		return ts[0]
-	case 2:
-		return ts[0] + " and " + ts[1]
-	default:
-		return fmt.Sprintf("%s, %s and %s", ts[0], ts[1], ts[2])
-	}
-}
-
-// Popular returns the n most popular available items, optionally within categories.
-func (p *Pipeline) Popular(n int, categories []string) []recd.Recommendation {
-	f := newFilter(p.Catalog, &Request{Categories: categories})
-	return p.popular(n, f, nil)
-}
-
-func (p *Pipeline) popular(n int, f *filter, skip map[string]bool) []recd.Recommendation {
-	out := []recd.Recommendation{}
-	if p.M.Pop == nil {
-		return out
-	}
-	for _, i := range p.M.Pop.Order {
-		if len(out) >= n {
-			break
-		}
-		id := p.M.Items[i]
-		if skip[id] {
-			continue
-		}
-		meta, ok := f.keep(id)
-		if !ok {
-			continue
-		}
-		r := recd.Reason{Type: "popular", Source: "popularity", Text: "Popular with everyone"}
-		if len(f.cats) > 0 {
-			for _, c := range meta.Categories {
-				if f.cats[c] {
-					r = recd.Reason{Type: "popular_in", Category: c, Source: "popularity", Text: "Popular in " + c}
-					break
-				}
-			}
-		}
-		out = append(out, recd.Recommendation{ID: id, Score: float64(p.M.Pop.Scores[i]), Title: meta.Title,
-			Reasons: []recd.Reason{r}})
-	}
-	return out
-}
-
-// Similar returns up to n items most similar to id by item-kNN, filtered like a request.
-// ok is false when the model knows nothing about id.
-func (p *Pipeline) Similar(id string, n int, categories []string) ([]recd.Recommendation, bool) {
-	i, ok := p.M.ItemIndex[id]
-	if !ok || p.M.KNN == nil || len(p.M.KNN.Neighbors[i]) == 0 {
+func (ci catalogInfo) Attribute(id, name string) (any, bool) {
+	m, ok := ci.c.Item(id)
+	if !ok {
 		return nil, false
 	}
-	f := newFilter(p.Catalog, &Request{Categories: categories, Exclude: []string{id}})
-	meta, _ := p.Catalog.Item(id)
-	title := meta.Title
-	if title == "" {
-		title = id
+	v, ok := m.Attributes[name]
+	return v, ok
+}
+
+func (ci catalogInfo) Available(id string) bool {
+	m, ok := ci.c.Item(id)
+	return ok && m.Available
+}
+
+func pick(v *float64, def float64) float64 {
+	if v != nil {
+		return *v
 	}
-	out := []recd.Recommendation{}
-	for _, nb := range p.M.KNN.Neighbors[i] {
-		if len(out) >= n {
-			break
+	return def
+}
+
+// Recommend runs the whole pipeline: candidate sources chosen by the cold-start policy,
+// blend, business rules, session boost, exposure boost, MMR and calibration, long-tail
+// share, explanations.
+func (p *Pipeline) Recommend(ctx context.Context, req Request) (Response, error) {
+	resp := Response{ModelVersion: p.M.Version, Items: []recd.Recommendation{}}
+	rules := req.Rules
+	rules.AvailableOnly = true
+	if !req.IncludeSeen {
+		for _, h := range req.History {
+			rules.Exclude = append(rules.Exclude, h.ItemID)
 		}
-		nid := p.M.Items[nb.Item]
-		m, ok := f.keep(nid)
+		rules.Exclude = append(rules.Exclude, req.ContextItems...)
+	}
+	pos := positives(req.History)
+	for _, id := range req.ContextItems {
+		pos = append(pos, Interaction{ItemID: id, Weight: 1})
+	}
+	weights := make(map[string]float64, len(p.Opts.Weights))
+	for k, v := range p.Opts.Weights {
+		weights[k] = v
+	}
+	var lists []SourceList
+	filter := rules.IndexFilter()
+	switch {
+	case len(pos) == 0:
+		resp.Strategy = StrategyPopularity
+		lists = append(lists, p.popularSource(p.Opts.Pool, rules))
+	default:
+		resp.Strategy = StrategyHybrid
+		if len(req.History) == 0 {
+			resp.Strategy = StrategySession
+		} else if len(pos) < p.Opts.FewEvents {
+			resp.Strategy = StrategyBootstrap
+			// Few events: lean on content, and let item-kNN grow with the events.
+			weights["itemknn"] *= float64(len(pos)) / float64(p.Opts.FewEvents)
+			weights["content"] = max(weights["content"], 1)
+		}
+		lists = append(lists, p.knnSource(pos, rules), p.popularSource(p.Opts.Pool, rules))
+		if l, ok := p.cfSource(ctx, pos, &filter); ok {
+			lists = append(lists, l)
+		}
+		if l, ok := p.contentSource(ctx, pos, &filter); ok {
+			lists = append(lists, l)
+		}
+	}
+	for k, v := range req.Weights {
+		weights[k] = v
+	}
+	cands, err := Blend(lists, BlendOptions{Weights: weights, DefaultWeight: 1, Normalisation: MinMax})
+	if err != nil {
+		return resp, err
+	}
+	Annotate(cands, p.info, p.M.Tail)
+	if resp.Strategy != StrategyPopularity {
+		p.coldItems(cands, weights)
+	}
+	if cands, err = rules.Apply(cands, p.info); err != nil {
+		return resp, err
+	}
+	if len(cands) > p.Opts.Pool {
+		cands = cands[:p.Opts.Pool]
+	}
+	diversity := pick(req.Diversity, p.Opts.Diversity)
+	calibration := pick(req.Calibration, p.Opts.Calibration)
+	sessionW := pick(req.SessionWeight, p.Opts.SessionWeight)
+	recent := req.Recent
+	if len(recent) > p.Opts.SessionN {
+		recent = recent[:p.Opts.SessionN]
+	}
+	var sim Similarity
+	if (diversity > 0 || (sessionW > 0 && len(recent) > 0)) && len(cands) > 0 {
+		sim = p.similarity(ctx, cands, recent)
+	}
+	if sim != nil && sessionW > 0 && len(recent) > 0 {
+		if err := SessionBoost(cands, recent, sim, sessionW); err != nil {
+			return resp, err
+		}
+	}
+	if s := pick(req.ExposureStrength, p.Opts.ExposureStrength); s > 0 && p.Exposure != nil {
+		if err := ExposureBoost(cands, p.Exposure, s); err != nil {
+			return resp, err
+		}
+	}
+	ro := RerankOptions{Diversity: diversity, Sim: sim, Calibration: calibration}
+	if calibration > 0 {
+		ro.Target = p.target(req.History, req.ContextItems)
+	}
+	if ro.Sim == nil {
+		ro.Diversity = 0
+	}
+	if err := Rerank(cands, req.N, ro); err != nil {
+		return resp, err
+	}
+	if share := pick(req.LongTailShare, p.Opts.LongTailShare); share > 0 {
+		if err := LongTailShare(cands, req.N, share); err != nil {
+			return resp, err
+		}
+	}
+	if len(cands) > req.N {
+		cands = cands[:req.N]
+	}
+	Explain(cands, p.title)
+	for _, c := range cands {
+		resp.Items = append(resp.Items, recd.Recommendation{ID: c.ID, Score: c.Score, Title: p.title(c.ID), Reasons: c.Reasons})
+	}
+	if p.Exposure != nil && len(cands) > 0 {
+		ids := make([]string, len(cands))
+		for i, c := range cands {
+			ids[i] = c.ID
+		}
+		p.Exposure.Record(ids)
+	}
+	return resp, nil
+}
+
+func (p *Pipeline) title(id string) string {
+	m, _ := p.Catalog.Item(id)
+	return m.Title
+}
+
+// positives returns the liked items of a history, newest first.
+func positives(h []Interaction) []Interaction {
+	out := make([]Interaction, 0, len(h))
+	for _, x := range h {
+		if x.Weight > 0 {
+			out = append(out, x)
+		}
+	}
+	sort.Slice(out, func(a, b int) bool {
+		if !out[a].Last.Equal(out[b].Last) {
+			return out[a].Last.After(out[b].Last)
+		}
+		return out[a].ItemID < out[b].ItemID
+	})
+	return out
+}
+
+// coldItems applies the item side of the cold-start policy: an item with fewer interactions
+// than ItemWarmEvents has little CF evidence, so its content score takes over the CF share of
+// the blend in proportion to how cold it is.
+func (p *Pipeline) coldItems(cands []Candidate, weights map[string]float64) {
+	warm := float64(p.Opts.ItemWarmEvents)
+	if warm <= 0 {
+		return
+	}
+	total := 0.0
+	for _, w := range weights {
+		total += w
+	}
+	if total == 0 {
+		return
+	}
+	share := (weights["cf"] + weights["itemknn"]) / total
+	changed := false
+	for i := range cands {
+		c := &cands[i]
+		content, ok := c.Sources["content"]
 		if !ok {
 			continue
 		}
-		out = append(out, recd.Recommendation{ID: nid, Score: float64(nb.Sim), Title: m.Title,
-			Reasons: []recd.Reason{{Type: "similar_to", Items: []string{id}, Source: "itemknn",
-				Text: "Often chosen together with " + title}}})
+		n := 0.0
+		if idx, ok := p.M.ItemIndex[c.ID]; ok && int(idx) < len(p.M.Counts) {
+			n = float64(p.M.Counts[idx])
+		}
+		if n >= warm {
+			continue
+		}
+		c.Score += (1 - n/warm) * share * content
+		changed = true
 	}
-	return out, true
+	if changed {
+		SortByScore(cands)
+	}
 }
 
-// topN returns the indexes of the n highest scores for which keep is true, best first.
-func topN(scores []float32, n int, keep func(int32) bool) []int32 {
-	h := make([]int32, 0, n+1) // min-heap by score
-	less := func(a, b int32) bool {
-		if scores[a] != scores[b] {
-			return scores[a] < scores[b]
-		}
-		return a > b
+// target is the calibration target: the category distribution of the history.
+func (p *Pipeline) target(h []Interaction, context []string) Distribution {
+	entries := make([]HistoryEntry, 0, len(h)+len(context))
+	for _, x := range h {
+		entries = append(entries, HistoryEntry{Categories: p.info.Categories(x.ItemID), Weight: x.Weight, Time: x.Last})
 	}
-	for i := range scores {
-		s := scores[i]
-		if s <= 0 || (len(h) == n && !less(h[0], int32(i))) {
-			continue
-		}
-		if !keep(int32(i)) {
-			continue
-		}
-		h = append(h, int32(i))
-		for c := len(h) - 1; c > 0; { // sift up
-			par := (c - 1) / 2
-			if !less(h[c], h[par]) {
-				break
-			}
-			h[c], h[par] = h[par], h[c]
-			c = par
-		}
-		if len(h) > n {
-			h[0] = h[len(h)-1]
-			h = h[:len(h)-1]
-			for c := 0; ; { // sift down
-				l, r, m := 2*c+1, 2*c+2, c
-				if l < len(h) && less(h[l], h[m]) {
-					m = l
-				}
-				if r < len(h) && less(h[r], h[m]) {
-					m = r
-				}
-				if m == c {
-					break
-				}
-				h[c], h[m] = h[m], h[c]
-				c = m
-			}
-		}
+	for _, id := range context {
+		entries = append(entries, HistoryEntry{Categories: p.info.Categories(id), Weight: 1})
 	}
-	sort.Slice(h, func(a, b int) bool { return less(h[b], h[a]) })
-	return h
+	return TargetDistribution(entries, time.Now(), p.Opts.CalibrationHalfLife)
+}
+
+// similarity is the cosine of the content vectors of the candidates and recent items.
+func (p *Pipeline) similarity(ctx context.Context, cands []Candidate, recent []string) Similarity {
+	if p.Index == nil {
+		return nil
+	}
+	ids := make([]string, 0, len(cands)+len(recent))
+	for _, c := range cands {
+		ids = append(ids, c.ID)
+	}
+	ids = append(ids, recent...)
+	vecs, err := p.Index.Vectors(ctx, SpaceContent, ids)
+	if err != nil || len(vecs) == 0 {
+		return nil
+	}
+	return CosineSimilarity(vecs)
 }

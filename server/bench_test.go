@@ -25,7 +25,9 @@ func BenchmarkRecommend_Handler(b *testing.B) {
 	}
 	defer st.Close()
 	ctx := context.Background()
-	svc, err := service.New(ctx, st, service.DefaultOptions())
+	o := service.DefaultOptions()
+	o.Index = newIndex(b)
+	svc, err := service.New(ctx, st, o)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -25,6 +25,18 @@ var (
 	pExcl   = param{"exclude", "query", "string", "item ids never to return (comma-separated or repeated)"}
 	pLimit  = param{"limit", "query", "integer", "page size (default 100)"}
 	pCursor = param{"cursor", "query", "string", "next_cursor of the previous page"}
+	pBy     = param{"by", "query", "string", "itemknn (default for items with interactions), cf, content (default for new items), hybrid, or any vector space name"}
+	rankPs  = []param{
+		{"diversity", "query", "number", "MMR diversity in [0,1] (lambda = 1 - diversity)"},
+		{"calibration", "query", "number", "calibration strength in [0,1]: the list's category mix follows the history's"},
+		{"long_tail_share", "query", "number", "minimum share of long-tail items in [0,1]"},
+		{"session_weight", "query", "number", "weight of the similarity to the last actions in [0,1]"},
+		{"exposure_strength", "query", "number", "boost of items under-exposed in recent responses (0..10, 0.1 is gentle)"},
+		{"session_id", "query", "string", "an anonymous session whose recent actions also count"},
+		{"exclude_category", "query", "string", "never items in these categories"},
+		{"filter", "query", "string", "attribute condition, repeatable: year>=1990, category!=Horror"},
+		{"boost", "query", "string", "multiplicative boost, repeatable: category=Comedy*1.5"},
+	}
 )
 
 // docs lists every route; a test checks it against the router, so the two cannot drift.
@@ -38,12 +50,14 @@ var docs = []doc{
 	{"DELETE", "/v1/items/{id}", "Delete an item", []param{pID}, "", "", "items"},
 	{"GET", "/v1/items", "List items by id, paged", []param{pLimit, pCursor}, "", "ItemPage", "items"},
 	{"POST", "/v1/items", "Store a batch of items: a JSON array (all or nothing), or NDJSON with Content-Type application/x-ndjson (bad lines reported by number)", nil, "ItemBatch", "BatchResult", "items"},
-	{"GET", "/v1/items/{id}/similar", "Items similar to an item", []param{pID, pN, pCat}, "", "Recommendations", "recommendations"},
+	{"GET", "/v1/items/{id}/similar", "Items similar to an item, by item-kNN, a vector space or a hybrid", []param{pID, pN, pCat, pBy}, "", "Recommendations", "recommendations"},
 	{"PUT", "/v1/users/{id}", "Create or replace a user", []param{pID}, "User", "User", "users"},
 	{"GET", "/v1/users/{id}", "Get a user", []param{pID}, "", "User", "users"},
 	{"DELETE", "/v1/users/{id}", "Delete a user and all their events", []param{pID}, "", "", "users"},
 	{"GET", "/v1/users/{id}/events", "A user's events, newest first, paged", []param{pID, pLimit, pCursor}, "", "EventPage", "users"},
-	{"GET", "/v1/users/{id}/recommendations", "Personalised recommendations (an unknown user gets the popular list)", []param{pID, pN, pExcl, pCat}, "", "Recommendations", "recommendations"},
+	{"GET", "/v1/users/{id}/recommendations", "Personalised recommendations (an unknown user gets the popular list)", append([]param{pID, pN, pExcl, pCat}, rankPs...), "", "Recommendations", "recommendations"},
+	{"POST", "/v1/recommendations", "Recommendations for a user, an anonymous session or context items alone", nil, "RecommendRequest", "Recommendations", "recommendations"},
+	{"GET", "/v1/spaces", "Vector spaces with their dimension, metric and size", nil, "", "SpaceList", "vectors"},
 	{"POST", "/v1/events", "Store a JSON array of events durably (all or nothing); visible to the next request", nil, "EventBatch", "EventResult", "events"},
 	{"GET", "/v1/popular", "Most popular items (Bayesian average)", []param{pN, pCat}, "", "Recommendations", "recommendations"},
 	{"GET", "/v1/trending", "Items with the highest time-decayed interaction score", []param{pN, pCat}, "", "Recommendations", "recommendations"},
@@ -95,6 +109,12 @@ func schemas() map[string]any {
 		"Model": obj(map[string]any{"version": str, "kind": str, "created": dtime, "size_bytes": integ,
 			"metrics": map[string]any{"type": "object", "additionalProperties": num}, "serving": boolT}),
 		"ModelList": obj(map[string]any{"models": arr("Model")}),
+		"SpaceList": obj(map[string]any{"spaces": map[string]any{"type": "array", "items": obj(map[string]any{
+			"name": str, "dim": integ, "metric": str, "sparse": boolT, "count": integ})}}),
+		"RecommendRequest": obj(map[string]any{"user_id": str, "session_id": str, "context_items": strArr, "n": integ,
+			"diversity": num, "calibration": num, "long_tail_share": num, "session_weight": num, "exposure_strength": num,
+			"exclude": strArr, "categories": strArr, "exclude_categories": strArr,
+			"filters": strArr, "boosts": strArr}),
 	}
 }
 

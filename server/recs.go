@@ -2,13 +2,75 @@ package server
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
+	"github.com/recd/recd"
+	"github.com/recd/recd/index"
+	"github.com/recd/recd/rank"
 	"github.com/recd/recd/service"
 )
 
 const maxListParam = 1000
+
+// knobs are the per-request ranking parameters shared by the GET and POST routes.
+type knobs struct {
+	Diversity         *float64 `json:"diversity"`
+	Calibration       *float64 `json:"calibration"`
+	LongTailShare     *float64 `json:"long_tail_share"`
+	SessionWeight     *float64 `json:"session_weight"`
+	ExposureStrength  *float64 `json:"exposure_strength"`
+	Exclude           []string `json:"exclude"`
+	Categories        []string `json:"categories"`
+	ExcludeCategories []string `json:"exclude_categories"`
+	Filters           []string `json:"filters"` // e.g. "year>=1990"
+	Boosts            []string `json:"boosts"`  // e.g. "category=Comedy*1.5"
+}
+
+// rules parses the filter and boost expressions into rank rules.
+func (k *knobs) rules() (rank.Rules, error) {
+	r := rank.Rules{Exclude: k.Exclude, Categories: k.Categories, ExcludeCategories: k.ExcludeCategories}
+	for i, f := range k.Filters {
+		c, err := rank.ParseCondition(f)
+		if err != nil {
+			return r, recd.Invalid(fmt.Sprintf("filter[%d]", i), err.Error())
+		}
+		r.Filters = append(r.Filters, c)
+	}
+	for i, b := range k.Boosts {
+		bo, err := rank.ParseBoost(b)
+		if err != nil {
+			return r, recd.Invalid(fmt.Sprintf("boost[%d]", i), err.Error())
+		}
+		r.Boosts = append(r.Boosts, bo)
+	}
+	return r, nil
+}
+
+// queryKnobs reads the ranking parameters from the query string.
+func queryKnobs(c *gin.Context) (knobs, error) {
+	var k knobs
+	var err error
+	for name, dst := range map[string]**float64{"diversity": &k.Diversity, "calibration": &k.Calibration,
+		"long_tail_share": &k.LongTailShare, "session_weight": &k.SessionWeight, "exposure_strength": &k.ExposureStrength} {
+		if *dst, err = floatParam(c, name, 0, 10); err != nil {
+			return k, err
+		}
+	}
+	for name, dst := range map[string]*[]string{"exclude": &k.Exclude, "category": &k.Categories,
+		"exclude_category": &k.ExcludeCategories} {
+		if *dst, err = listParam(c, name, maxListParam); err != nil {
+			return k, err
+		}
+	}
+	k.Filters = c.QueryArray("filter")
+	k.Boosts = c.QueryArray("boost")
+	if len(k.Filters) > 64 || len(k.Boosts) > 64 {
+		return k, recd.Invalid("filter", "at most 64 filters and 64 boosts")
+	}
+	return k, nil
+}
 
 func (s *Server) recommend(c *gin.Context) {
 	n, err := intParam(c, "n", 10, 1, 1<<20)
@@ -16,17 +78,48 @@ func (s *Server) recommend(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	exclude, err := listParam(c, "exclude", maxListParam)
+	k, err := queryKnobs(c)
 	if err != nil {
 		fail(c, err)
 		return
 	}
-	cats, err := listParam(c, "category", maxListParam)
+	s.runRecommend(c, service.RecommendRequest{UserID: c.Param("id"), SessionID: c.Query("session_id"), N: n}, k)
+}
+
+// recommendIn is the body of POST /v1/recommendations.
+type recommendIn struct {
+	UserID       string   `json:"user_id"`
+	SessionID    string   `json:"session_id"`
+	ContextItems []string `json:"context_items"`
+	N            *int     `json:"n"`
+	knobs
+}
+
+// recommendPost recommends for a user, an anonymous session or a list of context items.
+func (s *Server) recommendPost(c *gin.Context) {
+	var in recommendIn
+	if err := decodeJSON(c, &in); err != nil {
+		fail(c, err)
+		return
+	}
+	n := 10
+	if in.N != nil {
+		n = *in.N
+	}
+	s.runRecommend(c, service.RecommendRequest{UserID: in.UserID, SessionID: in.SessionID,
+		ContextItems: in.ContextItems, N: n}, in.knobs)
+}
+
+func (s *Server) runRecommend(c *gin.Context, req service.RecommendRequest, k knobs) {
+	rules, err := k.rules()
 	if err != nil {
 		fail(c, err)
 		return
 	}
-	resp, err := s.b.Recommend(c, service.RecommendRequest{UserID: c.Param("id"), N: n, Exclude: exclude, Categories: cats})
+	req.Rules = rules
+	req.Diversity, req.Calibration, req.LongTailShare = k.Diversity, k.Calibration, k.LongTailShare
+	req.SessionWeight, req.ExposureStrength = k.SessionWeight, k.ExposureStrength
+	resp, err := s.b.Recommend(c, req)
 	if err != nil {
 		fail(c, err)
 		return
@@ -45,7 +138,7 @@ func (s *Server) similar(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	resp, err := s.b.Similar(c, c.Param("id"), n, cats)
+	resp, err := s.b.Similar(c, c.Param("id"), n, c.Query("by"), cats)
 	if err != nil {
 		fail(c, err)
 		return
@@ -89,6 +182,18 @@ func (s *Server) trending(c *gin.Context) {
 		return
 	}
 	c.JSON(http.StatusOK, resp)
+}
+
+func (s *Server) spaces(c *gin.Context) {
+	sp, err := s.b.Spaces(c)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	if sp == nil {
+		sp = []index.SpaceInfo{}
+	}
+	c.JSON(http.StatusOK, gin.H{"spaces": sp})
 }
 
 func (s *Server) train(c *gin.Context) {

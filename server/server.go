@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/recd/recd"
+	"github.com/recd/recd/index"
 	"github.com/recd/recd/rank"
 	"github.com/recd/recd/service"
 )
@@ -37,9 +38,14 @@ type Events interface {
 // Recommender is what the recommendation routes call.
 type Recommender interface {
 	Recommend(ctx context.Context, req service.RecommendRequest) (rank.Response, error)
-	Similar(ctx context.Context, id string, n int, categories []string) (rank.Response, error)
+	Similar(ctx context.Context, id string, n int, by string, categories []string) (rank.Response, error)
 	Popular(ctx context.Context, n int, categories []string) (rank.Response, error)
 	Trending(ctx context.Context, n int, categories []string) (rank.Response, error)
+}
+
+// Spaces is what the vector-space route calls.
+type Spaces interface {
+	Spaces(ctx context.Context) ([]index.SpaceInfo, error)
 }
 
 // Admin is what the admin and health routes call.
@@ -55,6 +61,7 @@ type Backend interface {
 	Catalog
 	Events
 	Recommender
+	Spaces
 	Admin
 }
 
@@ -132,6 +139,8 @@ func (s *Server) routes(metrics http.Handler) {
 	v1.DELETE("/users/:id", s.deleteUser)
 	v1.GET("/users/:id/events", s.userEvents)
 	v1.GET("/users/:id/recommendations", s.recommend)
+	v1.POST("/recommendations", s.recommendPost)
+	v1.GET("/spaces", s.spaces)
 
 	v1.POST("/events", s.postEvents)
 	v1.GET("/popular", s.popular)

@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/recd/recd"
+	"github.com/recd/recd/index/hnsw"
 	"github.com/recd/recd/server"
 	"github.com/recd/recd/service"
 	"github.com/recd/recd/store/sqlite"
@@ -27,6 +28,7 @@ func fixture(t testing.TB, opts service.Options) (*service.Service, http.Handler
 	}
 	t.Cleanup(func() { st.Close() })
 	ctx := context.Background()
+	opts.Index = newIndex(t)
 	svc, err := service.New(ctx, st, opts)
 	if err != nil {
 		t.Fatal(err)
@@ -231,7 +233,7 @@ func TestAPI_LiveRecommendations(t *testing.T) {
 	}
 	warm := do(t, h, "GET", "/v1/users/fan/recommendations?n=3", "", nil)
 	got := ids(t, warm)
-	if warm.Body["strategy"] != "itemknn" || len(got) != 3 {
+	if warm.Body["strategy"] != "content_bootstrap" || len(got) != 3 {
 		t.Fatalf("after two likes: %v strategy %v", got, warm.Body["strategy"])
 	}
 	for _, id := range got {
@@ -322,4 +324,12 @@ func TestAPI_Metrics(t *testing.T) {
 	if r.Status != 200 || !strings.Contains(r.Raw, "# TYPE recd_http_request_duration_seconds histogram") {
 		t.Errorf("metrics = %d %.200s", r.Status, r.Raw)
 	}
+}
+
+func newIndex(t testing.TB) *hnsw.Index {
+	ix, err := hnsw.New(hnsw.DefaultOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ix
 }

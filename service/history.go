@@ -7,12 +7,11 @@ import (
 	"github.com/recd/recd/rank"
 )
 
-// history is one user's live interaction history: the summed weight per item and the most
-// recent actions. Guarded by Service.mu.
+// history is one user's live interaction history: the summed weight per item. Guarded by
+// Service.mu. Recent actions live in Service.sessions.
 type history struct {
-	items  map[string]histEntry
-	recent []recd.Event // the last RecentActions events, oldest first
-	n      int          // events observed
+	items map[string]histEntry
+	n     int // events observed
 }
 
 type histEntry struct {
@@ -34,11 +33,6 @@ func (s *Service) observe(e *recd.Event) {
 		he.last = e.Timestamp
 	}
 	h.items[e.ItemID] = he
-	if len(h.recent) >= s.opts.RecentActions {
-		copy(h.recent, h.recent[1:])
-		h.recent = h.recent[:len(h.recent)-1]
-	}
-	h.recent = append(h.recent, *e)
 	s.trending.Add(e.ItemID, w, e.Timestamp)
 	if e.Seq > s.lastSeq {
 		s.lastSeq = e.Seq

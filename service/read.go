@@ -8,12 +8,16 @@ import (
 	"github.com/recd/recd/rank"
 )
 
-// RecommendRequest is a user's recommendation request.
+// RecommendRequest is a recommendation request. UserID, SessionID and ContextItems may each be
+// empty, but not all of them.
 type RecommendRequest struct {
-	UserID     string
-	N          int
-	Exclude    []string
-	Categories []string
+	UserID       string
+	SessionID    string
+	ContextItems []string
+	N            int
+	Rules        rank.Rules
+	// Per-request knobs (nil: the configured default).
+	Diversity, Calibration, LongTailShare, SessionWeight, ExposureStrength *float64
 }
 
 // ErrNoModel is returned by reads that need a trained model before one exists.
@@ -34,54 +38,99 @@ func (s *Service) checkN(n int) error {
 	return nil
 }
 
-// Recommend ranks items for a user from their live history. An unknown user is not an error:
-// they get the popular list.
+func checkUnit(field string, v *float64) error {
+	if v != nil && !(*v >= 0 && *v <= 1) {
+		return recd.Invalid(field, "must be between 0 and 1")
+	}
+	return nil
+}
+
+// Recommend ranks items for a user (from their live history and session) or for an anonymous
+// session (from its context items). An unknown user is not an error: they get the popular list.
 func (s *Service) Recommend(ctx context.Context, req RecommendRequest) (rank.Response, error) {
-	if err := s.opts.Limits.validID("user_id", req.UserID); err != nil {
-		return rank.Response{}, err
+	l := s.opts.Limits
+	if req.UserID == "" && req.SessionID == "" && len(req.ContextItems) == 0 {
+		return rank.Response{}, recd.Invalid("user_id", "give a user_id, a session_id or context_items")
+	}
+	if req.UserID != "" {
+		if err := l.validID("user_id", req.UserID); err != nil {
+			return rank.Response{}, err
+		}
+	}
+	if req.SessionID != "" {
+		if err := l.validID("session_id", req.SessionID); err != nil {
+			return rank.Response{}, err
+		}
+	}
+	if len(req.ContextItems) > l.MaxListLength {
+		return rank.Response{}, recd.Invalid("context_items", fmt.Sprintf("has more than %d items", l.MaxListLength))
+	}
+	for i, id := range req.ContextItems {
+		if err := l.validID(fmt.Sprintf("context_items[%d]", i), id); err != nil {
+			return rank.Response{}, err
+		}
 	}
 	if err := s.checkN(req.N); err != nil {
 		return rank.Response{}, err
 	}
+	for f, v := range map[string]*float64{"diversity": req.Diversity, "calibration": req.Calibration,
+		"long_tail_share": req.LongTailShare, "session_weight": req.SessionWeight} {
+		if err := checkUnit(f, v); err != nil {
+			return rank.Response{}, err
+		}
+	}
+	if v := req.ExposureStrength; v != nil && !(*v >= 0 && *v <= 10) {
+		return rank.Response{}, recd.Invalid("exposure_strength", "must be between 0 and 10")
+	}
+	if err := req.Rules.Validate(); err != nil {
+		return rank.Response{}, err
+	}
 	p, err := s.pipeline()
 	if err != nil {
 		return rank.Response{}, err
 	}
-	resp := p.Recommend(ctx, rank.Request{History: s.History(req.UserID), N: req.N,
-		Exclude: req.Exclude, Categories: req.Categories})
+	rr := rank.Request{N: req.N, ContextItems: req.ContextItems, Rules: req.Rules, Diversity: req.Diversity,
+		Calibration: req.Calibration, LongTailShare: req.LongTailShare, SessionWeight: req.SessionWeight,
+		ExposureStrength: req.ExposureStrength}
+	n := p.Opts.SessionN
+	if req.UserID != "" {
+		rr.History = s.History(req.UserID)
+		rr.Recent = rank.RecentItems(s.sessions.Recent(req.UserID, n), n)
+	}
+	if req.SessionID != "" {
+		rr.Recent = append(rank.RecentItems(s.sessions.Recent("session:"+req.SessionID, n), n), rr.Recent...)
+	}
+	resp, err := p.Recommend(ctx, rr)
+	if err != nil {
+		return rank.Response{}, err
+	}
 	s.Metrics.Recommendations.WithLabelValues(resp.Strategy).Inc()
 	return resp, nil
 }
 
-// Similar returns items similar to id. An id not in the catalog is ErrNotFound; an item the
-// model knows nothing about yet gets popular items sharing its categories.
-func (s *Service) Similar(_ context.Context, id string, n int, categories []string) (rank.Response, error) {
+// Similar returns items similar to id by item-kNN, a vector space, or a hybrid of both (see
+// rank.Pipeline.Similar). An id not in the catalog is ErrNotFound.
+func (s *Service) Similar(ctx context.Context, id string, n int, by string, categories []string) (rank.Response, error) {
 	if err := s.checkN(n); err != nil {
 		return rank.Response{}, err
 	}
-	meta, ok := s.Item(id)
-	if !ok {
+	if _, ok := s.Item(id); !ok {
 		return rank.Response{}, fmt.Errorf("item %q: %w", id, recd.ErrNotFound)
+	}
+	if by != "" && by != rank.ByItemKNN && by != rank.ByHybrid {
+		if _, ok := s.space(by); !ok {
+			return rank.Response{}, recd.Invalid("by", fmt.Sprintf("%q is neither itemknn, hybrid nor a vector space (see GET /v1/spaces)", by))
+		}
 	}
 	p, err := s.pipeline()
 	if err != nil {
 		return rank.Response{}, err
 	}
-	if items, ok := p.Similar(id, n, categories); ok {
-		return rank.Response{Items: items, Strategy: "itemknn", ModelVersion: p.M.Version}, nil
+	items, used, err := p.Similar(ctx, id, n, by, categories)
+	if err != nil {
+		return rank.Response{}, err
 	}
-	cats := categories
-	if len(cats) == 0 {
-		cats = meta.Categories
-	}
-	items := p.Popular(n+1, cats)
-	out := items[:0]
-	for _, it := range items {
-		if it.ID != id && len(out) < n {
-			out = append(out, it)
-		}
-	}
-	return rank.Response{Items: out, Strategy: "popularity", ModelVersion: p.M.Version}, nil
+	return rank.Response{Items: items, Strategy: used, ModelVersion: p.M.Version}, nil
 }
 
 // Popular returns the most popular items, optionally within categories.
@@ -93,7 +142,7 @@ func (s *Service) Popular(_ context.Context, n int, categories []string) (rank.R
 	if err != nil {
 		return rank.Response{}, err
 	}
-	return rank.Response{Items: p.Popular(n, categories), Strategy: "popularity", ModelVersion: p.M.Version}, nil
+	return rank.Response{Items: p.Popular(n, categories), Strategy: rank.StrategyPopularity, ModelVersion: p.M.Version}, nil
 }
 
 // Trending returns the items with the highest time-decayed interaction score, live.
@@ -124,7 +173,7 @@ func (s *Service) Trending(_ context.Context, n int, categories []string) (rank.
 	out := make([]recd.Recommendation, len(ids))
 	for i, id := range ids {
 		out[i] = recd.Recommendation{ID: id, Score: scores[i], Title: s.catalog[id].Title,
-			Reasons: []recd.Reason{{Type: "trending", Source: "trending", Text: "Trending now"}}}
+			Reasons: []recd.Reason{{Type: rank.ReasonTrending, Source: "trending", Text: "Trending now"}}}
 	}
 	s.mu.RUnlock()
 	version := ""

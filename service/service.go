@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/recd/recd"
+	"github.com/recd/recd/embed"
+	"github.com/recd/recd/index"
 	"github.com/recd/recd/model"
 	"github.com/recd/recd/rank"
 	"github.com/recd/recd/store"
@@ -27,15 +29,33 @@ type Options struct {
 	// rejecting the event with 422.
 	AutoCreateItems bool
 	Limits          Limits
-	// RecentActions is how many recent actions per user are kept in memory (default 50).
-	RecentActions int
-	Logger        *slog.Logger // nil: discard
+	// ALS configures the CF factor model; Content the TF-IDF and LSA content model.
+	ALS          model.ALSOptions
+	TFIDF        embed.TFIDFOptions
+	LSA          embed.LSAOptions
+	ProjectionL2 float64 // ridge penalty of the content-to-CF projection
+	// Rank holds the pipeline's defaults; Sessions and Exposure bound the live state.
+	Rank     rank.Options
+	Sessions rank.SessionOptions
+	Exposure rank.ExposureOptions
+	// HeadShare is the share of most-interacted items that are not long-tail (default 0.2).
+	HeadShare float64
+	// Index is the vector index (required). StateDir, when set, holds the index's catch-up
+	// state next to its snapshot.
+	Index    index.Index
+	StateDir string
+	// Spaces are declared up front (created at start if missing).
+	Spaces []index.SpaceConfig
+	Logger *slog.Logger // nil: discard
 }
 
 // DefaultOptions returns the defaults.
 func DefaultOptions() Options {
 	return Options{Weights: model.DefaultWeights(), KNN: model.DefaultItemKNNOptions(),
-		TrendingHalfLife: 7 * 24 * time.Hour, Limits: DefaultLimits(), RecentActions: 50}
+		TrendingHalfLife: 7 * 24 * time.Hour, Limits: DefaultLimits(),
+		ALS: model.DefaultALSOptions(), TFIDF: embed.DefaultTFIDFOptions(), LSA: embed.DefaultLSAOptions(),
+		ProjectionL2: 1, Rank: rank.DefaultOptions(), Sessions: rank.DefaultSessionOptions(),
+		Exposure: rank.DefaultExposureOptions(), HeadShare: rank.DefaultHeadShare}
 }
 
 // ErrTrainingRunning is returned when a training job is already running.
@@ -56,6 +76,14 @@ type Service struct {
 	lastSeq  int64
 	nEvents  int
 
+	idx      index.Index
+	spaceMu  sync.RWMutex
+	spaces   map[string]index.SpaceConfig
+	writeMu  sync.RWMutex // writers hold it shared; an index snapshot holds it exclusively
+	dirty    atomic.Bool  // the index has writes since its last snapshot
+	sessions *rank.Sessions
+	exposure *rank.Exposure
+
 	trainMu sync.Mutex
 	Metrics *Metrics
 }
@@ -65,6 +93,28 @@ type serving struct {
 	info     ModelInfo
 	models   *rank.Models
 	pipeline *rank.Pipeline
+	content  *embed.ContentModel // nil when the catalog has no text
+	proj     *embed.Projection   // content -> CF; nil when not fitted
+}
+
+// cfVector is an item's CF vector: its ALS factors when it has interactions, otherwise its
+// content vector projected into the CF space (nil when neither is known).
+func (sv *serving) cfVector(id string, content []float32) []float32 {
+	m := sv.models
+	if m.ALS == nil {
+		return nil
+	}
+	if i, ok := m.ItemIndex[id]; ok && int(i) < len(m.Counts) && m.Counts[i] > 0 {
+		return m.ALS.ItemFactors().Row(int(i))
+	}
+	if content == nil || sv.proj == nil {
+		return nil
+	}
+	v, err := sv.proj.Project(content)
+	if err != nil {
+		return nil
+	}
+	return v
 }
 
 // New opens the service over st: it loads the catalog, the event history and the newest
@@ -73,13 +123,34 @@ func New(ctx context.Context, st store.Store, opts Options) (*Service, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	if opts.RecentActions <= 0 {
-		opts.RecentActions = 50
+	if opts.Index == nil {
+		return nil, errors.New("service: an index is required")
+	}
+	sessions, err := rank.NewSessions(opts.Sessions)
+	if err != nil {
+		return nil, fmt.Errorf("sessions: %w", err)
+	}
+	exposure, err := rank.NewExposure(opts.Exposure)
+	if err != nil {
+		return nil, fmt.Errorf("exposure: %w", err)
 	}
 	s := &Service{opts: opts, st: st, log: opts.Logger, catalog: map[string]*rank.ItemMeta{},
-		hist: map[string]*history{}, trending: model.NewTrending(opts.TrendingHalfLife), Metrics: newMetrics()}
+		hist: map[string]*history{}, trending: model.NewTrending(opts.TrendingHalfLife), Metrics: newMetrics(),
+		idx: opts.Index, spaces: map[string]index.SpaceConfig{}, sessions: sessions, exposure: exposure}
+	infos, err := s.idx.Spaces(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("list vector spaces: %w", err)
+	}
+	for _, in := range infos {
+		s.spaces[in.Name] = in.SpaceConfig
+	}
+	for _, cfg := range opts.Spaces {
+		if err := s.createSpace(ctx, cfg); err != nil {
+			return nil, fmt.Errorf("declared space %s: %w", cfg.Name, err)
+		}
+	}
 	start := time.Now()
-	err := st.ScanItems(ctx, func(it recd.Item) error {
+	err = st.ScanItems(ctx, func(it recd.Item) error {
 		s.catalog[it.ID] = metaOf(&it)
 		return nil
 	})
@@ -96,6 +167,9 @@ func New(ctx context.Context, st store.Store, opts Options) (*Service, error) {
 	s.log.Info("loaded state", "items", len(s.catalog), "users", len(s.hist), "last_seq", s.lastSeq,
 		"elapsed", time.Since(start).Round(time.Millisecond))
 	if err := s.loadLatest(ctx); err != nil && !errors.Is(err, store.ErrNotFound) {
+		return nil, err
+	}
+	if err := s.catchUpIndex(ctx); err != nil {
 		return nil, err
 	}
 	return s, nil

@@ -4,10 +4,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/gob"
+	"errors"
 	"fmt"
 	"time"
 
 	"github.com/recd/recd"
+	"github.com/recd/recd/embed"
+	"github.com/recd/recd/index"
 	"github.com/recd/recd/model"
 	"github.com/recd/recd/rank"
 	"github.com/recd/recd/store"
@@ -17,7 +20,7 @@ import (
 const artifactKind = "bundle"
 
 // bundleFormat is bumped whenever bundle's encoding changes; older artifacts are retrained.
-const bundleFormat = 1
+const bundleFormat = 2
 
 // bundle is what a training run saves: every model of one version.
 type bundle struct {
@@ -25,8 +28,12 @@ type bundle struct {
 	Version string
 	Created time.Time
 	Items   []string
+	Counts  []int32
 	Pop     *model.Popularity
 	KNN     *model.ItemKNN
+	ALS     *model.ALS          // nil when there were no interactions
+	Content *embed.ContentModel // nil when the catalog has no text
+	Proj    *embed.Projection   // nil when too few items have both content and CF vectors
 	Stats   TrainStats
 }
 
@@ -37,6 +44,8 @@ type TrainStats struct {
 	Events    int     `json:"events"`
 	NNZ       int     `json:"interactions"`
 	Neighbors int     `json:"neighbors"`
+	Factors   int     `json:"factors"`
+	Vocab     int     `json:"vocabulary"`
 	Seconds   float64 `json:"train_seconds"`
 }
 
@@ -74,7 +83,8 @@ func (s *Service) Train(ctx context.Context) (ModelInfo, error) {
 func (s *Service) train(ctx context.Context) (ModelInfo, error) {
 	start := time.Now()
 	b := model.NewBuilder(s.opts.Weights)
-	if err := s.st.ScanItems(ctx, func(it recd.Item) error { b.AddItem(it.ID); return nil }); err != nil {
+	var items []recd.Item
+	if err := s.st.ScanItems(ctx, func(it recd.Item) error { b.AddItem(it.ID); items = append(items, it); return nil }); err != nil {
 		return ModelInfo{}, fmt.Errorf("read items: %w", err)
 	}
 	events := 0
@@ -82,22 +92,43 @@ func (s *Service) train(ctx context.Context) (ModelInfo, error) {
 		return ModelInfo{}, fmt.Errorf("read events: %w", err)
 	}
 	d := b.Build()
-	pop := model.NewPopularity()
-	if err := pop.Fit(ctx, d); err != nil {
+	bd := &bundle{Format: bundleFormat, Items: d.Items, Counts: d.ItemCount, Pop: model.NewPopularity(),
+		KNN: model.NewItemKNN(s.opts.KNN)}
+	if err := bd.Pop.Fit(ctx, d); err != nil {
 		return ModelInfo{}, fmt.Errorf("fit popularity: %w", err)
 	}
-	knn := model.NewItemKNN(s.opts.KNN)
-	if err := knn.Fit(ctx, d); err != nil {
+	if err := bd.KNN.Fit(ctx, d); err != nil {
 		return ModelInfo{}, fmt.Errorf("fit item-knn: %w", err)
+	}
+	if d.NNZ() > 0 {
+		bd.ALS = model.NewALS(s.opts.ALS)
+		if err := bd.ALS.Fit(ctx, d); err != nil {
+			return ModelInfo{}, fmt.Errorf("fit als: %w", err)
+		}
+	}
+	cm, err := embed.FitContent(items, s.opts.TFIDF, s.opts.LSA)
+	switch {
+	case errors.Is(err, embed.ErrNoContent):
+		s.log.Info("no item text to fit a content model")
+	case err != nil:
+		return ModelInfo{}, fmt.Errorf("fit content model: %w", err)
+	default:
+		bd.Content = cm
+		bd.Proj = s.fitProjection(items, bd)
 	}
 	now := time.Now().UTC()
 	if sv := s.snap.Load(); sv != nil && !now.After(sv.info.Created) {
 		now = sv.info.Created.Add(time.Microsecond) // versions are unique and increasing
 	}
-	bd := &bundle{Format: bundleFormat, Version: now.Format("20060102T150405.000000Z"), Created: now,
-		Items: d.Items, Pop: pop, KNN: knn,
-		Stats: TrainStats{Users: d.NumUsers(), Items: d.NumItems(), Events: events, NNZ: d.NNZ(),
-			Neighbors: knn.Size(), Seconds: time.Since(start).Seconds()}}
+	bd.Version, bd.Created = now.Format("20060102T150405.000000Z"), now
+	bd.Stats = TrainStats{Users: d.NumUsers(), Items: d.NumItems(), Events: events, NNZ: d.NNZ(),
+		Neighbors: bd.KNN.Size(), Seconds: time.Since(start).Seconds()}
+	if bd.ALS != nil {
+		bd.Stats.Factors = bd.ALS.Options().Factors
+	}
+	if bd.Content != nil {
+		bd.Stats.Vocab = len(bd.Content.TFIDF.Vocabulary())
+	}
 	var buf bytes.Buffer
 	if err := gob.NewEncoder(&buf).Encode(bd); err != nil {
 		return ModelInfo{}, fmt.Errorf("encode models: %w", err)
@@ -107,27 +138,98 @@ func (s *Service) train(ctx context.Context) (ModelInfo, error) {
 	if err := s.st.SaveArtifact(ctx, art); err != nil {
 		return ModelInfo{}, fmt.Errorf("save models: %w", err)
 	}
-	s.swap(bd, art.Size)
+	if err := s.install(ctx, bd, art.Size, items); err != nil {
+		return ModelInfo{}, err
+	}
+	if err := s.SaveIndex(ctx); err != nil {
+		s.log.Error("index snapshot after training failed", "err", err)
+	}
 	return s.snap.Load().info, nil
+}
+
+// fitProjection fits the content-to-CF ridge projection on items that have both vectors.
+func (s *Service) fitProjection(items []recd.Item, bd *bundle) *embed.Projection {
+	if bd.ALS == nil || bd.Content == nil {
+		return nil
+	}
+	idx := make(map[string]int, len(bd.Items))
+	for i, id := range bd.Items {
+		idx[id] = i
+	}
+	var x, y [][]float32
+	for _, it := range items {
+		i, ok := idx[it.ID]
+		if !ok || bd.Counts[i] == 0 {
+			continue
+		}
+		if _, dense, ok := bd.Content.EmbedItem(it); ok {
+			x = append(x, dense)
+			y = append(y, bd.ALS.ItemFactors().Row(i))
+		}
+	}
+	if len(x) < 10 {
+		return nil
+	}
+	p, err := embed.FitProjection(x, y, s.opts.ProjectionL2)
+	if err != nil {
+		s.log.Warn("content-to-CF projection not fitted", "err", err)
+		return nil
+	}
+	return p
+}
+
+// install swaps a bundle in as the serving snapshot and writes its vectors (CF factors,
+// content vectors, projected CF vectors of cold items) into the index. items, when nil, are
+// read from the store.
+func (s *Service) install(ctx context.Context, bd *bundle, size int64, items []recd.Item) error {
+	s.swap(bd, size)
+	if err := s.ensureTrainedSpaces(ctx, bd); err != nil {
+		return err
+	}
+	if items == nil {
+		if err := s.st.ScanItems(ctx, func(it recd.Item) error { items = append(items, it); return nil }); err != nil {
+			return fmt.Errorf("read items: %w", err)
+		}
+	}
+	start := time.Now()
+	s.writeMu.RLock()
+	defer s.writeMu.RUnlock()
+	if err := s.indexItems(ctx, items, false); err != nil {
+		return err
+	}
+	s.log.Info("indexed item vectors", "items", len(items), "elapsed", time.Since(start).Round(time.Millisecond))
+	return nil
 }
 
 func (t TrainStats) metrics() map[string]float64 {
 	return map[string]float64{"users": float64(t.Users), "items": float64(t.Items), "events": float64(t.Events),
-		"interactions": float64(t.NNZ), "neighbors": float64(t.Neighbors), "train_seconds": t.Seconds}
+		"interactions": float64(t.NNZ), "neighbors": float64(t.Neighbors), "factors": float64(t.Factors),
+		"vocabulary": float64(t.Vocab), "train_seconds": t.Seconds}
 }
 
 // swap installs a bundle as the serving snapshot.
 func (s *Service) swap(bd *bundle, size int64) {
 	idx := make(map[string]int32, len(bd.Items))
+	counts := make(map[string]int, len(bd.Items))
 	for i, id := range bd.Items {
 		idx[id] = int32(i)
+		if bd.Counts[i] > 0 {
+			counts[id] = int(bd.Counts[i])
+		}
 	}
-	m := &rank.Models{Version: bd.Version, Items: bd.Items, ItemIndex: idx, Pop: bd.Pop, KNN: bd.KNN}
+	tail, err := rank.LongTailSet(counts, s.opts.HeadShare)
+	if err != nil {
+		s.log.Warn("long-tail set not built", "err", err)
+	}
+	m := &rank.Models{Version: bd.Version, Items: bd.Items, ItemIndex: idx, Pop: bd.Pop, KNN: bd.KNN,
+		ALS: bd.ALS, Tail: tail, Counts: bd.Counts}
 	s.snap.Store(&serving{
 		info: ModelInfo{Version: bd.Version, Kind: artifactKind, Created: bd.Created, Size: size,
 			Metrics: bd.Stats.metrics(), Serving: true},
 		models:   m,
-		pipeline: rank.NewPipeline(m, s),
+		pipeline: rank.NewPipeline(m, s, s.idx, s.exposure, s.opts.Rank),
+		content:  bd.Content,
+		proj:     bd.Proj,
 	})
 }
 
@@ -142,11 +244,15 @@ func (s *Service) loadLatest(ctx context.Context) error {
 		s.log.Warn("newest model artifact cannot be decoded; it will be retrained", "version", art.Version, "err", err)
 		return store.ErrNotFound
 	}
-	if bd.Format != bundleFormat || bd.Pop == nil || bd.KNN == nil || len(bd.KNN.Neighbors) != len(bd.Items) {
+	if bd.Format != bundleFormat || bd.Pop == nil || bd.KNN == nil || len(bd.KNN.Neighbors) != len(bd.Items) ||
+		len(bd.Counts) != len(bd.Items) {
 		s.log.Warn("newest model artifact has another format; it will be retrained", "version", art.Version)
 		return store.ErrNotFound
 	}
 	s.swap(&bd, art.Size)
+	if err := s.ensureTrainedSpaces(ctx, &bd); err != nil {
+		return err
+	}
 	s.log.Info("serving saved model", "version", bd.Version)
 	return nil
 }
@@ -197,4 +303,22 @@ func (s *Service) currentSeq() int64 {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	return s.lastSeq
+}
+
+// ensureTrainedSpaces creates the spaces a loaded bundle writes, when the index lacks them.
+func (s *Service) ensureTrainedSpaces(ctx context.Context, bd *bundle) error {
+	var spaces []index.SpaceConfig
+	if bd.ALS != nil {
+		spaces = append(spaces, index.SpaceConfig{Name: rank.SpaceCF, Dim: bd.ALS.Options().Factors, Metric: index.Dot})
+	}
+	if bd.Content != nil {
+		spaces = append(spaces, index.SpaceConfig{Name: rank.SpaceContent, Dim: bd.Content.LSA.Dim(), Metric: index.Cosine},
+			index.SpaceConfig{Name: rank.SpaceContentSparse, Sparse: true, Metric: index.Dot})
+	}
+	for _, cfg := range spaces {
+		if err := s.createSpace(ctx, cfg); err != nil {
+			return fmt.Errorf("create space %s: %w", cfg.Name, err)
+		}
+	}
+	return nil
 }

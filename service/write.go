@@ -8,25 +8,35 @@ import (
 	"github.com/recd/recd"
 )
 
-// PutItems validates and stores items (all or nothing) and updates the live catalog.
-// Available defaults to true in the HTTP layer; here the item is taken as given.
+// PutItems validates and stores items (all or nothing), updates the live catalog and indexes
+// their vectors: client vectors into their spaces (a space seen for the first time is created
+// with the dimension of its first vector), and content vectors from the serving content
+// model, so a new item has content neighbours at once. Available defaults to true in the HTTP
+// layer; here the item is taken as given.
 func (s *Service) PutItems(ctx context.Context, items []recd.Item) error {
 	if len(items) > s.opts.Limits.MaxBatch {
 		return recd.Invalid("items", fmt.Sprintf("a batch holds at most %d items", s.opts.Limits.MaxBatch))
 	}
+	prefix := func(n int) string {
+		if len(items) > 1 {
+			return fmt.Sprintf("items[%d].", n)
+		}
+		return ""
+	}
 	seen := make(map[string]int, len(items))
 	for n := range items {
-		prefix := ""
-		if len(items) > 1 {
-			prefix = fmt.Sprintf("items[%d].", n)
-		}
-		if err := s.opts.Limits.ValidateItem(prefix, &items[n]); err != nil {
+		if err := s.opts.Limits.ValidateItem(prefix(n), &items[n]); err != nil {
 			return err
 		}
 		if first, dup := seen[items[n].ID]; dup {
-			return recd.Invalid(prefix+"id", fmt.Sprintf("repeats the id of items[%d]", first))
+			return recd.Invalid(prefix(n)+"id", fmt.Sprintf("repeats the id of items[%d]", first))
 		}
 		seen[items[n].ID] = n
+	}
+	s.writeMu.RLock()
+	defer s.writeMu.RUnlock()
+	if err := s.prepareSpaces(ctx, items, prefix); err != nil {
+		return err
 	}
 	if err := s.st.PutItems(ctx, items); err != nil {
 		return fmt.Errorf("store items: %w", err)
@@ -37,7 +47,7 @@ func (s *Service) PutItems(ctx context.Context, items []recd.Item) error {
 	}
 	s.mu.Unlock()
 	s.Metrics.ItemsWritten.Add(float64(len(items)))
-	return nil
+	return s.indexItems(ctx, items, true)
 }
 
 // GetItem returns an item from the store.
@@ -52,13 +62,16 @@ func (s *Service) ListItems(ctx context.Context, cursor string, limit int) ([]re
 
 // DeleteItem deletes an item; it is no longer recommended from the next request on.
 func (s *Service) DeleteItem(ctx context.Context, id string) error {
+	s.writeMu.RLock()
+	defer s.writeMu.RUnlock()
 	if err := s.st.DeleteItem(ctx, id); err != nil {
 		return err
 	}
 	s.mu.Lock()
 	delete(s.catalog, id)
 	s.mu.Unlock()
-	return nil
+	s.dirty.Store(true)
+	return s.idx.Delete(ctx, []string{id})
 }
 
 // PutUser validates and stores a user.
@@ -85,6 +98,7 @@ func (s *Service) DeleteUser(ctx context.Context, id string) error {
 	s.mu.Lock()
 	s.forget(id)
 	s.mu.Unlock()
+	s.sessions.Forget(id)
 	return nil
 }
 
@@ -141,6 +155,15 @@ func (s *Service) AddEvents(ctx context.Context, events []recd.Event) ([]recd.Ev
 		s.observe(&stored[n])
 	}
 	s.mu.Unlock()
+	for _, e := range stored {
+		if s.opts.Weights.Of(e) <= 0 {
+			continue // a dislike is not something to show more of
+		}
+		_ = s.sessions.Record(e.UserID, e.ItemID, e.Type, e.Timestamp)
+		if e.SessionID != "" {
+			_ = s.sessions.Record("session:"+e.SessionID, e.ItemID, e.Type, e.Timestamp)
+		}
+	}
 	s.Metrics.EventsWritten.Add(float64(len(stored)))
 	return stored, nil
 }

@@ -6,12 +6,17 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"reflect"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/recd/recd/embed"
+	"github.com/recd/recd/index"
+	"github.com/recd/recd/index/hnsw"
 	"github.com/recd/recd/model"
+	"github.com/recd/recd/rank"
 	"github.com/recd/recd/service"
 	"go.yaml.in/yaml/v3"
 )
@@ -47,7 +52,24 @@ type Config struct {
 		Interval         Duration             `yaml:"interval"`
 		TrendingHalfLife Duration             `yaml:"trending_half_life"`
 		KNN              model.ItemKNNOptions `yaml:"knn"`
+		ALS              struct {
+			Factors    int     `yaml:"factors"`
+			Iterations int     `yaml:"iterations"`
+			Alpha      float64 `yaml:"alpha"`
+			Lambda     float64 `yaml:"lambda"`
+			Seed       uint64  `yaml:"seed"`
+		} `yaml:"als"`
+		ContentDims int `yaml:"content_dims"` // LSA dimensions of the content space
 	} `yaml:"train"`
+	Index struct {
+		M              int      `yaml:"m"`
+		EfConstruction int      `yaml:"ef_construction"`
+		EfSearch       int      `yaml:"ef_search"`
+		SaveInterval   Duration `yaml:"save_interval"` // snapshot the index this often while it changes
+		// Spaces declared up front: name, dim, metric (cosine, dot, l2).
+		Spaces []index.SpaceConfig `yaml:"spaces"`
+	} `yaml:"index"`
+	Rank   rank.Options   `yaml:"rank"`
 	Limits service.Limits `yaml:"limits"`
 }
 
@@ -85,6 +107,14 @@ func defaultConfig() Config {
 	c.Train.Interval = Duration(time.Hour)
 	c.Train.TrendingHalfLife = Duration(7 * 24 * time.Hour)
 	c.Train.KNN = model.DefaultItemKNNOptions()
+	als := model.DefaultALSOptions()
+	c.Train.ALS.Factors, c.Train.ALS.Iterations, c.Train.ALS.Alpha = als.Factors, als.Iterations, als.Alpha
+	c.Train.ALS.Lambda, c.Train.ALS.Seed = als.Lambda, als.Seed
+	c.Train.ContentDims = embed.DefaultLSAOptions().Dim
+	h := hnsw.DefaultOptions()
+	c.Index.M, c.Index.EfConstruction, c.Index.EfSearch = h.M, h.EfConstruction, h.EfSearch
+	c.Index.SaveInterval = Duration(5 * time.Minute)
+	c.Rank = rank.DefaultOptions()
 	c.Limits = service.DefaultLimits()
 	return c
 }
@@ -250,6 +280,46 @@ func (c *Config) validate() error {
 	if err := c.Train.KNN.Validate(); err != nil {
 		return bad("train.knn", err.Error())
 	}
+	if err := c.alsOptions().Validate(); err != nil {
+		return bad("train.als", err.Error())
+	}
+	if c.Train.ContentDims < 2 || c.Train.ContentDims > 1024 {
+		return bad("train.content_dims", "must be between 2 and 1024")
+	}
+	if err := c.hnswOptions().Validate(); err != nil {
+		return bad("index", err.Error())
+	}
+	for i, sp := range c.Index.Spaces {
+		f := fmt.Sprintf("index.spaces[%d]", i)
+		switch {
+		case !index.ValidSpaceName(sp.Name):
+			return bad(f+".name", "must be a plain identifier")
+		case sp.Dim < 1 || sp.Dim > c.Limits.MaxVectorDim:
+			return bad(f+".dim", fmt.Sprintf("must be between 1 and %d", c.Limits.MaxVectorDim))
+		case sp.Metric != index.Cosine && sp.Metric != index.Dot && sp.Metric != index.L2:
+			return bad(f+".metric", "must be cosine, dot or l2")
+		}
+	}
+	r := c.Rank
+	switch {
+	case r.Pool < 10 || r.Pool > c.Limits.MaxCandidates:
+		return bad("rank.pool", fmt.Sprintf("must be between 10 and limits.max_candidates (%d)", c.Limits.MaxCandidates))
+	case r.Diversity < 0 || r.Diversity > 1:
+		return bad("rank.diversity", "must be between 0 and 1")
+	case r.Calibration < 0 || r.Calibration > 1:
+		return bad("rank.calibration", "must be between 0 and 1")
+	case r.LongTailShare < 0 || r.LongTailShare > 1:
+		return bad("rank.long_tail_share", "must be between 0 and 1")
+	case r.SessionWeight < 0 || r.SessionWeight > 1:
+		return bad("rank.session_weight", "must be between 0 and 1")
+	case r.FewEvents < 0 || r.SessionN < 0 || r.ProfileItems < 1:
+		return bad("rank", "few_events and session_n must be >= 0, profile_items >= 1")
+	}
+	for k, w := range r.Weights {
+		if !(w >= 0 && w <= 100) {
+			return bad("rank.weights."+k, "must be between 0 and 100")
+		}
+	}
 	return nil
 }
 
@@ -260,5 +330,25 @@ func (c *Config) serviceOptions() service.Options {
 	o.TrendingHalfLife = time.Duration(c.Train.TrendingHalfLife)
 	o.AutoCreateItems = c.AutoCreateItems
 	o.Limits = c.Limits
+	o.ALS = c.alsOptions()
+	o.LSA.Dim = c.Train.ContentDims
+	o.Rank = c.Rank
+	o.Spaces = c.Index.Spaces
+	o.StateDir = c.indexDir()
 	return o
 }
+
+func (c *Config) alsOptions() model.ALSOptions {
+	o := model.DefaultALSOptions()
+	o.Factors, o.Iterations, o.Alpha, o.Lambda, o.Seed = c.Train.ALS.Factors, c.Train.ALS.Iterations,
+		c.Train.ALS.Alpha, c.Train.ALS.Lambda, c.Train.ALS.Seed
+	return o
+}
+
+func (c *Config) hnswOptions() hnsw.Options {
+	o := hnsw.DefaultOptions()
+	o.M, o.EfConstruction, o.EfSearch = c.Index.M, c.Index.EfConstruction, c.Index.EfSearch
+	return o
+}
+
+func (c *Config) indexDir() string { return filepath.Join(c.DataDir, "index") }

@@ -47,6 +47,9 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err := importData(ctx, svc, data, progressWriter(stderr, *noProgress)); err != nil {
 		return err
 	}
+	if err := svc.SaveIndex(ctx); err != nil {
+		return err
+	}
 	fmt.Fprintf(stdout, "imported %d items and %d events into %s in %s\n", len(data.Items), len(data.Events),
 		cfg.DataDir, time.Since(start).Round(time.Millisecond))
 	return nil

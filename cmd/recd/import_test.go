@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/recd/recd/dataset"
+	"github.com/recd/recd/index/hnsw"
 	"github.com/recd/recd/service"
 	"github.com/recd/recd/store/sqlite"
 )
@@ -26,7 +27,9 @@ func BenchmarkImport_MovieLens(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		svc, err := service.New(ctx, st, service.DefaultOptions())
+		o := service.DefaultOptions()
+		o.Index = newIndex(b)
+		svc, err := service.New(ctx, st, o)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -38,4 +41,12 @@ func BenchmarkImport_MovieLens(b *testing.B) {
 		st.Close()
 		b.StartTimer()
 	}
+}
+
+func newIndex(t testing.TB) *hnsw.Index {
+	ix, err := hnsw.New(hnsw.DefaultOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ix
 }

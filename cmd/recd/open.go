@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"os"
 
+	"github.com/recd/recd/index/hnsw"
 	"github.com/recd/recd/service"
 	"github.com/recd/recd/store"
 	"github.com/recd/recd/store/sqlite"
@@ -31,8 +32,14 @@ func openService(ctx context.Context, cfg *Config, log *slog.Logger) (*service.S
 	if err != nil {
 		return nil, nil, err
 	}
+	idx, err := hnsw.Open(cfg.indexDir(), cfg.hnswOptions())
+	if err != nil {
+		st.Close()
+		return nil, nil, fmt.Errorf("open vector index: %w", err)
+	}
 	o := cfg.serviceOptions()
 	o.Logger = log
+	o.Index = idx
 	svc, err := service.New(ctx, st, o)
 	if err != nil {
 		st.Close()

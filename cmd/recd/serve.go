@@ -65,6 +65,7 @@ func serve(ctx context.Context, cfg *Config, logw io.Writer, ready func(addr str
 	bg, cancel := context.WithCancel(ctx)
 	defer cancel()
 	go svc.RunPeriodicTraining(bg, time.Duration(cfg.Train.Interval))
+	go svc.RunPeriodicSave(bg, time.Duration(cfg.Index.SaveInterval))
 	stats := svc.Stats()
 	log.Info("recd serving", "addr", ln.Addr().String(), "data_dir", cfg.DataDir, "items", stats.Items,
 		"users", stats.Users, "events", stats.Events, "train_interval", cfg.Train.Interval.String())
@@ -83,6 +84,10 @@ func serve(ctx context.Context, cfg *Config, logw io.Writer, ready func(addr str
 	defer scancel()
 	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("shutdown: %w", err)
+	}
+	cancel()
+	if err := svc.SaveIndex(context.Background()); err != nil {
+		return fmt.Errorf("save index at shutdown: %w", err)
 	}
 	return nil
 }

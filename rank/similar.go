@@ -1,0 +1,118 @@
+package rank
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/recd/recd"
+	"github.com/recd/recd/index"
+)
+
+// Popular returns the n most popular available items, optionally within categories.
+func (p *Pipeline) Popular(n int, categories []string) []recd.Recommendation {
+	l := p.popularSource(n, Rules{Categories: categories})
+	out := make([]recd.Recommendation, 0, len(l.Items))
+	for _, s := range l.Items {
+		r := ReasonForSource("popular", nil, s.Category)
+		r.Text = Sentence(r, p.title)
+		out = append(out, recd.Recommendation{ID: s.ID, Score: s.Score, Title: p.title(s.ID), Reasons: []recd.Reason{r}})
+	}
+	return out
+}
+
+// Similarity methods of Similar.
+const (
+	ByItemKNN = "itemknn"
+	ByCF      = "cf"
+	ByContent = "content"
+	ByHybrid  = "hybrid"
+)
+
+// Similar returns up to n items similar to id: by its item-kNN neighbours, by a vector space
+// ("cf", "content" or any ingested space), or by a blend of item-kNN, cf and content ("hybrid").
+// An empty by picks item-kNN when the item has neighbours and content otherwise. The returned
+// string is the method used.
+func (p *Pipeline) Similar(ctx context.Context, id string, n int, by string, categories []string) ([]recd.Recommendation, string, error) {
+	rules := Rules{Categories: categories, Exclude: []string{id}, AvailableOnly: true}
+	if by == "" {
+		by = ByContent
+		if i, ok := p.M.ItemIndex[id]; ok && p.M.KNN != nil && len(p.M.KNN.Neighbors[i]) > 0 {
+			by = ByItemKNN
+		}
+	}
+	var lists []SourceList
+	switch by {
+	case ByItemKNN:
+		lists = append(lists, p.neighbours(id, n*2+10))
+	case ByHybrid:
+		lists = append(lists, p.neighbours(id, p.Opts.Pool))
+		for _, space := range []string{SpaceCF, SpaceContent} {
+			if l, err := p.vectorNeighbours(ctx, id, space, p.Opts.Pool, rules); err == nil {
+				lists = append(lists, l)
+			}
+		}
+	default:
+		l, err := p.vectorNeighbours(ctx, id, by, n*2+10, rules)
+		if err != nil {
+			return nil, by, err
+		}
+		lists = append(lists, l)
+	}
+	cands, err := Blend(lists, BlendOptions{Weights: map[string]float64{"itemknn": 1, "cf": 1, "content": 0.5}, DefaultWeight: 1})
+	if err != nil {
+		return nil, by, err
+	}
+	if cands, err = rules.Apply(cands, p.info); err != nil {
+		return nil, by, err
+	}
+	if len(cands) > n {
+		cands = cands[:n]
+	}
+	for i := range cands {
+		for j := range cands[i].Reasons {
+			r := &cands[i].Reasons[j]
+			r.Type, r.Items = ReasonSimilarTo, []string{id}
+		}
+	}
+	Explain(cands, p.title)
+	out := make([]recd.Recommendation, 0, len(cands))
+	for _, c := range cands {
+		out = append(out, recd.Recommendation{ID: c.ID, Score: c.Score, Title: p.title(c.ID), Reasons: c.Reasons})
+	}
+	return out, by, nil
+}
+
+// neighbours is id's item-kNN neighbour list as a source.
+func (p *Pipeline) neighbours(id string, k int) SourceList {
+	l := SourceList{Name: "itemknn"}
+	i, ok := p.M.ItemIndex[id]
+	if !ok || p.M.KNN == nil {
+		return l
+	}
+	for _, nb := range p.M.KNN.Neighbors[i] {
+		if len(l.Items) >= k {
+			break
+		}
+		l.Items = append(l.Items, SourceScore{ID: p.M.Items[nb.Item], Score: float64(nb.Sim)})
+	}
+	return l
+}
+
+// vectorNeighbours searches a space with the item's own vector in it.
+func (p *Pipeline) vectorNeighbours(ctx context.Context, id, space string, k int, rules Rules) (SourceList, error) {
+	if p.Index == nil {
+		return SourceList{}, fmt.Errorf("vector space %q: %w", space, index.ErrUnknownSpace)
+	}
+	vecs, err := p.Index.Vectors(ctx, space, []string{id})
+	if err != nil {
+		return SourceList{}, err
+	}
+	v, ok := vecs[id]
+	if !ok {
+		return SourceList{Name: space}, nil
+	}
+	f := rules.IndexFilter()
+	l, _ := p.search(ctx, space, space, v, k, &f)
+	l.Name = space
+	return l, nil
+}

@@ -1,0 +1,246 @@
+package rank
+
+import (
+	"context"
+	"math"
+	"sort"
+
+	"github.com/recd/recd/index"
+)
+
+// knnSource scores items from the liked items' item-kNN neighbours and names, for each
+// candidate, the (up to three) liked items that contributed most.
+func (p *Pipeline) knnSource(pos []Interaction, rules Rules) SourceList {
+	l := SourceList{Name: "itemknn"}
+	if p.M.KNN == nil {
+		return l
+	}
+	items := make([]int32, 0, len(pos))
+	weights := make([]float32, 0, len(pos))
+	for _, h := range pos {
+		if i, ok := p.M.ItemIndex[h.ItemID]; ok {
+			items = append(items, i)
+			weights = append(weights, float32(h.Weight))
+		}
+	}
+	if len(items) == 0 {
+		return l
+	}
+	bufp := p.scratch.Get().(*[]float32)
+	defer p.scratch.Put(bufp)
+	dst := *bufp
+	p.M.KNN.Score(-1, items, weights, dst)
+	excl := make(map[string]bool, len(rules.Exclude))
+	for _, id := range rules.Exclude {
+		excl[id] = true
+	}
+	top := topN(dst, p.Opts.Pool, func(i int32) bool { return !excl[p.M.Items[i]] })
+	because := p.knnBecause(top, items, weights)
+	for n, i := range top {
+		l.Items = append(l.Items, SourceScore{ID: p.M.Items[i], Score: float64(dst[i]), Because: because[n]})
+	}
+	return l
+}
+
+// knnBecause finds, in one pass over the history's neighbour lists, the (up to three) history
+// items that contributed most to each candidate.
+func (p *Pipeline) knnBecause(top, items []int32, weights []float32) [][]string {
+	type contrib struct {
+		item int32
+		v    float32
+	}
+	pos := make(map[int32]int, len(top))
+	for n, i := range top {
+		pos[i] = n
+	}
+	cs := make([][]contrib, len(top))
+	k := p.M.KNN.Opts.ScoreNeighbors
+	for n, j := range items {
+		nbs := p.M.KNN.Neighbors[j]
+		if k > 0 && len(nbs) > k {
+			nbs = nbs[:k]
+		}
+		for _, nb := range nbs {
+			if r, ok := pos[nb.Item]; ok {
+				cs[r] = append(cs[r], contrib{j, nb.Sim * weights[n]})
+			}
+		}
+	}
+	out := make([][]string, len(top))
+	for r, c := range cs {
+		sort.Slice(c, func(a, b int) bool { return c[a].v > c[b].v })
+		for _, x := range c[:min(3, len(c))] {
+			out[r] = append(out[r], p.M.Items[x.item])
+		}
+	}
+	return out
+}
+
+// popularSource proposes the most popular items that pass the category rules.
+func (p *Pipeline) popularSource(n int, rules Rules) SourceList {
+	l := SourceList{Name: "popular"}
+	if p.M.Pop == nil {
+		return l
+	}
+	cats := make(map[string]bool, len(rules.Categories))
+	for _, c := range rules.Categories {
+		cats[c] = true
+	}
+	excl := make(map[string]bool, len(rules.Exclude))
+	for _, id := range rules.Exclude {
+		excl[id] = true
+	}
+	for _, i := range p.M.Pop.Order {
+		if len(l.Items) >= n {
+			break
+		}
+		id := p.M.Items[i]
+		if excl[id] {
+			continue
+		}
+		m, ok := p.Catalog.Item(id)
+		if !ok || !m.Available {
+			continue
+		}
+		cat := ""
+		if len(cats) > 0 {
+			for _, c := range m.Categories {
+				if cats[c] {
+					cat = c
+					break
+				}
+			}
+			if cat == "" {
+				continue
+			}
+		}
+		l.Items = append(l.Items, SourceScore{ID: id, Score: float64(p.M.Pop.Scores[i]), Category: cat})
+	}
+	return l
+}
+
+// cfSource folds the user's history into a CF vector against the current item factors and
+// searches the cf space with it (filters pushed down into the index).
+func (p *Pipeline) cfSource(ctx context.Context, pos []Interaction, f *index.Filter) (SourceList, bool) {
+	if p.M.ALS == nil || p.Index == nil {
+		return SourceList{}, false
+	}
+	items := make([]int32, 0, len(pos))
+	weights := make([]float32, 0, len(pos))
+	for _, h := range pos {
+		if i, ok := p.M.ItemIndex[h.ItemID]; ok {
+			items = append(items, i)
+			weights = append(weights, float32(h.Weight))
+		}
+	}
+	if len(items) == 0 {
+		return SourceList{}, false
+	}
+	u := p.M.ALS.FoldIn(items, weights)
+	return p.search(ctx, "cf", SpaceCF, u, p.Opts.Pool, f)
+}
+
+// contentSource searches the content space with the user's content profile: the weighted
+// mean of the content vectors of their newest liked items.
+func (p *Pipeline) contentSource(ctx context.Context, pos []Interaction, f *index.Filter) (SourceList, bool) {
+	if p.Index == nil {
+		return SourceList{}, false
+	}
+	if len(pos) > p.Opts.ProfileItems {
+		pos = pos[:p.Opts.ProfileItems]
+	}
+	ids := make([]string, len(pos))
+	for i, h := range pos {
+		ids[i] = h.ItemID
+	}
+	vecs, err := p.Index.Vectors(ctx, SpaceContent, ids)
+	if err != nil || len(vecs) == 0 {
+		return SourceList{}, false
+	}
+	var profile []float32
+	for _, h := range pos {
+		v, ok := vecs[h.ItemID]
+		if !ok {
+			continue
+		}
+		if profile == nil {
+			profile = make([]float32, len(v))
+		}
+		if len(v) != len(profile) {
+			continue
+		}
+		w := float32(math.Min(h.Weight, 10))
+		for k, x := range v {
+			profile[k] += w * x
+		}
+	}
+	if profile == nil {
+		return SourceList{}, false
+	}
+	return p.search(ctx, "content", SpaceContent, profile, p.Opts.Pool, f)
+}
+
+// search runs one bounded, filtered vector search as a candidate source.
+func (p *Pipeline) search(ctx context.Context, name, space string, vec []float32, k int, f *index.Filter) (SourceList, bool) {
+	hits, err := p.Index.Search(ctx, index.SearchRequest{Space: space, Vector: vec, K: k, Filter: f})
+	if err != nil { // ErrUnknownSpace before the first training; anything else drops the source
+		return SourceList{}, false
+	}
+	l := SourceList{Name: name, Items: make([]SourceScore, len(hits))}
+	for i, h := range hits {
+		l.Items[i] = SourceScore{ID: h.ID, Score: float64(h.Score)}
+	}
+	return l, true
+}
+
+// topN returns the indexes of the n highest positive scores for which keep is true, best first.
+func topN(scores []float32, n int, keep func(int32) bool) []int32 {
+	if n <= 0 {
+		return nil
+	}
+	h := make([]int32, 0, n+1) // min-heap by score
+	less := func(a, b int32) bool {
+		if scores[a] != scores[b] {
+			return scores[a] < scores[b]
+		}
+		return a > b
+	}
+	for i := range scores {
+		s := scores[i]
+		if s <= 0 || (len(h) == n && !less(h[0], int32(i))) {
+			continue
+		}
+		if !keep(int32(i)) {
+			continue
+		}
+		h = append(h, int32(i))
+		for c := len(h) - 1; c > 0; { // sift up
+			par := (c - 1) / 2
+			if !less(h[c], h[par]) {
+				break
+			}
+			h[c], h[par] = h[par], h[c]
+			c = par
+		}
+		if len(h) > n {
+			h[0] = h[len(h)-1]
+			h = h[:len(h)-1]
+			for c := 0; ; { // sift down
+				l, r, m := 2*c+1, 2*c+2, c
+				if l < len(h) && less(h[l], h[m]) {
+					m = l
+				}
+				if r < len(h) && less(h[r], h[m]) {
+					m = r
+				}
+				if m == c {
+					break
+				}
+				h[c], h[m] = h[m], h[c]
+				c = m
+			}
+		}
+	}
+	sort.Slice(h, func(a, b int) bool { return less(h[b], h[a]) })
+	return h
+}
