@@ -14,7 +14,13 @@ import (
 	"github.com/recd/recd/store/internal/codec"
 )
 
-const eventCols = `seq, user_id, item_id, type, value, ts, session_id`
+const (
+	eventCols = `seq, user_id, item_id, type, value, ts, session_id`
+	// reserveSeq takes $1 consecutive numbers from event_seq and returns the last.
+	reserveSeq  = `SELECT setval('event_seq', nextval('event_seq') + $1 - 1)`
+	ensureUsers = `INSERT INTO users (id, attributes, created, updated)
+		SELECT u, '{}', $2, $2 FROM unnest($1::text[]) AS u ON CONFLICT (id) DO NOTHING`
+)
 
 // PutUser inserts or replaces a user; CreatedAt is kept from an existing row.
 func (s *Store) PutUser(ctx context.Context, u recd.User) error {
@@ -106,25 +112,25 @@ func (s *Store) AddEvents(ctx context.Context, events []recd.Event) ([]recd.Even
 	}
 	slices.Sort(users)
 	users = slices.Compact(users)
-	err := s.write(ctx, "add events", func(tx pgx.Tx) error {
-		if err := lock(ctx, tx, eventLock); err != nil {
-			return err
-		}
-		// Reserve len(events) consecutive numbers; the lock keeps other writers out meanwhile.
-		var last int64
-		if err := tx.QueryRow(ctx, `SELECT setval('event_seq', nextval('event_seq') + $1 - 1)`, int64(len(out))).Scan(&last); err != nil {
-			return fmt.Errorf("reserve seq: %w", err)
-		}
-		first := last - int64(len(out)) + 1
-		for i := range out {
-			out[i].Seq = first + int64(i)
-		}
-		if _, err := tx.Exec(ctx, `INSERT INTO users (id, attributes, created, updated)
-			SELECT u, '{}', $2, $2 FROM unnest($1::text[]) AS u ON CONFLICT (id) DO NOTHING`,
-			users, now.UnixNano()); err != nil {
-			return fmt.Errorf("create users: %w", err)
-		}
-		if len(out) >= s.opts.CopyThreshold {
+	var err error
+	if len(out) < s.opts.CopyThreshold {
+		err = s.insertEventsBatch(ctx, out, ts, users, now.UnixNano())
+	} else {
+		err = s.write(ctx, "add events", func(tx pgx.Tx) error {
+			if err := lock(ctx, tx, eventLock); err != nil {
+				return err
+			}
+			// Reserve len(out) consecutive numbers; the lock keeps other writers out meanwhile.
+			var last int64
+			if err := tx.QueryRow(ctx, reserveSeq, int64(len(out))).Scan(&last); err != nil {
+				return fmt.Errorf("reserve seq: %w", err)
+			}
+			for i := range out {
+				out[i].Seq = last - int64(len(out)) + 1 + int64(i)
+			}
+			if _, err := tx.Exec(ctx, ensureUsers, users, now.UnixNano()); err != nil {
+				return fmt.Errorf("create users: %w", err)
+			}
 			_, err := tx.CopyFrom(ctx, pgx.Identifier{"events"},
 				[]string{"seq", "user_id", "item_id", "type", "value", "ts", "session_id"},
 				pgx.CopyFromSlice(len(out), func(i int) ([]any, error) {
@@ -132,18 +138,8 @@ func (s *Store) AddEvents(ctx context.Context, events []recd.Event) ([]recd.Even
 					return []any{e.Seq, e.UserID, e.ItemID, e.Type, e.Value, ts[i], e.SessionID}, nil
 				}))
 			return err
-		}
-		seqs := make([]int64, len(out))
-		uids, iids, types, sess := make([]string, len(out)), make([]string, len(out)), make([]string, len(out)), make([]string, len(out))
-		vals := make([]float64, len(out))
-		for i, e := range out {
-			seqs[i], uids[i], iids[i], types[i], vals[i], sess[i] = e.Seq, e.UserID, e.ItemID, e.Type, e.Value, e.SessionID
-		}
-		_, err := tx.Exec(ctx, `INSERT INTO events (`+eventCols+`)
-			SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::float8[], $6::bigint[], $7::text[])`,
-			seqs, uids, iids, types, vals, ts, sess)
-		return err
-	})
+		})
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -219,4 +215,47 @@ func (s *Store) events(ctx context.Context, q string, args ...any) ([]recd.Event
 		out = append(out, e)
 	}
 	return out, rows.Err()
+}
+
+// insertEventsBatch writes a small batch in one round trip: the statements go as one pgx
+// batch, which PostgreSQL runs as one implicit transaction (all or nothing, committed at the
+// end). The events' numbers come from currval after the reservation in the same session.
+func (s *Store) insertEventsBatch(ctx context.Context, out []recd.Event, ts []int64, users []string, now int64) error {
+	n := len(out)
+	uids, iids, types, sess := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+	vals := make([]float64, n)
+	for i, e := range out {
+		uids[i], iids[i], types[i], vals[i], sess[i] = e.UserID, e.ItemID, e.Type, e.Value, e.SessionID
+	}
+	b := &pgx.Batch{}
+	b.Queue(`SELECT pg_advisory_xact_lock($1)`, eventLock)
+	b.Queue(reserveSeq, int64(n))
+	b.Queue(ensureUsers, users, now)
+	b.Queue(`INSERT INTO events (`+eventCols+`)
+		SELECT currval('event_seq') - $7 + o, u, i, ty, v, t, se
+		FROM unnest($1::text[], $2::text[], $3::text[], $4::float8[], $5::bigint[], $6::text[])
+			WITH ORDINALITY AS x(u, i, ty, v, t, se, o)`,
+		uids, iids, types, vals, ts, sess, int64(n))
+	br := s.pool.SendBatch(ctx, b)
+	_, err := br.Exec()
+	var last int64
+	if err == nil {
+		err = br.QueryRow().Scan(&last)
+	}
+	if err == nil {
+		_, err = br.Exec()
+	}
+	if err == nil {
+		_, err = br.Exec()
+	}
+	if cerr := br.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return wrap("add events", err)
+	}
+	for i := range out {
+		out[i].Seq = last - int64(n) + 1 + int64(i)
+	}
+	return nil
 }
