@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -32,10 +34,16 @@ func (s *Store) PutItems(ctx context.Context, items []recd.Item) error {
 		vItem, vSpace                         []string
 		vBlob                                 [][]byte
 	)
+	// Rows are written in id order so that concurrent batches lock them in the same order.
+	order := make([]int, 0, len(last))
 	for i, it := range items {
-		if last[it.ID] != i {
-			continue
+		if last[it.ID] == i {
+			order = append(order, i)
 		}
+	}
+	slices.SortFunc(order, func(a, b int) int { return strings.Compare(items[a].ID, items[b].ID) })
+	for _, i := range order {
+		it := items[i]
 		if err := codec.CheckVectors(i, it); err != nil {
 			return fmt.Errorf("put items: %w", err)
 		}

@@ -16,6 +16,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"strings"
 	"time"
@@ -27,7 +28,10 @@ import (
 	"github.com/recd/recd/store"
 )
 
-var _ store.Store = (*Store)(nil)
+var (
+	_ store.Store  = (*Store)(nil)
+	_ store.Pinger = (*Store)(nil)
+)
 
 // Options configure a Store.
 type Options struct {
@@ -105,7 +109,9 @@ func (s *Store) Ping(ctx context.Context) error {
 
 // wrap adds op as context to err and classifies it: integrity and data errors wrap
 // recd.ErrInvalid; a lost or refused connection, a server shutting down or out of resources
-// wraps recd.ErrUnavailable. Context errors pass through.
+// wraps recd.ErrUnavailable. Context errors pass through. A write that fails because the
+// connection broke while its commit was in flight may or may not have been applied (never
+// partly); the caller must not acknowledge it.
 func wrap(op string, err error) error {
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return fmt.Errorf("%s: %w", op, err)
@@ -123,7 +129,8 @@ func wrap(op string, err error) error {
 	}
 	var ce *pgconn.ConnectError
 	var ne net.Error
-	if errors.As(err, &ce) || errors.As(err, &ne) || pgconn.Timeout(err) {
+	if errors.As(err, &ce) || errors.As(err, &ne) || pgconn.Timeout(err) || errors.Is(err, io.EOF) ||
+		errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, net.ErrClosed) {
 		return fmt.Errorf("%s: %w: %w", op, recd.ErrUnavailable, err)
 	}
 	return fmt.Errorf("%s: %w", op, err)

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/recd/recd"
 	"github.com/recd/recd/store"
 	"github.com/recd/recd/store/postgres"
 	"github.com/recd/recd/store/storetest"
@@ -88,4 +89,53 @@ func admin(tb testing.TB, dsn, sql string) {
 func TestStore_Conformance(t *testing.T) {
 	o := &schemaOpener{dsn: testDSN(t), created: map[string]bool{}}
 	storetest.Run(t, o.open)
+}
+
+// TestOpen_ConcurrentMigration opens several stores on one empty schema at once, as replicas
+// starting together do: the advisory lock lets exactly one migrate and all succeed.
+func TestOpen_ConcurrentMigration(t *testing.T) {
+	o := &schemaOpener{dsn: testDSN(t), created: map[string]bool{}}
+	dsn := withSearchPath(o.dsn, o.schema(t))
+	const replicas = 4
+	var wg sync.WaitGroup
+	errs := make([]error, replicas)
+	stores := make([]*postgres.Store, replicas)
+	for i := range replicas {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			stores[i], errs[i] = postgres.Open(t.Context(), dsn, postgres.DefaultOptions())
+		}()
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Errorf("replica %d: %v", i, err)
+			continue
+		}
+		defer stores[i].Close()
+	}
+	if t.Failed() {
+		return
+	}
+	// What one replica writes, another reads.
+	if _, err := stores[0].AddEvents(t.Context(), []recd.Event{{UserID: "u", ItemID: "i", Type: "view"}}); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := stores[3].CountEvents(t.Context()); err != nil || n != 1 {
+		t.Errorf("CountEvents on another replica = %d, %v; want 1", n, err)
+	}
+	var version int
+	conn, err := pgx.Connect(t.Context(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(t.Context())
+	if err := conn.QueryRow(t.Context(), `SELECT version FROM schema_version`).Scan(&version); err != nil || version < 1 {
+		t.Errorf("schema_version = %d, %v", version, err)
+	}
+	var rows int
+	if err := conn.QueryRow(t.Context(), `SELECT count(*) FROM schema_version`).Scan(&rows); err != nil || rows != 1 {
+		t.Errorf("schema_version has %d rows, %v; want 1", rows, err)
+	}
 }
