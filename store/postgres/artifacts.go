@@ -13,6 +13,9 @@ import (
 
 // SaveArtifact stores (or replaces) one artifact version with its blob.
 func (s *Store) SaveArtifact(ctx context.Context, a store.Artifact) error {
+	if err := codec.EncodeArtifactKey(a.Version, a.Kind); err != nil {
+		return fmt.Errorf("save artifact: %w", err)
+	}
 	if a.Created.IsZero() {
 		a.Created = time.Now().UTC()
 	}

@@ -24,16 +24,10 @@ const (
 
 // PutUser inserts or replaces a user; CreatedAt is kept from an existing row.
 func (s *Store) PutUser(ctx context.Context, u recd.User) error {
-	attrs, err := codec.Map("attributes", u.Attributes)
+	now := time.Now().UTC().UnixNano()
+	attrs, created, err := codec.EncodeUser(u, now)
 	if err != nil {
 		return fmt.Errorf("put user: %w", err)
-	}
-	now := time.Now().UTC().UnixNano()
-	created := now
-	if !u.CreatedAt.IsZero() {
-		if created, err = codec.Nanos("created_at", u.CreatedAt); err != nil {
-			return fmt.Errorf("put user: %w", err)
-		}
 	}
 	if _, err := s.pool.Exec(ctx, `INSERT INTO users (id, attributes, created, updated) VALUES ($1, $2::jsonb, $3, $4)
 		ON CONFLICT (id) DO UPDATE SET attributes = excluded.attributes, updated = excluded.updated`,
@@ -96,18 +90,10 @@ func (s *Store) AddEvents(ctx context.Context, events []recd.Event) ([]recd.Even
 	ts := make([]int64, len(events))
 	users := make([]string, 0, len(events))
 	for i, e := range events {
-		if e.Timestamp.IsZero() {
-			e.Timestamp = now
-		}
 		var err error
-		if ts[i], err = codec.Nanos(fmt.Sprintf("events[%d].timestamp", i), e.Timestamp); err != nil {
+		if out[i], ts[i], err = codec.EncodeEvent(i, e, now); err != nil {
 			return nil, fmt.Errorf("add events: %w", err)
 		}
-		if math.IsNaN(e.Value) || math.IsInf(e.Value, 0) {
-			return nil, fmt.Errorf("add events: %w", recd.Invalid(fmt.Sprintf("events[%d].value", i), "not a finite number"))
-		}
-		e.Timestamp = codec.Time(ts[i])
-		out[i] = e
 		users = append(users, e.UserID)
 	}
 	slices.Sort(users)

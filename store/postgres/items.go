@@ -44,22 +44,13 @@ func (s *Store) PutItems(ctx context.Context, items []recd.Item) error {
 	slices.SortFunc(order, func(a, b int) int { return strings.Compare(items[a].ID, items[b].ID) })
 	for _, i := range order {
 		it := items[i]
-		if err := codec.CheckVectors(i, it); err != nil {
-			return fmt.Errorf("put items: %w", err)
-		}
-		a, err := codec.Map(fmt.Sprintf("items[%d].attributes", i), it.Attributes)
+		r, err := codec.EncodeItem(i, it, now)
 		if err != nil {
 			return fmt.Errorf("put items: %w", err)
 		}
-		c := now
-		if !it.CreatedAt.IsZero() {
-			if c, err = codec.Nanos(fmt.Sprintf("items[%d].created_at", i), it.CreatedAt); err != nil {
-				return fmt.Errorf("put items: %w", err)
-			}
-		}
-		ids, titles, texts = append(ids, it.ID), append(titles, it.Title), append(texts, it.Text)
-		cats, tags, attrs = append(cats, codec.Strings(it.Categories)), append(tags, codec.Strings(it.Tags)), append(attrs, a)
-		avail, created = append(avail, it.Available), append(created, c)
+		ids, titles, texts = append(ids, r.ID), append(titles, r.Title), append(texts, r.Text)
+		cats, tags, attrs = append(cats, r.Categories), append(tags, r.Tags), append(attrs, r.Attributes)
+		avail, created = append(avail, r.Available), append(created, r.Created)
 		if it.Vectors != nil {
 			vecIDs = append(vecIDs, it.ID)
 			for sp, v := range it.Vectors {

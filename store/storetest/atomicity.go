@@ -180,6 +180,19 @@ func testValidation(t *testing.T, open Opener) {
 			_, err := s.AddEvents(ctx, []recd.Event{{UserID: "u", ItemID: "i", Type: "view", Timestamp: time.Date(3000, 1, 1, 0, 0, 0, 0, time.UTC)}})
 			return err
 		}},
+		{"NULInTitle", func() error { return s.PutItems(ctx, []recd.Item{{ID: "x", Title: "a\x00b"}}) }},
+		{"NULInAttribute", func() error {
+			return s.PutItems(ctx, []recd.Item{{ID: "x", Attributes: map[string]any{"k": "a\x00b"}}})
+		}},
+		{"NULInCategory", func() error { return s.PutItems(ctx, []recd.Item{{ID: "x", Categories: []string{"\x00"}}}) }},
+		{"BadUTF8ItemID", func() error { return s.PutItems(ctx, []recd.Item{{ID: "x\xff"}}) }},
+		{"BadUTF8EventItem", func() error {
+			_, err := s.AddEvents(ctx, []recd.Event{{UserID: "u", ItemID: "i\xc3", Type: "view"}})
+			return err
+		}},
+		{"NULInUserAttribute", func() error {
+			return s.PutUser(ctx, recd.User{ID: "u", Attributes: map[string]any{"k": []any{"\x00"}}})
+		}},
 		{"ArtifactEmptyVersion", func() error { return s.SaveArtifact(ctx, store.Artifact{Kind: "k"}) }},
 		{"ArtifactNaNMetric", func() error {
 			return s.SaveArtifact(ctx, store.Artifact{Version: "v", Kind: "k", Metrics: map[string]float64{"m": math.Inf(1)}})

@@ -64,11 +64,18 @@ func TestSeqCursor(t *testing.T) {
 }
 
 func TestJSON(t *testing.T) {
-	if got := Strings(nil); got != "[]" {
-		t.Errorf("Strings(nil) = %q", got)
+	if got, err := Strings("tags", nil); got != "[]" || err != nil {
+		t.Errorf("Strings(nil) = %q, %v", got, err)
 	}
-	if l, err := ParseStrings(Strings([]string{"a", "b"})); err != nil || len(l) != 2 || l[1] != "b" {
+	enc, err := Strings("tags", []string{"a", "b"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l, err := ParseStrings(enc); err != nil || len(l) != 2 || l[1] != "b" {
 		t.Errorf("ParseStrings round trip = %v, %v", l, err)
+	}
+	if _, err := Strings("tags", []string{"ok", "\x00"}); !errors.Is(err, recd.ErrInvalid) {
+		t.Errorf("Strings with a NUL: err = %v, want ErrInvalid", err)
 	}
 	if _, err := Map("attributes", map[string]any{"f": func() {}}); !errors.Is(err, recd.ErrInvalid) {
 		t.Errorf("Map of a func: err = %v, want ErrInvalid", err)
