@@ -2,11 +2,13 @@ package sqlite_test
 
 import (
 	"database/sql"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/recd/recd"
 	"github.com/recd/recd/store/sqlite"
 )
 
@@ -67,15 +69,26 @@ func TestOpen_RefusesNewerSchema(t *testing.T) {
 	}
 }
 
-func TestStore_Ping(t *testing.T) {
-	opts := sqlite.DefaultOptions()
-	opts.FullSync = true
-	s, err := sqlite.Open(filepath.Join(t.TempDir(), "p.db"), opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	if err := s.Ping(t.Context()); err != nil {
-		t.Errorf("Ping: %v", err)
+func TestOpen_WALAndPing(t *testing.T) {
+	for _, full := range []bool{false, true} {
+		opts := sqlite.DefaultOptions()
+		opts.FullSync = full
+		path := filepath.Join(t.TempDir(), "p.db")
+		s, err := sqlite.Open(path, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Ping(t.Context()); err != nil {
+			t.Errorf("Ping: %v", err)
+		}
+		if _, err := s.AddEvents(t.Context(), []recd.Event{{UserID: "u", ItemID: "i", Type: "view"}}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := os.Stat(path + "-wal"); err != nil {
+			t.Errorf("FullSync %v: no write-ahead log next to the database: %v", full, err)
+		}
+		if err := s.Close(); err != nil {
+			t.Errorf("Close: %v", err)
+		}
 	}
 }
