@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
 	"time"
 
 	"github.com/recd/recd"
@@ -49,55 +48,6 @@ func (s *Store) PutItems(ctx context.Context, items []recd.Item) error {
 		}
 		return nil
 	})
-}
-
-// putVectors replaces the vector set of one item, logging each vector (and a tombstone for
-// each space the item no longer has) with the next sequence numbers after *seq.
-func (s *Store) putVectors(ctx context.Context, tx *sql.Tx, id string, vecs map[string][]float32, seq *int64) error {
-	old, err := s.liveSpaces(ctx, tx, id)
-	if err != nil {
-		return err
-	}
-	spaces := make([]string, 0, len(vecs))
-	for sp := range vecs {
-		spaces = append(spaces, sp)
-	}
-	slices.Sort(spaces)
-	put := tx.StmtContext(ctx, s.ws.putVec)
-	for _, sp := range spaces {
-		*seq++
-		if _, err := put.ExecContext(ctx, id, sp, *seq, codec.EncodeVector(vecs[sp])); err != nil {
-			return err
-		}
-	}
-	tomb := tx.StmtContext(ctx, s.ws.tombstone)
-	for _, sp := range old {
-		if _, ok := vecs[sp]; ok {
-			continue
-		}
-		*seq++
-		if _, err := tomb.ExecContext(ctx, *seq, id, sp); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func (s *Store) liveSpaces(ctx context.Context, tx *sql.Tx, id string) ([]string, error) {
-	rows, err := tx.StmtContext(ctx, s.ws.itemVecs).QueryContext(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var sp string
-		if err := rows.Scan(&sp); err != nil {
-			return nil, err
-		}
-		out = append(out, sp)
-	}
-	return out, rows.Err()
 }
 
 // GetItem returns the item with its vectors, or an error wrapping store.ErrNotFound.
