@@ -17,6 +17,9 @@ package store
 //   - SaveArtifact replaces an artifact with the same version; a zero Created is set to now
 //     and a zero Size to len(Blob).
 //   - Cursors are opaque strings; limit must be positive.
+//   - Strings (ids, titles, texts, categories, tags, attribute values) must be valid UTF-8
+//     without NUL characters, which PostgreSQL cannot store; event values must be finite.
+//     Such input is rejected with an error wrapping recd.ErrInvalid that names the field.
 const (
 	// MaxIDLen is the longest item, user or session id, event type, vector space name,
 	// artifact version or kind, in characters.

@@ -13,6 +13,9 @@ import (
 
 // SaveArtifact stores (or replaces) one artifact version with its blob.
 func (s *Store) SaveArtifact(ctx context.Context, a store.Artifact) error {
+	if err := codec.EncodeArtifactKey(a.Version, a.Kind); err != nil {
+		return fmt.Errorf("save artifact: %w", err)
+	}
 	if a.Created.IsZero() {
 		a.Created = time.Now().UTC()
 	}
@@ -100,44 +103,4 @@ func scanArtifact(sc scanner) (store.Artifact, error) {
 		return store.Artifact{}, err
 	}
 	return a, nil
-}
-
-// ScanVectors calls fn for every logged vector and tombstone with Seq > afterSeq in Seq order.
-func (s *Store) ScanVectors(ctx context.Context, afterSeq int64, fn func(store.VectorRecord) error) error {
-	for {
-		rows, err := s.rs.scanVectors.QueryContext(ctx, afterSeq, pageSize)
-		if err != nil {
-			return wrap("scan vectors", err)
-		}
-		var page []store.VectorRecord
-		for rows.Next() {
-			var r store.VectorRecord
-			var b []byte
-			if err := rows.Scan(&r.Seq, &r.ItemID, &r.Space, &b); err != nil {
-				rows.Close()
-				return wrap("scan vectors", err)
-			}
-			if b != nil {
-				if r.Vector, err = codec.DecodeVector(b); err != nil {
-					rows.Close()
-					return fmt.Errorf("scan vectors: %w", err)
-				}
-			}
-			page = append(page, r)
-		}
-		err = rows.Err()
-		rows.Close()
-		if err != nil {
-			return wrap("scan vectors", err)
-		}
-		for _, r := range page {
-			if err := fn(r); err != nil {
-				return err
-			}
-		}
-		if len(page) < pageSize {
-			return nil
-		}
-		afterSeq = page[len(page)-1].Seq
-	}
 }

@@ -92,3 +92,34 @@ func BenchmarkSQLite_AddEventSingle(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkSQLite_PutItemsVectors writes 10,000 items with one 64-dimensional vector each in
+// batches of 1,000, as a batch embedding ingestion does. One op is the 10,000 items.
+func BenchmarkSQLite_PutItemsVectors(b *testing.B) {
+	const n, dim, batch = 10000, 64, 1000
+	items := make([]recd.Item, n)
+	for i := range items {
+		v := make([]float32, dim)
+		for j := range v {
+			v[j] = float32((i*31+j*17)%97) / 97
+		}
+		items[i] = recd.Item{ID: fmt.Sprintf("item-%06d", i), Title: "t", Available: true,
+			Vectors: map[string][]float32{"content": v}}
+	}
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		s, err := sqlite.Open(filepath.Join(b.TempDir(), fmt.Sprintf("vec%d.db", i)), sqlite.DefaultOptions())
+		if err != nil {
+			b.Fatal(err)
+		}
+		for lo := 0; lo < n; lo += batch {
+			if err := s.PutItems(b.Context(), items[lo:lo+batch]); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.StopTimer()
+		s.Close()
+		b.StartTimer()
+	}
+	b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "items/s")
+}

@@ -15,16 +15,10 @@ import (
 
 // PutUser inserts or replaces a user; CreatedAt is kept from an existing row.
 func (s *Store) PutUser(ctx context.Context, u recd.User) error {
-	attrs, err := codec.Map("attributes", u.Attributes)
+	now := time.Now().UTC().UnixNano()
+	attrs, created, err := codec.EncodeUser(u, now)
 	if err != nil {
 		return fmt.Errorf("put user: %w", err)
-	}
-	now := time.Now().UTC().UnixNano()
-	created := now
-	if !u.CreatedAt.IsZero() {
-		if created, err = codec.Nanos("created_at", u.CreatedAt); err != nil {
-			return fmt.Errorf("put user: %w", err)
-		}
 	}
 	return s.write(ctx, "put user", func(tx *sql.Tx) error {
 		_, err := tx.StmtContext(ctx, s.ws.putUser).ExecContext(ctx, u.ID, attrs, created, now)
@@ -86,17 +80,10 @@ func (s *Store) AddEvents(ctx context.Context, events []recd.Event) ([]recd.Even
 	out := make([]recd.Event, len(events))
 	args := make([]any, 0, 7*len(events))
 	for i, e := range events {
-		if e.Timestamp.IsZero() {
-			e.Timestamp = now
-		}
-		ts, err := codec.Nanos(fmt.Sprintf("events[%d].timestamp", i), e.Timestamp)
+		e, ts, err := codec.EncodeEvent(i, e, now)
 		if err != nil {
 			return nil, fmt.Errorf("add events: %w", err)
 		}
-		if math.IsNaN(e.Value) || math.IsInf(e.Value, 0) {
-			return nil, fmt.Errorf("add events: %w", recd.Invalid(fmt.Sprintf("events[%d].value", i), "not a finite number"))
-		}
-		e.Timestamp = codec.Time(ts)
 		out[i] = e
 		args = append(args, nil, e.UserID, e.ItemID, e.Type, e.Value, ts, e.SessionID)
 	}

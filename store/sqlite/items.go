@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
 	"time"
 
 	"github.com/recd/recd"
@@ -20,37 +19,20 @@ const pageSize = 5000
 // PutItems inserts or replaces items and their vectors in one transaction.
 // See store.MaxIDLen for the conventions on vectors and timestamps.
 func (s *Store) PutItems(ctx context.Context, items []recd.Item) error {
-	type row struct {
-		id                          string
-		title, text, cats, tags, at string
-		avail                       bool
-		created                     int64
-	}
-	now := time.Now().UTC()
-	nowNs := now.UnixNano()
-	rows := make([]row, len(items))
+	nowNs := time.Now().UTC().UnixNano()
+	rows := make([]codec.ItemRow, len(items))
 	for i, it := range items {
-		if err := codec.CheckVectors(i, it); err != nil {
+		var err error
+		if rows[i], err = codec.EncodeItem(i, it, nowNs); err != nil {
 			return fmt.Errorf("put items: %w", err)
 		}
-		attrs, err := codec.Map(fmt.Sprintf("items[%d].attributes", i), it.Attributes)
-		if err != nil {
-			return fmt.Errorf("put items: %w", err)
-		}
-		created := nowNs
-		if !it.CreatedAt.IsZero() {
-			if created, err = codec.Nanos(fmt.Sprintf("items[%d].created_at", i), it.CreatedAt); err != nil {
-				return fmt.Errorf("put items: %w", err)
-			}
-		}
-		rows[i] = row{it.ID, it.Title, it.Text, codec.Strings(it.Categories), codec.Strings(it.Tags), attrs, it.Available, created}
 	}
 	return s.write(ctx, "put items", func(tx *sql.Tx) error {
 		put := tx.StmtContext(ctx, s.ws.putItem)
 		var seq int64 = -1
 		for i, r := range rows {
-			if _, err := put.ExecContext(ctx, r.id, r.title, r.text, r.cats, r.tags, r.at, r.avail, r.created, nowNs); err != nil {
-				return fmt.Errorf("item %d (%q): %w", i, r.id, err)
+			if _, err := put.ExecContext(ctx, r.ID, r.Title, r.Text, r.Categories, r.Tags, r.Attributes, r.Available, r.Created, nowNs); err != nil {
+				return fmt.Errorf("item %d (%q): %w", i, r.ID, err)
 			}
 			if items[i].Vectors == nil {
 				continue
@@ -60,61 +42,12 @@ func (s *Store) PutItems(ctx context.Context, items []recd.Item) error {
 					return err
 				}
 			}
-			if err := s.putVectors(ctx, tx, r.id, items[i].Vectors, &seq); err != nil {
-				return fmt.Errorf("item %d (%q) vectors: %w", i, r.id, err)
+			if err := s.putVectors(ctx, tx, r.ID, items[i].Vectors, &seq); err != nil {
+				return fmt.Errorf("item %d (%q) vectors: %w", i, r.ID, err)
 			}
 		}
 		return nil
 	})
-}
-
-// putVectors replaces the vector set of one item, logging each vector (and a tombstone for
-// each space the item no longer has) with the next sequence numbers after *seq.
-func (s *Store) putVectors(ctx context.Context, tx *sql.Tx, id string, vecs map[string][]float32, seq *int64) error {
-	old, err := s.liveSpaces(ctx, tx, id)
-	if err != nil {
-		return err
-	}
-	spaces := make([]string, 0, len(vecs))
-	for sp := range vecs {
-		spaces = append(spaces, sp)
-	}
-	slices.Sort(spaces)
-	put := tx.StmtContext(ctx, s.ws.putVec)
-	for _, sp := range spaces {
-		*seq++
-		if _, err := put.ExecContext(ctx, id, sp, *seq, codec.EncodeVector(vecs[sp])); err != nil {
-			return err
-		}
-	}
-	tomb := tx.StmtContext(ctx, s.ws.tombstone)
-	for _, sp := range old {
-		if _, ok := vecs[sp]; ok {
-			continue
-		}
-		*seq++
-		if _, err := tomb.ExecContext(ctx, *seq, id, sp); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func (s *Store) liveSpaces(ctx context.Context, tx *sql.Tx, id string) ([]string, error) {
-	rows, err := tx.StmtContext(ctx, s.ws.itemVecs).QueryContext(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var sp string
-		if err := rows.Scan(&sp); err != nil {
-			return nil, err
-		}
-		out = append(out, sp)
-	}
-	return out, rows.Err()
 }
 
 // GetItem returns the item with its vectors, or an error wrapping store.ErrNotFound.

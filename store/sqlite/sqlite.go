@@ -177,3 +177,14 @@ func (s *Store) read(ctx context.Context, op string, fn func(tx *sql.Tx) error) 
 	}
 	return nil
 }
+
+var _ store.Pinger = (*Store)(nil)
+
+// Ping checks that the database file can be read.
+func (s *Store) Ping(ctx context.Context) error {
+	var n int
+	if err := s.r.QueryRowContext(ctx, `PRAGMA user_version`).Scan(&n); err != nil {
+		return fmt.Errorf("ping sqlite: %w: %w", recd.ErrUnavailable, err)
+	}
+	return nil
+}

@@ -79,62 +79,68 @@ func testBatchAtomicity(t *testing.T, open Opener) {
 		}
 	})
 
-	t.Run("AddEvents", func(t *testing.T) {
-		before := snapshot(t, s)
-		var batch []recd.Event
-		for i := range 300 {
-			batch = append(batch, event(fmt.Sprintf("new-user-%d", i), "seed-1", i))
-		}
-		batch[299].Type = long
-		if _, err := s.AddEvents(ctx, batch); !errors.Is(err, recd.ErrInvalid) {
-			t.Fatalf("AddEvents with a %d-character type: err = %v, want ErrInvalid", len(long), err)
-		}
-		if after := snapshot(t, s); !before.equal(after) {
-			t.Errorf("failed AddEvents changed the store: %+v -> %+v", before, after)
-		}
-		_, err := s.GetUser(ctx, "new-user-0")
-		wantNotFound(t, err, "user created by a failed batch")
-	})
+	for _, size := range []int{3, 300} {
+		t.Run(fmt.Sprintf("AddEvents%d", size), func(t *testing.T) {
+			before := snapshot(t, s)
+			var batch []recd.Event
+			for i := range size {
+				batch = append(batch, event(fmt.Sprintf("new-user-%d", i), "seed-1", i))
+			}
+			batch[size-1].Type = long
+			if _, err := s.AddEvents(ctx, batch); !errors.Is(err, recd.ErrInvalid) {
+				t.Fatalf("AddEvents with a %d-character type: err = %v, want ErrInvalid", len(long), err)
+			}
+			if after := snapshot(t, s); !before.equal(after) {
+				t.Errorf("failed AddEvents changed the store: %+v -> %+v", before, after)
+			}
+			_, err := s.GetUser(ctx, "new-user-0")
+			wantNotFound(t, err, "user created by a failed batch")
+		})
+	}
 }
 
-// testCancelAtomicity cancels the context at many points inside batch writes: each call
-// either fails and changes nothing or succeeds whole.
+// testCancelAtomicity cancels the context at many points inside batch writes. Each call must
+// leave none or all of its batch (a call that returned nil all of it). A call that fails may
+// still have committed, since the commit can race the cancellation, but never partly.
 func testCancelAtomicity(t *testing.T, open Opener) {
 	s := openStore(t, open)
 	failures, tries := 0, 0
-	for n := int64(1); n <= 3000; n = n*3/2 + 1 {
-		tries += 2
-		before := snapshot(t, s)
-		var batch []recd.Event
-		for i := range 500 {
-			batch = append(batch, event(fmt.Sprintf("c%d-%d", n, i%50), fmt.Sprintf("i%d", i), i))
-		}
-		ctx := newCancelAfter(t.Context(), n)
-		_, err := s.AddEvents(ctx, batch)
-		after := snapshot(t, s)
-		if err != nil {
-			failures++
-			if !before.equal(after) {
-				t.Errorf("%v: AddEvents failed (%v) but changed the store: %+v -> %+v", ctx, err, before, after)
+	for _, size := range []int{5, 500} {
+		for n := int64(1); n <= 3000; n = n*3/2 + 1 {
+			tries += 2
+			before := snapshot(t, s)
+			var batch []recd.Event
+			prefix := fmt.Sprintf("c%d-%d", size, n)
+			for i := range size {
+				batch = append(batch, event(fmt.Sprintf("%s-%d", prefix, i%50), fmt.Sprintf("i%d", i), i))
 			}
-			if _, err := s.GetUser(t.Context(), fmt.Sprintf("c%d-0", n)); !errors.Is(err, store.ErrNotFound) {
-				t.Errorf("%v: failed AddEvents created its user (err %v)", ctx, err)
+			ctx := newCancelAfter(t.Context(), n)
+			_, err := s.AddEvents(ctx, batch)
+			after := snapshot(t, s)
+			if err != nil {
+				failures++
 			}
-		} else if after.events != before.events+len(batch) {
-			t.Errorf("%v: AddEvents succeeded but events went %d -> %d", ctx, before.events, after.events)
-		}
+			_, uerr := s.GetUser(t.Context(), prefix+"-0")
+			switch {
+			case after.events == before.events+len(batch) && uerr == nil:
+			case after.events == before.events && err != nil && errors.Is(uerr, store.ErrNotFound):
+			default:
+				t.Errorf("%v: AddEvents of %d (err %v) took events %d -> %d, user err %v: not all or nothing",
+					ctx, size, err, before.events, after.events, uerr)
+			}
 
-		before = after
-		ictx := newCancelAfter(t.Context(), n)
-		err = s.PutItems(ictx, itemBatch(fmt.Sprintf("c%d", n), 200))
-		after = snapshot(t, s)
-		if err != nil {
-			failures++
-			if !before.equal(after) {
-				t.Errorf("%v: PutItems failed (%v) but changed the store", ictx, err)
+			before = after
+			ictx := newCancelAfter(t.Context(), n)
+			err = s.PutItems(ictx, itemBatch(prefix, size))
+			after = snapshot(t, s)
+			if err != nil {
+				failures++
 			}
-		} else if after.items != before.items+200 || len(after.vectors) != len(before.vectors)+200 {
-			t.Errorf("%v: PutItems succeeded but items went %d -> %d", ictx, before.items, after.items)
+			whole := after.items == before.items+size && len(after.vectors) == len(before.vectors)+size
+			if !whole && !(err != nil && before.equal(after)) {
+				t.Errorf("%v: PutItems of %d (err %v) took items %d -> %d, vectors %d -> %d: not all or nothing",
+					ictx, size, err, before.items, after.items, len(before.vectors), len(after.vectors))
+			}
 		}
 	}
 	t.Logf("%d of %d cancelled calls failed", failures, tries)
@@ -173,6 +179,19 @@ func testValidation(t *testing.T, open Opener) {
 		{"EventYear3000", func() error {
 			_, err := s.AddEvents(ctx, []recd.Event{{UserID: "u", ItemID: "i", Type: "view", Timestamp: time.Date(3000, 1, 1, 0, 0, 0, 0, time.UTC)}})
 			return err
+		}},
+		{"NULInTitle", func() error { return s.PutItems(ctx, []recd.Item{{ID: "x", Title: "a\x00b"}}) }},
+		{"NULInAttribute", func() error {
+			return s.PutItems(ctx, []recd.Item{{ID: "x", Attributes: map[string]any{"k": "a\x00b"}}})
+		}},
+		{"NULInCategory", func() error { return s.PutItems(ctx, []recd.Item{{ID: "x", Categories: []string{"\x00"}}}) }},
+		{"BadUTF8ItemID", func() error { return s.PutItems(ctx, []recd.Item{{ID: "x\xff"}}) }},
+		{"BadUTF8EventItem", func() error {
+			_, err := s.AddEvents(ctx, []recd.Event{{UserID: "u", ItemID: "i\xc3", Type: "view"}})
+			return err
+		}},
+		{"NULInUserAttribute", func() error {
+			return s.PutUser(ctx, recd.User{ID: "u", Attributes: map[string]any{"k": []any{"\x00"}}})
 		}},
 		{"ArtifactEmptyVersion", func() error { return s.SaveArtifact(ctx, store.Artifact{Kind: "k"}) }},
 		{"ArtifactNaNMetric", func() error {

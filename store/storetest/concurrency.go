@@ -47,7 +47,42 @@ func testConcurrency(t *testing.T, open Opener) {
 			}
 		}()
 	}
+	// A tailer follows both logs the way an index or a model catches up: it asks only for
+	// records after the last Seq it has seen, so a record committed late with a lower Seq
+	// would be missed.
 	var readers sync.WaitGroup
+	tailEvents := map[int64]int{}
+	tailVectors := map[string]int{}
+	var lastEvent, lastVector int64
+	tail := func() error {
+		if err := s.ScanEvents(ctx, lastEvent, func(e recd.Event) error {
+			tailEvents[e.Seq]++
+			lastEvent = e.Seq
+			return nil
+		}); err != nil {
+			return err
+		}
+		return s.ScanVectors(ctx, lastVector, func(r store.VectorRecord) error {
+			tailVectors[r.ItemID+"/"+r.Space]++
+			lastVector = r.Seq
+			return nil
+		})
+	}
+	readers.Add(1)
+	go func() {
+		defer readers.Done()
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			if err := tail(); err != nil {
+				errs <- fmt.Errorf("tailer: %w", err)
+				return
+			}
+		}
+	}()
 	for r := range 2 {
 		readers.Add(1)
 		go func() {
@@ -97,6 +132,18 @@ func testConcurrency(t *testing.T, open Opener) {
 	all := scanEvents(t, s, 0)
 	if len(all) != writers*batches*perBatch {
 		t.Fatalf("%d events stored, want %d", len(all), writers*batches*perBatch)
+	}
+	must(t, tail(), "final tail")
+	if len(tailEvents) != len(all) {
+		t.Errorf("tailing ScanEvents saw %d events of %d: Seq was not committed in order", len(tailEvents), len(all))
+	}
+	if len(tailVectors) != writers*batches {
+		t.Errorf("tailing ScanVectors saw %d vectors of %d: Seq was not committed in order", len(tailVectors), writers*batches)
+	}
+	for seq, n := range tailEvents {
+		if n != 1 {
+			t.Errorf("tailer saw event %d %d times", seq, n)
+		}
 	}
 	seen := map[int64]bool{}
 	for _, e := range all {

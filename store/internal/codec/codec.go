@@ -8,7 +8,9 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/recd/recd"
 )
@@ -51,13 +53,16 @@ func Nanos(field string, t time.Time) (int64, error) {
 // Time returns the UTC time of Unix nanoseconds ns.
 func Time(ns int64) time.Time { return time.Unix(0, ns).UTC() }
 
-// Strings encodes a string list as JSON ("[]" for none).
-func Strings(s []string) string {
+// Strings encodes a string list as JSON ("[]" for none); its strings must pass CheckText.
+func Strings(field string, s []string) (string, error) {
 	if len(s) == 0 {
-		return "[]"
+		return "[]", nil
+	}
+	if err := CheckText(field, s...); err != nil {
+		return "", err
 	}
 	b, _ := json.Marshal(s) // a []string always marshals
-	return string(b)
+	return string(b), nil
 }
 
 // Map encodes attributes as JSON ("{}" for none).
@@ -68,6 +73,9 @@ func Map(field string, m map[string]any) (string, error) {
 	b, err := json.Marshal(m)
 	if err != nil {
 		return "", &recd.FieldError{Field: field, Message: "not representable as JSON: " + err.Error(), Err: recd.ErrInvalid}
+	}
+	if strings.Contains(string(b), `\u0000`) {
+		return "", recd.Invalid(field, "contains a NUL character")
 	}
 	return string(b), nil
 }
@@ -152,14 +160,15 @@ func CheckLimit(limit int) error {
 	return nil
 }
 
-// CheckVectors rejects empty vector spaces names and empty vectors of item i.
-func CheckVectors(i int, it recd.Item) error {
-	for space, v := range it.Vectors {
-		if space == "" {
-			return recd.Invalid(fmt.Sprintf("items[%d].vectors", i), "empty vector space name")
+// CheckText rejects strings that are not valid UTF-8 or contain NUL bytes: PostgreSQL cannot
+// store them, and every backend must accept the same input. The error names field.
+func CheckText(field string, ss ...string) error {
+	for _, s := range ss {
+		if !utf8.ValidString(s) {
+			return recd.Invalid(field, "not valid UTF-8")
 		}
-		if len(v) == 0 {
-			return recd.Invalid(fmt.Sprintf("items[%d].vectors.%s", i, space), "empty vector")
+		if strings.IndexByte(s, 0) >= 0 {
+			return recd.Invalid(field, "contains a NUL character")
 		}
 	}
 	return nil

@@ -1,0 +1,108 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// Advisory lock keys (database-wide). migrateLock serialises schema migrations of replicas
+// starting together; eventLock and vectorLock serialise writers of the event log and the
+// vector log so that sequence numbers are committed in increasing order (a reader that has
+// seen Seq n never later finds a newly committed record below n).
+const (
+	migrateLock int64 = 0x72656364_00000001
+	eventLock   int64 = 0x72656364_00000002
+	vectorLock  int64 = 0x72656364_00000003
+)
+
+// migrations are applied in order; the schema_version table records how many have run.
+// The schema matches store/sqlite: times are Unix nanoseconds (UTC), lists and maps are
+// JSON, vectors are little-endian float32 bytes (NULL for a tombstone). Ids use the "C"
+// collation so that they sort by bytes, as in SQLite and Go.
+var migrations = []string{
+	// 1: the initial schema.
+	`CREATE TABLE items (
+		id         text COLLATE "C" PRIMARY KEY CHECK (char_length(id) BETWEEN 1 AND 512),
+		title      text NOT NULL,
+		text       text NOT NULL,
+		categories jsonb NOT NULL,
+		tags       jsonb NOT NULL,
+		attributes jsonb NOT NULL,
+		available  boolean NOT NULL,
+		created    bigint NOT NULL,
+		updated    bigint NOT NULL
+	);
+	CREATE SEQUENCE vector_seq;
+	CREATE TABLE item_vectors (
+		item_id text COLLATE "C" NOT NULL,
+		space   text COLLATE "C" NOT NULL CHECK (char_length(space) BETWEEN 1 AND 512),
+		seq     bigint NOT NULL UNIQUE,
+		vec     bytea,
+		PRIMARY KEY (item_id, space)
+	);
+	CREATE TABLE users (
+		id         text COLLATE "C" PRIMARY KEY CHECK (char_length(id) BETWEEN 1 AND 512),
+		attributes jsonb NOT NULL,
+		created    bigint NOT NULL,
+		updated    bigint NOT NULL
+	);
+	CREATE SEQUENCE event_seq;
+	CREATE TABLE events (
+		seq        bigint PRIMARY KEY,
+		user_id    text COLLATE "C" NOT NULL REFERENCES users (id),
+		item_id    text COLLATE "C" NOT NULL CHECK (char_length(item_id) BETWEEN 1 AND 512),
+		type       text NOT NULL CHECK (char_length(type) BETWEEN 1 AND 512),
+		value      double precision NOT NULL,
+		ts         bigint NOT NULL,
+		session_id text NOT NULL CHECK (char_length(session_id) <= 512)
+	);
+	CREATE INDEX events_user ON events (user_id, seq);
+	CREATE TABLE artifacts (
+		version text COLLATE "C" PRIMARY KEY CHECK (char_length(version) BETWEEN 1 AND 512),
+		kind    text COLLATE "C" NOT NULL CHECK (char_length(kind) <= 512),
+		created bigint NOT NULL,
+		metrics jsonb NOT NULL,
+		size    bigint NOT NULL,
+		blob    bytea NOT NULL
+	);
+	CREATE INDEX artifacts_kind ON artifacts (kind, created);
+	CREATE INDEX artifacts_created ON artifacts (created);`,
+}
+
+// migrate brings the schema (in the connection's search_path) up to date in one transaction
+// under an advisory lock, so that replicas opening together migrate once.
+func migrate(ctx context.Context, pool *pgxpool.Pool) error {
+	return pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, migrateLock); err != nil {
+			return fmt.Errorf("lock: %w", err)
+		}
+		if _, err := tx.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_version (version integer NOT NULL)`); err != nil {
+			return fmt.Errorf("create schema_version: %w", err)
+		}
+		var v int
+		err := tx.QueryRow(ctx, `SELECT version FROM schema_version`).Scan(&v)
+		switch {
+		case err == pgx.ErrNoRows:
+			if _, err := tx.Exec(ctx, `INSERT INTO schema_version (version) VALUES (0)`); err != nil {
+				return fmt.Errorf("init schema_version: %w", err)
+			}
+		case err != nil:
+			return fmt.Errorf("read schema_version: %w", err)
+		}
+		if v > len(migrations) {
+			return fmt.Errorf("database schema version %d is newer than this binary's %d", v, len(migrations))
+		}
+		for i := v; i < len(migrations); i++ {
+			if _, err := tx.Exec(ctx, migrations[i]); err != nil {
+				return fmt.Errorf("migrate to version %d: %w", i+1, err)
+			}
+		}
+		if _, err := tx.Exec(ctx, `UPDATE schema_version SET version = $1`, len(migrations)); err != nil {
+			return fmt.Errorf("set schema_version: %w", err)
+		}
+		return nil
+	})
+}
