@@ -1,6 +1,7 @@
 package embed
 
 import (
+	"fmt"
 	"testing"
 )
 
@@ -22,7 +23,7 @@ func BenchmarkFitLSA(b *testing.B) {
 		b.Fatal(err)
 	}
 	for _, iters := range []int{1, 2} {
-		b.Run("power_iters="+string(rune('0'+iters)), func(b *testing.B) {
+		b.Run(fmt.Sprintf("power_iters=%d", iters), func(b *testing.B) {
 			o := DefaultLSAOptions()
 			o.PowerIters = iters
 			b.ReportAllocs()

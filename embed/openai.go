@@ -6,11 +6,12 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"net"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/recd/recd"
 	openai "github.com/sashabaranov/go-openai"
@@ -30,6 +31,10 @@ type OpenAIConfig struct {
 	// Dimensions asks the model for vectors of this length (text-embedding-3 and later);
 	// 0 leaves it to the model. When set, replies of another length are an error.
 	Dimensions int `json:"dimensions,omitempty" yaml:"dimensions"`
+	// MaxInputChars cuts each text to at most this many characters (runes) before it is
+	// sent, so one long description cannot fail a batch on the model's context length;
+	// 0 means no limit.
+	MaxInputChars int `json:"max_input_chars" yaml:"max_input_chars"`
 	// BatchSize is the number of texts per request.
 	BatchSize int `json:"batch_size" yaml:"batch_size"`
 	// MaxRetries is how many times a request is retried after a 429, a 5xx, a timeout
@@ -48,11 +53,11 @@ type OpenAIConfig struct {
 }
 
 // DefaultOpenAIConfig returns OpenAI's endpoint with text-embedding-3-small, batches of
-// 64 texts, 5 retries backing off from 500 ms up to 30 s, no rate limit and 60 s per request.
+// 64 texts of at most 8,000 characters, 5 retries backing off from 500 ms up to 30 s, no rate limit and 60 s per request.
 func DefaultOpenAIConfig() OpenAIConfig {
 	return OpenAIConfig{
 		BaseURL: "https://api.openai.com/v1", Model: "text-embedding-3-small",
-		BatchSize: 64, MaxRetries: 5,
+		MaxInputChars: 8000, BatchSize: 64, MaxRetries: 5,
 		InitialBackoff: 500 * time.Millisecond, MaxBackoff: 30 * time.Second,
 		RequestTimeout: 60 * time.Second,
 	}
@@ -67,6 +72,8 @@ func (c OpenAIConfig) Validate() error {
 		return recd.Invalid("model", "must not be empty")
 	case c.Dimensions < 0:
 		return recd.Invalid("dimensions", "must be >= 0")
+	case c.MaxInputChars < 0:
+		return recd.Invalid("max_input_chars", "must be >= 0")
 	case c.BatchSize < 1:
 		return recd.Invalid("batch_size", "must be >= 1")
 	case c.MaxRetries < 0:
@@ -123,6 +130,20 @@ func (e *OpenAIEmbedder) Embed(ctx context.Context, texts []string) ([][]float32
 			return nil, fmt.Errorf("embed: %w", recd.Invalid(fmt.Sprintf("texts[%d]", i), "empty text"))
 		}
 	}
+	if e.cfg.MaxInputChars > 0 {
+		var cut []string // a copy, made on the first long text: the caller's slice is kept
+		for i, s := range texts {
+			if len(s) > e.cfg.MaxInputChars && utf8.RuneCountInString(s) > e.cfg.MaxInputChars {
+				if cut == nil {
+					cut = slices.Clone(texts)
+				}
+				cut[i] = truncateRunes(s, e.cfg.MaxInputChars)
+			}
+		}
+		if cut != nil {
+			texts = cut
+		}
+	}
 	out := make([][]float32, 0, len(texts))
 	for start := 0; start < len(texts); start += e.cfg.BatchSize {
 		batch := texts[start:min(start+e.cfg.BatchSize, len(texts))]
@@ -175,6 +196,18 @@ func (e *OpenAIEmbedder) EmbedItems(ctx context.Context, items []recd.Item, batc
 		}
 	}
 	return out, nil
+}
+
+// truncateRunes returns the first n runes of s.
+func truncateRunes(s string, n int) string {
+	i := 0
+	for p := range s {
+		if i == n {
+			return s[:p]
+		}
+		i++
+	}
+	return s
 }
 
 // ErrBadResponse is returned when the server's reply does not match the request.
@@ -246,37 +279,4 @@ func (e *OpenAIEmbedder) check(res openai.EmbeddingResponse, n int) ([][]float32
 		}
 	}
 	return out, nil
-}
-
-// retryable reports whether err is worth another try: rate limiting, a server error,
-// a timeout or a network failure.
-func retryable(err error) bool {
-	var apiErr *openai.APIError
-	if errors.As(err, &apiErr) {
-		return apiErr.HTTPStatusCode == http.StatusTooManyRequests || apiErr.HTTPStatusCode >= 500
-	}
-	var reqErr *openai.RequestError
-	if errors.As(err, &reqErr) {
-		return reqErr.HTTPStatusCode == http.StatusTooManyRequests || reqErr.HTTPStatusCode >= 500
-	}
-	if errors.Is(err, context.DeadlineExceeded) {
-		return true // the per-request timeout; the caller's context was checked first
-	}
-	var netErr net.Error
-	return errors.As(err, &netErr)
-}
-
-// backoff returns a random wait in [b/2, b] with b = min(MaxBackoff, InitialBackoff·2^attempt).
-func (e *OpenAIEmbedder) backoff(attempt int) time.Duration {
-	b := e.cfg.InitialBackoff << min(attempt, 30)
-	if b > e.cfg.MaxBackoff || b < e.cfg.InitialBackoff {
-		b = e.cfg.MaxBackoff
-	}
-	if b <= 1 {
-		return b
-	}
-	e.mu.Lock()
-	j := e.rng.Int64N(int64(b/2) + 1)
-	e.mu.Unlock()
-	return b/2 + time.Duration(j)
 }

@@ -247,6 +247,21 @@ func TestOpenAIEmbedder_Embed(t *testing.T) {
 			t.Errorf("err = %v after %d requests, want the limiter to refuse the second", err, len(f.requests()))
 		}
 	})
+	t.Run("long texts cut", func(t *testing.T) {
+		f, cfg := newFake(t, nil)
+		cfg.MaxInputChars = 5
+		in := []string{"héllo wörld", "tiny"}
+		got, err := mustEmbedder(t, cfg).Embed(context.Background(), in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sent := f.requests()[0].Input; !slices.Equal(sent, []string{"héllo", "tiny"}) {
+			t.Errorf("sent %q, want [héllo tiny]", sent)
+		}
+		if in[0] != "héllo wörld" || !slices.Equal(got[0], fakeVector("héllo")) {
+			t.Errorf("caller's slice changed or wrong vector")
+		}
+	})
 	t.Run("empty text", func(t *testing.T) {
 		_, cfg := newFake(t, nil)
 		if _, err := mustEmbedder(t, cfg).Embed(context.Background(), []string{"a", " "}); !errors.Is(err, recd.ErrInvalid) {

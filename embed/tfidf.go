@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/recd/recd"
 	"github.com/recd/recd/index"
@@ -199,7 +200,7 @@ func (t *TFIDF) weightedTF(it recd.Item) map[string]float64 {
 	}
 	words := func(s string) {
 		for _, tok := range Tokenize(s) {
-			if len([]rune(tok)) < o.MinTokenLen || (o.StopWords && IsStopWord(tok)) {
+			if utf8.RuneCountInString(tok) < o.MinTokenLen || (o.StopWords && IsStopWord(tok)) {
 				continue
 			}
 			counts[tok]++

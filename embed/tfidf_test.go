@@ -238,3 +238,37 @@ func checkCorrupt(t *testing.T, data []byte, unmarshal func([]byte) error) {
 		t.Fatalf("trailing byte: err = %v, want ErrCorrupt", err)
 	}
 }
+
+func TestTFIDF_SharedTerms(t *testing.T) {
+	items := []recd.Item{
+		{Title: "dinosaur valley", Categories: []string{"Animation"}},
+		{Title: "dinosaur city", Categories: []string{"Animation"}},
+		{Title: "valley city", Categories: []string{"Crime"}},
+	}
+	o := DefaultTFIDFOptions()
+	o.MinDF = 1
+	m, err := FitTFIDF(items, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, b, c := m.Transform(items[0]), m.Transform(items[1]), m.Transform(items[2])
+	tests := []struct {
+		name string
+		x, y index.SparseVector
+		n    int
+		want []string
+	}{
+		// cat:animation weighs 3 and shares dinosaur's idf; animation (the word) weighs 1
+		{"by contribution", a, b, 5, []string{"cat:animation", "animation", "dinosaur"}},
+		{"limited", a, b, 1, []string{"cat:animation"}},
+		{"one shared", a, c, 5, []string{"valley"}},
+		{"none", a, index.SparseVector{}, 5, []string{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := m.SharedTerms(tt.x, tt.y, tt.n); !slices.Equal(got, tt.want) {
+				t.Errorf("SharedTerms = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
