@@ -66,9 +66,11 @@ type Options struct {
 	Weights map[string]float64 `json:"weights" yaml:"weights"`
 	// FewEvents: users with fewer positive items than this get the content bootstrap.
 	FewEvents int `json:"few_events" yaml:"few_events"`
-	// ItemWarmEvents: items with fewer interactions lean on their content score, in
-	// proportion to how far from warm they are.
-	ItemWarmEvents int `json:"item_warm_events" yaml:"item_warm_events"`
+	// ItemWarmEvents: items with fewer interactions lean on their content score, the more the
+	// colder they are; ColdItemBoost is the most that lean adds (for an item with no events and
+	// a perfect content match, on the blend's [0, 1] scale).
+	ItemWarmEvents int     `json:"item_warm_events" yaml:"item_warm_events"`
+	ColdItemBoost  float64 `json:"cold_item_boost" yaml:"cold_item_boost"`
 	// ProfileItems is how many of the newest positive history items build the content profile.
 	ProfileItems int `json:"profile_items" yaml:"profile_items"`
 	// SessionN and SessionWeight are the session boost's defaults.
@@ -86,7 +88,7 @@ type Options struct {
 
 // DefaultOptions returns the defaults.
 func DefaultOptions() Options {
-	return Options{Pool: 300, FewEvents: 5, ItemWarmEvents: 10, ProfileItems: 50,
+	return Options{Pool: 300, FewEvents: 5, ItemWarmEvents: 5, ColdItemBoost: 0.5, ProfileItems: 50,
 		SessionN: DefaultSessionN, SessionWeight: DefaultSessionWeight, CalibrationHalfLife: 90 * 24 * time.Hour,
 		Weights: map[string]float64{"itemknn": 1, "cf": 1, "content": 0.3, "popular": 0.05, "session": 1}}
 }
@@ -193,9 +195,9 @@ func (p *Pipeline) Recommend(ctx context.Context, req Request) (Response, error)
 			resp.Strategy = StrategySession
 		} else if len(pos) < p.Opts.FewEvents {
 			resp.Strategy = StrategyBootstrap
-			// Few events: lean on content, and let item-kNN grow with the events.
-			weights["itemknn"] *= float64(len(pos)) / float64(p.Opts.FewEvents)
-			weights["content"] = max(weights["content"], 1)
+			// Few events: lean on the content profile, less with every event, as item-kNN
+			// neighbours become reliable.
+			weights["content"] = max(weights["content"], 1.5*(1-float64(len(pos))/float64(p.Opts.FewEvents)))
 		}
 		lists = append(lists, p.knnSource(pos, rules), p.popularSource(p.Opts.Pool, rules))
 		if l, ok := p.cfSource(ctx, pos, &filter); ok {
@@ -298,8 +300,9 @@ func positives(h []Interaction) []Interaction {
 }
 
 // coldItems applies the item side of the cold-start policy: an item with fewer interactions
-// than ItemWarmEvents has little CF evidence, so its content score takes over the CF share of
-// the blend in proportion to how cold it is.
+// than ItemWarmEvents has little CF evidence, so its content score takes over part of the CF
+// share of the blend: score += ColdItemBoost * (1 - n/warm)^2 * cfShare * content. A new item
+// leans on content fully; the lean fades quickly as events arrive.
 func (p *Pipeline) coldItems(cands []Candidate, weights map[string]float64) {
 	warm := float64(p.Opts.ItemWarmEvents)
 	if warm <= 0 {
@@ -327,7 +330,8 @@ func (p *Pipeline) coldItems(cands []Candidate, weights map[string]float64) {
 		if n >= warm {
 			continue
 		}
-		c.Score += (1 - n/warm) * share * content
+		cold := 1 - n/warm
+		c.Score += p.Opts.ColdItemBoost * cold * cold * share * content
 		changed = true
 	}
 	if changed {
