@@ -173,14 +173,12 @@ func (s *Server) postItemsNDJSON(c *gin.Context) {
 		if len(b) == 0 {
 			continue
 		}
-		var in itemIn
-		dec := json.NewDecoder(bytes.NewReader(b))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&in); err != nil {
-			rejected = append(rejected, lineErr(line, "", jsonError(err, "")))
+		it, err := DecodeItem(b)
+		if err != nil {
+			rejected = append(rejected, lineErr(line, "", err))
 			continue
 		}
-		chunk = append(chunk, in.item())
+		chunk = append(chunk, it)
 		lines = append(lines, line)
 		if len(chunk) >= ndjsonChunk {
 			if err := flush(); err != nil {
@@ -210,6 +208,24 @@ func (s *Server) postItemsNDJSON(c *gin.Context) {
 	}
 	c.JSON(status, gin.H{"stored": stored, "rejected": rejected})
 }
+
+// DecodeItem decodes one item as clients send it (unknown fields rejected, available
+// defaulting to true), for readers of item files such as recd ingest.
+func DecodeItem(b []byte) (recd.Item, error) {
+	var in itemIn
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&in); err != nil {
+		return recd.Item{}, jsonError(err, "")
+	}
+	if dec.More() {
+		return recd.Item{}, recd.Invalid("", "the line holds more than one JSON value")
+	}
+	return in.item(), nil
+}
+
+// ErrorBody is the JSON error body the API answers with, exported for clients.
+type ErrorBody = errorBody
 
 func lineErr(line int, id string, err error) lineError {
 	_, code := statusOf(err)

@@ -23,6 +23,7 @@ Commands:
   serve     serve the REST API from a data dir
   demo      import the bundled MovieLens data on first start, train and serve (auth off)
   import    import a data set (movielens) into a data dir
+  ingest    stream items with vectors from a JSON-lines file into a data dir or a server
   train     train every model on a data dir and save a new version
   version   print the version
 
@@ -41,6 +42,7 @@ func commands() map[string]command {
 		"serve":   {runServe},
 		"demo":    {runDemo},
 		"import":  {runImport},
+		"ingest":  {runIngest},
 		"train":   {runTrain},
 		"version": {func(context.Context, []string, io.Writer, io.Writer) error { fmt.Println("recd", version); return nil }},
 	}

@@ -1,0 +1,252 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/recd/recd"
+	"github.com/recd/recd/server"
+	"github.com/schollz/progressbar/v3"
+)
+
+// ingestSink stores one batch of items; it returns the rejected lines (1-based file line
+// numbers with their reasons) and an error only for failures that should stop the run.
+type ingestSink interface {
+	put(ctx context.Context, items []recd.Item, lines []int) ([]rejection, error)
+	close(ctx context.Context) error
+}
+
+type rejection struct {
+	Line   int    `json:"line"`
+	ID     string `json:"id,omitempty"`
+	Reason string `json:"reason"`
+}
+
+func runIngest(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var cf commonFlags
+	fs := newFlagSet("ingest", stderr, "ingest --file ITEMS.jsonl[.gz] [--data-dir DIR | --server URL]")
+	cf.register(fs, false)
+	file := fs.String("file", "", "items as JSON lines, optionally gzip-compressed (required)")
+	serverURL := fs.String("server", "", "send to a running recd at this URL instead of writing a data dir")
+	key := fs.String("key", os.Getenv("RECD_API_KEY"), "API key for --server (env RECD_API_KEY)")
+	batch := fs.Int("batch", 1000, "items per batch (one transaction each)")
+	noProgress := fs.Bool("no-progress", false, "do not draw a progress bar")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *file == "" {
+		fs.Usage()
+		return errors.New("--file is required")
+	}
+	if *batch < 1 || *batch > 10000 {
+		return errors.New("--batch must be between 1 and 10000")
+	}
+	f, err := os.Open(*file)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	st, _ := f.Stat()
+	bar := progressbar.NewOptions64(st.Size(), progressbar.OptionSetWriter(progressWriter(stderr, *noProgress)),
+		progressbar.OptionSetDescription("ingesting"), progressbar.OptionShowBytes(true),
+		progressbar.OptionShowCount(), progressbar.OptionThrottle(200*time.Millisecond),
+		progressbar.OptionSetPredictTime(true), progressbar.OptionOnCompletion(func() { fmt.Fprintln(stderr) }))
+	var r io.Reader = io.TeeReader(f, bar)
+	if strings.HasSuffix(*file, ".gz") {
+		gz, err := gzip.NewReader(r)
+		if err != nil {
+			return fmt.Errorf("%s: %w", *file, err)
+		}
+		defer gz.Close()
+		r = gz
+	}
+	var sink ingestSink
+	if *serverURL != "" {
+		sink = &httpSink{base: strings.TrimRight(*serverURL, "/"), key: *key, client: &http.Client{Timeout: 5 * time.Minute}}
+	} else {
+		cfg, err := cf.load()
+		if err != nil {
+			return err
+		}
+		svc, st, err := openService(ctx, cfg, newLogger(cfg, stderr))
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		sink = &dirSink{svc: svc}
+	}
+	start := time.Now()
+	stored, rejected, err := ingest(ctx, r, sink, *batch)
+	_ = bar.Finish()
+	if err == nil {
+		err = sink.close(ctx)
+	}
+	for _, rj := range rejected {
+		fmt.Fprintf(stdout, "line %d: rejected", rj.Line)
+		if rj.ID != "" {
+			fmt.Fprintf(stdout, " (id %q)", rj.ID)
+		}
+		fmt.Fprintf(stdout, ": %s\n", rj.Reason)
+	}
+	el := time.Since(start)
+	fmt.Fprintf(stdout, "ingested %d items in %s (%.0f items/s); %d lines rejected\n", stored,
+		el.Round(time.Millisecond), float64(stored)/el.Seconds(), len(rejected))
+	return err
+}
+
+// ingest streams items from r in batches into sink.
+func ingest(ctx context.Context, r io.Reader, sink ingestSink, batch int) (int, []rejection, error) {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 1<<20), 64<<20)
+	var (
+		items    []recd.Item
+		lines    []int
+		rejected []rejection
+		stored   int
+	)
+	flush := func() error {
+		if len(items) == 0 {
+			return nil
+		}
+		rj, err := sink.put(ctx, items, lines)
+		if err != nil {
+			return err
+		}
+		stored += len(items) - len(rj)
+		rejected = append(rejected, rj...)
+		items, lines = items[:0], lines[:0]
+		return nil
+	}
+	line := 0
+	for sc.Scan() {
+		line++
+		b := bytes.TrimSpace(sc.Bytes())
+		if len(b) == 0 {
+			continue
+		}
+		it, err := server.DecodeItem(b)
+		if err != nil {
+			rejected = append(rejected, rejection{Line: line, Reason: err.Error()})
+			continue
+		}
+		items = append(items, it)
+		lines = append(lines, line)
+		if len(items) >= batch {
+			if err := flush(); err != nil {
+				return stored, rejected, err
+			}
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return stored, rejected, fmt.Errorf("line %d: %w", line+1, err)
+	}
+	return stored, rejected, flush()
+}
+
+// dirSink writes into a data dir through the service.
+type dirSink struct {
+	svc interface {
+		PutItems(ctx context.Context, items []recd.Item) error
+		SaveIndex(ctx context.Context) error
+	}
+}
+
+func (d *dirSink) put(ctx context.Context, items []recd.Item, lines []int) ([]rejection, error) {
+	err := d.svc.PutItems(ctx, items)
+	if err == nil {
+		return nil, nil
+	}
+	if !isClientError(err) {
+		return nil, err
+	}
+	// Some entry is bad: store them one at a time so every bad line is named.
+	var rj []rejection
+	for i := range items {
+		if err := d.svc.PutItems(ctx, items[i:i+1]); err != nil {
+			if !isClientError(err) {
+				return rj, err
+			}
+			rj = append(rj, rejection{Line: lines[i], ID: items[i].ID, Reason: err.Error()})
+		}
+	}
+	return rj, nil
+}
+
+func (d *dirSink) close(ctx context.Context) error { return d.svc.SaveIndex(ctx) }
+
+func isClientError(err error) bool {
+	return errors.Is(err, recd.ErrInvalid) || errors.Is(err, recd.ErrUnprocessable)
+}
+
+// httpSink posts NDJSON batches to a running server.
+type httpSink struct {
+	base, key string
+	client    *http.Client
+}
+
+func (h *httpSink) put(ctx context.Context, items []recd.Item, lines []int) ([]rejection, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	for _, it := range items {
+		if err := enc.Encode(it); err != nil {
+			return nil, err
+		}
+	}
+	req, err := http.NewRequestWithContext(ctx, "POST", h.base+"/v1/items", &buf)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", "application/x-ndjson")
+	if h.key != "" {
+		req.Header.Set("Authorization", "Bearer "+h.key)
+	}
+	resp, err := h.client.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	var out struct {
+		Stored   int `json:"stored"`
+		Rejected []struct {
+			Line  int    `json:"line"`
+			ID    string `json:"id"`
+			Error struct {
+				Message string `json:"message"`
+			} `json:"error"`
+		} `json:"rejected"`
+		Error *struct {
+			Message string `json:"message"`
+		} `json:"error"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
+		return nil, fmt.Errorf("POST /v1/items: %s: %w", resp.Status, err)
+	}
+	if resp.StatusCode >= 300 && resp.StatusCode != http.StatusUnprocessableEntity {
+		msg := resp.Status
+		if out.Error != nil {
+			msg += ": " + out.Error.Message
+		}
+		return nil, fmt.Errorf("POST /v1/items: %s", msg)
+	}
+	var rj []rejection
+	for _, r := range out.Rejected {
+		line := r.Line
+		if line >= 1 && line <= len(lines) {
+			line = lines[line-1] // the server numbers the lines of this batch
+		}
+		rj = append(rj, rejection{Line: line, ID: r.ID, Reason: r.Error.Message})
+	}
+	return rj, nil
+}
+
+func (h *httpSink) close(context.Context) error { return nil }
