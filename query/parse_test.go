@@ -91,7 +91,7 @@ func TestParse(t *testing.T) {
 		{"pre-1970 film noir", want{cats: []string{"Film-Noir"}, yearMax: 1969}},
 		{"animated, no zombies", want{cats: []string{"Animation"}, exTags: []string{"zombies"}}},
 		{"like Harry Potter", want{liked: []string{"4896"}}},
-		{"like the Lord of the Rings", want{liked: []string{"7153"}}},
+		{"like the Lord of the Rings", want{liked: []string{"4993"}}}, // the most rated of the films titled so
 		{"star wars", want{tags: []string{"star wars"}, kws: []string{"star wars"}}},
 		{"show me 20 anime from japan", want{cats: []string{"Animation"}, kws: []string{"japan"}, count: 20}},
 		{"not a horror, I hate zombies", want{exCats: []string{"Horror"}, exTags: []string{"zombies"}}},
