@@ -96,6 +96,8 @@ func TestParse(t *testing.T) {
 		{"show me 20 anime from japan", want{cats: []string{"Animation"}, kws: []string{"japan"}, count: 20}},
 		{"not a horror, I hate zombies", want{exCats: []string{"Horror"}, exTags: []string{"zombies"}}},
 		{"films from the 20s", want{yearMin: 1920, yearMax: 1929}},
+		{`"toy story" but for adults`, want{liked: []string{"1"}, kws: []string{"adults"}}},
+		{`a "slow burn" thriller`, want{cats: []string{"Thriller"}, kws: []string{"slow burn"}}},
 		{"", want{}},
 	}
 	for _, tt := range tests {
