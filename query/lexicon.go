@@ -62,11 +62,14 @@ var stopWords = setOf(
 	"era", "year", "years", "decade", "period", "time", "old", "new", "newer", "older", "earlier",
 	"later", "between", "before", "after", "since", "until", "till", "around", "during", "circa",
 	"where", "featuring", "involving", "starring", "including", "top", "few", "couple",
+	"else", "whats", "anyone", "someone", "somebody", "know", "think", "maybe", "ok", "okay", "hey",
+	"hi", "hello", "thanks", "thank", "lets", "let", "go", "going", "something", "whatever", "else",
 )
 
 // negations start a negated scope that applies to the next concept.
 var negations = setOf("not", "no", "without", "except", "excluding", "exclude", "nothing", "non",
-	"never", "dont", "doesnt", "avoid", "minus", "nor", "none", "neither", "isnt", "arent", "wont")
+	"never", "dont", "doesnt", "avoid", "minus", "nor", "none", "neither", "isnt", "arent", "wont",
+	"hate", "dislike", "skip")
 
 // titleTriggers introduce example titles ("like Amelie", "similar to Heat").
 var titleTriggers = [][]string{

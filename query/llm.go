@@ -42,7 +42,9 @@ type LLMOptions struct {
 	Timeout time.Duration
 	// Mode is ModeTools (default) or ModeJSONSchema.
 	Mode string
-	// MaxTokens bounds the answer; default 400.
+	// MaxTokens, when positive, is sent as max_tokens to bound the answer. Default 0 (not
+	// sent): some endpoints (OpenAI reasoning models) reject max_tokens, and Timeout bounds
+	// the wait anyway.
 	MaxTokens int
 	// HTTPClient overrides the HTTP client; nil uses a new one.
 	HTTPClient *http.Client
@@ -50,7 +52,7 @@ type LLMOptions struct {
 
 // DefaultLLMOptions returns the defaults; BaseURL and Model still have to be set.
 func DefaultLLMOptions() LLMOptions {
-	return LLMOptions{Timeout: 3 * time.Second, Mode: ModeTools, MaxTokens: 400}
+	return LLMOptions{Timeout: 3 * time.Second, Mode: ModeTools}
 }
 
 // Validate reports the first option that is unusable.
@@ -64,8 +66,8 @@ func (o LLMOptions) Validate() error {
 		return fmt.Errorf("llm options: timeout must be positive")
 	case o.Mode != ModeTools && o.Mode != ModeJSONSchema:
 		return fmt.Errorf("llm options: mode must be %q or %q", ModeTools, ModeJSONSchema)
-	case o.MaxTokens <= 0:
-		return fmt.Errorf("llm options: max tokens must be positive")
+	case o.MaxTokens < 0:
+		return fmt.Errorf("llm options: max tokens must not be negative")
 	}
 	return nil
 }
@@ -77,9 +79,6 @@ func newClient(o LLMOptions) (*openai.Client, LLMOptions, error) {
 	}
 	if o.Mode == "" {
 		o.Mode = d.Mode
-	}
-	if o.MaxTokens == 0 {
-		o.MaxTokens = d.MaxTokens
 	}
 	if err := o.Validate(); err != nil {
 		return nil, o, err

@@ -232,10 +232,13 @@ func TestFallbackParser_Parse(t *testing.T) {
 		})
 	}
 	t.Run("no llm", func(t *testing.T) {
-		fp := &FallbackParser{Builtin: Builtin{Vocab: v}}
-		r, err := fp.ParseResult(context.Background(), text)
-		if err != nil || r.Parser != "builtin" || r.Fallback != FallbackDisabled {
-			t.Fatalf("got %+v, %v; want builtin with reason %s", r, err, FallbackDisabled)
+		var typedNil *LLMParser // what wiring code holds when no endpoint is configured
+		for _, llm := range []Parser{nil, typedNil} {
+			fp := &FallbackParser{LLM: llm, Builtin: Builtin{Vocab: v}}
+			r, err := fp.ParseResult(context.Background(), text)
+			if err != nil || r.Parser != "builtin" || r.Fallback != FallbackDisabled {
+				t.Fatalf("got %+v, %v; want builtin with reason %s", r, err, FallbackDisabled)
+			}
 		}
 	})
 	t.Run("llm ignores its context", func(t *testing.T) {

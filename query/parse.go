@@ -140,13 +140,16 @@ func (p *parser) apply(c *concept, words []token) {
 	}
 	if c != nil {
 		p.q.Tags = append(p.q.Tags, c.tags...)
-		if len(words) > 1 { // "dark comedy" also asks for Comedy
+		if len(words) > 1 { // "dark comedy" also asks for Comedy ("star wars" does not ask for War)
 			for _, w := range words {
-				if wc := p.v.concepts[stem(w.s)]; wc != nil && !stopWords[w.s] {
+				if wc := p.v.concepts[w.s]; wc != nil && stem(w.s) == w.s && !stopWords[w.s] {
 					p.q.Categories = append(p.q.Categories, wc.categories...)
 				}
 			}
 		}
+	}
+	if len(words) == 1 && (isNumeric(phrase) || articles[phrase]) {
+		return // a stray number or article says nothing about content
 	}
 	p.kw = append(p.kw, phrase)
 }
@@ -231,7 +234,7 @@ func (p *parser) titles(j int) (int, bool) {
 		if k >= len(p.w) {
 			break
 		}
-		m, ok := p.v.matchTitle(p.w, k, true)
+		m, ok := p.v.matchTitle(p.w, k, true, p.w[k].cap || p.w[k].quoted != 0)
 		if !ok || !p.plausibleTitle(m) {
 			break
 		}
@@ -277,7 +280,7 @@ func (p *parser) quoted(i, q int) int {
 	for k+1 < len(span) && articles[span[k].s] {
 		k++
 	}
-	if m, ok := p.v.matchTitle(span, k, true); ok && m.end == len(span) {
+	if m, ok := p.v.matchTitle(span, k, true, true); ok && m.end == len(span) {
 		it := p.v.items[m.item]
 		p.q.Liked = append(p.q.Liked, Liked{ID: it.id, Title: it.title})
 		return j

@@ -90,6 +90,14 @@ func TestParse(t *testing.T) {
 		{"three war films set in vietnam", want{cats: []string{"War"}, kws: []string{"vietnam"}, free: []string{"vietnam"}, count: 3}},
 		{"pre-1970 film noir", want{cats: []string{"Film-Noir"}, yearMax: 1969}},
 		{"animated, no zombies", want{cats: []string{"Animation"}, exTags: []string{"zombies"}}},
+		{"like Harry Potter", want{liked: []string{"4896"}}},
+		{"like the Lord of the Rings", want{liked: []string{"4993"}}}, // the most rated of the films titled so
+		{"star wars", want{tags: []string{"star wars"}, kws: []string{"star wars"}}},
+		{"show me 20 anime from japan", want{cats: []string{"Animation"}, kws: []string{"japan"}, count: 20}},
+		{"not a horror, I hate zombies", want{exCats: []string{"Horror"}, exTags: []string{"zombies"}}},
+		{"films from the 20s", want{yearMin: 1920, yearMax: 1929}},
+		{`"toy story" but for adults`, want{liked: []string{"1"}, kws: []string{"adults"}}},
+		{`a "slow burn" thriller`, want{cats: []string{"Thriller"}, kws: []string{"slow burn"}}},
 		{"", want{}},
 	}
 	for _, tt := range tests {
@@ -215,5 +223,18 @@ func BenchmarkParse_worstCase(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		Parse(text, v)
+	}
+}
+
+func TestParse_twoDigitDecades(t *testing.T) {
+	v := movieLens(t) // the catalog ends in 2018
+	for text, want := range map[string][2]int{"films from the 20s": {1920, 1929}, "00s comedy": {2000, 2009},
+		"the 10s": {2010, 2019}, "late 70s": {1975, 1979}} {
+		if q := Parse(text, v); q.YearMin != want[0] || q.YearMax != want[1] {
+			t.Errorf("Parse(%q) years = %d..%d, want %d..%d", text, q.YearMin, q.YearMax, want[0], want[1])
+		}
+	}
+	if q := Parse("films from the 20s", nil); q.YearMin != 2020 {
+		t.Errorf("without a catalog, 20s = %d.., want 2020", q.YearMin)
 	}
 }

@@ -72,7 +72,7 @@ func (f *FallbackParser) Parse(ctx context.Context, text string) (Query, string,
 
 // ParseResult is Parse with the fallback reason and the LLM's error.
 func (f *FallbackParser) ParseResult(ctx context.Context, text string) (Result, error) {
-	if f.LLM == nil {
+	if lp, ok := f.LLM.(*LLMParser); f.LLM == nil || ok && lp == nil {
 		return f.builtin(ctx, text, FallbackDisabled, nil)
 	}
 	budget := f.Timeout

@@ -63,6 +63,12 @@ func (m titleMatch) better(o titleMatch, v *Vocabulary) bool {
 	case m.edits != o.edits:
 		return m.edits < o.edits
 	case m.kind != o.kind:
+		// A whole title beats part of one, unless the part belongs to a far more popular
+		// item: "Lord of the Rings" means the 2001 film more often than the 1978 one.
+		pm, po := v.items[m.item].pop, v.items[o.item].pop
+		if pm >= 4*po && pm > 0 || po >= 4*pm && po > 0 {
+			return pm > po
+		}
 		return m.kind < o.kind
 	case v.items[m.item].pop != v.items[o.item].pop:
 		return v.items[m.item].pop > v.items[o.item].pop
@@ -73,7 +79,9 @@ func (m titleMatch) better(o titleMatch, v *Vocabulary) bool {
 // matchTitle finds the best title that starts at words[i] and covers whole input words,
 // preferring the longest, then the fewest typos, then main titles, then popular items.
 // A year right after the title ("Dinosaur 2000") is consumed when it is the item's year.
-func (v *Vocabulary) matchTitle(words []token, i int, fuzzy bool) (titleMatch, bool) {
+// With prefix, the first two or more words of a title also match ("Harry Potter"), ranked
+// below whole titles of the same length.
+func (v *Vocabulary) matchTitle(words []token, i int, fuzzy, prefix bool) (titleMatch, bool) {
 	var best titleMatch
 	found := false
 	var firstBuf [8]wordMatch
@@ -81,28 +89,33 @@ func (v *Vocabulary) matchTitle(words []token, i int, fuzzy bool) (titleMatch, b
 		for _, vid := range v.byFirst[fm.id] {
 			vr := &v.variants[vid]
 			n := len(vr.toks)
-			if n > len(words)-i {
+			if n > len(words)-i && !prefix {
 				continue
 			}
-			edits, ok := fm.edits, true
-			for k := 1; k < n && ok; k++ {
+			edits, matched := fm.edits, 1
+			for k := 1; k < n && i+k < len(words); k++ {
 				w, t := words[i+k].s, v.toks[vr.toks[k]]
-				if w == t {
+				if w != t {
+					if !fuzzy {
+						break
+					}
+					lim := min(maxEdits(len(w)), maxEdits(len(t)))
+					d := osa(w, t, lim)
+					if d > lim {
+						break
+					}
+					edits += d
+				}
+				matched++
+			}
+			kind := vr.kind
+			if matched < n {
+				if !prefix || matched < 2 {
 					continue
 				}
-				if !fuzzy {
-					ok = false
-					break
-				}
-				lim := min(maxEdits(len(w)), maxEdits(len(t)))
-				d := osa(w, t, lim)
-				ok = d <= lim
-				edits += d
+				kind = kindPrefix
 			}
-			if !ok {
-				continue
-			}
-			m := titleMatch{item: vr.item, start: i, end: i + n, edits: edits, kind: vr.kind, words: n}
+			m := titleMatch{item: vr.item, start: i, end: i + matched, edits: edits, kind: kind, words: matched}
 			if y := v.items[vr.item].year; y != 0 && m.end < len(words) && words[m.end].s == strconv.Itoa(y) {
 				m.end++
 			}
@@ -132,11 +145,11 @@ func (v *Vocabulary) ResolveTitle(text string) (Liked, bool) {
 	if len(words) == 0 {
 		return Liked{}, false
 	}
-	m, ok := v.matchTitle(words, 0, true)
+	m, ok := v.matchTitle(words, 0, true, true)
 	if !ok || m.end != len(words) {
 		// A trailing year that is not the item's: try without it.
 		if n := len(words); n > 1 && isYearWord(words[n-1].s) {
-			m, ok = v.matchTitle(words[:n-1], 0, true)
+			m, ok = v.matchTitle(words[:n-1], 0, true, true)
 			ok = ok && m.end == n-1
 		} else {
 			ok = false

@@ -43,6 +43,7 @@ const (
 	kindMain    = iota // the main title
 	kindAlt            // an alternate title in parentheses
 	kindPartial        // the part before or after a colon
+	kindPrefix         // the first words of a title, matched at query time
 )
 
 type variant struct {

@@ -54,6 +54,12 @@ func TestVocabulary_smallCatalog(t *testing.T) {
 	if v.Len() != 2 {
 		t.Fatalf("Len() = %d, want 2 titled items", v.Len())
 	}
+	if title, ok := v.Title("b2"); !ok || title != "Das Boot" {
+		t.Errorf("Title(b2) = %q, %v", title, ok)
+	}
+	if _, ok := v.Title("b3"); ok {
+		t.Error("an untitled item is indexed")
+	}
 	if got := v.Categories(); len(got) != 3 || got[0] != "children" {
 		t.Errorf("Categories() = %q, want [children fiction war]", got)
 	}

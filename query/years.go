@@ -56,6 +56,9 @@ func (p *parser) yearAt(i int) (lo, hi, n int) {
 	}
 	w := p.w[j].s
 	if d := decadeOf(w); d != 0 {
+		if len(w) == 3 && d >= 2000 && p.v.maxYear > 0 && d > p.v.maxYear {
+			d -= 100 // "20s" in a catalog that ends before 2020 means the 1920s
+		}
 		switch mod {
 		case "early":
 			return d, d + 4, j + 1 - i
@@ -201,8 +204,8 @@ func (p *parser) count(i int) int {
 		p.q.Count = n
 		return 1
 	}
-	if c := p.v.concepts[stem(next)]; c != nil && len(c.categories) > 0 && next != stem(next) {
-		p.q.Count = n // "5 comedies": a plural category word
+	if c := p.v.concepts[stem(next)]; c != nil && len(c.categories) > 0 {
+		p.q.Count = n // "5 comedies", "20 anime": a category word
 		return 1
 	}
 	return 0
