@@ -190,3 +190,26 @@ func TestRules_IndexFilter(t *testing.T) {
 		t.Errorf("IndexFilter changed the rules: %v", r.Categories)
 	}
 }
+
+// FuzzParseCondition checks that any input either fails with ErrInvalid or yields a valid
+// condition that matches without panicking.
+func FuzzParseCondition(f *testing.F) {
+	for _, s := range []string{"year>=1990", "lang!='fr'", "a=b=c", "x<", "==", "tags=\"\"", "y<=-1e309"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		c, err := ParseCondition(s)
+		if err != nil {
+			if !errors.Is(err, recd.ErrInvalid) {
+				t.Fatalf("ParseCondition(%q): error %v does not wrap ErrInvalid", s, err)
+			}
+			return
+		}
+		if err := validCondition(c); err != nil {
+			t.Fatalf("ParseCondition(%q) = %+v, invalid: %v", s, c, err)
+		}
+		for _, v := range []any{1990, "fr", []string{"fr"}, []any{1.5, "x"}, true, nil} {
+			MatchCondition(c, v, true)
+		}
+	})
+}

@@ -189,8 +189,9 @@ const SessionReasonMinSim = 0.5
 // recent are the last N items (newest first; see Sessions.Recent, RecentItems and
 // DefaultSessionN); w is in [0, 1] (DefaultSessionWeight). A candidate with a similarity of
 // at least SessionReasonMinSim to some recent items gets a session reason naming up to
-// three of them, most similar first. An empty recent or w = 0 leaves cands unchanged. It runs after Blend and
-// the rules, before MMR.
+// three of them, most similar first. An empty recent or w = 0 leaves cands unchanged.
+// It runs after Blend and the rules, before the exposure boost and Rerank. For an
+// anonymous request, pass the context items as recent (and exclude them by the rules).
 func SessionBoost(cands []Candidate, recent []string, sim Similarity, w float64) error {
 	if !(w >= 0 && w <= 1) {
 		return recd.Invalid("session_weight", "must be in [0, 1]")
