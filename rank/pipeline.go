@@ -24,12 +24,14 @@ const (
 	StrategyBootstrap  = "content_bootstrap" // a few events: content profile blended with item-kNN
 	StrategyHybrid     = "hybrid"            // warm user: item-kNN, CF and content blended
 	StrategySession    = "session"           // anonymous: from the request's context items alone
+	StrategyQuery      = "query"             // a natural-language request's sources and filters
 )
 
 // ItemMeta is what the pipeline needs to know about a catalog item.
 type ItemMeta struct {
 	Title      string
 	Categories []string
+	Tags       []string
 	Available  bool
 	Attributes map[string]any
 }
@@ -104,6 +106,10 @@ type Request struct {
 	// Per-request knobs; nil takes the pipeline's default.
 	Diversity, Calibration, LongTailShare, SessionWeight, ExposureStrength *float64
 	Weights                                                                map[string]float64
+	// Extra are candidate sources the caller computed (a query's text search); Keep, when set,
+	// is a hard filter every returned item passes.
+	Extra []SourceList
+	Keep  func(id string) bool
 }
 
 // Response is a ranked list with the strategy that produced it.
@@ -189,6 +195,9 @@ func (p *Pipeline) Recommend(ctx context.Context, req Request) (Response, error)
 	case len(pos) == 0:
 		resp.Strategy = StrategyPopularity
 		lists = append(lists, p.popularSource(p.Opts.Pool, rules))
+		if len(req.Extra) > 0 {
+			resp.Strategy = StrategyQuery
+		}
 	default:
 		resp.Strategy = StrategyHybrid
 		if len(req.History) == 0 {
@@ -207,6 +216,10 @@ func (p *Pipeline) Recommend(ctx context.Context, req Request) (Response, error)
 			lists = append(lists, l)
 		}
 	}
+	lists = append(lists, req.Extra...)
+	if len(req.Extra) > 0 && resp.Strategy != StrategyQuery {
+		resp.Strategy = StrategyQuery + "+" + resp.Strategy
+	}
 	for k, v := range req.Weights {
 		weights[k] = v
 	}
@@ -215,11 +228,20 @@ func (p *Pipeline) Recommend(ctx context.Context, req Request) (Response, error)
 		return resp, err
 	}
 	Annotate(cands, p.info, p.M.Tail)
-	if resp.Strategy != StrategyPopularity {
+	if resp.Strategy != StrategyPopularity && resp.Strategy != StrategyQuery {
 		p.coldItems(cands, weights)
 	}
 	if cands, err = rules.Apply(cands, p.info); err != nil {
 		return resp, err
+	}
+	if req.Keep != nil {
+		kept := cands[:0]
+		for _, c := range cands {
+			if req.Keep(c.ID) {
+				kept = append(kept, c)
+			}
+		}
+		cands = kept
 	}
 	if len(cands) > p.Opts.Pool {
 		cands = cands[:p.Opts.Pool]

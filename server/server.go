@@ -16,6 +16,7 @@ import (
 	"github.com/recd/recd/index"
 	"github.com/recd/recd/rank"
 	"github.com/recd/recd/service"
+	"github.com/recd/recd/web"
 )
 
 // Catalog is what the item and user routes call.
@@ -41,6 +42,7 @@ type Recommender interface {
 	Similar(ctx context.Context, id string, n int, by string, categories []string) (rank.Response, error)
 	Popular(ctx context.Context, n int, categories []string) (rank.Response, error)
 	Trending(ctx context.Context, n int, categories []string) (rank.Response, error)
+	Query(ctx context.Context, req service.QueryRequest) (service.QueryResponse, error)
 }
 
 // Spaces is what the vector-space route calls.
@@ -141,6 +143,11 @@ func (s *Server) routes(metrics http.Handler) {
 	v1.GET("/users/:id/recommendations", s.recommend)
 	v1.POST("/recommendations", s.recommendPost)
 	v1.GET("/spaces", s.spaces)
+	v1.POST("/query", s.query)
+
+	page := gin.WrapH(web.Handler())
+	r.GET("/", page)
+	r.GET("/assets/*path", page)
 
 	v1.POST("/events", s.postEvents)
 	v1.GET("/popular", s.popular)

@@ -296,7 +296,7 @@ func TestOpenAPI_CoversEveryRoute(t *testing.T) {
 	for _, rt := range routes {
 		p := rt.Path
 		for _, seg := range strings.Split(p, "/") {
-			if strings.HasPrefix(seg, ":") {
+			if strings.HasPrefix(seg, ":") || strings.HasPrefix(seg, "*") {
 				p = strings.Replace(p, seg, "{"+seg[1:]+"}", 1)
 			}
 		}

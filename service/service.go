@@ -16,6 +16,7 @@ import (
 	"github.com/recd/recd/embed"
 	"github.com/recd/recd/index"
 	"github.com/recd/recd/model"
+	"github.com/recd/recd/query"
 	"github.com/recd/recd/rank"
 	"github.com/recd/recd/store"
 )
@@ -46,6 +47,10 @@ type Options struct {
 	StateDir string
 	// Spaces are declared up front (created at start if missing).
 	Spaces []index.SpaceConfig
+	// LLM, when its BaseURL is set, parses natural-language requests and writes their
+	// explanations; LLMBudget bounds the wait before the built-in parser answers.
+	LLM       query.LLMOptions
+	LLMBudget time.Duration
 	Logger *slog.Logger // nil: discard
 }
 
@@ -83,6 +88,10 @@ type Service struct {
 	dirty    atomic.Bool  // the index has writes since its last snapshot
 	sessions *rank.Sessions
 	exposure *rank.Exposure
+
+	vocab     *query.SwappableVocabulary
+	parser    *query.FallbackParser
+	explainer query.Explainer
 
 	trainMu sync.Mutex
 	Metrics *Metrics
@@ -137,6 +146,19 @@ func New(ctx context.Context, st store.Store, opts Options) (*Service, error) {
 	s := &Service{opts: opts, st: st, log: opts.Logger, catalog: map[string]*rank.ItemMeta{},
 		hist: map[string]*history{}, trending: model.NewTrending(opts.TrendingHalfLife), Metrics: newMetrics(),
 		idx: opts.Index, spaces: map[string]index.SpaceConfig{}, sessions: sessions, exposure: exposure}
+	s.vocab = &query.SwappableVocabulary{}
+	s.parser = &query.FallbackParser{Builtin: query.Builtin{Vocab: s.vocab}, Timeout: opts.LLMBudget}
+	s.explainer = query.SentenceExplainer{}
+	if opts.LLM.BaseURL != "" {
+		llm, err := query.NewLLMParser(opts.LLM, s.vocab)
+		if err != nil {
+			return nil, fmt.Errorf("llm: %w", err)
+		}
+		s.parser.LLM = llm
+		if s.explainer, err = query.NewLLMExplainer(opts.LLM); err != nil {
+			return nil, fmt.Errorf("llm explainer: %w", err)
+		}
+	}
 	infos, err := s.idx.Spaces(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("list vector spaces: %w", err)
@@ -176,7 +198,7 @@ func New(ctx context.Context, st store.Store, opts Options) (*Service, error) {
 }
 
 func metaOf(it *recd.Item) *rank.ItemMeta {
-	return &rank.ItemMeta{Title: it.Title, Categories: it.Categories, Available: it.Available, Attributes: it.Attributes}
+	return &rank.ItemMeta{Title: it.Title, Categories: it.Categories, Tags: it.Tags, Available: it.Available, Attributes: it.Attributes}
 }
 
 // Item implements rank.Catalog over the live catalog.

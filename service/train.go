@@ -191,6 +191,11 @@ func (s *Service) install(ctx context.Context, bd *bundle, size int64, items []r
 			return fmt.Errorf("read items: %w", err)
 		}
 	}
+	counts := make(map[string]int, len(bd.Items))
+	for i, id := range bd.Items {
+		counts[id] = int(bd.Counts[i])
+	}
+	s.refreshVocabulary(items, counts)
 	start := time.Now()
 	s.writeMu.RLock()
 	defer s.writeMu.RUnlock()
@@ -253,6 +258,15 @@ func (s *Service) loadLatest(ctx context.Context) error {
 	if err := s.ensureTrainedSpaces(ctx, &bd); err != nil {
 		return err
 	}
+	var items []recd.Item
+	if err := s.st.ScanItems(ctx, func(it recd.Item) error { items = append(items, it); return nil }); err != nil {
+		return fmt.Errorf("read items: %w", err)
+	}
+	counts := make(map[string]int, len(bd.Items))
+	for i, id := range bd.Items {
+		counts[id] = int(bd.Counts[i])
+	}
+	s.refreshVocabulary(items, counts)
 	s.log.Info("serving saved model", "version", bd.Version)
 	return nil
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/recd/recd/index"
 	"github.com/recd/recd/index/hnsw"
 	"github.com/recd/recd/model"
+	"github.com/recd/recd/query"
 	"github.com/recd/recd/rank"
 	"github.com/recd/recd/service"
 	"go.yaml.in/yaml/v3"
@@ -69,7 +70,16 @@ type Config struct {
 		// Spaces declared up front: name, dim, metric (cosine, dot, l2).
 		Spaces []index.SpaceConfig `yaml:"spaces"`
 	} `yaml:"index"`
-	Rank   rank.Options   `yaml:"rank"`
+	Rank rank.Options `yaml:"rank"`
+	// LLM is an OpenAI-compatible endpoint (OpenAI, Ollama, vLLM, llama.cpp) for natural-language
+	// requests and explanations; an empty base_url uses the built-in parser only.
+	LLM struct {
+		BaseURL string   `yaml:"base_url"`
+		Model   string   `yaml:"model"`
+		APIKey  string   `yaml:"api_key"`
+		Timeout Duration `yaml:"timeout"` // per LLM call
+		Budget  Duration `yaml:"budget"`  // the most a request waits before the built-in parser answers
+	} `yaml:"llm"`
 	Limits service.Limits `yaml:"limits"`
 }
 
@@ -115,6 +125,8 @@ func defaultConfig() Config {
 	c.Index.M, c.Index.EfConstruction, c.Index.EfSearch = h.M, h.EfConstruction, h.EfSearch
 	c.Index.SaveInterval = Duration(5 * time.Minute)
 	c.Rank = rank.DefaultOptions()
+	c.LLM.Timeout = Duration(3 * time.Second)
+	c.LLM.Budget = Duration(3 * time.Second)
 	c.Limits = service.DefaultLimits()
 	return c
 }
@@ -300,6 +312,12 @@ func (c *Config) validate() error {
 			return bad(f+".metric", "must be cosine, dot or l2")
 		}
 	}
+	if c.LLM.BaseURL != "" && c.LLM.Model == "" {
+		return bad("llm.model", "is required when llm.base_url is set")
+	}
+	if c.LLM.Timeout <= 0 || c.LLM.Budget <= 0 {
+		return bad("llm", "timeout and budget must be positive")
+	}
 	r := c.Rank
 	switch {
 	case r.Pool < 10 || r.Pool > c.Limits.MaxCandidates:
@@ -335,6 +353,12 @@ func (c *Config) serviceOptions() service.Options {
 	o.Rank = c.Rank
 	o.Spaces = c.Index.Spaces
 	o.StateDir = c.indexDir()
+	if c.LLM.BaseURL != "" {
+		o.LLM = query.DefaultLLMOptions()
+		o.LLM.BaseURL, o.LLM.Model, o.LLM.APIKey = c.LLM.BaseURL, c.LLM.Model, c.LLM.APIKey
+		o.LLM.Timeout = time.Duration(c.LLM.Timeout)
+	}
+	o.LLMBudget = time.Duration(c.LLM.Budget)
 	return o
 }
 

@@ -1,0 +1,142 @@
+package service
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/recd/recd"
+	"github.com/recd/recd/index"
+	"github.com/recd/recd/query"
+	"github.com/recd/recd/rank"
+)
+
+// QueryRequest is a natural-language request.
+type QueryRequest struct {
+	Text      string
+	UserID    string // optional: personalise within the query's constraints
+	N         int
+	Explain   bool
+	Diversity *float64
+}
+
+// QueryResponse is the answer to a natural-language request.
+type QueryResponse struct {
+	Query             query.Query           `json:"query"`
+	Parser            string                `json:"parser"`
+	Fallback          string                `json:"fallback,omitempty"`
+	Items             []recd.Recommendation `json:"items"`
+	Strategy          string                `json:"strategy"`
+	ModelVersion      string                `json:"model_version"`
+	Explanation       string                `json:"explanation,omitempty"`
+	ExplanationSource string                `json:"explanation_source,omitempty"`
+}
+
+// maxQueryText bounds the request text in bytes.
+const maxQueryText = 2000
+
+// Query parses a request (through the LLM when configured, else or on its failure through the
+// built-in parser) and answers it with the same retrieval and ranking as every other request:
+// liked titles seed item-kNN and CF, the remaining words search the content vectors, and the
+// query's categories, years, exclusions and conditions filter the candidates.
+func (s *Service) Query(ctx context.Context, req QueryRequest) (QueryResponse, error) {
+	text := strings.TrimSpace(req.Text)
+	switch {
+	case text == "":
+		return QueryResponse{}, recd.Invalid("text", "is required")
+	case len(text) > maxQueryText:
+		return QueryResponse{}, recd.Invalid("text", fmt.Sprintf("is longer than %d bytes", maxQueryText))
+	case !utf8.ValidString(text):
+		return QueryResponse{}, recd.Invalid("text", "is not valid UTF-8")
+	}
+	if req.N == 0 {
+		req.N = 10
+	}
+	if err := s.checkN(req.N); err != nil {
+		return QueryResponse{}, err
+	}
+	if err := checkUnit("diversity", req.Diversity); err != nil {
+		return QueryResponse{}, err
+	}
+	if req.UserID != "" {
+		if err := s.opts.Limits.validID("user_id", req.UserID); err != nil {
+			return QueryResponse{}, err
+		}
+	}
+	sv := s.snap.Load()
+	if sv == nil {
+		return QueryResponse{}, ErrNoModel
+	}
+	res, err := s.parser.ParseResult(ctx, text)
+	if err != nil {
+		return QueryResponse{}, err
+	}
+	if res.Err != nil {
+		s.log.Warn("LLM query parser failed; the built-in parser answered", "fallback", res.Fallback, "err", res.Err)
+	}
+	q := res.Query
+	rules := rank.Rules{Categories: q.Categories, ExcludeCategories: q.ExcludeCategories}
+	if q.YearMin > 0 {
+		rules.Filters = append(rules.Filters, index.Condition{Field: "year", Op: "gte", Value: q.YearMin})
+	}
+	if q.YearMax > 0 {
+		rules.Filters = append(rules.Filters, index.Condition{Field: "year", Op: "lte", Value: q.YearMax})
+	}
+	for _, c := range q.Conditions {
+		rules.Filters = append(rules.Filters, index.Condition{Field: c.Field, Op: c.Op, Value: c.Value})
+	}
+	rr := rank.Request{N: req.N, Rules: rules, Diversity: req.Diversity, Keep: func(id string) bool {
+		m, ok := s.Item(id)
+		if !ok {
+			return false
+		}
+		it := recd.Item{ID: id, Title: m.Title, Categories: m.Categories, Tags: m.Tags, Attributes: m.Attributes}
+		return q.Matches(&it)
+	}}
+	if rr.Diversity == nil {
+		rr.Diversity = q.Diversity
+	}
+	if q.Count > 0 && req.N == 10 {
+		rr.N = min(q.Count, s.opts.Limits.MaxN)
+	}
+	for _, l := range q.Liked {
+		rr.ContextItems = append(rr.ContextItems, l.ID)
+	}
+	if req.UserID != "" {
+		rr.History = s.History(req.UserID)
+	}
+	words := strings.TrimSpace(strings.Join(append(append([]string{q.FreeText}, q.Tags...), q.Keywords...), " "))
+	if words != "" && sv.content != nil {
+		if sparse, dense, ok := sv.content.EmbedItem(recd.Item{Text: words}); ok {
+			rr.Extra = sv.pipeline.TextSources(ctx, &sparse, dense, rules)
+			rr.Weights = map[string]float64{"query": 2, "content": 1}
+		}
+	}
+	resp, err := sv.pipeline.Recommend(ctx, rr)
+	if err != nil {
+		return QueryResponse{}, err
+	}
+	out := QueryResponse{Query: q, Parser: res.Parser, Fallback: res.Fallback, Items: resp.Items,
+		Strategy: resp.Strategy, ModelVersion: resp.ModelVersion}
+	if req.Explain {
+		items := make([]query.ExplainItem, len(resp.Items))
+		for i, r := range resp.Items {
+			m, _ := s.Item(r.ID)
+			it := recd.Item{ID: r.ID, Title: m.Title, Categories: m.Categories, Attributes: m.Attributes}
+			items[i] = query.ExplainItemFrom(r, &it)
+		}
+		out.Explanation, out.ExplanationSource = s.explainer.Explain(ctx, q, items)
+	}
+	s.Metrics.Recommendations.WithLabelValues("query").Inc()
+	return out, nil
+}
+
+// refreshVocabulary rebuilds the parser's title and category vocabulary from the catalog.
+func (s *Service) refreshVocabulary(items []recd.Item, counts map[string]int) {
+	pop := make(map[string]float64, len(counts))
+	for id, n := range counts {
+		pop[id] = float64(n)
+	}
+	s.vocab.Store(query.NewVocabularyWith(items, query.VocabularyOptions{Popularity: pop}))
+}
