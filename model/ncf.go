@@ -40,8 +40,8 @@ type NCFOptions struct {
 	LearningRate float64 `json:"learning_rate" yaml:"learning_rate"`
 	// Reg is the L2 penalty on the embeddings touched by each update. Default 1e-5.
 	Reg float64 `json:"reg" yaml:"reg"`
-	// BatchSize is the number of samples whose dense-layer gradients are averaged per step;
-	// embeddings are updated per sample. Default 256.
+	// BatchSize is the number of samples per optimiser step: dense-layer gradients are averaged
+	// over the batch, embedding rows get their summed gradient (lazy Adam). Default 256.
 	BatchSize int `json:"batch_size" yaml:"batch_size"`
 	// Seed makes initialisation, shuffling and sampling reproducible.
 	Seed uint64 `json:"seed" yaml:"seed"`
@@ -117,21 +117,36 @@ func NewNCF(opt NCFOptions) *NCF { return &NCF{Opt: opt} }
 // Name returns "ncf".
 func (m *NCF) Name() string { return "ncf" }
 
-// ncfParam is a parameter tensor with its Adam moments and, for dense layers, a gradient
-// accumulator.
+// ncfParam is a parameter tensor with its Adam moments and a gradient accumulator. Sparse
+// parameters (embedding tables, width > 0) also track which rows a batch touched.
 type ncfParam struct {
 	v, m, s, g []float32
+	width      int     // row width of an embedding table; 0 for dense parameters
+	touched    []int32 // rows with accumulated gradient in this batch
+	mark       []bool
 }
 
-func ncfNewParam(n int, std float64, rng *rand.Rand, dense bool) ncfParam {
-	p := ncfParam{v: make([]float32, n), m: make([]float32, n), s: make([]float32, n)}
-	if dense {
-		p.g = make([]float32, n)
+func ncfNewParam(n int, std float64, rng *rand.Rand, width int) ncfParam {
+	p := ncfParam{v: make([]float32, n), m: make([]float32, n), s: make([]float32, n), g: make([]float32, n), width: width}
+	if width > 0 {
+		p.mark = make([]bool, n/width)
 	}
 	for i := range p.v {
 		p.v[i] = float32(rng.NormFloat64() * std)
 	}
 	return p
+}
+
+// accumulate adds g to the gradient of row r of an embedding table.
+func (p *ncfParam) accumulate(r int, g []float32) {
+	if !p.mark[r] {
+		p.mark[r] = true
+		p.touched = append(p.touched, int32(r))
+	}
+	acc := p.g[r*p.width : (r+1)*p.width]
+	for k, gk := range g {
+		acc[k] += gk
+	}
 }
 
 // ncfOpt holds the optimiser state shared by all parameters.
@@ -166,6 +181,18 @@ func (o *ncfOpt) update(p *ncfParam, off int, g []float32, reg float32) {
 		s[k] = ncfBeta2*s[k] + (1-ncfBeta2)*gk*gk
 		v[k] -= o.lr * (m[k] / o.c1) / (float32(math.Sqrt(float64(s[k]/o.c2))) + ncfEps)
 	}
+}
+
+// flushRows applies and clears the summed gradient of the rows of an embedding table that
+// the batch touched (lazy Adam: untouched rows keep their moments).
+func (o *ncfOpt) flushRows(p *ncfParam, reg float32) {
+	for _, r := range p.touched {
+		g := p.g[int(r)*p.width : int(r+1)*p.width]
+		o.update(p, int(r)*p.width, g, reg)
+		clear(g)
+		p.mark[r] = false
+	}
+	p.touched = p.touched[:0]
 }
 
 // flush applies and clears a dense parameter's accumulated gradient, averaged over n samples.
@@ -227,8 +254,8 @@ func (m *NCF) Fit(ctx context.Context, d *Dataset) error {
 					xi, xj := m.forward(wsPos, u, i), m.forward(wsNeg, u, j)
 					sg := ncfSigmoid(xi - xj)
 					total -= math.Log(float64(sg) + 1e-12)
-					m.backward(opt, wsPos, u, i, sg-1, reg)
-					m.backward(opt, wsNeg, u, j, 1-sg, reg)
+					m.backward(wsPos, u, i, sg-1)
+					m.backward(wsNeg, u, j, 1-sg)
 					count++
 					inBatch += 2
 				} else {
@@ -236,25 +263,25 @@ func (m *NCF) Fit(ctx context.Context, d *Dataset) error {
 						x := m.forward(wsPos, u, i)
 						sg := ncfSigmoid(x)
 						total -= math.Log(float64(sg) + 1e-12)
-						m.backward(opt, wsPos, u, i, sg-1, reg)
+						m.backward(wsPos, u, i, sg-1)
 						count++
 						inBatch++
 					}
 					x := m.forward(wsNeg, u, j)
 					sg := ncfSigmoid(x)
 					total -= math.Log(float64(1-sg) + 1e-12)
-					m.backward(opt, wsNeg, u, j, sg, reg)
+					m.backward(wsNeg, u, j, sg)
 					count++
 					inBatch++
 				}
 				if inBatch >= o.BatchSize {
-					m.flushDense(opt, inBatch)
+					m.flushDense(opt, inBatch, reg)
 					inBatch = 0
 				}
 			}
 		}
 		if inBatch > 0 {
-			m.flushDense(opt, inBatch)
+			m.flushDense(opt, inBatch, reg)
 		}
 		m.Loss = total / float64(max(1, count))
 		if o.Progress != nil {
