@@ -60,6 +60,12 @@ type Options struct {
 	CalibrationAlpha float64
 	// TestRatings are held-out rating values for RMSE/MAE (used only for RatingPredictors).
 	TestRatings []Rating
+	// Diversity, in [0, 1], re-ranks each user's top MMRPool items by maximal marginal
+	// relevance with the ILD similarity before cutting at K (0: off). It traces the
+	// accuracy-diversity trade-off offline; it is not the served pipeline.
+	Diversity float64
+	// MMRPool is the number of top-scored items MMR chooses from. Default 100.
+	MMRPool int
 }
 
 // DefaultOptions returns k = 10 on all cores with alpha 0.01.
@@ -123,6 +129,12 @@ func EvaluateFitted(ctx context.Context, rec model.Recommender, train *model.Dat
 	if opt.CalibrationAlpha <= 0 {
 		opt.CalibrationAlpha = 0.01
 	}
+	if opt.Diversity < 0 || opt.Diversity > 1 {
+		return nil, recd.Invalid("diversity", "must be in [0, 1]")
+	}
+	if opt.MMRPool <= 0 {
+		opt.MMRPool = 100
+	}
 	workers := opt.Workers
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
@@ -160,7 +172,7 @@ func EvaluateFitted(ctx context.Context, rec model.Recommender, train *model.Dat
 			defer wg.Done()
 			scores := make([]float32, train.NumItems())
 			for n := range next {
-				out[n] = evalUser(rec, train, users[n], test[users[n]], scores, opt.K, sim, cats, pop, floor, opt.CalibrationAlpha)
+				out[n] = evalUser(rec, train, users[n], test[users[n]], scores, &opt, sim, cats, pop, floor)
 			}
 		}()
 	}
@@ -221,8 +233,9 @@ func EvaluateFitted(ctx context.Context, rec model.Recommender, train *model.Dat
 	return r, nil
 }
 
-func evalUser(rec model.Recommender, train *model.Dataset, user string, testItems []string, scores []float32, k int,
-	sim func(a, b int32) float64, cats [][]string, pop []float64, floor, alpha float64) *UserResult {
+func evalUser(rec model.Recommender, train *model.Dataset, user string, testItems []string, scores []float32, opt *Options,
+	sim func(a, b int32) float64, cats [][]string, pop []float64, floor float64) *UserResult {
+	k, alpha := opt.K, opt.CalibrationAlpha
 	u := -1
 	var hist []int32
 	var hw []float32
@@ -247,7 +260,12 @@ func evalUser(rec model.Recommender, train *model.Dataset, user string, testItem
 		scores[i] = 0
 	}
 	rec.Score(u, hist, hw, scores)
-	top := topKExcluding(scores, k, seen)
+	var top []int32
+	if opt.Diversity > 0 && sim != nil {
+		top = mmrRerank(topKExcluding(scores, max(k, opt.MMRPool), seen), scores, k, opt.Diversity, sim)
+	} else {
+		top = topKExcluding(scores, k, seen)
+	}
 	m := map[string]float64{
 		MetricPrecision: Precision(top, rel, k),
 		MetricRecall:    Recall(top, rel, k),
