@@ -38,6 +38,12 @@ type RatingPredictor interface {
 	PredictRating(u int, item int32) float64
 }
 
+// Sizer is implemented by models that know their serialised size without marshalling;
+// otherwise Evaluate measures encoding.BinaryMarshaler output.
+type Sizer interface {
+	SizeBytes() int64
+}
+
 // Rating is one held-out rating value for RMSE/MAE.
 type Rating struct {
 	User, Item string
@@ -106,7 +112,9 @@ func Evaluate(ctx context.Context, rec model.Recommender, train *model.Dataset, 
 		return nil, err
 	}
 	r.TrainTime = trainTime
-	if m, ok := rec.(encoding.BinaryMarshaler); ok {
+	if sz, ok := rec.(Sizer); ok {
+		r.Size = sz.SizeBytes()
+	} else if m, ok := rec.(encoding.BinaryMarshaler); ok {
 		if b, err := m.MarshalBinary(); err == nil {
 			r.Size = int64(len(b))
 		}
