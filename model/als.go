@@ -11,6 +11,7 @@ import (
 
 	"github.com/recd/recd"
 	"gonum.org/v1/gonum/blas"
+	"gonum.org/v1/gonum/blas/blas32"
 	"gonum.org/v1/gonum/blas/blas64"
 	"gonum.org/v1/gonum/floats"
 )
@@ -113,22 +114,26 @@ func (m *ALS) Fit(ctx context.Context, d *Dataset) error {
 	start := time.Now()
 	k, nu, ni := o.Factors, d.NumUsers(), d.NumItems()
 	rng := rand.New(rand.NewPCG(o.Seed, 0x616c73)) // "als"
-	x := make([]float64, nu*k)
-	y := make([]float64, ni*k)
+	x := make([]float32, nu*k)
+	y := make([]float32, ni*k)
 	for i := range x {
-		x[i] = rng.NormFloat64() * o.InitStdDev
+		x[i] = float32(rng.NormFloat64() * o.InitStdDev)
 	}
 	for i := range y {
-		y[i] = rng.NormFloat64() * o.InitStdDev
+		y[i] = float32(rng.NormFloat64() * o.InitStdDev)
 	}
 	scratch := make([]*alsScratch, facWorkers(o.Workers))
 	for w := range scratch {
 		scratch[w] = newALSScratch(k)
 	}
-	sweep := func(dst, other []float64, rows, otherRows int, row func(int) ([]int32, []float32)) error {
+	sweep := func(dst, other []float32, rows, otherRows int, row func(int) ([]int32, []float32)) error {
 		g := facGram(other, otherRows, k, o.Workers)
 		for j := 0; j < k; j++ {
 			g[j*k+j] += o.Lambda
+		}
+		g32 := make([]float32, len(g))
+		for n, v := range g {
+			g32[n] = float32(v)
 		}
 		facParallel(rows, o.Workers, 64, func(w, lo, hi int) {
 			if ctx.Err() != nil {
@@ -141,7 +146,7 @@ func (m *ALS) Fit(ctx context.Context, d *Dataset) error {
 				if o.CGSteps == 0 {
 					s.exact(xr, g, other, idx, wt, o.Alpha)
 				} else {
-					s.cg(xr, g, other, idx, wt, o.Alpha, o.CGSteps)
+					s.cg(xr, g32, other, idx, wt, o.Alpha, o.CGSteps)
 				}
 			}
 		})
@@ -158,18 +163,17 @@ func (m *ALS) Fit(ctx context.Context, d *Dataset) error {
 			o.Progress(it, alsLoss(d, x, y, k, o), time.Since(start))
 		}
 	}
-	m.users = facFromF64(nu, k, x)
-	m.setItems(facFromF64(ni, k, y))
+	m.users = Factors{Rows: nu, Dim: k, Data: x}
+	m.setItems(Factors{Rows: ni, Dim: k, Data: y})
 	m.trainPtr, m.trainItems, m.trainW = d.UserPtr, d.UserItems, d.UserWeights
 	return nil
 }
 
-// setItems installs item factors and the fold-in Gram matrix computed from them (from the
-// float32 values, so that a fitted and a deserialised model score identically).
+// setItems installs item factors and the fold-in Gram matrix computed from them.
 func (m *ALS) setItems(f Factors) {
 	m.items = f
 	k := m.opts.Factors
-	m.gram = facGram(facToF64(f), f.Rows, k, m.opts.Workers)
+	m.gram = facGram(f.Data, f.Rows, k, m.opts.Workers)
 	for j := 0; j < k; j++ {
 		m.gram[j*k+j] += m.opts.Lambda
 	}
@@ -209,22 +213,24 @@ func facCheckDataset(d *Dataset) error {
 
 // alsLoss returns Σ_{u,i} c_ui (p_ui − x_u·y_i)² + λ(‖X‖² + ‖Y‖²), computed in
 // O(users·k² + nnz·k) as Σ_u x_uᵀ(YᵀY)x_u plus a correction for the observed pairs.
-func alsLoss(d *Dataset, x, y []float64, k int, o ALSOptions) float64 {
+func alsLoss(d *Dataset, x, y []float32, k int, o ALSOptions) float64 {
 	nu := d.NumUsers()
 	g := facGram(y, d.NumItems(), k, o.Workers)
 	per := make([]float64, nu)
 	impl := blas64.Implementation()
 	facParallel(nu, o.Workers, 64, func(_, lo, hi int) {
-		gx := make([]float64, k)
+		gx, xu := make([]float64, k), make([]float64, k)
 		for u := lo; u < hi; u++ {
-			xu := x[u*k : (u+1)*k]
+			for j, v := range x[u*k : (u+1)*k] {
+				xu[j] = float64(v)
+			}
 			impl.Dgemv(blas.NoTrans, k, k, 1, g, k, xu, 1, 0, gx, 1)
 			l := floats.Dot(xu, gx)
 			idx, w := d.UserRow(u)
 			for n, i := range idx {
-				s := floats.Dot(xu, y[int(i)*k:(int(i)+1)*k])
-				c := 1 + o.Alpha*float64(w[n])
-				l += c*(1-s)*(1-s) - s*s
+				s := facDot(x[u*k:(u+1)*k], y[int(i)*k:(int(i)+1)*k])
+				c1, pref := alsConf(o.Alpha, w[n])
+				l += (1+c1)*(pref-s)*(pref-s) - s*s
 			}
 			per[u] = l
 		}
@@ -233,39 +239,40 @@ func alsLoss(d *Dataset, x, y []float64, k int, o ALSOptions) float64 {
 	for _, l := range per {
 		loss += l
 	}
-	return loss + o.Lambda*(floats.Dot(x, x)+floats.Dot(y, y))
+	return loss + o.Lambda*(facDot(x, x)+facDot(y, y))
 }
 
 // cg improves x towards the solution of (G + Σ_i c1_i y_i y_iᵀ) x = Σ_i p_i (1+c1_i) y_i by
 // steps of conjugate gradient started from x, where G = YᵀY + λI, c1_i = alpha·|w_i| and
 // p_i = 1 if w_i > 0 else 0. other holds the fixed side's factors, row-major with k columns.
-func (s *alsScratch) cg(x, g, other []float64, idx []int32, w []float32, alpha float64, steps int) {
+// It works in float32 (twice the SIMD width of float64), which is ample for a few steps.
+func (s *alsScratch) cg(x, g, other []float32, idx []int32, w []float32, alpha float64, steps int) {
 	k := len(x)
-	r, p, ap := s.r, s.p, s.ap
-	impl := blas64.Implementation()
-	impl.Dgemv(blas.NoTrans, k, k, -1, g, k, x, 1, 0, r, 1)
+	r, p, ap := s.r32, s.p32, s.ap32
+	impl := blas32.Implementation()
+	impl.Sgemv(blas.NoTrans, k, k, -1, g, k, x, 1, 0, r, 1)
 	for n, i := range idx {
 		yi := other[int(i)*k : (int(i)+1)*k]
 		c1, pref := alsConf(alpha, w[n])
-		floats.AddScaled(r, pref*(1+c1)-c1*floats.Dot(yi, x), yi)
+		impl.Saxpy(k, float32(pref*(1+c1))-float32(c1)*impl.Sdot(k, yi, 1, x, 1), yi, 1, r, 1)
 	}
 	copy(p, r)
-	rs := floats.Dot(r, r)
-	for step := 0; step < steps && rs > 1e-20; step++ {
-		impl.Dgemv(blas.NoTrans, k, k, 1, g, k, p, 1, 0, ap, 1)
+	rs := impl.Sdot(k, r, 1, r, 1)
+	for step := 0; step < steps && rs > 1e-30; step++ {
+		impl.Sgemv(blas.NoTrans, k, k, 1, g, k, p, 1, 0, ap, 1)
 		for n, i := range idx {
 			yi := other[int(i)*k : (int(i)+1)*k]
 			c1, _ := alsConf(alpha, w[n])
-			floats.AddScaled(ap, c1*floats.Dot(yi, p), yi)
+			impl.Saxpy(k, float32(c1)*impl.Sdot(k, yi, 1, p, 1), yi, 1, ap, 1)
 		}
-		pap := floats.Dot(p, ap)
+		pap := impl.Sdot(k, p, 1, ap, 1)
 		if !(pap > 0) {
 			return
 		}
 		a := rs / pap
-		floats.AddScaled(x, a, p)
-		floats.AddScaled(r, -a, ap)
-		rsNew := floats.Dot(r, r)
+		impl.Saxpy(k, a, p, 1, x, 1)
+		impl.Saxpy(k, -a, ap, 1, r, 1)
+		rsNew := impl.Sdot(k, r, 1, r, 1)
 		beta := rsNew / rs
 		for j := range p {
 			p[j] = r[j] + beta*p[j]

@@ -12,7 +12,7 @@ import (
 	"sync/atomic"
 
 	"gonum.org/v1/gonum/blas"
-	"gonum.org/v1/gonum/blas/blas64"
+	"gonum.org/v1/gonum/blas/blas32"
 	"gonum.org/v1/gonum/floats"
 )
 
@@ -26,24 +26,6 @@ type Factors struct {
 // Row returns row i (0 <= i < Rows) as a sub-slice of Data.
 func (f Factors) Row(i int) []float32 {
 	return f.Data[i*f.Dim : (i+1)*f.Dim : (i+1)*f.Dim]
-}
-
-// facFromF64 converts a row-major float64 matrix to Factors.
-func facFromF64(rows, dim int, src []float64) Factors {
-	f := Factors{Rows: rows, Dim: dim, Data: make([]float32, rows*dim)}
-	for i, v := range src[:rows*dim] {
-		f.Data[i] = float32(v)
-	}
-	return f
-}
-
-// facToF64 converts Factors to a row-major float64 matrix.
-func facToF64(f Factors) []float64 {
-	out := make([]float64, len(f.Data))
-	for i, v := range f.Data {
-		out[i] = float64(v)
-	}
-	return out
 }
 
 // facWorkers resolves a Workers option: 0 or less means GOMAXPROCS.
@@ -91,23 +73,26 @@ func facParallel(n, workers, chunk int, fn func(worker, lo, hi int)) {
 const facGramBlock = 2048
 
 // facGram returns the full symmetric k×k matrix AᵀA of a row-major rows×k matrix a, computed in
-// fixed row blocks on up to workers goroutines and summed in block order (deterministic).
-func facGram(a []float64, rows, k, workers int) []float64 {
+// fixed row blocks (float32 within a block, float64 across blocks) on up to workers goroutines
+// and summed in block order (deterministic).
+func facGram(a []float32, rows, k, workers int) []float64 {
 	nb := (rows + facGramBlock - 1) / facGramBlock
-	parts := make([][]float64, nb)
-	impl := blas64.Implementation()
+	parts := make([][]float32, nb)
+	impl := blas32.Implementation()
 	facParallel(nb, workers, 1, func(_, lo, hi int) {
 		for b := lo; b < hi; b++ {
 			r0 := b * facGramBlock
 			r1 := min(r0+facGramBlock, rows)
-			c := make([]float64, k*k)
-			impl.Dsyrk(blas.Lower, blas.Trans, k, r1-r0, 1, a[r0*k:r1*k], k, 0, c, k)
+			c := make([]float32, k*k)
+			impl.Ssyrk(blas.Lower, blas.Trans, k, r1-r0, 1, a[r0*k:r1*k], k, 0, c, k)
 			parts[b] = c
 		}
 	})
 	g := make([]float64, k*k)
 	for _, p := range parts {
-		floats.Add(g, p)
+		for n, v := range p {
+			g[n] += float64(v)
+		}
 	}
 	for i := 0; i < k; i++ { // mirror the lower triangle
 		for j := 0; j < i; j++ {

@@ -16,6 +16,7 @@ import (
 type alsScratch struct {
 	r, p, ap, b, y []float64
 	a              []float64 // k×k
+	r32, p32, ap32 []float32 // conjugate-gradient vectors
 	u              []float32 // a folded-in user vector
 	pairs          []facPair
 }
@@ -28,7 +29,8 @@ type facPair struct {
 func newALSScratch(k int) *alsScratch {
 	v := make([]float64, 5*k+k*k)
 	return &alsScratch{r: v[:k:k], p: v[k : 2*k : 2*k], ap: v[2*k : 3*k : 3*k],
-		b: v[3*k : 4*k : 4*k], y: v[4*k : 5*k : 5*k], a: v[5*k:], u: make([]float32, k)}
+		b: v[3*k : 4*k : 4*k], y: v[4*k : 5*k : 5*k], a: v[5*k:], u: make([]float32, k),
+		r32: make([]float32, k), p32: make([]float32, k), ap32: make([]float32, k)}
 }
 
 // exactBegin starts an exact solve: A = G (YᵀY + λI), b = 0.
@@ -62,15 +64,21 @@ func (s *alsScratch) exactSolve(x []float64) {
 	copy(x, s.b)
 }
 
-// exact solves a training row exactly (CGSteps == 0).
-func (s *alsScratch) exact(x, g, other []float64, idx []int32, w []float32, alpha float64) {
+// exact solves a training row exactly (CGSteps == 0) into x.
+func (s *alsScratch) exact(x []float32, g []float64, other []float32, idx []int32, w []float32, alpha float64) {
 	k := len(x)
 	s.exactBegin(g)
 	for n, i := range idx {
+		for j, v := range other[int(i)*k : (int(i)+1)*k] {
+			s.y[j] = float64(v)
+		}
 		c1, pref := alsConf(alpha, w[n])
-		s.exactAdd(other[int(i)*k:(int(i)+1)*k], c1, pref)
+		s.exactAdd(s.y, c1, pref)
 	}
-	s.exactSolve(x)
+	s.exactSolve(s.r)
+	for j, v := range s.r {
+		x[j] = float32(v)
+	}
 }
 
 // facMerge appends to buf the valid entries of a history sorted by item with duplicate items'
