@@ -168,6 +168,9 @@ func TestBPR_Score(t *testing.T) {
 			t.Fatalf("empty history: %v", z)
 		}
 	})
+	t.Run("concurrent scoring", func(t *testing.T) {
+		facCheckConcurrentScore(t, m, d)
+	})
 	t.Run("untrained model scores zero", func(t *testing.T) {
 		out := []float32{1, 2}
 		NewBPR(DefaultBPROptions()).Score(-1, []int32{0}, nil, out)
