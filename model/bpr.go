@@ -20,9 +20,9 @@ import (
 // the items the user has not interacted with. Interaction weights only select positives (w > 0).
 type BPROptions struct {
 	Factors      int     // latent dimension k; default 64
-	Epochs       int     // passes; each draws as many triples as there are interactions; default 60
-	LearningRate float64 // SGD step size, decayed linearly to a tenth by the last epoch; default 0.05
-	Lambda       float64 // L2 regularisation of the factors and item biases; default 0.005
+	Epochs       int     // passes; each draws as many triples as there are interactions; default 100
+	LearningRate float64 // SGD step size, decayed linearly to a tenth by the last epoch; default 0.1
+	Lambda       float64 // L2 regularisation of the factors and item biases; default 0.01
 	InitStdDev   float64 // standard deviation of the random initial factors; default 0.1
 	Seed         uint64  // seeds the initial factors and the sampling
 	// FoldInEpochs is the number of SGD passes over a history when a user's vector is folded in
@@ -35,7 +35,7 @@ type BPROptions struct {
 
 // DefaultBPROptions returns the defaults.
 func DefaultBPROptions() BPROptions {
-	return BPROptions{Factors: 64, Epochs: 60, LearningRate: 0.05, Lambda: 0.005,
+	return BPROptions{Factors: 64, Epochs: 100, LearningRate: 0.1, Lambda: 0.01,
 		InitStdDev: 0.1, Seed: 1, FoldInEpochs: 20}
 }
 

@@ -208,3 +208,28 @@ func TestBPR_MarshalBinary(t *testing.T) {
 		t.Fatal("ALS accepted a BPR blob")
 	}
 }
+
+func BenchmarkBPR_Fit_MLSmall(b *testing.B) {
+	d := facLoadMLFull(b)
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := NewBPR(DefaultBPROptions()).Fit(context.Background(), d); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkBPR_FoldIn(b *testing.B) {
+	d := facLoadMLFull(b)
+	m := NewBPR(DefaultBPROptions())
+	if err := m.Fit(context.Background(), d); err != nil {
+		b.Fatal(err)
+	}
+	items, weights := d.UserRow(10)
+	dst := make([]float32, m.Options().Factors)
+	b.Logf("history of %d items", len(items))
+	b.ReportAllocs()
+	for b.Loop() {
+		m.FoldInTo(dst, items, weights)
+	}
+}

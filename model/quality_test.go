@@ -204,9 +204,19 @@ func TestBPR_Quality(t *testing.T) {
 	if testing.Short() {
 		t.Skip("trains on MovieLens latest-small")
 	}
+	const want, delta = 0.2985, 0.005 // pinned like ALS's
 	m := NewBPR(DefaultBPROptions())
 	ndcg, recall := facFitEval(t, m)
 	t.Logf("bpr defaults: NDCG@10 %.4f Recall@10 %.4f", ndcg, recall)
+	if math.Abs(ndcg-want) > delta {
+		t.Errorf("NDCG@10 = %.4f, want %.4f ± %.3f", ndcg, want, delta)
+	}
+	if ndcg < 0.27 {
+		t.Errorf("NDCG@10 = %.4f is below the 0.27 target", ndcg)
+	}
 	folded, frecall := facEvaluate(facUnknownUser{m}, facLoadSplit(t), 10)
 	t.Logf("bpr fold-in: NDCG@10 %.4f Recall@10 %.4f", folded, frecall)
+	if folded < 0.95*ndcg {
+		t.Errorf("fold-in NDCG@10 %.4f is below 0.95 × the trained %.4f", folded, ndcg)
+	}
 }
