@@ -145,7 +145,7 @@ func (m *BPR) Fit(ctx context.Context, d *Dataset) error {
 				continue
 			}
 			loss += bprStep(users.Row(u), items.Row(i), items.Row(j), &bias[i], &bias[j],
-				lr, float32(o.Lambda), true)
+				lr, float32(o.Lambda), true, o.Progress != nil)
 		}
 		if err := ctx.Err(); err != nil {
 			return fmt.Errorf("fit bpr: epoch %d: %w", ep, err)
@@ -177,15 +177,26 @@ func facBounded(pcg *rand.PCG, n int) int {
 	return int((pcg.Uint64() >> 32) * uint64(n) >> 32)
 }
 
-// bprStep applies one SGD step for the triple (u, i, j) and returns its loss −ln σ(x_uij).
-// Item factors and biases are updated only when items is true (fold-in keeps them fixed).
-func bprStep(xu, xi, xj []float32, bi, bj *float32, lr, reg float32, items bool) float64 {
+// bprStep applies one SGD step for the triple (u, i, j) and, if wantLoss, returns its loss
+// −ln σ(x_uij). Item factors and biases are updated only when items is true (fold-in keeps them
+// fixed).
+func bprStep(xu, xi, xj []float32, bi, bj *float32, lr, reg float32, items, wantLoss bool) float64 {
 	xi, xj = xi[:len(xu)], xj[:len(xu)]
-	x := *bi - *bj
-	for f, v := range xu {
-		x += v * (xi[f] - xj[f])
+	// Four accumulators break the add dependency chain.
+	var s0, s1, s2, s3 float32
+	f := 0
+	for ; f+4 <= len(xu); f += 4 {
+		s0 += xu[f] * (xi[f] - xj[f])
+		s1 += xu[f+1] * (xi[f+1] - xj[f+1])
+		s2 += xu[f+2] * (xi[f+2] - xj[f+2])
+		s3 += xu[f+3] * (xi[f+3] - xj[f+3])
 	}
-	g := float32(1 / (1 + math.Exp(float64(x)))) // σ(−x)
+	for ; f < len(xu); f++ {
+		s0 += xu[f] * (xi[f] - xj[f])
+	}
+	x := *bi - *bj + (s0 + s1) + (s2 + s3)
+	ex := math.Exp(float64(x))
+	g := float32(1 / (1 + ex)) // σ(−x)
 	if items {
 		for f, uf := range xu {
 			vi, vj := xi[f], xj[f]
@@ -200,10 +211,16 @@ func bprStep(xu, xi, xj []float32, bi, bj *float32, lr, reg float32, items bool)
 			xu[f] += lr * (g*(xi[f]-xj[f]) - reg*uf)
 		}
 	}
-	if x < -30 {
-		return -float64(x)
+	if !wantLoss {
+		return 0
 	}
-	return math.Log1p(math.Exp(-float64(x)))
+	switch {
+	case x < -30: // ln(1+e^−x) ≈ −x
+		return -float64(x)
+	case x > 30: // ≈ e^−x, where ln(1+e^x) − x would cancel
+		return math.Exp(-float64(x))
+	}
+	return math.Log1p(ex) - float64(x)
 }
 
 // Score writes user·item + bias for every item into dst (entries beyond the model's items are

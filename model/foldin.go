@@ -264,7 +264,7 @@ func (m *BPR) foldIn(s *bprScratch, dst []float32, items []int32, weights []floa
 				continue
 			}
 			bi, bj := m.bias[i], m.bias[j]
-			bprStep(dst, m.items.Row(i), m.items.Row(j), &bi, &bj, lr, float32(o.Lambda), false)
+			bprStep(dst, m.items.Row(i), m.items.Row(j), &bi, &bj, lr, float32(o.Lambda), false, false)
 		}
 	}
 	return dst
