@@ -25,6 +25,9 @@ type BPROptions struct {
 	Lambda       float64 // L2 regularisation of the factors and item biases; default 0.01
 	InitStdDev   float64 // standard deviation of the random initial factors; default 0.1
 	Seed         uint64  // seeds the initial factors and the sampling
+	// Workers is the number of goroutines; 0 means GOMAXPROCS. Training follows a stratified
+	// schedule whose result does not depend on it.
+	Workers int
 	// FoldInEpochs is the number of SGD passes over a history when a user's vector is folded in
 	// at scoring time (item factors fixed); default 20.
 	FoldInEpochs int
@@ -60,7 +63,7 @@ func (o BPROptions) Validate() error {
 }
 
 // BPR is a pairwise-ranking matrix factorisation model; score(u, i) = user·item + bias_i.
-// Fit is single-threaded and deterministic for the options. Fit must not run concurrently with
+// Fit is parallel and deterministic for the options. Fit must not run concurrently with
 // any other method; after Fit (or UnmarshalBinary) returns, the other methods are safe for
 // concurrent use.
 type BPR struct {
@@ -96,8 +99,8 @@ func (m *BPR) ItemFactors() Factors { return m.items }
 // ItemBias returns the item biases by item index. Shared; must not be modified.
 func (m *BPR) ItemBias() []float32 { return m.bias }
 
-// Fit trains on d. It returns ctx's error, wrapped, if ctx ends first (checked every epoch and
-// every 64k triples).
+// Fit trains on d on up to Workers goroutines; the result is the same for any worker count. It
+// returns ctx's error, wrapped, if ctx ends first (checked between cells).
 func (m *BPR) Fit(ctx context.Context, d *Dataset) error {
 	o := m.opts
 	if err := o.Validate(); err != nil {
@@ -108,8 +111,7 @@ func (m *BPR) Fit(ctx context.Context, d *Dataset) error {
 	}
 	start := time.Now()
 	k, nu, ni := o.Factors, d.NumUsers(), d.NumItems()
-	pcg := rand.NewPCG(o.Seed, 0x627072) // "bpr"
-	rng := rand.New(pcg)
+	rng := rand.New(rand.NewPCG(o.Seed, 0x627072)) // "bpr"
 	users := Factors{Rows: nu, Dim: k, Data: make([]float32, nu*k)}
 	items := Factors{Rows: ni, Dim: k, Data: make([]float32, ni*k)}
 	for _, f := range [][]float32{users.Data, items.Data} {
@@ -130,27 +132,33 @@ func (m *BPR) Fit(ctx context.Context, d *Dataset) error {
 		}
 	}
 	np := len(posUser)
+	const nb = bprBlocks
+	var st bprStrata
+	cellLoss := make([]float64, nb*nb)
 	for ep := 1; ep <= o.Epochs && np > 0; ep++ {
 		lr := float32(o.LearningRate * (1 - 0.9*float64(ep-1)/float64(max(1, o.Epochs-1))))
-		loss := 0.0
-		for t := 0; t < np; t++ {
-			if t&0xffff == 0 && ctx.Err() != nil {
-				return fmt.Errorf("fit bpr: epoch %d: %w", ep, ctx.Err())
+		st.shuffle(rng, nu, ni, posUser, posItem)
+		for s := 0; s < nb; s++ {
+			// Cells (b, b+s mod nb) share no user and no item, so they run in parallel and the
+			// result does not depend on the schedule.
+			facParallel(nb, o.Workers, 1, func(_, lo, hi int) {
+				for b := lo; b < hi; b++ {
+					if ctx.Err() != nil {
+						return
+					}
+					c := b*nb + (b+s)%nb
+					cellLoss[c] = m.fitCell(&st, c, ep, d, posUser, posItem, users, items, bias, lr)
+				}
+			})
+			if err := ctx.Err(); err != nil {
+				return fmt.Errorf("fit bpr: epoch %d: %w", ep, err)
 			}
-			n := facBounded(pcg, np)
-			u, i := int(posUser[n]), int(posItem[n])
-			row, _ := d.UserRow(u)
-			j, ok := bprNegative(pcg, ni, row)
-			if !ok {
-				continue
-			}
-			loss += bprStep(users.Row(u), items.Row(i), items.Row(j), &bias[i], &bias[j],
-				lr, float32(o.Lambda), true, o.Progress != nil)
-		}
-		if err := ctx.Err(); err != nil {
-			return fmt.Errorf("fit bpr: epoch %d: %w", ep, err)
 		}
 		if o.Progress != nil {
+			loss := 0.0
+			for _, l := range cellLoss {
+				loss += l
+			}
 			o.Progress(ep, loss/float64(np), time.Since(start))
 		}
 	}
@@ -159,13 +167,105 @@ func (m *BPR) Fit(ctx context.Context, d *Dataset) error {
 	return nil
 }
 
-// bprNegative draws an item uniformly from [0, ni) that is not in the sorted row, giving up
-// after a bounded number of tries (for users who have interacted with nearly everything).
-func bprNegative(pcg *rand.PCG, ni int, row []int32) (int, bool) {
-	for try := 0; try < 32; try++ {
-		j := facBounded(pcg, ni)
-		if _, found := slices.BinarySearch(row, int32(j)); !found {
-			return j, true
+// bprBlocks is the number of user and item blocks of the stratified schedule (Gemulla et al.
+// 2011): each epoch runs bprBlocks sub-epochs of bprBlocks cells that touch disjoint users and
+// items. It is fixed, not derived from Workers, so the result is the same for any worker count.
+const bprBlocks = 16
+
+// bprStrata is one epoch's random partition of users and items into blocks, with the positives
+// grouped by (user block, item block) cell.
+type bprStrata struct {
+	userBlock, itemBlock []uint8
+	cells                [][]int32 // positives (indexes into posUser/posItem) by cell b*nb+c
+	flat                 []int32
+	blockItems           [][]int32 // items of each item block, ascending
+	perm                 []int
+}
+
+// shuffle draws a new partition from rng and regroups the positives.
+func (st *bprStrata) shuffle(rng *rand.Rand, nu, ni int, posUser, posItem []int32) {
+	const nb = bprBlocks
+	if st.cells == nil {
+		st.userBlock, st.itemBlock = make([]uint8, nu), make([]uint8, ni)
+		st.cells, st.flat = make([][]int32, nb*nb), make([]int32, len(posUser))
+		st.blockItems = make([][]int32, nb)
+		st.perm = make([]int, max(nu, ni))
+	}
+	assign := func(dst []uint8) {
+		p := st.perm[:len(dst)]
+		for i := range p {
+			p[i] = i
+		}
+		rng.Shuffle(len(p), func(a, b int) { p[a], p[b] = p[b], p[a] })
+		for i, v := range p {
+			dst[i] = uint8(v % nb)
+		}
+	}
+	assign(st.userBlock)
+	assign(st.itemBlock)
+	var counts [nb * nb]int
+	for n, u := range posUser {
+		counts[int(st.userBlock[u])*nb+int(st.itemBlock[posItem[n]])]++
+	}
+	off := 0
+	for c := range st.cells {
+		st.cells[c] = st.flat[off : off : off+counts[c]]
+		off += counts[c]
+	}
+	for n, u := range posUser {
+		c := int(st.userBlock[u])*nb + int(st.itemBlock[posItem[n]])
+		st.cells[c] = append(st.cells[c], int32(n))
+	}
+	for b := range st.blockItems {
+		st.blockItems[b] = st.blockItems[b][:0]
+	}
+	for i, b := range st.itemBlock {
+		st.blockItems[b] = append(st.blockItems[b], int32(i))
+	}
+}
+
+// fitCell runs as many SGD steps as cell c has positives, each on a positive drawn uniformly
+// from the cell and a negative drawn uniformly from the cell's item block, with a generator
+// seeded by (Seed, epoch, cell). It returns the summed loss when Progress is set.
+func (m *BPR) fitCell(st *bprStrata, c, ep int, d *Dataset, posUser, posItem []int32,
+	users, items Factors, bias []float32, lr float32) float64 {
+	cell := st.cells[c]
+	if len(cell) == 0 {
+		return 0
+	}
+	o := m.opts
+	block := st.blockItems[c%bprBlocks]
+	var pcg rand.PCG
+	pcg.Seed(o.Seed^0x62707263656c6c, uint64(ep)<<32|uint64(c)) // "bprcell"
+	loss := 0.0
+	for range cell {
+		n := cell[facBounded(&pcg, len(cell))]
+		u, i := int(posUser[n]), int(posItem[n])
+		row, _ := d.UserRow(u)
+		j, ok := bprNegative(&pcg, block, 0, row)
+		if !ok {
+			continue
+		}
+		loss += bprStep(users.Row(u), items.Row(i), items.Row(j), &bias[i], &bias[j],
+			lr, float32(o.Lambda), true, o.Progress != nil)
+	}
+	return loss
+}
+
+// bprNegative draws an item uniformly from candidates (item indexes), or from [0, n) when
+// candidates is nil, that is not in the sorted row, giving up after a bounded number of tries
+// (for users who have interacted with nearly all of them).
+func bprNegative(pcg *rand.PCG, candidates []int32, n int, row []int32) (int, bool) {
+	if candidates != nil {
+		n = len(candidates)
+	}
+	for try := 0; try < 32 && n > 0; try++ {
+		j := int32(facBounded(pcg, n))
+		if candidates != nil {
+			j = candidates[j]
+		}
+		if _, found := slices.BinarySearch(row, j); !found {
+			return int(j), true
 		}
 	}
 	return 0, false

@@ -28,9 +28,9 @@ func facSmallBPR(t *testing.T, mod func(*BPROptions)) (*BPR, *Dataset) {
 }
 
 func TestBPR_Fit(t *testing.T) {
-	t.Run("deterministic for a seed", func(t *testing.T) {
-		a, _ := facSmallBPR(t, nil)
-		b, _ := facSmallBPR(t, nil)
+	t.Run("deterministic for a seed and any worker count", func(t *testing.T) {
+		a, _ := facSmallBPR(t, func(o *BPROptions) { o.Workers = 1 })
+		b, _ := facSmallBPR(t, func(o *BPROptions) { o.Workers = 4 })
 		if !slices.Equal(a.UserFactors().Data, b.UserFactors().Data) ||
 			!slices.Equal(a.ItemFactors().Data, b.ItemFactors().Data) ||
 			!slices.Equal(a.ItemBias(), b.ItemBias()) {

@@ -259,7 +259,7 @@ func (m *BPR) foldIn(s *bprScratch, dst []float32, items []int32, weights []floa
 		lr := float32(o.LearningRate * (1 - 0.9*float64(ep)/float64(max(1, o.FoldInEpochs-1))))
 		for range row {
 			i := int(row[facBounded(&pcg, len(row))])
-			j, ok := bprNegative(&pcg, m.items.Rows, row)
+			j, ok := bprNegative(&pcg, nil, m.items.Rows, row)
 			if !ok {
 				continue
 			}

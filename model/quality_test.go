@@ -204,7 +204,7 @@ func TestBPR_Quality(t *testing.T) {
 	if testing.Short() {
 		t.Skip("trains on MovieLens latest-small")
 	}
-	const want, delta = 0.2985, 0.005 // pinned like ALS's
+	const want, delta = 0.3017, 0.005 // pinned like ALS's
 	m := NewBPR(DefaultBPROptions())
 	ndcg, recall := facFitEval(t, m)
 	t.Logf("bpr defaults: NDCG@10 %.4f Recall@10 %.4f", ndcg, recall)
