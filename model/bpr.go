@@ -19,18 +19,26 @@ import (
 // positive is drawn uniformly from the interactions and whose negative is drawn uniformly from
 // the items the user has not interacted with. Interaction weights only select positives (w > 0).
 type BPROptions struct {
-	Factors      int     // latent dimension k; default 64
-	Epochs       int     // passes; each draws as many triples as there are interactions; default 100
-	LearningRate float64 // SGD step size, decayed linearly to a tenth by the last epoch; default 0.1
-	Lambda       float64 // L2 regularisation of the factors and item biases; default 0.01
-	InitStdDev   float64 // standard deviation of the random initial factors; default 0.1
-	Seed         uint64  // seeds the initial factors and the sampling
+	// Factors is the latent dimension k. Default 64.
+	Factors int `json:"factors" yaml:"factors"`
+	// Epochs is the number of passes; each draws as many triples as there are interactions.
+	// Default 100.
+	Epochs int `json:"epochs" yaml:"epochs"`
+	// LearningRate is the SGD step size, decayed linearly to a tenth by the last epoch.
+	// Default 0.1.
+	LearningRate float64 `json:"learning_rate" yaml:"learning_rate"`
+	// Lambda is the L2 regularisation of the factors and item biases. Default 0.01.
+	Lambda float64 `json:"lambda" yaml:"lambda"`
+	// InitStdDev is the standard deviation of the random initial factors. Default 0.1.
+	InitStdDev float64 `json:"init_std_dev" yaml:"init_std_dev"`
+	// Seed seeds the initial factors and the sampling.
+	Seed uint64 `json:"seed" yaml:"seed"`
 	// Workers is the number of goroutines; 0 means GOMAXPROCS. Training follows a stratified
 	// schedule whose result does not depend on it.
-	Workers int
-	// FoldInEpochs is the number of SGD passes over a history when a user's vector is folded in
-	// at scoring time (item factors fixed); default 20.
-	FoldInEpochs int
+	Workers int `json:"workers" yaml:"workers"`
+	// FoldInEpochs is the number of SGD passes over a history when a user's vector is folded
+	// in at scoring time (item factors fixed). Default 20.
+	FoldInEpochs int `json:"fold_in_epochs" yaml:"fold_in_epochs"`
 	// Progress, if set, is called after each epoch (1-based) with the mean BPR loss
 	// −ln σ(x_uij) of the epoch's triples and the time since Fit started.
 	Progress func(iter int, loss float64, elapsed time.Duration) `json:"-" yaml:"-"`
@@ -65,7 +73,7 @@ func (o BPROptions) Validate() error {
 // BPR is a pairwise-ranking matrix factorisation model; score(u, i) = user·item + bias_i.
 // Fit is parallel and deterministic for the options. Fit must not run concurrently with
 // any other method; after Fit (or UnmarshalBinary) returns, the other methods are safe for
-// concurrent use.
+// concurrent use. UnmarshalBinary follows the same rule as Fit.
 type BPR struct {
 	opts  BPROptions
 	users Factors
