@@ -17,7 +17,9 @@ import (
 // BPROptions configures Bayesian personalised ranking (Rendle et al. 2009): matrix
 // factorisation with item biases, trained by SGD on (user, positive, negative) triples whose
 // positive is drawn uniformly from the interactions and whose negative is drawn uniformly from
-// the items the user has not interacted with. Interaction weights only select positives (w > 0).
+// the items the user has not interacted with (within the positive's item block of a random
+// partition redrawn every epoch; see bprBlocks). Interaction weights only select positives
+// (w > 0).
 type BPROptions struct {
 	// Factors is the latent dimension k. Default 64.
 	Factors int `json:"factors" yaml:"factors"`
