@@ -152,6 +152,10 @@ func (m *ALS) Fit(ctx context.Context, d *Dataset) error {
 			for r := lo; r < hi; r++ {
 				idx, wt := row(r)
 				xr := dst[r*k : (r+1)*k : (r+1)*k]
+				if len(idx) == 0 { // the exact solution with no interactions
+					clear(xr)
+					continue
+				}
 				if o.CGSteps == 0 {
 					s.exact(xr, g, other, idx, wt, o.Alpha)
 				} else {

@@ -1,6 +1,7 @@
 package model
 
 import (
+	"context"
 	"encoding"
 	"math"
 	"math/rand/v2"
@@ -141,5 +142,26 @@ func TestALS_MarshalBinary(t *testing.T) {
 		if m.ItemFactors().Rows != d.NumItems() {
 			t.Fatal("model changed")
 		}
+	})
+}
+
+func FuzzALS_UnmarshalBinary(f *testing.F) {
+	d := facTestDataset(1, 10, 8, 5)
+	o := DefaultALSOptions()
+	o.Factors, o.Iterations = 3, 2
+	m := NewALS(o)
+	if err := m.Fit(context.Background(), d); err != nil {
+		f.Fatal(err)
+	}
+	blob, _ := m.MarshalBinary()
+	f.Add(blob)
+	f.Add([]byte("RALS"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var got ALS
+		if err := got.UnmarshalBinary(data); err != nil {
+			return
+		}
+		// Whatever decodes must be usable.
+		got.Score(-1, []int32{0, 1}, nil, make([]float32, got.ItemFactors().Rows))
 	})
 }
