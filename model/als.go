@@ -255,29 +255,54 @@ func alsLoss(d *Dataset, x, y []float32, k int, o ALSOptions) float64 {
 	return loss + o.Lambda*(facDot(x, x)+facDot(y, y))
 }
 
+// alsGatherMax is the most float32s of fixed-side rows that cg copies into a contiguous buffer
+// per row solve (256 KiB, about an L2 cache), so that its 1+steps passes over them hit cache
+// instead of gathering scattered rows from memory each time.
+const alsGatherMax = 1 << 16
+
 // cg improves x towards the solution of (G + Σ_i c1_i y_i y_iᵀ) x = Σ_i p_i (1+c1_i) y_i by
 // steps of conjugate gradient started from x, where G = YᵀY + λI, c1_i = alpha·|w_i| and
 // p_i = 1 if w_i > 0 else 0. other holds the fixed side's factors, row-major with k columns.
 // It works in float32 (twice the SIMD width of float64), which is ample for a few steps.
 func (s *alsScratch) cg(x, g, other []float32, idx []int32, w []float32, alpha float64, steps int) {
-	k := len(x)
+	k, n := len(x), len(idx)
 	r, p, ap := s.r32, s.p32, s.ap32
 	impl := blas32.Implementation()
-	impl.Sgemv(blas.NoTrans, k, k, -1, g, k, x, 1, 0, r, 1)
-	for n, i := range idx {
-		yi := other[int(i)*k : (int(i)+1)*k]
-		c1, pref := alsConf(alpha, w[n])
-		impl.Saxpy(k, float32(pref*(1+c1))-float32(c1)*impl.Sdot(k, yi, 1, x, 1), yi, 1, r, 1)
+	if cap(s.c1) < n {
+		s.c1, s.bc, s.t = make([]float32, n), make([]float32, n), make([]float32, n)
 	}
+	c1, bc, t := s.c1[:n], s.bc[:n], s.t[:n]
+	for j := range idx {
+		cj, pref := alsConf(alpha, w[j])
+		c1[j], bc[j] = float32(cj), float32(pref*(1+cj))
+	}
+	var yu []float32 // the rows of idx, gathered, or nil to read them in place
+	if n*k <= alsGatherMax {
+		if cap(s.gather) < n*k {
+			s.gather = make([]float32, min(alsGatherMax, max(2*n*k, 1024)))
+		}
+		yu = s.gather[:n*k]
+		for j, i := range idx {
+			copy(yu[j*k:(j+1)*k], other[int(i)*k:(int(i)+1)*k])
+		}
+	}
+	// r = b − A x
+	impl.Sgemv(blas.NoTrans, k, k, -1, g, k, x, 1, 0, r, 1)
+	s.rowDots(t, yu, other, idx, x)
+	for j := range t {
+		t[j] = bc[j] - c1[j]*t[j]
+	}
+	s.rowAxpy(r, yu, other, idx, t)
 	copy(p, r)
 	rs := impl.Sdot(k, r, 1, r, 1)
 	for step := 0; step < steps && rs > 1e-30; step++ {
+		// ap = A p
 		impl.Sgemv(blas.NoTrans, k, k, 1, g, k, p, 1, 0, ap, 1)
-		for n, i := range idx {
-			yi := other[int(i)*k : (int(i)+1)*k]
-			c1, _ := alsConf(alpha, w[n])
-			impl.Saxpy(k, float32(c1)*impl.Sdot(k, yi, 1, p, 1), yi, 1, ap, 1)
+		s.rowDots(t, yu, other, idx, p)
+		for j := range t {
+			t[j] *= c1[j]
 		}
+		s.rowAxpy(ap, yu, other, idx, t)
 		pap := impl.Sdot(k, p, 1, ap, 1)
 		if !(pap > 0) {
 			return
@@ -291,6 +316,32 @@ func (s *alsScratch) cg(x, g, other []float32, idx []int32, w []float32, alpha f
 			p[j] = r[j] + beta*p[j]
 		}
 		rs = rsNew
+	}
+}
+
+// rowDots sets t[j] = y_j·v for the rows y_j of idx, from the gathered yu if not nil.
+func (s *alsScratch) rowDots(t, yu, other []float32, idx []int32, v []float32) {
+	k := len(v)
+	impl := blas32.Implementation()
+	if yu != nil {
+		impl.Sgemv(blas.NoTrans, len(idx), k, 1, yu, k, v, 1, 0, t, 1)
+		return
+	}
+	for j, i := range idx {
+		t[j] = impl.Sdot(k, other[int(i)*k:(int(i)+1)*k], 1, v, 1)
+	}
+}
+
+// rowAxpy adds Σ_j t[j]·y_j to dst for the rows y_j of idx, from the gathered yu if not nil.
+func (s *alsScratch) rowAxpy(dst, yu, other []float32, idx []int32, t []float32) {
+	k := len(dst)
+	impl := blas32.Implementation()
+	if yu != nil {
+		impl.Sgemv(blas.Trans, len(idx), k, 1, yu, k, t, 1, 1, dst, 1)
+		return
+	}
+	for j, i := range idx {
+		impl.Saxpy(k, t[j], other[int(i)*k:(int(i)+1)*k], 1, dst, 1)
 	}
 }
 

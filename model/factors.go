@@ -132,21 +132,20 @@ func facCholSolve(a []float64, n int, b []float64) bool {
 	return true
 }
 
-// facDot returns the float64 dot product of two float32 vectors of equal length.
+// facDot returns the dot product of two float32 vectors of equal length, accumulated in
+// float64 (it serves sums over whole matrices, such as the loss's norms).
 func facDot(a, b []float32) float64 {
 	b = b[:len(a)]
-	var s0, s1, s2, s3 float32
+	var s0, s1 float64
 	i := 0
-	for ; i+4 <= len(a); i += 4 {
-		s0 += a[i] * b[i]
-		s1 += a[i+1] * b[i+1]
-		s2 += a[i+2] * b[i+2]
-		s3 += a[i+3] * b[i+3]
+	for ; i+2 <= len(a); i += 2 {
+		s0 += float64(a[i]) * float64(b[i])
+		s1 += float64(a[i+1]) * float64(b[i+1])
 	}
 	for ; i < len(a); i++ {
-		s0 += a[i] * b[i]
+		s0 += float64(a[i]) * float64(b[i])
 	}
-	return float64(s0 + s1 + s2 + s3)
+	return s0 + s1
 }
 
 // facTrainedRow reports whether items and weights are exactly user u's training row in the CSR

@@ -17,6 +17,8 @@ type alsScratch struct {
 	r, p, ap, b, y []float64
 	a              []float64 // k×k
 	r32, p32, ap32 []float32 // conjugate-gradient vectors
+	c1, bc, t      []float32 // per-interaction CG coefficients, grown on demand
+	gather         []float32 // gathered fixed-side rows, grown on demand up to alsGatherMax
 	u              []float32 // a folded-in user vector
 	pairs          []facPair
 }
