@@ -185,6 +185,30 @@ func TestALS_FoldIn(t *testing.T) {
 			}
 		}
 	})
+	t.Run("long histories solve the normal equations", func(t *testing.T) {
+		// 40 items take the gathered path, 300 items its chunking too.
+		big := NewALS(m.opts)
+		if err := big.Fit(context.Background(), facTestDataset(2, 200, 300, 40)); err != nil {
+			t.Fatal(err)
+		}
+		for _, n := range []int{40, 300} {
+			items, weights := make([]int32, n), make([]float32, n)
+			for j := range items {
+				items[j], weights[j] = int32(j), float32(j%4)-0.5
+			}
+			got := big.FoldIn(items, weights)
+			a, b := facNormalEquations(big, items, weights)
+			var want mat.VecDense
+			if err := want.SolveVec(a, b); err != nil {
+				t.Fatal(err)
+			}
+			for p, v := range got {
+				if math.Abs(float64(v)-want.AtVec(p)) > 1e-4*(1+math.Abs(want.AtVec(p))) {
+					t.Fatalf("n=%d, component %d: got %g, want %g", n, p, v, want.AtVec(p))
+				}
+			}
+		}
+	})
 	t.Run("duplicates are summed and bad entries ignored", func(t *testing.T) {
 		want := m.FoldIn([]int32{5, 2}, []float32{3, 1})
 		got := m.FoldIn([]int32{2, 5, -1, 5, 1000, 9}, []float32{1, 1, 4, 2, 1, float32(math.NaN())})
