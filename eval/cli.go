@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/recd/recd"
@@ -40,6 +41,8 @@ func RunCLI(ctx context.Context, args []string, stdout, stderr io.Writer, models
 		testPath  = fs.String("test", "", "test pairs, in the format of --train")
 		binary    = fs.Bool("binary", true, "treat every event as one positive interaction of weight 1")
 		workers   = fs.Int("workers", 0, "users evaluated in parallel (0: all cores)")
+		tradeoff  = fs.String("tradeoff", "", "comma-separated MMR diversity values in [0,1] to trace the best model's accuracy-diversity\n"+
+			"trade-off (needs item categories; default for html: 0,0.2,0.4,0.6,0.8)")
 	)
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -99,7 +102,12 @@ func RunCLI(ctx context.Context, args []string, stdout, stderr io.Writer, models
 	opt.K, opt.Workers, opt.Categories = *k, *workers, cats
 	opt.TestRatings = split.TestRatings
 
+	divs, err := parseTradeoff(*tradeoff, *output == "html" && cats != nil)
+	if err != nil {
+		return err
+	}
 	rep := &Report{Title: "recd model comparison", Protocol: protocol}
+	fitted := map[string]model.Recommender{}
 	for _, name := range selected {
 		rec := models[name]()
 		res, err := Evaluate(ctx, rec, train, split.Test, opt)
@@ -110,6 +118,21 @@ func RunCLI(ctx context.Context, args []string, stdout, stderr io.Writer, models
 		fmt.Fprintf(stderr, "%s: fit %.2fs, eval %.2fs, NDCG@%d %.4f, Recall@%d %.4f, coverage %.4f\n", name,
 			res.TrainTime.Seconds(), res.EvalTime.Seconds(), *k, res.Metrics[MetricNDCG], *k, res.Metrics[MetricRecall], res.Metrics[MetricCoverage])
 		rep.Results = append(rep.Results, res)
+		fitted[name] = rec
+	}
+	if len(divs) > 0 && cats != nil {
+		best := rep.Rows()[0].Result.Model
+		for _, d := range divs {
+			o := opt
+			o.Diversity = d
+			res, err := EvaluateFitted(ctx, fitted[best], train, split.Test, o)
+			if err != nil {
+				return fmt.Errorf("tradeoff %s at %g: %w", best, d, err)
+			}
+			rep.Tradeoff = append(rep.Tradeoff, TradeoffPoint{Series: best + " + MMR", Diversity: d,
+				NDCG: res.Metrics[MetricNDCG], ILD: res.Metrics[MetricILD]})
+			fmt.Fprintf(stderr, "%s + MMR diversity %g: NDCG@%d %.4f, ILD %.4f\n", best, d, *k, res.Metrics[MetricNDCG], res.Metrics[MetricILD])
+		}
 	}
 	write := map[string]func(io.Writer, *Report) error{"markdown": WriteMarkdown, "json": WriteJSON, "html": WriteHTML}[*output]
 	if *report != "" {
@@ -121,6 +144,24 @@ func RunCLI(ctx context.Context, args []string, stdout, stderr io.Writer, models
 		}
 	}
 	return write(stdout, rep)
+}
+
+func parseTradeoff(list string, byDefault bool) ([]float64, error) {
+	if strings.TrimSpace(list) == "" {
+		if byDefault {
+			return []float64{0, 0.2, 0.4, 0.6, 0.8}, nil
+		}
+		return nil, nil
+	}
+	var out []float64
+	for _, f := range strings.Split(list, ",") {
+		v, err := strconv.ParseFloat(strings.TrimSpace(f), 64)
+		if err != nil || v < 0 || v > 1 {
+			return nil, recd.Invalid("tradeoff", fmt.Sprintf("%q is not a diversity in [0, 1]", f))
+		}
+		out = append(out, v)
+	}
+	return out, nil
 }
 
 func selectModels(list string, models map[string]func() model.Recommender) ([]string, error) {

@@ -114,8 +114,11 @@ func TestRunCLI(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if n := strings.Count(string(html), `src="data:image/svg+xml;base64,`); n != 2 {
-			t.Errorf("report has %d plots, want 2 (bars, exposure)", n)
+		if n := strings.Count(string(html), `src="data:image/svg+xml;base64,`); n != 3 {
+			t.Errorf("report has %d plots, want 3 (bars, exposure, trade-off)", n)
+		}
+		if !strings.Contains(errb.String(), "+ MMR diversity 0.8") {
+			t.Errorf("no trade-off run on stderr:\n%s", errb.String())
 		}
 		if !strings.Contains(out.String(), "| ease |") || !strings.Contains(out.String(), "| ncf |") {
 			t.Errorf("markdown on stdout lacks the models:\n%s", out.String())
@@ -163,6 +166,7 @@ func TestRunCLI(t *testing.T) {
 			{"--data", dir, "--k", "0"},
 			{"--train", "x"},
 			{"--data", dir, "--test-fraction", "1.5"},
+			{"--data", dir, "--tradeoff", "0,2"},
 		} {
 			var out, errb bytes.Buffer
 			err := eval.RunCLI(ctx, args, &out, &errb, testModels())

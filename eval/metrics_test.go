@@ -122,3 +122,17 @@ func TestTopKExcluding(t *testing.T) {
 		t.Fatalf("k > n: got %v, want all 6 with NaN item 3 last", got)
 	}
 }
+
+func TestMMRRerank(t *testing.T) {
+	// items 0,1 share category A, 2 is B; scores favour 0 > 1 > 2
+	sim := CategorySimilarity([][]string{{"A"}, {"A"}, {"B"}})
+	scores := []float32{1, 0.9, 0.5}
+	pool := []int32{0, 1, 2}
+	if got := mmrRerank(pool, scores, 2, 0, sim); got[0] != 0 || got[1] != 1 {
+		t.Errorf("diversity 0: %v, want [0 1]", got)
+	}
+	// diversity 0.5: after 0, item 1 scores 0.5·0.8 - 0.5·1 < 0, item 2 scores 0.5·0 - 0 = 0
+	if got := mmrRerank(pool, scores, 2, 0.5, sim); got[0] != 0 || got[1] != 2 {
+		t.Errorf("diversity 0.5: %v, want [0 2]", got)
+	}
+}

@@ -1,11 +1,9 @@
 package eval
 
 import (
-	"container/heap"
 	"context"
 	"encoding"
 	"fmt"
-	"math"
 	"runtime"
 	"sort"
 	"sync"
@@ -38,6 +36,12 @@ type RatingPredictor interface {
 	PredictRating(u int, item int32) float64
 }
 
+// Sizer is implemented by models that know their serialised size without marshalling;
+// otherwise Evaluate measures encoding.BinaryMarshaler output.
+type Sizer interface {
+	SizeBytes() int64
+}
+
 // Rating is one held-out rating value for RMSE/MAE.
 type Rating struct {
 	User, Item string
@@ -60,6 +64,12 @@ type Options struct {
 	CalibrationAlpha float64
 	// TestRatings are held-out rating values for RMSE/MAE (used only for RatingPredictors).
 	TestRatings []Rating
+	// Diversity, in [0, 1], re-ranks each user's top MMRPool items by maximal marginal
+	// relevance with the ILD similarity before cutting at K (0: off). It traces the
+	// accuracy-diversity trade-off offline; it is not the served pipeline.
+	Diversity float64
+	// MMRPool is the number of top-scored items MMR chooses from. Default 100.
+	MMRPool int
 }
 
 // DefaultOptions returns k = 10 on all cores with alpha 0.01.
@@ -100,7 +110,9 @@ func Evaluate(ctx context.Context, rec model.Recommender, train *model.Dataset, 
 		return nil, err
 	}
 	r.TrainTime = trainTime
-	if m, ok := rec.(encoding.BinaryMarshaler); ok {
+	if sz, ok := rec.(Sizer); ok {
+		r.Size = sz.SizeBytes()
+	} else if m, ok := rec.(encoding.BinaryMarshaler); ok {
 		if b, err := m.MarshalBinary(); err == nil {
 			r.Size = int64(len(b))
 		}
@@ -122,6 +134,12 @@ func EvaluateFitted(ctx context.Context, rec model.Recommender, train *model.Dat
 	}
 	if opt.CalibrationAlpha <= 0 {
 		opt.CalibrationAlpha = 0.01
+	}
+	if opt.Diversity < 0 || opt.Diversity > 1 {
+		return nil, recd.Invalid("diversity", "must be in [0, 1]")
+	}
+	if opt.MMRPool <= 0 {
+		opt.MMRPool = 100
 	}
 	workers := opt.Workers
 	if workers <= 0 {
@@ -160,7 +178,7 @@ func EvaluateFitted(ctx context.Context, rec model.Recommender, train *model.Dat
 			defer wg.Done()
 			scores := make([]float32, train.NumItems())
 			for n := range next {
-				out[n] = evalUser(rec, train, users[n], test[users[n]], scores, opt.K, sim, cats, pop, floor, opt.CalibrationAlpha)
+				out[n] = evalUser(rec, train, users[n], test[users[n]], scores, &opt, sim, cats, pop, floor)
 			}
 		}()
 	}
@@ -221,8 +239,9 @@ func EvaluateFitted(ctx context.Context, rec model.Recommender, train *model.Dat
 	return r, nil
 }
 
-func evalUser(rec model.Recommender, train *model.Dataset, user string, testItems []string, scores []float32, k int,
-	sim func(a, b int32) float64, cats [][]string, pop []float64, floor, alpha float64) *UserResult {
+func evalUser(rec model.Recommender, train *model.Dataset, user string, testItems []string, scores []float32, opt *Options,
+	sim func(a, b int32) float64, cats [][]string, pop []float64, floor float64) *UserResult {
+	k, alpha := opt.K, opt.CalibrationAlpha
 	u := -1
 	var hist []int32
 	var hw []float32
@@ -247,7 +266,12 @@ func evalUser(rec model.Recommender, train *model.Dataset, user string, testItem
 		scores[i] = 0
 	}
 	rec.Score(u, hist, hw, scores)
-	top := topKExcluding(scores, k, seen)
+	var top []int32
+	if opt.Diversity > 0 && sim != nil {
+		top = mmrRerank(topKExcluding(scores, max(k, opt.MMRPool), seen), scores, k, opt.Diversity, sim)
+	} else {
+		top = topKExcluding(scores, k, seen)
+	}
 	m := map[string]float64{
 		MetricPrecision: Precision(top, rel, k),
 		MetricRecall:    Recall(top, rel, k),
@@ -268,61 +292,4 @@ func evalUser(rec model.Recommender, train *model.Dataset, user string, testItem
 		m[MetricMiscalibration] = Miscalibration(CategoryDistribution(hist, hwf, cats), CategoryDistribution(top, nil, cats), alpha)
 	}
 	return &UserResult{User: user, NumTest: len(rel), Items: top, Metrics: m}
-}
-
-// scored is an item and its score; the heap keeps the worst of the current top k on top.
-type scored struct {
-	item  int32
-	score float32
-}
-
-type minHeap []scored
-
-func (h minHeap) Len() int { return len(h) }
-func (h minHeap) Less(a, b int) bool {
-	return worse(h[a], h[b])
-}
-func (h minHeap) Swap(a, b int) { h[a], h[b] = h[b], h[a] }
-func (h *minHeap) Push(x any)   { *h = append(*h, x.(scored)) }
-func (h *minHeap) Pop() any {
-	old := *h
-	x := old[len(old)-1]
-	*h = old[:len(old)-1]
-	return x
-}
-
-// worse orders by score, then prefers the lower item index, so rankings are deterministic.
-// NaN scores rank below everything.
-func worse(a, b scored) bool {
-	an, bn := math.IsNaN(float64(a.score)), math.IsNaN(float64(b.score))
-	if an != bn {
-		return an
-	}
-	if a.score != b.score {
-		return a.score < b.score
-	}
-	return a.item > b.item
-}
-
-// topKExcluding returns the k best items by score, best first, skipping excluded items.
-func topKExcluding(scores []float32, k int, exclude map[int32]bool) []int32 {
-	h := make(minHeap, 0, k+1)
-	for i, s := range scores {
-		it := int32(i)
-		if exclude[it] {
-			continue
-		}
-		c := scored{it, s}
-		if len(h) < k {
-			heap.Push(&h, c)
-		} else if worse(h[0], c) {
-			h[0] = c
-			heap.Fix(&h, 0)
-		}
-	}
-	out := make([]int32, len(h))
-	for i := len(h) - 1; i >= 0; i-- {
-		out[i] = heap.Pop(&h).(scored).item
-	}
-	return out
 }

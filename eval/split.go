@@ -10,6 +10,7 @@ import (
 	"sort"
 
 	"github.com/recd/recd"
+	"github.com/recd/recd/model"
 )
 
 // Split is a train/test partition of interaction events.
@@ -193,4 +194,27 @@ func LeaveLastOut(events []recd.Event) (*Split, error) {
 		}
 	}
 	return partition(events, held), nil
+}
+
+// BuildDataset builds a training Dataset from events. With binary set, every (user, item)
+// pair is one positive interaction of weight 1, whatever the event type or value (the
+// evaluation protocol "every rating is a positive interaction"); otherwise w weights events.
+func BuildDataset(events []recd.Event, w model.Weights, binary bool) *model.Dataset {
+	b := model.NewBuilder(w)
+	for _, e := range events {
+		if binary {
+			e.Type, e.Value = "interaction", 0
+		}
+		b.Add(e)
+	}
+	d := b.Build()
+	if binary {
+		for i := range d.UserWeights {
+			d.UserWeights[i] = 1
+		}
+		for i := range d.ItemWeights {
+			d.ItemWeights[i] = 1
+		}
+	}
+	return d
 }

@@ -6,32 +6,8 @@ import (
 	"math/rand/v2"
 
 	"github.com/recd/recd"
-	"github.com/recd/recd/model"
 	"gonum.org/v1/gonum/stat/distuv"
 )
-
-// BuildDataset builds a training Dataset from events. With binary set, every (user, item)
-// pair is one positive interaction of weight 1, whatever the event type or value (the
-// evaluation protocol "every rating is a positive interaction"); otherwise w weights events.
-func BuildDataset(events []recd.Event, w model.Weights, binary bool) *model.Dataset {
-	b := model.NewBuilder(w)
-	for _, e := range events {
-		if binary {
-			e.Type, e.Value = "interaction", 0
-		}
-		b.Add(e)
-	}
-	d := b.Build()
-	if binary {
-		for i := range d.UserWeights {
-			d.UserWeights[i] = 1
-		}
-		for i := range d.ItemWeights {
-			d.ItemWeights[i] = 1
-		}
-	}
-	return d
-}
 
 // paired returns the per-user values of metric for the users both results share, in a's order.
 func paired(a, b *Result, metric string) (xs, ys []float64, err error) {

@@ -67,6 +67,9 @@ func (m *Matcher) All() bool {
 // AllowList returns the filter's allow list and whether it has one.
 func (m *Matcher) AllowList() ([]string, bool) { return m.f.Allow, m.allow != nil }
 
+// Categories returns the filter's any-of categories (nil: no restriction).
+func (m *Matcher) Categories() []string { return m.f.Categories }
+
 // MatchID reports whether the id lists alone allow id.
 func (m *Matcher) MatchID(id string) bool {
 	if m.allow != nil {

@@ -6,9 +6,28 @@ import (
 )
 
 // DotProduct returns the inner product of a and b over the first len(a) elements; b must be at
-// least as long as a. The loop is unrolled by eight with independent accumulators so the
-// compiler can keep them in registers and overlap the multiply-adds.
+// least as long as a. On amd64 with AVX2 and FMA it runs an assembly kernel (build tag
+// purego turns it off); elsewhere a Go loop unrolled by eight.
 func DotProduct(a, b []float32) float32 {
+	if useAVX2 && len(a) >= 8 {
+		b = b[:len(a)]
+		return dotAVX2(&a[0], &b[0], len(a))
+	}
+	return dotGeneric(a, b)
+}
+
+// L2Squared returns the squared Euclidean distance between a and b (len(b) >= len(a)).
+func L2Squared(a, b []float32) float32 {
+	if useAVX2 && len(a) >= 8 {
+		b = b[:len(a)]
+		return l2AVX2(&a[0], &b[0], len(a))
+	}
+	return l2Generic(a, b)
+}
+
+// dotGeneric is DotProduct in Go: unrolled by eight with independent accumulators so the
+// multiply-adds overlap.
+func dotGeneric(a, b []float32) float32 {
 	n := len(a)
 	b = b[:n]
 	var s0, s1, s2, s3, s4, s5, s6, s7 float32
@@ -31,8 +50,7 @@ func DotProduct(a, b []float32) float32 {
 	return ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7))
 }
 
-// L2Squared returns the squared Euclidean distance between a and b (len(b) >= len(a)).
-func L2Squared(a, b []float32) float32 {
+func l2Generic(a, b []float32) float32 {
 	n := len(a)
 	b = b[:n]
 	var s0, s1, s2, s3 float32

@@ -40,21 +40,27 @@ func facLoadMLFull(tb testing.TB) *Dataset {
 	return facMLFull
 }
 
-// facSynthetic builds a Dataset of about nnz distinct interactions of unit weight between
-// users and items whose activity and popularity both follow a Zipf law (exponent 1.1), the
-// CSR/CSC arrays built directly rather than through a Builder.
+// facSynthetic builds a Dataset of at least nnz (a little more) distinct interactions of
+// unit weight between users and items whose activity and popularity both follow a Zipf law
+// (exponent 1.1), the CSR/CSC arrays built directly rather than through a Builder.
 func facSynthetic(users, items, nnz int, seed uint64) *Dataset {
 	rng := rand.New(rand.NewPCG(seed, 11))
 	zu := rand.NewZipf(rng, 1.1, 10, uint64(users-1))
 	zi := rand.NewZipf(rng, 1.1, 10, uint64(items-1))
 	// Random relabelling so popular items and heavy users are spread over the index range.
 	pu, pi := rng.Perm(users), rng.Perm(items)
-	keys := make([]uint64, nnz)
-	for n := range keys {
-		keys[n] = uint64(pu[zu.Uint64()])<<32 | uint64(pi[zi.Uint64()])
+	var keys []uint64
+	for draw := nnz; len(keys) < nnz; {
+		for range draw {
+			keys = append(keys, uint64(pu[zu.Uint64()])<<32|uint64(pi[zi.Uint64()]))
+		}
+		before := len(keys)
+		slices.Sort(keys)
+		keys = slices.Compact(keys)
+		// Draw the shortfall again, scaled by this round's yield of new pairs, plus 0.5%.
+		yield := float64(len(keys)-(before-draw)) / float64(draw)
+		draw = int(float64(nnz-len(keys))/max(yield, 0.01)) + nnz/200
 	}
-	slices.Sort(keys)
-	keys = slices.Compact(keys)
 	d := &Dataset{Users: make([]string, users), Items: make([]string, items),
 		UserPtr: make([]int32, users+1), ItemPtr: make([]int32, items+1),
 		UserItems: make([]int32, len(keys)), UserWeights: make([]float32, len(keys)),
@@ -95,6 +101,7 @@ func BenchmarkALS_Fit_MLSmall(b *testing.B) {
 // training in MB.
 func BenchmarkALS_Fit_Synthetic10M(b *testing.B) {
 	d := facSynthetic(200_000, 50_000, 10_000_000, 1)
+	runtime.GC()
 	b.Logf("synthetic: %d users, %d items, %d distinct interactions", d.NumUsers(), d.NumItems(), d.NNZ())
 	b.ReportAllocs()
 	b.ResetTimer()
@@ -158,4 +165,19 @@ func BenchmarkALS_Score(b *testing.B) {
 			m.Score(10, changed, cw, dst)
 		}
 	})
+}
+
+func TestFacSynthetic(t *testing.T) {
+	d := facSynthetic(1000, 500, 20_000, 1)
+	if err := facCheckDataset(d); err != nil {
+		t.Fatal(err)
+	}
+	if d.NNZ() < 20_000 || d.NNZ() > 21_000 {
+		t.Fatalf("%d interactions, want 20000 to 21000", d.NNZ())
+	}
+	for u := 0; u < d.NumUsers(); u++ {
+		if items, _ := d.UserRow(u); !slices.IsSorted(items) {
+			t.Fatalf("user %d: items not ascending", u)
+		}
+	}
 }

@@ -185,6 +185,30 @@ func TestALS_FoldIn(t *testing.T) {
 			}
 		}
 	})
+	t.Run("long histories solve the normal equations", func(t *testing.T) {
+		// 40 items take the gathered path, 300 items its chunking too.
+		big := NewALS(m.opts)
+		if err := big.Fit(context.Background(), facTestDataset(2, 200, 300, 40)); err != nil {
+			t.Fatal(err)
+		}
+		for _, n := range []int{40, 300} {
+			items, weights := make([]int32, n), make([]float32, n)
+			for j := range items {
+				items[j], weights[j] = int32(j), float32(j%4)-0.5
+			}
+			got := big.FoldIn(items, weights)
+			a, b := facNormalEquations(big, items, weights)
+			var want mat.VecDense
+			if err := want.SolveVec(a, b); err != nil {
+				t.Fatal(err)
+			}
+			for p, v := range got {
+				if math.Abs(float64(v)-want.AtVec(p)) > 1e-4*(1+math.Abs(want.AtVec(p))) {
+					t.Fatalf("n=%d, component %d: got %g, want %g", n, p, v, want.AtVec(p))
+				}
+			}
+		}
+	})
 	t.Run("duplicates are summed and bad entries ignored", func(t *testing.T) {
 		want := m.FoldIn([]int32{5, 2}, []float32{3, 1})
 		got := m.FoldIn([]int32{2, 5, -1, 5, 1000, 9}, []float32{1, 1, 4, 2, 1, float32(math.NaN())})
@@ -201,6 +225,9 @@ func TestALS_FoldIn(t *testing.T) {
 		}
 	})
 	t.Run("FoldInTo reuses dst without allocating", func(t *testing.T) {
+		if facRace {
+			t.Skip("sync.Pool drops items under -race")
+		}
 		dst := make([]float32, 8)
 		items, weights := []int32{1, 2, 3}, []float32{1, 1, 1}
 		m.FoldInTo(dst, items, weights)
@@ -264,6 +291,18 @@ func TestALS_Score(t *testing.T) {
 			t.Fatal("entries past the item count not zeroed")
 		}
 	})
+	t.Run("concurrent scoring", func(t *testing.T) {
+		facCheckConcurrentScore(t, m, d)
+	})
+	t.Run("no allocations in the steady state", func(t *testing.T) {
+		if facRace {
+			t.Skip("sync.Pool drops items under -race")
+		}
+		items, weights := d.UserRow(5)
+		if n := testing.AllocsPerRun(20, func() { m.Score(-1, items, weights, dst) }); n != 0 {
+			t.Fatalf("%v allocations per Score", n)
+		}
+	})
 	t.Run("untrained model scores zero", func(t *testing.T) {
 		out := []float32{1, 2}
 		NewALS(DefaultALSOptions()).Score(0, []int32{0}, nil, out)
@@ -271,4 +310,36 @@ func TestALS_Score(t *testing.T) {
 			t.Fatalf("got %v", out)
 		}
 	})
+}
+
+// facCheckConcurrentScore scores every user, as known and as unknown, from 4 goroutines at once
+// and checks the results against sequential scoring.
+func facCheckConcurrentScore(t *testing.T, m Recommender, d *Dataset) {
+	t.Helper()
+	want := make([][]float32, 2*d.NumUsers())
+	for n := range want {
+		items, weights := d.UserRow(n / 2)
+		want[n] = make([]float32, d.NumItems())
+		m.Score(n/2-(n%2)*(n/2+1), items, weights, want[n]) // u, then -1
+	}
+	errs := make(chan string, 4)
+	for g := 0; g < 4; g++ {
+		go func() {
+			dst := make([]float32, d.NumItems())
+			for n := range want {
+				items, weights := d.UserRow(n / 2)
+				m.Score(n/2-(n%2)*(n/2+1), items, weights, dst)
+				if !slices.Equal(dst, want[n]) {
+					errs <- fmt.Sprintf("goroutine %d, case %d: scores differ", g, n)
+					return
+				}
+			}
+			errs <- ""
+		}()
+	}
+	for range 4 {
+		if e := <-errs; e != "" {
+			t.Error(e)
+		}
+	}
 }

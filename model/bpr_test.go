@@ -28,9 +28,9 @@ func facSmallBPR(t *testing.T, mod func(*BPROptions)) (*BPR, *Dataset) {
 }
 
 func TestBPR_Fit(t *testing.T) {
-	t.Run("deterministic for a seed", func(t *testing.T) {
-		a, _ := facSmallBPR(t, nil)
-		b, _ := facSmallBPR(t, nil)
+	t.Run("deterministic for a seed and any worker count", func(t *testing.T) {
+		a, _ := facSmallBPR(t, func(o *BPROptions) { o.Workers = 1 })
+		b, _ := facSmallBPR(t, func(o *BPROptions) { o.Workers = 4 })
 		if !slices.Equal(a.UserFactors().Data, b.UserFactors().Data) ||
 			!slices.Equal(a.ItemFactors().Data, b.ItemFactors().Data) ||
 			!slices.Equal(a.ItemBias(), b.ItemBias()) {
@@ -168,6 +168,9 @@ func TestBPR_Score(t *testing.T) {
 			t.Fatalf("empty history: %v", z)
 		}
 	})
+	t.Run("concurrent scoring", func(t *testing.T) {
+		facCheckConcurrentScore(t, m, d)
+	})
 	t.Run("untrained model scores zero", func(t *testing.T) {
 		out := []float32{1, 2}
 		NewBPR(DefaultBPROptions()).Score(-1, []int32{0}, nil, out)
@@ -203,5 +206,30 @@ func TestBPR_MarshalBinary(t *testing.T) {
 	var a ALS
 	if err := a.UnmarshalBinary(blob); err == nil {
 		t.Fatal("ALS accepted a BPR blob")
+	}
+}
+
+func BenchmarkBPR_Fit_MLSmall(b *testing.B) {
+	d := facLoadMLFull(b)
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := NewBPR(DefaultBPROptions()).Fit(context.Background(), d); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkBPR_FoldIn(b *testing.B) {
+	d := facLoadMLFull(b)
+	m := NewBPR(DefaultBPROptions())
+	if err := m.Fit(context.Background(), d); err != nil {
+		b.Fatal(err)
+	}
+	items, weights := d.UserRow(10)
+	dst := make([]float32, m.Options().Factors)
+	b.Logf("history of %d items", len(items))
+	b.ReportAllocs()
+	for b.Loop() {
+		m.FoldInTo(dst, items, weights)
 	}
 }

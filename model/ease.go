@@ -201,6 +201,11 @@ func (m *EASE) MarshalBinary() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// SizeBytes returns the length of MarshalBinary's output.
+func (m *EASE) SizeBytes() int64 {
+	return int64(len(easeMagic)) + 6*8 + 4*int64(len(m.kept)+len(m.pop)+len(m.b))
+}
+
 // UnmarshalBinary decodes a model written by MarshalBinary.
 func (m *EASE) UnmarshalBinary(data []byte) error {
 	r := bytes.NewReader(data)

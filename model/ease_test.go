@@ -171,6 +171,9 @@ func TestEASE_MarshalBinary(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if m.SizeBytes() != int64(len(data)) {
+		t.Errorf("SizeBytes = %d, want %d", m.SizeBytes(), len(data))
+	}
 	var m2 EASE
 	if err := m2.UnmarshalBinary(data); err != nil {
 		t.Fatal(err)

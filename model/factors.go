@@ -12,7 +12,7 @@ import (
 	"sync/atomic"
 
 	"gonum.org/v1/gonum/blas"
-	"gonum.org/v1/gonum/blas/blas64"
+	"gonum.org/v1/gonum/blas/blas32"
 	"gonum.org/v1/gonum/floats"
 )
 
@@ -26,24 +26,6 @@ type Factors struct {
 // Row returns row i (0 <= i < Rows) as a sub-slice of Data.
 func (f Factors) Row(i int) []float32 {
 	return f.Data[i*f.Dim : (i+1)*f.Dim : (i+1)*f.Dim]
-}
-
-// facFromF64 converts a row-major float64 matrix to Factors.
-func facFromF64(rows, dim int, src []float64) Factors {
-	f := Factors{Rows: rows, Dim: dim, Data: make([]float32, rows*dim)}
-	for i, v := range src[:rows*dim] {
-		f.Data[i] = float32(v)
-	}
-	return f
-}
-
-// facToF64 converts Factors to a row-major float64 matrix.
-func facToF64(f Factors) []float64 {
-	out := make([]float64, len(f.Data))
-	for i, v := range f.Data {
-		out[i] = float64(v)
-	}
-	return out
 }
 
 // facWorkers resolves a Workers option: 0 or less means GOMAXPROCS.
@@ -91,23 +73,26 @@ func facParallel(n, workers, chunk int, fn func(worker, lo, hi int)) {
 const facGramBlock = 2048
 
 // facGram returns the full symmetric k×k matrix AᵀA of a row-major rows×k matrix a, computed in
-// fixed row blocks on up to workers goroutines and summed in block order (deterministic).
-func facGram(a []float64, rows, k, workers int) []float64 {
+// fixed row blocks (float32 within a block, float64 across blocks) on up to workers goroutines
+// and summed in block order (deterministic).
+func facGram(a []float32, rows, k, workers int) []float64 {
 	nb := (rows + facGramBlock - 1) / facGramBlock
-	parts := make([][]float64, nb)
-	impl := blas64.Implementation()
+	parts := make([][]float32, nb)
+	impl := blas32.Implementation()
 	facParallel(nb, workers, 1, func(_, lo, hi int) {
 		for b := lo; b < hi; b++ {
 			r0 := b * facGramBlock
 			r1 := min(r0+facGramBlock, rows)
-			c := make([]float64, k*k)
-			impl.Dsyrk(blas.Lower, blas.Trans, k, r1-r0, 1, a[r0*k:r1*k], k, 0, c, k)
+			c := make([]float32, k*k)
+			impl.Ssyrk(blas.Lower, blas.Trans, k, r1-r0, 1, a[r0*k:r1*k], k, 0, c, k)
 			parts[b] = c
 		}
 	})
 	g := make([]float64, k*k)
 	for _, p := range parts {
-		floats.Add(g, p)
+		for n, v := range p {
+			g[n] += float64(v)
+		}
 	}
 	for i := 0; i < k; i++ { // mirror the lower triangle
 		for j := 0; j < i; j++ {
@@ -147,21 +132,20 @@ func facCholSolve(a []float64, n int, b []float64) bool {
 	return true
 }
 
-// facDot returns the float64 dot product of two float32 vectors of equal length.
+// facDot returns the dot product of two float32 vectors of equal length, accumulated in
+// float64 (it serves sums over whole matrices, such as the loss's norms).
 func facDot(a, b []float32) float64 {
 	b = b[:len(a)]
-	var s0, s1, s2, s3 float32
+	var s0, s1 float64
 	i := 0
-	for ; i+4 <= len(a); i += 4 {
-		s0 += a[i] * b[i]
-		s1 += a[i+1] * b[i+1]
-		s2 += a[i+2] * b[i+2]
-		s3 += a[i+3] * b[i+3]
+	for ; i+2 <= len(a); i += 2 {
+		s0 += float64(a[i]) * float64(b[i])
+		s1 += float64(a[i+1]) * float64(b[i+1])
 	}
 	for ; i < len(a); i++ {
-		s0 += a[i] * b[i]
+		s0 += float64(a[i]) * float64(b[i])
 	}
-	return float64(s0 + s1 + s2 + s3)
+	return s0 + s1
 }
 
 // facTrainedRow reports whether items and weights are exactly user u's training row in the CSR

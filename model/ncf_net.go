@@ -21,25 +21,25 @@ func (m *NCF) sizes() (g, mlp int, layers []int) {
 func (m *NCF) initParams(rng *rand.Rand) {
 	G, M, L := m.sizes()
 	const embStd = 0.05
-	m.p = ncfNewParam(m.nu*G, embStd, rng, false)
-	m.q = ncfNewParam(m.ni*G, embStd, rng, false)
+	m.p = ncfNewParam(m.nu*G, embStd, rng, G)
+	m.q = ncfNewParam(m.ni*G, embStd, rng, G)
 	m.w, m.b = nil, nil
 	last := 0
 	if M > 0 {
-		m.pm = ncfNewParam(m.nu*M, embStd, rng, false)
-		m.qm = ncfNewParam(m.ni*M, embStd, rng, false)
+		m.pm = ncfNewParam(m.nu*M, embStd, rng, M)
+		m.qm = ncfNewParam(m.ni*M, embStd, rng, M)
 		in := 2 * M
 		for _, out := range L {
-			m.w = append(m.w, ncfNewParam(out*in, math.Sqrt(2/float64(in)), rng, true))
-			m.b = append(m.b, ncfNewParam(out, 0, rng, true))
+			m.w = append(m.w, ncfNewParam(out*in, math.Sqrt(2/float64(in)), rng, 0))
+			m.b = append(m.b, ncfNewParam(out, 0, rng, 0))
 			in = out
 		}
 		last = in
 	}
-	m.wg = ncfNewParam(G, 1/math.Sqrt(float64(G+last)), rng, true)
-	m.wh = ncfNewParam(last, 1/math.Sqrt(float64(G+last)), rng, true)
-	m.bo = ncfNewParam(1, 0, rng, true)
-	m.bi = ncfNewParam(m.ni, 0, rng, false)
+	m.wg = ncfNewParam(G, 1/math.Sqrt(float64(G+last)), rng, 0)
+	m.wh = ncfNewParam(last, 1/math.Sqrt(float64(G+last)), rng, 0)
+	m.bo = ncfNewParam(1, 0, rng, 0)
+	m.bi = ncfNewParam(m.ni, 0, rng, 1)
 }
 
 func (m *NCF) newWork() *ncfWork {
@@ -87,13 +87,13 @@ func (m *NCF) forward(ws *ncfWork, u, i int) float32 {
 	return x
 }
 
-// backward propagates dLoss/dlogit = d for the sample last passed to forward with ws:
-// dense gradients accumulate until flushDense, embeddings and the item bias update now.
-func (m *NCF) backward(opt *ncfOpt, ws *ncfWork, u, i int, d, reg float32) {
+// backward propagates dLoss/dlogit = d for the sample last passed to forward with ws; all
+// gradients accumulate until flushDense.
+func (m *NCF) backward(ws *ncfWork, u, i int, d float32) {
 	G, M, _ := m.sizes()
 	m.bo.g[0] += d
 	ws.tmp[0] = d
-	opt.update(&m.bi, i, ws.tmp[:], 0)
+	m.bi.accumulate(i, ws.tmp[:])
 	pu, qi := m.p.v[u*G:(u+1)*G], m.q.v[i*G:(i+1)*G]
 	for k := range ws.g {
 		m.wg.g[k] += d * ws.g[k]
@@ -125,16 +125,22 @@ func (m *NCF) backward(opt *ncfOpt, ws *ncfWork, u, i int, d, reg float32) {
 				}
 			}
 		}
-		opt.update(&m.pm, u*M, ws.dh[0][:M], reg)
-		opt.update(&m.qm, i*M, ws.dh[0][M:], reg)
+		m.pm.accumulate(u, ws.dh[0][:M])
+		m.qm.accumulate(i, ws.dh[0][M:])
 	}
-	opt.update(&m.p, u*G, ws.dp, reg)
-	opt.update(&m.q, i*G, ws.dq, reg)
+	m.p.accumulate(u, ws.dp)
+	m.q.accumulate(i, ws.dq)
 }
 
-// flushDense applies the dense layers' gradients averaged over n samples and advances the
-// optimiser step.
-func (m *NCF) flushDense(opt *ncfOpt, n int) {
+// flushDense applies the batch's gradients (dense layers averaged over its n samples,
+// embedding rows summed, with L2 reg on them) and advances the optimiser step.
+func (m *NCF) flushDense(opt *ncfOpt, n int, reg float32) {
+	for _, p := range []*ncfParam{&m.p, &m.q, &m.pm, &m.qm} {
+		if p.width > 0 {
+			opt.flushRows(p, reg)
+		}
+	}
+	opt.flushRows(&m.bi, 0)
 	for l := range m.w {
 		opt.flush(&m.w[l], n)
 		opt.flush(&m.b[l], n)

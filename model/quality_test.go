@@ -165,6 +165,14 @@ func facFitEval(tb testing.TB, rec Recommender) (ndcg, recall float64) {
 	return facEvaluate(rec, s, 10)
 }
 
+// facUnknownUser scores every user as unknown (u = -1), so the model folds the user in from the
+// training history: the quality of fold-in for a user the model never trained on.
+type facUnknownUser struct{ Recommender }
+
+func (f facUnknownUser) Score(_ int, items []int32, weights []float32, dst []float32) {
+	f.Recommender.Score(-1, items, weights, dst)
+}
+
 func TestALS_Quality(t *testing.T) {
 	if testing.Short() {
 		t.Skip("trains on MovieLens latest-small")
@@ -181,12 +189,34 @@ func TestALS_Quality(t *testing.T) {
 	if ndcg < 0.30 {
 		t.Errorf("NDCG@10 = %.4f is below the 0.30 target", ndcg)
 	}
+	t.Run("fold-in", func(t *testing.T) {
+		m := NewALS(DefaultALSOptions())
+		trained, _ := facFitEval(t, m)
+		folded, recall := facEvaluate(facUnknownUser{m}, facLoadSplit(t), 10)
+		t.Logf("als fold-in: NDCG@10 %.4f Recall@10 %.4f", folded, recall)
+		if folded < 0.97*trained {
+			t.Errorf("fold-in NDCG@10 %.4f is below 0.97 × the trained %.4f", folded, trained)
+		}
+	})
 }
 
 func TestBPR_Quality(t *testing.T) {
 	if testing.Short() {
 		t.Skip("trains on MovieLens latest-small")
 	}
-	ndcg, recall := facFitEval(t, NewBPR(DefaultBPROptions()))
+	const want, delta = 0.3017, 0.005 // pinned like ALS's
+	m := NewBPR(DefaultBPROptions())
+	ndcg, recall := facFitEval(t, m)
 	t.Logf("bpr defaults: NDCG@10 %.4f Recall@10 %.4f", ndcg, recall)
+	if math.Abs(ndcg-want) > delta {
+		t.Errorf("NDCG@10 = %.4f, want %.4f ± %.3f", ndcg, want, delta)
+	}
+	if ndcg < 0.27 {
+		t.Errorf("NDCG@10 = %.4f is below the 0.27 target", ndcg)
+	}
+	folded, frecall := facEvaluate(facUnknownUser{m}, facLoadSplit(t), 10)
+	t.Logf("bpr fold-in: NDCG@10 %.4f Recall@10 %.4f", folded, frecall)
+	if folded < 0.95*ndcg {
+		t.Errorf("fold-in NDCG@10 %.4f is below 0.95 × the trained %.4f", folded, ndcg)
+	}
 }

@@ -25,9 +25,10 @@ type Index struct {
 	mu        sync.RWMutex
 	spaces    map[string]*space
 	gidOf     map[string]int32
-	ids       []string        // gid -> item id
-	payloads  []index.Payload // gid -> payload
-	present   []bool          // gid -> upserted and not deleted
+	ids       []string           // gid -> item id
+	payloads  []index.Payload    // gid -> payload
+	present   []bool             // gid -> upserted and not deleted
+	cats      map[string][]int32 // category -> items that had it (may hold stale or repeated entries)
 	rng       *rand.Rand
 	loadedSeq int64
 	pool      sync.Pool // *searcher
@@ -54,6 +55,7 @@ func New(opts Options) (*Index, error) {
 		opts:   opts,
 		spaces: map[string]*space{},
 		gidOf:  map[string]int32{},
+		cats:   map[string][]int32{},
 		rng:    rand.New(rand.NewPCG(opts.Seed, 0x9e3779b97f4a7c15)),
 	}, nil
 }
@@ -167,6 +169,7 @@ func (ix *Index) Upsert(_ context.Context, points []index.Point) error {
 	pending := map[*space][]int32{}
 	for _, p := range points {
 		g := ix.gid(p.ID)
+		ix.indexCategories(g, p.Payload.Categories)
 		ix.payloads[g] = index.ClonePayload(p.Payload)
 		ix.present[g] = true
 		for name, v := range p.Vectors {
@@ -184,6 +187,20 @@ func (ix *Index) Upsert(_ context.Context, points []index.Point) error {
 		ix.maybeCompact(s)
 	}
 	return nil
+}
+
+// indexCategories records item g under the categories it gains (call before storing the
+// new payload). Entries are never removed: searches re-check the payload.
+func (ix *Index) indexCategories(g int32, cats []string) {
+	var old []string
+	if ix.present[g] {
+		old = ix.payloads[g].Categories
+	}
+	for _, c := range cats {
+		if !slices.Contains(old, c) {
+			ix.cats[c] = append(ix.cats[c], g)
+		}
+	}
 }
 
 // put stores v for item g, returning the new node to link, or -1 when v equals the stored

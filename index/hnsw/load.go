@@ -180,6 +180,7 @@ func (ix *Index) load(src io.Reader, size int64) error {
 			if err := dec.Decode(&p); err != nil && r.err == nil {
 				r.fail("payload of %q: %v", id, err)
 			}
+			fresh.indexCategories(int32(g), p.Categories)
 			fresh.payloads[g] = p
 			fresh.present[g] = true
 		}
@@ -214,6 +215,7 @@ func (ix *Index) load(src io.Reader, size int64) error {
 		return fmt.Errorf("%w: checksum mismatch", ErrCorrupt)
 	}
 	ix.spaces, ix.gidOf, ix.ids, ix.payloads, ix.present = fresh.spaces, fresh.gidOf, fresh.ids, fresh.payloads, fresh.present
+	ix.cats = fresh.cats
 	ix.loadedSeq = seq
 	return nil
 }

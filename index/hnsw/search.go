@@ -65,6 +65,16 @@ func (ix *Index) Search(_ context.Context, req index.SearchRequest) ([]index.Hit
 		if ids, ok := m.AllowList(); ok && len(ids) <= max(ix.opts.ExactBelow, 1) {
 			return ix.exactIDs(s, sr, q, ids, req, allow), nil
 		}
+		if cats := m.Categories(); len(cats) > 0 {
+			// The category lists bound the allowed set from above.
+			total := 0
+			for _, c := range cats {
+				total += len(ix.cats[c])
+			}
+			if total <= ix.opts.ExactBelow || float64(total) < ix.opts.ExactFraction*float64(g.live) {
+				return ix.exactCategories(s, sr, q, cats, req, allow), nil
+			}
+		}
 		frac := estimate(g, allow)
 		est := frac * float64(g.live)
 		if est <= float64(ix.opts.ExactBelow) || frac < ix.opts.ExactFraction {
@@ -135,6 +145,23 @@ func (ix *Index) exactIDs(s *space, sr *searcher, q []float32, ids []string, req
 			continue
 		}
 		top.Push(id, s.g.score(s.g.dist(q, n)))
+	}
+	return ix.collect(s, top, req)
+}
+
+// exactCategories scores the items listed under the filter's categories.
+func (ix *Index) exactCategories(s *space, sr *searcher, q []float32, cats []string, req index.SearchRequest, allow func(int32) bool) []index.Hit {
+	g := s.g
+	sr.reset(g.size())
+	top := index.NewTopK(req.K)
+	for _, c := range cats {
+		for _, gid := range ix.cats[c] {
+			n := s.nodeOf[gid]
+			if n < 0 || !sr.visit(n) || !allow(n) {
+				continue
+			}
+			top.Push(ix.ids[gid], g.score(g.dist(q, n)))
+		}
 	}
 	return ix.collect(s, top, req)
 }

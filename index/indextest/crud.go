@@ -76,7 +76,7 @@ func testUpsertReplaceDelete(t *testing.T, ix index.Index) {
 	t.Run("empty and repeated upserts", func(t *testing.T) {
 		mustUpsert(t, ix)
 		for i := 0; i < 3; i++ {
-			mustUpsert(t, ix, index.Point{ID: "z", Vectors: map[string][]float32{"a": vec(0, float32(i + 1))}})
+			mustUpsert(t, ix, index.Point{ID: "z", Vectors: map[string][]float32{"a": vec(0, float32(i+1))}})
 		}
 		if got := count(t, ix, "a"); got != 3 {
 			t.Fatalf("count after repeated upserts = %d, want 3", got)
