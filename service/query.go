@@ -110,7 +110,7 @@ func (s *Service) Query(ctx context.Context, req QueryRequest) (QueryResponse, e
 	if words != "" && sv.content != nil {
 		if sparse, dense, ok := sv.content.EmbedItem(recd.Item{Text: words}); ok {
 			rr.Extra = sv.pipeline.TextSources(ctx, &sparse, dense, rules)
-			rr.Weights = map[string]float64{"query": 2, "content": 1}
+			rr.Weights = map[string]float64{"query": 3, "content": 0.5}
 		}
 	}
 	resp, err := sv.pipeline.Recommend(ctx, rr)
