@@ -62,6 +62,7 @@ func RunCLI(ctx context.Context, args []string, stdout, stderr io.Writer, models
 	}
 
 	var split *Split
+	var items []recd.Item
 	var cats map[string][]string
 	var protocol string
 	switch {
@@ -81,6 +82,7 @@ func RunCLI(ctx context.Context, args []string, stdout, stderr io.Writer, models
 		if split, err = splitBy(data.Events, *splitName, *fraction, *seed); err != nil {
 			return err
 		}
+		items = data.Items
 		cats = map[string][]string{}
 		for _, it := range data.Items {
 			if len(it.Categories) > 0 {
@@ -110,6 +112,9 @@ func RunCLI(ctx context.Context, args []string, stdout, stderr io.Writer, models
 	fitted := map[string]model.Recommender{}
 	for _, name := range selected {
 		rec := models[name]()
+		if ia, ok := rec.(ItemAware); ok && items != nil {
+			ia.SetItems(items)
+		}
 		res, err := Evaluate(ctx, rec, train, split.Test, opt)
 		if err != nil {
 			return fmt.Errorf("model %s: %w", name, err)

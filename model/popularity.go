@@ -57,19 +57,30 @@ func (p *Popularity) Fit(_ context.Context, d *Dataset) error {
 		p.Scores[i] = float32((sum + p.C*p.M) / (n + p.C))
 		p.Order = append(p.Order, int32(i))
 	}
+	// Scores equal up to rounding (all of them, when every weight is the same, as in binary
+	// implicit data) fall back to the number of interactions.
 	sort.SliceStable(p.Order, func(a, b int) bool {
-		sa, sb := p.Scores[p.Order[a]], p.Scores[p.Order[b]]
-		if sa != sb {
+		ia, ib := p.Order[a], p.Order[b]
+		sa, sb := float64(p.Scores[ia]), float64(p.Scores[ib])
+		if math.Abs(sa-sb) > 1e-6*math.Max(math.Abs(sa), math.Abs(sb)) {
 			return sa > sb
 		}
-		return p.Order[a] < p.Order[b]
+		if ca, cb := d.ItemCount[ia], d.ItemCount[ib]; ca != cb {
+			return ca > cb
+		}
+		return ia < ib
 	})
 	return nil
 }
 
-// Score implements Recommender: the same popularity scores for every user.
+// Score implements Recommender: the same scores for every user, in the order of Order.
 func (p *Popularity) Score(_ int, _ []int32, _ []float32, dst []float32) {
-	copy(dst, p.Scores)
+	for i := range dst {
+		dst[i] = 0
+	}
+	for r, i := range p.Order {
+		dst[i] = float32(len(p.Order) - r)
+	}
 }
 
 // Trending keeps a time-decayed interaction score per item: every event adds its weight times

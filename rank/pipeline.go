@@ -48,7 +48,8 @@ type Models struct {
 	ItemIndex map[string]int32 // id -> item index
 	Pop       *model.Popularity
 	KNN       *model.ItemKNN
-	ALS       *model.ALS // nil when not trained
+	ALS       *model.ALS  // nil when not trained
+	EASE      *model.EASE // nil when not trained (a catalog too large to invert)
 	Tail      *TailSet   // long-tail items; nil: none marked
 	Counts    []int32    // interactions per item index
 }
@@ -92,7 +93,7 @@ type Options struct {
 func DefaultOptions() Options {
 	return Options{Pool: 300, FewEvents: 5, ItemWarmEvents: 5, ColdItemBoost: 0.5, ProfileItems: 50,
 		SessionN: DefaultSessionN, SessionWeight: DefaultSessionWeight, CalibrationHalfLife: 90 * 24 * time.Hour,
-		Weights: map[string]float64{"itemknn": 1, "cf": 1, "content": 0.3, "popular": 0.05, "session": 1}}
+		Weights: map[string]float64{"itemknn": 1, "ease": 1, "cf": 1, "content": 0.3, "popular": 0.05, "session": 1}}
 }
 
 // Request is one recommendation request, already validated.
@@ -208,7 +209,7 @@ func (p *Pipeline) Recommend(ctx context.Context, req Request) (Response, error)
 			// neighbours become reliable.
 			weights["content"] = max(weights["content"], 1.5*(1-float64(len(pos))/float64(p.Opts.FewEvents)))
 		}
-		lists = append(lists, p.knnSource(pos, rules), p.popularSource(p.Opts.Pool, rules))
+		lists = append(lists, p.knnSource(pos, rules), p.easeSource(pos, rules), p.popularSource(p.Opts.Pool, rules))
 		if l, ok := p.cfSource(ctx, pos, &filter); ok {
 			lists = append(lists, l)
 		}

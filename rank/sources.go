@@ -15,14 +15,7 @@ func (p *Pipeline) knnSource(pos []Interaction, rules Rules) SourceList {
 	if p.M.KNN == nil {
 		return l
 	}
-	items := make([]int32, 0, len(pos))
-	weights := make([]float32, 0, len(pos))
-	for _, h := range pos {
-		if i, ok := p.M.ItemIndex[h.ItemID]; ok {
-			items = append(items, i)
-			weights = append(weights, float32(h.Weight))
-		}
-	}
+	items, weights := p.indexed(pos)
 	if len(items) == 0 {
 		return l
 	}
@@ -40,6 +33,44 @@ func (p *Pipeline) knnSource(pos []Interaction, rules Rules) SourceList {
 		l.Items = append(l.Items, SourceScore{ID: p.M.Items[i], Score: float64(dst[i]), Because: because[n]})
 	}
 	return l
+}
+
+// easeSource scores items by EASE from the liked items (history row times the item-item
+// weights).
+func (p *Pipeline) easeSource(pos []Interaction, rules Rules) SourceList {
+	l := SourceList{Name: "ease"}
+	if p.M.EASE == nil {
+		return l
+	}
+	items, weights := p.indexed(pos)
+	if len(items) == 0 {
+		return l
+	}
+	bufp := p.scratch.Get().(*[]float32)
+	defer p.scratch.Put(bufp)
+	dst := *bufp
+	p.M.EASE.Score(-1, items, weights, dst)
+	excl := make(map[string]bool, len(rules.Exclude))
+	for _, id := range rules.Exclude {
+		excl[id] = true
+	}
+	for _, i := range topN(dst, p.Opts.Pool, func(i int32) bool { return !excl[p.M.Items[i]] }) {
+		l.Items = append(l.Items, SourceScore{ID: p.M.Items[i], Score: float64(dst[i])})
+	}
+	return l
+}
+
+// indexed maps liked items to the model's item indexes with their weights.
+func (p *Pipeline) indexed(pos []Interaction) ([]int32, []float32) {
+	items := make([]int32, 0, len(pos))
+	weights := make([]float32, 0, len(pos))
+	for _, h := range pos {
+		if i, ok := p.M.ItemIndex[h.ItemID]; ok {
+			items = append(items, i)
+			weights = append(weights, float32(h.Weight))
+		}
+	}
+	return items, weights
 }
 
 // knnBecause finds, in one pass over the history's neighbour lists, the (up to three) history
@@ -125,14 +156,7 @@ func (p *Pipeline) cfSource(ctx context.Context, pos []Interaction, f *index.Fil
 	if p.M.ALS == nil || p.Index == nil {
 		return SourceList{}, false
 	}
-	items := make([]int32, 0, len(pos))
-	weights := make([]float32, 0, len(pos))
-	for _, h := range pos {
-		if i, ok := p.M.ItemIndex[h.ItemID]; ok {
-			items = append(items, i)
-			weights = append(weights, float32(h.Weight))
-		}
-	}
+	items, weights := p.indexed(pos)
 	if len(items) == 0 {
 		return SourceList{}, false
 	}

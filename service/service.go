@@ -32,6 +32,7 @@ type Options struct {
 	Limits          Limits
 	// ALS configures the CF factor model; Content the TF-IDF and LSA content model.
 	ALS          model.ALSOptions
+	EASE         model.EASEOptions // MaxItems 0 turns EASE off
 	TFIDF        embed.TFIDFOptions
 	LSA          embed.LSAOptions
 	ProjectionL2 float64 // ridge penalty of the content-to-CF projection
@@ -58,7 +59,7 @@ type Options struct {
 func DefaultOptions() Options {
 	return Options{Weights: model.DefaultWeights(), KNN: model.DefaultItemKNNOptions(),
 		TrendingHalfLife: 7 * 24 * time.Hour, Limits: DefaultLimits(),
-		ALS: model.DefaultALSOptions(), TFIDF: embed.DefaultTFIDFOptions(), LSA: embed.DefaultLSAOptions(),
+		ALS: model.DefaultALSOptions(), EASE: model.DefaultEASEOptions(), TFIDF: embed.DefaultTFIDFOptions(), LSA: embed.DefaultLSAOptions(),
 		ProjectionL2: 1, Rank: rank.DefaultOptions(), Sessions: rank.DefaultSessionOptions(),
 		Exposure: rank.DefaultExposureOptions(), HeadShare: rank.DefaultHeadShare}
 }

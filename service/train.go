@@ -32,6 +32,7 @@ type bundle struct {
 	Pop     *model.Popularity
 	KNN     *model.ItemKNN
 	ALS     *model.ALS          // nil when there were no interactions
+	EASE    *model.EASE         // nil when the catalog is too large to invert
 	Content *embed.ContentModel // nil when the catalog has no text
 	Proj    *embed.Projection   // nil when too few items have both content and CF vectors
 	Stats   TrainStats
@@ -104,6 +105,17 @@ func (s *Service) train(ctx context.Context) (ModelInfo, error) {
 		bd.ALS = model.NewALS(s.opts.ALS)
 		if err := bd.ALS.Fit(ctx, d); err != nil {
 			return ModelInfo{}, fmt.Errorf("fit als: %w", err)
+		}
+	}
+	if d.NNZ() > 0 && s.opts.EASE.MaxItems > 0 {
+		ease := model.NewEASE(s.opts.EASE)
+		switch err := ease.Fit(ctx, d); {
+		case err == nil:
+			bd.EASE = ease
+		case errors.Is(err, ctx.Err()):
+			return ModelInfo{}, err
+		default:
+			s.log.Warn("EASE not trained; serving without it", "err", err)
 		}
 	}
 	cm, err := embed.FitContent(items, s.opts.TFIDF, s.opts.LSA)
@@ -227,7 +239,7 @@ func (s *Service) swap(bd *bundle, size int64) {
 		s.log.Warn("long-tail set not built", "err", err)
 	}
 	m := &rank.Models{Version: bd.Version, Items: bd.Items, ItemIndex: idx, Pop: bd.Pop, KNN: bd.KNN,
-		ALS: bd.ALS, Tail: tail, Counts: bd.Counts}
+		ALS: bd.ALS, EASE: bd.EASE, Tail: tail, Counts: bd.Counts}
 	s.snap.Store(&serving{
 		info: ModelInfo{Version: bd.Version, Kind: artifactKind, Created: bd.Created, Size: size,
 			Metrics: bd.Stats.metrics(), Serving: true},

@@ -25,6 +25,7 @@ Commands:
   import    import a data set (movielens) into a data dir
   ingest    stream items with vectors from a JSON-lines file into a data dir or a server
   train     train every model on a data dir and save a new version
+  eval      compare models offline on a data set (NDCG, recall, coverage, ...)
   version   print the version
 
 Run 'recd <command> --help' for a command's flags. Configuration comes from a YAML file
@@ -43,6 +44,7 @@ func commands() map[string]command {
 		"demo":    {runDemo},
 		"import":  {runImport},
 		"ingest":  {runIngest},
+		"eval":    {runEval},
 		"train":   {runTrain},
 		"version": {func(context.Context, []string, io.Writer, io.Writer) error { fmt.Println("recd", version); return nil }},
 	}
