@@ -24,6 +24,7 @@ Commands:
   demo      import the bundled MovieLens data on first start, train and serve (auth off)
   import    import a data set (movielens) into a data dir
   ingest    stream items with vectors from a JSON-lines file into a data dir or a server
+  embed     fill a vector space from an OpenAI-compatible embedding endpoint
   train     train every model on a data dir and save a new version
   eval      compare models offline on a data set (NDCG, recall, coverage, ...)
   version   print the version
@@ -45,6 +46,7 @@ func commands() map[string]command {
 		"import":  {runImport},
 		"ingest":  {runIngest},
 		"eval":    {runEval},
+		"embed":   {runEmbed},
 		"train":   {runTrain},
 		"version": {func(context.Context, []string, io.Writer, io.Writer) error { fmt.Println("recd", version); return nil }},
 	}
