@@ -15,6 +15,9 @@ import (
 // ErrTooManyItems is returned by EASE.Fit when the kept catalog exceeds EASEOptions.MaxItems.
 var ErrTooManyItems = errors.New("too many items for a dense item-item model")
 
+// ErrNoItems is returned by EASE.Fit when no item has enough users to be modelled.
+var ErrNoItems = errors.New("no item to model")
+
 // EASE solver choices.
 const (
 	// EASESolverAuto inverts the smaller of the item Gram matrix and the user Gram matrix.
@@ -114,6 +117,9 @@ func (m *EASE) Fit(ctx context.Context, d *Dataset) error {
 			slot[i] = int32(len(kept))
 			kept = append(kept, int32(i))
 		}
+	}
+	if len(kept) == 0 {
+		return fmt.Errorf("ease: no item has at least %d users: %w", m.Opt.MinCount, ErrNoItems)
 	}
 	if len(kept) > m.Opt.MaxItems {
 		return fmt.Errorf("ease: %d items with at least %d users exceed max_items %d (raise min_count or max_items): %w",

@@ -69,7 +69,7 @@ func (s *Service) Train(ctx context.Context) (ModelInfo, error) {
 	}
 	defer s.trainMu.Unlock()
 	start := time.Now()
-	info, err := s.train(ctx)
+	info, err := s.trainSafely(ctx)
 	s.Metrics.TrainSeconds.Observe(time.Since(start).Seconds())
 	if err != nil {
 		s.Metrics.TrainRuns.WithLabelValues("error").Inc()
@@ -79,6 +79,17 @@ func (s *Service) Train(ctx context.Context) (ModelInfo, error) {
 	s.Metrics.TrainRuns.WithLabelValues("ok").Inc()
 	s.log.Info("trained", "version", info.Version, "metrics", info.Metrics, "elapsed", time.Since(start).Round(time.Millisecond))
 	return info, nil
+}
+
+// trainSafely runs train, turning a panic in a model's fit into an error so that a bad
+// training run cannot take the server down; the previous snapshot keeps serving.
+func (s *Service) trainSafely(ctx context.Context) (info ModelInfo, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = fmt.Errorf("training panicked: %v", v)
+		}
+	}()
+	return s.train(ctx)
 }
 
 func (s *Service) train(ctx context.Context) (ModelInfo, error) {
