@@ -91,9 +91,9 @@ type Options struct {
 
 // DefaultOptions returns the defaults.
 func DefaultOptions() Options {
-	return Options{Pool: 300, FewEvents: 5, ItemWarmEvents: 5, ColdItemBoost: 0.5, ProfileItems: 50,
+	return Options{Pool: 300, FewEvents: 5, ItemWarmEvents: 5, ColdItemBoost: 1, ProfileItems: 50,
 		SessionN: DefaultSessionN, SessionWeight: DefaultSessionWeight, CalibrationHalfLife: 90 * 24 * time.Hour,
-		Weights: map[string]float64{"itemknn": 1, "ease": 1, "cf": 1, "content": 0.3, "popular": 0.05, "session": 1}}
+		Weights: map[string]float64{"itemknn": 0.3, "ease": 2, "cf": 0.5, "content": 0.1, "popular": 0.02, "session": 1}}
 }
 
 // Request is one recommendation request, already validated.
@@ -224,7 +224,11 @@ func (p *Pipeline) Recommend(ctx context.Context, req Request) (Response, error)
 	for k, v := range req.Weights {
 		weights[k] = v
 	}
-	cands, err := Blend(lists, BlendOptions{Weights: weights, DefaultWeight: 1, Normalisation: MinMax})
+	norm := MinMax
+	if resp.Strategy == StrategyPopularity {
+		norm = Rank // exactly the popular order
+	}
+	cands, err := Blend(lists, BlendOptions{Weights: weights, DefaultWeight: 1, Normalisation: norm})
 	if err != nil {
 		return resp, err
 	}
@@ -331,14 +335,12 @@ func (p *Pipeline) coldItems(cands []Candidate, weights map[string]float64) {
 	if warm <= 0 {
 		return
 	}
-	total := 0.0
-	for _, w := range weights {
-		total += w
-	}
+	collab := weights["cf"] + weights["itemknn"] + weights["ease"]
+	total := collab + weights["content"] + weights["popular"]
 	if total == 0 {
 		return
 	}
-	share := (weights["cf"] + weights["itemknn"]) / total
+	share := collab / total
 	changed := false
 	for i := range cands {
 		c := &cands[i]

@@ -15,7 +15,11 @@ func (p *Pipeline) Popular(n int, categories []string) []recd.Recommendation {
 	for _, s := range l.Items {
 		r := ReasonForSource("popular", nil, s.Category)
 		r.Text = Sentence(r, p.title)
-		out = append(out, recd.Recommendation{ID: s.ID, Score: s.Score, Title: p.title(s.ID), Reasons: []recd.Reason{r}})
+		score := s.Score
+		if i, ok := p.M.ItemIndex[s.ID]; ok {
+			score = float64(p.M.Pop.Scores[i])
+		}
+		out = append(out, recd.Recommendation{ID: s.ID, Score: score, Title: p.title(s.ID), Reasons: []recd.Reason{r}})
 	}
 	return out
 }

@@ -107,7 +107,8 @@ func (p *Pipeline) knnBecause(top, items []int32, weights []float32) [][]string 
 	return out
 }
 
-// popularSource proposes the most popular items that pass the category rules.
+// popularSource proposes the most popular items that pass the category rules, scored by
+// their position in the popularity order.
 func (p *Pipeline) popularSource(n int, rules Rules) SourceList {
 	l := SourceList{Name: "popular"}
 	if p.M.Pop == nil {
@@ -145,7 +146,8 @@ func (p *Pipeline) popularSource(n int, rules Rules) SourceList {
 				continue
 			}
 		}
-		l.Items = append(l.Items, SourceScore{ID: id, Score: float64(p.M.Pop.Scores[i]), Category: cat})
+		// Position, not the Bayesian average: equal averages keep the popularity order.
+		l.Items = append(l.Items, SourceScore{ID: id, Score: float64(n - len(l.Items)), Category: cat})
 	}
 	return l
 }
