@@ -165,3 +165,31 @@ func FuzzALS_UnmarshalBinary(f *testing.F) {
 		got.Score(-1, []int32{0, 1}, nil, make([]float32, got.ItemFactors().Rows))
 	})
 }
+
+func TestFactorModel_UserVector(t *testing.T) {
+	als, d := facSmallALS(t, nil)
+	bpr, _ := facSmallBPR(t, nil)
+	for _, m := range []FactorModel{als, bpr} {
+		t.Run(m.Name(), func(t *testing.T) {
+			dst := make([]float32, d.NumItems())
+			trained, tw := d.UserRow(3)
+			changed := append(slices.Clone(trained), 0)
+			for _, c := range []struct {
+				u       int
+				items   []int32
+				weights []float32
+			}{{3, trained, tw}, {3, changed, nil}, {-1, trained, tw}} {
+				m.Score(c.u, c.items, c.weights, dst)
+				uv, iv := m.UserVector(c.u, c.items, c.weights), m.ItemVectors()
+				if iv.Rows != d.NumItems() || len(uv) != iv.Dim {
+					t.Fatalf("user dim %d, items %dx%d", len(uv), iv.Rows, iv.Dim)
+				}
+				for i := range dst {
+					if got := facDot(uv, iv.Row(i)); math.Abs(got-float64(dst[i])) > 1e-5 {
+						t.Fatalf("u=%d item %d: dot %g, Score %g", c.u, i, got, dst[i])
+					}
+				}
+			}
+		})
+	}
+}
