@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"sync"
 	"time"
 
@@ -109,6 +110,18 @@ func (m *ALS) UserFactors() Factors { return m.users }
 // ItemFactors returns the item vectors, one row per item index of the training Dataset
 // (the vectors of the `cf` space; score = dot(user, item)). Shared; must not be modified.
 func (m *ALS) ItemFactors() Factors { return m.items }
+
+// ItemVectors returns the cf-space item vectors, which for ALS are the item factors.
+func (m *ALS) ItemVectors() Factors { return m.items }
+
+// UserVector returns the cf-space vector of a user, the one Score uses: the trained vector when
+// u is a trained user with an unchanged history, the folded-in one otherwise.
+func (m *ALS) UserVector(u int, items []int32, weights []float32) []float32 {
+	if u >= 0 && u < m.users.Rows && facTrainedRow(m.trainPtr, m.trainItems, m.trainW, u, items, weights) {
+		return slices.Clone(m.users.Row(u))
+	}
+	return m.FoldIn(items, weights)
+}
 
 // Fit trains on d. It is deterministic for the options (Workers aside, which does not change
 // the result) and returns ctx's error, wrapped, if ctx ends first.

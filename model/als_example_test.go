@@ -36,7 +36,7 @@ func ExampleALS() {
 	}
 
 	// Item vectors for the `cf` index space: row i belongs to item d.Items[i].
-	vecs := m.ItemFactors()
+	vecs := m.ItemVectors() // model.FactorModel: ALS and BPR
 	fmt.Println("cf space:", vecs.Rows, "items of dimension", vecs.Dim)
 
 	// The artifact to store with the model version (keep d.Items beside it to map rows to IDs).
@@ -50,7 +50,7 @@ func ExampleALS() {
 	// A new user clicks two dramas: fold in from the history, then score every item.
 	history := []int32{d.ItemIndex["drama1"], d.ItemIndex["drama2"]}
 	weights := []float32{1, 1}
-	user := served.FoldIn(history, weights) // or ANN-search the cf space with this vector
+	user := served.UserVector(-1, history, weights) // ANN-search the cf space with it (dot product)
 	scores := make([]float32, d.NumItems())
 	served.Score(-1, history, weights, scores)
 	best := -1

@@ -81,6 +81,8 @@ type BPR struct {
 	users Factors
 	items Factors
 	bias  []float32
+	// vectors are the item factors with the bias appended, for the cf space.
+	vectors Factors
 	// Training rows (nil after UnmarshalBinary), to recognise an unchanged history in Score.
 	trainPtr   []int32
 	trainItems []int32
@@ -173,6 +175,7 @@ func (m *BPR) Fit(ctx context.Context, d *Dataset) error {
 		}
 	}
 	m.users, m.items, m.bias = users, items, bias
+	m.vectors = bprVectors(items, bias)
 	m.trainPtr, m.trainItems, m.trainW = d.UserPtr, d.UserItems, d.UserWeights
 	return nil
 }
@@ -411,6 +414,38 @@ func (m *BPR) UnmarshalBinary(data []byte) error {
 	if bias.Rows != items.Rows {
 		return fmt.Errorf("unmarshal bpr: %w: %d biases for %d items", errFacCorrupt, bias.Rows, items.Rows)
 	}
-	*m = BPR{opts: o, users: users, items: items, bias: bias.Data}
+	*m = BPR{opts: o, users: users, items: items, bias: bias.Data,
+		vectors: bprVectors(items, bias.Data)}
 	return nil
+}
+
+// bprVectors returns the item vectors of the cf space: each item's factors followed by its
+// bias, so that dot([user, 1], [item, bias]) is BPR's score.
+func bprVectors(items Factors, bias []float32) Factors {
+	k := items.Dim + 1
+	v := Factors{Rows: items.Rows, Dim: k, Data: make([]float32, items.Rows*k)}
+	for i := 0; i < items.Rows; i++ {
+		row := v.Row(i)
+		copy(row, items.Row(i))
+		row[k-1] = bias[i]
+	}
+	return v
+}
+
+// ItemVectors returns the cf-space item vectors: the item factors with the item bias appended
+// (dimension Factors+1). Shared; must not be modified.
+func (m *BPR) ItemVectors() Factors { return m.vectors }
+
+// UserVector returns the cf-space vector of a user: the trained or folded-in user factors (as
+// Score chooses) with a 1 appended, so its dot product with ItemVectors is Score's score.
+func (m *BPR) UserVector(u int, items []int32, weights []float32) []float32 {
+	k := m.opts.Factors
+	out := make([]float32, k+1)
+	if u >= 0 && u < m.users.Rows && facTrainedRow(m.trainPtr, m.trainItems, m.trainW, u, items, weights) {
+		copy(out, m.users.Row(u))
+	} else {
+		m.FoldInTo(out[:k], items, weights)
+	}
+	out[k] = 1
+	return out
 }

@@ -192,7 +192,8 @@ func TestBPR_MarshalBinary(t *testing.T) {
 	}
 	if got.Options().Epochs != 30 || !slices.Equal(got.ItemBias(), m.ItemBias()) ||
 		!slices.Equal(got.ItemFactors().Data, m.ItemFactors().Data) ||
-		!slices.Equal(got.UserFactors().Data, m.UserFactors().Data) {
+		!slices.Equal(got.UserFactors().Data, m.UserFactors().Data) ||
+		!slices.Equal(got.ItemVectors().Data, m.ItemVectors().Data) {
 		t.Fatal("decoded model differs")
 	}
 	items, weights := d.UserRow(1)

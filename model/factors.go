@@ -16,6 +16,24 @@ import (
 	"gonum.org/v1/gonum/floats"
 )
 
+// FactorModel is a Recommender whose scores are dot products in one vector space, the `cf`
+// index space: for every item i,
+//
+//	Score(u, items, weights, dst); dst[i] == dot(UserVector(u, items, weights), ItemVectors().Row(i))
+//
+// up to float rounding. Publish ItemVectors to the index under the Dataset's item IDs and
+// search it by dot product with UserVector. ALS and BPR implement it.
+type FactorModel interface {
+	Recommender
+	ItemVectors() Factors
+	UserVector(u int, items []int32, weights []float32) []float32
+}
+
+var (
+	_ FactorModel = (*ALS)(nil)
+	_ FactorModel = (*BPR)(nil)
+)
+
 // Factors is a dense row-major matrix of latent factors: row i is Data[i*Dim:(i+1)*Dim].
 // A Factors returned by a model is shared with it and must not be modified.
 type Factors struct {

@@ -3,6 +3,9 @@ package model
 import (
 	"context"
 	"encoding"
+	"encoding/binary"
+	"errors"
+	"hash/crc32"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -164,4 +167,115 @@ func FuzzALS_UnmarshalBinary(f *testing.F) {
 		// Whatever decodes must be usable.
 		got.Score(-1, []int32{0, 1}, nil, make([]float32, got.ItemFactors().Rows))
 	})
+}
+
+func TestFactorModel_UserVector(t *testing.T) {
+	als, d := facSmallALS(t, nil)
+	bpr, _ := facSmallBPR(t, nil)
+	for _, m := range []FactorModel{als, bpr} {
+		t.Run(m.Name(), func(t *testing.T) {
+			dst := make([]float32, d.NumItems())
+			trained, tw := d.UserRow(3)
+			changed := append(slices.Clone(trained), 0)
+			for _, c := range []struct {
+				u       int
+				items   []int32
+				weights []float32
+			}{{3, trained, tw}, {3, changed, nil}, {-1, trained, tw}} {
+				m.Score(c.u, c.items, c.weights, dst)
+				uv, iv := m.UserVector(c.u, c.items, c.weights), m.ItemVectors()
+				if iv.Rows != d.NumItems() || len(uv) != iv.Dim {
+					t.Fatalf("user dim %d, items %dx%d", len(uv), iv.Rows, iv.Dim)
+				}
+				for i := range dst {
+					if got := facDot(uv, iv.Row(i)); math.Abs(got-float64(dst[i])) > 1e-5 {
+						t.Fatalf("u=%d item %d: dot %g, Score %g", c.u, i, got, dst[i])
+					}
+				}
+			}
+		})
+	}
+}
+
+// facBlob encodes an ALS blob from raw header fields and factor matrices, with a valid
+// checksum, so that the decoder's content checks (not the checksum) are exercised.
+func facBlob(factors uint32, lambda float64, users, items Factors) []byte {
+	e := &facEncoder{}
+	e.buf = append(e.buf, alsMagic...)
+	e.buf = append(e.buf, alsVersion, 0)
+	e.u32(factors)
+	e.u32(15)
+	e.u32(3)
+	e.f64(2)
+	e.f64(lambda)
+	e.f64(0.1)
+	e.u64(1)
+	e.factors(users)
+	e.factors(items)
+	return e.finish()
+}
+
+func TestALS_UnmarshalBinary(t *testing.T) {
+	f := func(rows, dim int, v float32) Factors {
+		return Factors{Rows: rows, Dim: dim, Data: slices.Repeat([]float32{v}, rows*dim)}
+	}
+	if err := NewALS(DefaultALSOptions()).UnmarshalBinary(facBlob(2, 1, f(3, 2, 1), f(4, 2, 1))); err != nil {
+		t.Fatalf("valid blob: %v", err)
+	}
+	for name, blob := range map[string][]byte{
+		"zero factors":     facBlob(0, 1, f(0, 0, 0), f(0, 0, 0)),
+		"too many factors": facBlob(5000, 1, f(0, 5000, 0), f(0, 5000, 0)),
+		"negative lambda":  facBlob(2, -1, f(3, 2, 1), f(4, 2, 1)),
+		"dim mismatch":     facBlob(2, 1, f(3, 3, 1), f(4, 2, 1)),
+		"NaN factor":       facBlob(2, 1, f(3, 2, float32(math.NaN())), f(4, 2, 1)),
+		"infinite factor":  facBlob(2, 1, f(3, 2, 1), f(4, 2, float32(math.Inf(1)))),
+		"rows beyond data": func() []byte {
+			b := facBlob(2, 1, f(3, 2, 1), f(4, 2, 1))
+			body := b[:len(b)-4]
+			// users.Rows sits after magic(4)+version(2)+3×u32+3×f64+u64 = 50 bytes.
+			binary.LittleEndian.PutUint32(body[50:], 1<<30)
+			return binary.LittleEndian.AppendUint32(body, crc32.ChecksumIEEE(body))
+		}(),
+	} {
+		t.Run(name, func(t *testing.T) {
+			err := NewALS(DefaultALSOptions()).UnmarshalBinary(blob)
+			if !errors.Is(err, errFacCorrupt) {
+				t.Fatalf("got %v, want errFacCorrupt", err)
+			}
+		})
+	}
+}
+
+func TestALSScratch_cg(t *testing.T) {
+	// Rows of 100 interactions take the gathered path; 9000 at k = 8 exceed alsGatherMax and
+	// read in place. Both must converge to the exact solve.
+	const k = 8
+	rng := rand.New(rand.NewPCG(6, 6))
+	other := make([]float32, 10000*k)
+	for i := range other {
+		other[i] = float32(rng.NormFloat64() * 0.1)
+	}
+	g := facGram(other, 10000, k, 1)
+	for j := 0; j < k; j++ {
+		g[j*k+j] += 1
+	}
+	g32 := make([]float32, len(g))
+	for i, v := range g {
+		g32[i] = float32(v)
+	}
+	for _, n := range []int{100, 9000} {
+		idx, w := make([]int32, n), make([]float32, n)
+		for j := range idx {
+			idx[j], w[j] = int32(j), float32(1+j%3)
+		}
+		s := newALSScratch(k)
+		want, got := make([]float32, k), make([]float32, k)
+		s.exact(want, g, other, idx, w, 2)
+		s.cg(got, g32, other, idx, w, 2, 40)
+		for j := range want {
+			if math.Abs(float64(got[j]-want[j])) > 1e-3*(1+math.Abs(float64(want[j]))) {
+				t.Fatalf("n=%d: component %d: cg %g, exact %g", n, j, got[j], want[j])
+			}
+		}
+	}
 }
