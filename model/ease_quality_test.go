@@ -2,6 +2,7 @@ package model_test
 
 import (
 	"context"
+	"github.com/recd/recd/internal/racetest"
 	"sync"
 	"testing"
 
@@ -46,6 +47,9 @@ func easeLoadProtocol(tb testing.TB) easeProtocol {
 
 // TestEASE_Quality pins EASE's NDCG@10 on the bundled data so that a regression fails.
 func TestEASE_Quality(t *testing.T) {
+	if racetest.Enabled {
+		t.Skip(racetest.SkipMsg)
+	}
 	if testing.Short() {
 		t.Skip("fits EASE on MovieLens latest-small")
 	}

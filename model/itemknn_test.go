@@ -2,6 +2,7 @@ package model
 
 import (
 	"context"
+	"github.com/recd/recd/internal/racetest"
 	"math"
 	"math/rand/v2"
 	"sort"
@@ -138,6 +139,9 @@ func knnNDCG(d *Dataset, m Recommender, test map[int][]int32, k int) float64 {
 }
 
 func TestItemKNN_QualityMovieLens(t *testing.T) {
+	if racetest.Enabled {
+		t.Skip(racetest.SkipMsg)
+	}
 	if testing.Short() {
 		t.Skip("quality check on the bundled data")
 	}

@@ -11,6 +11,7 @@ package model
 
 import (
 	"context"
+	"github.com/recd/recd/internal/racetest"
 	"math"
 	"math/rand/v2"
 	"sync"
@@ -174,6 +175,9 @@ func (f facUnknownUser) Score(_ int, items []int32, weights []float32, dst []flo
 }
 
 func TestALS_Quality(t *testing.T) {
+	if racetest.Enabled {
+		t.Skip(racetest.SkipMsg)
+	}
 	if testing.Short() {
 		t.Skip("trains on MovieLens latest-small")
 	}
@@ -201,6 +205,9 @@ func TestALS_Quality(t *testing.T) {
 }
 
 func TestBPR_Quality(t *testing.T) {
+	if racetest.Enabled {
+		t.Skip(racetest.SkipMsg)
+	}
 	if testing.Short() {
 		t.Skip("trains on MovieLens latest-small")
 	}

@@ -1,6 +1,7 @@
 package rank
 
 import (
+	"github.com/recd/recd/internal/racetest"
 	"math"
 	"os"
 	"slices"
@@ -182,6 +183,9 @@ func ndcg(ids []string, rel map[string]bool) float64 {
 // genre KL by a quarter, long_tail_share 0.3 puts 3 tail items in every top 10 whose
 // candidates hold them. ML_POOL and ML_CANDS change the pool and candidate counts.
 func TestStages_MovieLens(t *testing.T) {
+	if racetest.Enabled {
+		t.Skip(racetest.SkipMsg)
+	}
 	if testing.Short() {
 		t.Skip("MovieLens stage check skipped in -short")
 	}

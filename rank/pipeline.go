@@ -50,8 +50,8 @@ type Models struct {
 	KNN       *model.ItemKNN
 	ALS       *model.ALS  // nil when not trained
 	EASE      *model.EASE // nil when not trained (a catalog too large to invert)
-	Tail      *TailSet   // long-tail items; nil: none marked
-	Counts    []int32    // interactions per item index
+	Tail      *TailSet    // long-tail items; nil: none marked
+	Counts    []int32     // interactions per item index
 }
 
 // Interaction is one item of a user's aggregated history.

@@ -36,7 +36,7 @@ func (s *Server) postEvents(c *gin.Context) {
 			evs[i].Timestamp = *e.Timestamp
 		}
 	}
-	stored, err := s.b.AddEvents(c, evs)
+	stored, err := s.b.AddEvents(c.Request.Context(), evs)
 	if err != nil {
 		fail(c, err)
 		return

@@ -47,11 +47,11 @@ func (s *Server) putItem(c *gin.Context) {
 	}
 	in.ID = id
 	it := in.item()
-	if err := s.b.PutItems(c, []recd.Item{it}); err != nil {
+	if err := s.b.PutItems(c.Request.Context(), []recd.Item{it}); err != nil {
 		fail(c, err)
 		return
 	}
-	stored, err := s.b.GetItem(c, id)
+	stored, err := s.b.GetItem(c.Request.Context(), id)
 	if err != nil {
 		fail(c, err)
 		return
@@ -60,7 +60,7 @@ func (s *Server) putItem(c *gin.Context) {
 }
 
 func (s *Server) getItem(c *gin.Context) {
-	it, err := s.b.GetItem(c, c.Param("id"))
+	it, err := s.b.GetItem(c.Request.Context(), c.Param("id"))
 	if err != nil {
 		fail(c, err)
 		return
@@ -69,7 +69,7 @@ func (s *Server) getItem(c *gin.Context) {
 }
 
 func (s *Server) deleteItem(c *gin.Context) {
-	if err := s.b.DeleteItem(c, c.Param("id")); err != nil {
+	if err := s.b.DeleteItem(c.Request.Context(), c.Param("id")); err != nil {
 		fail(c, err)
 		return
 	}
@@ -82,7 +82,7 @@ func (s *Server) listItems(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	items, next, err := s.b.ListItems(c, c.Query("cursor"), limit)
+	items, next, err := s.b.ListItems(c.Request.Context(), c.Query("cursor"), limit)
 	if err != nil {
 		fail(c, err)
 		return
@@ -114,7 +114,7 @@ func (s *Server) postItems(c *gin.Context) {
 	for i := range in {
 		items[i] = in[i].item()
 	}
-	if err := s.b.PutItems(c, items); err != nil {
+	if err := s.b.PutItems(c.Request.Context(), items); err != nil {
 		fail(c, err)
 		return
 	}
@@ -143,7 +143,7 @@ func (s *Server) postItemsNDJSON(c *gin.Context) {
 		if len(chunk) == 0 {
 			return nil
 		}
-		err := s.b.PutItems(c, chunk)
+		err := s.b.PutItems(c.Request.Context(), chunk)
 		if err == nil {
 			stored += len(chunk)
 			chunk, lines = chunk[:0], lines[:0]
@@ -154,7 +154,7 @@ func (s *Server) postItemsNDJSON(c *gin.Context) {
 		}
 		// One entry is bad: store them one by one so every bad line is named.
 		for i, it := range chunk {
-			if err := s.b.PutItems(c, []recd.Item{it}); err != nil {
+			if err := s.b.PutItems(c.Request.Context(), []recd.Item{it}); err != nil {
 				if status, _ := statusOf(err); status >= 500 {
 					return err
 				}

@@ -23,7 +23,7 @@ func (s *Server) query(c *gin.Context) {
 		return
 	}
 	explain := in.Explain == nil || *in.Explain
-	resp, err := s.b.Query(c, service.QueryRequest{Text: in.Text, UserID: in.UserID, N: in.N,
+	resp, err := s.b.Query(c.Request.Context(), service.QueryRequest{Text: in.Text, UserID: in.UserID, N: in.N,
 		Explain: explain, Diversity: in.Diversity})
 	if err != nil {
 		fail(c, err)

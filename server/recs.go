@@ -119,7 +119,7 @@ func (s *Server) runRecommend(c *gin.Context, req service.RecommendRequest, k kn
 	req.Rules = rules
 	req.Diversity, req.Calibration, req.LongTailShare = k.Diversity, k.Calibration, k.LongTailShare
 	req.SessionWeight, req.ExposureStrength = k.SessionWeight, k.ExposureStrength
-	resp, err := s.b.Recommend(c, req)
+	resp, err := s.b.Recommend(c.Request.Context(), req)
 	if err != nil {
 		fail(c, err)
 		return
@@ -138,7 +138,7 @@ func (s *Server) similar(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	resp, err := s.b.Similar(c, c.Param("id"), n, c.Query("by"), cats)
+	resp, err := s.b.Similar(c.Request.Context(), c.Param("id"), n, c.Query("by"), cats)
 	if err != nil {
 		fail(c, err)
 		return
@@ -157,7 +157,7 @@ func (s *Server) popular(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	resp, err := s.b.Popular(c, n, cats)
+	resp, err := s.b.Popular(c.Request.Context(), n, cats)
 	if err != nil {
 		fail(c, err)
 		return
@@ -176,7 +176,7 @@ func (s *Server) trending(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	resp, err := s.b.Trending(c, n, cats)
+	resp, err := s.b.Trending(c.Request.Context(), n, cats)
 	if err != nil {
 		fail(c, err)
 		return
@@ -185,7 +185,7 @@ func (s *Server) trending(c *gin.Context) {
 }
 
 func (s *Server) spaces(c *gin.Context) {
-	sp, err := s.b.Spaces(c)
+	sp, err := s.b.Spaces(c.Request.Context())
 	if err != nil {
 		fail(c, err)
 		return
@@ -206,7 +206,7 @@ func (s *Server) train(c *gin.Context) {
 }
 
 func (s *Server) models(c *gin.Context) {
-	ms, err := s.b.Models(c)
+	ms, err := s.b.Models(c.Request.Context())
 	if err != nil {
 		fail(c, err)
 		return

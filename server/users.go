@@ -24,11 +24,11 @@ func (s *Server) putUser(c *gin.Context) {
 		fail(c, recd.Invalid("id", fmt.Sprintf("%q differs from the id in the path, %q", in.ID, id)))
 		return
 	}
-	if err := s.b.PutUser(c, recd.User{ID: id, Attributes: in.Attributes}); err != nil {
+	if err := s.b.PutUser(c.Request.Context(), recd.User{ID: id, Attributes: in.Attributes}); err != nil {
 		fail(c, err)
 		return
 	}
-	u, err := s.b.GetUser(c, id)
+	u, err := s.b.GetUser(c.Request.Context(), id)
 	if err != nil {
 		fail(c, err)
 		return
@@ -37,7 +37,7 @@ func (s *Server) putUser(c *gin.Context) {
 }
 
 func (s *Server) getUser(c *gin.Context) {
-	u, err := s.b.GetUser(c, c.Param("id"))
+	u, err := s.b.GetUser(c.Request.Context(), c.Param("id"))
 	if err != nil {
 		fail(c, err)
 		return
@@ -46,7 +46,7 @@ func (s *Server) getUser(c *gin.Context) {
 }
 
 func (s *Server) deleteUser(c *gin.Context) {
-	if err := s.b.DeleteUser(c, c.Param("id")); err != nil {
+	if err := s.b.DeleteUser(c.Request.Context(), c.Param("id")); err != nil {
 		fail(c, err)
 		return
 	}
@@ -59,7 +59,7 @@ func (s *Server) userEvents(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	evs, next, err := s.b.UserEvents(c, c.Param("id"), c.Query("cursor"), limit)
+	evs, next, err := s.b.UserEvents(c.Request.Context(), c.Param("id"), c.Query("cursor"), limit)
 	if err != nil {
 		fail(c, err)
 		return

@@ -10,6 +10,7 @@ import (
 	"github.com/recd/recd"
 	"github.com/recd/recd/dataset"
 	"github.com/recd/recd/index/hnsw"
+	"github.com/recd/recd/internal/racetest"
 	"github.com/recd/recd/service"
 	"github.com/recd/recd/store/sqlite"
 )
@@ -27,6 +28,9 @@ func movieLens(t *testing.T) (*service.Service, *dataset.Data) {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("trains on the bundled MovieLens data")
+	}
+	if racetest.Enabled {
+		t.Skip(racetest.SkipMsg)
 	}
 	mlOnce.Do(func() {
 		ctx := context.Background()
