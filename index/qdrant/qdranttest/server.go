@@ -1,0 +1,222 @@
+// Package qdranttest is a protocol test double of Qdrant, not Qdrant. It is an in-process
+// gRPC server built on the go-client's generated service interfaces that answers the calls
+// index/qdrant makes (collections, payload indexes, points upsert/get/delete/count, payload
+// overwrite, nearest-neighbour queries) from an embedded exact index (index.Flat), so the
+// conformance suite can run where no Qdrant can. It follows Qdrant's documented semantics
+// (whole-point upserts, Euclid scores as distances, sparse vectors scored by dot product, the
+// IDF modifier, filters with must/should/must_not) and rejects what the real server rejects
+// (a missing collection with NotFound; unknown vector names, wrong dimensions and malformed
+// filters with InvalidArgument). What it does not implement (recommend, MMR, fusion,
+// prefetch, geo/text/datetime filters, unnamed vectors, snapshots, cluster calls) answers
+// Unimplemented rather than pretending. It keeps everything in memory and is safe for
+// concurrent use.
+package qdranttest
+
+import (
+	"context"
+	"net"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/qdrant/go-client/qdrant"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+)
+
+// Server is the double's state. Its methods are safe for concurrent use.
+type Server struct {
+	qdrant.UnimplementedCollectionsServer
+	points qdrantPoints
+	health qdrantHealth
+
+	mu     sync.Mutex
+	cols   map[string]*collection
+	faults map[string][]codes.Code // method name -> errors to return next, in order
+	calls  map[string]int
+}
+
+type qdrantPoints struct {
+	qdrant.UnimplementedPointsServer
+	s *Server
+}
+
+type qdrantHealth struct {
+	qdrant.UnimplementedQdrantServer
+}
+
+// HealthCheck answers like Qdrant's health check, naming itself as the double.
+func (qdrantHealth) HealthCheck(context.Context, *qdrant.HealthCheckRequest) (*qdrant.HealthCheckReply, error) {
+	return &qdrant.HealthCheckReply{Title: "qdranttest protocol double", Version: "1.17.0"}, nil
+}
+
+// Start starts a double on a loopback port, stops it when t ends, and returns its address.
+func Start(t testing.TB) string {
+	_, addr := StartServer(t)
+	return addr
+}
+
+// StartServer is Start that also returns the Server, for fault injection and call counts.
+func StartServer(t testing.TB) (*Server, string) {
+	t.Helper()
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatalf("qdranttest: listen: %v", err)
+	}
+	s := New()
+	g := grpc.NewServer(grpc.UnaryInterceptor(s.intercept))
+	qdrant.RegisterCollectionsServer(g, s)
+	qdrant.RegisterPointsServer(g, &s.points)
+	qdrant.RegisterQdrantServer(g, &s.health)
+	go g.Serve(lis) //nolint:errcheck // Serve returns when Stop is called
+	t.Cleanup(g.Stop)
+	return s, lis.Addr().String()
+}
+
+// New returns an empty double for callers that register it on their own grpc.Server (use
+// Intercept as its unary interceptor for fault injection).
+func New() *Server {
+	s := &Server{cols: map[string]*collection{}, faults: map[string][]codes.Code{}, calls: map[string]int{}}
+	s.points.s = s
+	return s
+}
+
+// Points returns the points service, for registering on a grpc.Server.
+func (s *Server) Points() qdrant.PointsServer { return &s.points }
+
+// FailNext makes the next len(codes) calls of method (the RPC name, as "Upsert" or "Query")
+// fail with those codes, in order, before the call is applied.
+func (s *Server) FailNext(method string, cs ...codes.Code) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.faults[method] = append(s.faults[method], cs...)
+}
+
+// Calls returns how many calls of method reached the double (failed ones included).
+func (s *Server) Calls(method string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.calls[method]
+}
+
+func (s *Server) intercept(ctx context.Context, req any, info *grpc.UnaryServerInfo, h grpc.UnaryHandler) (any, error) {
+	method := info.FullMethod[strings.LastIndex(info.FullMethod, "/")+1:]
+	s.mu.Lock()
+	s.calls[method]++
+	var fail codes.Code
+	if q := s.faults[method]; len(q) > 0 {
+		fail, s.faults[method] = q[0], q[1:]
+	}
+	s.mu.Unlock()
+	if fail != codes.OK {
+		return nil, status.Errorf(fail, "qdranttest: injected %v", fail)
+	}
+	return h(ctx, req)
+}
+
+func notFound(name string) error {
+	return status.Errorf(codes.NotFound, "Not found: Collection `%s` doesn't exist!", name)
+}
+
+func badInput(format string, args ...any) error {
+	return status.Errorf(codes.InvalidArgument, "Wrong input: "+format, args...)
+}
+
+func unimplemented(what string) error {
+	return status.Errorf(codes.Unimplemented, "qdranttest: %s is not implemented by the test double", what)
+}
+
+// col returns a collection; the caller holds s.mu.
+func (s *Server) col(name string) (*collection, error) {
+	c, ok := s.cols[name]
+	if !ok {
+		return nil, notFound(name)
+	}
+	return c, nil
+}
+
+// Create creates a collection with named dense and sparse vectors.
+func (s *Server) Create(_ context.Context, req *qdrant.CreateCollection) (*qdrant.CollectionOperationResponse, error) {
+	name := req.GetCollectionName()
+	if name == "" || len(name) > 255 || strings.ContainsAny(name, "/\\:*?\"<>|\x00") {
+		return nil, badInput("Collection name %q is invalid", name)
+	}
+	c, err := newCollection(req)
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.cols[name]; ok {
+		return nil, status.Errorf(codes.AlreadyExists, "Wrong input: Collection `%s` already exists!", name)
+	}
+	s.cols[name] = c
+	return &qdrant.CollectionOperationResponse{Result: true}, nil
+}
+
+// Get returns a collection's info: config, metadata, payload schema and point count.
+func (s *Server) Get(_ context.Context, req *qdrant.GetCollectionInfoRequest) (*qdrant.GetCollectionInfoResponse, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c, err := s.col(req.GetCollectionName())
+	if err != nil {
+		return nil, err
+	}
+	return &qdrant.GetCollectionInfoResponse{Result: c.info()}, nil
+}
+
+// List lists the collections.
+func (s *Server) List(context.Context, *qdrant.ListCollectionsRequest) (*qdrant.ListCollectionsResponse, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := &qdrant.ListCollectionsResponse{}
+	for name := range s.cols {
+		out.Collections = append(out.Collections, &qdrant.CollectionDescription{Name: name})
+	}
+	return out, nil
+}
+
+// Delete drops a collection; the result says whether it existed.
+func (s *Server) Delete(_ context.Context, req *qdrant.DeleteCollection) (*qdrant.CollectionOperationResponse, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	_, ok := s.cols[req.GetCollectionName()]
+	delete(s.cols, req.GetCollectionName())
+	return &qdrant.CollectionOperationResponse{Result: ok}, nil
+}
+
+// CollectionExists reports whether a collection exists.
+func (s *Server) CollectionExists(_ context.Context, req *qdrant.CollectionExistsRequest) (*qdrant.CollectionExistsResponse, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	_, ok := s.cols[req.GetCollectionName()]
+	return &qdrant.CollectionExistsResponse{Result: &qdrant.CollectionExists{Exists: ok}}, nil
+}
+
+// Collections returns the names of the collections, for tests.
+func (s *Server) Collections() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []string
+	for name := range s.cols {
+		out = append(out, name)
+	}
+	return out
+}
+
+// CollectionInfo returns a collection's info, for tests.
+func (s *Server) CollectionInfo(name string) (*qdrant.CollectionInfo, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c, err := s.col(name)
+	if err != nil {
+		return nil, err
+	}
+	return c.info(), nil
+}
+
+
+func notFoundPoint(id string) error {
+	return status.Errorf(codes.NotFound, "Not found: No point with id %s found", id)
+}
