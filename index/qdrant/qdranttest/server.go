@@ -216,7 +216,6 @@ func (s *Server) CollectionInfo(name string) (*qdrant.CollectionInfo, error) {
 	return c.info(), nil
 }
 
-
 func notFoundPoint(id string) error {
 	return status.Errorf(codes.NotFound, "Not found: No point with id %s found", id)
 }
