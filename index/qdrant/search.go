@@ -60,15 +60,22 @@ func (ix *Index) Search(ctx context.Context, req index.SearchRequest) ([]index.H
 	if req.Threshold != nil {
 		q.ScoreThreshold = qdrant.PtrOf(serverThreshold(cfg.Metric, *req.Threshold))
 	}
+	hits, err := ix.query(ctx, q, cfg.Metric, req.Threshold)
+	if errors.Is(err, index.ErrUnknownSpace) {
+		ix.forget(req.Space)
+	}
+	return hits, err
+}
+
+// query runs a Query API request and turns its points into hits: ids from the payload,
+// Euclid distances negated, best first, the exact threshold applied.
+func (ix *Index) query(ctx context.Context, q *qdrant.QueryPoints, m index.Metric, threshold *float32) ([]index.Hit, error) {
 	var points []*qdrant.ScoredPoint
-	err = ix.do(ctx, "query "+name, func(ctx context.Context) error {
+	err := ix.do(ctx, "query "+q.CollectionName, func(ctx context.Context) error {
 		var err error
 		points, err = ix.client.Query(ctx, q)
 		return err
 	})
-	if errors.Is(err, index.ErrUnknownSpace) {
-		ix.forget(req.Space)
-	}
 	if err != nil {
 		return nil, err
 	}
@@ -76,16 +83,16 @@ func (ix *Index) Search(ctx context.Context, req index.SearchRequest) ([]index.H
 	for _, p := range points {
 		id, ok := payloadID(p.GetPayload())
 		if !ok {
-			return nil, fmt.Errorf("qdrant query %s: point %s has no id in its payload", name, p.GetId().GetUuid())
+			return nil, fmt.Errorf("qdrant query %s: point %s has no id in its payload", q.CollectionName, p.GetId().GetUuid())
 		}
 		score := p.GetScore()
-		if cfg.Metric == index.L2 {
+		if m == index.L2 {
 			score = -score
 		}
 		hits = append(hits, index.Hit{ID: id, Score: score})
 	}
 	index.SortHits(hits) // Qdrant orders by score; this also orders ties by id
-	return index.ApplyThreshold(hits, req.Threshold), nil
+	return index.ApplyThreshold(hits, threshold), nil
 }
 
 // serverThreshold is the score_threshold sent to Qdrant for an index threshold t: slightly

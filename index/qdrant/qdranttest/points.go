@@ -325,21 +325,29 @@ func (p *qdrantPoints) Query(_ context.Context, req *qdrant.QueryPoints) (*qdran
 	if len(req.GetPrefetch()) > 0 || req.GetLookupFrom() != nil {
 		return nil, unimplemented("prefetch and lookup_from")
 	}
-	nearest, ok := req.GetQuery().GetVariant().(*qdrant.Query_Nearest)
-	if !ok {
-		return nil, unimplemented("query variants other than nearest (recommend, MMR, fusion, ...)")
-	}
 	name := req.GetUsing()
-	var v vectorValue
-	switch x := nearest.Nearest.GetVariant().(type) {
-	case *qdrant.VectorInput_Dense:
-		v = vectorValue{dense: x.Dense.GetData()}
-	case *qdrant.VectorInput_Sparse:
-		if v, err = sparseValue(x.Sparse.GetIndices(), x.Sparse.GetValues()); err != nil {
+	var (
+		v       vectorValue
+		exclude map[string]bool
+	)
+	switch q := req.GetQuery().GetVariant().(type) {
+	case *qdrant.Query_Nearest:
+		switch x := q.Nearest.GetVariant().(type) {
+		case *qdrant.VectorInput_Dense:
+			v = vectorValue{dense: x.Dense.GetData()}
+		case *qdrant.VectorInput_Sparse:
+			if v, err = sparseValue(x.Sparse.GetIndices(), x.Sparse.GetValues()); err != nil {
+				return nil, err
+			}
+		default:
+			return nil, unimplemented("nearest inputs other than dense and sparse vectors")
+		}
+	case *qdrant.Query_Recommend:
+		if v, exclude, err = c.recommendVector(name, q.Recommend); err != nil {
 			return nil, err
 		}
 	default:
-		return nil, unimplemented("query inputs other than dense and sparse vectors")
+		return nil, unimplemented("query variants other than nearest and recommend (MMR, fusion, ...)")
 	}
 	if err := c.checkVector(name, v); err != nil {
 		return nil, err
@@ -356,9 +364,13 @@ func (p *qdrantPoints) Query(_ context.Context, req *qdrant.QueryPoints) (*qdran
 	if err != nil {
 		return nil, err
 	}
-	if allow == nil {
-		allow = []string{}
+	kept := []string{}
+	for _, k := range allow {
+		if !exclude[k] {
+			kept = append(kept, k)
+		}
 	}
+	allow = kept
 	sr := index.SearchRequest{Space: c.space[name], K: k, Filter: &index.Filter{Allow: allow}}
 	euclid := false
 	if v.sparse != nil {
@@ -429,4 +441,79 @@ func (c *collection) idfWeighted(name string, q index.SparseVector) index.Sparse
 		out.Values[i] = q.Values[i] * float32(idf)
 	}
 	return out
+}
+
+// recommendVector builds the query of a recommend request with the average_vector strategy:
+// avg(positive) + avg(positive) - avg(negative), or avg(positive) without negatives. Example
+// ids must exist (NotFound otherwise) and are excluded from the results.
+func (c *collection) recommendVector(name string, r *qdrant.RecommendInput) (vectorValue, map[string]bool, error) {
+	if r.GetStrategy() != qdrant.RecommendStrategy_AverageVector {
+		return vectorValue{}, nil, unimplemented("recommend strategies other than average_vector")
+	}
+	p, ok := c.dense[name]
+	if !ok {
+		if _, sparse := c.sparse[name]; sparse {
+			return vectorValue{}, nil, unimplemented("recommend on sparse vectors")
+		}
+		return vectorValue{}, nil, badInput("Not existing vector name error: %s", name)
+	}
+	if len(r.GetPositive()) == 0 {
+		return vectorValue{}, nil, badInput("At least one positive vector ID required")
+	}
+	exclude := map[string]bool{}
+	avg := func(inputs []*qdrant.VectorInput) ([]float64, error) {
+		sum := make([]float64, p.GetSize())
+		for _, in := range inputs {
+			var vec []float32
+			switch x := in.GetVariant().(type) {
+			case *qdrant.VectorInput_Id:
+				k, err := pointKey(x.Id)
+				if err != nil {
+					return nil, err
+				}
+				pt, ok := c.points[k]
+				if !ok {
+					return nil, notFoundPoint(k)
+				}
+				if !pt.dense[name] {
+					return nil, badInput("Vector %s of point %s is not found", name, k)
+				}
+				vs, err := c.flat.Vectors(context.Background(), c.space[name], []string{k})
+				if err != nil {
+					return nil, err
+				}
+				vec = vs[k]
+				exclude[k] = true
+			case *qdrant.VectorInput_Dense:
+				vec = x.Dense.GetData()
+				if uint64(len(vec)) != p.GetSize() {
+					return nil, badInput("Vector dimension error: expected dim: %d, got %d", p.GetSize(), len(vec))
+				}
+			default:
+				return nil, unimplemented("recommend examples other than ids and dense vectors")
+			}
+			for i, x := range vec {
+				sum[i] += float64(x) / float64(len(inputs))
+			}
+		}
+		return sum, nil
+	}
+	pos, err := avg(r.GetPositive())
+	if err != nil {
+		return vectorValue{}, nil, err
+	}
+	q := make([]float32, len(pos))
+	for i := range pos {
+		q[i] = float32(pos[i])
+	}
+	if len(r.GetNegative()) > 0 {
+		neg, err := avg(r.GetNegative())
+		if err != nil {
+			return vectorValue{}, nil, err
+		}
+		for i := range q {
+			q[i] = float32(2*pos[i] - neg[i])
+		}
+	}
+	return vectorValue{dense: q}, exclude, nil
 }

@@ -128,9 +128,14 @@ func TestServer_Rejects(t *testing.T) {
 			return c.CreateCollection(ctx, &qdrant.CreateCollection{CollectionName: col,
 				VectorsConfig: qdrant.NewVectorsConfigMap(map[string]*qdrant.VectorParams{"d": {Size: 2, Distance: qdrant.Distance_Dot}})})
 		}, codes.AlreadyExists},
-		"recommend is not implemented by the double": {func() error {
+		"recommend with a missing example": {func() error {
 			_, err := c.Query(ctx, &qdrant.QueryPoints{CollectionName: col, Using: qdrant.PtrOf("d"),
-				Query: qdrant.NewQueryRecommend(&qdrant.RecommendInput{Positive: []*qdrant.VectorInput{qdrant.NewVectorInputID(qdrant.NewIDNum(1))}})})
+				Query: qdrant.NewQueryRecommend(&qdrant.RecommendInput{Positive: []*qdrant.VectorInput{qdrant.NewVectorInputID(qdrant.NewIDNum(42))}})})
+			return err
+		}, codes.NotFound},
+		"mmr is not implemented by the double": {func() error {
+			_, err := c.Query(ctx, &qdrant.QueryPoints{CollectionName: col, Using: qdrant.PtrOf("d"),
+				Query: qdrant.NewQueryMMR(qdrant.NewVectorInputDense([]float32{1, 0}), &qdrant.Mmr{Diversity: qdrant.PtrOf(float32(0.5))})})
 			return err
 		}, codes.Unimplemented},
 	} {
