@@ -29,15 +29,21 @@
 //
 // # Ranking stages
 //
-// Qdrant's Query API could run some recd ranking stages server side: recommend (positive and
-// negative example ids, the "more like these" candidate source), MMR (nearest with mmr, the
-// diversity stage) and fusion (RRF/DBSF over prefetches, the blend of candidate sources).
-// In recd all three run in package rank, over candidates this index returns: rank blends
-// sources from several spaces (which live in different collections here, so Qdrant cannot
-// fuse them), from models that are not vectors at all (item-kNN tables, popularity), and its
-// MMR and blend weights depend on per-request policy. What runs server side is candidate
-// retrieval: filtered ANN (HNSW with the filter pushed down as Qdrant conditions), score
-// thresholds, and payload-indexed filtering.
+// Qdrant's Query API can run some of recd's ranking stages server side:
+//
+//   - recommend (positive and negative example ids): Index.Recommend runs it in Qdrant, so
+//     "more like these items" needs no vector round trip. It is an extra of this backend;
+//     package rank builds the same candidates from Vectors and Search on any index.
+//   - MMR (nearest with mmr): recd runs MMR in package rank, after blending, session boost
+//     and calibration, over candidates from several sources and spaces; Qdrant's MMR sees one
+//     space's similarity only, so it is not used.
+//   - fusion (RRF/DBSF over prefetches): recd blends candidate sources in package rank with
+//     weights that depend on what it knows of the user and the item (the cold-start policy),
+//     and the sources live in different collections here (and some are not vectors at all:
+//     item-kNN tables, popularity), so Qdrant cannot fuse them.
+//
+// What runs server side on every request is candidate retrieval: filtered ANN (HNSW, the
+// filter pushed down as Qdrant conditions on indexed payload), and score thresholds.
 package qdrant
 
 import (
@@ -74,7 +80,7 @@ type Options struct {
 	// RetryBackoff is the wait before the first retry, doubled for each further one (with
 	// jitter). Default 100ms.
 	RetryBackoff time.Duration
-	// Timeout bounds each request attempt. Default 10s; 0 after defaults means none.
+	// Timeout bounds each request attempt. Default 10s; negative means none.
 	Timeout time.Duration
 	// IDF lists sparse spaces created with Qdrant's IDF modifier: the server then weighs
 	// query terms by inverse document frequency, which fits sparse vectors of raw term
@@ -201,7 +207,7 @@ func (ix *Index) start(ctx context.Context) error {
 	}
 	ix.mu.RUnlock()
 	for _, name := range names {
-		if err := ix.ensurePayloadIndexes(ctx, name); err != nil {
+		if err := ix.migrate(ctx, name); err != nil {
 			return err
 		}
 	}

@@ -15,8 +15,8 @@ import (
 	"github.com/recd/recd/index"
 )
 
-// schemaVersion is stored in each collection's metadata; Open migrates older collections
-// (today: adds missing payload indexes).
+// schemaVersion is stored in each collection's metadata (recd_schema); Open migrates
+// collections with an older or no version (today: payload indexes and metadata).
 const schemaVersion = 1
 
 // Metadata keys of a space collection.
@@ -59,12 +59,7 @@ func (ix *Index) CreateSpace(ctx context.Context, cfg index.SpaceConfig) error {
 	name := ix.collectionName(cfg.Name)
 	req := &qdrant.CreateCollection{
 		CollectionName: name,
-		Metadata: map[string]*qdrant.Value{
-			metaSpace:  qdrant.NewValueString(cfg.Name),
-			metaMetric: qdrant.NewValueString(string(cfg.Metric)),
-			metaSparse: qdrant.NewValueBool(cfg.Sparse),
-			metaSchema: qdrant.NewValueInt(schemaVersion),
-		},
+		Metadata:       metadata(cfg),
 	}
 	if cfg.Sparse {
 		params := &qdrant.SparseVectorParams{}
@@ -92,7 +87,16 @@ func (ix *Index) CreateSpace(ctx context.Context, cfg index.SpaceConfig) error {
 	ix.mu.Lock()
 	ix.spaces[cfg.Name] = cfg
 	ix.mu.Unlock()
-	return ix.ensurePayloadIndexes(ctx, cfg.Name)
+	return ix.migrate(ctx, cfg.Name)
+}
+
+func metadata(cfg index.SpaceConfig) map[string]*qdrant.Value {
+	return map[string]*qdrant.Value{
+		metaSpace:  qdrant.NewValueString(cfg.Name),
+		metaMetric: qdrant.NewValueString(string(cfg.Metric)),
+		metaSparse: qdrant.NewValueBool(cfg.Sparse),
+		metaSchema: qdrant.NewValueInt(schemaVersion),
+	}
 }
 
 func sameConfig(have, want index.SpaceConfig) error {
@@ -102,8 +106,10 @@ func sameConfig(have, want index.SpaceConfig) error {
 	return nil
 }
 
-// ensurePayloadIndexes creates the payload indexes a space collection lacks.
-func (ix *Index) ensurePayloadIndexes(ctx context.Context, space string) error {
+// migrate brings a space collection to the current schema: it creates the payload indexes
+// the collection lacks and, when its metadata records an older schema (or none, for a
+// collection created outside recd), writes the current metadata.
+func (ix *Index) migrate(ctx context.Context, space string) error {
 	name := ix.collectionName(space)
 	var info *qdrant.CollectionInfo
 	err := ix.do(ctx, "get collection "+name, func(ctx context.Context) error {
@@ -130,6 +136,18 @@ func (ix *Index) ensurePayloadIndexes(ctx context.Context, space string) error {
 		fields = append(fields, f)
 	}
 	sort.Strings(fields)
+	if info.GetConfig().GetMetadata()[metaSchema].GetIntegerValue() != schemaVersion {
+		cfg, err := spaceConfig(space, info)
+		if err != nil {
+			return err
+		}
+		err = ix.do(ctx, "update collection "+name, func(ctx context.Context) error {
+			return ix.client.UpdateCollection(ctx, &qdrant.UpdateCollection{CollectionName: name, Metadata: metadata(cfg)})
+		})
+		if err != nil {
+			return err
+		}
+	}
 	for _, field := range fields {
 		if _, ok := info.GetPayloadSchema()[field]; ok {
 			continue

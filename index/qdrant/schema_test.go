@@ -159,6 +159,9 @@ func TestOpen_Migrates(t *testing.T) {
 			t.Errorf("payload index %s not added to the existing collection", f)
 		}
 	}
+	if md := info.GetConfig().GetMetadata(); md["recd_schema"].GetIntegerValue() != 1 || md["recd_metric"].GetStringValue() != "cosine" {
+		t.Errorf("metadata after migration = %v, want recd_schema 1 and recd_metric cosine", md)
+	}
 	infos, err := ix.Spaces(ctx)
 	if err != nil || len(infos) != 2 || infos[0].Name != "cf" || infos[1].SpaceConfig != (index.SpaceConfig{Name: "old", Dim: 3, Metric: index.Cosine}) {
 		t.Fatalf("Spaces = %+v, %v; want cf and old (dim 3, cosine)", infos, err)

@@ -219,3 +219,27 @@ func (s *Server) CollectionInfo(name string) (*qdrant.CollectionInfo, error) {
 func notFoundPoint(id string) error {
 	return status.Errorf(codes.NotFound, "Not found: No point with id %s found", id)
 }
+
+// Update applies the parts of a collection update the double supports: metadata, merged
+// into the existing metadata as Qdrant does.
+func (s *Server) Update(_ context.Context, req *qdrant.UpdateCollection) (*qdrant.CollectionOperationResponse, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c, err := s.col(req.GetCollectionName())
+	if err != nil {
+		return nil, err
+	}
+	if req.GetVectorsConfig() != nil || req.GetSparseVectorsConfig() != nil || req.GetParams() != nil ||
+		req.GetHnswConfig() != nil || req.GetOptimizersConfig() != nil || req.GetQuantizationConfig() != nil || req.GetStrictModeConfig() != nil {
+		return nil, unimplemented("collection updates other than metadata")
+	}
+	md := make(map[string]*qdrant.Value, len(c.metadata)+len(req.GetMetadata()))
+	for k, v := range c.metadata {
+		md[k] = v
+	}
+	for k, v := range req.GetMetadata() {
+		md[k] = v
+	}
+	c.metadata = md
+	return &qdrant.CollectionOperationResponse{Result: true}, nil
+}
