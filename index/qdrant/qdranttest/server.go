@@ -1,15 +1,23 @@
 // Package qdranttest is a protocol test double of Qdrant, not Qdrant. It is an in-process
 // gRPC server built on the go-client's generated service interfaces that answers the calls
-// index/qdrant makes (collections, payload indexes, points upsert/get/delete/count, payload
-// overwrite, nearest-neighbour queries) from an embedded exact index (index.Flat), so the
-// conformance suite can run where no Qdrant can. It follows Qdrant's documented semantics
-// (whole-point upserts, Euclid scores as distances, sparse vectors scored by dot product, the
-// IDF modifier, filters with must/should/must_not) and rejects what the real server rejects
-// (a missing collection with NotFound; unknown vector names, wrong dimensions and malformed
-// filters with InvalidArgument). What it does not implement (recommend, MMR, fusion,
-// prefetch, geo/text/datetime filters, unnamed vectors, snapshots, cluster calls) answers
-// Unimplemented rather than pretending. It keeps everything in memory and is safe for
-// concurrent use.
+// index/qdrant makes (collections with metadata, payload indexes, points upsert/get/delete/
+// count, payload overwrite, batch updates, nearest and recommend queries) from an embedded
+// exact index (index.Flat), so the conformance suite can run where no Qdrant can.
+//
+// It follows Qdrant's documented semantics: upserts replace whole points, Euclid scores are
+// distances (lower first) and score_threshold is then a maximum, sparse vectors are scored
+// by dot product over shared indices, the IDF modifier weighs query terms by
+// ln((N-n+0.5)/(n+0.5)+1), recommend with average_vector searches avg(pos)+avg(pos)-avg(neg)
+// and leaves the examples out, filters combine must/should/must_not/min_should, match works
+// element-wise on arrays and an integer match does not match doubles. It rejects what the
+// real server rejects, with its gRPC codes: a missing collection or point with NotFound, a
+// collection created twice with AlreadyExists, unknown vector names, wrong dimensions,
+// dense/sparse mix-ups, malformed sparse vectors and malformed filters with
+// InvalidArgument. It also rejects NaN and infinite vector values with InvalidArgument
+// (its Flat store cannot hold them; the real server's answer is not verified). What it
+// does not implement (MMR, fusion, prefetch, other recommend strategies, geo/text/datetime
+// filters, unnamed vectors, snapshots, cluster calls) answers Unimplemented rather than
+// pretending. All state is in memory; a Server is safe for concurrent use.
 package qdranttest
 
 import (
