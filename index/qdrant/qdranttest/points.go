@@ -4,7 +4,6 @@ import (
 	"context"
 
 	"github.com/qdrant/go-client/qdrant"
-
 )
 
 func done() *qdrant.PointsOperationResponse {
