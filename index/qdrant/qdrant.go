@@ -170,7 +170,7 @@ func Open(ctx context.Context, opts Options) (*Index, error) {
 	}
 	client, err := qdrant.NewClient(&qdrant.Config{
 		Host: host, Port: port, APIKey: opts.APIKey, UseTLS: opts.UseTLS,
-		SkipCompatibilityCheck: true, PoolSize: 1,
+		SkipCompatibilityCheck: true, // Open runs its own health check, with retries
 	})
 	if err != nil {
 		return nil, fmt.Errorf("qdrant connect: %w", err)

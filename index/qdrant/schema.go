@@ -61,12 +61,11 @@ func (ix *Index) CreateSpace(ctx context.Context, cfg index.SpaceConfig) error {
 		CollectionName: name,
 		Metadata:       metadata(cfg),
 	}
-	if cfg.Sparse {
+	if cfg.Sparse { // a sparse-only collection: no dense vectors config at all
 		params := &qdrant.SparseVectorParams{}
 		if ix.idf[cfg.Name] {
 			params.Modifier = qdrant.Modifier_Idf.Enum()
 		}
-		req.VectorsConfig = qdrant.NewVectorsConfigMap(map[string]*qdrant.VectorParams{})
 		req.SparseVectorsConfig = qdrant.NewSparseVectorsConfig(map[string]*qdrant.SparseVectorParams{cfg.Name: params})
 	} else {
 		req.VectorsConfig = qdrant.NewVectorsConfigMap(map[string]*qdrant.VectorParams{
