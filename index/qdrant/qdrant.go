@@ -55,6 +55,8 @@ import (
 	"time"
 
 	"github.com/qdrant/go-client/qdrant"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/backoff"
 
 	"github.com/recd/recd/index"
 )
@@ -171,6 +173,7 @@ func Open(ctx context.Context, opts Options) (*Index, error) {
 	client, err := qdrant.NewClient(&qdrant.Config{
 		Host: host, Port: port, APIKey: opts.APIKey, UseTLS: opts.UseTLS,
 		SkipCompatibilityCheck: true, // Open runs its own health check, with retries
+		GrpcOptions:            []grpc.DialOption{grpc.WithConnectParams(reconnect)},
 	})
 	if err != nil {
 		return nil, fmt.Errorf("qdrant connect: %w", err)
@@ -186,15 +189,28 @@ func Open(ctx context.Context, opts Options) (*Index, error) {
 	return ix, nil
 }
 
+// reconnect is how the connection comes back after Qdrant was unreachable: gRPC's default
+// backoff grows to two minutes, which would keep recd degraded long after Qdrant is back;
+// this one retries within five seconds at most.
+var reconnect = grpc.ConnectParams{
+	Backoff:           backoff.Config{BaseDelay: 100 * time.Millisecond, Multiplier: 1.6, Jitter: 0.2, MaxDelay: 5 * time.Second},
+	MinConnectTimeout: 5 * time.Second,
+}
+
+// Ping checks that Qdrant answers (its health check, with the configured retries), for
+// readiness probes. Errors wrap recd.ErrUnavailable when it cannot be reached.
+func (ix *Index) Ping(ctx context.Context) error {
+	return ix.do(ctx, "health check", func(ctx context.Context) error {
+		_, err := ix.client.HealthCheck(ctx)
+		return err
+	})
+}
+
 // Close closes the connection.
 func (ix *Index) Close() error { return ix.client.Close() }
 
 func (ix *Index) start(ctx context.Context) error {
-	err := ix.do(ctx, "health check", func(ctx context.Context) error {
-		_, err := ix.client.HealthCheck(ctx)
-		return err
-	})
-	if err != nil {
+	if err := ix.Ping(ctx); err != nil {
 		return err
 	}
 	if _, err := ix.Spaces(ctx); err != nil {

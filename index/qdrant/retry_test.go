@@ -134,3 +134,37 @@ func TestIndex_Batching(t *testing.T) {
 		t.Fatalf("Spaces = %+v, %v; want v with 100 points", infos, err)
 	}
 }
+
+// TestIndex_Outage checks that calls fail with recd.ErrUnavailable while Qdrant is down and
+// work again once it is back, on the same Index, without reopening it.
+func TestIndex_Outage(t *testing.T) {
+	ctx := context.Background()
+	ix, srv := doubleIndex(t, 1)
+	if err := ix.Upsert(ctx, []index.Point{point("a", 1, 0)}); err != nil {
+		t.Fatal(err)
+	}
+	srv.Stop()
+	if err := ix.Ping(ctx); !errors.Is(err, recd.ErrUnavailable) {
+		t.Fatalf("Ping while down = %v, want recd.ErrUnavailable", err)
+	}
+	_, err := ix.Search(ctx, index.SearchRequest{Space: "v", Vector: []float32{1, 0}, K: 1})
+	if !errors.Is(err, recd.ErrUnavailable) {
+		t.Fatalf("Search while down = %v, want recd.ErrUnavailable", err)
+	}
+	if err := srv.Resume(); err != nil {
+		t.Fatal(err)
+	}
+	// The connection comes back by itself; the deadline only guards against a hang.
+	wait, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	for ix.Ping(wait) != nil {
+		if wait.Err() != nil {
+			t.Fatal("no recovery within 30s of the server coming back")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	hits, err := ix.Search(ctx, index.SearchRequest{Space: "v", Vector: []float32{1, 0}, K: 1})
+	if err != nil || len(hits) != 1 || hits[0].ID != "a" {
+		t.Fatalf("Search after recovery = %v, %v; want [a]", hits, err)
+	}
+}

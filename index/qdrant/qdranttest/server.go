@@ -22,6 +22,7 @@ package qdranttest
 
 import (
 	"context"
+	"fmt"
 	"net"
 	"strings"
 	"sync"
@@ -43,6 +44,10 @@ type Server struct {
 	cols   map[string]*collection
 	faults map[string][]codes.Code // method name -> errors to return next, in order
 	calls  map[string]int
+
+	gmu  sync.Mutex
+	grpc *grpc.Server // nil while stopped
+	addr string
 }
 
 type qdrantPoints struct {
@@ -65,33 +70,64 @@ func Start(t testing.TB) string {
 	return addr
 }
 
-// StartServer is Start that also returns the Server, for fault injection and call counts.
+// StartServer is Start that also returns the Server, for fault injection, call counts and
+// outages (Stop, Resume).
 func StartServer(t testing.TB) (*Server, string) {
 	t.Helper()
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatalf("qdranttest: listen: %v", err)
+	s := newServer()
+	if err := s.serve("127.0.0.1:0"); err != nil {
+		t.Fatalf("qdranttest: %v", err)
 	}
-	s := New()
+	t.Cleanup(s.Stop)
+	return s, s.addr
+}
+
+// serve listens on addr and serves the double's services until Stop.
+func (s *Server) serve(addr string) error {
+	lis, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
 	g := grpc.NewServer(grpc.UnaryInterceptor(s.intercept))
 	qdrant.RegisterCollectionsServer(g, s)
 	qdrant.RegisterPointsServer(g, &s.points)
 	qdrant.RegisterQdrantServer(g, &s.health)
+	s.gmu.Lock()
+	s.grpc, s.addr = g, lis.Addr().String()
+	s.gmu.Unlock()
 	go g.Serve(lis) //nolint:errcheck // Serve returns when Stop is called
-	t.Cleanup(g.Stop)
-	return s, lis.Addr().String()
+	return nil
 }
 
-// New returns an empty double for callers that register it on their own grpc.Server (use
-// Intercept as its unary interceptor for fault injection).
-func New() *Server {
+// Stop stops serving, closing connections, as if the server went down; the data is kept.
+func (s *Server) Stop() {
+	s.gmu.Lock()
+	g := s.grpc
+	s.grpc = nil
+	s.gmu.Unlock()
+	if g != nil {
+		g.Stop()
+	}
+}
+
+// Resume serves again on the same address with the same data after Stop, as if the server
+// came back.
+func (s *Server) Resume() error {
+	s.gmu.Lock()
+	running, addr := s.grpc != nil, s.addr
+	s.gmu.Unlock()
+	if running {
+		return nil
+	}
+	return s.serve(addr)
+}
+
+// newServer returns an empty double that is not serving yet.
+func newServer() *Server {
 	s := &Server{cols: map[string]*collection{}, faults: map[string][]codes.Code{}, calls: map[string]int{}}
 	s.points.s = s
 	return s
 }
-
-// Points returns the points service, for registering on a grpc.Server.
-func (s *Server) Points() qdrant.PointsServer { return &s.points }
 
 // FailNext makes the next len(codes) calls of method (the RPC name, as "Upsert" or "Query")
 // fail with those codes, in order, before the call is applied.
