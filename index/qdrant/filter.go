@@ -14,6 +14,8 @@ import (
 // index's semantics (index.Matcher):
 //
 //   - Categories: must, match any of the keywords; ExcludeCategories: must_not, match any.
+//     (Not match except: on a list field Qdrant's except holds when some element is outside
+//     the list, while "exclude" means no element is in it.)
 //   - AvailableOnly: must, available == true.
 //   - Allow: must, has_id; Deny: must_not, has_id (ids mapped by PointID).
 //   - eq/ne on a string or bool: match keyword/bool in must/must_not; on a number: a range

@@ -8,7 +8,9 @@
 // called after the space: a dense vector (distance Cosine, Dot or Euclid from index.Metric)
 // or a sparse one (Qdrant scores sparse vectors by dot product; cosine spaces are normalised
 // client side, and sparse spaces listed in Options.IDF get Qdrant's IDF modifier). The space
-// config is kept in the collection's metadata so Spaces can report it back.
+// config is kept in the collection's metadata so Spaces can report it back (collection
+// metadata needs Qdrant 1.16 or later; the go-client used here is v1.17.1, which expects a
+// 1.16-1.18 server).
 //
 // Why a collection per space rather than one collection with named vectors: a collection's
 // vector config is fixed at creation, and the gRPC API of the go-client this package uses
