@@ -22,7 +22,7 @@ var seq atomic.Int64
 // testOptions returns options for a fresh, empty index: against the real Qdrant at
 // QDRANT_ADDR when set (a unique collection prefix per call, dropped when t ends), else
 // against a new protocol double. The backend code path is the same for both.
-func testOptions(t *testing.T) rq.Options {
+func testOptions(t testing.TB) rq.Options {
 	t.Helper()
 	opts := rq.DefaultOptions()
 	opts.RetryBackoff = time.Millisecond
@@ -37,7 +37,7 @@ func testOptions(t *testing.T) rq.Options {
 	return opts
 }
 
-func dropCollections(t *testing.T, addr, key, prefix string) {
+func dropCollections(t testing.TB, addr, key, prefix string) {
 	c := rawClient(t, addr, key)
 	ctx := context.Background()
 	names, err := c.ListCollections(ctx)
@@ -54,7 +54,7 @@ func dropCollections(t *testing.T, addr, key, prefix string) {
 	}
 }
 
-func rawClient(t *testing.T, addr, key string) *qdrant.Client {
+func rawClient(t testing.TB, addr, key string) *qdrant.Client {
 	t.Helper()
 	host, port, ok := strings.Cut(addr, ":")
 	if !ok {
@@ -70,7 +70,7 @@ func rawClient(t *testing.T, addr, key string) *qdrant.Client {
 	return c
 }
 
-func open(t *testing.T, opts rq.Options) *rq.Index {
+func open(t testing.TB, opts rq.Options) *rq.Index {
 	t.Helper()
 	ix, err := rq.Open(context.Background(), opts)
 	if err != nil {
@@ -92,4 +92,10 @@ func TestIndex_SmallBatches(t *testing.T) {
 		opts.UpsertConcurrency = 3
 		return open(t, opts)
 	})
+}
+
+func openBench(b *testing.B) *rq.Index {
+	opts := testOptions(b)
+	opts.Spaces = []index.SpaceConfig{{Name: "v", Dim: 32, Metric: index.Cosine}}
+	return open(b, opts)
 }

@@ -56,18 +56,20 @@ func (p *qdrantPoints) Query(_ context.Context, req *qdrant.QueryPoints) (*qdran
 	if k == 0 {
 		return &qdrant.QueryResponse{}, nil
 	}
-	allow, err := c.matching(req.GetFilter())
-	if err != nil {
-		return nil, err
-	}
-	kept := []string{}
-	for _, k := range allow {
-		if !exclude[k] {
-			kept = append(kept, k)
+	sr := index.SearchRequest{Space: c.space[name], K: k}
+	if req.GetFilter() != nil || len(exclude) > 0 {
+		allow, err := c.matching(req.GetFilter())
+		if err != nil {
+			return nil, err
 		}
+		kept := []string{}
+		for _, k := range allow {
+			if !exclude[k] {
+				kept = append(kept, k)
+			}
+		}
+		sr.Filter = &index.Filter{Allow: kept}
 	}
-	allow = kept
-	sr := index.SearchRequest{Space: c.space[name], K: k, Filter: &index.Filter{Allow: allow}}
 	euclid := false
 	if v.sparse != nil {
 		if len(v.sparse.Indices) == 0 {
