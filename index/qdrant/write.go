@@ -11,7 +11,9 @@ import (
 )
 
 // Upsert implements index.Index. Every vector is validated against the space configs first
-// (the same checks as the embedded index), so a rejected call sends nothing. Then, per
+// (the same checks as the embedded index), and every payload is converted (attributes must
+// be nil, strings, bools, numbers, json.Number, lists or map[string]any; other types are
+// invalid), so a rejected call sends nothing. Then, per
 // space, the points naming that space are upserted into its collection in batches of
 // Options.UpsertBatch, at most Options.UpsertConcurrency requests in flight; and the new
 // payload of every point is written over the payload of the same point in the collections
@@ -47,17 +49,10 @@ func (ix *Index) Upsert(ctx context.Context, points []index.Point) error {
 	if verr != nil {
 		return verr
 	}
-	// Later points with the same id win, as with sequential writes.
-	last := make(map[string]int, len(points))
-	for i, p := range points {
-		last[p.ID] = i
-	}
+	points = mergeDuplicates(points)
 	bySpace := map[string][]*qdrant.PointStruct{}
-	payloads := make(map[string]map[string]*qdrant.Value, len(last))
-	for i, p := range points {
-		if last[p.ID] != i {
-			continue
-		}
+	payloads := make(map[string]map[string]*qdrant.Value, len(points))
+	for _, p := range points {
 		pl, err := toPayload(p.ID, p.Payload)
 		if err != nil {
 			return err
@@ -92,7 +87,43 @@ func (ix *Index) Upsert(ctx context.Context, points []index.Point) error {
 	if err := ix.run(ctx, jobs); err != nil {
 		return err
 	}
-	return ix.syncPayloads(ctx, points, last, payloads)
+	return ix.syncPayloads(ctx, points, payloads)
+}
+
+// mergeDuplicates folds points with the same id into one, as if they were written one after
+// another: the last payload wins, and each space keeps the last vector written to it.
+func mergeDuplicates(points []index.Point) []index.Point {
+	pos := make(map[string]int, len(points))
+	dup := false
+	for _, p := range points {
+		if _, ok := pos[p.ID]; ok {
+			dup = true
+			break
+		}
+		pos[p.ID] = 0
+	}
+	if !dup {
+		return points
+	}
+	clear(pos)
+	var out []index.Point
+	for _, p := range points {
+		i, ok := pos[p.ID]
+		if !ok {
+			pos[p.ID] = len(out)
+			out = append(out, index.Point{ID: p.ID, Vectors: map[string][]float32{}, Sparse: map[string]index.SparseVector{}})
+			i = len(out) - 1
+		}
+		m := &out[i]
+		m.Payload = p.Payload
+		for k, v := range p.Vectors {
+			m.Vectors[k] = v
+		}
+		for k, v := range p.Sparse {
+			m.Sparse[k] = v
+		}
+	}
+	return out
 }
 
 func (ix *Index) upsertBatch(ctx context.Context, space string, batch []*qdrant.PointStruct) error {
@@ -109,7 +140,7 @@ func (ix *Index) upsertBatch(ctx context.Context, space string, batch []*qdrant.
 
 // syncPayloads overwrites the payload of each point in the collections of the spaces the
 // point does not name, by a has_id filter so that points absent there are left alone.
-func (ix *Index) syncPayloads(ctx context.Context, points []index.Point, last map[string]int, payloads map[string]map[string]*qdrant.Value) error {
+func (ix *Index) syncPayloads(ctx context.Context, points []index.Point, payloads map[string]map[string]*qdrant.Value) error {
 	spaces, err := ix.spaceNames(ctx)
 	if err != nil {
 		return err
@@ -117,10 +148,7 @@ func (ix *Index) syncPayloads(ctx context.Context, points []index.Point, last ma
 	var jobs []func(context.Context) error
 	for _, space := range spaces {
 		var ops []*qdrant.PointsUpdateOperation
-		for i, p := range points {
-			if last[p.ID] != i {
-				continue
-			}
+		for _, p := range points {
 			if _, ok := p.Vectors[space]; ok {
 				continue
 			}
