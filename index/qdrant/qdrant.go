@@ -78,8 +78,9 @@ type Options struct {
 	UpsertBatch int
 	// UpsertConcurrency bounds the upsert requests in flight for one Upsert call. Default 4.
 	UpsertConcurrency int
-	// Retries is how many times a request failing with Unavailable, ResourceExhausted or
-	// Aborted is retried (so at most Retries+1 attempts). Default 3; negative means none.
+	// Retries is how many times a request failing with Unavailable, ResourceExhausted,
+	// Aborted or DeadlineExceeded is retried (so at most Retries+1 attempts). Default 3;
+	// negative means none. A rate-limited request waits at least the server's retry-after.
 	Retries int
 	// RetryBackoff is the wait before the first retry, doubled for each further one (with
 	// jitter). Default 100ms.

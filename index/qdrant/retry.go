@@ -2,10 +2,12 @@ package qdrant
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"time"
 
+	"github.com/qdrant/go-client/qdrant"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
@@ -14,9 +16,15 @@ import (
 )
 
 // retryable reports whether a failed request may succeed if sent again unchanged: the server
-// was unreachable or overloaded, aborted the operation, or the attempt timed out. Every request this package sends
+// was unreachable or overloaded (ResourceExhausted, which the go-client turns into a
+// QdrantResourceExhaustedError when the server says when to retry), aborted the operation,
+// or the attempt timed out. Every request this package sends
 // is idempotent (upserts and payload overwrites by id, deletes by id, reads).
 func retryable(err error) bool {
+	var rl *qdrant.QdrantResourceExhaustedError
+	if errors.As(err, &rl) {
+		return true
+	}
 	switch status.Code(err) {
 	case codes.Unavailable, codes.ResourceExhausted, codes.Aborted, codes.DeadlineExceeded:
 		return true
@@ -49,6 +57,10 @@ func (ix *Index) do(ctx context.Context, op string, call func(ctx context.Contex
 			return fmt.Errorf("qdrant %s: %w: %w", op, recd.ErrUnavailable, err)
 		}
 		d := wait/2 + rand.N(wait/2+1)
+		var rl *qdrant.QdrantResourceExhaustedError
+		if errors.As(err, &rl) && time.Duration(rl.RetryAfterS)*time.Second > d {
+			d = time.Duration(rl.RetryAfterS) * time.Second // the server's rate limiter asks for this
+		}
 		t := time.NewTimer(d)
 		select {
 		case <-ctx.Done():

@@ -57,6 +57,16 @@ func TestIndex_Retries(t *testing.T) {
 			t.Errorf("Query calls = %d, want 2", got)
 		}
 	})
+	t.Run("rate limited with retry-after", func(t *testing.T) {
+		ix, srv := doubleIndex(t, 3)
+		srv.RateLimitNext("Query", 0)
+		if _, err := ix.Search(ctx, index.SearchRequest{Space: "v", Vector: []float32{1, 0}, K: 1}); err != nil {
+			t.Fatalf("Search after a rate-limited attempt = %v, want success", err)
+		}
+		if got := srv.Calls("Query"); got != 2 {
+			t.Errorf("Query calls = %d, want 2", got)
+		}
+	})
 	t.Run("retries exhausted", func(t *testing.T) {
 		ix, srv := doubleIndex(t, 1)
 		srv.FailNext("Upsert", codes.Unavailable, codes.Unavailable, codes.Unavailable)

@@ -24,6 +24,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -31,6 +32,7 @@ import (
 	"github.com/qdrant/go-client/qdrant"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 )
 
@@ -42,7 +44,7 @@ type Server struct {
 
 	mu     sync.Mutex
 	cols   map[string]*collection
-	faults map[string][]codes.Code // method name -> errors to return next, in order
+	faults map[string][]fault // method name -> errors to return next, in order
 	calls  map[string]int
 
 	gmu  sync.Mutex
@@ -124,7 +126,7 @@ func (s *Server) Resume() error {
 
 // newServer returns an empty double that is not serving yet.
 func newServer() *Server {
-	s := &Server{cols: map[string]*collection{}, faults: map[string][]codes.Code{}, calls: map[string]int{}}
+	s := &Server{cols: map[string]*collection{}, faults: map[string][]fault{}, calls: map[string]int{}}
 	s.points.s = s
 	return s
 }
@@ -134,7 +136,22 @@ func newServer() *Server {
 func (s *Server) FailNext(method string, cs ...codes.Code) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.faults[method] = append(s.faults[method], cs...)
+	for _, c := range cs {
+		s.faults[method] = append(s.faults[method], fault{code: c})
+	}
+}
+
+// RateLimitNext makes the next call of method fail like Qdrant's rate limiter:
+// ResourceExhausted with a "retry-after" trailer of the given seconds.
+func (s *Server) RateLimitNext(method string, retryAfter int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.faults[method] = append(s.faults[method], fault{code: codes.ResourceExhausted, retryAfter: &retryAfter})
+}
+
+type fault struct {
+	code       codes.Code
+	retryAfter *int // seconds, sent as the retry-after trailer
 }
 
 // Calls returns how many calls of method reached the double (failed ones included).
@@ -148,13 +165,16 @@ func (s *Server) intercept(ctx context.Context, req any, info *grpc.UnaryServerI
 	method := info.FullMethod[strings.LastIndex(info.FullMethod, "/")+1:]
 	s.mu.Lock()
 	s.calls[method]++
-	var fail codes.Code
+	var f fault
 	if q := s.faults[method]; len(q) > 0 {
-		fail, s.faults[method] = q[0], q[1:]
+		f, s.faults[method] = q[0], q[1:]
 	}
 	s.mu.Unlock()
-	if fail != codes.OK {
-		return nil, status.Errorf(fail, "qdranttest: injected %v", fail)
+	if f.code != codes.OK {
+		if f.retryAfter != nil {
+			_ = grpc.SetTrailer(ctx, metadata.Pairs("retry-after", strconv.Itoa(*f.retryAfter)))
+		}
+		return nil, status.Errorf(f.code, "qdranttest: injected %v", f.code)
 	}
 	return h(ctx, req)
 }
