@@ -63,8 +63,10 @@ type Interaction struct {
 
 // Options are the pipeline's defaults; requests override the per-request knobs.
 type Options struct {
-	// Pool bounds each candidate source and the pool the re-ranking stages choose from.
-	Pool int `json:"pool" yaml:"pool"`
+	// SourceK bounds each candidate source; Pool bounds the blended candidates the
+	// re-ranking stages choose from.
+	SourceK int `json:"source_k" yaml:"source_k"`
+	Pool    int `json:"pool" yaml:"pool"`
 	// Weights of the candidate sources in the blend (itemknn, cf, content, popular, session).
 	Weights map[string]float64 `json:"weights" yaml:"weights"`
 	// FewEvents: users with fewer positive items than this get the content bootstrap.
@@ -91,7 +93,7 @@ type Options struct {
 
 // DefaultOptions returns the defaults.
 func DefaultOptions() Options {
-	return Options{Pool: 300, FewEvents: 5, ItemWarmEvents: 5, ColdItemBoost: 1, ProfileItems: 50,
+	return Options{SourceK: 200, Pool: 1000, FewEvents: 5, ItemWarmEvents: 5, ColdItemBoost: 1, ProfileItems: 50,
 		SessionN: DefaultSessionN, SessionWeight: DefaultSessionWeight, CalibrationHalfLife: 90 * 24 * time.Hour,
 		Weights: map[string]float64{"itemknn": 0.3, "ease": 2, "cf": 0.5, "content": 0.1, "popular": 0.02, "session": 1}}
 }
@@ -195,7 +197,7 @@ func (p *Pipeline) Recommend(ctx context.Context, req Request) (Response, error)
 	switch {
 	case len(pos) == 0:
 		resp.Strategy = StrategyPopularity
-		lists = append(lists, p.popularSource(p.Opts.Pool, rules))
+		lists = append(lists, p.popularSource(p.Opts.SourceK, rules))
 		if len(req.Extra) > 0 {
 			resp.Strategy = StrategyQuery
 		}
@@ -209,7 +211,7 @@ func (p *Pipeline) Recommend(ctx context.Context, req Request) (Response, error)
 			// neighbours become reliable.
 			weights["content"] = max(weights["content"], 1.5*(1-float64(len(pos))/float64(p.Opts.FewEvents)))
 		}
-		lists = append(lists, p.knnSource(pos, rules), p.easeSource(pos, rules), p.popularSource(p.Opts.Pool, rules))
+		lists = append(lists, p.knnSource(pos, rules), p.easeSource(pos, rules), p.popularSource(p.Opts.SourceK, rules))
 		if l, ok := p.cfSource(ctx, pos, &filter); ok {
 			lists = append(lists, l)
 		}

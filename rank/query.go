@@ -18,7 +18,7 @@ func (p *Pipeline) TextSources(ctx context.Context, sparse *index.SparseVector, 
 	f := rules.IndexFilter()
 	var out []SourceList
 	if sparse != nil && len(sparse.Indices) > 0 {
-		hits, err := p.Index.Search(ctx, index.SearchRequest{Space: SpaceContentSparse, Sparse: sparse, K: p.Opts.Pool, Filter: &f})
+		hits, err := p.Index.Search(ctx, index.SearchRequest{Space: SpaceContentSparse, Sparse: sparse, K: p.Opts.SourceK, Filter: &f})
 		if err == nil && len(hits) > 0 {
 			l := SourceList{Name: "query", Items: make([]SourceScore, len(hits))}
 			for i, h := range hits {
@@ -28,7 +28,7 @@ func (p *Pipeline) TextSources(ctx context.Context, sparse *index.SparseVector, 
 		}
 	}
 	if dense != nil {
-		if l, ok := p.search(ctx, "content", SpaceContent, dense, p.Opts.Pool, &f); ok && len(l.Items) > 0 {
+		if l, ok := p.search(ctx, "content", SpaceContent, dense, p.Opts.SourceK, &f); ok && len(l.Items) > 0 {
 			out = append(out, l)
 		}
 	}

@@ -49,9 +49,9 @@ func (p *Pipeline) Similar(ctx context.Context, id string, n int, by string, cat
 	case ByItemKNN:
 		lists = append(lists, p.neighbours(id, n*2+10))
 	case ByHybrid:
-		lists = append(lists, p.neighbours(id, p.Opts.Pool))
+		lists = append(lists, p.neighbours(id, p.Opts.SourceK))
 		for _, space := range []string{SpaceCF, SpaceContent} {
-			if l, err := p.vectorNeighbours(ctx, id, space, p.Opts.Pool, rules); err == nil {
+			if l, err := p.vectorNeighbours(ctx, id, space, p.Opts.SourceK, rules); err == nil {
 				lists = append(lists, l)
 			}
 		}

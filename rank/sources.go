@@ -27,7 +27,7 @@ func (p *Pipeline) knnSource(pos []Interaction, rules Rules) SourceList {
 	for _, id := range rules.Exclude {
 		excl[id] = true
 	}
-	top := topN(dst, p.Opts.Pool, func(i int32) bool { return !excl[p.M.Items[i]] })
+	top := topN(dst, p.Opts.SourceK, func(i int32) bool { return !excl[p.M.Items[i]] })
 	because := p.knnBecause(top, items, weights)
 	for n, i := range top {
 		l.Items = append(l.Items, SourceScore{ID: p.M.Items[i], Score: float64(dst[i]), Because: because[n]})
@@ -54,7 +54,7 @@ func (p *Pipeline) easeSource(pos []Interaction, rules Rules) SourceList {
 	for _, id := range rules.Exclude {
 		excl[id] = true
 	}
-	for _, i := range topN(dst, p.Opts.Pool, func(i int32) bool { return !excl[p.M.Items[i]] }) {
+	for _, i := range topN(dst, p.Opts.SourceK, func(i int32) bool { return !excl[p.M.Items[i]] }) {
 		l.Items = append(l.Items, SourceScore{ID: p.M.Items[i], Score: float64(dst[i])})
 	}
 	return l
@@ -163,7 +163,7 @@ func (p *Pipeline) cfSource(ctx context.Context, pos []Interaction, f *index.Fil
 		return SourceList{}, false
 	}
 	u := p.M.ALS.FoldIn(items, weights)
-	return p.search(ctx, "cf", SpaceCF, u, p.Opts.Pool, f)
+	return p.search(ctx, "cf", SpaceCF, u, p.Opts.SourceK, f)
 }
 
 // contentSource searches the content space with the user's content profile: the weighted
@@ -203,7 +203,7 @@ func (p *Pipeline) contentSource(ctx context.Context, pos []Interaction, f *inde
 	if profile == nil {
 		return SourceList{}, false
 	}
-	return p.search(ctx, "content", SpaceContent, profile, p.Opts.Pool, f)
+	return p.search(ctx, "content", SpaceContent, profile, p.Opts.SourceK, f)
 }
 
 // search runs one bounded, filtered vector search as a candidate source.
