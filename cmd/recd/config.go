@@ -33,8 +33,9 @@ type Config struct {
 		Format string `yaml:"format"` // text or json
 	} `yaml:"log"`
 	Store struct {
-		Driver string `yaml:"driver"` // sqlite
-		Sync   string `yaml:"sync"`   // normal (survives a process crash) or full (survives power loss)
+		Driver string `yaml:"driver"` // sqlite (default, in the data dir) or postgres
+		Sync   string `yaml:"sync"`   // sqlite: normal (survives a process crash) or full (survives power loss)
+		DSN    string `yaml:"dsn"`    // postgres: a libpq URL, e.g. postgres://recd:pw@db:5432/recd
 	} `yaml:"store"`
 	HTTP struct {
 		MaxBodyBytes int64    `yaml:"max_body_bytes"`
@@ -63,6 +64,10 @@ type Config struct {
 		ContentDims int `yaml:"content_dims"` // LSA dimensions of the content space
 	} `yaml:"train"`
 	Index struct {
+		Backend        string   `yaml:"backend"` // hnsw (default, embedded in the data dir) or qdrant
+		QdrantAddr     string   `yaml:"qdrant_addr"`
+		QdrantAPIKey   string   `yaml:"qdrant_api_key"`
+		QdrantPrefix   string   `yaml:"qdrant_collection"`
 		M              int      `yaml:"m"`
 		EfConstruction int      `yaml:"ef_construction"`
 		EfSearch       int      `yaml:"ef_search"`
@@ -123,6 +128,7 @@ func defaultConfig() Config {
 	c.Train.ContentDims = embed.DefaultLSAOptions().Dim
 	h := hnsw.DefaultOptions()
 	c.Index.M, c.Index.EfConstruction, c.Index.EfSearch = h.M, h.EfConstruction, h.EfSearch
+	c.Index.Backend, c.Index.QdrantPrefix = "hnsw", "recd_items"
 	c.Index.SaveInterval = Duration(5 * time.Minute)
 	c.Rank = rank.DefaultOptions()
 	c.LLM.Timeout = Duration(3 * time.Second)
@@ -261,8 +267,14 @@ func (c *Config) validate() error {
 		return bad("addr", "is required, e.g. 127.0.0.1:8080")
 	case c.DataDir == "":
 		return bad("data_dir", "is required")
-	case c.Store.Driver != "sqlite":
-		return bad("store.driver", fmt.Sprintf("%q is not supported (sqlite)", c.Store.Driver))
+	case c.Store.Driver != "sqlite" && c.Store.Driver != "postgres":
+		return bad("store.driver", fmt.Sprintf("%q is not supported (sqlite or postgres)", c.Store.Driver))
+	case c.Store.Driver == "postgres" && c.Store.DSN == "":
+		return bad("store.dsn", "is required for the postgres driver")
+	case c.Index.Backend != "hnsw" && c.Index.Backend != "qdrant":
+		return bad("index.backend", fmt.Sprintf("%q is not supported (hnsw or qdrant)", c.Index.Backend))
+	case c.Index.Backend == "qdrant" && c.Index.QdrantAddr == "":
+		return bad("index.qdrant_addr", "is required for the qdrant backend (host:6334)")
 	case c.Store.Sync != "normal" && c.Store.Sync != "full":
 		return bad("store.sync", "must be normal or full")
 	case c.HTTP.MaxBodyBytes < 1024:

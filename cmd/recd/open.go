@@ -6,9 +6,12 @@ import (
 	"log/slog"
 	"os"
 
+	"github.com/recd/recd/index"
 	"github.com/recd/recd/index/hnsw"
+	"github.com/recd/recd/index/qdrant"
 	"github.com/recd/recd/service"
 	"github.com/recd/recd/store"
+	"github.com/recd/recd/store/postgres"
 	"github.com/recd/recd/store/sqlite"
 )
 
@@ -16,6 +19,13 @@ import (
 func openStore(cfg *Config) (store.Store, error) {
 	if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
 		return nil, fmt.Errorf("data dir: %w", err)
+	}
+	if cfg.Store.Driver == "postgres" {
+		st, err := postgres.Open(context.Background(), cfg.Store.DSN, postgres.DefaultOptions())
+		if err != nil {
+			return nil, fmt.Errorf("open postgres store: %w", err)
+		}
+		return st, nil
 	}
 	o := sqlite.DefaultOptions()
 	o.FullSync = cfg.Store.Sync == "full"
@@ -32,12 +42,20 @@ func openService(ctx context.Context, cfg *Config, log *slog.Logger) (*service.S
 	if err != nil {
 		return nil, nil, err
 	}
-	idx, err := hnsw.Open(cfg.indexDir(), cfg.hnswOptions())
+	var idx index.Index
+	o := cfg.serviceOptions()
+	if cfg.Index.Backend == "qdrant" {
+		qo := qdrant.DefaultOptions()
+		qo.Addr, qo.APIKey, qo.Collection = cfg.Index.QdrantAddr, cfg.Index.QdrantAPIKey, cfg.Index.QdrantPrefix
+		idx, err = qdrant.Open(ctx, qo)
+		o.StateDir = "" // Qdrant persists itself
+	} else {
+		idx, err = hnsw.Open(cfg.indexDir(), cfg.hnswOptions())
+	}
 	if err != nil {
 		st.Close()
 		return nil, nil, fmt.Errorf("open vector index: %w", err)
 	}
-	o := cfg.serviceOptions()
 	o.Logger = log
 	o.Index = idx
 	svc, err := service.New(ctx, st, o)
