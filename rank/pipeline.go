@@ -63,10 +63,13 @@ type Interaction struct {
 
 // Options are the pipeline's defaults; requests override the per-request knobs.
 type Options struct {
-	// SourceK bounds each candidate source; Pool bounds the blended candidates the
-	// re-ranking stages choose from.
-	SourceK int `json:"source_k" yaml:"source_k"`
-	Pool    int `json:"pool" yaml:"pool"`
+	// SourceK bounds each candidate source of a plain request; RerankSourceK replaces it when
+	// a re-ranking stage (diversity, calibration, long-tail share, session or exposure boost)
+	// is on and needs a wider choice. Pool bounds the blended candidates those stages choose
+	// from.
+	SourceK       int `json:"source_k" yaml:"source_k"`
+	RerankSourceK int `json:"rerank_source_k" yaml:"rerank_source_k"`
+	Pool          int `json:"pool" yaml:"pool"`
 	// Weights of the candidate sources in the blend (itemknn, cf, content, popular, session).
 	Weights map[string]float64 `json:"weights" yaml:"weights"`
 	// FewEvents: users with fewer positive items than this get the content bootstrap.
@@ -93,7 +96,7 @@ type Options struct {
 
 // DefaultOptions returns the defaults.
 func DefaultOptions() Options {
-	return Options{SourceK: 200, Pool: 1000, FewEvents: 5, ItemWarmEvents: 5, ColdItemBoost: 1, ProfileItems: 50,
+	return Options{SourceK: 50, RerankSourceK: 200, Pool: 1000, FewEvents: 5, ItemWarmEvents: 5, ColdItemBoost: 1, ProfileItems: 50,
 		SessionN: DefaultSessionN, SessionWeight: DefaultSessionWeight, CalibrationHalfLife: 90 * 24 * time.Hour,
 		Weights: map[string]float64{"itemknn": 0.3, "ease": 2, "cf": 0.5, "content": 0.1, "popular": 0.02, "session": 1}}
 }
@@ -192,12 +195,25 @@ func (p *Pipeline) Recommend(ctx context.Context, req Request) (Response, error)
 	for k, v := range p.Opts.Weights {
 		weights[k] = v
 	}
+	diversity := pick(req.Diversity, p.Opts.Diversity)
+	calibration := pick(req.Calibration, p.Opts.Calibration)
+	sessionW := pick(req.SessionWeight, p.Opts.SessionWeight)
+	tailShare := pick(req.LongTailShare, p.Opts.LongTailShare)
+	exposure := pick(req.ExposureStrength, p.Opts.ExposureStrength)
+	recent := req.Recent
+	if len(recent) > p.Opts.SessionN {
+		recent = recent[:p.Opts.SessionN]
+	}
+	k := max(p.Opts.SourceK, req.N)
+	if diversity > 0 || calibration > 0 || tailShare > 0 || exposure > 0 || (sessionW > 0 && len(recent) > 0) {
+		k = max(k, p.Opts.RerankSourceK)
+	}
 	var lists []SourceList
 	filter := rules.IndexFilter()
 	switch {
 	case len(pos) == 0:
 		resp.Strategy = StrategyPopularity
-		lists = append(lists, p.popularSource(p.Opts.SourceK, rules))
+		lists = append(lists, p.popularSource(max(k, p.Opts.RerankSourceK), rules))
 		if len(req.Extra) > 0 {
 			resp.Strategy = StrategyQuery
 		}
@@ -211,11 +227,11 @@ func (p *Pipeline) Recommend(ctx context.Context, req Request) (Response, error)
 			// neighbours become reliable.
 			weights["content"] = max(weights["content"], 1.5*(1-float64(len(pos))/float64(p.Opts.FewEvents)))
 		}
-		lists = append(lists, p.knnSource(pos, rules), p.easeSource(pos, rules), p.popularSource(p.Opts.SourceK, rules))
-		if l, ok := p.cfSource(ctx, pos, &filter); ok {
+		lists = append(lists, p.knnSource(pos, rules, k), p.easeSource(pos, rules, k), p.popularSource(k, rules))
+		if l, ok := p.cfSource(ctx, pos, &filter, k); ok {
 			lists = append(lists, l)
 		}
-		if l, ok := p.contentSource(ctx, pos, &filter); ok {
+		if l, ok := p.contentSource(ctx, pos, &filter, k); ok {
 			lists = append(lists, l)
 		}
 	}
@@ -253,13 +269,6 @@ func (p *Pipeline) Recommend(ctx context.Context, req Request) (Response, error)
 	if len(cands) > p.Opts.Pool {
 		cands = cands[:p.Opts.Pool]
 	}
-	diversity := pick(req.Diversity, p.Opts.Diversity)
-	calibration := pick(req.Calibration, p.Opts.Calibration)
-	sessionW := pick(req.SessionWeight, p.Opts.SessionWeight)
-	recent := req.Recent
-	if len(recent) > p.Opts.SessionN {
-		recent = recent[:p.Opts.SessionN]
-	}
 	var sim Similarity
 	if (diversity > 0 || (sessionW > 0 && len(recent) > 0)) && len(cands) > 0 {
 		sim = p.similarity(ctx, cands, recent)
@@ -269,8 +278,8 @@ func (p *Pipeline) Recommend(ctx context.Context, req Request) (Response, error)
 			return resp, err
 		}
 	}
-	if s := pick(req.ExposureStrength, p.Opts.ExposureStrength); s > 0 && p.Exposure != nil {
-		if err := ExposureBoost(cands, p.Exposure, s); err != nil {
+	if exposure > 0 && p.Exposure != nil {
+		if err := ExposureBoost(cands, p.Exposure, exposure); err != nil {
 			return resp, err
 		}
 	}
@@ -284,8 +293,8 @@ func (p *Pipeline) Recommend(ctx context.Context, req Request) (Response, error)
 	if err := Rerank(cands, req.N, ro); err != nil {
 		return resp, err
 	}
-	if share := pick(req.LongTailShare, p.Opts.LongTailShare); share > 0 {
-		if err := LongTailShare(cands, req.N, share); err != nil {
+	if tailShare > 0 {
+		if err := LongTailShare(cands, req.N, tailShare); err != nil {
 			return resp, err
 		}
 	}

@@ -10,7 +10,7 @@ import (
 
 // knnSource scores items from the liked items' item-kNN neighbours and names, for each
 // candidate, the (up to three) liked items that contributed most.
-func (p *Pipeline) knnSource(pos []Interaction, rules Rules) SourceList {
+func (p *Pipeline) knnSource(pos []Interaction, rules Rules, k int) SourceList {
 	l := SourceList{Name: "itemknn"}
 	if p.M.KNN == nil {
 		return l
@@ -27,7 +27,7 @@ func (p *Pipeline) knnSource(pos []Interaction, rules Rules) SourceList {
 	for _, id := range rules.Exclude {
 		excl[id] = true
 	}
-	top := topN(dst, p.Opts.SourceK, func(i int32) bool { return !excl[p.M.Items[i]] })
+	top := topN(dst, k, func(i int32) bool { return !excl[p.M.Items[i]] })
 	because := p.knnBecause(top, items, weights)
 	for n, i := range top {
 		l.Items = append(l.Items, SourceScore{ID: p.M.Items[i], Score: float64(dst[i]), Because: because[n]})
@@ -37,7 +37,7 @@ func (p *Pipeline) knnSource(pos []Interaction, rules Rules) SourceList {
 
 // easeSource scores items by EASE from the liked items (history row times the item-item
 // weights).
-func (p *Pipeline) easeSource(pos []Interaction, rules Rules) SourceList {
+func (p *Pipeline) easeSource(pos []Interaction, rules Rules, k int) SourceList {
 	l := SourceList{Name: "ease"}
 	if p.M.EASE == nil {
 		return l
@@ -54,7 +54,7 @@ func (p *Pipeline) easeSource(pos []Interaction, rules Rules) SourceList {
 	for _, id := range rules.Exclude {
 		excl[id] = true
 	}
-	for _, i := range topN(dst, p.Opts.SourceK, func(i int32) bool { return !excl[p.M.Items[i]] }) {
+	for _, i := range topN(dst, k, func(i int32) bool { return !excl[p.M.Items[i]] }) {
 		l.Items = append(l.Items, SourceScore{ID: p.M.Items[i], Score: float64(dst[i])})
 	}
 	return l
@@ -154,7 +154,7 @@ func (p *Pipeline) popularSource(n int, rules Rules) SourceList {
 
 // cfSource folds the user's history into a CF vector against the current item factors and
 // searches the cf space with it (filters pushed down into the index).
-func (p *Pipeline) cfSource(ctx context.Context, pos []Interaction, f *index.Filter) (SourceList, bool) {
+func (p *Pipeline) cfSource(ctx context.Context, pos []Interaction, f *index.Filter, k int) (SourceList, bool) {
 	if p.M.ALS == nil || p.Index == nil {
 		return SourceList{}, false
 	}
@@ -163,12 +163,12 @@ func (p *Pipeline) cfSource(ctx context.Context, pos []Interaction, f *index.Fil
 		return SourceList{}, false
 	}
 	u := p.M.ALS.FoldIn(items, weights)
-	return p.search(ctx, "cf", SpaceCF, u, p.Opts.SourceK, f)
+	return p.search(ctx, "cf", SpaceCF, u, k, f)
 }
 
 // contentSource searches the content space with the user's content profile: the weighted
 // mean of the content vectors of their newest liked items.
-func (p *Pipeline) contentSource(ctx context.Context, pos []Interaction, f *index.Filter) (SourceList, bool) {
+func (p *Pipeline) contentSource(ctx context.Context, pos []Interaction, f *index.Filter, k int) (SourceList, bool) {
 	if p.Index == nil {
 		return SourceList{}, false
 	}
@@ -203,7 +203,7 @@ func (p *Pipeline) contentSource(ctx context.Context, pos []Interaction, f *inde
 	if profile == nil {
 		return SourceList{}, false
 	}
-	return p.search(ctx, "content", SpaceContent, profile, p.Opts.SourceK, f)
+	return p.search(ctx, "content", SpaceContent, profile, k, f)
 }
 
 // search runs one bounded, filtered vector search as a candidate source.

@@ -3,9 +3,11 @@ package server_test
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"net/http/httptest"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -19,11 +21,55 @@ import (
 // handler (routing, validation, live history, item-kNN scoring, filters, JSON) on the bundled
 // MovieLens data, cycling over its 610 users.
 func BenchmarkRecommend_Handler(b *testing.B) {
+	h := mlHandler(b)
+	lat := make([]time.Duration, 0, b.N)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		req := httptest.NewRequest("GET", fmt.Sprintf("/v1/users/%d/recommendations?n=10", 1+i%610), nil)
+		w := httptest.NewRecorder()
+		start := time.Now()
+		h.ServeHTTP(w, req)
+		lat = append(lat, time.Since(start))
+		if w.Code != 200 {
+			b.Fatalf("status %d: %s", w.Code, w.Body)
+		}
+	}
+	b.StopTimer()
+	reportPercentiles(b, lat)
+}
+
+// BenchmarkQuery_Handler is one natural-language request end to end through the handler
+// (built-in parser, retrieval, filters, ranking, explanation) on the bundled data.
+func BenchmarkQuery_Handler(b *testing.B) {
+	h := mlHandler(b)
+	texts := []string{"lighthearted movie like Amelie but set in Tokyo", "90s horror but not slasher",
+		"something for kids about dinosaurs", "comedies from the 80s", "something like Toy Story"}
+	lat := make([]time.Duration, 0, b.N)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		body := fmt.Sprintf(`{"text":%q,"n":10}`, texts[i%len(texts)])
+		req := httptest.NewRequest("POST", "/v1/query", strings.NewReader(body))
+		w := httptest.NewRecorder()
+		start := time.Now()
+		h.ServeHTTP(w, req)
+		lat = append(lat, time.Since(start))
+		if w.Code != 200 {
+			b.Fatalf("status %d: %s", w.Code, w.Body)
+		}
+	}
+	b.StopTimer()
+	reportPercentiles(b, lat)
+}
+
+// mlHandler is the API over a service trained on the bundled MovieLens data.
+func mlHandler(b *testing.B) http.Handler {
 	st, err := sqlite.Open(filepath.Join(b.TempDir(), "recd.db"), sqlite.DefaultOptions())
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer st.Close()
+	b.Cleanup(func() { st.Close() })
 	ctx := context.Background()
 	o := service.DefaultOptions()
 	o.Index = newIndex(b)
@@ -46,22 +92,7 @@ func BenchmarkRecommend_Handler(b *testing.B) {
 	if _, err := svc.Train(ctx); err != nil {
 		b.Fatal(err)
 	}
-	h := server.New(svc, server.DefaultOptions())
-	lat := make([]time.Duration, 0, b.N)
-	b.ReportAllocs()
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		req := httptest.NewRequest("GET", fmt.Sprintf("/v1/users/%d/recommendations?n=10", 1+i%610), nil)
-		w := httptest.NewRecorder()
-		start := time.Now()
-		h.ServeHTTP(w, req)
-		lat = append(lat, time.Since(start))
-		if w.Code != 200 {
-			b.Fatalf("status %d: %s", w.Code, w.Body)
-		}
-	}
-	b.StopTimer()
-	reportPercentiles(b, lat)
+	return server.New(svc, server.DefaultOptions())
 }
 
 // reportPercentiles adds p50 and p99 latency to a benchmark's output.
