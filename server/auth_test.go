@@ -115,6 +115,19 @@ func TestAuth_Middleware_EveryRoute(t *testing.T) {
 					t.Errorf("%s key: WWW-Authenticate = %q", name, w.Header().Get("WWW-Authenticate"))
 				}
 			}
+			// Independent of the routeRoles table: a read key cannot change state and a
+			// write key cannot reach admin routes or delete.
+			readOnly := r.Method == "GET" || r.Path == "/v1/recommendations" || r.Path == "/v1/query"
+			if !readOnly {
+				if w := call(h, r.Method, path, testKeys[server.RoleRead]); w.Code != http.StatusForbidden {
+					t.Errorf("read key on a writing route: status %d, want 403", w.Code)
+				}
+			}
+			if strings.HasPrefix(r.Path, "/v1/admin/") || r.Method == "DELETE" {
+				if w := call(h, r.Method, path, testKeys[server.RoleWrite]); w.Code != http.StatusForbidden {
+					t.Errorf("write key on an admin route: status %d, want 403", w.Code)
+				}
+			}
 			for role, key := range testKeys {
 				w := call(h, r.Method, path, key)
 				if role < need {
