@@ -131,6 +131,10 @@ func errClass(err error) string {
 	return "transport"
 }
 
+// lateGrace is how far past the end of the run a due request may still be sent; later
+// ones are counted as missed.
+const lateGrace = 100 * time.Millisecond
+
 // runner sends the mix. Its random source is used only by the dispatching goroutine.
 type runner struct {
 	cfg    config
@@ -175,8 +179,8 @@ func (r *runner) request(ctx context.Context, k kind) (*http.Request, error) {
 
 // run replays the mix open-loop: request i of each kind is due at a fixed offset from the
 // start whatever the answers, and its latency is measured from when it was due, so time
-// spent waiting for an in-flight slot counts (no coordinated omission). Requests still
-// waiting for a slot when the duration ends are counted as missed. It returns once every
+// spent waiting for an in-flight slot counts (no coordinated omission). Requests that could
+// not be sent by the end of the duration (plus lateGrace) are counted as missed. It returns once every
 // sent request has finished.
 func (r *runner) run(ctx context.Context) (*result, error) {
 	if r.rng == nil {
@@ -216,7 +220,7 @@ func (r *runner) run(ctx context.Context) (*result, error) {
 		if ctx.Err() != nil {
 			break
 		}
-		if !r.clk.Now().Before(end) { // blocked on the in-flight bound past the end
+		if !r.clk.Now().Before(end.Add(lateGrace)) { // held up (by the in-flight bound) past the end
 			<-sem
 			break
 		}

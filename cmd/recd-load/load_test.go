@@ -17,6 +17,8 @@ type fakeClock struct {
 	mu     sync.Mutex
 	now    time.Time
 	wakeup []time.Time
+	jumpAt int // if > 0, the jumpAt-th SleepUntil wakes up at jumpTo instead (a late dispatcher)
+	jumpTo time.Time
 }
 
 func (c *fakeClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
@@ -27,6 +29,9 @@ func (c *fakeClock) SleepUntil(ctx context.Context, t time.Time) error {
 		c.now = t
 	}
 	c.wakeup = append(c.wakeup, t)
+	if len(c.wakeup) == c.jumpAt {
+		c.now = c.jumpTo
+	}
 	return ctx.Err()
 }
 
@@ -204,5 +209,24 @@ func TestRun_JSON(t *testing.T) {
 	if err := run(context.Background(), []string{"--target", "http://192.0.2.1:80"}, &out, &errw); err == nil ||
 		!strings.Contains(err.Error(), "loopback") {
 		t.Errorf("remote target: %v, want a loopback refusal", err)
+	}
+}
+
+// TestRunner_Run_Missed: requests that could not go out by the end of the run (here the
+// dispatcher wakes up late, past the end) are reported as missed, not sent late.
+func TestRunner_Run_Missed(t *testing.T) {
+	fs := newFakeServer(nil)
+	ts := httptest.NewServer(fs)
+	defer ts.Close()
+	start := time.Unix(0, 0)
+	clk := &fakeClock{now: start, jumpAt: 4, jumpTo: start.Add(2 * time.Second)}
+	cfg := config{Target: ts.URL, Rates: [numKinds]float64{10, 0, 0}, Duration: time.Second,
+		UserLo: 1, UserHi: 1, Concurrency: 1, Timeout: 5 * time.Second}
+	res, err := (&runner{cfg: cfg, clk: clk, client: ts.Client()}).run(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := res.Kinds[kindRecs]; s.Sent != 3 || s.OK != 3 || s.Missed != 7 || fs.counts["recs"] != 3 {
+		t.Errorf("stats = %+v, server saw %d; want 3 sent and 7 missed", s, fs.counts["recs"])
 	}
 }
