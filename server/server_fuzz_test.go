@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -120,8 +121,11 @@ func FuzzRecommendQuery(f *testing.F) {
 	}
 	h := fuzzServer()
 	f.Fuzz(func(t *testing.T, q string) {
-		if strings.ContainsAny(q, " #\r\n\x00") {
+		if strings.ContainsAny(q, " #") {
 			return // not a request line a client can send
+		}
+		if _, err := url.ParseRequestURI("/v1/popular?" + q); err != nil {
+			return // control characters and the like: net/http refuses them before any handler
 		}
 		for _, path := range []string{"/v1/users/u1/recommendations", "/v1/items/i1/similar", "/v1/popular", "/v1/items"} {
 			checkAnswer(t, serve(h, "GET", path+"?"+q, "", ""), "GET "+path)
