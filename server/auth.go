@@ -222,7 +222,7 @@ func (a *Auth) Middleware(required func(*gin.Context) Role) gin.HandlerFunc {
 		if !ok {
 			c.Header("WWW-Authenticate", `Bearer realm="recd"`)
 			c.AbortWithStatusJSON(http.StatusUnauthorized, errorBody{apiError{Code: "unauthenticated",
-				Message: "an API key is required: send Authorization: Bearer <key>"}})
+				Message: "an API key is required: send the header Authorization: Bearer KEY"}})
 			return
 		}
 		sum := sha256.Sum256([]byte(key))
