@@ -60,7 +60,7 @@ func scoreAll(s interface {
 }
 
 // FuzzALS_UnmarshalBinary: arbitrary bytes decode to an error or a usable model.
-func FuzzALS_UnmarshalBinary(f *testing.F) {
+func FuzzALS_DecodeReencode(f *testing.F) {
 	o := DefaultALSOptions()
 	o.Factors, o.Iterations = 4, 2
 	m := NewALS(o)

@@ -19,17 +19,8 @@ import (
 // in server.New; new routes are covered without touching this test.
 func authed(t *testing.T, a *server.Auth) (http.Handler, gin.RoutesInfo) {
 	t.Helper()
-	srv := server.New(&fakeBackend{}, server.DefaultOptions())
-	outer := gin.New()
-	outer.Use(a.Middleware(a.Required))
-	routes := srv.Engine().Routes()
-	if len(routes) < 20 {
-		t.Fatalf("server has %d routes; want the full API", len(routes))
-	}
-	for _, r := range routes {
-		outer.Handle(r.Method, r.Path, gin.WrapH(srv))
-	}
-	return outer, routes
+	srv := server.New(&fakeBackend{}, server.Options{Auth: a})
+	return srv, srv.Engine().Routes()
 }
 
 // concrete fills a gin route pattern with sample ids.

@@ -95,3 +95,10 @@ func (f *fakeBackend) Train(context.Context) (service.ModelInfo, error) {
 func (f *fakeBackend) Models(context.Context) ([]service.ModelInfo, error) { return nil, nil }
 func (f *fakeBackend) Ready() (bool, string)                               { return true, "" }
 func (f *fakeBackend) Stats() service.Stats                                { return service.Stats{} }
+
+func (f *fakeBackend) Query(_ context.Context, req service.QueryRequest) (service.QueryResponse, error) {
+	if req.Text == "" {
+		return service.QueryResponse{}, recd.Invalid("text", "is required")
+	}
+	return service.QueryResponse{Parser: "builtin", Items: []recd.Recommendation{}, Strategy: "query"}, nil
+}

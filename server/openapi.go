@@ -111,10 +111,10 @@ func schemas() map[string]any {
 			"id": str, "score": num, "title": str, "reasons": arr("Reason")})}, "strategy": str, "model_version": str}),
 		"Model": obj(map[string]any{"version": str, "kind": str, "created": dtime, "size_bytes": integ,
 			"metrics": map[string]any{"type": "object", "additionalProperties": num}, "serving": boolT}),
-		"ModelList": obj(map[string]any{"models": arr("Model")}),
+		"ModelList":    obj(map[string]any{"models": arr("Model")}),
 		"QueryRequest": obj(map[string]any{"text": str, "user_id": str, "n": integ, "explain": boolT, "diversity": num}, "text"),
 		"QueryResponse": obj(map[string]any{"query": anyObj, "parser": str, "fallback": str,
-			"items": map[string]any{"type": "array", "items": obj(map[string]any{"id": str, "score": num, "title": str, "reasons": arr("Reason")})},
+			"items":    map[string]any{"type": "array", "items": obj(map[string]any{"id": str, "score": num, "title": str, "reasons": arr("Reason")})},
 			"strategy": str, "model_version": str, "explanation": str, "explanation_source": str}),
 		"SpaceList": obj(map[string]any{"spaces": map[string]any{"type": "array", "items": obj(map[string]any{
 			"name": str, "dim": integ, "metric": str, "sparse": boolT, "count": integ})}}),

@@ -8,6 +8,8 @@ var routeRoles = map[string]Role{
 	"GET /readyz":       RolePublic,
 	"GET /metrics":      RolePublic,
 	"GET /openapi.json": RolePublic,
+	"GET /":             RolePublic, // the search page (static); its API calls need a read key when auth is on
+	"GET /assets/*path": RolePublic,
 
 	"GET /v1/items":                     RoleRead,
 	"GET /v1/items/:id":                 RoleRead,
@@ -20,7 +22,6 @@ var routeRoles = map[string]Role{
 	"GET /v1/spaces":                    RoleRead,
 	"GET /v1/popular":                   RoleRead,
 	"GET /v1/trending":                  RoleRead,
-	"GET /search":                       RoleRead,
 
 	"PUT /v1/items/:id": RoleWrite,
 	"POST /v1/items":    RoleWrite,

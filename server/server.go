@@ -75,6 +75,14 @@ type Options struct {
 	MaxPageSize int
 	Logger      *slog.Logger         // nil: discard
 	Registry    *prometheus.Registry // nil: a new registry
+	// Auth checks API keys and roles on every route; nil: no authentication (demo).
+	Auth *Auth
+	// Limiter bounds requests in flight per route class; nil: unbounded.
+	Limiter *ConcurrencyLimiter
+	// CORS is the middleware from CORS(opts); nil: no CORS headers, preflights get 405.
+	CORS gin.HandlerFunc
+	// MaxJSONDepth bounds the nesting of JSON bodies (default 32).
+	MaxJSONDepth int
 }
 
 // DefaultOptions returns the defaults.
@@ -99,6 +107,9 @@ func New(b Backend, opts Options) *Server {
 	if opts.MaxPageSize <= 0 {
 		opts.MaxPageSize = DefaultOptions().MaxPageSize
 	}
+	if opts.MaxJSONDepth <= 0 {
+		opts.MaxJSONDepth = 32
+	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -110,7 +121,17 @@ func New(b Backend, opts Options) *Server {
 		Help: "HTTP request latency by route, method and status.", Buckets: prometheus.ExponentialBuckets(0.0001, 2, 16)},
 		[]string{"route", "method", "status"})
 	opts.Registry.MustRegister(s.latency)
-	s.engine.Use(s.recover, s.observe, s.limitBody)
+	s.engine.Use(s.recover, s.observe)
+	if opts.CORS != nil {
+		s.engine.Use(opts.CORS) // before auth: preflights carry no key
+	}
+	if opts.Auth != nil {
+		s.engine.Use(opts.Auth.Middleware(opts.Auth.Required))
+	}
+	if opts.Limiter != nil {
+		s.engine.Use(opts.Limiter.Middleware(func(c *gin.Context) Role { return RouteRole(c.Request.Method, c.FullPath()) }))
+	}
+	s.engine.Use(s.limitBody, JSONDepthLimit(opts.MaxJSONDepth))
 	s.engine.NoRoute(func(c *gin.Context) { fail(c, notFound("no such route: "+c.Request.URL.Path)) })
 	s.engine.HandleMethodNotAllowed = true
 	s.engine.NoMethod(func(c *gin.Context) {

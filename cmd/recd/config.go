@@ -43,7 +43,18 @@ type Config struct {
 		WriteTimeout Duration `yaml:"write_timeout"`
 		IdleTimeout  Duration `yaml:"idle_timeout"`
 	} `yaml:"http"`
-	Events struct {
+	Auth struct {
+		// Enabled turns API keys on in serve (demo forces it off).
+		Enabled bool `yaml:"enabled"`
+		// Keys are "name:role:sha256:<hex>[:rate[:burst]]" entries, comma-separated
+		// (server.ParseAPIKeys); env RECD_AUTH_KEYS. Make hashes with recd hash-key.
+		Keys       string  `yaml:"keys"`
+		RatePerSec float64 `yaml:"rate_per_sec"` // default per-key rate; 0: unlimited
+		Burst      int     `yaml:"burst"`
+		ProtectOps bool    `yaml:"protect_ops"` // /metrics and /openapi.json need a read key
+	} `yaml:"auth"`
+	CORSOrigins string `yaml:"cors_origins"` // comma-separated; "" off, "*" any
+	Events      struct {
 		// Weights by event type; a rating's weight is multiplied by value/5.
 		Weights       map[string]float64 `yaml:"weights"`
 		DefaultWeight float64            `yaml:"default_weight"`
@@ -111,6 +122,7 @@ func defaultConfig() Config {
 	var c Config
 	c.Addr = "127.0.0.1:8080"
 	c.DataDir = "./data"
+	c.Auth.Enabled = true
 	c.Log.Level, c.Log.Format = "info", "text"
 	c.Store.Driver, c.Store.Sync = "sqlite", "normal"
 	c.HTTP.MaxBodyBytes = 32 << 20

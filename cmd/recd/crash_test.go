@@ -38,7 +38,7 @@ func startServer(t *testing.T, dataDir string) (*exec.Cmd, string) {
 	addr := ln.Addr().String()
 	ln.Close()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), "RECD_TEST_MAIN=1",
+	cmd.Env = append(os.Environ(), "RECD_TEST_MAIN=1", "RECD_AUTH_ENABLED=false",
 		"RECD_TEST_ARGS=serve --addr "+addr+" --data-dir "+dataDir+" --log-level warn")
 	var logs bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &logs, &logs

@@ -21,6 +21,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
+	cfg.Auth.Enabled = false // the demo is a local sandbox
 	if err := seedDemo(ctx, cfg, progressWriter(stderr, *noProgress), stderr); err != nil {
 		return err
 	}

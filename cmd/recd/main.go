@@ -27,6 +27,7 @@ Commands:
   embed     fill a vector space from an OpenAI-compatible embedding endpoint
   train     train every model on a data dir and save a new version
   eval      compare models offline on a data set (NDCG, recall, coverage, ...)
+  hash-key  hash an API key for the configuration (--new makes a key)
   version   print the version
 
 Run 'recd <command> --help' for a command's flags. Configuration comes from a YAML file
@@ -41,14 +42,15 @@ type command struct {
 
 func commands() map[string]command {
 	return map[string]command{
-		"serve":   {runServe},
-		"demo":    {runDemo},
-		"import":  {runImport},
-		"ingest":  {runIngest},
-		"eval":    {runEval},
-		"embed":   {runEmbed},
-		"train":   {runTrain},
-		"version": {func(context.Context, []string, io.Writer, io.Writer) error { fmt.Println("recd", version); return nil }},
+		"serve":    {runServe},
+		"demo":     {runDemo},
+		"import":   {runImport},
+		"ingest":   {runIngest},
+		"eval":     {runEval},
+		"embed":    {runEmbed},
+		"train":    {runTrain},
+		"hash-key": {runHashKey},
+		"version":  {func(context.Context, []string, io.Writer, io.Writer) error { fmt.Println("recd", version); return nil }},
 	}
 }
 

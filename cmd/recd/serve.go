@@ -8,8 +8,10 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
+	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/recd/recd/server"
@@ -20,12 +22,22 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	var cf commonFlags
 	fs := newFlagSet("serve", stderr, "serve [--config FILE] [--addr HOST:PORT] [--data-dir DIR]")
 	cf.register(fs, true)
+	authFlag := fs.String("auth", "", "on or off: require API keys (config auth.enabled, env RECD_AUTH_ENABLED; default on)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	cfg, err := cf.load()
 	if err != nil {
 		return err
+	}
+	switch *authFlag {
+	case "":
+	case "on":
+		cfg.Auth.Enabled = true
+	case "off":
+		cfg.Auth.Enabled = false
+	default:
+		return fmt.Errorf("--auth must be on or off, not %q", *authFlag)
 	}
 	return serve(ctx, cfg, stderr, nil)
 }
@@ -49,7 +61,37 @@ func serve(ctx context.Context, cfg *Config, logw io.Writer, ready func(addr str
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	reg.MustRegister(svc.Metrics.Collectors()...)
-	api := server.New(svc, server.Options{MaxBodyBytes: cfg.HTTP.MaxBodyBytes, Logger: log, Registry: reg})
+	var auth *server.Auth
+	if cfg.Auth.Enabled {
+		keys, err := server.ParseAPIKeys(cfg.Auth.Keys)
+		if err != nil {
+			return fmt.Errorf("auth.keys: %w", err)
+		}
+		if len(keys) == 0 {
+			return errors.New("auth is on but auth.keys is empty: add keys (recd hash-key --new) or set auth.enabled: false")
+		}
+		if auth, err = server.NewAuth(keys, server.AuthOptions{RatePerSec: cfg.Auth.RatePerSec, Burst: cfg.Auth.Burst,
+			ProtectOps: cfg.Auth.ProtectOps}); err != nil {
+			return err
+		}
+		log.Info("authentication on", "keys", auth.Keys())
+	} else {
+		log.Warn("authentication OFF: any client can read, write and administer")
+	}
+	copts := server.DefaultConcurrencyOptions()
+	copts.Registry = reg
+	limiter, err := server.NewConcurrencyLimiter(copts)
+	if err != nil {
+		return err
+	}
+	var cors gin.HandlerFunc
+	if cfg.CORSOrigins != "" {
+		if cors, err = server.CORS(server.CORSOptions{AllowedOrigins: strings.Split(cfg.CORSOrigins, ",")}); err != nil {
+			return err
+		}
+	}
+	api := server.New(svc, server.Options{MaxBodyBytes: cfg.HTTP.MaxBodyBytes, Logger: log, Registry: reg,
+		Auth: auth, Limiter: limiter, CORS: cors})
 	srv := &http.Server{
 		Handler:           api,
 		ReadTimeout:       time.Duration(cfg.HTTP.ReadTimeout),
