@@ -21,6 +21,9 @@ const (
 	// tied items share the better position) gets 1 - i/m, so the best gets 1 and the
 	// worst 1/m. It is robust to outliers and to sources whose scales drift.
 	Rank Normalisation = "rank"
+	// Max divides by the source's best score (negative scores count as 0), so a score keeps
+	// its meaning however deep the source was cut.
+	Max Normalisation = "max"
 )
 
 // SourceScore is one item proposed by a candidate source with the source's raw score
@@ -71,7 +74,7 @@ func (o BlendOptions) Validate() error {
 		}
 	}
 	switch o.Normalisation {
-	case MinMax, Rank, "":
+	case MinMax, Rank, Max, "":
 	default:
 		return recd.Invalid("blend.normalisation", fmt.Sprintf("unknown normalisation %q", o.Normalisation))
 	}
@@ -186,6 +189,16 @@ func normalise(items []SourceScore, how Normalisation, dst []float64) []float64 
 	lo, hi := items[0].Score, items[0].Score
 	for _, it := range items {
 		lo, hi = min(lo, it.Score), max(hi, it.Score)
+	}
+	if how == Max {
+		for i, it := range items {
+			if hi > 0 && it.Score > 0 {
+				dst[i] = it.Score / hi
+			} else {
+				dst[i] = 0
+			}
+		}
+		return dst
 	}
 	for i, it := range items {
 		if hi == lo {

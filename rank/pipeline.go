@@ -68,6 +68,9 @@ type Options struct {
 	// is on and needs a wider choice. Pool bounds the blended candidates those stages choose
 	// from.
 	SourceK       int `json:"source_k" yaml:"source_k"`
+	// Normalisation maps each source's scores onto [0, 1] before the blend: minmax
+	// (default), max or rank.
+	Normalisation Normalisation `json:"normalisation" yaml:"normalisation"`
 	RerankSourceK int `json:"rerank_source_k" yaml:"rerank_source_k"`
 	Pool          int `json:"pool" yaml:"pool"`
 	// Weights of the candidate sources in the blend (itemknn, cf, content, popular, session).
@@ -79,6 +82,7 @@ type Options struct {
 	// a perfect content match, on the blend's [0, 1] scale).
 	ItemWarmEvents int     `json:"item_warm_events" yaml:"item_warm_events"`
 	ColdItemBoost  float64 `json:"cold_item_boost" yaml:"cold_item_boost"`
+	ColdItemSlots  int     `json:"cold_item_slots" yaml:"cold_item_slots"`
 	// ProfileItems is how many of the newest positive history items build the content profile.
 	ProfileItems int `json:"profile_items" yaml:"profile_items"`
 	// SessionN and SessionWeight are the session boost's defaults.
@@ -96,7 +100,7 @@ type Options struct {
 
 // DefaultOptions returns the defaults.
 func DefaultOptions() Options {
-	return Options{SourceK: 50, RerankSourceK: 200, Pool: 1000, FewEvents: 5, ItemWarmEvents: 5, ColdItemBoost: 1, ProfileItems: 50,
+	return Options{SourceK: 200, RerankSourceK: 200, Pool: 1000, FewEvents: 5, ItemWarmEvents: 3, ColdItemBoost: 1, ColdItemSlots: 1, ProfileItems: 50,
 		SessionN: DefaultSessionN, SessionWeight: DefaultSessionWeight, CalibrationHalfLife: 90 * 24 * time.Hour,
 		Weights: map[string]float64{"itemknn": 0.3, "ease": 2, "cf": 0.5, "content": 0.1, "popular": 0.02, "session": 1}}
 }
@@ -242,7 +246,10 @@ func (p *Pipeline) Recommend(ctx context.Context, req Request) (Response, error)
 	for k, v := range req.Weights {
 		weights[k] = v
 	}
-	norm := MinMax
+	norm := p.Opts.Normalisation
+	if norm == "" {
+		norm = MinMax
+	}
 	if resp.Strategy == StrategyPopularity {
 		norm = Rank // exactly the popular order
 	}
@@ -339,11 +346,12 @@ func positives(h []Interaction) []Interaction {
 
 // coldItems applies the item side of the cold-start policy: an item with fewer interactions
 // than ItemWarmEvents has little CF evidence, so its content score takes over part of the CF
-// share of the blend: score += ColdItemBoost * (1 - n/warm)^2 * cfShare * content. A new item
-// leans on content fully; the lean fades quickly as events arrive.
+// share of the blend: score += ColdItemBoost * (1 - n/warm)^2 * cfShare * content. Only the
+// ColdItemSlots best-matching cold items get the lean, so new items reach the users whose
+// history matches them without crowding out what those users are known to like.
 func (p *Pipeline) coldItems(cands []Candidate, weights map[string]float64) {
 	warm := float64(p.Opts.ItemWarmEvents)
-	if warm <= 0 {
+	if warm <= 0 || p.Opts.ColdItemBoost <= 0 || p.Opts.ColdItemSlots <= 0 {
 		return
 	}
 	collab := weights["cf"] + weights["itemknn"] + weights["ease"]
@@ -352,7 +360,11 @@ func (p *Pipeline) coldItems(cands []Candidate, weights map[string]float64) {
 		return
 	}
 	share := collab / total
-	changed := false
+	type cold struct {
+		i     int
+		boost float64
+	}
+	var best []cold
 	for i := range cands {
 		c := &cands[i]
 		content, ok := c.Sources["content"]
@@ -366,13 +378,17 @@ func (p *Pipeline) coldItems(cands []Candidate, weights map[string]float64) {
 		if n >= warm {
 			continue
 		}
-		cold := 1 - n/warm
-		c.Score += p.Opts.ColdItemBoost * cold * cold * share * content
-		changed = true
+		f := 1 - n/warm
+		best = append(best, cold{i, p.Opts.ColdItemBoost * f * f * share * content})
 	}
-	if changed {
-		SortByScore(cands)
+	if len(best) == 0 {
+		return
 	}
+	sort.Slice(best, func(a, b int) bool { return best[a].boost > best[b].boost })
+	for _, b := range best[:min(len(best), p.Opts.ColdItemSlots)] {
+		cands[b.i].Score += b.boost
+	}
+	SortByScore(cands)
 }
 
 // target is the calibration target: the category distribution of the history.

@@ -6,6 +6,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -40,7 +42,7 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		"ease":       func() model.Recommender { return model.NewEASE(model.DefaultEASEOptions()) },
 		"ncf":        func() model.Recommender { return model.NewNCF(model.DefaultNCFOptions()) },
 		"hybrid": func() model.Recommender {
-			h := &hybrid{log: stderr, opts: cfg.serviceOptions()}
+			h := &hybrid{log: stderr, opts: cfg.serviceOptions(), n: evalK(args)}
 			mu.Lock()
 			cleanup = append(cleanup, h.close)
 			mu.Unlock()
@@ -57,6 +59,7 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 type hybrid struct {
 	log   io.Writer
 	opts  service.Options
+	n     int
 	items []recd.Item
 	dir   string
 	st    interface{ Close() error }
@@ -66,6 +69,23 @@ type hybrid struct {
 }
 
 func (h *hybrid) Name() string { return "hybrid" }
+
+// evalK finds --k in the eval arguments (default 10), the length of the lists asked for.
+func evalK(args []string) int {
+	for i, a := range args {
+		v := ""
+		switch {
+		case (a == "--k" || a == "-k") && i+1 < len(args):
+			v = args[i+1]
+		case strings.HasPrefix(a, "--k="), strings.HasPrefix(a, "-k="):
+			v = a[strings.Index(a, "=")+1:]
+		}
+		if n, err := strconv.Atoi(v); err == nil && n > 0 {
+			return n
+		}
+	}
+	return 10
+}
 
 // SetItems implements eval.ItemAware: the catalog feeds the content model.
 func (h *hybrid) SetItems(items []recd.Item) { h.items = items }
@@ -147,7 +167,8 @@ func (h *hybrid) Fit(ctx context.Context, d *model.Dataset) error {
 	return nil
 }
 
-// Score ranks the user's top 100 as served; every other item scores 0.
+// Score ranks the user's list as served (h.n items, the evaluation's k); every other item
+// scores 0.
 func (h *hybrid) Score(u int, _ []int32, _ []float32, dst []float32) {
 	for i := range dst {
 		dst[i] = 0
@@ -156,7 +177,7 @@ func (h *hybrid) Score(u int, _ []int32, _ []float32, dst []float32) {
 		return
 	}
 	zero := 0.0
-	resp, err := h.svc.Recommend(context.Background(), service.RecommendRequest{UserID: h.users[u], N: 100,
+	resp, err := h.svc.Recommend(context.Background(), service.RecommendRequest{UserID: h.users[u], N: h.n,
 		Diversity: &zero, Calibration: &zero, LongTailShare: &zero})
 	if err != nil {
 		fmt.Fprintf(h.log, "hybrid: user %s: %v\n", h.users[u], err)
