@@ -48,6 +48,7 @@ func commands() map[string]command {
 		"eval":    {runEval},
 		"embed":   {runEmbed},
 		"train":   {runTrain},
+		"tune":    {runTune},
 		"version": {func(context.Context, []string, io.Writer, io.Writer) error { fmt.Println("recd", version); return nil }},
 	}
 }
