@@ -123,7 +123,7 @@ func Tune(ctx context.Context, s *Space, train []recd.Event, opt TuneOptions) (*
 
 	budgets := []float64{1}
 	if opt.Method == MethodHalving {
-		budgets = halvingBudgets(opt.Trials, opt.Eta, s.Budget == "")
+		budgets = halvingBudgets(opt.Trials, opt.Eta)
 	}
 	t.total = 1 + plannedTrials(opt.Trials, opt.Eta, len(budgets))
 
@@ -193,7 +193,8 @@ func (t *tuner) run(ctx context.Context, id int, p Params, rung int, budget floa
 			for k, v := range p {
 				q[k] = v
 			}
-			q[t.s.Budget] = math.Max(1, math.Round(p[t.s.Budget]*budget))
+			full := p[t.s.Budget]
+			q[t.s.Budget] = math.Min(full, math.Max(minBudgetIterations, math.Round(full*budget)))
 		} else {
 			train, test = t.subsample(budget)
 		}
@@ -250,14 +251,15 @@ func sortedUsers(events []recd.Event, rng *rand.Rand) []string {
 	return users
 }
 
+// minBudgetIterations is the fewest iterations (or epochs) a halving rung runs: rankings
+// after one or two ALS sweeps hardly predict the final ones.
+const minBudgetIterations = 3
+
 // halvingBudgets returns the budget of each rung, the last one 1: eta^-(R-1) ... 1/eta, 1,
-// with as many rungs as halving n configurations by eta allows, at most 4 (3 when the
-// budget is a share of the users, which gets noisy below a ninth).
-func halvingBudgets(n, eta int, byUsers bool) []float64 {
-	maxRungs := 4
-	if byUsers {
-		maxRungs = 3
-	}
+// with as many rungs as halving n configurations by eta allows, at most 3 (budgets below
+// 1/eta² ranked configurations too unlike their full runs on MovieLens).
+func halvingBudgets(n, eta int) []float64 {
+	const maxRungs = 3
 	rungs := 1
 	for m := n; m >= eta && rungs < maxRungs; m = (m + eta - 1) / eta {
 		rungs++

@@ -246,27 +246,25 @@ func TestTune_Halving(t *testing.T) {
 
 func TestHalvingBudgets(t *testing.T) {
 	tests := []struct {
-		n, eta  int
-		byUsers bool
-		want    []float64
+		n, eta int
+		want   []float64
 	}{
-		{1, 3, false, []float64{1}},
-		{2, 3, false, []float64{1}},
-		{9, 3, false, []float64{1.0 / 9, 1.0 / 3, 1}},
-		{30, 3, false, []float64{1.0 / 27, 1.0 / 9, 1.0 / 3, 1}},
-		{1000, 3, false, []float64{1.0 / 27, 1.0 / 9, 1.0 / 3, 1}},
-		{30, 3, true, []float64{1.0 / 9, 1.0 / 3, 1}},
-		{8, 2, false, []float64{1.0 / 8, 1.0 / 4, 1.0 / 2, 1}},
+		{1, 3, []float64{1}},
+		{2, 3, []float64{1}},
+		{3, 3, []float64{1.0 / 3, 1}},
+		{9, 3, []float64{1.0 / 9, 1.0 / 3, 1}},
+		{1000, 3, []float64{1.0 / 9, 1.0 / 3, 1}},
+		{8, 2, []float64{1.0 / 4, 1.0 / 2, 1}},
 	}
 	for _, tt := range tests {
-		got := halvingBudgets(tt.n, tt.eta, tt.byUsers)
+		got := halvingBudgets(tt.n, tt.eta)
 		if len(got) != len(tt.want) {
-			t.Errorf("halvingBudgets(%d, %d, %v) = %v, want %v", tt.n, tt.eta, tt.byUsers, got, tt.want)
+			t.Errorf("halvingBudgets(%d, %d) = %v, want %v", tt.n, tt.eta, got, tt.want)
 			continue
 		}
 		for i := range got {
 			if math.Abs(got[i]-tt.want[i]) > 1e-12 {
-				t.Errorf("halvingBudgets(%d, %d, %v) = %v, want %v", tt.n, tt.eta, tt.byUsers, got, tt.want)
+				t.Errorf("halvingBudgets(%d, %d) = %v, want %v", tt.n, tt.eta, got, tt.want)
 			}
 		}
 	}
