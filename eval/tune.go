@@ -94,6 +94,10 @@ type TuneResult struct {
 	FitUsers        int `json:"fit_users"`
 	FitPairs        int `json:"fit_pairs"`
 	ValidationPairs int `json:"validation_pairs"`
+	// PValue is the two-sided paired t-test p-value of Best against Default over the
+	// validation users' NDCG (1 when Best is the defaults): a small validation set makes
+	// differences of a few thousandths noise, which a large PValue says.
+	PValue float64 `json:"p_value"`
 }
 
 // Tune searches s on train only: it holds out opt.ValidationFraction of each user's items
@@ -127,7 +131,8 @@ func Tune(ctx context.Context, s *Space, train []recd.Event, opt TuneOptions) (*
 	}
 	t.total = 1 + plannedTrials(opt.Trials, opt.Eta, len(budgets))
 
-	if res.Default, err = t.run(ctx, 0, configs[0], len(budgets)-1, 1); err != nil {
+	var defRes, bestRes *Result
+	if res.Default, defRes, err = t.run(ctx, 0, configs[0], len(budgets)-1, 1); err != nil {
 		return nil, err
 	}
 	res.Trials = append(res.Trials, res.Default)
@@ -139,12 +144,15 @@ func Tune(ctx context.Context, s *Space, train []recd.Event, opt TuneOptions) (*
 	for r, b := range budgets {
 		last = last[:0]
 		for _, id := range alive {
-			tr, err := t.run(ctx, id, configs[id], r, b)
+			tr, rr, err := t.run(ctx, id, configs[id], r, b)
 			if err != nil {
 				return nil, err
 			}
 			res.Trials = append(res.Trials, tr)
 			last = append(last, tr)
+			if r == len(budgets)-1 && tr.Err == "" && tr.NDCG > max(res.Default.NDCG, bestNDCG(bestRes)) {
+				bestRes = rr
+			}
 		}
 		if r == len(budgets)-1 {
 			break
@@ -166,6 +174,12 @@ func Tune(ctx context.Context, s *Space, train []recd.Event, opt TuneOptions) (*
 	if res.Best.Err != "" {
 		return nil, fmt.Errorf("tune %s: every trial failed, the defaults with: %s", s.Model, res.Best.Err)
 	}
+	res.PValue = 1
+	if bestRes != nil && defRes != nil {
+		if _, _, p, err := PairedTTest(bestRes, defRes, MetricNDCG); err == nil {
+			res.PValue = p
+		}
+	}
 	return res, nil
 }
 
@@ -182,7 +196,7 @@ type tuner struct {
 
 // run fits and validates one configuration with a budget. A configuration that fails to
 // fit is recorded with Err and scores 0; only a cancelled context stops the search.
-func (t *tuner) run(ctx context.Context, id int, p Params, rung int, budget float64) (Trial, error) {
+func (t *tuner) run(ctx context.Context, id int, p Params, rung int, budget float64) (Trial, *Result, error) {
 	start := time.Now()
 	tr := Trial{ID: id, Params: p, Rung: rung, Budget: budget}
 	train, test := t.full, t.split.Test
@@ -207,7 +221,7 @@ func (t *tuner) run(ctx context.Context, id int, p Params, rung int, budget floa
 		r, err = Evaluate(ctx, rec, train, test, o)
 	}
 	if ctx.Err() != nil {
-		return tr, ctx.Err()
+		return tr, nil, ctx.Err()
 	}
 	if err != nil {
 		tr.Err = err.Error()
@@ -219,7 +233,14 @@ func (t *tuner) run(ctx context.Context, id int, p Params, rung int, budget floa
 	if t.opt.OnTrial != nil {
 		t.opt.OnTrial(tr, t.done, t.total)
 	}
-	return tr, nil
+	return tr, r, nil
+}
+
+func bestNDCG(r *Result) float64 {
+	if r == nil {
+		return 0
+	}
+	return r.Metrics[MetricNDCG]
 }
 
 // subsample returns the fit data and validation items of the first share of the users.

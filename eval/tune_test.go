@@ -96,6 +96,9 @@ func TestTune_Random(t *testing.T) {
 	if res.Default.NDCG <= 0.05 {
 		t.Errorf("defaults NDCG %.4f: the clustered fixture should be learnable", res.Default.NDCG)
 	}
+	if !(res.PValue >= 0 && res.PValue <= 1) || (res.Best.ID == 0 && res.PValue != 1) {
+		t.Errorf("p-value %v with best trial %d", res.PValue, res.Best.ID)
+	}
 	if res.FitUsers != 300 || res.ValidationPairs == 0 {
 		t.Errorf("fit users %d, validation pairs %d", res.FitUsers, res.ValidationPairs)
 	}

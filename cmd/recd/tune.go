@@ -98,7 +98,8 @@ func runTune(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	w("model %s: %d trials in %s\n", space.Model, len(res.Trials), time.Since(start).Round(time.Millisecond))
 	w("best (trial %d): %s\n", res.Best.ID, space.Format(res.Best.Params))
 	w("defaults:        %s\n", space.Format(res.Default.Params))
-	w("validation NDCG@%d: best %.4f, defaults %.4f\n", opt.K, res.Best.NDCG, res.Default.NDCG)
+	w("validation NDCG@%d: best %.4f, defaults %.4f (paired t-test p = %.3g over %d users)\n", opt.K, res.Best.NDCG, res.Default.NDCG,
+		res.PValue, res.Default.Users)
 	w("test NDCG@%d:       best %.4f, defaults %.4f\n", opt.K, h.BestTest, h.DefaultTest)
 	w("wrote %s (recd serve --config %s)\n", *out, *out)
 	return nil
@@ -150,9 +151,10 @@ func tunedConfigYAML(space *eval.Space, h *eval.Holdout, about string) ([]byte, 
 	if h.Best.ID == 0 {
 		b.WriteString("# These are the defaults: no sampled configuration beat them on validation.\n")
 	}
-	fmt.Fprintf(&b, "# Validation NDCG: %.4f (defaults %.4f). Test NDCG after refitting on the training split:\n", h.Best.NDCG, h.Default.NDCG)
-	fmt.Fprintf(&b, "# %.4f (defaults %.4f). Use it with: recd serve --config FILE, or merge it into your\n", h.BestTest, h.DefaultTest)
-	b.WriteString("# config file. serve reads only the keys it knows.\n")
+	fmt.Fprintf(&b, "# Validation NDCG %.4f (defaults %.4f, paired t-test p = %.3g); test NDCG after\n", h.Best.NDCG, h.Default.NDCG, h.PValue)
+	fmt.Fprintf(&b, "# refitting on the whole training split %.4f (defaults %.4f).\n", h.BestTest, h.DefaultTest)
+	b.WriteString("# Use it with recd serve --config FILE, or merge it into your config file;\n")
+	b.WriteString("# serve reads only the keys it knows.\n")
 	if !configKnows(space.Section) {
 		fmt.Fprintf(&b, "# recd's configuration has no train.%s section yet, so it is commented out below (the\n", space.Section)
 		b.WriteString("# config loader rejects unknown keys); uncomment it once serve trains this model.\n")
