@@ -67,12 +67,12 @@ type Options struct {
 	// a re-ranking stage (diversity, calibration, long-tail share, session or exposure boost)
 	// is on and needs a wider choice. Pool bounds the blended candidates those stages choose
 	// from.
-	SourceK       int `json:"source_k" yaml:"source_k"`
+	SourceK int `json:"source_k" yaml:"source_k"`
 	// Normalisation maps each source's scores onto [0, 1] before the blend: minmax
 	// (default), max or rank.
 	Normalisation Normalisation `json:"normalisation" yaml:"normalisation"`
-	RerankSourceK int `json:"rerank_source_k" yaml:"rerank_source_k"`
-	Pool          int `json:"pool" yaml:"pool"`
+	RerankSourceK int           `json:"rerank_source_k" yaml:"rerank_source_k"`
+	Pool          int           `json:"pool" yaml:"pool"`
 	// Weights of the candidate sources in the blend (itemknn, cf, content, popular, session).
 	Weights map[string]float64 `json:"weights" yaml:"weights"`
 	// FewEvents: users with fewer positive items than this get the content bootstrap.

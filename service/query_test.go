@@ -47,8 +47,10 @@ func TestQuery_Requests(t *testing.T) {
 				return anyOf(it.Categories, "Horror") && year(it) >= 1990 && year(it) <= 1999 && !has(it.Tags, "slasher")
 			}},
 		{text: "something for kids about dinosaurs",
-			every:  func(it recd.Item) bool { return anyOf(it.Categories, "Children", "Animation") },
-			first:  func(it recd.Item) bool { return strings.Contains(strings.ToLower(it.Title+" "+strings.Join(it.Tags, " ")), "dino") || strings.Contains(it.Title, "Land Before Time") || strings.Contains(it.Title, "Ice Age") },
+			every: func(it recd.Item) bool { return anyOf(it.Categories, "Children", "Animation") },
+			first: func(it recd.Item) bool {
+				return strings.Contains(strings.ToLower(it.Title+" "+strings.Join(it.Tags, " ")), "dino") || strings.Contains(it.Title, "Land Before Time") || strings.Contains(it.Title, "Ice Age")
+			},
 			firstN: 2},
 		{text: "comedies from the 80s", every: func(it recd.Item) bool {
 			return anyOf(it.Categories, "Comedy") && year(it) >= 1980 && year(it) <= 1989
@@ -122,4 +124,3 @@ func TestQuery_BadInput(t *testing.T) {
 		}
 	}
 }
-

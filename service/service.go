@@ -52,7 +52,7 @@ type Options struct {
 	// explanations; LLMBudget bounds the wait before the built-in parser answers.
 	LLM       query.LLMOptions
 	LLMBudget time.Duration
-	Logger *slog.Logger // nil: discard
+	Logger    *slog.Logger // nil: discard
 }
 
 // DefaultOptions returns the defaults.

@@ -27,6 +27,7 @@ Commands:
   embed     fill a vector space from an OpenAI-compatible embedding endpoint
   train     train every model on a data dir and save a new version
   eval      compare models offline on a data set (NDCG, recall, coverage, ...)
+  tune      search a model's hyper-parameters on a validation split and write the best config
   hash-key  hash an API key for the configuration (--new makes a key)
   version   print the version
 
@@ -50,6 +51,7 @@ func commands() map[string]command {
 		"embed":    {runEmbed},
 		"train":    {runTrain},
 		"hash-key": {runHashKey},
+		"tune":     {runTune},
 		"version":  {func(context.Context, []string, io.Writer, io.Writer) error { fmt.Println("recd", version); return nil }},
 	}
 }
