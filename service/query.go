@@ -108,7 +108,7 @@ func (s *Service) Query(ctx context.Context, req QueryRequest) (QueryResponse, e
 	}
 	// "Like X" asks for items resembling X: content counts as much as co-consumption here,
 	// and the request's own words count most.
-	rr.Weights = map[string]float64{"itemknn": 1, "ease": 0.5, "cf": 0.5, "content": 1, "query": 3}
+	rr.Weights = map[string]float64{"itemknn": 1, "ease": 0.5, "cf": 0.5, "content": 2, "query": 3}
 	words := strings.TrimSpace(strings.Join(append(append([]string{q.FreeText}, q.Tags...), q.Keywords...), " "))
 	if words != "" && sv.content != nil {
 		if sparse, dense, ok := sv.content.EmbedItem(recd.Item{Text: words}); ok {
