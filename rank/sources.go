@@ -152,6 +152,9 @@ func (p *Pipeline) popularSource(n int, rules Rules) SourceList {
 	return l
 }
 
+// exactCF is the catalog size up to which the CF source scores every item exactly.
+const exactCF = 20000
+
 // cfSource folds the user's history into a CF vector against the current item factors and
 // searches the cf space with it (filters pushed down into the index).
 func (p *Pipeline) cfSource(ctx context.Context, pos []Interaction, f *index.Filter, k int) (SourceList, bool) {
@@ -161,6 +164,23 @@ func (p *Pipeline) cfSource(ctx context.Context, pos []Interaction, f *index.Fil
 	items, weights := p.indexed(pos)
 	if len(items) == 0 {
 		return SourceList{}, false
+	}
+	if len(p.M.Items) <= exactCF {
+		// A small catalog is scored exactly: all items' dot products cost less than a wide
+		// HNSW beam. Items added since training reach users through the content source.
+		bufp := p.scratch.Get().(*[]float32)
+		defer p.scratch.Put(bufp)
+		dst := *bufp
+		p.M.ALS.Score(-1, items, weights, dst)
+		excl := make(map[string]bool, len(f.Deny))
+		for _, id := range f.Deny {
+			excl[id] = true
+		}
+		l := SourceList{Name: "cf"}
+		for _, i := range topN(dst, k, func(i int32) bool { return !excl[p.M.Items[i]] }) {
+			l.Items = append(l.Items, SourceScore{ID: p.M.Items[i], Score: float64(dst[i])})
+		}
+		return l, true
 	}
 	u := p.M.ALS.FoldIn(items, weights)
 	return p.search(ctx, "cf", SpaceCF, u, k, f)

@@ -333,3 +333,22 @@ func newIndex(t testing.TB) *hnsw.Index {
 	}
 	return ix
 }
+
+func TestAPI_CachedListEndsWithTheUsersNextEvent(t *testing.T) {
+	_, h := fixture(t, service.DefaultOptions())
+	first := ids(t, do(t, h, "GET", "/v1/users/u1/recommendations?n=3", "", nil))
+	again := ids(t, do(t, h, "GET", "/v1/users/u1/recommendations?n=3", "", nil))
+	if strings.Join(first, ",") != strings.Join(again, ",") || len(first) == 0 {
+		t.Fatalf("repeated request: %v then %v", first, again)
+	}
+	r := do(t, h, "POST", "/v1/events", "application/json", []map[string]any{{"user_id": "u1", "item_id": first[0], "type": "like"}})
+	if r.Status != 200 {
+		t.Fatalf("event: %d %s", r.Status, r.Raw)
+	}
+	after := ids(t, do(t, h, "GET", "/v1/users/u1/recommendations?n=3", "", nil))
+	for _, id := range after {
+		if id == first[0] {
+			t.Errorf("the item just liked is still recommended (a stale cached list): %v", after)
+		}
+	}
+}

@@ -11,7 +11,8 @@ import (
 // Service.mu. Recent actions live in Service.sessions.
 type history struct {
 	items map[string]histEntry
-	n     int // events observed
+	n     int   // events observed
+	seq   int64 // Seq of the newest event: the generation cached responses are keyed by
 }
 
 type histEntry struct {
@@ -38,6 +39,9 @@ func (s *Service) observe(e *recd.Event) {
 		s.lastSeq = e.Seq
 	}
 	h.n++
+	if e.Seq > h.seq {
+		h.seq = e.Seq
+	}
 	s.nEvents++
 }
 
@@ -64,4 +68,14 @@ func (s *Service) forget(userID string) {
 	}
 	s.nEvents -= h.n
 	delete(s.hist, userID)
+}
+
+// userGen is the Seq of a user's newest event (0 for a user without history).
+func (s *Service) userGen(userID string) int64 {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if h := s.hist[userID]; h != nil {
+		return h.seq
+	}
+	return 0
 }

@@ -9,6 +9,8 @@ type Metrics struct {
 	Recommendations *prometheus.CounterVec // by strategy
 	TrainRuns       *prometheus.CounterVec // by result
 	TrainSeconds    prometheus.Histogram
+	CacheHits       prometheus.Counter
+	CacheMisses     prometheus.Counter
 }
 
 func newMetrics() *Metrics {
@@ -23,10 +25,15 @@ func newMetrics() *Metrics {
 			Help: "Training runs, by result."}, []string{"result"}),
 		TrainSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "recd_train_duration_seconds",
 			Help: "Wall time of training runs.", Buckets: prometheus.ExponentialBuckets(0.1, 2, 14)}),
+		CacheHits: prometheus.NewCounter(prometheus.CounterOpts{Name: "recd_recommendation_cache_hits_total",
+			Help: "Recommendation requests answered from the response cache."}),
+		CacheMisses: prometheus.NewCounter(prometheus.CounterOpts{Name: "recd_recommendation_cache_misses_total",
+			Help: "Cacheable recommendation requests computed by the pipeline."}),
 	}
 }
 
 // Collectors returns every collector, for registration.
 func (m *Metrics) Collectors() []prometheus.Collector {
-	return []prometheus.Collector{m.EventsWritten, m.ItemsWritten, m.Recommendations, m.TrainRuns, m.TrainSeconds}
+	return []prometheus.Collector{m.EventsWritten, m.ItemsWritten, m.Recommendations, m.TrainRuns, m.TrainSeconds,
+		m.CacheHits, m.CacheMisses}
 }

@@ -89,6 +89,12 @@ func (s *Service) Recommend(ctx context.Context, req RecommendRequest) (rank.Res
 	if err != nil {
 		return rank.Response{}, err
 	}
+	key := cacheKey(&req, p.M.Version, s.userGen(req.UserID))
+	if resp, ok := s.cache.get(key); ok {
+		s.Metrics.Recommendations.WithLabelValues(resp.Strategy).Inc()
+		s.Metrics.CacheHits.Inc()
+		return resp, nil
+	}
 	rr := rank.Request{N: req.N, ContextItems: req.ContextItems, Rules: req.Rules, Diversity: req.Diversity,
 		Calibration: req.Calibration, LongTailShare: req.LongTailShare, SessionWeight: req.SessionWeight,
 		ExposureStrength: req.ExposureStrength}
@@ -103,6 +109,10 @@ func (s *Service) Recommend(ctx context.Context, req RecommendRequest) (rank.Res
 	resp, err := p.Recommend(ctx, rr)
 	if err != nil {
 		return rank.Response{}, err
+	}
+	if key != "" {
+		s.Metrics.CacheMisses.Inc()
+		s.cache.put(key, resp)
 	}
 	s.Metrics.Recommendations.WithLabelValues(resp.Strategy).Inc()
 	return resp, nil

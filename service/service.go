@@ -40,6 +40,11 @@ type Options struct {
 	Rank     rank.Options
 	Sessions rank.SessionOptions
 	Exposure rank.ExposureOptions
+	// CacheSize and CacheTTL bound the response cache of recommendation requests (a size of
+	// 0 turns it off); entries also end with the user's next event, a catalog change or a
+	// new model.
+	CacheSize int
+	CacheTTL  time.Duration
 	// HeadShare is the share of most-interacted items that are not long-tail (default 0.2).
 	HeadShare float64
 	// Index is the vector index (required). StateDir, when set, holds the index's catch-up
@@ -61,7 +66,7 @@ func DefaultOptions() Options {
 		TrendingHalfLife: 7 * 24 * time.Hour, Limits: DefaultLimits(),
 		ALS: model.DefaultALSOptions(), EASE: model.DefaultEASEOptions(), TFIDF: embed.DefaultTFIDFOptions(), LSA: embed.DefaultLSAOptions(),
 		ProjectionL2: 1, Rank: rank.DefaultOptions(), Sessions: rank.DefaultSessionOptions(),
-		Exposure: rank.DefaultExposureOptions(), HeadShare: rank.DefaultHeadShare}
+		Exposure: rank.DefaultExposureOptions(), HeadShare: rank.DefaultHeadShare, CacheSize: 100000, CacheTTL: time.Minute}
 }
 
 // ErrTrainingRunning is returned when a training job is already running.
@@ -89,6 +94,7 @@ type Service struct {
 	dirty    atomic.Bool  // the index has writes since its last snapshot
 	sessions *rank.Sessions
 	exposure *rank.Exposure
+	cache    *respCache
 
 	vocab     *query.SwappableVocabulary
 	parser    *query.FallbackParser
@@ -146,7 +152,8 @@ func New(ctx context.Context, st store.Store, opts Options) (*Service, error) {
 	}
 	s := &Service{opts: opts, st: st, log: opts.Logger, catalog: map[string]*rank.ItemMeta{},
 		hist: map[string]*history{}, trending: model.NewTrending(opts.TrendingHalfLife), Metrics: newMetrics(),
-		idx: opts.Index, spaces: map[string]index.SpaceConfig{}, sessions: sessions, exposure: exposure}
+		idx: opts.Index, spaces: map[string]index.SpaceConfig{}, sessions: sessions, exposure: exposure,
+		cache: newRespCache(opts.CacheSize, opts.CacheTTL)}
 	s.vocab = &query.SwappableVocabulary{}
 	s.parser = &query.FallbackParser{Builtin: query.Builtin{Vocab: s.vocab}, Timeout: opts.LLMBudget}
 	s.explainer = query.SentenceExplainer{}

@@ -47,6 +47,7 @@ func (s *Service) PutItems(ctx context.Context, items []recd.Item) error {
 	}
 	s.mu.Unlock()
 	s.Metrics.ItemsWritten.Add(float64(len(items)))
+	s.cache.catalogChanged()
 	return s.indexItems(ctx, items, true)
 }
 
@@ -70,6 +71,7 @@ func (s *Service) DeleteItem(ctx context.Context, id string) error {
 	s.mu.Lock()
 	delete(s.catalog, id)
 	s.mu.Unlock()
+	s.cache.catalogChanged()
 	s.dirty.Store(true)
 	return s.idx.Delete(ctx, []string{id})
 }

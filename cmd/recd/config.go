@@ -87,6 +87,12 @@ type Config struct {
 		Spaces []index.SpaceConfig `yaml:"spaces"`
 	} `yaml:"index"`
 	Rank rank.Options `yaml:"rank"`
+	// Cache keeps recent recommendation responses; an entry ends with the user's next event,
+	// a catalog change, a new model or its TTL. size 0 turns it off.
+	Cache struct {
+		Size int      `yaml:"size"`
+		TTL  Duration `yaml:"ttl"`
+	} `yaml:"cache"`
 	// LLM is an OpenAI-compatible endpoint (OpenAI, Ollama, vLLM, llama.cpp) for natural-language
 	// requests and explanations; an empty base_url uses the built-in parser only.
 	LLM struct {
@@ -143,6 +149,7 @@ func defaultConfig() Config {
 	c.Index.Backend, c.Index.QdrantPrefix = "hnsw", "recd_items"
 	c.Index.SaveInterval = Duration(5 * time.Minute)
 	c.Rank = rank.DefaultOptions()
+	c.Cache.Size, c.Cache.TTL = 100000, Duration(time.Minute)
 	c.LLM.Timeout = Duration(3 * time.Second)
 	c.LLM.Budget = Duration(3 * time.Second)
 	c.Limits = service.DefaultLimits()
@@ -375,6 +382,7 @@ func (c *Config) serviceOptions() service.Options {
 	o.ALS = c.alsOptions()
 	o.LSA.Dim = c.Train.ContentDims
 	o.Rank = c.Rank
+	o.CacheSize, o.CacheTTL = c.Cache.Size, time.Duration(c.Cache.TTL)
 	o.Spaces = c.Index.Spaces
 	o.StateDir = c.indexDir()
 	if c.LLM.BaseURL != "" {
