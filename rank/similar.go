@@ -72,10 +72,14 @@ func (p *Pipeline) Similar(ctx context.Context, id string, n int, by string, cat
 	if len(cands) > n {
 		cands = cands[:n]
 	}
+	name := p.title(id)
+	if name == "" {
+		name = id
+	}
 	for i := range cands {
 		for j := range cands[i].Reasons {
 			r := &cands[i].Reasons[j]
-			r.Type, r.Items = ReasonSimilarTo, []string{id}
+			r.Type, r.Items, r.Text = ReasonSimilarTo, []string{id}, "Similar to "+name
 		}
 	}
 	Explain(cands, p.title)

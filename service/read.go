@@ -134,7 +134,11 @@ func (s *Service) Similar(ctx context.Context, id string, n int, by string, cate
 	}
 	p, err := s.pipeline()
 	if err != nil {
-		return rank.Response{}, err
+		if by == "" || by == rank.ByItemKNN || by == rank.ByHybrid {
+			return rank.Response{}, err
+		}
+		// A vector space needs no trained model: search it with an empty model snapshot.
+		p = rank.NewPipeline(&rank.Models{ItemIndex: map[string]int32{}}, s, s.idx, nil, s.opts.Rank)
 	}
 	items, used, err := p.Similar(ctx, id, n, by, categories)
 	if err != nil {
