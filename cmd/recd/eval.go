@@ -55,7 +55,7 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 // hybrid evaluates the served pipeline end to end: it builds a real service (SQLite store and
 // HNSW index in a temporary directory) from the training split and the catalog, trains it as
 // `recd train` would, and asks it for each user's recommendations with diversity and
-// calibration off.
+// calibration as configured (off by default).
 type hybrid struct {
 	log   io.Writer
 	opts  service.Options
@@ -176,9 +176,9 @@ func (h *hybrid) Score(u int, _ []int32, _ []float32, dst []float32) {
 	if u < 0 || u >= len(h.users) {
 		return
 	}
-	zero := 0.0
-	resp, err := h.svc.Recommend(context.Background(), service.RecommendRequest{UserID: h.users[u], N: h.n,
-		Diversity: &zero, Calibration: &zero, LongTailShare: &zero})
+	// The ranking knobs take the configuration's defaults (all off unless RECD_RANK_* or the
+	// config file set them), so the trade-offs of the served stages can be measured.
+	resp, err := h.svc.Recommend(context.Background(), service.RecommendRequest{UserID: h.users[u], N: h.n})
 	if err != nil {
 		fmt.Fprintf(h.log, "hybrid: user %s: %v\n", h.users[u], err)
 		return
