@@ -199,6 +199,9 @@ func (p *Pipeline) Recommend(ctx context.Context, req Request) (Response, error)
 	for k, v := range p.Opts.Weights {
 		weights[k] = v
 	}
+	for k, v := range req.Weights {
+		weights[k] = v
+	}
 	diversity := pick(req.Diversity, p.Opts.Diversity)
 	calibration := pick(req.Calibration, p.Opts.Calibration)
 	sessionW := pick(req.SessionWeight, p.Opts.SessionWeight)
@@ -231,20 +234,32 @@ func (p *Pipeline) Recommend(ctx context.Context, req Request) (Response, error)
 			// neighbours become reliable.
 			weights["content"] = max(weights["content"], 1.5*(1-float64(len(pos))/float64(p.Opts.FewEvents)))
 		}
-		lists = append(lists, p.knnSource(pos, rules, k), p.easeSource(pos, rules, k), p.popularSource(k, rules))
-		if l, ok := p.cfSource(ctx, pos, &filter, k); ok {
-			lists = append(lists, l)
+		// A source weighted 0 is not computed at all (the configuration's way to trade
+		// quality for cost).
+		on := func(name string) bool { w, ok := weights[name]; return !ok || w > 0 }
+		if on("itemknn") {
+			lists = append(lists, p.knnSource(pos, rules, k))
 		}
-		if l, ok := p.contentSource(ctx, pos, &filter, k); ok {
-			lists = append(lists, l)
+		if on("ease") {
+			lists = append(lists, p.easeSource(pos, rules, k))
+		}
+		if on("popular") {
+			lists = append(lists, p.popularSource(k, rules))
+		}
+		if on("cf") {
+			if l, ok := p.cfSource(ctx, pos, &filter, k); ok {
+				lists = append(lists, l)
+			}
+		}
+		if on("content") {
+			if l, ok := p.contentSource(ctx, pos, &filter, k); ok {
+				lists = append(lists, l)
+			}
 		}
 	}
 	lists = append(lists, req.Extra...)
 	if len(req.Extra) > 0 && resp.Strategy != StrategyQuery {
 		resp.Strategy = StrategyQuery + "+" + resp.Strategy
-	}
-	for k, v := range req.Weights {
-		weights[k] = v
 	}
 	norm := p.Opts.Normalisation
 	if norm == "" {

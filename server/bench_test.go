@@ -21,7 +21,17 @@ import (
 // handler (routing, validation, live history, item-kNN scoring, filters, JSON) on the bundled
 // MovieLens data, cycling over its 610 users.
 func BenchmarkRecommend_Handler(b *testing.B) {
-	h := mlHandler(b)
+	b.Run("blend", func(b *testing.B) { benchRecommend(b, mlHandler(b)) })
+	// The foundation's pipeline: item-kNN from the live history (popularity fills up), the
+	// other sources weighted 0 and so not computed.
+	b.Run("itemknn", func(b *testing.B) {
+		benchRecommend(b, mlHandler(b, func(o *service.Options) {
+			o.Rank.Weights = map[string]float64{"itemknn": 1, "popular": 0.02, "ease": 0, "cf": 0, "content": 0}
+		}))
+	})
+}
+
+func benchRecommend(b *testing.B, h http.Handler) {
 	lat := make([]time.Duration, 0, b.N)
 	b.ReportAllocs()
 	b.ResetTimer()
@@ -42,7 +52,7 @@ func BenchmarkRecommend_Handler(b *testing.B) {
 // BenchmarkRecommend_HandlerCached repeats requests whose answers are in the response cache
 // (no new event since): what a client polling the same users sees.
 func BenchmarkRecommend_HandlerCached(b *testing.B) {
-	h := mlHandler(b)
+	h := mlHandler(b, func(o *service.Options) { o.CacheSize = 100000 })
 	for u := 1; u <= 610; u++ {
 		req := httptest.NewRequest("GET", fmt.Sprintf("/v1/users/%d/recommendations?n=10", u), nil)
 		h.ServeHTTP(httptest.NewRecorder(), req)
@@ -89,7 +99,7 @@ func BenchmarkQuery_Handler(b *testing.B) {
 }
 
 // mlHandler is the API over a service trained on the bundled MovieLens data.
-func mlHandler(b *testing.B) http.Handler {
+func mlHandler(b *testing.B, tweak ...func(*service.Options)) http.Handler {
 	st, err := sqlite.Open(filepath.Join(b.TempDir(), "recd.db"), sqlite.DefaultOptions())
 	if err != nil {
 		b.Fatal(err)
@@ -98,6 +108,10 @@ func mlHandler(b *testing.B) http.Handler {
 	ctx := context.Background()
 	o := service.DefaultOptions()
 	o.Index = newIndex(b)
+	o.CacheSize = 0 // measure the pipeline, not the response cache
+	for _, f := range tweak {
+		f(&o)
+	}
 	svc, err := service.New(ctx, st, o)
 	if err != nil {
 		b.Fatal(err)
