@@ -14,14 +14,18 @@ import (
 	"github.com/recd/recd/index"
 )
 
-// Index implements index.Index and index.Snapshotter. It is safe for concurrent use:
-// searches share a read lock, writes (CreateSpace, Upsert, Delete) take it exclusively and
-// insert a batch on Options.Workers goroutines, so searches wait for a write batch to finish
-// and never see a half-linked node.
+// Index implements index.Index and index.Snapshotter. It is safe for concurrent use.
+// Writers (CreateSpace, Upsert, Delete, Save) are serialised by one mutex. Searches share a
+// read lock that a writer takes exclusively only in short steps: an Upsert validates and
+// stores the whole batch in one step (so a rejected batch changes nothing), then links the
+// new graph nodes in chunks of 256 per worker on Options.Workers goroutines, releasing the
+// lock between chunks. A search running between chunks sees every new vector (nodes not
+// linked yet are reachable by exact scans only) and never a half-linked node.
 type Index struct {
 	opts Options
 	dir  string
 
+	wmu       sync.Mutex // serialises writers
 	mu        sync.RWMutex
 	spaces    map[string]*space
 	gidOf     map[string]int32
@@ -101,6 +105,8 @@ func (ix *Index) CreateSpace(_ context.Context, cfg index.SpaceConfig) error {
 		return err
 	}
 	cfg = index.NormalizeConfig(cfg)
+	ix.wmu.Lock()
+	defer ix.wmu.Unlock()
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
 	if s, ok := ix.spaces[cfg.Name]; ok {
@@ -161,10 +167,35 @@ func (ix *Index) gid(id string) int32 {
 // Upsert implements index.Index. Every vector is validated before anything is written.
 // A vector equal to the stored one leaves the graph untouched, so re-ingesting is cheap.
 func (ix *Index) Upsert(_ context.Context, points []index.Point) error {
+	ix.wmu.Lock()
+	defer ix.wmu.Unlock()
+	pending, err := ix.store(points)
+	if err != nil {
+		return err
+	}
+	chunk := 256 * ix.opts.workers()
+	for s, nodes := range pending {
+		for len(nodes) > 0 {
+			c := min(chunk, len(nodes))
+			ix.mu.Lock()
+			ix.insertAll(s.g, nodes[:c])
+			ix.mu.Unlock()
+			nodes = nodes[c:]
+		}
+		ix.mu.Lock()
+		ix.maybeCompact(s)
+		ix.mu.Unlock()
+	}
+	return nil
+}
+
+// store validates the batch and writes payloads, sparse vectors and new graph nodes (not yet
+// linked), returning the nodes to link per dense space.
+func (ix *Index) store(points []index.Point) (map[*space][]int32, error) {
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
 	if err := index.ValidatePoints(points, ix.lookup); err != nil {
-		return err
+		return nil, err
 	}
 	pending := map[*space][]int32{}
 	for _, p := range points {
@@ -182,11 +213,7 @@ func (ix *Index) Upsert(_ context.Context, points []index.Point) error {
 			ix.spaces[name].sp.Upsert(p.ID, v)
 		}
 	}
-	for s, nodes := range pending {
-		ix.insertAll(s.g, nodes)
-		ix.maybeCompact(s)
-	}
-	return nil
+	return pending, nil
 }
 
 // indexCategories records item g under the categories it gains (call before storing the
@@ -277,6 +304,8 @@ func (ix *Index) maybeCompact(s *space) {
 
 // Delete implements index.Index.
 func (ix *Index) Delete(_ context.Context, ids []string) error {
+	ix.wmu.Lock()
+	defer ix.wmu.Unlock()
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
 	for _, id := range ids {

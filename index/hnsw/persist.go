@@ -39,7 +39,7 @@ func (ix *Index) LoadedSeq() int64 {
 
 // Save implements index.Snapshotter: it writes the whole index to a temporary file in the
 // directory given to Open, fsyncs it, renames it over the snapshot and fsyncs the directory.
-// Searches may run during Save; writes wait for it.
+// Searches may run during Save; writes wait for it (and it for a running write).
 func (ix *Index) Save(seq int64) error {
 	if ix.dir == "" {
 		return errors.New("save hnsw: index was not opened with a directory")
@@ -53,6 +53,8 @@ func (ix *Index) Save(seq int64) error {
 	}
 	tmp := f.Name()
 	defer os.Remove(tmp) // no-op after the rename
+	ix.wmu.Lock()        // no writer may be between linking chunks
+	defer ix.wmu.Unlock()
 	ix.mu.RLock()
 	err = ix.write(f, seq)
 	ix.mu.RUnlock()
