@@ -58,6 +58,9 @@ type Options struct {
 	LLM       query.LLMOptions
 	LLMBudget time.Duration
 	Logger    *slog.Logger // nil: discard
+	// TrainProgress, when set, is told each training step as it finishes (done counts up to
+	// total), for a progress bar; every step is also logged.
+	TrainProgress func(step string, done, total int)
 }
 
 // DefaultOptions returns the defaults.

@@ -92,8 +92,27 @@ func (s *Service) trainSafely(ctx context.Context) (info ModelInfo, err error) {
 	return s.train(ctx)
 }
 
+// progress reports one finished training step to the log and the progress callback.
+type progress struct {
+	s     *Service
+	done  int
+	total int
+	start time.Time
+}
+
+func (p *progress) step(name string, attrs ...any) {
+	p.done++
+	p.s.log.Info("training", append([]any{"step", name, "progress", fmt.Sprintf("%d/%d", p.done, p.total),
+		"elapsed", time.Since(p.start).Round(time.Millisecond)}, attrs...)...)
+	if f := p.s.opts.TrainProgress; f != nil {
+		f(name, p.done, p.total)
+	}
+}
+
 func (s *Service) train(ctx context.Context) (ModelInfo, error) {
 	start := time.Now()
+	// read, popularity, item-kNN, ALS iterations, EASE, content, save, index
+	pr := &progress{s: s, total: 7 + s.opts.ALS.Iterations, start: start}
 	b := model.NewBuilder(s.opts.Weights)
 	var items []recd.Item
 	if err := s.st.ScanItems(ctx, func(it recd.Item) error { b.AddItem(it.ID); items = append(items, it); return nil }); err != nil {
@@ -104,19 +123,28 @@ func (s *Service) train(ctx context.Context) (ModelInfo, error) {
 		return ModelInfo{}, fmt.Errorf("read events: %w", err)
 	}
 	d := b.Build()
+	pr.step("read", "items", d.NumItems(), "users", d.NumUsers(), "events", events)
 	bd := &bundle{Format: bundleFormat, Items: d.Items, Counts: d.ItemCount, Pop: model.NewPopularity(),
 		KNN: model.NewItemKNN(s.opts.KNN)}
 	if err := bd.Pop.Fit(ctx, d); err != nil {
 		return ModelInfo{}, fmt.Errorf("fit popularity: %w", err)
 	}
+	pr.step("popularity")
 	if err := bd.KNN.Fit(ctx, d); err != nil {
 		return ModelInfo{}, fmt.Errorf("fit item-knn: %w", err)
 	}
+	pr.step("item-knn", "neighbours", bd.KNN.Size())
 	if d.NNZ() > 0 {
-		bd.ALS = model.NewALS(s.opts.ALS)
+		ao := s.opts.ALS
+		ao.Progress = func(iter int, loss float64, _ time.Duration) {
+			pr.step("als", "iteration", iter, "loss", fmt.Sprintf("%.4g", loss))
+		}
+		bd.ALS = model.NewALS(ao)
 		if err := bd.ALS.Fit(ctx, d); err != nil {
 			return ModelInfo{}, fmt.Errorf("fit als: %w", err)
 		}
+	} else {
+		pr.done += s.opts.ALS.Iterations
 	}
 	if d.NNZ() > 0 && s.opts.EASE.MaxItems > 0 {
 		ease := model.NewEASE(s.opts.EASE)
@@ -129,6 +157,7 @@ func (s *Service) train(ctx context.Context) (ModelInfo, error) {
 			s.log.Warn("EASE not trained; serving without it", "err", err)
 		}
 	}
+	pr.step("ease", "trained", bd.EASE != nil)
 	cm, err := embed.FitContent(items, s.opts.TFIDF, s.opts.LSA)
 	switch {
 	case errors.Is(err, embed.ErrNoContent):
@@ -139,6 +168,7 @@ func (s *Service) train(ctx context.Context) (ModelInfo, error) {
 		bd.Content = cm
 		bd.Proj = s.fitProjection(items, bd)
 	}
+	pr.step("content", "trained", bd.Content != nil)
 	now := time.Now().UTC()
 	if sv := s.snap.Load(); sv != nil && !now.After(sv.info.Created) {
 		now = sv.info.Created.Add(time.Microsecond) // versions are unique and increasing
@@ -161,9 +191,11 @@ func (s *Service) train(ctx context.Context) (ModelInfo, error) {
 	if err := s.st.SaveArtifact(ctx, art); err != nil {
 		return ModelInfo{}, fmt.Errorf("save models: %w", err)
 	}
+	pr.step("save", "version", bd.Version, "bytes", art.Size)
 	if err := s.install(ctx, bd, art.Size, items); err != nil {
 		return ModelInfo{}, err
 	}
+	pr.step("index")
 	if err := s.SaveIndex(ctx); err != nil {
 		s.log.Error("index snapshot after training failed", "err", err)
 	}

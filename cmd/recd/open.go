@@ -38,6 +38,11 @@ func openStore(cfg *Config) (store.Store, error) {
 
 // openService opens the store and the service over it.
 func openService(ctx context.Context, cfg *Config, log *slog.Logger) (*service.Service, store.Store, error) {
+	return openServiceWith(ctx, cfg, log)
+}
+
+// openServiceWith is openService with the service options adjusted by tweak.
+func openServiceWith(ctx context.Context, cfg *Config, log *slog.Logger, tweak ...func(*service.Options)) (*service.Service, store.Store, error) {
 	st, err := openStore(cfg)
 	if err != nil {
 		return nil, nil, err
@@ -58,6 +63,9 @@ func openService(ctx context.Context, cfg *Config, log *slog.Logger) (*service.S
 	}
 	o.Logger = log
 	o.Index = idx
+	for _, f := range tweak {
+		f(&o)
+	}
 	svc, err := service.New(ctx, st, o)
 	if err != nil {
 		st.Close()

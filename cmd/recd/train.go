@@ -3,13 +3,33 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
+	"time"
+
+	"github.com/recd/recd/service"
+	"github.com/schollz/progressbar/v3"
 )
+
+// trainBar returns a TrainProgress callback drawing a progress bar of the training steps on w.
+func trainBar(w io.Writer) func(step string, done, total int) {
+	var bar *progressbar.ProgressBar
+	return func(step string, done, total int) {
+		if bar == nil {
+			bar = progressbar.NewOptions(total, progressbar.OptionSetWriter(w), progressbar.OptionShowCount(),
+				progressbar.OptionSetElapsedTime(true), progressbar.OptionThrottle(50*time.Millisecond),
+				progressbar.OptionOnCompletion(func() { fmt.Fprintln(w) }))
+		}
+		bar.Describe("training: " + step)
+		_ = bar.Set(done)
+	}
+}
 
 func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var cf commonFlags
 	fs := newFlagSet("train", stderr, "train [--config FILE] [--data-dir DIR]")
 	cf.register(fs, false)
+	noProgress := fs.Bool("no-progress", false, "do not draw a progress bar")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -17,7 +37,12 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	svc, st, err := openService(ctx, cfg, newLogger(cfg, stderr))
+	// The bar shows the steps the log would list; --no-progress logs them instead.
+	logw, tweak := io.Discard, func(o *service.Options) { o.TrainProgress = trainBar(stderr) }
+	if *noProgress {
+		logw, tweak = stderr, func(*service.Options) {}
+	}
+	svc, st, err := openServiceWith(ctx, cfg, newLogger(cfg, logw), tweak)
 	if err != nil {
 		return err
 	}
