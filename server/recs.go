@@ -146,26 +146,11 @@ func (s *Server) similar(c *gin.Context) {
 	c.JSON(http.StatusOK, resp)
 }
 
-func (s *Server) popular(c *gin.Context) {
-	n, err := intParam(c, "n", 10, 1, 1<<20)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	cats, err := listParam(c, "category", maxListParam)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	resp, err := s.b.Popular(c.Request.Context(), n, cats)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, resp)
-}
+func (s *Server) popular(c *gin.Context)  { s.list(c, s.b.Popular) }
+func (s *Server) trending(c *gin.Context) { s.list(c, s.b.Trending) }
 
-func (s *Server) trending(c *gin.Context) {
+// list serves the non-personal lists (popular, trending): n and category parameters.
+func (s *Server) list(c *gin.Context, fn func(ctx context.Context, n int, categories []string) (rank.Response, error)) {
 	n, err := intParam(c, "n", 10, 1, 1<<20)
 	if err != nil {
 		fail(c, err)
@@ -176,7 +161,7 @@ func (s *Server) trending(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	resp, err := s.b.Trending(c.Request.Context(), n, cats)
+	resp, err := fn(c.Request.Context(), n, cats)
 	if err != nil {
 		fail(c, err)
 		return
