@@ -325,7 +325,7 @@ func (p *Pipeline) Recommend(ctx context.Context, req Request) (Response, error)
 	}
 	Explain(cands, p.title)
 	for _, c := range cands {
-		resp.Items = append(resp.Items, recd.Recommendation{ID: c.ID, Score: c.Score, Title: p.title(c.ID), Reasons: c.Reasons})
+		resp.Items = append(resp.Items, recd.Recommendation{ID: c.ID, Score: c.Score, Title: p.title(c.ID), Reasons: ownReasons(c.Reasons)})
 	}
 	if p.Exposure != nil && len(cands) > 0 {
 		ids := make([]string, len(cands))
@@ -433,4 +433,15 @@ func (p *Pipeline) similarity(ctx context.Context, cands []Candidate, recent []s
 		return nil
 	}
 	return CosineSimilarity(vecs)
+}
+
+// ownReasons copies reasons out of the candidates' shared storage, so that a response (which
+// may be cached) keeps only its own few reasons alive, not the whole candidate pool's.
+func ownReasons(rs []recd.Reason) []recd.Reason {
+	out := make([]recd.Reason, len(rs))
+	for i, r := range rs {
+		out[i] = r
+		out[i].Items = append([]string(nil), r.Items...)
+	}
+	return out
 }

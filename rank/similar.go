@@ -85,7 +85,7 @@ func (p *Pipeline) Similar(ctx context.Context, id string, n int, by string, cat
 	Explain(cands, p.title)
 	out := make([]recd.Recommendation, 0, len(cands))
 	for _, c := range cands {
-		out = append(out, recd.Recommendation{ID: c.ID, Score: c.Score, Title: p.title(c.ID), Reasons: c.Reasons})
+		out = append(out, recd.Recommendation{ID: c.ID, Score: c.Score, Title: p.title(c.ID), Reasons: ownReasons(c.Reasons)})
 	}
 	return out, by, nil
 }

@@ -69,7 +69,7 @@ func DefaultOptions() Options {
 		TrendingHalfLife: 7 * 24 * time.Hour, Limits: DefaultLimits(),
 		ALS: model.DefaultALSOptions(), EASE: model.DefaultEASEOptions(), TFIDF: embed.DefaultTFIDFOptions(), LSA: embed.DefaultLSAOptions(),
 		ProjectionL2: 1, Rank: rank.DefaultOptions(), Sessions: rank.DefaultSessionOptions(),
-		Exposure: rank.DefaultExposureOptions(), HeadShare: rank.DefaultHeadShare, CacheSize: 100000, CacheTTL: time.Minute}
+		Exposure: rank.DefaultExposureOptions(), HeadShare: rank.DefaultHeadShare, CacheSize: 50000, CacheTTL: time.Minute}
 }
 
 // ErrTrainingRunning is returned when a training job is already running.

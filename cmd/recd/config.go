@@ -149,7 +149,7 @@ func defaultConfig() Config {
 	c.Index.Backend, c.Index.QdrantPrefix = "hnsw", "recd_items"
 	c.Index.SaveInterval = Duration(5 * time.Minute)
 	c.Rank = rank.DefaultOptions()
-	c.Cache.Size, c.Cache.TTL = 100000, Duration(time.Minute)
+	c.Cache.Size, c.Cache.TTL = 50000, Duration(time.Minute)
 	c.LLM.Timeout = Duration(3 * time.Second)
 	c.LLM.Budget = Duration(3 * time.Second)
 	c.Limits = service.DefaultLimits()
