@@ -14,8 +14,20 @@ import (
 // model, so a new item has content neighbours at once. Available defaults to true in the HTTP
 // layer; here the item is taken as given.
 func (s *Service) PutItems(ctx context.Context, items []recd.Item) error {
+	index, err := s.PutItemsStaged(ctx, items)
+	if err != nil {
+		return err
+	}
+	return index()
+}
+
+// PutItemsStaged does what PutItems does in two stages: it validates and stores the items
+// durably before it returns, and the returned function indexes them. Bulk ingestion uses it
+// to index one batch while the next is stored. The caller must call the function exactly
+// once (from any goroutine): index snapshots wait until it has run.
+func (s *Service) PutItemsStaged(ctx context.Context, items []recd.Item) (func() error, error) {
 	if len(items) > s.opts.Limits.MaxBatch {
-		return recd.Invalid("items", fmt.Sprintf("a batch holds at most %d items", s.opts.Limits.MaxBatch))
+		return nil, recd.Invalid("items", fmt.Sprintf("a batch holds at most %d items", s.opts.Limits.MaxBatch))
 	}
 	prefix := func(n int) string {
 		if len(items) > 1 {
@@ -26,20 +38,23 @@ func (s *Service) PutItems(ctx context.Context, items []recd.Item) error {
 	seen := make(map[string]int, len(items))
 	for n := range items {
 		if err := s.opts.Limits.ValidateItem(prefix(n), &items[n]); err != nil {
-			return err
+			return nil, err
 		}
 		if first, dup := seen[items[n].ID]; dup {
-			return recd.Invalid(prefix(n)+"id", fmt.Sprintf("repeats the id of items[%d]", first))
+			return nil, recd.Invalid(prefix(n)+"id", fmt.Sprintf("repeats the id of items[%d]", first))
 		}
 		seen[items[n].ID] = n
 	}
+	// Held from the store write until the items are indexed, so that an index snapshot never
+	// records a vector-log sequence whose vectors it lacks.
 	s.writeMu.RLock()
-	defer s.writeMu.RUnlock()
 	if err := s.prepareSpaces(ctx, items, prefix); err != nil {
-		return err
+		s.writeMu.RUnlock()
+		return nil, err
 	}
 	if err := s.st.PutItems(ctx, items); err != nil {
-		return fmt.Errorf("store items: %w", err)
+		s.writeMu.RUnlock()
+		return nil, fmt.Errorf("store items: %w", err)
 	}
 	s.mu.Lock()
 	for n := range items {
@@ -48,7 +63,10 @@ func (s *Service) PutItems(ctx context.Context, items []recd.Item) error {
 	s.mu.Unlock()
 	s.Metrics.ItemsWritten.Add(float64(len(items)))
 	s.cache.catalogChanged()
-	return s.indexItems(ctx, items, true)
+	return func() error {
+		defer s.writeMu.RUnlock()
+		return s.indexItems(ctx, items, true)
+	}, nil
 }
 
 // GetItem returns an item from the store.

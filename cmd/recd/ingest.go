@@ -16,6 +16,7 @@ import (
 
 	"github.com/recd/recd"
 	"github.com/recd/recd/server"
+	"github.com/recd/recd/service"
 	"github.com/schollz/progressbar/v3"
 )
 
@@ -83,7 +84,7 @@ func runIngest(ctx context.Context, args []string, stdout, stderr io.Writer) err
 			return err
 		}
 		defer st.Close()
-		sink = &dirSink{svc: svc}
+		sink = newDirSink(svc)
 	}
 	start := time.Now()
 	stored, rejected, err := ingest(ctx, r, sink, *batch)
@@ -153,17 +154,36 @@ func ingest(ctx context.Context, r io.Reader, sink ingestSink, batch int) (int, 
 	return stored, rejected, flush()
 }
 
-// dirSink writes into a data dir through the service.
+// dirSink writes into a data dir through the service, storing one batch while the previous
+// one is indexed.
 type dirSink struct {
 	svc interface {
 		PutItems(ctx context.Context, items []recd.Item) error
+		PutItemsStaged(ctx context.Context, items []recd.Item) (func() error, error)
 		SaveIndex(ctx context.Context) error
 	}
+	pending chan func() error // indexing work, one batch ahead
+	done    chan error
+}
+
+func newDirSink(svc *service.Service) *dirSink {
+	d := &dirSink{svc: svc, pending: make(chan func() error, 1), done: make(chan error, 1)}
+	go func() {
+		var first error
+		for index := range d.pending {
+			if err := index(); err != nil && first == nil {
+				first = err
+			}
+		}
+		d.done <- first
+	}()
+	return d
 }
 
 func (d *dirSink) put(ctx context.Context, items []recd.Item, lines []int) ([]rejection, error) {
-	err := d.svc.PutItems(ctx, items)
+	index, err := d.svc.PutItemsStaged(ctx, items)
 	if err == nil {
+		d.pending <- index
 		return nil, nil
 	}
 	if !isClientError(err) {
@@ -182,7 +202,13 @@ func (d *dirSink) put(ctx context.Context, items []recd.Item, lines []int) ([]re
 	return rj, nil
 }
 
-func (d *dirSink) close(ctx context.Context) error { return d.svc.SaveIndex(ctx) }
+func (d *dirSink) close(ctx context.Context) error {
+	close(d.pending)
+	if err := <-d.done; err != nil {
+		return err
+	}
+	return d.svc.SaveIndex(ctx)
+}
 
 func isClientError(err error) bool {
 	return errors.Is(err, recd.ErrInvalid) || errors.Is(err, recd.ErrUnprocessable)
