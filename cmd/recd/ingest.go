@@ -40,7 +40,7 @@ func runIngest(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	file := fs.String("file", "", "items as JSON lines, optionally gzip-compressed (required)")
 	serverURL := fs.String("server", "", "send to a running recd at this URL instead of writing a data dir")
 	key := fs.String("key", os.Getenv("RECD_API_KEY"), "API key for --server (env RECD_API_KEY)")
-	batch := fs.Int("batch", 1000, "items per batch (one transaction each)")
+	batch := fs.Int("batch", 5000, "items per batch (one transaction each)")
 	noProgress := fs.Bool("no-progress", false, "do not draw a progress bar")
 	if err := fs.Parse(args); err != nil {
 		return err
