@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"fmt"
+	"sort"
 	"strings"
 	"unicode/utf8"
 
@@ -135,8 +136,17 @@ func (s *Service) Query(ctx context.Context, req QueryRequest) (QueryResponse, e
 	return out, nil
 }
 
-// refreshVocabulary rebuilds the parser's title and category vocabulary from the catalog.
-func (s *Service) refreshVocabulary(items []recd.Item, counts map[string]int) {
+// refreshVocabulary rebuilds the parser's title and category vocabulary from the live
+// catalog; counts (interactions per item) break ties between equal titles.
+func (s *Service) refreshVocabulary(counts map[string]int) {
+	s.mu.RLock()
+	items := make([]recd.Item, 0, len(s.catalog))
+	for id, m := range s.catalog {
+		items = append(items, recd.Item{ID: id, Title: m.Title, Categories: m.Categories, Tags: m.Tags,
+			Attributes: m.Attributes, Available: m.Available})
+	}
+	s.mu.RUnlock()
+	sort.Slice(items, func(a, b int) bool { return items[a].ID < items[b].ID }) // deterministic ties
 	pop := make(map[string]float64, len(counts))
 	for id, n := range counts {
 		pop[id] = float64(n)

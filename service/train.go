@@ -234,23 +234,12 @@ func (s *Service) fitProjection(items []recd.Item, bd *bundle) *embed.Projection
 }
 
 // install swaps a bundle in as the serving snapshot and writes its vectors (CF factors,
-// content vectors, projected CF vectors of cold items) into the index. items, when nil, are
-// read from the store.
+// content vectors, projected CF vectors of cold items) into the index.
 func (s *Service) install(ctx context.Context, bd *bundle, size int64, items []recd.Item) error {
 	s.swap(bd, size)
 	if err := s.ensureTrainedSpaces(ctx, bd); err != nil {
 		return err
 	}
-	if items == nil {
-		if err := s.st.ScanItems(ctx, func(it recd.Item) error { items = append(items, it); return nil }); err != nil {
-			return fmt.Errorf("read items: %w", err)
-		}
-	}
-	counts := make(map[string]int, len(bd.Items))
-	for i, id := range bd.Items {
-		counts[id] = int(bd.Counts[i])
-	}
-	s.refreshVocabulary(items, counts)
 	start := time.Now()
 	s.writeMu.RLock()
 	defer s.writeMu.RUnlock()
@@ -267,7 +256,8 @@ func (t TrainStats) metrics() map[string]float64 {
 		"vocabulary": float64(t.Vocab), "train_seconds": t.Seconds}
 }
 
-// swap installs a bundle as the serving snapshot.
+// swap installs a bundle as the serving snapshot and rebuilds the query parser's vocabulary
+// from the live catalog.
 func (s *Service) swap(bd *bundle, size int64) {
 	idx := make(map[string]int32, len(bd.Items))
 	counts := make(map[string]int, len(bd.Items))
@@ -291,6 +281,7 @@ func (s *Service) swap(bd *bundle, size int64) {
 		content:  bd.Content,
 		proj:     bd.Proj,
 	})
+	s.refreshVocabulary(counts)
 }
 
 // loadLatest serves the newest saved bundle, if any.
@@ -313,15 +304,6 @@ func (s *Service) loadLatest(ctx context.Context) error {
 	if err := s.ensureTrainedSpaces(ctx, &bd); err != nil {
 		return err
 	}
-	var items []recd.Item
-	if err := s.st.ScanItems(ctx, func(it recd.Item) error { items = append(items, it); return nil }); err != nil {
-		return fmt.Errorf("read items: %w", err)
-	}
-	counts := make(map[string]int, len(bd.Items))
-	for i, id := range bd.Items {
-		counts[id] = int(bd.Counts[i])
-	}
-	s.refreshVocabulary(items, counts)
 	s.log.Info("serving saved model", "version", bd.Version)
 	return nil
 }
