@@ -217,10 +217,11 @@ func (p *Pipeline) Recommend(ctx context.Context, req Request) (Response, error)
 	}
 	var lists []SourceList
 	filter := rules.IndexFilter()
+	excl := idSet(rules.Exclude) // built once for every source that scores the whole catalog
 	switch {
 	case len(pos) == 0:
 		resp.Strategy = StrategyPopularity
-		lists = append(lists, p.popularSource(max(k, p.Opts.RerankSourceK), rules))
+		lists = append(lists, p.popularSource(max(k, p.Opts.RerankSourceK), rules, excl))
 		if len(req.Extra) > 0 {
 			resp.Strategy = StrategyQuery
 		}
@@ -238,16 +239,16 @@ func (p *Pipeline) Recommend(ctx context.Context, req Request) (Response, error)
 		// quality for cost).
 		on := func(name string) bool { w, ok := weights[name]; return !ok || w > 0 }
 		if on("itemknn") {
-			lists = append(lists, p.knnSource(pos, rules, k))
+			lists = append(lists, p.knnSource(pos, excl, k))
 		}
 		if on("ease") {
-			lists = append(lists, p.easeSource(pos, rules, k))
+			lists = append(lists, p.easeSource(pos, excl, k))
 		}
 		if on("popular") {
-			lists = append(lists, p.popularSource(k, rules))
+			lists = append(lists, p.popularSource(k, rules, excl))
 		}
 		if on("cf") {
-			if l, ok := p.cfSource(ctx, pos, &filter, k); ok {
+			if l, ok := p.cfSource(ctx, pos, &filter, excl, k); ok {
 				lists = append(lists, l)
 			}
 		}

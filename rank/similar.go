@@ -10,7 +10,7 @@ import (
 
 // Popular returns the n most popular available items, optionally within categories.
 func (p *Pipeline) Popular(n int, categories []string) []recd.Recommendation {
-	l := p.popularSource(n, Rules{Categories: categories})
+	l := p.popularSource(n, Rules{Categories: categories}, nil)
 	out := make([]recd.Recommendation, 0, len(l.Items))
 	for _, s := range l.Items {
 		r := ReasonForSource("popular", nil, s.Category)

@@ -10,7 +10,7 @@ import (
 
 // knnSource scores items from the liked items' item-kNN neighbours and names, for each
 // candidate, the (up to three) liked items that contributed most.
-func (p *Pipeline) knnSource(pos []Interaction, rules Rules, k int) SourceList {
+func (p *Pipeline) knnSource(pos []Interaction, excl map[string]bool, k int) SourceList {
 	l := SourceList{Name: "itemknn"}
 	if p.M.KNN == nil {
 		return l
@@ -19,25 +19,17 @@ func (p *Pipeline) knnSource(pos []Interaction, rules Rules, k int) SourceList {
 	if len(items) == 0 {
 		return l
 	}
-	bufp := p.scratch.Get().(*[]float32)
-	defer p.scratch.Put(bufp)
-	dst := *bufp
-	p.M.KNN.Score(-1, items, weights, dst)
-	excl := make(map[string]bool, len(rules.Exclude))
-	for _, id := range rules.Exclude {
-		excl[id] = true
-	}
-	top := topN(dst, k, func(i int32) bool { return !excl[p.M.Items[i]] })
+	top, scores := p.topScored(func(dst []float32) { p.M.KNN.Score(-1, items, weights, dst) }, excl, k)
 	because := p.knnBecause(top, items, weights)
 	for n, i := range top {
-		l.Items = append(l.Items, SourceScore{ID: p.M.Items[i], Score: float64(dst[i]), Because: because[n]})
+		l.Items = append(l.Items, SourceScore{ID: p.M.Items[i], Score: scores[n], Because: because[n]})
 	}
 	return l
 }
 
 // easeSource scores items by EASE from the liked items (history row times the item-item
 // weights).
-func (p *Pipeline) easeSource(pos []Interaction, rules Rules, k int) SourceList {
+func (p *Pipeline) easeSource(pos []Interaction, excl map[string]bool, k int) SourceList {
 	l := SourceList{Name: "ease"}
 	if p.M.EASE == nil {
 		return l
@@ -46,18 +38,35 @@ func (p *Pipeline) easeSource(pos []Interaction, rules Rules, k int) SourceList 
 	if len(items) == 0 {
 		return l
 	}
+	top, scores := p.topScored(func(dst []float32) { p.M.EASE.Score(-1, items, weights, dst) }, excl, k)
+	for n, i := range top {
+		l.Items = append(l.Items, SourceScore{ID: p.M.Items[i], Score: scores[n]})
+	}
+	return l
+}
+
+// topScored scores every item of the model into a pooled buffer with score and returns the
+// k best positive scores of items not in excl, best first.
+func (p *Pipeline) topScored(score func(dst []float32), excl map[string]bool, k int) ([]int32, []float64) {
 	bufp := p.scratch.Get().(*[]float32)
 	defer p.scratch.Put(bufp)
 	dst := *bufp
-	p.M.EASE.Score(-1, items, weights, dst)
-	excl := make(map[string]bool, len(rules.Exclude))
-	for _, id := range rules.Exclude {
-		excl[id] = true
+	score(dst)
+	top := topN(dst, k, func(i int32) bool { return !excl[p.M.Items[i]] })
+	scores := make([]float64, len(top))
+	for n, i := range top {
+		scores[n] = float64(dst[i])
 	}
-	for _, i := range topN(dst, k, func(i int32) bool { return !excl[p.M.Items[i]] }) {
-		l.Items = append(l.Items, SourceScore{ID: p.M.Items[i], Score: float64(dst[i])})
+	return top, scores
+}
+
+// idSet is the set of the given ids.
+func idSet(ids []string) map[string]bool {
+	set := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		set[id] = true
 	}
-	return l
+	return set
 }
 
 // indexed maps liked items to the model's item indexes with their weights.
@@ -109,19 +118,12 @@ func (p *Pipeline) knnBecause(top, items []int32, weights []float32) [][]string 
 
 // popularSource proposes the most popular items that pass the category rules, scored by
 // their position in the popularity order.
-func (p *Pipeline) popularSource(n int, rules Rules) SourceList {
+func (p *Pipeline) popularSource(n int, rules Rules, excl map[string]bool) SourceList {
 	l := SourceList{Name: "popular"}
 	if p.M.Pop == nil {
 		return l
 	}
-	cats := make(map[string]bool, len(rules.Categories))
-	for _, c := range rules.Categories {
-		cats[c] = true
-	}
-	excl := make(map[string]bool, len(rules.Exclude))
-	for _, id := range rules.Exclude {
-		excl[id] = true
-	}
+	cats := idSet(rules.Categories)
 	for _, i := range p.M.Pop.Order {
 		if len(l.Items) >= n {
 			break
@@ -157,7 +159,7 @@ const exactCF = 20000
 
 // cfSource folds the user's history into a CF vector against the current item factors and
 // searches the cf space with it (filters pushed down into the index).
-func (p *Pipeline) cfSource(ctx context.Context, pos []Interaction, f *index.Filter, k int) (SourceList, bool) {
+func (p *Pipeline) cfSource(ctx context.Context, pos []Interaction, f *index.Filter, excl map[string]bool, k int) (SourceList, bool) {
 	if p.M.ALS == nil || p.Index == nil {
 		return SourceList{}, false
 	}
@@ -168,17 +170,10 @@ func (p *Pipeline) cfSource(ctx context.Context, pos []Interaction, f *index.Fil
 	if len(p.M.Items) <= exactCF {
 		// A small catalog is scored exactly: all items' dot products cost less than a wide
 		// HNSW beam. Items added since training reach users through the content source.
-		bufp := p.scratch.Get().(*[]float32)
-		defer p.scratch.Put(bufp)
-		dst := *bufp
-		p.M.ALS.Score(-1, items, weights, dst)
-		excl := make(map[string]bool, len(f.Deny))
-		for _, id := range f.Deny {
-			excl[id] = true
-		}
+		top, scores := p.topScored(func(dst []float32) { p.M.ALS.Score(-1, items, weights, dst) }, excl, k)
 		l := SourceList{Name: "cf"}
-		for _, i := range topN(dst, k, func(i int32) bool { return !excl[p.M.Items[i]] }) {
-			l.Items = append(l.Items, SourceScore{ID: p.M.Items[i], Score: float64(dst[i])})
+		for n, i := range top {
+			l.Items = append(l.Items, SourceScore{ID: p.M.Items[i], Score: scores[n]})
 		}
 		return l, true
 	}
