@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"mime"
 	"net/http"
 
@@ -40,9 +39,9 @@ func (s *Server) putItem(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	id := c.Param("id")
-	if in.ID != "" && in.ID != id {
-		fail(c, recd.Invalid("id", fmt.Sprintf("%q differs from the id in the path, %q", in.ID, id)))
+	id, err := pathID(c, in.ID)
+	if err != nil {
+		fail(c, err)
 		return
 	}
 	in.ID = id

@@ -65,3 +65,12 @@ func truncate(s string, n int) string {
 	}
 	return s[:n] + "..."
 }
+
+// pathID returns the id in the route's path; an id also given in the body must match it.
+func pathID(c *gin.Context, bodyID string) (string, error) {
+	id := c.Param("id")
+	if bodyID != "" && bodyID != id {
+		return "", recd.Invalid("id", fmt.Sprintf("%q differs from the id in the path, %q", bodyID, id))
+	}
+	return id, nil
+}

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"fmt"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
@@ -19,9 +18,9 @@ func (s *Server) putUser(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	id := c.Param("id")
-	if in.ID != "" && in.ID != id {
-		fail(c, recd.Invalid("id", fmt.Sprintf("%q differs from the id in the path, %q", in.ID, id)))
+	id, err := pathID(c, in.ID)
+	if err != nil {
+		fail(c, err)
 		return
 	}
 	if err := s.b.PutUser(c.Request.Context(), recd.User{ID: id, Attributes: in.Attributes}); err != nil {
