@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/recd/recd"
+	"github.com/redis/go-redis/v9"
 	"github.com/recd/recd/embed"
 	"github.com/recd/recd/index"
 	"github.com/recd/recd/model"
@@ -57,7 +58,11 @@ type Options struct {
 	// explanations; LLMBudget bounds the wait before the built-in parser answers.
 	LLM       query.LLMOptions
 	LLMBudget time.Duration
-	Logger    *slog.Logger // nil: discard
+	// Redis, when set, holds the state that replicas share (sessions, counters, precomputed
+	// lists, change notifications) under keys starting with RedisPrefix. Nil: all in-process.
+	Redis       redis.UniversalClient
+	RedisPrefix string
+	Logger      *slog.Logger // nil: discard
 	// TrainProgress, when set, is told each training step as it finishes (done counts up to
 	// total), for a progress bar; every step is also logged.
 	TrainProgress func(step string, done, total int)

@@ -87,6 +87,14 @@ type Config struct {
 		Spaces []index.SpaceConfig `yaml:"spaces"`
 	} `yaml:"index"`
 	Rank rank.Options `yaml:"rank"`
+	// Redis, when addr is set, holds the state replicas share: sessions, trending and exposure
+	// counters, precomputed recommendation lists and change notifications. Empty: in-process.
+	Redis struct {
+		Addr     string `yaml:"addr"` // host:port
+		Password string `yaml:"password"`
+		DB       int    `yaml:"db"`
+		Prefix   string `yaml:"prefix"` // key prefix, so several deployments can share a server
+	} `yaml:"redis"`
 	// Cache keeps recent recommendation responses; an entry ends with the user's next event,
 	// a catalog change, a new model or its TTL. size 0 turns it off.
 	Cache struct {
@@ -150,6 +158,7 @@ func defaultConfig() Config {
 	c.Index.SaveInterval = Duration(5 * time.Minute)
 	c.Rank = rank.DefaultOptions()
 	c.Cache.Size, c.Cache.TTL = 50000, Duration(time.Minute)
+	c.Redis.Prefix = "recd:"
 	c.LLM.Timeout = Duration(3 * time.Second)
 	c.LLM.Budget = Duration(3 * time.Second)
 	c.Limits = service.DefaultLimits()
@@ -294,6 +303,8 @@ func (c *Config) validate() error {
 		return bad("index.backend", fmt.Sprintf("%q is not supported (hnsw or qdrant)", c.Index.Backend))
 	case c.Index.Backend == "qdrant" && c.Index.QdrantAddr == "":
 		return bad("index.qdrant_addr", "is required for the qdrant backend (host:6334)")
+	case c.Redis.DB < 0 || c.Redis.DB > 15:
+		return bad("redis.db", "must be between 0 and 15")
 	case c.Store.Sync != "normal" && c.Store.Sync != "full":
 		return bad("store.sync", "must be normal or full")
 	case c.HTTP.MaxBodyBytes < 1024:
@@ -391,6 +402,7 @@ func (c *Config) serviceOptions() service.Options {
 		o.LLM.Timeout = time.Duration(c.LLM.Timeout)
 	}
 	o.LLMBudget = time.Duration(c.LLM.Budget)
+	o.RedisPrefix = c.Redis.Prefix
 	return o
 }
 

@@ -13,6 +13,7 @@ import (
 	"github.com/recd/recd/store"
 	"github.com/recd/recd/store/postgres"
 	"github.com/recd/recd/store/sqlite"
+	"github.com/redis/go-redis/v9"
 )
 
 // openStore opens the configured store backend; only the binary chooses backends.
@@ -63,6 +64,9 @@ func openServiceWith(ctx context.Context, cfg *Config, log *slog.Logger, tweak .
 	}
 	o.Logger = log
 	o.Index = idx
+	if cfg.Redis.Addr != "" {
+		o.Redis = redis.NewClient(&redis.Options{Addr: cfg.Redis.Addr, Password: cfg.Redis.Password, DB: cfg.Redis.DB})
+	}
 	for _, f := range tweak {
 		f(&o)
 	}
