@@ -13,13 +13,13 @@ import (
 	"time"
 
 	"github.com/recd/recd"
-	"github.com/redis/go-redis/v9"
 	"github.com/recd/recd/embed"
 	"github.com/recd/recd/index"
 	"github.com/recd/recd/model"
 	"github.com/recd/recd/query"
 	"github.com/recd/recd/rank"
 	"github.com/recd/recd/store"
+	"github.com/redis/go-redis/v9"
 )
 
 // Options configure the service. Zero fields take the defaults of DefaultOptions.
