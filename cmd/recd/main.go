@@ -30,6 +30,7 @@ Commands:
   eval      compare models offline on a data set (NDCG, recall, coverage, ...)
   tune      search a model's hyper-parameters on a validation split and write the best config
   hash-key  hash an API key for the configuration (--new makes a key)
+  healthcheck  exit 0 when a running server answers GET /readyz with 200 (for containers)
   version   print the version
 
 Run 'recd <command> --help' for a command's flags. Configuration comes from a YAML file
@@ -44,16 +45,17 @@ type command struct {
 
 func commands() map[string]command {
 	return map[string]command{
-		"serve":    {runServe},
-		"demo":     {runDemo},
-		"import":   {runImport},
-		"ingest":   {runIngest},
-		"eval":     {runEval},
-		"embed":    {runEmbed},
-		"train":    {runTrain},
-		"hash-key": {runHashKey},
-		"tune":     {runTune},
-		"version":  {func(context.Context, []string, io.Writer, io.Writer) error { fmt.Println("recd", version); return nil }},
+		"serve":       {runServe},
+		"demo":        {runDemo},
+		"import":      {runImport},
+		"ingest":      {runIngest},
+		"eval":        {runEval},
+		"embed":       {runEmbed},
+		"train":       {runTrain},
+		"hash-key":    {runHashKey},
+		"healthcheck": {runHealthcheck},
+		"tune":        {runTune},
+		"version":     {func(context.Context, []string, io.Writer, io.Writer) error { fmt.Println("recd", version); return nil }},
 	}
 }
 
