@@ -159,8 +159,17 @@ func ValidateCondition(c Condition) error {
 
 // EvalCondition evaluates c against attrs. A missing attribute fails every op except ne.
 // When the attribute is a list, eq and in hold if any element matches and ne if none does.
+// These are Qdrant's semantics for the same filter (must_not passes a point without the
+// key; numbers compare only with numbers), so the embedded index, Qdrant and rank's
+// post-filter agree.
 func EvalCondition(c Condition, attrs map[string]any) bool {
 	v, ok := attrs[c.Field]
+	return MatchValue(c, v, ok)
+}
+
+// MatchValue is EvalCondition for one attribute value v; ok is false when the item lacks the
+// attribute.
+func MatchValue(c Condition, v any, ok bool) bool {
 	if !ok || v == nil {
 		return c.Op == "ne"
 	}

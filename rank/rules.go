@@ -1,6 +1,7 @@
 package rank
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"strconv"
@@ -206,6 +207,8 @@ func ParseCondition(s string) (index.Condition, error) {
 		value = raw[1 : n-1]
 	} else if f, err := strconv.ParseFloat(raw, 64); err == nil && !math.IsNaN(f) && !math.IsInf(f, 0) {
 		value = f
+	} else if raw == "true" || raw == "false" {
+		value = raw == "true" // as index.ParseCondition does, so kids=true matches a JSON true
 	}
 	c := index.Condition{Field: field, Op: op, Value: value}
 	if err := validCondition(c); err != nil {
@@ -249,18 +252,12 @@ func validCondition(c index.Condition) error {
 	if !validField(c.Field) {
 		return fmt.Errorf("bad field name %q", c.Field)
 	}
-	switch c.Op {
-	case "eq", "ne":
-	case "lt", "lte", "gt", "gte":
-		if _, ok := number(c.Value); !ok {
-			return fmt.Errorf("%s needs a number", c.Op)
+	if err := index.ValidateCondition(c); err != nil {
+		var fe *recd.FieldError
+		if errors.As(err, &fe) {
+			return errors.New(fe.Message)
 		}
-	case "in":
-		if _, ok := c.Value.([]any); !ok {
-			return fmt.Errorf("in needs a list")
-		}
-	default:
-		return fmt.Errorf("unknown op %q", c.Op)
+		return err
 	}
 	return nil
 }

@@ -77,10 +77,11 @@ func TestMatchCondition(t *testing.T) {
 		{"year>=1990", int64(1990), true, true},
 		{"year>=1990", float32(1989.5), true, false},
 		{"year>=1990", json.Number("2001"), true, true},
-		{"year>=1990", "2001", true, true},
+		{"year>=1990", "2001", true, false}, // a string is not a number, as in Qdrant
 		{"year>=1990", "new", true, false},
 		{"year>=1990", nil, false, false},
-		{"year!=1990", nil, false, false}, // missing matches nothing
+		{"year!=1990", nil, false, true}, // missing passes ne, as in Qdrant's must_not
+		{"year=1990", nil, false, false},
 		{"year!=1990", 1991, true, true},
 		{"year=1990", 1990.0, true, true},
 		{"lang=fr", "fr", true, true},
