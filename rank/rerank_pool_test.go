@@ -161,3 +161,29 @@ func TestMixSimilarity(t *testing.T) {
 		t.Fatal("two nil similarities mix to a non-nil one")
 	}
 }
+
+func TestOptions_ValidateRerank(t *testing.T) {
+	if err := DefaultOptions().ValidateRerank(); err != nil {
+		t.Fatalf("defaults: %v", err)
+	}
+	for _, tc := range []struct {
+		field string
+		set   func(*Options)
+	}{
+		{"diversity", func(o *Options) { o.Diversity = 1.5 }},
+		{"calibration", func(o *Options) { o.Calibration = -0.1 }},
+		{"diversity_category_weight", func(o *Options) { o.DiversityCategoryWeight = math.NaN() }},
+		{"rerank_pool", func(o *Options) { o.RerankPool = -1 }},
+		{"calibration_relevance", func(o *Options) { o.CalibrationRelevance = "log" }},
+	} {
+		t.Run(tc.field, func(t *testing.T) {
+			o := DefaultOptions()
+			tc.set(&o)
+			err := o.ValidateRerank()
+			var fe *recd.FieldError
+			if !errors.Is(err, recd.ErrInvalid) || !errors.As(err, &fe) || fe.Field != tc.field {
+				t.Fatalf("err = %v, want an invalid %s", err, tc.field)
+			}
+		})
+	}
+}
