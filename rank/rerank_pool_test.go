@@ -187,3 +187,28 @@ func TestOptions_ValidateRerank(t *testing.T) {
 		})
 	}
 }
+
+// TestRerank_PoolGolden pins the served configuration's shape on the fixture: a pool of 8
+// of the 12 candidates, rank relevance, category overlap mixed into the content similarity.
+func TestRerank_PoolGolden(t *testing.T) {
+	target := Distribution{"Thriller": 0.4, "Drama": 0.3, "Romance": 0.3}
+	for _, tc := range []struct {
+		name string
+		opt  func([]Candidate) RerankOptions
+	}{
+		{"rerank_pool_mmr", func(cs []Candidate) RerankOptions {
+			return RerankOptions{Diversity: 0.5, Sim: MixSimilarity(CategorySimilarity(cs), 0.75, fixtureSim), Pool: 8}
+		}},
+		{"rerank_pool_calibrate_rank", func([]Candidate) RerankOptions {
+			return RerankOptions{Calibration: 0.5, Target: target, Pool: 8, Relevance: RelevanceRank}
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cands := fixtureCandidates(t)
+			if err := Rerank(cands, 5, tc.opt(cands)); err != nil {
+				t.Fatal(err)
+			}
+			golden(t, tc.name, format(cands))
+		})
+	}
+}
