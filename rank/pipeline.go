@@ -102,9 +102,9 @@ type Options struct {
 	RerankPool int `json:"rerank_pool" yaml:"rerank_pool"`
 	// DiversityRelevance and CalibrationRelevance put candidate scores on the [0, 1] scale
 	// of the similarity and KL terms (minmax or rank, see RelevanceScale) for MMR and for
-	// calibration; with both on, calibration's scale is used. The defaults (minmax for MMR,
-	// rank for calibration) give each the better NDCG at equal ILD or KL on MovieLens
-	// (docs/evaluation.md).
+	// calibration alone; with both on, MMR's scale is used. The defaults (minmax for MMR,
+	// rank for calibration) give each the better NDCG at equal ILD or KL on MovieLens, and
+	// minmax the better NDCG with both on (docs/evaluation.md).
 	DiversityRelevance   RelevanceScale `json:"diversity_relevance" yaml:"diversity_relevance"`
 	CalibrationRelevance RelevanceScale `json:"calibration_relevance" yaml:"calibration_relevance"`
 	// DiversityCategoryWeight in [0, 1] is the share of category overlap (CategorySimilarity)
@@ -333,10 +333,12 @@ func (p *Pipeline) Recommend(ctx context.Context, req Request) (Response, error)
 	}
 	if calibration > 0 {
 		ro.Target = p.target(req.History, req.ContextItems)
-		ro.Relevance = p.Opts.CalibrationRelevance
 	}
 	if ro.Sim == nil {
 		ro.Diversity = 0
+	}
+	if ro.Diversity == 0 {
+		ro.Relevance = p.Opts.CalibrationRelevance
 	}
 	if err := Rerank(cands, req.N, ro); err != nil {
 		return resp, err
