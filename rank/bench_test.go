@@ -239,6 +239,14 @@ func BenchmarkStages(b *testing.B) {
 		{"rerank/pool=100", func() error {
 			return Rerank(work[:100], 10, RerankOptions{Diversity: 0.5, Sim: e.cat.sim, Calibration: 0.5, Target: e.p})
 		}},
+		{"rerank/served", func() error {
+			// The pipeline's defaults: a pool of 200 of 1,000, rank relevance, genre overlap
+			// mixed into the similarity (whose setup is part of the cost).
+			o := DefaultOptions()
+			sim := MixSimilarity(CategorySimilarity(work[:o.RerankPool]), o.DiversityCategoryWeight, e.cat.sim)
+			return Rerank(work, 10, RerankOptions{Diversity: 0.5, Sim: sim, Calibration: 0.5, Target: e.p,
+				Pool: o.RerankPool, Relevance: o.CalibrationRelevance})
+		}},
 		{"longtail", func() error { return LongTailShare(work, 10, 0.5) }},
 		{"explain/n=10", func() error { Explain(work[:10], e.title); return nil }},
 	}

@@ -1,7 +1,9 @@
 package rank
 
 import (
+	"maps"
 	"math"
+	"slices"
 	"time"
 
 	"github.com/recd/recd"
@@ -121,43 +123,87 @@ func Calibrate(cands []Candidate, n int, c float64, p Distribution) error {
 	if !(c >= 0 && c <= 1) {
 		return recd.Invalid("calibration", "must be in [0, 1]")
 	}
-	if n < 0 {
-		return recd.Invalid("n", "must be >= 0")
-	}
-	n = min(n, len(cands))
-	if n == 0 || c == 0 || len(p) == 0 {
-		if n > 0 {
-			selectTop(cands, n)
+	return Rerank(cands, n, RerankOptions{Calibration: c, Target: p})
+}
+
+// klState evaluates KL(p || q~(list + i)) incrementally for the greedy calibration: adding
+// an item changes q~ only in its own categories, since the list size is the same for every
+// candidate of a step.
+type klState struct {
+	pv    []float64 // p over its categories, sorted by name so sums do not depend on map order
+	mass  []float64 // category mass of the list so far
+	term  []float64 // each category's KL term for the list so far
+	start []int32   // item i's (category, share) pairs are cidx/share[start[i]:start[i+1]]
+	cidx  []int32
+	share []float64
+	inv   float64 // (1-alpha) / (list size after this step)
+}
+
+func newKLState(cands []Candidate, p Distribution) *klState {
+	names := slices.Sorted(maps.Keys(p))
+	cat := make(map[string]int32, len(p))
+	s := &klState{pv: make([]float64, 0, len(p))}
+	for _, g := range names {
+		if x := p[g]; x > 0 {
+			cat[g] = int32(len(s.pv))
+			s.pv = append(s.pv, x)
 		}
-		return nil
 	}
-	kl := newKLState(cands, p)
+	s.mass = make([]float64, len(s.pv))
+	s.term = make([]float64, len(s.pv))
 	m := len(cands)
-	rel := minMaxScores(cands)
-	picked := make([]bool, m)
-	order := make([]int, 0, m)
-	for step := 0; step < n; step++ {
-		base := kl.beginStep(step)
-		best, bestVal := -1, math.Inf(-1)
-		for i := 0; i < m; i++ {
-			if picked[i] {
-				continue
+	s.start = make([]int32, m+1)
+	s.cidx = make([]int32, 0, 2*m)
+	s.share = make([]float64, 0, 2*m)
+	for i, cd := range cands {
+		s.start[i] = int32(len(s.cidx))
+	next:
+		for _, g := range cd.Categories {
+			k, ok := cat[g]
+			if !ok {
+				continue // p_g = 0 adds no KL term, but the share still counts in the item's mass
 			}
-			// The relevance sum of the list so far is the same for every i: only rel[i] differs.
-			v := (1-c)*rel[i] - c*kl.with(base, i)
-			if best < 0 || v > bestVal || (v == bestVal && rel[i] > rel[best]) {
-				best, bestVal = i, v
+			w := 1 / float64(len(cd.Categories))
+			for j := s.start[i]; j < int32(len(s.cidx)); j++ {
+				if s.cidx[j] == k { // a category listed twice counts twice, in one entry
+					s.share[j] += w
+					continue next
+				}
 			}
-		}
-		picked[best] = true
-		order = append(order, best)
-		kl.add(best)
-	}
-	for i := 0; i < m; i++ {
-		if !picked[i] {
-			order = append(order, i)
+			s.cidx = append(s.cidx, k)
+			s.share = append(s.share, w)
 		}
 	}
-	permute(cands, order)
-	return nil
+	s.start[m] = int32(len(s.cidx))
+	return s
+}
+
+// beginStep prepares the terms for choosing the item at 0-based position step and returns
+// the KL of the list so far measured at the new size.
+func (s *klState) beginStep(step int) float64 {
+	s.inv = (1 - CalibrationAlpha) / float64(step+1)
+	base := 0.0
+	for g, pg := range s.pv {
+		s.term[g] = pg * math.Log(pg/(s.inv*s.mass[g]+CalibrationAlpha*pg))
+		base += s.term[g]
+	}
+	return base
+}
+
+// with returns KL(p || q~(list + i)) for the current step.
+func (s *klState) with(base float64, i int) float64 {
+	kl := base
+	for k := s.start[i]; k < s.start[i+1]; k++ {
+		g := s.cidx[k]
+		pg := s.pv[g]
+		kl += pg*math.Log(pg/(s.inv*(s.mass[g]+s.share[k])+CalibrationAlpha*pg)) - s.term[g]
+	}
+	return kl
+}
+
+// add puts item i into the list.
+func (s *klState) add(i int) {
+	for k := s.start[i]; k < s.start[i+1]; k++ {
+		s.mass[s.cidx[k]] += s.share[k]
+	}
 }

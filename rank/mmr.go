@@ -1,7 +1,8 @@
 package rank
 
 import (
-	"math"
+	"cmp"
+	"slices"
 
 	"github.com/recd/recd"
 )
@@ -26,69 +27,48 @@ func MMR(cands []Candidate, n int, diversity float64, sim Similarity) error {
 	if !(diversity >= 0 && diversity <= 1) {
 		return recd.Invalid("diversity", "must be in [0, 1]")
 	}
-	if n < 0 {
-		return recd.Invalid("n", "must be >= 0")
+	return Rerank(cands, n, RerankOptions{Diversity: diversity, Sim: sim})
+}
+
+// RelevanceScale is how Rerank puts candidate scores on the [0, 1] scale of its other terms.
+type RelevanceScale string
+
+const (
+	// RelevanceMinMax maps the best score of the pool to 1 and the worst to 0, linearly: the
+	// relevance gaps keep the shape of the blend's scores, so a clear favourite stays ahead.
+	RelevanceMinMax RelevanceScale = "minmax"
+	// RelevanceRank maps the candidate at 0-based rank r of a pool of m to 1 - r/(m-1)
+	// (equal scores share the better rank): the gap between neighbours is the same
+	// everywhere, so the trade-off does not depend on how peaked the scores are.
+	RelevanceRank RelevanceScale = "rank"
+)
+
+// relevance returns the candidates' scores on the given scale ("" is RelevanceMinMax).
+func relevance(cands []Candidate, scale RelevanceScale) []float64 {
+	if scale != RelevanceRank {
+		return minMaxScores(cands)
 	}
-	n = min(n, len(cands))
-	if n == 0 || diversity == 0 {
-		// lambda = 1: the picks are the relevance order, which cands already follow when
-		// sorted; sort only the head so the contract holds for unsorted input too.
-		if n > 0 {
-			selectTop(cands, n)
-		}
-		return nil
-	}
-	if sim == nil {
-		return recd.Invalid("similarity", "missing")
-	}
-	lambda := 1 - diversity
 	m := len(cands)
-	rel := minMaxScores(cands)
-	maxSim := make([]float64, m)
-	for i := range maxSim {
-		maxSim[i] = math.Inf(-1)
+	rel := make([]float64, m)
+	if m < 2 {
+		for i := range rel {
+			rel[i] = 1
+		}
+		return rel
 	}
-	picked := make([]bool, m)
-	order := make([]int, 0, m)
-	for step := 0; step < n; step++ {
-		best := -1
-		bestVal := math.Inf(-1)
-		for i := 0; i < m; i++ {
-			if picked[i] {
-				continue
-			}
-			ms := maxSim[i]
-			if step == 0 {
-				ms = 0
-			}
-			v := lambda*rel[i] - (1-lambda)*ms
-			if best < 0 || v > bestVal || (v == bestVal && rel[i] > rel[best]) {
-				best, bestVal = i, v
-			}
-		}
-		picked[best] = true
-		order = append(order, best)
-		if step == n-1 {
-			break
-		}
-		id := cands[best].ID
-		for i := 0; i < m; i++ {
-			if picked[i] {
-				continue
-			}
-			s := sim(cands[i].ID, id)
-			if s > maxSim[i] {
-				maxSim[i] = s
-			}
-		}
+	order := make([]int, m)
+	for i := range order {
+		order[i] = i
 	}
-	for i := 0; i < m; i++ {
-		if !picked[i] {
-			order = append(order, i)
+	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(cands[b].Score, cands[a].Score) })
+	r := 0
+	for k, i := range order {
+		if k > 0 && cands[i].Score != cands[order[k-1]].Score {
+			r = k
 		}
+		rel[i] = 1 - float64(r)/float64(m-1)
 	}
-	permute(cands, order)
-	return nil
+	return rel
 }
 
 // minMaxScores returns the candidates' scores min-max normalised to [0, 1] (all 1 when equal).

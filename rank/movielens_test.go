@@ -176,12 +176,15 @@ func ndcg(ids []string, rel map[string]bool) float64 {
 	return dcg / idcg
 }
 
-// TestStages_MovieLens runs the stages on item-kNN candidates (1,000 per user, MMR and
-// calibration over the best 100) for 100 MovieLens users, with genre-vector cosine as the
-// similarity, and checks the acceptance bars at the level of the stages: diversity 0.5
-// raises genre ILD by 10% at a cost of at most 10% NDCG@10, calibration 0.5 cuts the
-// genre KL by a quarter, long_tail_share 0.3 puts 3 tail items in every top 10 whose
-// candidates hold them. ML_POOL and ML_CANDS change the pool and candidate counts.
+// TestStages_MovieLens runs the stages as the pipeline configures them by default
+// (DefaultOptions: MMR and calibration choose among the best RerankPool of 1,000 item-kNN
+// candidates; MMR on min-max relevance with category overlap mixed into the similarity,
+// calibration on rank relevance) for 100 MovieLens users, with genre-vector cosine standing
+// in for the content vectors. It checks the bars at the level of the stages:
+// calibration 0.5 halves the genre KL; diversity 0.5 costs at most 10% NDCG@10 and raises
+// genre ILD by at least 10% (the 20% is out of MMR's reach on this yardstick: see
+// docs/evaluation.md); long_tail_share 0.3 puts 3 tail items in every top 10 whose
+// candidates hold them. ML_CANDS changes the candidate count.
 func TestStages_MovieLens(t *testing.T) {
 	if racetest.Enabled {
 		t.Skip(racetest.SkipMsg)
@@ -194,12 +197,13 @@ func TestStages_MovieLens(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	o := DefaultOptions()
 	n, users := 10, 100
-	pool, ncands := envInt("ML_POOL", 100), envInt("ML_CANDS", 1000)
+	ncands := envInt("ML_CANDS", 1000)
 	levels := []float64{0, 0.25, 0.5, 0.75, 1}
 	ild := make([]float64, len(levels))
 	nd := make([]float64, len(levels))
-	var kl0, kl5 float64
+	var kl0, kl5, nd0, nd5 float64
 	tailOK, tailAvail, evaluated := 0, 0, 0
 	for uid := 1; uid <= users; uid++ {
 		u := itoa(uid)
@@ -215,9 +219,10 @@ func TestStages_MovieLens(t *testing.T) {
 		for i := range base {
 			base[i].Categories = f.cats[base[i].ID]
 		}
+		sim := MixSimilarity(CategorySimilarity(base), o.DiversityCategoryWeight, f.genreSim)
 		for k, d := range levels {
-			cands := slices.Clone(base[:min(pool, len(base))])
-			if err := MMR(cands, n, d, f.genreSim); err != nil {
+			cands := slices.Clone(base)
+			if err := Rerank(cands, n, RerankOptions{Diversity: d, Sim: sim, Pool: o.RerankPool, Relevance: o.DiversityRelevance}); err != nil {
 				t.Fatal(err)
 			}
 			top := ids(cands[:n])
@@ -229,14 +234,19 @@ func TestStages_MovieLens(t *testing.T) {
 			hist = append(hist, HistoryEntry{Categories: f.cats[f.ids[i]], Weight: 1})
 		}
 		p := TargetDistribution(hist, t0, 0)
-		c0 := slices.Clone(base[:min(pool, len(base))])
-		c5 := slices.Clone(c0)
-		Calibrate(c0, n, 0, p)
-		if err := Calibrate(c5, n, 0.5, p); err != nil {
-			t.Fatal(err)
+		c0, c5 := slices.Clone(base), slices.Clone(base)
+		for _, x := range []struct {
+			c     float64
+			cands []Candidate
+			kl    *float64
+			nd    *float64
+		}{{0, c0, &kl0, &nd0}, {0.5, c5, &kl5, &nd5}} {
+			if err := Rerank(x.cands, n, RerankOptions{Calibration: x.c, Target: p, Pool: o.RerankPool, Relevance: o.CalibrationRelevance}); err != nil {
+				t.Fatal(err)
+			}
+			*x.kl += Miscalibration(p, ListDistribution(x.cands[:n]))
+			*x.nd += ndcg(ids(x.cands[:n]), f.test[u])
 		}
-		kl0 += Miscalibration(p, ListDistribution(c0[:n]))
-		kl5 += Miscalibration(p, ListDistribution(c5[:n]))
 		avail := 0
 		for _, c := range base {
 			if c.LongTail {
@@ -263,17 +273,15 @@ func TestStages_MovieLens(t *testing.T) {
 	for k, d := range levels {
 		t.Logf("diversity %.2f: genre ILD %.3f  NDCG@10 %.4f", d, ild[k]/float64(evaluated), nd[k]/float64(evaluated))
 	}
-	t.Logf("calibration: KL %.3f at c=0, %.3f at c=0.5; long tail met for %d/%d users (%d have 3 tail candidates)", kl0/float64(evaluated), kl5/float64(evaluated), tailOK, evaluated, tailAvail)
-	// The acceptance check's bars (ILD +10%, KL -25%); the (ILD +20%, KL -50%)
-	// depend on the pool: see the figures logged with ML_POOL=100/300/1000.
+	t.Logf("calibration: KL %.3f at c=0, %.3f at c=0.5 (NDCG@10 %.4f, %.4f); long tail met for %d/%d users (%d have 3 tail candidates)", kl0/float64(evaluated), kl5/float64(evaluated), nd0/float64(evaluated), nd5/float64(evaluated), tailOK, evaluated, tailAvail)
 	if gain := ild[2]/ild[0] - 1; gain < 0.1 {
 		t.Errorf("diversity 0.5 raised genre ILD by %.0f%%, want >= 10%%", 100*gain)
 	}
 	if drop := 1 - nd[2]/nd[0]; drop > 0.1 {
 		t.Errorf("diversity 0.5 cut NDCG@10 by %.0f%%, want <= 10%%", 100*drop)
 	}
-	if kl5 > 0.75*kl0 {
-		t.Errorf("calibration 0.5: KL %.3f, want <= 3/4 of %.3f", kl5, kl0)
+	if kl5 > 0.5*kl0 {
+		t.Errorf("calibration 0.5: KL %.3f, want <= half of %.3f", kl5, kl0)
 	}
 	if tailOK < tailAvail {
 		t.Errorf("long_tail_share 0.3 met for %d users of %d with 3 tail candidates", tailOK, tailAvail)

@@ -2,6 +2,7 @@ package rank
 
 import (
 	"context"
+	"slices"
 	"sort"
 	"sync"
 	"time"
@@ -96,12 +97,27 @@ type Options struct {
 	CalibrationHalfLife time.Duration `json:"calibration_half_life" yaml:"calibration_half_life"`
 	// ExposureStrength is the default amortised exposure boost (0: off).
 	ExposureStrength float64 `json:"exposure_strength" yaml:"exposure_strength"`
+	// RerankPool is how many of the best candidates MMR and calibration choose from (0: the
+	// whole Pool); the rest stay behind for the long-tail share.
+	RerankPool int `json:"rerank_pool" yaml:"rerank_pool"`
+	// DiversityRelevance and CalibrationRelevance put candidate scores on the [0, 1] scale
+	// of the similarity and KL terms (minmax or rank, see RelevanceScale) for MMR and for
+	// calibration alone; with both on, MMR's scale is used. The defaults (minmax for MMR,
+	// rank for calibration) give each the better NDCG at equal ILD or KL on MovieLens, and
+	// minmax the better NDCG with both on (docs/evaluation.md).
+	DiversityRelevance   RelevanceScale `json:"diversity_relevance" yaml:"diversity_relevance"`
+	CalibrationRelevance RelevanceScale `json:"calibration_relevance" yaml:"calibration_relevance"`
+	// DiversityCategoryWeight in [0, 1] is the share of category overlap (CategorySimilarity)
+	// in the similarity MMR diversifies by; the rest is the cosine of content vectors. Lists
+	// are judged "all the same kind" by their categories first, which vectors blur.
+	DiversityCategoryWeight float64 `json:"diversity_category_weight" yaml:"diversity_category_weight"`
 }
 
 // DefaultOptions returns the defaults.
 func DefaultOptions() Options {
 	return Options{SourceK: 200, RerankSourceK: 200, Pool: 1000, FewEvents: 5, ItemWarmEvents: 3, ColdItemBoost: 1, ColdItemSlots: 1, ProfileItems: 50,
 		SessionN: DefaultSessionN, SessionWeight: DefaultSessionWeight, CalibrationHalfLife: 90 * 24 * time.Hour,
+		RerankPool: 200, DiversityRelevance: RelevanceMinMax, CalibrationRelevance: RelevanceRank, DiversityCategoryWeight: 0.75,
 		Weights: map[string]float64{"itemknn": 0.3, "ease": 2, "cf": 0.5, "content": 0.1, "popular": 0.02, "session": 1}}
 }
 
@@ -306,12 +322,23 @@ func (p *Pipeline) Recommend(ctx context.Context, req Request) (Response, error)
 			return resp, err
 		}
 	}
-	ro := RerankOptions{Diversity: diversity, Sim: sim, Calibration: calibration}
+	ro := RerankOptions{Diversity: diversity, Sim: sim, Calibration: calibration, Pool: p.Opts.RerankPool,
+		Relevance: p.Opts.DiversityRelevance}
+	if diversity > 0 {
+		pool := cands
+		if ro.Pool > 0 {
+			pool = cands[:min(len(cands), max(ro.Pool, req.N))]
+		}
+		ro.Sim = p.diversitySimilarity(pool, sim)
+	}
 	if calibration > 0 {
 		ro.Target = p.target(req.History, req.ContextItems)
 	}
 	if ro.Sim == nil {
 		ro.Diversity = 0
+	}
+	if ro.Diversity == 0 {
+		ro.Relevance = p.Opts.CalibrationRelevance
 	}
 	if err := Rerank(cands, req.N, ro); err != nil {
 		return resp, err
@@ -434,6 +461,17 @@ func (p *Pipeline) similarity(ctx context.Context, cands []Candidate, recent []s
 		return nil
 	}
 	return CosineSimilarity(vecs)
+}
+
+// diversitySimilarity is what MMR diversifies by: category overlap mixed with the content
+// cosine by DiversityCategoryWeight, or the content cosine alone when no candidate has a
+// category.
+func (p *Pipeline) diversitySimilarity(cands []Candidate, content Similarity) Similarity {
+	w := p.Opts.DiversityCategoryWeight
+	if w <= 0 || !slices.ContainsFunc(cands, func(c Candidate) bool { return len(c.Categories) > 0 }) {
+		return content
+	}
+	return MixSimilarity(CategorySimilarity(cands), w, content)
 }
 
 // ownReasons copies reasons out of the candidates' shared storage, so that a response (which

@@ -1,9 +1,7 @@
 package rank
 
 import (
-	"maps"
 	"math"
-	"slices"
 
 	"github.com/recd/recd"
 )
@@ -19,6 +17,13 @@ type RerankOptions struct {
 	// Target is the category distribution p to calibrate to (TargetDistribution); an empty
 	// Target turns calibration off.
 	Target Distribution
+	// Pool, when > 0, limits the choice to the first max(Pool, n) candidates, which the caller
+	// passes sorted by Score (Blend and the boosts leave them so); the rest stay behind the
+	// pool in their order. 0 chooses among all candidates.
+	Pool int
+	// Relevance is how Score becomes the relevance term, on the [0, 1] scale of similarity
+	// and of the KL differences: RelevanceMinMax (the default, "") or RelevanceRank.
+	Relevance RelevanceScale
 }
 
 // Rerank picks n candidates greedily under MMR and calibration at once, maximising at each
@@ -26,12 +31,18 @@ type RerankOptions struct {
 //
 //	(1-c) * [lambda*rel(i) - (1-lambda)*max(sim(i, s) for s in L)] - c * KL(p || q~(L+i))
 //
-// with rel, lambda, q~ as in MMR and Calibrate. With Calibration 0 it is MMR, with
-// Diversity 0 it is Calibrate, with both 0 the n best by Score. Like them it reorders cands
-// in place, picks first and the rest in their previous order, and leaves scores alone.
-// Use it instead of running MMR then Calibrate when both are on: a cascade makes the second
-// stage choose among the first one's picks. Cost: O(n*len(cands)) calls of Sim plus
-// O(n*len(cands)*categories per item) logarithms.
+// with lambda = 1 - Diversity (Qdrant's definition), c = Calibration, rel the candidate's
+// Score mapped to [0, 1] over the pool by opt.Relevance, and q~ as in Miscalibration. The
+// relevance sum of L in Steck's objective (1-c)*sum(rel) - c*KL is the same for every i of a
+// step, so only rel(i) enters. With Calibration 0 it is MMR, with Diversity 0 it is
+// Calibrate, with both 0 the n best by Score. The first pick, with nothing selected, has no
+// similarity term; ties go to the more relevant, then the earlier candidate. Like MMR and
+// Calibrate it reorders cands in place, picks first and the rest in their previous order,
+// and leaves scores alone. Use it instead of running MMR then Calibrate when both are on: a
+// cascade makes the second stage choose among the first one's picks.
+//
+// Cost, with m the pool size: O(n*m) calls of Sim (the max similarity is kept
+// incrementally) plus O(n*m*categories per item) logarithms, and a fixed number of slices.
 func Rerank(cands []Candidate, n int, opt RerankOptions) error {
 	if !(opt.Diversity >= 0 && opt.Diversity <= 1) {
 		return recd.Invalid("diversity", "must be in [0, 1]")
@@ -39,54 +50,73 @@ func Rerank(cands []Candidate, n int, opt RerankOptions) error {
 	if !(opt.Calibration >= 0 && opt.Calibration <= 1) {
 		return recd.Invalid("calibration", "must be in [0, 1]")
 	}
-	c := opt.Calibration
-	if len(opt.Target) == 0 {
-		c = 0
-	}
-	switch {
-	case c == 0:
-		return MMR(cands, n, opt.Diversity, opt.Sim)
-	case opt.Diversity == 0:
-		return Calibrate(cands, n, c, opt.Target)
-	}
 	if n < 0 {
 		return recd.Invalid("n", "must be >= 0")
 	}
-	if opt.Sim == nil {
+	if opt.Pool < 0 {
+		return recd.Invalid("pool", "must be >= 0")
+	}
+	if opt.Relevance != "" && opt.Relevance != RelevanceMinMax && opt.Relevance != RelevanceRank {
+		return recd.Invalid("relevance", "must be minmax or rank")
+	}
+	c, d := opt.Calibration, opt.Diversity
+	if len(opt.Target) == 0 {
+		c = 0
+	}
+	if d > 0 && opt.Sim == nil {
 		return recd.Invalid("similarity", "missing")
 	}
 	n = min(n, len(cands))
 	if n == 0 {
 		return nil
 	}
-	lambda := 1 - opt.Diversity
-	kl := newKLState(cands, opt.Target)
+	if opt.Pool > 0 && opt.Pool < len(cands) {
+		cands = cands[:max(opt.Pool, n)]
+	}
+	if c == 0 && d == 0 {
+		// The picks are the relevance order, which cands already follow when sorted; sort
+		// only the head so the contract holds for unsorted input too.
+		selectTop(cands, n)
+		return nil
+	}
+	lambda := 1 - d
+	var kl *klState
+	if c > 0 {
+		kl = newKLState(cands, opt.Target)
+	}
 	m := len(cands)
-	rel := minMaxScores(cands)
+	rel := relevance(cands, opt.Relevance)
 	maxSim := make([]float64, m)
 	picked := make([]bool, m)
 	order := make([]int, 0, m)
 	for step := 0; step < n; step++ {
-		base := kl.beginStep(step)
+		base := 0.0
+		if kl != nil {
+			base = kl.beginStep(step)
+		}
 		best, bestVal := -1, math.Inf(-1)
 		for i := 0; i < m; i++ {
 			if picked[i] {
 				continue
 			}
-			ms := maxSim[i]
-			if step == 0 {
-				ms = 0
+			v := lambda * rel[i]
+			if d > 0 && step > 0 {
+				v -= (1 - lambda) * maxSim[i]
 			}
-			v := (1-c)*(lambda*rel[i]-(1-lambda)*ms) - c*kl.with(base, i)
+			if kl != nil {
+				v = (1-c)*v - c*kl.with(base, i)
+			}
 			if best < 0 || v > bestVal || (v == bestVal && rel[i] > rel[best]) {
 				best, bestVal = i, v
 			}
 		}
 		picked[best] = true
 		order = append(order, best)
-		kl.add(best)
-		if step == n-1 {
-			break
+		if kl != nil {
+			kl.add(best)
+		}
+		if d == 0 || step == n-1 {
+			continue
 		}
 		id := cands[best].ID
 		for i := 0; i < m; i++ {
@@ -105,86 +135,4 @@ func Rerank(cands []Candidate, n int, opt RerankOptions) error {
 	}
 	permute(cands, order)
 	return nil
-}
-
-// klState evaluates KL(p || q~(list + i)) incrementally for the greedy calibration: adding
-// an item changes q~ only in its own categories, since the list size is the same for every
-// candidate of a step.
-type klState struct {
-	pv    []float64 // p over its categories, sorted by name so sums do not depend on map order
-	mass  []float64 // category mass of the list so far
-	term  []float64 // each category's KL term for the list so far
-	start []int32   // item i's (category, share) pairs are cidx/share[start[i]:start[i+1]]
-	cidx  []int32
-	share []float64
-	inv   float64 // (1-alpha) / (list size after this step)
-}
-
-func newKLState(cands []Candidate, p Distribution) *klState {
-	names := slices.Sorted(maps.Keys(p))
-	cat := make(map[string]int32, len(p))
-	s := &klState{pv: make([]float64, 0, len(p))}
-	for _, g := range names {
-		if x := p[g]; x > 0 {
-			cat[g] = int32(len(s.pv))
-			s.pv = append(s.pv, x)
-		}
-	}
-	s.mass = make([]float64, len(s.pv))
-	s.term = make([]float64, len(s.pv))
-	m := len(cands)
-	s.start = make([]int32, m+1)
-	s.cidx = make([]int32, 0, 2*m)
-	s.share = make([]float64, 0, 2*m)
-	for i, cd := range cands {
-		s.start[i] = int32(len(s.cidx))
-	next:
-		for _, g := range cd.Categories {
-			k, ok := cat[g]
-			if !ok {
-				continue // p_g = 0 adds no KL term, but the share still counts in the item's mass
-			}
-			w := 1 / float64(len(cd.Categories))
-			for j := s.start[i]; j < int32(len(s.cidx)); j++ {
-				if s.cidx[j] == k { // a category listed twice counts twice, in one entry
-					s.share[j] += w
-					continue next
-				}
-			}
-			s.cidx = append(s.cidx, k)
-			s.share = append(s.share, w)
-		}
-	}
-	s.start[m] = int32(len(s.cidx))
-	return s
-}
-
-// beginStep prepares the terms for choosing the item at 0-based position step and returns
-// the KL of the list so far measured at the new size.
-func (s *klState) beginStep(step int) float64 {
-	s.inv = (1 - CalibrationAlpha) / float64(step+1)
-	base := 0.0
-	for g, pg := range s.pv {
-		s.term[g] = pg * math.Log(pg/(s.inv*s.mass[g]+CalibrationAlpha*pg))
-		base += s.term[g]
-	}
-	return base
-}
-
-// with returns KL(p || q~(list + i)) for the current step.
-func (s *klState) with(base float64, i int) float64 {
-	kl := base
-	for k := s.start[i]; k < s.start[i+1]; k++ {
-		g := s.cidx[k]
-		pg := s.pv[g]
-		kl += pg*math.Log(pg/(s.inv*(s.mass[g]+s.share[k])+CalibrationAlpha*pg)) - s.term[g]
-	}
-	return kl
-}
-
-// add puts item i into the list.
-func (s *klState) add(i int) {
-	for k := s.start[i]; k < s.start[i+1]; k++ {
-		s.mass[s.cidx[k]] += s.share[k]
-	}
 }

@@ -54,3 +54,52 @@ func CosineSimilarity(vecs map[string][]float32) Similarity {
 		return float64(s)
 	}
 }
+
+// CategorySimilarity returns the Jaccard index of the candidates' category sets: shared
+// categories over all the categories of the two. It is what a reader of the list sees as
+// "the same kind" (a comedy-drama and a comedy share one of two), and what the intra-list
+// diversity by category measures. Ids not among cands, or without categories, have
+// similarity 0 to everything. The result keeps the candidates' category slices (not cands)
+// and is safe for concurrent use.
+func CategorySimilarity(cands []Candidate) Similarity {
+	cats := make(map[string][]string, len(cands))
+	for _, c := range cands {
+		if len(c.Categories) > 0 {
+			cats[c.ID] = c.Categories
+		}
+	}
+	return func(a, b string) float64 {
+		ca, cb := cats[a], cats[b]
+		if len(ca) == 0 || len(cb) == 0 {
+			return 0
+		}
+		inter := 0
+		for _, x := range ca {
+			for _, y := range cb {
+				if x == y {
+					inter++
+					break
+				}
+			}
+		}
+		return float64(inter) / float64(len(ca)+len(cb)-inter)
+	}
+}
+
+// MixSimilarity returns w*a + (1-w)*b for w in [0, 1]; w = 1 is a alone, 0 is b alone (a
+// nil side counts as 0). It is safe for concurrent use when a and b are.
+func MixSimilarity(a Similarity, w float64, b Similarity) Similarity {
+	switch {
+	case w >= 1:
+		return a
+	case w <= 0:
+		return b
+	case a == nil && b == nil:
+		return nil
+	case a == nil:
+		return func(x, y string) float64 { return (1 - w) * b(x, y) }
+	case b == nil:
+		return func(x, y string) float64 { return w * a(x, y) }
+	}
+	return func(x, y string) float64 { return w*a(x, y) + (1-w)*b(x, y) }
+}
