@@ -281,8 +281,9 @@ func (s *Service) flushImpressions(ctx context.Context) {
 	}
 }
 
-// sharedTrending answers Trending from the shared counter; ok is false without Redis or when
-// it fails (the caller answers from the in-process counter).
+// sharedTrending answers Trending from the shared counter; ok is false without Redis, when it
+// fails or when it holds nothing the filter keeps (the caller answers from the in-process
+// counter, which also holds the store's history loaded at start).
 func (s *Service) sharedTrending(ctx context.Context, n int, categories []string) (rank.Response, bool) {
 	if s.shared == nil {
 		return rank.Response{}, false
@@ -310,6 +311,9 @@ func (s *Service) sharedTrending(ctx context.Context, n int, categories []string
 	if err != nil {
 		s.sharedFailed("trending", err)
 		return rank.Response{}, false
+	}
+	if len(ids) == 0 {
+		return rank.Response{}, false // nothing shared yet (a fresh Redis): the store's history
 	}
 	out := make([]recd.Recommendation, len(ids))
 	for i, id := range ids {

@@ -1,0 +1,327 @@
+package service_test
+
+import (
+	"context"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
+	"github.com/recd/recd"
+	"github.com/recd/recd/redisstate"
+	"github.com/recd/recd/redisstate/redistest"
+	"github.com/recd/recd/service"
+	"github.com/redis/go-redis/v9"
+)
+
+// TestService_SharedSessions is the must-show at the service level: an event sent to
+// replica A changes replica B's next recommendation for that user, through the session and
+// generation A wrote to the shared Redis (each replica has its own store here, so nothing else
+// carries the event to B).
+func TestService_SharedSessions(t *testing.T) {
+	ctx := context.Background()
+	rc, prefix := redistest.Client(t)
+	a := openShared(t, rc, prefix, nil)
+	b := openShared(t, rc, prefix, nil)
+	req := service.RecommendRequest{UserID: "u01", N: 10} // u01 likes comedy
+	before, err := b.Recommend(ctx, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, _ := b.Recommend(ctx, req)
+	if hits := value(b.Metrics.CacheHits); hits != 1 || !slices.Equal(ids(again.Items), ids(before.Items)) {
+		t.Fatalf("B's repeated request: cache hits %v, lists %v vs %v; want one hit, same list", hits, ids(again.Items), ids(before.Items))
+	}
+	horror := []string{"horror-03", "horror-07", "horror-11"}
+	if _, err := a.AddEvents(ctx, clicks("u01", horror...)); err != nil {
+		t.Fatal(err)
+	}
+	after, err := b.Recommend(ctx, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if slices.Equal(ids(after.Items), ids(before.Items)) {
+		t.Fatalf("B's list did not change after A's events: %v", ids(after.Items))
+	}
+	if got := sessionReasonItems(after); !has(got, horror...) {
+		t.Errorf("B's list has no session reason naming A's clicks (reasons name %v): %v", got, ids(after.Items))
+	}
+	if err := b.SharedStateErr(); err != nil {
+		t.Errorf("shared state: %v", err)
+	}
+
+	t.Run("without Redis B does not see A's events", func(t *testing.T) {
+		a := openShared(t, nil, "", nil)
+		b := openShared(t, nil, "", nil)
+		before, _ := b.Recommend(ctx, req)
+		if _, err := a.AddEvents(ctx, clicks("u01", horror...)); err != nil {
+			t.Fatal(err)
+		}
+		after, _ := b.Recommend(ctx, req)
+		if !slices.Equal(ids(after.Items), ids(before.Items)) {
+			t.Errorf("in-process replicas shared state: %v then %v", ids(before.Items), ids(after.Items))
+		}
+	})
+}
+
+func TestService_Precomputed(t *testing.T) {
+	ctx := context.Background()
+	rc, prefix := redistest.Client(t)
+	svc := openShared(t, rc, prefix, func(o *service.Options) { o.CacheSize = 0 })
+	hits := func() float64 { return value(svc.Metrics.Precomputed.WithLabelValues("hit")) }
+	misses := func() float64 { return value(svc.Metrics.Precomputed.WithLabelValues("miss")) }
+	users := []string{"u02", "u03", "u04"}
+	for _, u := range users { // active users: an event each
+		if _, err := svc.AddEvents(ctx, []recd.Event{{UserID: u, ItemID: "drama-01", Type: "view"}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	plain := service.RecommendRequest{UserID: "u02", N: 10}
+	zero := 0.0
+	computed := plain
+	computed.Diversity = &zero // the default value, but not a plain request: always computed
+
+	if _, err := svc.Recommend(ctx, plain); err != nil {
+		t.Fatal(err)
+	}
+	if hits() != 0 || misses() != 1 {
+		t.Fatalf("before precomputation: hits %v misses %v, want 0, 1", hits(), misses())
+	}
+	n, err := svc.PrecomputeActive(ctx)
+	if err != nil || n != len(users) {
+		t.Fatalf("PrecomputeActive: %d, %v; want %d", n, err, len(users))
+	}
+
+	t.Run("a plain request is served from the precomputed list, equal to the computed one", func(t *testing.T) {
+		got, err := svc.Recommend(ctx, plain)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if hits() != 1 {
+			t.Fatalf("hits %v, want 1", hits())
+		}
+		want, _ := svc.Recommend(ctx, computed)
+		if !slices.Equal(ids(got.Items), ids(want.Items)) || got.Strategy != want.Strategy || got.ModelVersion != want.ModelVersion {
+			t.Errorf("precomputed %v (%s %s), computed %v (%s %s)", ids(got.Items), got.Strategy, got.ModelVersion,
+				ids(want.Items), want.Strategy, want.ModelVersion)
+		}
+		short, _ := svc.Recommend(ctx, service.RecommendRequest{UserID: "u02", N: 4})
+		if hits() != 2 || !slices.Equal(ids(short.Items), ids(got.Items)[:4]) {
+			t.Errorf("n=4: hits %v, list %v; want a hit with the first four of %v", hits(), ids(short.Items), ids(got.Items))
+		}
+	})
+	t.Run("requests with knobs, sessions or a larger n are not", func(t *testing.T) {
+		h, m := hits(), misses()
+		svc.Recommend(ctx, computed)
+		svc.Recommend(ctx, service.RecommendRequest{UserID: "u02", SessionID: "s1", N: 10})
+		if hits() != h || misses() != m {
+			t.Errorf("non-plain requests counted: hits %v→%v misses %v→%v", h, hits(), m, misses())
+		}
+		svc.Recommend(ctx, service.RecommendRequest{UserID: "u02", N: 20})
+		if hits() != h || misses() != m+1 {
+			t.Errorf("n=20 beyond the precomputed 10: hits %v→%v misses %v→%v; want a miss", h, hits(), m, misses())
+		}
+	})
+	t.Run("the user's new event invalidates it, the next round restores it", func(t *testing.T) {
+		if _, err := svc.AddEvents(ctx, clicks("u02", "western-05")); err != nil {
+			t.Fatal(err)
+		}
+		h, m := hits(), misses()
+		fresh, _ := svc.Recommend(ctx, plain)
+		if hits() != h || misses() != m+1 {
+			t.Fatalf("after an event: hits %v→%v misses %v→%v; want a miss", h, hits(), m, misses())
+		}
+		if slices.Contains(ids(fresh.Items), "western-05") {
+			t.Errorf("the item just clicked is recommended: %v", ids(fresh.Items))
+		}
+		other, _ := svc.Recommend(ctx, service.RecommendRequest{UserID: "u03", N: 10})
+		if hits() != h+1 {
+			t.Errorf("another user's list was invalidated too (%v)", ids(other.Items))
+		}
+		if _, err := svc.PrecomputeActive(ctx); err != nil {
+			t.Fatal(err)
+		}
+		again, _ := svc.Recommend(ctx, plain)
+		if hits() != h+2 || !slices.Equal(ids(again.Items), ids(fresh.Items)) {
+			t.Errorf("after the next round: hits %v (want %v), list %v vs computed %v", hits(), h+2, ids(again.Items), ids(fresh.Items))
+		}
+	})
+	t.Run("a catalog change invalidates every list", func(t *testing.T) {
+		if err := svc.PutItems(ctx, []recd.Item{{ID: "comedy-new", Title: "new comedy", Categories: []string{"comedy"}, Available: true}}); err != nil {
+			t.Fatal(err)
+		}
+		h := hits()
+		svc.Recommend(ctx, service.RecommendRequest{UserID: "u03", N: 10})
+		if hits() != h {
+			t.Errorf("served a list precomputed before the catalog changed")
+		}
+	})
+	t.Run("off by configuration", func(t *testing.T) {
+		rc, prefix := redistest.Client(t)
+		off := openShared(t, rc, prefix, func(o *service.Options) { o.Shared.Precompute = false })
+		if n, err := off.PrecomputeActive(ctx); n != 0 || err != nil {
+			t.Errorf("PrecomputeActive with precomputation off: %d, %v", n, err)
+		}
+	})
+}
+
+// TestService_RedisStopped: with Redis killed mid-way, reads still answer from the in-process
+// state and report the shared state unhealthy; writes stay durable; once Redis is back the
+// service uses it again by itself and makes the generation bumps it missed.
+func TestService_RedisStopped(t *testing.T) {
+	ctx := context.Background()
+	srv := redistest.Start(t)
+	rc := redis.NewClient(&redis.Options{Addr: srv.Addr, MaxRetries: -1})
+	defer rc.Close()
+	const prefix = "stop:"
+	svc := openShared(t, rc, prefix, func(o *service.Options) {
+		o.Shared.RetryAfter, o.Shared.FlushInterval = 20*time.Millisecond, 10*time.Millisecond
+	})
+	runCtx, stop := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { svc.RunSharedState(runCtx); close(done) }()
+	defer func() { stop(); <-done }()
+	check, err := redisstate.New(rc, redisstate.Options{Prefix: prefix})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.AddEvents(ctx, clicks("u05", "drama-02")); err != nil {
+		t.Fatal(err)
+	}
+	before, _ := check.ReadUser(ctx, "u05", "", false)
+
+	srv.Stop()
+	horror := []string{"horror-01", "horror-02", "horror-09"}
+	stored, err := svc.AddEvents(ctx, clicks("u05", horror...))
+	if err != nil || len(stored) != 3 {
+		t.Fatalf("write with Redis down: %v (%d stored); the store is durable, so it must succeed", err, len(stored))
+	}
+	resp, err := svc.Recommend(ctx, service.RecommendRequest{UserID: "u05", N: 10})
+	if err != nil || len(resp.Items) != 10 {
+		t.Fatalf("read with Redis down: %d items, %v", len(resp.Items), err)
+	}
+	if svc.SharedStateErr() == nil {
+		t.Error("SharedStateErr is nil with Redis down")
+	}
+	if got := sessionReasonItems(resp); !has(got, horror...) {
+		t.Errorf("the in-process session fallback lacks the clicks made while Redis was down: %v", got)
+	}
+	tr, err := svc.Trending(ctx, 5, nil)
+	if err != nil || len(tr.Items) != 5 {
+		t.Errorf("trending with Redis down: %d items, %v", len(tr.Items), err)
+	}
+
+	srv.Restart()
+	deadline := time.Now().Add(20 * time.Second)
+	for svc.SharedStateErr() != nil {
+		if time.Now().After(deadline) {
+			t.Fatalf("shared state still failing 20 s after Redis came back: %v", svc.SharedStateErr())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	// The restarted Redis is empty; the bump missed during the outage is replayed, so a
+	// replica's cached list from before cannot be served.
+	for {
+		after, err := check.ReadUser(ctx, "u05", "", false)
+		if err == nil && after.Gen != 0 && after.Gen != before.Gen && after.Seq >= stored[2].Seq {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("missed generation bump not replayed: before %+v after %+v (%v)", before, after, err)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if _, err := svc.AddEvents(ctx, clicks("u05", "western-01")); err != nil {
+		t.Fatal(err)
+	}
+	us, err := check.ReadUser(ctx, "u05", "", false)
+	if err != nil || len(us.User) == 0 || us.User[0].ItemID != "western-01" {
+		t.Errorf("after recovery the session is written to Redis again: %+v, %v", us.User, err)
+	}
+}
+
+// TestService_OnRemoteChange: a replica is told of the other replicas' writes, not its own.
+func TestService_OnRemoteChange(t *testing.T) {
+	ctx := context.Background()
+	rc, prefix := redistest.Client(t)
+	got := make(chan [2]string, 100)
+	a := openShared(t, rc, prefix, nil)
+	b := openShared(t, rc, prefix, func(o *service.Options) {
+		o.OnRemoteChange = func(kind, id string) { got <- [2]string{kind, id} }
+	})
+	runCtx, stop := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { b.RunSharedState(runCtx); close(done) }()
+	defer func() { stop(); <-done }()
+	// The subscription starts asynchronously: write until the first change arrives.
+	deadline := time.Now().Add(20 * time.Second)
+	for first := false; !first; {
+		if _, err := a.AddEvents(ctx, clicks("u06", "comedy-01")); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case c := <-got:
+			if c != [2]string{"events", "u06"} {
+				t.Fatalf("change %v, want events u06", c)
+			}
+			first = true
+		case <-time.After(50 * time.Millisecond):
+			if time.Now().After(deadline) {
+				t.Fatal("no change received")
+			}
+		}
+	}
+	for len(got) > 0 {
+		<-got
+	}
+	if _, err := b.AddEvents(ctx, clicks("u07", "comedy-02")); err != nil { // B's own: not reported
+		t.Fatal(err)
+	}
+	if err := a.PutItems(ctx, []recd.Item{{ID: "drama-new", Available: true}}); err != nil {
+		t.Fatal(err)
+	}
+	if c := <-got; c != [2]string{"items", "drama-new"} {
+		t.Errorf("change %v, want items drama-new (and nothing for B's own event)", c)
+	}
+}
+
+// TestService_SharedTrending: the shared counter ranks as the in-process one does.
+func TestService_SharedTrending(t *testing.T) {
+	ctx := context.Background()
+	rc, prefix := redistest.Client(t)
+	shared := openShared(t, rc, prefix, nil)
+	local := openShared(t, nil, "", nil)
+	var evs []recd.Event
+	base := time.Now().Add(-time.Hour).UTC()
+	for i, id := range []string{"western-01", "western-02", "western-01", "drama-09", "western-01", "drama-09"} {
+		evs = append(evs, recd.Event{UserID: "u09", ItemID: id, Type: "like", Timestamp: base.Add(time.Duration(i) * time.Minute)})
+	}
+	for _, s := range []*service.Service{shared, local} {
+		if _, err := s.AddEvents(ctx, evs); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := shared.Trending(ctx, 3, []string{"western", "drama"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"western-01", "drama-09", "western-02"}; !slices.Equal(ids(got.Items), want) {
+		t.Errorf("shared trending %v, want %v", ids(got.Items), want)
+	}
+	// The in-process one also holds the older store events; among these recent ones the
+	// order agrees.
+	lt, _ := local.Trending(ctx, 3, nil)
+	if !slices.Equal(ids(lt.Items), ids(got.Items)) {
+		t.Logf("in-process trending (with the store's history) %v", ids(lt.Items))
+	}
+}
+
+// value reads a counter.
+func value(c prometheus.Counter) float64 {
+	var m dto.Metric
+	if err := c.Write(&m); err != nil {
+		return -1
+	}
+	return m.GetCounter().GetValue()
+}
