@@ -29,7 +29,6 @@ func newState(t *testing.T, tweak func(*redisstate.Options)) *redisstate.State {
 	return s
 }
 
-
 func TestState_RecordEvents(t *testing.T) {
 	ctx := context.Background()
 	t.Run("recent actions are capped, newest first, per user and session", func(t *testing.T) {

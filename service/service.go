@@ -69,7 +69,7 @@ type Options struct {
 	// one change at a time, and must not block for long. Changes sent while Redis was away are
 	// not replayed.
 	OnRemoteChange func(kind, id string)
-	Logger      *slog.Logger // nil: discard
+	Logger         *slog.Logger // nil: discard
 	// TrainProgress, when set, is told each training step as it finishes (done counts up to
 	// total), for a progress bar; every step is also logged.
 	TrainProgress func(step string, done, total int)
