@@ -156,7 +156,7 @@ func (s *Service) viewUser(ctx context.Context, req *RecommendRequest, n int) us
 		}
 		return v
 	}
-	if s.shared == nil {
+	if s.shared == nil || (req.UserID == "" && req.SessionID == "") {
 		return local()
 	}
 	us, err := s.shared.st.ReadUser(ctx, req.UserID, req.SessionID, s.shared.o.Precompute && plainRequest(req))
