@@ -152,20 +152,17 @@ func (s *Service) runSubscription(ctx context.Context) {
 }
 
 // runImpressions applies other replicas' impressions to the in-process exposure counter, which
-// the pipeline reads: every replica's counter then counts every replica's impressions.
+// the pipeline reads: every replica's counter then counts every replica's impressions sent
+// since this service was created (stream ids are Redis's clock in milliseconds, so a skew
+// between the clocks moves that start by as much).
 func (s *Service) runImpressions(ctx context.Context) {
-	after := ""
+	after := s.shared.since
 	for ctx.Err() == nil {
-		var err error
-		if after == "" {
-			after, err = s.shared.st.ImpressionsTail(ctx)
-		} else {
-			var got []redisstate.Impressions
-			got, after, err = s.shared.st.ReadImpressions(ctx, after, time.Second)
-			for _, im := range got {
-				if im.Origin != s.shared.origin {
-					s.exposure.Record(im.IDs)
-				}
+		got, next, err := s.shared.st.ReadImpressions(ctx, after, time.Second)
+		after = next
+		for _, im := range got {
+			if im.Origin != s.shared.origin {
+				s.exposure.Record(im.IDs)
 			}
 		}
 		if err != nil {

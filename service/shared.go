@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"strconv"
 	"sync"
 	"time"
 
@@ -67,6 +68,7 @@ type shared struct {
 	st     *redisstate.State
 	o      SharedOptions
 	origin string // this replica's id in notifications and impressions
+	since  string // the impression log's entry id at creation, where its reader starts
 
 	mu         sync.Mutex        // guards the fields below
 	pending    map[string]int64  // generation bumps Redis missed: user -> newest seq
@@ -95,7 +97,8 @@ func newShared(opts *Options) (*shared, error) {
 	}
 	b := make([]byte, 8)
 	_, _ = rand.Read(b)
-	return &shared{st: st, o: o, origin: hex.EncodeToString(b), pending: map[string]int64{}}, nil
+	return &shared{st: st, o: o, origin: hex.EncodeToString(b), pending: map[string]int64{},
+		since: strconv.FormatInt(time.Now().UnixMilli(), 10) + "-0"}, nil
 }
 
 // SharedStateErr reports the health of the shared state: nil when Redis is not configured or
@@ -335,3 +338,7 @@ func batchID(items []recd.Item) string {
 	}
 	return ""
 }
+
+// ExposureCount returns an item's decayed impression count as this replica's exposure counter
+// holds it: its own impressions plus, with Redis, the other replicas' (a moment late).
+func (s *Service) ExposureCount(id string) float64 { return s.exposure.Count(id) }

@@ -325,3 +325,59 @@ func value(c prometheus.Counter) float64 {
 	}
 	return m.GetCounter().GetValue()
 }
+
+// TestService_SharedExposure: the impressions one replica sends reach the other's exposure
+// counter (the one the amortised fairness boost reads), once each.
+func TestService_SharedExposure(t *testing.T) {
+	ctx := context.Background()
+	rc, prefix := redistest.Client(t)
+	fast := func(o *service.Options) {
+		o.CacheSize = 0
+		o.Shared.FlushInterval = 5 * time.Millisecond
+		o.Shared.Precompute = false
+	}
+	a := openShared(t, rc, prefix, fast)
+	b := openShared(t, rc, prefix, fast)
+	runCtx, stop := context.WithCancel(ctx)
+	done := make(chan struct{}, 2)
+	for _, s := range []*service.Service{a, b} {
+		go func() { s.RunSharedState(runCtx); done <- struct{}{} }()
+	}
+	defer func() { stop(); <-done; <-done }()
+	var shownByA []string
+	for range 20 {
+		resp, err := a.Recommend(ctx, service.RecommendRequest{UserID: "u01", N: 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		shownByA = ids(resp.Items)
+	}
+	respB, err := b.Recommend(ctx, service.RecommendRequest{UserID: "u02", N: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	onlyB := ""
+	for _, id := range ids(respB.Items) {
+		if !slices.Contains(shownByA, id) {
+			onlyB = id
+			break
+		}
+	}
+	if onlyB == "" {
+		t.Fatalf("B's list %v is all in A's %v", ids(respB.Items), shownByA)
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for b.ExposureCount(shownByA[0]) < 19.9 || a.ExposureCount(onlyB) < 0.99 {
+		if time.Now().After(deadline) {
+			t.Fatalf("after 20 s: B counts %v impressions of %s (A sent 20); A counts %v of %s (B sent 1)",
+				b.ExposureCount(shownByA[0]), shownByA[0], a.ExposureCount(onlyB), onlyB)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if got := b.ExposureCount(onlyB); got < 0.99 || got > 1.01 {
+		t.Errorf("B counts %v impressions of its own item %s, want 1 (its own are not applied twice)", got, onlyB)
+	}
+	if got := a.ExposureCount(shownByA[0]); got > 20.01 {
+		t.Errorf("A counts %v impressions of %s, want 20", got, shownByA[0])
+	}
+}
