@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/recd/recd/rank"
@@ -120,7 +121,7 @@ func (s *Service) RunSharedState(ctx context.Context) {
 	wg.Add(2)
 	go func() { defer wg.Done(); s.runSubscription(ctx) }()
 	go func() { defer wg.Done(); s.runImpressions(ctx) }()
-	s.runTicks(ctx)
+	s.runTicks(ctx, &wg)
 	wg.Wait()
 }
 
@@ -177,7 +178,21 @@ func (s *Service) runImpressions(ctx context.Context) {
 	}
 }
 
-func (s *Service) runTicks(ctx context.Context) {
+// runTicks runs the periodic work; precomputation rounds run beside it (one at a time, joined
+// to wg), so a long round does not hold up impressions or the health probe.
+func (s *Service) runTicks(ctx context.Context, wg *sync.WaitGroup) {
+	var running atomic.Bool
+	round := func(name string) {
+		if !running.CompareAndSwap(false, true) {
+			return
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer running.Store(false)
+			s.precomputeRound(ctx, name, s.shared.o.PrecomputeInterval)
+		}()
+	}
 	o, st := s.shared.o, s.shared.st
 	t := time.NewTicker(o.FlushInterval)
 	defer t.Stop()
@@ -206,12 +221,11 @@ func (s *Service) runTicks(ctx context.Context) {
 			if err := st.Publish(ctx, redisstate.Change{Kind: redisstate.ChangeModel, ID: version, Origin: s.shared.origin}); err != nil {
 				s.sharedFailed("publish model", err)
 			}
-			s.precomputeRound(ctx, "model:"+version, o.PrecomputeInterval)
+			round("model:" + version)
 		}
 		if now := time.Now(); sv != nil && now.After(nextRound) {
 			nextRound = now.Add(o.PrecomputeInterval)
-			round := strconv.FormatInt(now.UnixNano()/int64(o.PrecomputeInterval), 10)
-			s.precomputeRound(ctx, "round:"+version+":"+round, o.PrecomputeInterval)
+			round("round:" + version + ":" + strconv.FormatInt(now.UnixNano()/int64(o.PrecomputeInterval), 10))
 		}
 	}
 }

@@ -381,3 +381,65 @@ func TestService_SharedExposure(t *testing.T) {
 		t.Errorf("A counts %v impressions of %s, want 20", got, shownByA[0])
 	}
 }
+
+// TestService_NewModelIsAnnouncedAndPrecomputed: after a replica installs a new model, the
+// others are told its version and the active users' lists are precomputed for it, without
+// waiting for the next scheduled round.
+func TestService_NewModelIsAnnouncedAndPrecomputed(t *testing.T) {
+	ctx := context.Background()
+	rc, prefix := redistest.Client(t)
+	models := make(chan string, 10)
+	fast := func(o *service.Options) { o.Shared.FlushInterval = 5 * time.Millisecond }
+	a := openShared(t, rc, prefix, fast)
+	b := openShared(t, rc, prefix, func(o *service.Options) {
+		fast(o)
+		o.OnRemoteChange = func(kind, id string) {
+			if kind == "model" {
+				models <- id
+			}
+		}
+	})
+	runCtx, stop := context.WithCancel(ctx)
+	done := make(chan struct{}, 2)
+	for _, s := range []*service.Service{a, b} {
+		go func() { s.RunSharedState(runCtx); done <- struct{}{} }()
+	}
+	defer func() { stop(); <-done; <-done }()
+	if _, err := a.AddEvents(ctx, clicks("u10", "drama-03")); err != nil {
+		t.Fatal(err)
+	}
+	check, _ := redisstate.New(rc, redisstate.Options{Prefix: prefix})
+	// The subscription starts asynchronously: train until B hears of a version.
+	deadline := time.Now().Add(60 * time.Second)
+	var version string
+	for version == "" {
+		info, err := a.Train(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case v := <-models:
+			if v != info.Version {
+				t.Fatalf("B was told of version %q, A installed %q", v, info.Version)
+			}
+			version = v
+		case <-time.After(200 * time.Millisecond):
+			if time.Now().After(deadline) {
+				t.Fatal("B was not told of A's new model")
+			}
+		}
+	}
+	for {
+		us, err := check.ReadUser(ctx, "u10", "", true)
+		if err == nil && us.Precomputed != nil && us.Precomputed.Version == version && us.Precomputed.Gen == us.Gen {
+			if len(us.Precomputed.Resp.Items) != 10 {
+				t.Errorf("precomputed list of %d items", len(us.Precomputed.Resp.Items))
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no list precomputed for version %s: %+v, %v", version, us.Precomputed, err)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
