@@ -176,7 +176,7 @@ func TestState_Subscribe(t *testing.T) {
 	go func() { done <- s.Subscribe(ctx, func(c redisstate.Change) { got <- c }, ready) }()
 	<-ready
 	s.RecordEvents(ctx, "A", []redisstate.Event{{UserID: "u7", ItemID: "i", Weight: 1, Time: time.Now()}})
-	s.CatalogChanged(ctx, "B", "i9")
+	s.CatalogChanged(ctx, "B", "i9", false)
 	s.Publish(ctx, redisstate.Change{Kind: redisstate.ChangeModel, ID: "v3", Origin: "A"})
 	want := []redisstate.Change{{"events", "u7", "A"}, {"items", "i9", "B"}, {"model", "v3", "A"}}
 	for _, w := range want {

@@ -248,16 +248,18 @@ func (s *State) liveActions(vals []string) []rank.Action {
 	return out
 }
 
-// CatalogChanged bumps the catalog generation (precomputed lists older than it are not served)
-// and publishes an "items" change from origin naming id ("" for several items).
-func (s *State) CatalogChanged(ctx context.Context, origin, id string) error {
+// CatalogChanged publishes an "items" change from origin naming id ("" for several items) and,
+// when bump, bumps the catalog generation (precomputed lists older than it are not served).
+func (s *State) CatalogChanged(ctx context.Context, origin, id string, bump bool) error {
 	ctx, cancel, err := s.begin(ctx)
 	if err != nil {
 		return err
 	}
 	defer cancel()
 	p := s.c.Pipeline()
-	p.Incr(ctx, s.key("catalog"))
+	if bump {
+		p.Incr(ctx, s.key("catalog"))
+	}
 	p.Publish(ctx, s.key("changes"), encodeChange(Change{Kind: ChangeItems, ID: id, Origin: origin}))
 	_, err = p.Exec(ctx)
 	return s.end(err)

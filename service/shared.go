@@ -221,15 +221,17 @@ func (s *Service) shareForget(ctx context.Context, user string) {
 	}
 }
 
-// shareCatalog tells Redis and the other replicas that items changed (id "" for a batch).
-func (s *Service) shareCatalog(ctx context.Context, id string) {
+// shareCatalog tells the other replicas that items changed (id "" for a batch). When items
+// were replaced or deleted (invalidates), it also bumps the catalog generation, so that no
+// precomputed list from before is served; new items alone leave those lists valid.
+func (s *Service) shareCatalog(ctx context.Context, id string, invalidates bool) {
 	if s.shared == nil {
 		return
 	}
-	if err := s.shared.st.CatalogChanged(ctx, s.shared.origin, id); err != nil {
+	if err := s.shared.st.CatalogChanged(ctx, s.shared.origin, id, invalidates); err != nil {
 		s.sharedFailed("catalog changed", err)
 		s.shared.mu.Lock()
-		s.shared.catPending = true
+		s.shared.catPending = s.shared.catPending || invalidates
 		s.shared.mu.Unlock()
 	}
 }
@@ -247,7 +249,7 @@ func (s *Service) flushPending(ctx context.Context) {
 	sh.mu.Unlock()
 	err := sh.st.BumpUsers(ctx, pend)
 	if err == nil && cat {
-		err = sh.st.CatalogChanged(ctx, sh.origin, "")
+		err = sh.st.CatalogChanged(ctx, sh.origin, "", true)
 	}
 	if err != nil {
 		sh.mu.Lock()

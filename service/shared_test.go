@@ -147,14 +147,21 @@ func TestService_Precomputed(t *testing.T) {
 			t.Errorf("after the next round: hits %v (want %v), list %v vs computed %v", hits(), h+2, ids(again.Items), ids(fresh.Items))
 		}
 	})
-	t.Run("a catalog change invalidates every list", func(t *testing.T) {
+	t.Run("a new item leaves the lists valid, a replaced one invalidates every list", func(t *testing.T) {
 		if err := svc.PutItems(ctx, []recd.Item{{ID: "comedy-new", Title: "new comedy", Categories: []string{"comedy"}, Available: true}}); err != nil {
 			t.Fatal(err)
 		}
 		h := hits()
 		svc.Recommend(ctx, service.RecommendRequest{UserID: "u03", N: 10})
-		if hits() != h {
-			t.Errorf("served a list precomputed before the catalog changed")
+		if hits() != h+1 {
+			t.Errorf("a new item invalidated the precomputed lists")
+		}
+		if err := svc.PutItems(ctx, []recd.Item{{ID: "drama-30", Title: "gone", Categories: []string{"drama"}, Available: false}}); err != nil {
+			t.Fatal(err)
+		}
+		svc.Recommend(ctx, service.RecommendRequest{UserID: "u03", N: 10})
+		if hits() != h+1 {
+			t.Errorf("served a list precomputed before an item was replaced")
 		}
 	})
 	t.Run("off by configuration", func(t *testing.T) {

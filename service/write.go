@@ -56,14 +56,17 @@ func (s *Service) PutItemsStaged(ctx context.Context, items []recd.Item) (func()
 		s.writeMu.RUnlock()
 		return nil, fmt.Errorf("store items: %w", err)
 	}
+	replaced := false
 	s.mu.Lock()
 	for n := range items {
+		_, had := s.catalog[items[n].ID]
+		replaced = replaced || had
 		s.catalog[items[n].ID] = metaOf(&items[n])
 	}
 	s.mu.Unlock()
 	s.Metrics.ItemsWritten.Add(float64(len(items)))
 	s.cache.catalogChanged()
-	s.shareCatalog(ctx, batchID(items))
+	s.shareCatalog(ctx, batchID(items), replaced)
 	return func() error {
 		defer s.writeMu.RUnlock()
 		return s.indexItems(ctx, items, true)
@@ -91,7 +94,7 @@ func (s *Service) DeleteItem(ctx context.Context, id string) error {
 	delete(s.catalog, id)
 	s.mu.Unlock()
 	s.cache.catalogChanged()
-	s.shareCatalog(ctx, id)
+	s.shareCatalog(ctx, id, true)
 	s.dirty.Store(true)
 	return s.idx.Delete(ctx, []string{id})
 }
