@@ -44,18 +44,20 @@ func (s *State) addTrending(ctx context.Context, p redis.Pipeliner, triples []an
 
 // Trending returns up to n items with the highest time-decayed score, best first, with scores
 // normalised so the best is 1 (as model.Trending.Top), skipping items keep rejects (nil keeps
-// all). It reads the set in pages until n items are kept or the set ends.
+// all). It reads the set in pages until n items are kept, the set ends, or it has looked at
+// TrendingScan items (a narrow filter may then get fewer than n).
 func (s *State) Trending(ctx context.Context, n int, keep func(string) bool) ([]string, []float64, error) {
 	ctx, cancel, err := s.begin(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
 	defer cancel()
-	page := int64(max(4*n, 100))
+	page := int64(max(4*n, 200))
+	limit := int64(max(TrendingScan, page))
 	var ids []string
 	var logs []float64
 	top := math.NaN()
-	for start := int64(0); len(ids) < n; start += page {
+	for start := int64(0); len(ids) < n && start < limit; start += page {
 		zs, err := s.c.ZRevRangeWithScores(ctx, s.key("trending"), start, start+page-1).Result()
 		if err != nil {
 			return nil, nil, s.end(err)
@@ -84,6 +86,9 @@ func (s *State) Trending(ctx context.Context, n int, keep func(string) bool) ([]
 	}
 	return ids, scores, nil
 }
+
+// TrendingScan bounds the items Trending looks at per call.
+const TrendingScan = 5000
 
 // Impressions are the items of responses one replica sent.
 type Impressions struct {

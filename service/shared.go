@@ -287,8 +287,8 @@ func (s *Service) flushImpressions(ctx context.Context) {
 }
 
 // sharedTrending answers Trending from the shared counter; ok is false without Redis, when it
-// fails or when it holds nothing the filter keeps (the caller answers from the in-process
-// counter, which also holds the store's history loaded at start).
+// fails or when it has fewer than n items the filter keeps (the caller answers from the
+// in-process counter, which also holds the store's history loaded at start).
 func (s *Service) sharedTrending(ctx context.Context, n int, categories []string) (rank.Response, bool) {
 	if s.shared == nil {
 		return rank.Response{}, false
@@ -317,8 +317,10 @@ func (s *Service) sharedTrending(ctx context.Context, n int, categories []string
 		s.sharedFailed("trending", err)
 		return rank.Response{}, false
 	}
-	if len(ids) == 0 {
-		return rank.Response{}, false // nothing shared yet (a fresh Redis): the store's history
+	if len(ids) < n {
+		// A fresh Redis lacks the store's history, and a narrow filter may need more of the
+		// counter than one call scans: the in-process counter answers.
+		return rank.Response{}, false
 	}
 	out := make([]recd.Recommendation, len(ids))
 	for i, id := range ids {
