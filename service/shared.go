@@ -14,8 +14,9 @@ import (
 	"github.com/recd/recd/redisstate"
 )
 
-// SharedOptions configure the state replicas share through Redis (Options.Redis). Zero fields
-// take the defaults of DefaultSharedOptions.
+// SharedOptions configure the state replicas share through Redis (Options.Redis). Zero
+// durations and counts take the defaults of DefaultSharedOptions; negative ones are errors.
+// Precompute false turns precomputation off (DefaultSharedOptions turns it on).
 type SharedOptions struct {
 	// Timeout bounds each Redis call; after a failed call the service answers from its
 	// in-process state for RetryAfter before it tries Redis again (a background probe clears
@@ -80,8 +81,26 @@ type shared struct {
 // maxPending bounds the generation bumps kept while Redis is down.
 const maxPending = 100000
 
+// Validate reports a negative duration or count as a recd.ErrInvalid field error.
+func (o SharedOptions) Validate() error {
+	for name, d := range map[string]time.Duration{"timeout": o.Timeout, "retry_after": o.RetryAfter,
+		"precompute_interval": o.PrecomputeInterval, "precompute_ttl": o.PrecomputeTTL,
+		"active_window": o.ActiveWindow, "flush_interval": o.FlushInterval} {
+		if d < 0 {
+			return recd.Invalid("redis."+name, "must not be negative")
+		}
+	}
+	if o.PrecomputeUsers < 0 || o.PrecomputeN < 0 {
+		return recd.Invalid("redis", "precompute_users and precompute_n must not be negative")
+	}
+	return nil
+}
+
 func newShared(opts *Options) (*shared, error) {
 	o := opts.Shared
+	if err := o.Validate(); err != nil {
+		return nil, err
+	}
 	o.fill()
 	ro := redisstate.DefaultOptions()
 	ro.Prefix = opts.RedisPrefix
