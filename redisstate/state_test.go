@@ -220,3 +220,33 @@ func TestState_FailsFastAndRecovers(t *testing.T) {
 		t.Errorf("write after recovery: %v", err)
 	}
 }
+
+func TestState_ActiveUsers(t *testing.T) {
+	ctx := context.Background()
+	s := newState(t, nil)
+	now := time.Now()
+	err := s.RecordEvents(ctx, "A", []redisstate.Event{
+		{UserID: "old", ItemID: "i", Weight: 1, Time: now.Add(-48 * time.Hour)}, // an import of old data
+		{UserID: "a", ItemID: "i", Weight: 1, Time: now.Add(-2 * time.Hour)},
+		{UserID: "b", ItemID: "i", Weight: 1, Time: now.Add(-time.Hour)},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// a late-arriving older event does not make b look less recent than a
+	s.RecordEvents(ctx, "A", []redisstate.Event{{UserID: "b", ItemID: "j", Weight: 1, Time: now.Add(-5 * time.Hour)}})
+	got, err := s.ActiveUsers(ctx, now.Add(-24*time.Hour), 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"b", "a"}; !slices.Equal(got, want) {
+		t.Errorf("active within 24 h: %v, want %v", got, want)
+	}
+	if got, _ := s.ActiveUsers(ctx, now.Add(-24*time.Hour), 1); !slices.Equal(got, []string{"b"}) {
+		t.Errorf("at most one: %v", got)
+	}
+	us, _ := s.ReadUser(ctx, "old", "", false)
+	if n, _ := s.Client().LLen(ctx, s.Options().Prefix+"sess:u:old").Result(); n != 0 || us.Gen == 0 {
+		t.Errorf("an event older than the session TTL: %d actions stored (want 0), gen %d (want one)", n, us.Gen)
+	}
+}

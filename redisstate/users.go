@@ -56,10 +56,11 @@ func decodeAction(v string) (rank.Action, bool) {
 	return rank.Action{ItemID: item, Type: typ, Time: time.Unix(0, n).UTC()}, true
 }
 
-// RecordEvents applies stored events in one round trip: each positive event joins the recent
-// actions of its user and of its session (capped lists that expire) and the trending counter;
-// each user's generation is bumped (and the newest sequence raised) and the user marked active.
-// It then publishes an "events" change per user from origin.
+// RecordEvents applies stored events in one round trip: each positive event joins the trending
+// counter and, unless older than the session TTL (an import of old data), the recent actions of
+// its user and of its session (capped lists that expire); each user's generation is bumped (and
+// the newest sequence raised) and their last event time in the active set raised. It then
+// publishes an "events" change per user from origin.
 func (s *State) RecordEvents(ctx context.Context, origin string, events []Event) error {
 	if len(events) == 0 {
 		return nil
@@ -70,7 +71,9 @@ func (s *State) RecordEvents(ctx context.Context, origin string, events []Event)
 	}
 	defer cancel()
 	now := time.Now()
+	cut := now.Add(-s.o.SessionTTL)
 	seqs := map[string]int64{}
+	last := map[string]time.Time{}
 	var users []string
 	var trend []any
 	p := s.c.Pipeline()
@@ -79,7 +82,14 @@ func (s *State) RecordEvents(ctx context.Context, origin string, events []Event)
 			users = append(users, e.UserID)
 		}
 		seqs[e.UserID] = max(seqs[e.UserID], e.Seq)
+		if e.Time.After(last[e.UserID]) {
+			last[e.UserID] = e.Time
+		}
 		if e.Weight <= 0 {
+			continue
+		}
+		trend = append(trend, e.ItemID, e.Weight, trendTime(e.Time))
+		if e.Time.Before(cut) {
 			continue
 		}
 		a := encodeAction(rank.Action{ItemID: e.ItemID, Type: e.Type, Time: e.Time})
@@ -87,12 +97,11 @@ func (s *State) RecordEvents(ctx context.Context, origin string, events []Event)
 		if e.SessionID != "" {
 			s.pushAction(ctx, p, s.anonSessKey(e.SessionID), a)
 		}
-		trend = append(trend, e.ItemID, e.Weight, trendTime(e.Time))
 	}
 	if len(trend) > 0 {
 		s.addTrending(ctx, p, trend)
 	}
-	s.bumpGens(ctx, p, users, seqs, now)
+	s.bumpGens(ctx, p, users, seqs, last, now)
 	for _, u := range users {
 		p.Publish(ctx, s.key("changes"), encodeChange(Change{Kind: ChangeEvents, ID: u, Origin: origin}))
 	}
@@ -106,7 +115,9 @@ func (s *State) pushAction(ctx context.Context, p redis.Pipeliner, key, a string
 	p.PExpire(ctx, key, s.o.SessionTTL)
 }
 
-func (s *State) bumpGens(ctx context.Context, p redis.Pipeliner, users []string, seqs map[string]int64, now time.Time) {
+// bumpGens bumps the users' generations and raises their last event time in the active set
+// (to now for a user missing from last).
+func (s *State) bumpGens(ctx context.Context, p redis.Pipeliner, users []string, seqs map[string]int64, last map[string]time.Time, now time.Time) {
 	for _, u := range users {
 		genScript.Eval(ctx, p, []string{s.genKey(u)}, now.UnixMicro(), seqs[u], s.o.GenTTL.Milliseconds())
 	}
@@ -115,10 +126,14 @@ func (s *State) bumpGens(ctx context.Context, p redis.Pipeliner, users []string,
 	}
 	zs := make([]redis.Z, len(users))
 	for i, u := range users {
-		zs[i] = redis.Z{Score: float64(now.Unix()), Member: u}
+		t, ok := last[u]
+		if !ok {
+			t = now
+		}
+		zs[i] = redis.Z{Score: float64(t.Unix()), Member: u}
 	}
 	act := s.key("active")
-	p.ZAdd(ctx, act, zs...)
+	p.ZAddGT(ctx, act, zs...)
 	p.ZRemRangeByRank(ctx, act, 0, -int64(s.o.ActiveMaxUsers)-1)
 }
 
@@ -140,7 +155,7 @@ func (s *State) BumpUsers(ctx context.Context, seqs map[string]int64) error {
 	}
 	slices.Sort(users)
 	p := s.c.Pipeline()
-	s.bumpGens(ctx, p, users, seqs, time.Now())
+	s.bumpGens(ctx, p, users, seqs, nil, time.Now())
 	_, err = p.Exec(ctx)
 	return s.end(err)
 }
