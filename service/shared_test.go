@@ -51,6 +51,22 @@ func TestService_SharedSessions(t *testing.T) {
 		t.Errorf("shared state: %v", err)
 	}
 
+	t.Run("an anonymous session's clicks through A steer B's list for that session", func(t *testing.T) {
+		evs := clicks("visitor-9", "western-04", "western-08", "western-12")
+		for i := range evs {
+			evs[i].SessionID = "s-9"
+		}
+		if _, err := a.AddEvents(ctx, evs); err != nil {
+			t.Fatal(err)
+		}
+		resp, err := b.Recommend(ctx, service.RecommendRequest{SessionID: "s-9", N: 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := sessionReasonItems(resp); !has(got, "western-04", "western-08", "western-12") {
+			t.Errorf("B's list for session s-9 has no session reason naming A's clicks: %v", ids(resp.Items))
+		}
+	})
 	t.Run("without Redis B does not see A's events", func(t *testing.T) {
 		a := openShared(t, nil, "", nil)
 		b := openShared(t, nil, "", nil)
