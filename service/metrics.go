@@ -11,6 +11,8 @@ type Metrics struct {
 	TrainSeconds    prometheus.Histogram
 	CacheHits       prometheus.Counter
 	CacheMisses     prometheus.Counter
+	Precomputed     *prometheus.CounterVec // plain requests, by result: hit, miss
+	SharedErrors    prometheus.Counter
 }
 
 func newMetrics() *Metrics {
@@ -29,11 +31,15 @@ func newMetrics() *Metrics {
 			Help: "Recommendation requests answered from the response cache."}),
 		CacheMisses: prometheus.NewCounter(prometheus.CounterOpts{Name: "recd_recommendation_cache_misses_total",
 			Help: "Cacheable recommendation requests computed by the pipeline."}),
+		Precomputed: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "recd_precomputed_requests_total",
+			Help: "Plain recommendation requests looked up in the precomputed lists, by result (hit, miss)."}, []string{"result"}),
+		SharedErrors: prometheus.NewCounter(prometheus.CounterOpts{Name: "recd_shared_state_errors_total",
+			Help: "Redis calls that failed; the request was answered from in-process state."}),
 	}
 }
 
 // Collectors returns every collector, for registration.
 func (m *Metrics) Collectors() []prometheus.Collector {
 	return []prometheus.Collector{m.EventsWritten, m.ItemsWritten, m.Recommendations, m.TrainRuns, m.TrainSeconds,
-		m.CacheHits, m.CacheMisses}
+		m.CacheHits, m.CacheMisses, m.Precomputed, m.SharedErrors}
 }

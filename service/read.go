@@ -89,22 +89,30 @@ func (s *Service) Recommend(ctx context.Context, req RecommendRequest) (rank.Res
 	if err != nil {
 		return rank.Response{}, err
 	}
-	key := cacheKey(&req, p.M.Version, s.userGen(req.UserID))
+	n := p.Opts.SessionN
+	uv := s.viewUser(ctx, &req, n) // shared (Redis) or in-process sessions and generation
+	key := ""
+	if uv.cacheable {
+		key = cacheKey(&req, p.M.Version, uv.gen)
+	}
 	if resp, ok := s.cache.get(key); ok {
 		s.Metrics.Recommendations.WithLabelValues(resp.Strategy).Inc()
 		s.Metrics.CacheHits.Inc()
 		return resp, nil
 	}
+	if resp, ok := s.precomputed(&req, p, &uv); ok {
+		s.Metrics.Recommendations.WithLabelValues(resp.Strategy).Inc()
+		return resp, nil
+	}
 	rr := rank.Request{N: req.N, ContextItems: req.ContextItems, Rules: req.Rules, Diversity: req.Diversity,
 		Calibration: req.Calibration, LongTailShare: req.LongTailShare, SessionWeight: req.SessionWeight,
 		ExposureStrength: req.ExposureStrength}
-	n := p.Opts.SessionN
 	if req.UserID != "" {
 		rr.History = s.History(req.UserID)
-		rr.Recent = rank.RecentItems(s.sessions.Recent(req.UserID, n), n)
+		rr.Recent = rank.RecentItems(uv.user, n)
 	}
 	if req.SessionID != "" {
-		rr.Recent = append(rank.RecentItems(s.sessions.Recent("session:"+req.SessionID, n), n), rr.Recent...)
+		rr.Recent = append(rank.RecentItems(uv.session, n), rr.Recent...)
 	}
 	resp, err := p.Recommend(ctx, rr)
 	if err != nil {
@@ -114,6 +122,7 @@ func (s *Service) Recommend(ctx context.Context, req RecommendRequest) (rank.Res
 		s.Metrics.CacheMisses.Inc()
 		s.cache.put(key, resp)
 	}
+	s.shareImpressions(p, &resp)
 	s.Metrics.Recommendations.WithLabelValues(resp.Strategy).Inc()
 	return resp, nil
 }
@@ -160,9 +169,12 @@ func (s *Service) Popular(_ context.Context, n int, categories []string) (rank.R
 }
 
 // Trending returns the items with the highest time-decayed interaction score, live.
-func (s *Service) Trending(_ context.Context, n int, categories []string) (rank.Response, error) {
+func (s *Service) Trending(ctx context.Context, n int, categories []string) (rank.Response, error) {
 	if err := s.checkN(n); err != nil {
 		return rank.Response{}, err
+	}
+	if resp, ok := s.sharedTrending(ctx, n, categories); ok {
+		return resp, nil
 	}
 	cats := map[string]bool{}
 	for _, c := range categories {

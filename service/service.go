@@ -62,7 +62,14 @@ type Options struct {
 	// lists, change notifications) under keys starting with RedisPrefix. Nil: all in-process.
 	Redis       redis.UniversalClient
 	RedisPrefix string
-	Logger      *slog.Logger // nil: discard
+	Shared      SharedOptions
+	// OnRemoteChange, when set with Redis, is called for every change another replica
+	// announces: kind "events" (id: the user), "items" (id: the item, "" for a batch) or
+	// "model" (id: the version installed). It runs on RunSharedState's subscription goroutine,
+	// one change at a time, and must not block for long. Changes sent while Redis was away are
+	// not replayed.
+	OnRemoteChange func(kind, id string)
+	Logger         *slog.Logger // nil: discard
 	// TrainProgress, when set, is told each training step as it finishes (done counts up to
 	// total), for a progress bar; every step is also logged.
 	TrainProgress func(step string, done, total int)
@@ -74,7 +81,8 @@ func DefaultOptions() Options {
 		TrendingHalfLife: 7 * 24 * time.Hour, Limits: DefaultLimits(),
 		ALS: model.DefaultALSOptions(), EASE: model.DefaultEASEOptions(), TFIDF: embed.DefaultTFIDFOptions(), LSA: embed.DefaultLSAOptions(),
 		ProjectionL2: 1, Rank: rank.DefaultOptions(), Sessions: rank.DefaultSessionOptions(),
-		Exposure: rank.DefaultExposureOptions(), HeadShare: rank.DefaultHeadShare, CacheSize: 50000, CacheTTL: time.Minute}
+		Exposure: rank.DefaultExposureOptions(), HeadShare: rank.DefaultHeadShare, CacheSize: 50000, CacheTTL: time.Minute,
+		Shared: DefaultSharedOptions()}
 }
 
 // ErrTrainingRunning is returned when a training job is already running.
@@ -103,6 +111,7 @@ type Service struct {
 	sessions *rank.Sessions
 	exposure *rank.Exposure
 	cache    *respCache
+	shared   *shared // nil without Redis
 
 	vocab     *query.SwappableVocabulary
 	parser    *query.FallbackParser
@@ -162,6 +171,11 @@ func New(ctx context.Context, st store.Store, opts Options) (*Service, error) {
 		hist: map[string]*history{}, trending: model.NewTrending(opts.TrendingHalfLife), Metrics: newMetrics(),
 		idx: opts.Index, spaces: map[string]index.SpaceConfig{}, sessions: sessions, exposure: exposure,
 		cache: newRespCache(opts.CacheSize, opts.CacheTTL)}
+	if opts.Redis != nil {
+		if s.shared, err = newShared(&opts); err != nil {
+			return nil, fmt.Errorf("shared state: %w", err)
+		}
+	}
 	s.vocab = &query.SwappableVocabulary{}
 	s.parser = &query.FallbackParser{Builtin: query.Builtin{Vocab: s.vocab}, Timeout: opts.LLMBudget}
 	s.explainer = query.SentenceExplainer{}

@@ -56,13 +56,17 @@ func (s *Service) PutItemsStaged(ctx context.Context, items []recd.Item) (func()
 		s.writeMu.RUnlock()
 		return nil, fmt.Errorf("store items: %w", err)
 	}
+	replaced := false
 	s.mu.Lock()
 	for n := range items {
+		_, had := s.catalog[items[n].ID]
+		replaced = replaced || had
 		s.catalog[items[n].ID] = metaOf(&items[n])
 	}
 	s.mu.Unlock()
 	s.Metrics.ItemsWritten.Add(float64(len(items)))
 	s.cache.catalogChanged()
+	s.shareCatalog(ctx, batchID(items), replaced)
 	return func() error {
 		defer s.writeMu.RUnlock()
 		return s.indexItems(ctx, items, true)
@@ -90,6 +94,7 @@ func (s *Service) DeleteItem(ctx context.Context, id string) error {
 	delete(s.catalog, id)
 	s.mu.Unlock()
 	s.cache.catalogChanged()
+	s.shareCatalog(ctx, id, true)
 	s.dirty.Store(true)
 	return s.idx.Delete(ctx, []string{id})
 }
@@ -119,6 +124,7 @@ func (s *Service) DeleteUser(ctx context.Context, id string) error {
 	s.forget(id)
 	s.mu.Unlock()
 	s.sessions.Forget(id)
+	s.shareForget(ctx, id)
 	return nil
 }
 
@@ -184,6 +190,7 @@ func (s *Service) AddEvents(ctx context.Context, events []recd.Event) ([]recd.Ev
 			_ = s.sessions.Record("session:"+e.SessionID, e.ItemID, e.Type, e.Timestamp)
 		}
 	}
+	s.shareEvents(ctx, stored)
 	s.Metrics.EventsWritten.Add(float64(len(stored)))
 	return stored, nil
 }

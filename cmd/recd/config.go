@@ -94,6 +94,20 @@ type Config struct {
 		Password string `yaml:"password"`
 		DB       int    `yaml:"db"`
 		Prefix   string `yaml:"prefix"` // key prefix, so several deployments can share a server
+		// Timeout bounds each Redis call; after a failure requests use in-process state for
+		// retry_after before Redis is tried again.
+		Timeout    Duration `yaml:"timeout"`
+		RetryAfter Duration `yaml:"retry_after"`
+		// Precompute stores the default list of active users (events within active_window, at
+		// most precompute_users, n = precompute_n) every precompute_interval and after each new
+		// model, for precompute_ttl; plain requests are served from it until the user's next
+		// event. Needs addr.
+		Precompute         bool     `yaml:"precompute"`
+		PrecomputeInterval Duration `yaml:"precompute_interval"`
+		PrecomputeUsers    int      `yaml:"precompute_users"`
+		PrecomputeN        int      `yaml:"precompute_n"`
+		PrecomputeTTL      Duration `yaml:"precompute_ttl"`
+		ActiveWindow       Duration `yaml:"active_window"`
 	} `yaml:"redis"`
 	// Cache keeps recent recommendation responses; an entry ends with the user's next event,
 	// a catalog change, a new model or its TTL. size 0 turns it off.
@@ -159,6 +173,11 @@ func defaultConfig() Config {
 	c.Rank = rank.DefaultOptions()
 	c.Cache.Size, c.Cache.TTL = 50000, Duration(time.Minute)
 	c.Redis.Prefix = "recd:"
+	sh := service.DefaultSharedOptions()
+	c.Redis.Timeout, c.Redis.RetryAfter = Duration(sh.Timeout), Duration(sh.RetryAfter)
+	c.Redis.Precompute, c.Redis.PrecomputeInterval = sh.Precompute, Duration(sh.PrecomputeInterval)
+	c.Redis.PrecomputeUsers, c.Redis.PrecomputeN = sh.PrecomputeUsers, sh.PrecomputeN
+	c.Redis.PrecomputeTTL, c.Redis.ActiveWindow = Duration(sh.PrecomputeTTL), Duration(sh.ActiveWindow)
 	c.LLM.Timeout = Duration(3 * time.Second)
 	c.LLM.Budget = Duration(3 * time.Second)
 	c.Limits = service.DefaultLimits()
@@ -305,6 +324,14 @@ func (c *Config) validate() error {
 		return bad("index.qdrant_addr", "is required for the qdrant backend (host:6334)")
 	case c.Redis.DB < 0 || c.Redis.DB > 15:
 		return bad("redis.db", "must be between 0 and 15")
+	case c.Redis.Timeout <= 0 || c.Redis.RetryAfter <= 0:
+		return bad("redis", "timeout and retry_after must be positive")
+	case c.Redis.PrecomputeInterval <= 0 || c.Redis.PrecomputeTTL <= 0 || c.Redis.ActiveWindow <= 0:
+		return bad("redis", "precompute_interval, precompute_ttl and active_window must be positive")
+	case c.Redis.PrecomputeUsers < 1:
+		return bad("redis.precompute_users", "must be at least 1")
+	case c.Redis.PrecomputeN < 1 || c.Redis.PrecomputeN > c.Limits.MaxN:
+		return bad("redis.precompute_n", "must be between 1 and limits.max_n")
 	case c.Store.Sync != "normal" && c.Store.Sync != "full":
 		return bad("store.sync", "must be normal or full")
 	case c.HTTP.MaxBodyBytes < 1024:
@@ -403,6 +430,11 @@ func (c *Config) serviceOptions() service.Options {
 	}
 	o.LLMBudget = time.Duration(c.LLM.Budget)
 	o.RedisPrefix = c.Redis.Prefix
+	o.Shared = service.SharedOptions{Timeout: time.Duration(c.Redis.Timeout), RetryAfter: time.Duration(c.Redis.RetryAfter),
+		Precompute: c.Redis.Precompute, PrecomputeInterval: time.Duration(c.Redis.PrecomputeInterval),
+		PrecomputeUsers: c.Redis.PrecomputeUsers, PrecomputeN: c.Redis.PrecomputeN,
+		PrecomputeTTL: time.Duration(c.Redis.PrecomputeTTL), ActiveWindow: time.Duration(c.Redis.ActiveWindow),
+		FlushInterval: service.DefaultSharedOptions().FlushInterval}
 	return o
 }
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"time"
 
 	"github.com/recd/recd/index"
 	"github.com/recd/recd/index/hnsw"
@@ -65,7 +66,11 @@ func openServiceWith(ctx context.Context, cfg *Config, log *slog.Logger, tweak .
 	o.Logger = log
 	o.Index = idx
 	if cfg.Redis.Addr != "" {
-		o.Redis = redis.NewClient(&redis.Options{Addr: cfg.Redis.Addr, Password: cfg.Redis.Password, DB: cfg.Redis.DB})
+		// One retry at most and short timeouts: a call that fails falls back to in-process
+		// state (service.SharedOptions), so waiting long on a dead server buys nothing.
+		t := time.Duration(cfg.Redis.Timeout)
+		o.Redis = redis.NewClient(&redis.Options{Addr: cfg.Redis.Addr, Password: cfg.Redis.Password, DB: cfg.Redis.DB,
+			MaxRetries: 1, DialTimeout: max(t, time.Second), ReadTimeout: t, WriteTimeout: t, ContextTimeoutEnabled: true})
 	}
 	for _, f := range tweak {
 		f(&o)

@@ -108,6 +108,7 @@ func serve(ctx context.Context, cfg *Config, logw io.Writer, ready func(addr str
 	defer cancel()
 	go svc.RunPeriodicTraining(bg, time.Duration(cfg.Train.Interval))
 	go svc.RunPeriodicSave(bg, time.Duration(cfg.Index.SaveInterval))
+	go svc.RunSharedState(bg) // returns at once without Redis
 	stats := svc.Stats()
 	log.Info("recd serving", "addr", ln.Addr().String(), "data_dir", cfg.DataDir, "items", stats.Items,
 		"users", stats.Users, "events", stats.Events, "train_interval", cfg.Train.Interval.String())

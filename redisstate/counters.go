@@ -1,0 +1,161 @@
+package redisstate
+
+import (
+	"context"
+	"math"
+	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// trendEpoch is model.Trending's origin: scores are log(sum of w * exp((t - epoch) / tau)), so
+// the shared counter ranks exactly as the in-process one.
+var trendEpoch = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
+
+func trendTime(t time.Time) float64 { return t.Sub(trendEpoch).Seconds() }
+
+// trendScript adds events to the trending set in log space (log-sum-exp, as model.Trending.Add)
+// and keeps the best TrendingMaxItems. KEYS[1] the set; ARGV tau seconds, max items, then
+// (item, weight, seconds since the epoch) triples.
+var trendScript = redis.NewScript(`
+local tau = tonumber(ARGV[1])
+for i = 3, #ARGV, 3 do
+  local x = math.log(tonumber(ARGV[i+1])) + tonumber(ARGV[i+2]) / tau
+  local old = redis.call('ZSCORE', KEYS[1], ARGV[i])
+  if old then
+    old = tonumber(old)
+    local hi, lo = math.max(old, x), math.min(old, x)
+    x = hi + math.log(1 + math.exp(lo - hi))
+  end
+  redis.call('ZADD', KEYS[1], x, ARGV[i])
+end
+local n = redis.call('ZCARD', KEYS[1])
+local keep = tonumber(ARGV[2])
+if n > keep then redis.call('ZREMRANGEBYRANK', KEYS[1], 0, n - keep - 1) end
+return n`)
+
+func (s *State) tau() float64 { return s.o.TrendingHalfLife.Seconds() / math.Ln2 }
+
+func (s *State) addTrending(ctx context.Context, p redis.Pipeliner, triples []any) {
+	args := append([]any{s.tau(), s.o.TrendingMaxItems}, triples...)
+	trendScript.Eval(ctx, p, []string{s.key("trending")}, args...)
+}
+
+// Trending returns up to n items with the highest time-decayed score, best first, with scores
+// normalised so the best is 1 (as model.Trending.Top), skipping items keep rejects (nil keeps
+// all). It reads the set in pages until n items are kept, the set ends, or it has looked at
+// TrendingScan items (a narrow filter may then get fewer than n).
+func (s *State) Trending(ctx context.Context, n int, keep func(string) bool) ([]string, []float64, error) {
+	ctx, cancel, err := s.begin(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer cancel()
+	page := int64(max(4*n, 200))
+	limit := int64(max(TrendingScan, page))
+	var ids []string
+	var logs []float64
+	top := math.NaN()
+	for start := int64(0); len(ids) < n && start < limit; start += page {
+		zs, err := s.c.ZRevRangeWithScores(ctx, s.key("trending"), start, start+page-1).Result()
+		if err != nil {
+			return nil, nil, s.end(err)
+		}
+		for _, z := range zs {
+			id, _ := z.Member.(string)
+			if keep != nil && !keep(id) {
+				continue
+			}
+			if math.IsNaN(top) {
+				top = z.Score
+			}
+			ids, logs = append(ids, id), append(logs, z.Score)
+			if len(ids) == n {
+				break
+			}
+		}
+		if int64(len(zs)) < page {
+			break
+		}
+	}
+	s.end(nil)
+	scores := make([]float64, len(logs))
+	for i, v := range logs {
+		scores[i] = math.Exp(v - top)
+	}
+	return ids, scores, nil
+}
+
+// TrendingScan bounds the items Trending looks at per call.
+const TrendingScan = 5000
+
+// Impressions are the items of responses one replica sent.
+type Impressions struct {
+	Origin string
+	IDs    []string
+}
+
+// PublishImpressions appends the items of sent responses to the shared impression log, from
+// which every other replica feeds its exposure counter (ReadImpressions).
+func (s *State) PublishImpressions(ctx context.Context, origin string, ids []string) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	ctx, cancel, err := s.begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer cancel()
+	err = s.c.XAdd(ctx, &redis.XAddArgs{Stream: s.key("impressions"), MaxLen: s.o.ImpressionsMaxLen, Approx: true,
+		Values: []string{"o", origin, "ids", strings.Join(ids, "\x1f")}}).Err()
+	return s.end(err)
+}
+
+// ImpressionsTail returns the id of the newest impression entry ("0-0" for an empty log), where
+// a reader that wants only new entries starts.
+func (s *State) ImpressionsTail(ctx context.Context) (string, error) {
+	ctx, cancel, err := s.begin(ctx)
+	if err != nil {
+		return "", err
+	}
+	defer cancel()
+	xs, err := s.c.XRevRangeN(ctx, s.key("impressions"), "+", "-", 1).Result()
+	if err := s.end(err); err != nil {
+		return "", err
+	}
+	if len(xs) == 0 {
+		return "0-0", nil
+	}
+	return xs[0].ID, nil
+}
+
+// ReadImpressions returns the impression entries after the entry id after (at most 1000),
+// waiting up to wait for one when there are none, and the id to read after next time.
+func (s *State) ReadImpressions(ctx context.Context, after string, wait time.Duration) ([]Impressions, string, error) {
+	if err := s.down(); err != nil {
+		return nil, after, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, wait+s.o.Timeout)
+	defer cancel()
+	res, err := s.c.XRead(ctx, &redis.XReadArgs{Streams: []string{s.key("impressions"), after}, Count: 1000, Block: wait}).Result()
+	if err == redis.Nil {
+		return nil, after, s.end(nil)
+	}
+	if err != nil {
+		return nil, after, s.end(err)
+	}
+	s.end(nil)
+	var out []Impressions
+	for _, st := range res {
+		for _, m := range st.Messages {
+			after = m.ID
+			o, _ := m.Values["o"].(string)
+			ids, _ := m.Values["ids"].(string)
+			if ids != "" {
+				out = append(out, Impressions{Origin: o, IDs: strings.Split(ids, "\x1f")})
+			}
+		}
+	}
+	return out, after, nil
+}
