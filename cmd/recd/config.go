@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/recd/recd"
 	"github.com/recd/recd/embed"
 	"github.com/recd/recd/index"
 	"github.com/recd/recd/index/hnsw"
@@ -401,6 +402,13 @@ func (c *Config) validate() error {
 		return bad("rank.session_weight", "must be between 0 and 1")
 	case r.FewEvents < 0 || r.SessionN < 0 || r.ProfileItems < 1:
 		return bad("rank", "few_events and session_n must be >= 0, profile_items >= 1")
+	}
+	if err := r.ValidateRerank(); err != nil {
+		var fe *recd.FieldError
+		if errors.As(err, &fe) {
+			return bad("rank."+fe.Field, fe.Message)
+		}
+		return bad("rank", err.Error())
 	}
 	for k, w := range r.Weights {
 		if !(w >= 0 && w <= 100) {

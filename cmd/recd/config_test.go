@@ -70,3 +70,15 @@ func TestConfig_ErrorsNameTheField(t *testing.T) {
 		})
 	}
 }
+
+func TestConfig_RerankOptionsAreValidated(t *testing.T) {
+	cfg := defaultConfig()
+	if err := cfg.loadEnv([]string{"RECD_RANK_DIVERSITY_RELEVANCE=linear"}); err != nil {
+		t.Fatal(err)
+	}
+	err := cfg.validate()
+	var ce *ConfigError
+	if !errors.As(err, &ce) || ce.Field != "rank.diversity_relevance" {
+		t.Fatalf("validate = %v, want a ConfigError naming rank.diversity_relevance", err)
+	}
+}
