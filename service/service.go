@@ -62,7 +62,10 @@ type Options struct {
 	// lists, change notifications) under keys starting with RedisPrefix. Nil: all in-process.
 	Redis       redis.UniversalClient
 	RedisPrefix string
-	Logger      *slog.Logger // nil: discard
+	// Dependencies are checked beside the store and the index for degraded mode and
+	// /readyz (see RunHealthChecks); the Redis client's check is one.
+	Dependencies []Dependency
+	Logger       *slog.Logger // nil: discard
 	// TrainProgress, when set, is told each training step as it finishes (done counts up to
 	// total), for a progress bar; every step is also logged.
 	TrainProgress func(step string, done, total int)
@@ -110,6 +113,9 @@ type Service struct {
 
 	trainMu sync.Mutex
 	Metrics *Metrics
+
+	follow *follower // replica following (follow.go)
+	health *health   // dependency states (health.go)
 }
 
 // serving is the immutable snapshot requests read: models plus the pipeline over them.
@@ -161,7 +167,8 @@ func New(ctx context.Context, st store.Store, opts Options) (*Service, error) {
 	s := &Service{opts: opts, st: st, log: opts.Logger, catalog: map[string]*rank.ItemMeta{},
 		hist: map[string]*history{}, trending: model.NewTrending(opts.TrendingHalfLife), Metrics: newMetrics(),
 		idx: opts.Index, spaces: map[string]index.SpaceConfig{}, sessions: sessions, exposure: exposure,
-		cache: newRespCache(opts.CacheSize, opts.CacheTTL)}
+		cache: newRespCache(opts.CacheSize, opts.CacheTTL), follow: newFollower()}
+	s.health = newHealth(s)
 	s.vocab = &query.SwappableVocabulary{}
 	s.parser = &query.FallbackParser{Builtin: query.Builtin{Vocab: s.vocab}, Timeout: opts.LLMBudget}
 	s.explainer = query.SentenceExplainer{}
@@ -187,6 +194,9 @@ func New(ctx context.Context, st store.Store, opts Options) (*Service, error) {
 			return nil, fmt.Errorf("declared space %s: %w", cfg.Name, err)
 		}
 	}
+	if err := s.follow.start(ctx, st); err != nil {
+		return nil, err
+	}
 	start := time.Now()
 	err = st.ScanItems(ctx, func(it recd.Item) error {
 		s.catalog[it.ID] = metaOf(&it)
@@ -202,6 +212,7 @@ func New(ctx context.Context, st store.Store, opts Options) (*Service, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load events: %w", err)
 	}
+	s.follow.applied.settle(s.lastSeq)
 	s.log.Info("loaded state", "items", len(s.catalog), "users", len(s.hist), "last_seq", s.lastSeq,
 		"elapsed", time.Since(start).Round(time.Millisecond))
 	if err := s.loadLatest(ctx); err != nil && !errors.Is(err, store.ErrNotFound) {

@@ -290,22 +290,30 @@ func (s *Service) loadLatest(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	var bd bundle
-	if err := gob.NewDecoder(bytes.NewReader(art.Blob)).Decode(&bd); err != nil {
-		s.log.Warn("newest model artifact cannot be decoded; it will be retrained", "version", art.Version, "err", err)
+	bd, err := decodeBundle(art)
+	if err != nil {
+		s.log.Warn("newest model artifact cannot be served; it will be retrained", "version", art.Version, "err", err)
 		return store.ErrNotFound
 	}
-	if bd.Format != bundleFormat || bd.Pop == nil || bd.KNN == nil || len(bd.KNN.Neighbors) != len(bd.Items) ||
-		len(bd.Counts) != len(bd.Items) {
-		s.log.Warn("newest model artifact has another format; it will be retrained", "version", art.Version)
-		return store.ErrNotFound
-	}
-	s.swap(&bd, art.Size)
-	if err := s.ensureTrainedSpaces(ctx, &bd); err != nil {
+	s.swap(bd, art.Size)
+	if err := s.ensureTrainedSpaces(ctx, bd); err != nil {
 		return err
 	}
 	s.log.Info("serving saved model", "version", bd.Version)
 	return nil
+}
+
+// decodeBundle decodes a saved bundle and checks that this binary can serve it.
+func decodeBundle(art store.Artifact) (*bundle, error) {
+	var bd bundle
+	if err := gob.NewDecoder(bytes.NewReader(art.Blob)).Decode(&bd); err != nil {
+		return nil, fmt.Errorf("decode model %s: %w", art.Version, err)
+	}
+	if bd.Format != bundleFormat || bd.Pop == nil || bd.KNN == nil || len(bd.KNN.Neighbors) != len(bd.Items) ||
+		len(bd.Counts) != len(bd.Items) {
+		return nil, fmt.Errorf("model %s has format %d, this binary serves %d", art.Version, bd.Format, bundleFormat)
+	}
+	return &bd, nil
 }
 
 // Models lists saved model versions, newest first, marking the one being served.
