@@ -126,6 +126,7 @@ func (s *Service) RunFollower(ctx context.Context, opts FollowOptions) {
 	t := time.NewTicker(opts.Interval)
 	defer t.Stop()
 	var lastModel time.Time
+	failing := false
 	for {
 		select {
 		case <-ctx.Done():
@@ -137,9 +138,15 @@ func (s *Service) RunFollower(ctx context.Context, opts FollowOptions) {
 		if withModel {
 			lastModel = time.Now()
 		}
-		if err := s.sync(ctx, withModel); err != nil && ctx.Err() == nil {
-			s.log.Warn("following the shared store failed; retrying", "err", err)
+		err := s.sync(ctx, withModel)
+		switch {
+		case ctx.Err() != nil:
+		case err != nil && !failing:
+			s.log.Warn("following the shared store failed; retrying every interval", "err", err)
+		case err == nil && failing:
+			s.log.Info("following the shared store again")
 		}
+		failing = err != nil
 	}
 }
 
