@@ -1,8 +1,11 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
+	"os"
+	"os/exec"
 	"slices"
 	"testing"
 	"time"
@@ -97,6 +100,27 @@ func TestReplicas_FollowEachOther(t *testing.T) {
 		list, _ := models["models"].([]any)
 		if st != http.StatusOK || len(list) != 2 || list[0].(map[string]any)["serving"] != true {
 			t.Errorf("b's model list = %d %v, want two with the newest serving", st, models)
+		}
+	})
+
+	t.Run("ModelTrainedByTheTrainCommandIsServedByBoth", func(t *testing.T) {
+		cmd := exec.Command(os.Args[0], "-test.run=^$")
+		cmd.Env = append(append(os.Environ(), "RECD_TEST_MAIN=1",
+			"RECD_TEST_ARGS=train --no-progress --data-dir "+t.TempDir()), env...)
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("recd train: %v\n%s", err, out)
+		}
+		var info struct{ Version string }
+		if err := json.Unmarshal(out, &info); err != nil || info.Version == "" {
+			t.Fatalf("recd train printed %q: %v", out, err)
+		}
+		for name, p := range map[string]*proc{"a": a, "b": b} {
+			took := eventually(t, 30*time.Second, name+" to serve the model recd train published", func() bool {
+				st, body, _ := get(p.base + "/v1/popular?n=3")
+				return st == http.StatusOK && body["model_version"] == info.Version
+			})
+			t.Logf("%s serves %s %v after recd train exited", name, info.Version, took.Round(time.Millisecond))
 		}
 	})
 }
