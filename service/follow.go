@@ -24,6 +24,10 @@ type FollowOptions struct {
 	// Grace is how long an event sequence number missing below the newest one seen is waited
 	// for before it is taken as gone (a rolled-back transaction). Default 10s.
 	Grace time.Duration
+	// SharedIndex says every replica uses the same vector index (Qdrant): the replica that
+	// writes an item, a vector or a model indexes it, and followers only update their live
+	// state and swap models. False (an embedded index per replica): followers index too.
+	SharedIndex bool
 }
 
 // DefaultFollowOptions returns the defaults described on FollowOptions.
@@ -53,6 +57,7 @@ type follower struct {
 
 	mu         sync.Mutex
 	grace      time.Duration
+	shared     bool // the index is shared: followers do not write it
 	changeSeq  int64
 	vectorSeq  int64
 	badVersion string // a published model this binary cannot load; not retried
@@ -121,7 +126,7 @@ func (s *Service) RunFollower(ctx context.Context, opts FollowOptions) {
 		opts.Grace = d.Grace
 	}
 	s.follow.mu.Lock()
-	s.follow.grace = opts.Grace
+	s.follow.grace, s.follow.shared = opts.Grace, opts.SharedIndex
 	s.follow.mu.Unlock()
 	t := time.NewTicker(opts.Interval)
 	defer t.Stop()

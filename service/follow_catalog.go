@@ -28,7 +28,8 @@ func (s *Service) followChanges(ctx context.Context) error {
 	s.writeMu.RLock()
 	defer s.writeMu.RUnlock()
 	flush := func() error {
-		if len(puts) == 0 {
+		if len(puts) == 0 || s.follow.shared {
+			puts = puts[:0]
 			return nil
 		}
 		err := s.indexItems(ctx, puts, false)
@@ -65,10 +66,12 @@ func (s *Service) followChanges(ctx context.Context) error {
 				if err := flush(); err != nil { // a put of the same id earlier in this scan
 					return err
 				}
-				if err := s.idx.Delete(ctx, []string{c.ID}); err != nil {
-					return fmt.Errorf("index delete %s: %w", c.ID, err)
+				if !s.follow.shared {
+					if err := s.idx.Delete(ctx, []string{c.ID}); err != nil {
+						return fmt.Errorf("index delete %s: %w", c.ID, err)
+					}
+					s.dirty.Store(true)
 				}
-				s.dirty.Store(true)
 				changed = true
 				s.follow.status.Changes++
 			}
@@ -105,6 +108,21 @@ func (s *Service) followChanges(ctx context.Context) error {
 // and is left to the next full catch-up; the item's delete comes through the change feed.
 // The caller holds follow.mu.
 func (s *Service) followVectors(ctx context.Context) error {
+	if s.follow.shared {
+		// The writer put them into the shared index; learn the spaces it created.
+		infos, err := s.idx.Spaces(ctx)
+		if err != nil {
+			return fmt.Errorf("follow vector spaces: %w", err)
+		}
+		s.spaceMu.Lock()
+		for _, in := range infos {
+			if _, ok := s.spaces[in.Name]; !ok {
+				s.spaces[in.Name] = in.SpaceConfig
+			}
+		}
+		s.spaceMu.Unlock()
+		return nil
+	}
 	last := s.follow.vectorSeq
 	s.writeMu.RLock()
 	defer s.writeMu.RUnlock()

@@ -48,12 +48,20 @@ func (s *Service) followModel(ctx context.Context) error {
 		s.log.Error("a published model cannot be served by this binary; keeping the current one", "err", err)
 		return nil
 	}
-	var items []recd.Item
-	if err := s.st.ScanItems(ctx, func(it recd.Item) error { items = append(items, it); return nil }); err != nil {
-		return fmt.Errorf("follow models: read items: %w", err)
-	}
-	if err := s.install(ctx, bd, art.Size, items); err != nil {
-		return fmt.Errorf("follow models: install %s: %w", bd.Version, err)
+	if s.follow.shared {
+		// The trainer wrote the model's vectors into the shared index before publishing it.
+		s.swap(bd, art.Size)
+		if err := s.ensureTrainedSpaces(ctx, bd); err != nil {
+			return fmt.Errorf("follow models: %w", err)
+		}
+	} else {
+		var items []recd.Item
+		if err := s.st.ScanItems(ctx, func(it recd.Item) error { items = append(items, it); return nil }); err != nil {
+			return fmt.Errorf("follow models: read items: %w", err)
+		}
+		if err := s.install(ctx, bd, art.Size, items); err != nil {
+			return fmt.Errorf("follow models: install %s: %w", bd.Version, err)
+		}
 	}
 	s.follow.status.Models++
 	s.log.Info("serving a model published by another process", "version", bd.Version, "created", bd.Created)

@@ -291,3 +291,68 @@ func TestService_Notify(t *testing.T) {
 }
 
 var _ store.ChangeFeed = (*sqlite.Store)(nil)
+
+// TestService_RunFollower_SharedIndex runs two replicas over one store and one index (as with
+// Qdrant): the follower updates its live state and swaps models without writing the index.
+func TestService_RunFollower_SharedIndex(t *testing.T) {
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	dir := t.TempDir()
+	db := filepath.Join(dir, "shared.db")
+	idx, err := hnsw.New(hnsw.DefaultOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	open := func() *service.Service {
+		st, err := sqlite.Open(db, sqlite.DefaultOptions())
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { st.Close() })
+		o := service.DefaultOptions()
+		o.Index = idx
+		o.ALS.Factors, o.ALS.Iterations, o.LSA.Dim = 8, 3, 8
+		s, err := service.New(ctx, st, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	a, b := open(), open()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		b.RunFollower(ctx, service.FollowOptions{Interval: 1 << 40, ModelInterval: time.Nanosecond, SharedIndex: true})
+	}()
+	items, events := smallWorld()
+	items = append(items, recd.Item{ID: "v1", Available: true, Vectors: map[string][]float32{"ext": {1, 0}}},
+		recd.Item{ID: "v2", Available: true, Vectors: map[string][]float32{"ext": {1, 0.1}}})
+	if err := a.PutItems(ctx, items); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.AddEvents(ctx, events); err != nil {
+		t.Fatal(err)
+	}
+	info, err := a.Train(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		pop, _ := b.Popular(ctx, 1, nil)
+		if pop.ModelVersion == info.Version && b.Stats() == a.Stats() {
+			break
+		}
+		b.Notify()
+		time.Sleep(5 * time.Millisecond)
+	}
+	cancel()
+	<-done
+	st := b.FollowStatus()
+	if st.Vectors != 0 || st.Models != 1 || st.Changes != int64(len(items)) {
+		t.Errorf("b's follower: %+v; want no vectors written, 1 model, %d changes", st, len(items))
+	}
+	sim, err := b.Similar(t.Context(), "v1", 1, "ext", nil)
+	if err != nil || !slices.Equal(ids(sim.Items), []string{"v2"}) {
+		t.Errorf("b's ext neighbour of v1 from the shared index = %v, %v; want [v2]", sim.Items, err)
+	}
+}

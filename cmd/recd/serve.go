@@ -112,7 +112,7 @@ func serve(ctx context.Context, cfg *Config, logw io.Writer, ready func(addr str
 		Timeout: time.Duration(cfg.Health.Timeout)})
 	if cfg.Store.Driver == "postgres" && cfg.Replica.FollowInterval > 0 {
 		go svc.RunFollower(bg, service.FollowOptions{Interval: time.Duration(cfg.Replica.FollowInterval),
-			ModelInterval: time.Duration(cfg.Replica.PollInterval)})
+			ModelInterval: time.Duration(cfg.Replica.PollInterval), SharedIndex: cfg.Index.Backend == "qdrant"})
 		log.Info("following other replicas", "interval", cfg.Replica.FollowInterval.String(),
 			"model_poll", cfg.Replica.PollInterval.String())
 	}
