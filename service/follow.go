@@ -63,6 +63,19 @@ type follower struct {
 	badVersion string // a published model this binary cannot load; not retried
 	status     FollowStatus
 	events     atomic.Int64
+	// indexedVectorSeq is how far the index holds the vector log while the follower runs
+	// (following true): an index snapshot records no later sequence, so that a restart
+	// replays what the follower had not applied yet.
+	indexedVectorSeq atomic.Int64
+	following        atomic.Bool
+}
+
+// snapshotSeq bounds the vector-log sequence an index snapshot may record.
+func (f *follower) snapshotSeq(storeMax int64) int64 {
+	if !f.following.Load() {
+		return storeMax
+	}
+	return min(storeMax, f.indexedVectorSeq.Load())
 }
 
 func newFollower() *follower {
@@ -127,6 +140,10 @@ func (s *Service) RunFollower(ctx context.Context, opts FollowOptions) {
 	}
 	s.follow.mu.Lock()
 	s.follow.grace, s.follow.shared = opts.Grace, opts.SharedIndex
+	if !opts.SharedIndex {
+		s.follow.indexedVectorSeq.Store(s.follow.vectorSeq)
+		s.follow.following.Store(true)
+	}
 	s.follow.mu.Unlock()
 	t := time.NewTicker(opts.Interval)
 	defer t.Stop()

@@ -15,8 +15,9 @@ import (
 // followChanges applies the store's catalog change feed after the last change seen: item
 // puts update the live catalog and the index (payload, content and projected CF vectors),
 // item deletes remove the item, user deletes forget the user. A change this replica made
-// itself finds the live state already equal and costs a comparison. The caller holds
-// follow.mu.
+// itself finds the live state already equal and costs a comparison. The live catalog is
+// updated after the index write succeeds, so a failed write is found unequal and redone on
+// the next pass. No lock is held while the store is read. The caller holds follow.mu.
 func (s *Service) followChanges(ctx context.Context) error {
 	cf, ok := s.st.(store.ChangeFeed)
 	if !ok {
@@ -25,32 +26,38 @@ func (s *Service) followChanges(ctx context.Context) error {
 	var puts []recd.Item
 	changed := false
 	last := s.follow.changeSeq
-	s.writeMu.RLock()
-	defer s.writeMu.RUnlock()
 	flush := func() error {
-		if len(puts) == 0 || s.follow.shared {
-			puts = puts[:0]
+		if len(puts) == 0 {
 			return nil
 		}
-		err := s.indexItems(ctx, puts, false)
+		if !s.follow.shared {
+			s.writeMu.RLock()
+			err := s.indexItems(ctx, puts, false)
+			s.writeMu.RUnlock()
+			if err != nil {
+				return err
+			}
+		}
+		s.mu.Lock()
+		for n := range puts {
+			s.catalog[puts[n].ID] = metaOf(&puts[n])
+		}
+		s.mu.Unlock()
+		s.follow.status.Changes += int64(len(puts))
+		changed = true
 		puts = puts[:0]
-		return err
+		return nil
 	}
 	err := cf.ScanChanges(ctx, last, func(c store.Change) error {
 		switch {
 		case c.Kind == store.ChangeItem && !c.Deleted && c.Item != nil:
 			m := metaOf(c.Item)
-			s.mu.Lock()
+			s.mu.RLock()
 			old := s.catalog[c.ID]
 			same := old != nil && reflect.DeepEqual(*old, *m)
-			if !same {
-				s.catalog[c.ID] = m
-			}
-			s.mu.Unlock()
+			s.mu.RUnlock()
 			if !same {
 				puts = append(puts, *c.Item)
-				changed = true
-				s.follow.status.Changes++
 				if len(puts) >= indexBatch {
 					if err := flush(); err != nil {
 						return err
@@ -58,20 +65,22 @@ func (s *Service) followChanges(ctx context.Context) error {
 				}
 			}
 		case c.Kind == store.ChangeItem && c.Deleted:
-			s.mu.Lock()
-			_, had := s.catalog[c.ID]
-			delete(s.catalog, c.ID)
-			s.mu.Unlock()
-			if had {
+			if _, had := s.Item(c.ID); had {
 				if err := flush(); err != nil { // a put of the same id earlier in this scan
 					return err
 				}
 				if !s.follow.shared {
-					if err := s.idx.Delete(ctx, []string{c.ID}); err != nil {
+					s.writeMu.RLock()
+					err := s.idx.Delete(ctx, []string{c.ID})
+					s.dirty.Store(true)
+					s.writeMu.RUnlock()
+					if err != nil {
 						return fmt.Errorf("index delete %s: %w", c.ID, err)
 					}
-					s.dirty.Store(true)
 				}
+				s.mu.Lock()
+				delete(s.catalog, c.ID)
+				s.mu.Unlock()
 				changed = true
 				s.follow.status.Changes++
 			}
@@ -95,7 +104,6 @@ func (s *Service) followChanges(ctx context.Context) error {
 		s.cache.catalogChanged()
 	}
 	if err != nil {
-		// Changes up to last are in the live state; their index writes are redone next pass.
 		return fmt.Errorf("follow catalog changes: %w", err)
 	}
 	s.follow.changeSeq = last
@@ -124,46 +132,52 @@ func (s *Service) followVectors(ctx context.Context) error {
 		return nil
 	}
 	last := s.follow.vectorSeq
-	s.writeMu.RLock()
-	defer s.writeMu.RUnlock()
 	var batch []store.VectorRecord
-	flush := func() error {
-		if len(batch) == 0 {
-			return nil
+	// flush writes the batch under writeMu and records how far the index holds the log, so
+	// an index snapshot (which takes writeMu exclusively) records a sequence it holds.
+	flush := func(upTo int64) error {
+		s.writeMu.RLock()
+		defer s.writeMu.RUnlock()
+		if len(batch) > 0 {
+			n, err := s.upsertNewVectors(ctx, batch)
+			s.follow.status.Vectors += int64(n)
+			batch = batch[:0]
+			if err != nil {
+				return err
+			}
 		}
-		n, err := s.upsertNewVectors(ctx, batch)
-		s.follow.status.Vectors += int64(n)
-		batch = batch[:0]
-		return err
+		s.follow.vectorSeq = upTo
+		s.follow.indexedVectorSeq.Store(upTo)
+		return nil
 	}
 	err := s.st.ScanVectors(ctx, last, func(r store.VectorRecord) error {
 		if r.Vector == nil {
 			if _, ok := s.Item(r.ItemID); !ok {
-				if err := flush(); err != nil {
+				if err := flush(last); err != nil {
 					return err
 				}
-				if err := s.idx.Delete(ctx, []string{r.ItemID}); err != nil {
+				s.writeMu.RLock()
+				err := s.idx.Delete(ctx, []string{r.ItemID})
+				s.writeMu.RUnlock()
+				if err != nil {
 					return err
 				}
 			}
 		} else {
 			batch = append(batch, r)
-			if len(batch) >= indexBatch {
-				if err := flush(); err != nil {
-					return err
-				}
-			}
 		}
 		last = r.Seq
+		if len(batch) >= indexBatch {
+			return flush(last)
+		}
 		return nil
 	})
 	if err == nil {
-		err = flush()
+		err = flush(last)
 	}
 	if err != nil {
 		return fmt.Errorf("follow vectors: %w", err)
 	}
-	s.follow.vectorSeq = last
 	return nil
 }
 

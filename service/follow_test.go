@@ -356,3 +356,36 @@ func TestService_RunFollower_SharedIndex(t *testing.T) {
 		t.Errorf("b's ext neighbour of v1 from the shared index = %v, %v; want [v2]", sim.Items, err)
 	}
 }
+
+// TestService_SaveIndex_WhileFollowing checks that an index snapshot taken before the
+// follower applied other replicas' vectors does not claim them: a restart replays them.
+func TestService_SaveIndex_WhileFollowing(t *testing.T) {
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	dir := t.TempDir()
+	db := filepath.Join(dir, "shared.db")
+	a := replica(t, db, filepath.Join(dir, "a"))
+	b := replica(t, db, filepath.Join(dir, "b"))
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		b.RunFollower(ctx, service.FollowOptions{Interval: 1 << 40}) // no pass unless notified
+	}()
+	vecs := []recd.Item{
+		{ID: "v1", Available: true, Vectors: map[string][]float32{"ext": {1, 0}}},
+		{ID: "v2", Available: true, Vectors: map[string][]float32{"ext": {1, 0.1}}},
+	}
+	if err := a.PutItems(ctx, vecs); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.SaveIndex(ctx); err != nil {
+		t.Fatal(err)
+	}
+	cancel()
+	<-done
+	restarted := replica(t, db, filepath.Join(dir, "b"))
+	sim, err := restarted.Similar(t.Context(), "v1", 1, "ext", nil)
+	if err != nil || !slices.Equal(ids(sim.Items), []string{"v2"}) {
+		t.Errorf("after a restart from b's snapshot: ext neighbour of v1 = %v, %v; want [v2]", sim.Items, err)
+	}
+}
