@@ -19,7 +19,7 @@ import (
 
 // replica opens a service over the SQLite file at db (shared with other replicas) with its
 // own index in dir, small models for speed, and no response cache.
-func replica(t *testing.T, db, dir string, extra ...service.Dependency) *service.Service {
+func replica(t testing.TB, db, dir string, extra ...service.Dependency) *service.Service {
 	t.Helper()
 	st, err := sqlite.Open(db, sqlite.DefaultOptions())
 	if err != nil {
