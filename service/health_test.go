@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/recd/recd/service"
 )
 
@@ -75,4 +76,59 @@ func TestService_CheckHealth(t *testing.T) {
 			t.Errorf("a check past its timeout counts as up: %+v", rep)
 		}
 	})
+}
+
+func TestService_ReplicaCollector(t *testing.T) {
+	var down atomic.Bool
+	dep := service.Dependency{Name: "cache", Check: func(context.Context) error {
+		if down.Load() {
+			return errors.New("refused")
+		}
+		return nil
+	}}
+	dir := t.TempDir()
+	s := replica(t, filepath.Join(dir, "db"), dir, dep)
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(s.ReplicaCollector())
+	value := func(name, label string) float64 {
+		t.Helper()
+		mfs, err := reg.Gather()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, mf := range mfs {
+			if mf.GetName() != name {
+				continue
+			}
+			for _, m := range mf.GetMetric() {
+				if label == "" || (len(m.GetLabel()) > 0 && m.GetLabel()[0].GetValue() == label) {
+					if m.GetGauge() != nil {
+						return m.GetGauge().GetValue()
+					}
+					return m.GetCounter().GetValue()
+				}
+			}
+		}
+		t.Fatalf("no %s{%s}", name, label)
+		return 0
+	}
+	down.Store(true)
+	s.CheckHealth(t.Context(), time.Second)
+	if value("recd_dependency_up", "cache") != 0 || value("recd_dependency_up", "store") != 1 || value("recd_degraded", "") != 1 {
+		t.Error("with the cache down: want recd_dependency_up{cache} 0, {store} 1, recd_degraded 1")
+	}
+	down.Store(false)
+	s.CheckHealth(t.Context(), time.Second)
+	if value("recd_dependency_up", "cache") != 1 || value("recd_degraded", "") != 0 {
+		t.Error("after recovery: want recd_dependency_up{cache} 1, recd_degraded 0")
+	}
+	if value("recd_follow_applied_total", "events") != 0 || value("recd_follow_last_sync_timestamp_seconds", "") != 0 {
+		t.Error("before any pass the follower counters are not zero")
+	}
+	if err := s.Sync(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if value("recd_follow_last_sync_timestamp_seconds", "") == 0 {
+		t.Error("the last-sync time is still zero after a pass")
+	}
 }

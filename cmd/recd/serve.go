@@ -61,6 +61,7 @@ func serve(ctx context.Context, cfg *Config, logw io.Writer, ready func(addr str
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	reg.MustRegister(svc.Metrics.Collectors()...)
+	reg.MustRegister(svc.ReplicaCollector())
 	var auth *server.Auth
 	if cfg.Auth.Enabled {
 		keys, err := server.ParseAPIKeys(cfg.Auth.Keys)
