@@ -21,9 +21,12 @@ const changesPage = `SELECT ` + changeCols + ` FROM catalog_changes c
 	LEFT JOIN items i ON c.kind = 'item' AND c.deleted = 0 AND i.id = c.id
 	WHERE c.seq > ? ORDER BY c.seq LIMIT ?`
 
+// changeRows is how many changes one multi-row INSERT carries (4 parameters each).
+const changeRows = 128
+
 // logChanges records the newest change of each id in the change feed, inside the writer's
 // transaction, so the feed and the change commit together. SQLite has one writer, so the
-// numbers are committed in increasing order.
+// numbers are committed in increasing order. A later duplicate id in ids wins.
 func logChanges(ctx context.Context, tx *sql.Tx, kind store.ChangeKind, ids []string, deleted bool) error {
 	if len(ids) == 0 {
 		return nil
@@ -32,15 +35,30 @@ func logChanges(ctx context.Context, tx *sql.Tx, kind store.ChangeKind, ids []st
 	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(seq), 0) FROM catalog_changes`).Scan(&seq); err != nil {
 		return fmt.Errorf("change feed: %w", err)
 	}
-	st, err := tx.PrepareContext(ctx, `INSERT INTO catalog_changes (kind, id, seq, deleted) VALUES (?, ?, ?, ?)
-		ON CONFLICT (kind, id) DO UPDATE SET seq = excluded.seq, deleted = excluded.deleted`)
-	if err != nil {
-		return fmt.Errorf("change feed: %w", err)
-	}
-	defer st.Close()
-	for _, id := range ids {
-		seq++
-		if _, err := st.ExecContext(ctx, string(kind), id, seq, deleted); err != nil {
+	const upsert = ` ON CONFLICT (kind, id) DO UPDATE SET seq = excluded.seq, deleted = excluded.deleted`
+	var full *sql.Stmt
+	args := make([]any, 0, 4*changeRows)
+	for lo := 0; lo < len(ids); lo += changeRows {
+		chunk := ids[lo:min(lo+changeRows, len(ids))]
+		args = args[:0]
+		for _, id := range chunk {
+			seq++
+			args = append(args, string(kind), id, seq, deleted)
+		}
+		q := `INSERT INTO catalog_changes (kind, id, seq, deleted) VALUES ` + repeatJoin("(?, ?, ?, ?)", ", ", len(chunk)) + upsert
+		var err error
+		if len(chunk) == changeRows {
+			if full == nil {
+				if full, err = tx.PrepareContext(ctx, q); err != nil {
+					return fmt.Errorf("change feed: %w", err)
+				}
+				defer full.Close()
+			}
+			_, err = full.ExecContext(ctx, args...)
+		} else {
+			_, err = tx.ExecContext(ctx, q, args...)
+		}
+		if err != nil {
 			return fmt.Errorf("change feed: %w", err)
 		}
 	}

@@ -102,9 +102,19 @@ func testChanges(t *testing.T, open Opener) {
 		wantChanges(t, "from the start: the newest change of each id",
 			scanChanges(t, f, 0), "item:a:put:retitled", "item:b:del", "user:u:del")
 
+		// A batch naming an id twice logs one change, the later entry's.
+		c1, c2 := sampleItem("c"), sampleItem("c")
+		c2.Title = "second"
+		before, err := f.MaxChangeSeq(ctx)
+		must(t, err, "MaxChangeSeq")
+		must(t, s.PutItems(ctx, []recd.Item{c1, c2}), "PutItems with a repeated id")
+		wantChanges(t, "repeated id", scanChanges(t, f, before), "item:c:put:second")
+		must(t, s.DeleteItem(ctx, "c"), "DeleteItem")
+
 		// An item put back after its delete is a put again, with the item.
 		must(t, s.PutItems(ctx, []recd.Item{sampleItem("b")}), "PutItems after delete")
-		wantChanges(t, "re-created item", scanChanges(t, f, 0), "item:a:put:retitled", "user:u:del", "item:b:put:Title b")
+		wantChanges(t, "re-created item", scanChanges(t, f, 0), "item:a:put:retitled", "user:u:del", "item:c:del",
+			"item:b:put:Title b")
 	})
 
 	t.Run("FailedWritesLogNothing", func(t *testing.T) {
