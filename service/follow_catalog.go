@@ -2,13 +2,14 @@ package service
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"math"
-	"reflect"
 	"slices"
 
 	"github.com/recd/recd"
 	"github.com/recd/recd/index"
+	"github.com/recd/recd/rank"
 	"github.com/recd/recd/store"
 )
 
@@ -54,7 +55,7 @@ func (s *Service) followChanges(ctx context.Context) error {
 			m := metaOf(c.Item)
 			s.mu.RLock()
 			old := s.catalog[c.ID]
-			same := old != nil && reflect.DeepEqual(*old, *m)
+			same := old != nil && sameMeta(old, m)
 			s.mu.RUnlock()
 			if !same {
 				puts = append(puts, *c.Item)
@@ -258,4 +259,20 @@ func sameVector(stored, v []float32, cosine bool) bool {
 		}
 	}
 	return true
+}
+
+// sameMeta reports whether two catalog entries are equal as the store keeps them: nil and
+// empty lists and maps are the same, and attributes compare by their JSON (a number is the
+// same whether a client sent 1995 or the store decoded 1995.0).
+func sameMeta(a, b *rank.ItemMeta) bool {
+	if a.Title != b.Title || a.Available != b.Available || !slices.Equal(a.Categories, b.Categories) ||
+		!slices.Equal(a.Tags, b.Tags) {
+		return false
+	}
+	if len(a.Attributes) == 0 || len(b.Attributes) == 0 {
+		return len(a.Attributes) == len(b.Attributes)
+	}
+	ja, errA := json.Marshal(a.Attributes)
+	jb, errB := json.Marshal(b.Attributes)
+	return errA == nil && errB == nil && string(ja) == string(jb)
 }

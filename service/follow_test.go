@@ -183,6 +183,25 @@ func TestService_Sync(t *testing.T) {
 		}
 	})
 
+	t.Run("OwnChangesCostAComparison", func(t *testing.T) {
+		own := []recd.Item{
+			{ID: "own1", Title: "Own", Categories: []string{}, Attributes: map[string]any{"year": 1995, "tags": []any{"x"}}, Available: true},
+			{ID: "own2", Title: "Own 2", Attributes: map[string]any{}, Available: true},
+		}
+		if err := a.PutItems(ctx, own); err != nil {
+			t.Fatal(err)
+		}
+		before := a.FollowStatus().Changes
+		mustSync(t, a)
+		if got := a.FollowStatus().Changes - before; got != 0 {
+			t.Errorf("a re-applied %d of its own item writes", got)
+		}
+		mustSync(t, b)
+		if m, ok := b.Item("own1"); !ok || m.Attributes["year"] != float64(1995) {
+			t.Errorf("b's copy of own1 = %+v, %v", m, ok)
+		}
+	})
+
 	t.Run("UserDelete", func(t *testing.T) {
 		if err := a.DeleteUser(ctx, "u02"); err != nil {
 			t.Fatal(err)
