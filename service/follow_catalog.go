@@ -93,6 +93,11 @@ func (s *Service) followChanges(ctx context.Context) error {
 			if had {
 				s.sessions.Forget(c.ID)
 				s.follow.status.Changes++
+				// Events of the user written after the delete may have been applied by an
+				// earlier pass: rebuild the user's history from what the store holds now.
+				if err := s.reloadUser(ctx, c.ID); err != nil {
+					return err
+				}
 			}
 		}
 		last = c.Seq
@@ -275,4 +280,25 @@ func sameMeta(a, b *rank.ItemMeta) bool {
 	ja, errA := json.Marshal(a.Attributes)
 	jb, errB := json.Marshal(b.Attributes)
 	return errA == nil && errB == nil && string(ja) == string(jb)
+}
+
+// reloadUser applies every event the store holds for a user whose live history was just
+// forgotten, marking them applied so the event pass does not apply them again.
+func (s *Service) reloadUser(ctx context.Context, id string) error {
+	cursor := ""
+	for {
+		evs, next, err := s.st.UserEvents(ctx, id, cursor, 1000)
+		if err != nil {
+			return fmt.Errorf("reload user %s: %w", id, err)
+		}
+		s.mu.Lock()
+		for n := range evs {
+			s.follow.applied.add(evs[n].Seq)
+			s.apply(&evs[n])
+		}
+		s.mu.Unlock()
+		if cursor = next; cursor == "" {
+			return nil
+		}
+	}
 }

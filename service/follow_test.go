@@ -218,6 +218,26 @@ func TestService_Sync(t *testing.T) {
 		}
 	})
 
+	t.Run("UserDeletedAndBackBetweenPasses", func(t *testing.T) {
+		// b applies u03's new event before it sees the delete that preceded it: the delete
+		// must not take the new event with it.
+		if err := a.DeleteUser(ctx, "u03"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := a.AddEvents(ctx, []recd.Event{{UserID: "u03", ItemID: "i05", Type: "purchase"}}); err != nil {
+			t.Fatal(err)
+		}
+		mustSync(t, b)
+		want := a.History("u03")
+		got := b.History("u03")
+		if len(got) != 1 || len(want) != 1 || got[0].ItemID != "i05" || got[0].Weight != want[0].Weight {
+			t.Errorf("b's history of u03 = %v, want a's %v", got, want)
+		}
+		if a.Stats() != b.Stats() {
+			t.Errorf("stats differ: a %+v, b %+v", a.Stats(), b.Stats())
+		}
+	})
+
 	t.Run("ClientVectors", func(t *testing.T) {
 		vecs := []recd.Item{
 			{ID: "v1", Title: "v1", Available: true, Vectors: map[string][]float32{"ext": {1, 0, 0}}},
