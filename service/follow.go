@@ -68,6 +68,7 @@ type follower struct {
 	// replays what the follower had not applied yet.
 	indexedVectorSeq atomic.Int64
 	following        atomic.Bool
+	modelsLoaded     atomic.Int64 // published models the follower loaded
 }
 
 // snapshotSeq bounds the vector-log sequence an index snapshot may record.

@@ -72,3 +72,46 @@ func TestService_followChanges_UserDeleteAfterTheirNewEvent(t *testing.T) {
 		t.Errorf("after another pass: %v, want %v", got, want)
 	}
 }
+
+func TestService_periodicDue(t *testing.T) {
+	ctx := t.Context()
+	db := filepath.Join(t.TempDir(), "shared.db")
+	a, b := openReplica(t, db), openReplica(t, db)
+	if err := a.PutItems(ctx, []recd.Item{{ID: "x", Available: true}, {ID: "y", Available: true}}); err != nil {
+		t.Fatal(err)
+	}
+	event := func(item string) {
+		t.Helper()
+		if _, err := a.AddEvents(ctx, []recd.Event{{UserID: "u", ItemID: item, Type: "view"}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	event("x")
+	if err := b.Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	p := periodic{trainedAt: 0, loaded: b.follow.modelsLoaded.Load()}
+	if _, due := b.periodicDue(&p); !due {
+		t.Error("events and no model: a run is not due")
+	}
+	if _, err := a.Train(ctx); err != nil {
+		t.Fatal(err)
+	}
+	event("y")
+	if err := b.Sync(ctx); err != nil { // new events and a's model
+		t.Fatal(err)
+	}
+	if _, due := b.periodicDue(&p); due {
+		t.Error("a run is due although a's model was loaded since the last tick")
+	}
+	if _, due := b.periodicDue(&p); due {
+		t.Error("a run is due with no event since the skipped tick")
+	}
+	event("x")
+	if err := b.Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, due := b.periodicDue(&p); !due {
+		t.Error("a new event and no new model from elsewhere: a run is not due")
+	}
+}

@@ -64,6 +64,7 @@ func (s *Service) followModel(ctx context.Context) error {
 		}
 	}
 	s.follow.status.Models++
+	s.follow.modelsLoaded.Add(1)
 	s.log.Info("serving a model published by another process", "version", bd.Version, "created", bd.Created)
 	return nil
 }
