@@ -50,8 +50,9 @@ func (s *Server) readyz(c *gin.Context) {
 		}
 	}
 	if f, ok := s.b.(followReporter); ok {
-		st := f.FollowStatus()
-		body.Follower = &st
+		if st := f.FollowStatus(); !st.LastSync.IsZero() { // only where a follower runs
+			body.Follower = &st
+		}
 	}
 	status := http.StatusOK
 	if ok, why := s.b.Ready(); !ok {

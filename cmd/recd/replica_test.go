@@ -41,6 +41,10 @@ func TestReplicas_FollowEachOther(t *testing.T) {
 	if stats, _ := ready["stats"].(map[string]any); stats["items"] != float64(120) || stats["events"] != float64(600) {
 		t.Errorf("b's stats = %v, want the 120 items and 600 events written through a", stats)
 	}
+	if f, _ := ready["follower"].(map[string]any); f["events_applied"] != float64(600) || f["changes_applied"] != float64(120) ||
+		f["models_loaded"] != float64(1) {
+		t.Errorf("b's follower = %v, want 600 events, 120 item changes and 1 model applied", f)
+	}
 
 	t.Run("EventChangesTheOtherReplicasNextList", func(t *testing.T) {
 		url := b.base + "/v1/users/p05/recommendations?n=5"
