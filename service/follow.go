@@ -195,7 +195,7 @@ func (s *Service) sync(ctx context.Context, withModel bool) error {
 	if err != nil {
 		f.status.LastError = err.Error()
 		if errors.Is(err, recd.ErrUnavailable) {
-			s.health.report("store", err)
+			s.health.recheck("store")
 		}
 	}
 	return err

@@ -1,8 +1,12 @@
 package service
 
 import (
+	"context"
+	"errors"
 	"path/filepath"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/recd/recd"
 	"github.com/recd/recd/index/hnsw"
@@ -113,5 +117,52 @@ func TestService_periodicDue(t *testing.T) {
 	}
 	if _, due := b.periodicDue(&p); !due {
 		t.Error("a new event and no new model from elsewhere: a run is not due")
+	}
+}
+
+func TestHealth_recheck(t *testing.T) {
+	var down atomic.Bool
+	var calls atomic.Int32
+	st, err := sqlite.Open(filepath.Join(t.TempDir(), "db"), sqlite.DefaultOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	idx, _ := hnsw.New(hnsw.DefaultOptions())
+	o := DefaultOptions()
+	o.Index = idx
+	o.Dependencies = []Dependency{{Name: "cache", Check: func(context.Context) error {
+		calls.Add(1)
+		if down.Load() {
+			return errors.New("refused")
+		}
+		return nil
+	}}}
+	s, err := New(t.Context(), st, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wait := func(want bool) {
+		t.Helper()
+		for s.Degraded() != want {
+			if t.Context().Err() != nil {
+				t.Fatal(t.Context().Err())
+			}
+			time.Sleep(time.Millisecond)
+		}
+	}
+	down.Store(true)
+	s.health.recheck("cache")
+	wait(true) // the failure is confirmed by the check
+	down.Store(false)
+	s.health.recheck("cache")
+	wait(false) // the check answers again: up
+	before := calls.Load()
+	s.health.recheck("nothing")
+	for s.health.rechecking[1].Load() {
+		time.Sleep(time.Millisecond)
+	}
+	if calls.Load() != before {
+		t.Error("a recheck of an unknown dependency ran a check")
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/recd/recd"
@@ -55,6 +56,9 @@ type health struct {
 	state []DependencyState
 	down  int // how many are down
 	log   *slog.Logger
+	// rechecking flags a recheck in flight per dependency; timeout bounds it.
+	rechecking []atomic.Bool
+	timeout    atomic.Int64 // time.Duration
 }
 
 // pinger is an index (or anything) that can say whether it answers.
@@ -76,7 +80,9 @@ func newHealth(s *Service) *health {
 		}
 	}
 	now := time.Now().UTC()
-	h := &health{deps: deps, state: make([]DependencyState, len(deps)), log: s.log}
+	h := &health{deps: deps, state: make([]DependencyState, len(deps)), log: s.log,
+		rechecking: make([]atomic.Bool, len(deps))}
+	h.timeout.Store(int64(DefaultHealthOptions().Timeout))
 	for i, d := range deps {
 		h.state[i] = DependencyState{Name: d.Name, Up: true, Since: now}
 	}
@@ -107,13 +113,21 @@ func (h *health) set(i int, err error, now time.Time) {
 	}
 }
 
-// report marks a dependency down from a failure seen outside the checks (a write or a
-// follower pass); the next check marks it up again when it answers.
-func (h *health) report(name string, err error) {
+// recheck checks one dependency now, in the background, after a failure seen outside the
+// periodic checks (a write or a follower pass): its state follows the check, not the failure,
+// so a transient error (a busy SQLite writer) does not mark it down. At most one recheck per
+// dependency runs at a time.
+func (h *health) recheck(name string) {
 	for i, d := range h.deps {
-		if d.Name == name {
-			h.set(i, err, time.Now().UTC())
+		if d.Name != name || !h.rechecking[i].CompareAndSwap(false, true) {
+			continue
 		}
+		go func() {
+			defer h.rechecking[i].Store(false)
+			ctx, cancel := context.WithTimeout(context.Background(), time.Duration(h.timeout.Load()))
+			defer cancel()
+			h.set(i, safeCheck(ctx, d.Check), time.Now().UTC())
+		}()
 	}
 }
 
@@ -179,6 +193,7 @@ func (s *Service) RunHealthChecks(ctx context.Context, opts HealthOptions) {
 	if opts.Timeout <= 0 {
 		opts.Timeout = d.Timeout
 	}
+	s.health.timeout.Store(int64(opts.Timeout))
 	t := time.NewTicker(opts.Interval)
 	defer t.Stop()
 	for {
@@ -191,9 +206,9 @@ func (s *Service) RunHealthChecks(ctx context.Context, opts HealthOptions) {
 	}
 }
 
-// storeFailed marks the store down when a write failed because it is unavailable.
+// storeFailed rechecks the store at once when a write failed because it is unavailable.
 func (s *Service) storeFailed(err error) {
 	if errors.Is(err, recd.ErrUnavailable) {
-		s.health.report("store", err)
+		s.health.recheck("store")
 	}
 }
