@@ -60,6 +60,13 @@ func fail(c *gin.Context, err error) {
 	if status == http.StatusRequestEntityTooLarge {
 		body.Message = "the request body is too large"
 	}
+	if status == http.StatusServiceUnavailable {
+		c.Header("Retry-After", "1")
+		if isWrite(c) {
+			body.Message = "not stored: a dependency this write needs is unavailable, so it was not made durable " +
+				"and not applied; retry it later (" + err.Error() + ")"
+		}
+	}
 	c.AbortWithStatusJSON(status, errorBody{body})
 }
 
@@ -133,4 +140,16 @@ func jsonKind(goType string) string {
 		return "a number"
 	}
 	return goType
+}
+
+// isWrite reports whether the request changes state (an item, user or event write, a delete,
+// a training run), as opposed to a read sent with POST.
+func isWrite(c *gin.Context) bool {
+	switch RouteRole(c.Request.Method, c.FullPath()) {
+	case RoleWrite:
+		return true
+	case RoleAdmin:
+		return c.Request.Method != http.MethodGet
+	}
+	return false
 }

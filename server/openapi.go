@@ -42,7 +42,7 @@ var (
 // docs lists every route; a test checks it against the router, so the two cannot drift.
 var docs = []doc{
 	{"GET", "/healthz", "Liveness: the process is up", nil, "", "Status", "ops"},
-	{"GET", "/readyz", "Readiness: a trained model is served (503 with a reason otherwise)", nil, "", "Status", "ops"},
+	{"GET", "/readyz", "Readiness: a trained model is served and every dependency (store, index, Redis) is up; 503 naming what is down otherwise", nil, "", "Status", "ops"},
 	{"GET", "/metrics", "Prometheus metrics in text format", nil, "", "", "ops"},
 	{"GET", "/openapi.json", "This document", nil, "", "", "ops"},
 	{"PUT", "/v1/items/{id}", "Create or replace an item", []param{pID}, "Item", "Item", "items"},
@@ -108,14 +108,15 @@ func schemas() map[string]any {
 		"EventResult": obj(map[string]any{"stored": integ, "first_seq": integ, "last_seq": integ}),
 		"Reason":      obj(map[string]any{"type": str, "items": strArr, "category": str, "source": str, "text": str}),
 		"Recommendations": obj(map[string]any{"items": map[string]any{"type": "array", "items": obj(map[string]any{
-			"id": str, "score": num, "title": str, "reasons": arr("Reason")})}, "strategy": str, "model_version": str}),
+			"id": str, "score": num, "title": str, "reasons": arr("Reason")})}, "strategy": str, "model_version": str,
+			"degraded": boolT}),
 		"Model": obj(map[string]any{"version": str, "kind": str, "created": dtime, "size_bytes": integ,
 			"metrics": map[string]any{"type": "object", "additionalProperties": num}, "serving": boolT}),
 		"ModelList":    obj(map[string]any{"models": arr("Model")}),
 		"QueryRequest": obj(map[string]any{"text": str, "user_id": str, "n": integ, "explain": boolT, "diversity": num}, "text"),
 		"QueryResponse": obj(map[string]any{"query": anyObj, "parser": str, "fallback": str,
 			"items":    map[string]any{"type": "array", "items": obj(map[string]any{"id": str, "score": num, "title": str, "reasons": arr("Reason")})},
-			"strategy": str, "model_version": str, "explanation": str, "explanation_source": str}),
+			"strategy": str, "model_version": str, "explanation": str, "explanation_source": str, "degraded": boolT}),
 		"SpaceList": obj(map[string]any{"spaces": map[string]any{"type": "array", "items": obj(map[string]any{
 			"name": str, "dim": integ, "metric": str, "sparse": boolT, "count": integ})}}),
 		"RecommendRequest": obj(map[string]any{"user_id": str, "session_id": str, "context_items": strArr, "n": integ,

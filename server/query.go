@@ -29,5 +29,5 @@ func (s *Server) query(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, resp)
+	c.JSON(http.StatusOK, queryBody{QueryResponse: resp, Degraded: s.degraded()})
 }

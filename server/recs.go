@@ -124,7 +124,7 @@ func (s *Server) runRecommend(c *gin.Context, req service.RecommendRequest, k kn
 		fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, resp)
+	s.answer(c, resp)
 }
 
 func (s *Server) similar(c *gin.Context) {
@@ -143,7 +143,7 @@ func (s *Server) similar(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, resp)
+	s.answer(c, resp)
 }
 
 func (s *Server) popular(c *gin.Context)  { s.list(c, s.b.Popular) }
@@ -166,7 +166,7 @@ func (s *Server) list(c *gin.Context, fn func(ctx context.Context, n int, catego
 		fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, resp)
+	s.answer(c, resp)
 }
 
 func (s *Server) spaces(c *gin.Context) {

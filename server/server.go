@@ -219,11 +219,3 @@ func (s *Server) limitBody(c *gin.Context) {
 }
 
 func (s *Server) healthz(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) }
-
-func (s *Server) readyz(c *gin.Context) {
-	if ok, why := s.b.Ready(); !ok {
-		c.JSON(http.StatusServiceUnavailable, gin.H{"status": "not ready", "reason": why})
-		return
-	}
-	c.JSON(http.StatusOK, gin.H{"status": "ready", "stats": s.b.Stats()})
-}

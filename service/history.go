@@ -20,8 +20,17 @@ type histEntry struct {
 	last time.Time
 }
 
-// observe applies an event to the live state. The caller holds s.mu for writing (or is New).
+// observe applies an event to the live state once. The caller holds s.mu for writing (or is New).
 func (s *Service) observe(e *recd.Event) {
+	if !s.follow.applied.add(e.Seq) {
+		return // applied already: by this replica's write or an earlier pass of the follower
+	}
+	s.apply(e)
+}
+
+// apply adds an event to the live state without checking whether it was applied. The caller
+// holds s.mu for writing.
+func (s *Service) apply(e *recd.Event) {
 	h := s.hist[e.UserID]
 	if h == nil {
 		h = &history{items: map[string]histEntry{}}

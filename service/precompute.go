@@ -138,7 +138,11 @@ func sleepCtx(ctx context.Context, d time.Duration) bool {
 
 func (s *Service) runSubscription(ctx context.Context) {
 	handle := func(c redisstate.Change) {
-		if c.Origin != s.shared.origin && s.opts.OnRemoteChange != nil {
+		if c.Origin == s.shared.origin {
+			return
+		}
+		s.Notify() // the follower catches up now rather than at its next poll
+		if s.opts.OnRemoteChange != nil {
 			s.opts.OnRemoteChange(c.Kind, c.ID)
 		}
 	}

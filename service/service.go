@@ -69,7 +69,10 @@ type Options struct {
 	// one change at a time, and must not block for long. Changes sent while Redis was away are
 	// not replayed.
 	OnRemoteChange func(kind, id string)
-	Logger         *slog.Logger // nil: discard
+	// Dependencies are checked beside the store and the index for degraded mode and
+	// /readyz (see RunHealthChecks); Redis's is added when Redis is configured.
+	Dependencies []Dependency
+	Logger       *slog.Logger // nil: discard
 	// TrainProgress, when set, is told each training step as it finishes (done counts up to
 	// total), for a progress bar; every step is also logged.
 	TrainProgress func(step string, done, total int)
@@ -119,6 +122,9 @@ type Service struct {
 
 	trainMu sync.Mutex
 	Metrics *Metrics
+
+	follow *follower // replica following (follow.go)
+	health *health   // dependency states (health.go)
 }
 
 // serving is the immutable snapshot requests read: models plus the pipeline over them.
@@ -170,12 +176,17 @@ func New(ctx context.Context, st store.Store, opts Options) (*Service, error) {
 	s := &Service{opts: opts, st: st, log: opts.Logger, catalog: map[string]*rank.ItemMeta{},
 		hist: map[string]*history{}, trending: model.NewTrending(opts.TrendingHalfLife), Metrics: newMetrics(),
 		idx: opts.Index, spaces: map[string]index.SpaceConfig{}, sessions: sessions, exposure: exposure,
-		cache: newRespCache(opts.CacheSize, opts.CacheTTL)}
+		cache: newRespCache(opts.CacheSize, opts.CacheTTL), follow: newFollower()}
 	if opts.Redis != nil {
 		if s.shared, err = newShared(&opts); err != nil {
 			return nil, fmt.Errorf("shared state: %w", err)
 		}
 	}
+	if s.shared != nil {
+		s.opts.Dependencies = append(s.opts.Dependencies[:len(s.opts.Dependencies):len(s.opts.Dependencies)],
+			Dependency{Name: "redis", Check: s.CheckSharedState})
+	}
+	s.health = newHealth(s)
 	s.vocab = &query.SwappableVocabulary{}
 	s.parser = &query.FallbackParser{Builtin: query.Builtin{Vocab: s.vocab}, Timeout: opts.LLMBudget}
 	s.explainer = query.SentenceExplainer{}
@@ -201,6 +212,9 @@ func New(ctx context.Context, st store.Store, opts Options) (*Service, error) {
 			return nil, fmt.Errorf("declared space %s: %w", cfg.Name, err)
 		}
 	}
+	if err := s.follow.start(ctx, st); err != nil {
+		return nil, err
+	}
 	start := time.Now()
 	err = st.ScanItems(ctx, func(it recd.Item) error {
 		s.catalog[it.ID] = metaOf(&it)
@@ -216,6 +230,7 @@ func New(ctx context.Context, st store.Store, opts Options) (*Service, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load events: %w", err)
 	}
+	s.follow.applied.settle(s.lastSeq)
 	s.log.Info("loaded state", "items", len(s.catalog), "users", len(s.hist), "last_seq", s.lastSeq,
 		"elapsed", time.Since(start).Round(time.Millisecond))
 	if err := s.loadLatest(ctx); err != nil && !errors.Is(err, store.ErrNotFound) {

@@ -290,22 +290,30 @@ func (s *Service) loadLatest(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	var bd bundle
-	if err := gob.NewDecoder(bytes.NewReader(art.Blob)).Decode(&bd); err != nil {
-		s.log.Warn("newest model artifact cannot be decoded; it will be retrained", "version", art.Version, "err", err)
+	bd, err := decodeBundle(art)
+	if err != nil {
+		s.log.Warn("newest model artifact cannot be served; it will be retrained", "version", art.Version, "err", err)
 		return store.ErrNotFound
 	}
-	if bd.Format != bundleFormat || bd.Pop == nil || bd.KNN == nil || len(bd.KNN.Neighbors) != len(bd.Items) ||
-		len(bd.Counts) != len(bd.Items) {
-		s.log.Warn("newest model artifact has another format; it will be retrained", "version", art.Version)
-		return store.ErrNotFound
-	}
-	s.swap(&bd, art.Size)
-	if err := s.ensureTrainedSpaces(ctx, &bd); err != nil {
+	s.swap(bd, art.Size)
+	if err := s.ensureTrainedSpaces(ctx, bd); err != nil {
 		return err
 	}
 	s.log.Info("serving saved model", "version", bd.Version)
 	return nil
+}
+
+// decodeBundle decodes a saved bundle and checks that this binary can serve it.
+func decodeBundle(art store.Artifact) (*bundle, error) {
+	var bd bundle
+	if err := gob.NewDecoder(bytes.NewReader(art.Blob)).Decode(&bd); err != nil {
+		return nil, fmt.Errorf("decode model %s: %w", art.Version, err)
+	}
+	if bd.Format != bundleFormat || bd.Pop == nil || bd.KNN == nil || len(bd.KNN.Neighbors) != len(bd.Items) ||
+		len(bd.Counts) != len(bd.Items) {
+		return nil, fmt.Errorf("model %s has format %d, this binary serves %d", art.Version, bd.Format, bundleFormat)
+	}
+	return &bd, nil
 }
 
 // Models lists saved model versions, newest first, marking the one being served.
@@ -327,27 +335,51 @@ func (s *Service) Models(ctx context.Context) ([]ModelInfo, error) {
 }
 
 // RunPeriodicTraining retrains every interval while new events have arrived, until ctx ends.
+// An interval in which the follower loaded a model another process published is skipped, so
+// replicas sharing a store that all train periodically train about once per interval in all.
 func (s *Service) RunPeriodicTraining(ctx context.Context, every time.Duration) {
 	if every <= 0 {
 		return
 	}
 	t := time.NewTicker(every)
 	defer t.Stop()
-	trainedAt := s.currentSeq()
+	p := periodic{trainedAt: s.currentSeq(), loaded: s.follow.modelsLoaded.Load()}
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			seq := s.currentSeq()
-			if seq == trainedAt && s.snap.Load() != nil {
+			seq, train := s.periodicDue(&p)
+			if !train {
 				continue
 			}
 			if _, err := s.Train(ctx); err == nil {
-				trainedAt = seq
+				p.trainedAt = seq
 			}
 		}
 	}
+}
+
+// periodic is RunPeriodicTraining's memory between ticks.
+type periodic struct {
+	trainedAt int64 // the event sequence the last model covers
+	loaded    int64 // models the follower had loaded at the last tick
+}
+
+// periodicDue decides one tick: train when events arrived since the last model, unless the
+// follower loaded a model another process published since the last tick (one training run
+// per interval among replicas is enough). It returns the sequence a run would cover.
+func (s *Service) periodicDue(p *periodic) (int64, bool) {
+	seq := s.currentSeq()
+	if seq == p.trainedAt && s.snap.Load() != nil {
+		return seq, false
+	}
+	if n := s.follow.modelsLoaded.Load(); n != p.loaded {
+		p.loaded, p.trainedAt = n, seq
+		s.log.Info("periodic training skipped: serving a model another process trained")
+		return seq, false
+	}
+	return seq, true
 }
 
 func (s *Service) currentSeq() int64 {

@@ -170,6 +170,7 @@ func (s *Service) SaveIndex(ctx context.Context) error {
 			return err
 		}
 	}
+	seq = s.follow.snapshotSeq(seq) // other replicas' vectors the follower has not applied yet are not in it
 	start := time.Now()
 	if err := snap.Save(seq); err != nil {
 		return fmt.Errorf("save index: %w", err)

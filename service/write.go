@@ -54,6 +54,7 @@ func (s *Service) PutItemsStaged(ctx context.Context, items []recd.Item) (func()
 	}
 	if err := s.st.PutItems(ctx, items); err != nil {
 		s.writeMu.RUnlock()
+		s.storeFailed(err)
 		return nil, fmt.Errorf("store items: %w", err)
 	}
 	replaced := false
@@ -174,6 +175,7 @@ func (s *Service) AddEvents(ctx context.Context, events []recd.Event) ([]recd.Ev
 	}
 	stored, err := s.st.AddEvents(ctx, events)
 	if err != nil {
+		s.storeFailed(err)
 		return nil, fmt.Errorf("store events: %w", err)
 	}
 	s.mu.Lock()

@@ -126,6 +126,18 @@ type Config struct {
 		Budget  Duration `yaml:"budget"`  // the most a request waits before the built-in parser answers
 	} `yaml:"llm"`
 	Limits service.Limits `yaml:"limits"`
+	// Replica configures following the other replicas that share a PostgreSQL store: their
+	// events, catalog changes and client vectors every follow_interval (0 turns following
+	// off), and a newer model every poll_interval. A SQLite store has one process: no follower.
+	Replica struct {
+		FollowInterval Duration `yaml:"follow_interval"`
+		PollInterval   Duration `yaml:"poll_interval"`
+	} `yaml:"replica"`
+	// Health configures the dependency checks behind /readyz and degraded mode.
+	Health struct {
+		Interval Duration `yaml:"interval"` // between checks
+		Timeout  Duration `yaml:"timeout"`  // per check
+	} `yaml:"health"`
 }
 
 // Duration is a time.Duration written as "90s", "1h".
@@ -182,6 +194,9 @@ func defaultConfig() Config {
 	c.LLM.Timeout = Duration(3 * time.Second)
 	c.LLM.Budget = Duration(3 * time.Second)
 	c.Limits = service.DefaultLimits()
+	fo, ho := service.DefaultFollowOptions(), service.DefaultHealthOptions()
+	c.Replica.FollowInterval, c.Replica.PollInterval = Duration(fo.Interval), Duration(fo.ModelInterval)
+	c.Health.Interval, c.Health.Timeout = Duration(ho.Interval), Duration(ho.Timeout)
 	return c
 }
 
@@ -343,6 +358,12 @@ func (c *Config) validate() error {
 		return bad("train.interval", "must not be negative (0 turns periodic training off)")
 	case c.Train.TrendingHalfLife <= 0:
 		return bad("train.trending_half_life", "must be positive")
+	case c.Replica.FollowInterval < 0:
+		return bad("replica.follow_interval", "must not be negative (0 turns following off)")
+	case c.Replica.PollInterval <= 0:
+		return bad("replica.poll_interval", "must be positive")
+	case c.Health.Interval <= 0 || c.Health.Timeout <= 0:
+		return bad("health", "interval and timeout must be positive")
 	case c.Limits.MaxN < 1 || c.Limits.MaxBatch < 1 || c.Limits.MaxIDLength < 1:
 		return bad("limits", "max_n, max_batch and max_id_length must be positive")
 	}

@@ -61,6 +61,7 @@ func serve(ctx context.Context, cfg *Config, logw io.Writer, ready func(addr str
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	reg.MustRegister(svc.Metrics.Collectors()...)
+	reg.MustRegister(svc.ReplicaCollector())
 	var auth *server.Auth
 	if cfg.Auth.Enabled {
 		keys, err := server.ParseAPIKeys(cfg.Auth.Keys)
@@ -109,6 +110,14 @@ func serve(ctx context.Context, cfg *Config, logw io.Writer, ready func(addr str
 	go svc.RunPeriodicTraining(bg, time.Duration(cfg.Train.Interval))
 	go svc.RunPeriodicSave(bg, time.Duration(cfg.Index.SaveInterval))
 	go svc.RunSharedState(bg) // returns at once without Redis
+	go svc.RunHealthChecks(bg, service.HealthOptions{Interval: time.Duration(cfg.Health.Interval),
+		Timeout: time.Duration(cfg.Health.Timeout)})
+	if cfg.Store.Driver == "postgres" && cfg.Replica.FollowInterval > 0 {
+		go svc.RunFollower(bg, service.FollowOptions{Interval: time.Duration(cfg.Replica.FollowInterval),
+			ModelInterval: time.Duration(cfg.Replica.PollInterval), SharedIndex: cfg.Index.Backend == "qdrant"})
+		log.Info("following other replicas", "interval", cfg.Replica.FollowInterval.String(),
+			"model_poll", cfg.Replica.PollInterval.String())
+	}
 	stats := svc.Stats()
 	log.Info("recd serving", "addr", ln.Addr().String(), "data_dir", cfg.DataDir, "items", stats.Items,
 		"users", stats.Users, "events", stats.Events, "train_interval", cfg.Train.Interval.String())

@@ -74,7 +74,7 @@ func (s *Store) DeleteUser(ctx context.Context, id string) error {
 		if ev.RowsAffected()+us.RowsAffected() == 0 {
 			return fmt.Errorf("user %q: %w", id, store.ErrNotFound)
 		}
-		return nil
+		return logChanges(ctx, tx, store.ChangeUser, []string{id}, true)
 	})
 }
 

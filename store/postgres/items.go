@@ -61,7 +61,7 @@ func (s *Store) PutItems(ctx context.Context, items []recd.Item) error {
 	if len(ids) == 0 {
 		return nil
 	}
-	return s.write(ctx, "put items", func(tx pgx.Tx) error {
+	put := func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `INSERT INTO items (id, title, text, categories, tags, attributes, available, created, updated)
 			SELECT i, ti, te, c::jsonb, tg::jsonb, a::jsonb, av, cr, $9
 			FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bool[], $8::bigint[])
@@ -93,6 +93,12 @@ func (s *Store) PutItems(ctx context.Context, items []recd.Item) error {
 			ON CONFLICT (item_id, space) DO UPDATE SET seq = excluded.seq, vec = excluded.vec`,
 			vItem, vSpace, vBlob)
 		return err
+	}
+	return s.write(ctx, "put items", func(tx pgx.Tx) error {
+		if err := put(tx); err != nil {
+			return err
+		}
+		return logChanges(ctx, tx, store.ChangeItem, ids, false)
 	})
 }
 
@@ -141,9 +147,11 @@ func (s *Store) DeleteItem(ctx context.Context, id string) error {
 		if err := lock(ctx, tx, vectorLock); err != nil {
 			return err
 		}
-		_, err = tx.Exec(ctx, `UPDATE item_vectors SET vec = NULL, seq = nextval('vector_seq')
-			WHERE item_id = $1 AND vec IS NOT NULL`, id)
-		return err
+		if _, err = tx.Exec(ctx, `UPDATE item_vectors SET vec = NULL, seq = nextval('vector_seq')
+			WHERE item_id = $1 AND vec IS NOT NULL`, id); err != nil {
+			return err
+		}
+		return logChanges(ctx, tx, store.ChangeItem, []string{id}, true)
 	})
 }
 

@@ -16,6 +16,9 @@ const (
 	migrateLock int64 = 0x72656364_00000001
 	eventLock   int64 = 0x72656364_00000002
 	vectorLock  int64 = 0x72656364_00000003
+	// changeLock serialises writers of the catalog change feed; it is taken last in a
+	// transaction (after eventLock or vectorLock), so the lock order has no cycle.
+	changeLock int64 = 0x72656364_00000004
 )
 
 // migrations are applied in order; the schema_version table records how many have run.
@@ -70,6 +73,15 @@ var migrations = []string{
 	);
 	CREATE INDEX artifacts_kind ON artifacts (kind, created);
 	CREATE INDEX artifacts_created ON artifacts (created);`,
+	// 2: the catalog change feed (store.ChangeFeed): the newest change of each item and user.
+	`CREATE SEQUENCE change_seq;
+	CREATE TABLE catalog_changes (
+		kind    text COLLATE "C" NOT NULL,
+		id      text COLLATE "C" NOT NULL,
+		seq     bigint NOT NULL UNIQUE,
+		deleted boolean NOT NULL,
+		PRIMARY KEY (kind, id)
+	);`,
 }
 
 // migrate brings the schema (in the connection's search_path) up to date in one transaction

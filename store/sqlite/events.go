@@ -66,7 +66,7 @@ func (s *Store) DeleteUser(ctx context.Context, id string) error {
 		if nEvents+nUsers == 0 {
 			return fmt.Errorf("user %q: %w", id, store.ErrNotFound)
 		}
-		return nil
+		return logChanges(ctx, tx, store.ChangeUser, []string{id}, true)
 	})
 }
 

@@ -46,7 +46,11 @@ func (s *Store) PutItems(ctx context.Context, items []recd.Item) error {
 				return fmt.Errorf("item %d (%q) vectors: %w", i, r.ID, err)
 			}
 		}
-		return nil
+		ids := make([]string, len(rows))
+		for i, r := range rows {
+			ids[i] = r.ID
+		}
+		return logChanges(ctx, tx, store.ChangeItem, ids, false)
 	})
 }
 
@@ -103,7 +107,10 @@ func (s *Store) DeleteItem(ctx context.Context, id string) error {
 		if err := tx.StmtContext(ctx, s.ws.maxVecSeq).QueryRowContext(ctx).Scan(&seq); err != nil {
 			return err
 		}
-		return s.putVectors(ctx, tx, id, map[string][]float32{}, &seq)
+		if err := s.putVectors(ctx, tx, id, map[string][]float32{}, &seq); err != nil {
+			return err
+		}
+		return logChanges(ctx, tx, store.ChangeItem, []string{id}, true)
 	})
 }
 

@@ -56,6 +56,15 @@ var migrations = []string{
 	) WITHOUT ROWID;
 	CREATE INDEX artifacts_kind ON artifacts (kind, created);
 	CREATE INDEX artifacts_created ON artifacts (created);`,
+	// 2: the catalog change feed (store.ChangeFeed): the newest change of each item and user.
+	`CREATE TABLE catalog_changes (
+		kind    TEXT NOT NULL,
+		id      TEXT NOT NULL,
+		seq     INTEGER NOT NULL,
+		deleted INTEGER NOT NULL,
+		PRIMARY KEY (kind, id)
+	) WITHOUT ROWID;
+	CREATE UNIQUE INDEX catalog_changes_seq ON catalog_changes (seq);`,
 }
 
 // migrate brings the schema up to date in one transaction on the writer connection.

@@ -1,0 +1,217 @@
+package service
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/recd/recd"
+	"github.com/recd/recd/store"
+)
+
+// Dependency is an outside system the service needs, with a check that returns nil while it
+// answers. The store ("store") and an index that can ping itself ("index") are checked
+// without being listed; Options.Dependencies adds others (Redis, for one). Check must honour
+// its context's deadline.
+type Dependency struct {
+	Name  string
+	Check func(context.Context) error
+}
+
+// DependencyState is a dependency's last known state.
+type DependencyState struct {
+	Name    string    `json:"name"`
+	Up      bool      `json:"up"`
+	Error   string    `json:"error,omitempty"`
+	Since   time.Time `json:"since"`            // when it last changed state (start time if never)
+	Checked time.Time `json:"checked,omitzero"` // last check; zero before the first
+}
+
+// HealthReport is the state of every dependency. Degraded is true while any is down: reads
+// answer from what the process holds in memory, and writes that cannot be made durable fail.
+type HealthReport struct {
+	Degraded     bool              `json:"degraded"`
+	Dependencies []DependencyState `json:"dependencies"`
+}
+
+// HealthOptions configure RunHealthChecks.
+type HealthOptions struct {
+	Interval time.Duration // between checks; default 1s
+	Timeout  time.Duration // per check; default 2s
+}
+
+// DefaultHealthOptions returns the defaults described on HealthOptions.
+func DefaultHealthOptions() HealthOptions {
+	return HealthOptions{Interval: time.Second, Timeout: 2 * time.Second}
+}
+
+// health holds the dependencies' states. Safe for concurrent use.
+type health struct {
+	deps  []Dependency
+	mu    sync.RWMutex
+	state []DependencyState
+	down  int // how many are down
+	log   *slog.Logger
+	// rechecking flags a recheck in flight per dependency; timeout bounds it.
+	rechecking []atomic.Bool
+	timeout    atomic.Int64 // time.Duration
+}
+
+// pinger is an index (or anything) that can say whether it answers.
+type pinger interface {
+	Ping(ctx context.Context) error
+}
+
+func newHealth(s *Service) *health {
+	var deps []Dependency
+	if p, ok := s.st.(store.Pinger); ok {
+		deps = append(deps, Dependency{Name: "store", Check: p.Ping})
+	}
+	if p, ok := s.idx.(pinger); ok {
+		deps = append(deps, Dependency{Name: "index", Check: p.Ping})
+	}
+	for _, d := range s.opts.Dependencies {
+		if d.Name != "" && d.Check != nil {
+			deps = append(deps, d)
+		}
+	}
+	now := time.Now().UTC()
+	h := &health{deps: deps, state: make([]DependencyState, len(deps)), log: s.log,
+		rechecking: make([]atomic.Bool, len(deps))}
+	h.timeout.Store(int64(DefaultHealthOptions().Timeout))
+	for i, d := range deps {
+		h.state[i] = DependencyState{Name: d.Name, Up: true, Since: now}
+	}
+	return h
+}
+
+// set records one dependency's result and logs a change of state.
+func (h *health) set(i int, err error, now time.Time) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	st := &h.state[i]
+	st.Checked = now
+	up := err == nil
+	if up != st.Up {
+		if up {
+			h.down--
+			h.log.Info("dependency is back", "dependency", st.Name, "down_for", now.Sub(st.Since).Round(time.Millisecond))
+		} else {
+			h.down++
+			h.log.Warn("dependency is down: serving degraded", "dependency", st.Name, "err", err)
+		}
+		st.Since = now
+	}
+	st.Up = up
+	st.Error = ""
+	if err != nil {
+		st.Error = err.Error()
+	}
+}
+
+// recheck checks one dependency now, in the background, after a failure seen outside the
+// periodic checks (a write or a follower pass): its state follows the check, not the failure,
+// so a transient error (a busy SQLite writer) does not mark it down. At most one recheck per
+// dependency runs at a time.
+func (h *health) recheck(name string) {
+	for i, d := range h.deps {
+		if d.Name != name || !h.rechecking[i].CompareAndSwap(false, true) {
+			continue
+		}
+		go func() {
+			defer h.rechecking[i].Store(false)
+			ctx, cancel := context.WithTimeout(context.Background(), time.Duration(h.timeout.Load()))
+			defer cancel()
+			h.set(i, safeCheck(ctx, d.Check), time.Now().UTC())
+		}()
+	}
+}
+
+// check runs every check once, concurrently, each bounded by timeout.
+func (h *health) check(ctx context.Context, timeout time.Duration) {
+	var wg sync.WaitGroup
+	for i, d := range h.deps {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			cctx, cancel := context.WithTimeout(ctx, timeout)
+			defer cancel()
+			err := safeCheck(cctx, d.Check)
+			if ctx.Err() != nil {
+				return // shutting down: not the dependency's fault
+			}
+			h.set(i, err, time.Now().UTC())
+		}()
+	}
+	wg.Wait()
+}
+
+func safeCheck(ctx context.Context, fn func(context.Context) error) (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = fmt.Errorf("check panicked: %v", v)
+		}
+	}()
+	return fn(ctx)
+}
+
+func (h *health) snapshot() HealthReport {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	return HealthReport{Degraded: h.down > 0, Dependencies: append([]DependencyState{}, h.state...)}
+}
+
+// Health returns every dependency's last known state.
+func (s *Service) Health() HealthReport { return s.health.snapshot() }
+
+// Degraded reports whether a dependency is down. Cheap: read paths call it per response.
+func (s *Service) Degraded() bool {
+	if s.SharedStateErr() != nil { // Redis failed on a recent call: this answer used the fallback
+		return true
+	}
+	s.health.mu.RLock()
+	defer s.health.mu.RUnlock()
+	return s.health.down > 0
+}
+
+// CheckHealth checks every dependency now and returns the result.
+func (s *Service) CheckHealth(ctx context.Context, timeout time.Duration) HealthReport {
+	if timeout <= 0 {
+		timeout = DefaultHealthOptions().Timeout
+	}
+	s.health.check(ctx, timeout)
+	return s.Health()
+}
+
+// RunHealthChecks checks every dependency at once and then every Interval until ctx ends.
+func (s *Service) RunHealthChecks(ctx context.Context, opts HealthOptions) {
+	d := DefaultHealthOptions()
+	if opts.Interval <= 0 {
+		opts.Interval = d.Interval
+	}
+	if opts.Timeout <= 0 {
+		opts.Timeout = d.Timeout
+	}
+	s.health.timeout.Store(int64(opts.Timeout))
+	t := time.NewTicker(opts.Interval)
+	defer t.Stop()
+	for {
+		s.health.check(ctx, opts.Timeout)
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// storeFailed rechecks the store at once when a write failed because it is unavailable.
+func (s *Service) storeFailed(err error) {
+	if errors.Is(err, recd.ErrUnavailable) {
+		s.health.recheck("store")
+	}
+}
