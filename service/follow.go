@@ -69,6 +69,7 @@ type follower struct {
 	indexedVectorSeq atomic.Int64
 	following        atomic.Bool
 	modelsLoaded     atomic.Int64 // published models the follower loaded
+	wantModel        atomic.Bool  // another replica announced a model: look on the next pass
 }
 
 // snapshotSeq bounds the vector-log sequence an index snapshot may record.
@@ -113,6 +114,13 @@ func (s *Service) Notify() {
 	}
 }
 
+// NotifyModel is Notify for a model another replica announced: the next pass also looks for
+// a newer published model, whatever the model poll interval.
+func (s *Service) NotifyModel() {
+	s.follow.wantModel.Store(true)
+	s.Notify()
+}
+
 // FollowStatus returns the follower's progress.
 func (s *Service) FollowStatus() FollowStatus {
 	s.follow.mu.Lock()
@@ -148,19 +156,22 @@ func (s *Service) RunFollower(ctx context.Context, opts FollowOptions) {
 	s.follow.mu.Unlock()
 	t := time.NewTicker(opts.Interval)
 	defer t.Stop()
-	var lastModel time.Time
+	mt := time.NewTicker(opts.ModelInterval) // its own clock: a slow follow interval must not delay models
+	defer mt.Stop()
 	failing := false
+	first := true
 	for {
+		withModel := first
+		first = false
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
+		case <-mt.C:
+			withModel = true
 		case <-s.follow.kick:
 		}
-		withModel := time.Since(lastModel) >= opts.ModelInterval
-		if withModel {
-			lastModel = time.Now()
-		}
+		withModel = s.follow.wantModel.Swap(false) || withModel
 		err := s.sync(ctx, withModel)
 		switch {
 		case ctx.Err() != nil:

@@ -141,7 +141,11 @@ func (s *Service) runSubscription(ctx context.Context) {
 		if c.Origin == s.shared.origin {
 			return
 		}
-		s.Notify() // the follower catches up now rather than at its next poll
+		if c.Kind == redisstate.ChangeModel {
+			s.NotifyModel()
+		} else {
+			s.Notify() // the follower catches up now rather than at its next poll
+		}
 		if s.opts.OnRemoteChange != nil {
 			s.opts.OnRemoteChange(c.Kind, c.ID)
 		}
