@@ -109,6 +109,9 @@ func (s *Service) Recommend(ctx context.Context, req RecommendRequest) (rank.Res
 		ExposureStrength: req.ExposureStrength}
 	if req.UserID != "" {
 		rr.History = s.History(req.UserID)
+		if !uv.cacheable { // Redis has events for this user the follower has not applied yet
+			rr.History = s.withUnfollowed(rr.History, uv.user)
+		}
 		rr.Recent = rank.RecentItems(uv.user, n)
 	}
 	if req.SessionID != "" {

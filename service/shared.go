@@ -261,3 +261,32 @@ func batchID(items []recd.Item) string {
 // ExposureCount returns an item's decayed impression count as this replica's exposure counter
 // holds it: its own impressions plus, with Redis, the other replicas' (a moment late).
 func (s *Service) ExposureCount(id string) float64 { return s.exposure.Count(id) }
+
+// withUnfollowed adds to a user's local history the recent actions Redis holds that this
+// replica has not applied yet (another replica took the events and the follower has not
+// caught up), so the candidate sources and the seen-item exclusion see them at once: the list
+// is the one the writing replica would give. An action counts when the local history has no
+// interaction with its item at or after its time; a rating counts with its type's weight (the
+// value is not in the session).
+func (s *Service) withUnfollowed(h []rank.Interaction, acts []rank.Action) []rank.Interaction {
+	if len(acts) == 0 {
+		return h
+	}
+	at := make(map[string]int, len(h))
+	for i, x := range h {
+		at[x.ItemID] = i
+	}
+	for _, a := range acts {
+		if i, ok := at[a.ItemID]; ok {
+			if !a.Time.After(h[i].Last) {
+				continue
+			}
+			h[i].Weight += s.opts.Weights.Of(recd.Event{Type: a.Type, Value: 5})
+			h[i].Last = a.Time
+			continue
+		}
+		at[a.ItemID] = len(h)
+		h = append(h, rank.Interaction{ItemID: a.ItemID, Weight: s.opts.Weights.Of(recd.Event{Type: a.Type, Value: 5}), Last: a.Time})
+	}
+	return h
+}

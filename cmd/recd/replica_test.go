@@ -128,3 +128,72 @@ func TestReplicas_FollowEachOther(t *testing.T) {
 		}
 	})
 }
+
+// TestReplicas_SharedRedisMovesTheOtherReplicaAtOnce runs two `recd serve` processes over one
+// PostgreSQL schema and one Redis (a key prefix of its own). With the followers slowed to a
+// 30 s pass, the second replica's very next answer after the first acknowledges three clicks
+// must already be steered by them: the session lives in Redis, and the user's generation
+// there keeps the second replica from answering from its response cache.
+func TestReplicas_SharedRedisMovesTheOtherReplicaAtOnce(t *testing.T) {
+	addr := os.Getenv("RECD_TEST_REDIS_ADDR")
+	if addr == "" {
+		t.Skip("RECD_TEST_REDIS_ADDR is not set; run eval \"$(scripts/redis-test.sh)\" to start a local Redis")
+	}
+	dsn := freshSchema(t, postgresDSN(t))
+	env := append(replicaEnv(dsn), "RECD_REDIS_ADDR="+addr,
+		fmt.Sprintf("RECD_REDIS_PREFIX=recd-test-%d:", time.Now().UnixNano()),
+		"RECD_REPLICA_FOLLOW_INTERVAL=30s", "RECD_REPLICA_POLL_INTERVAL=500ms")
+	a := startReplica(t, env)
+	b := startReplica(t, env)
+	seedWorld(t, a.base)
+	st, trained, err := send("POST", a.base+"/v1/admin/train", nil)
+	if err != nil || st != http.StatusOK {
+		t.Fatalf("train through a: %d %v %v", st, trained, err)
+	}
+	eventually(t, 30*time.Second, "b to serve a's model", func() bool {
+		st, body, _ := get(b.base + "/v1/popular?n=3")
+		return st == http.StatusOK && body["model_version"] == trained["version"]
+	})
+	// p05 watches Drama (seedWorld: genre u%4); three Horror clicks through a.
+	url := b.base + "/v1/users/p05/recommendations?n=10"
+	st, before, err := get(url)
+	if err != nil || st != http.StatusOK {
+		t.Fatalf("b's list for p05: %d %v %v", st, before, err)
+	}
+	if st, again, _ := get(url); st != http.StatusOK || !slices.Equal(itemIDs(again), itemIDs(before)) {
+		t.Fatalf("b's list for p05 changed without an event: %v then %v", itemIDs(before), itemIDs(again))
+	}
+	clicks := []map[string]any{}
+	for _, id := range []string{"m002", "m006", "m010"} {
+		clicks = append(clicks, map[string]any{"user_id": "p05", "item_id": id, "type": "click"})
+	}
+	if st, body, err := send("POST", a.base+"/v1/events", clicks); err != nil || st != http.StatusOK {
+		t.Fatalf("clicks through a: %d %v %v", st, body, err)
+	}
+	st, after, err := get(url) // at once: no waiting for b's follower
+	if err != nil || st != http.StatusOK {
+		t.Fatalf("b's next list for p05: %d %v %v", st, after, err)
+	}
+	if slices.Equal(itemIDs(after), itemIDs(before)) {
+		t.Fatalf("b's next list for p05 is unchanged by the clicks through a: %v", after)
+	}
+	steered := 0
+	items, _ := after["items"].([]any)
+	for _, it := range items {
+		reasons, _ := it.(map[string]any)["reasons"].([]any)
+		for _, r := range reasons {
+			rm := r.(map[string]any)
+			named, _ := rm["items"].([]any)
+			if rm["type"] == "session" && slices.ContainsFunc(named, func(x any) bool {
+				return x == "m002" || x == "m006" || x == "m010"
+			}) {
+				steered++
+				break
+			}
+		}
+	}
+	if steered == 0 {
+		t.Fatalf("no item of b's next list names the clicks sent to a as its session reason: %v", after)
+	}
+	t.Logf("b's very next list: %d of %d items steered by the clicks sent to a", steered, len(items))
+}
