@@ -4,6 +4,7 @@ import (
 	"context"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/recd/recd"
@@ -120,6 +121,12 @@ type Request struct {
 	// is a hard filter every returned item passes.
 	Extra []SourceList
 	Keep  func(id string) bool
+	// SourceCache and SourceKey, when both are set, let a plain request (no context items,
+	// extra sources, weights or category and attribute filters) reuse the model-dependent
+	// sources computed for the key's earlier requests (see SourceCache). SourceKey names
+	// the user whose History this is.
+	SourceCache *SourceCache
+	SourceKey   string
 }
 
 // Response is a ranked list with the strategy that produced it.
@@ -138,7 +145,11 @@ type Pipeline struct {
 	Exposure *Exposure   // nil turns the amortised exposure mode off
 	Opts     Options
 	info     catalogInfo
-	scratch  sync.Pool // []float32 of len(M.Items)
+	scratch  sync.Pool                   // []float32 of len(M.Items)
+	vecs     atomic.Pointer[contentVecs] // nil until first needed; see ContentChanged
+	vecsMu   sync.Mutex                  // serialises building vecs
+	vecsGen  atomic.Uint64               // bumped by ContentChanged
+	noHead   bool                        // tests: rank every request the long way
 }
 
 // NewPipeline returns a pipeline over m.
@@ -241,6 +252,19 @@ func (p *Pipeline) Recommend(ctx context.Context, req Request) (Response, error)
 		if on("itemknn") {
 			lists = append(lists, p.knnSource(pos, excl, k))
 		}
+		// The other sources depend on the model more than on the newest event: a cached
+		// copy serves until the history has moved on (see SourceCache).
+		cacheKey := ""
+		if req.SourceKey != "" && len(req.History) > 0 && len(req.ContextItems) == 0 && len(req.Extra) == 0 &&
+			req.Weights == nil && len(rules.Categories) == 0 && len(rules.ExcludeCategories) == 0 && len(rules.Filters) == 0 {
+			cacheKey = req.SourceKey
+		}
+		now := time.Now()
+		if cached, ok := req.SourceCache.get(cacheKey, p.M.Version, k, resp.Strategy, len(pos), now); ok {
+			lists = append(lists, cached...)
+			break
+		}
+		first := len(lists)
 		if on("ease") {
 			lists = append(lists, p.easeSource(pos, excl, k))
 		}
@@ -257,6 +281,7 @@ func (p *Pipeline) Recommend(ctx context.Context, req Request) (Response, error)
 				lists = append(lists, l)
 			}
 		}
+		req.SourceCache.put(cacheKey, p.M.Version, k, resp.Strategy, len(pos), now, append([]SourceList(nil), lists[first:]...))
 	}
 	lists = append(lists, req.Extra...)
 	if len(req.Extra) > 0 && resp.Strategy != StrategyQuery {
@@ -272,6 +297,16 @@ func (p *Pipeline) Recommend(ctx context.Context, req Request) (Response, error)
 	cands, err := Blend(lists, BlendOptions{Weights: weights, DefaultWeight: 1, Normalisation: norm})
 	if err != nil {
 		return resp, err
+	}
+	var sim Similarity
+	if p.plainRequest(&req, &rules, diversity, calibration, tailShare, exposure) {
+		if resp.Strategy != StrategyPopularity && resp.Strategy != StrategyQuery {
+			p.coldItems(cands, weights)
+		}
+		if cands, err = p.headOf(ctx, cands, rules, recent, sessionW, req.N); err != nil {
+			return resp, err
+		}
+		goto rerank
 	}
 	Annotate(cands, p.info, p.M.Tail)
 	if resp.Strategy != StrategyPopularity && resp.Strategy != StrategyQuery {
@@ -292,9 +327,8 @@ func (p *Pipeline) Recommend(ctx context.Context, req Request) (Response, error)
 	if len(cands) > p.Opts.Pool {
 		cands = cands[:p.Opts.Pool]
 	}
-	var sim Similarity
 	if (diversity > 0 || (sessionW > 0 && len(recent) > 0)) && len(cands) > 0 {
-		sim = p.similarity(ctx, cands, recent)
+		sim, _ = p.similarity(ctx, cands, recent)
 	}
 	if sim != nil && sessionW > 0 && len(recent) > 0 {
 		if err := SessionBoost(cands, recent, sim, sessionW); err != nil {
@@ -306,6 +340,7 @@ func (p *Pipeline) Recommend(ctx context.Context, req Request) (Response, error)
 			return resp, err
 		}
 	}
+rerank:
 	ro := RerankOptions{Diversity: diversity, Sim: sim, Calibration: calibration}
 	if calibration > 0 {
 		ro.Target = p.target(req.History, req.ContextItems)
@@ -417,23 +452,6 @@ func (p *Pipeline) target(h []Interaction, context []string) Distribution {
 		entries = append(entries, HistoryEntry{Categories: p.info.Categories(id), Weight: 1})
 	}
 	return TargetDistribution(entries, time.Now(), p.Opts.CalibrationHalfLife)
-}
-
-// similarity is the cosine of the content vectors of the candidates and recent items.
-func (p *Pipeline) similarity(ctx context.Context, cands []Candidate, recent []string) Similarity {
-	if p.Index == nil {
-		return nil
-	}
-	ids := make([]string, 0, len(cands)+len(recent))
-	for _, c := range cands {
-		ids = append(ids, c.ID)
-	}
-	ids = append(ids, recent...)
-	vecs, err := p.Index.Vectors(ctx, SpaceContent, ids)
-	if err != nil || len(vecs) == 0 {
-		return nil
-	}
-	return CosineSimilarity(vecs)
 }
 
 // ownReasons copies reasons out of the candidates' shared storage, so that a response (which

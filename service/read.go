@@ -89,8 +89,8 @@ func (s *Service) Recommend(ctx context.Context, req RecommendRequest) (rank.Res
 	if err != nil {
 		return rank.Response{}, err
 	}
-	key := cacheKey(&req, p.M.Version, s.userGen(req.UserID))
-	if resp, ok := s.cache.get(key); ok {
+	key, gen, catalog := cacheKey(&req), s.userGen(req.UserID), s.cache.generation()
+	if resp, ok := s.cache.get(key, p.M.Version, gen); ok {
 		s.Metrics.Recommendations.WithLabelValues(resp.Strategy).Inc()
 		s.Metrics.CacheHits.Inc()
 		return resp, nil
@@ -101,6 +101,7 @@ func (s *Service) Recommend(ctx context.Context, req RecommendRequest) (rank.Res
 	n := p.Opts.SessionN
 	if req.UserID != "" {
 		rr.History = s.History(req.UserID)
+		rr.SourceCache, rr.SourceKey = s.sources, req.UserID
 		rr.Recent = rank.RecentItems(s.sessions.Recent(req.UserID, n), n)
 	}
 	if req.SessionID != "" {
@@ -112,7 +113,7 @@ func (s *Service) Recommend(ctx context.Context, req RecommendRequest) (rank.Res
 	}
 	if key != "" {
 		s.Metrics.CacheMisses.Inc()
-		s.cache.put(key, resp)
+		s.cache.put(key, p.M.Version, gen, catalog, resp)
 	}
 	s.Metrics.Recommendations.WithLabelValues(resp.Strategy).Inc()
 	return resp, nil

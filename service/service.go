@@ -45,6 +45,9 @@ type Options struct {
 	// new model.
 	CacheSize int
 	CacheTTL  time.Duration
+	// Sources bounds the per-user cache of the model-dependent candidate sources that a
+	// user's next request reuses after an event (a Size of 0 turns it off).
+	Sources rank.SourceCacheOptions
 	// HeadShare is the share of most-interacted items that are not long-tail (default 0.2).
 	HeadShare float64
 	// Index is the vector index (required). StateDir, when set, holds the index's catch-up
@@ -69,7 +72,8 @@ func DefaultOptions() Options {
 		TrendingHalfLife: 7 * 24 * time.Hour, Limits: DefaultLimits(),
 		ALS: model.DefaultALSOptions(), EASE: model.DefaultEASEOptions(), TFIDF: embed.DefaultTFIDFOptions(), LSA: embed.DefaultLSAOptions(),
 		ProjectionL2: 1, Rank: rank.DefaultOptions(), Sessions: rank.DefaultSessionOptions(),
-		Exposure: rank.DefaultExposureOptions(), HeadShare: rank.DefaultHeadShare, CacheSize: 50000, CacheTTL: time.Minute}
+		Exposure: rank.DefaultExposureOptions(), HeadShare: rank.DefaultHeadShare, CacheSize: 50000, CacheTTL: time.Minute,
+		Sources: rank.DefaultSourceCacheOptions()}
 }
 
 // ErrTrainingRunning is returned when a training job is already running.
@@ -98,6 +102,7 @@ type Service struct {
 	sessions *rank.Sessions
 	exposure *rank.Exposure
 	cache    *respCache
+	sources  *rank.SourceCache
 
 	vocab     *query.SwappableVocabulary
 	parser    *query.FallbackParser
@@ -156,7 +161,7 @@ func New(ctx context.Context, st store.Store, opts Options) (*Service, error) {
 	s := &Service{opts: opts, st: st, log: opts.Logger, catalog: map[string]*rank.ItemMeta{},
 		hist: map[string]*history{}, trending: model.NewTrending(opts.TrendingHalfLife), Metrics: newMetrics(),
 		idx: opts.Index, spaces: map[string]index.SpaceConfig{}, sessions: sessions, exposure: exposure,
-		cache: newRespCache(opts.CacheSize, opts.CacheTTL)}
+		cache: newRespCache(opts.CacheSize, opts.CacheTTL), sources: rank.NewSourceCache(opts.Sources)}
 	s.vocab = &query.SwappableVocabulary{}
 	s.parser = &query.FallbackParser{Builtin: query.Builtin{Vocab: s.vocab}, Timeout: opts.LLMBudget}
 	s.explainer = query.SentenceExplainer{}

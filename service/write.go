@@ -65,8 +65,17 @@ func (s *Service) PutItemsStaged(ctx context.Context, items []recd.Item) (func()
 	s.cache.catalogChanged()
 	return func() error {
 		defer s.writeMu.RUnlock()
+		defer s.contentChanged()
 		return s.indexItems(ctx, items, true)
 	}, nil
+}
+
+// contentChanged tells the serving pipeline that items' content vectors were written or
+// deleted, so that its copy of them is read again.
+func (s *Service) contentChanged() {
+	if sv := s.snap.Load(); sv != nil {
+		sv.pipeline.ContentChanged()
+	}
 }
 
 // GetItem returns an item from the store.
@@ -91,6 +100,7 @@ func (s *Service) DeleteItem(ctx context.Context, id string) error {
 	s.mu.Unlock()
 	s.cache.catalogChanged()
 	s.dirty.Store(true)
+	defer s.contentChanged()
 	return s.idx.Delete(ctx, []string{id})
 }
 
@@ -119,6 +129,7 @@ func (s *Service) DeleteUser(ctx context.Context, id string) error {
 	s.forget(id)
 	s.mu.Unlock()
 	s.sessions.Forget(id)
+	s.sources.Forget(id)
 	return nil
 }
 

@@ -1,0 +1,54 @@
+package rank_test
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/recd/recd/rank"
+)
+
+// TestPipeline_HeadOf checks that the plain-request shortcut ranks exactly what the whole
+// pool ranks: the same items, scores and reasons, with and without the session boost, rules
+// and source cache.
+func TestPipeline_HeadOf(t *testing.T) {
+	p, hist := benchPipeline(t, 2000)
+	rng := rand.New(rand.NewPCG(7, 7))
+	ctx := context.Background()
+	cache := rank.NewSourceCache(rank.DefaultSourceCacheOptions())
+	for trial := range 24 {
+		h := append([]rank.Interaction(nil), hist[:5+rng.IntN(len(hist)-5)]...)
+		recent := []string{h[rng.IntN(len(h))].ItemID, h[rng.IntN(len(h))].ItemID}
+		n := []int{1, 10, 50}[trial%3]
+		w := []float64{0, 0.3, 1}[(trial/3)%3]
+		req := rank.Request{History: h, Recent: recent, N: n, SessionWeight: &w}
+		if trial%2 == 1 {
+			req.Rules = rank.Rules{ExcludeCategories: []string{"h"}}
+		}
+		if trial%4 == 3 {
+			req.SourceCache, req.SourceKey = cache, "u"
+		}
+		t.Run(fmt.Sprintf("trial=%d/n=%d/w=%v", trial, n, w), func(t *testing.T) {
+			rank.SetNoHead(p, true)
+			want, err := p.Recommend(ctx, req)
+			rank.SetNoHead(p, false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := p.Recommend(ctx, req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(got.Items) != len(want.Items) || len(got.Items) != n {
+				t.Fatalf("got %d items, want %d (n=%d)", len(got.Items), len(want.Items), n)
+			}
+			for i := range want.Items {
+				g, w := got.Items[i], want.Items[i]
+				if g.ID != w.ID || g.Score != w.Score || fmt.Sprint(g.Reasons) != fmt.Sprint(w.Reasons) {
+					t.Fatalf("item %d: got %s %v %v, want %s %v %v", i, g.ID, g.Score, g.Reasons, w.ID, w.Score, w.Reasons)
+				}
+			}
+		})
+	}
+}
