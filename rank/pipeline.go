@@ -2,6 +2,7 @@ package rank
 
 import (
 	"context"
+	"slices"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -146,6 +147,8 @@ type Pipeline struct {
 	Opts     Options
 	info     catalogInfo
 	scratch  sync.Pool                   // []float32 of len(M.Items)
+	marks    sync.Pool                   // []bool of len(M.Items), all false
+	ranks    sync.Pool                   // []int32 of len(M.Items), all 0
 	vecs     atomic.Pointer[contentVecs] // nil until first needed; see ContentChanged
 	vecsMu   sync.Mutex                  // serialises building vecs
 	vecsGen  atomic.Uint64               // bumped by ContentChanged
@@ -157,6 +160,8 @@ func NewPipeline(m *Models, c Catalog, idx index.Index, exp *Exposure, opts Opti
 	p := &Pipeline{M: m, Catalog: c, Index: idx, Exposure: exp, Opts: opts, info: catalogInfo{c}}
 	n := len(m.Items)
 	p.scratch.New = func() any { s := make([]float32, n); return &s }
+	p.marks.New = func() any { s := make([]bool, n); return &s }
+	p.ranks.New = func() any { s := make([]int32, n); return &s }
 	return p
 }
 
@@ -228,7 +233,8 @@ func (p *Pipeline) Recommend(ctx context.Context, req Request) (Response, error)
 	}
 	var lists []SourceList
 	filter := rules.IndexFilter()
-	excl := idSet(rules.Exclude) // built once for every source that scores the whole catalog
+	excl := p.exclusion(rules.Exclude) // built once for every source that scores the whole catalog
+	defer p.release(excl)
 	switch {
 	case len(pos) == 0:
 		resp.Strategy = StrategyPopularity
@@ -301,7 +307,7 @@ func (p *Pipeline) Recommend(ctx context.Context, req Request) (Response, error)
 	var sim Similarity
 	if p.plainRequest(&req, &rules, diversity, calibration, tailShare, exposure) {
 		if resp.Strategy != StrategyPopularity && resp.Strategy != StrategyQuery {
-			p.coldItems(cands, weights)
+			p.coldItems(cands, weights, lists, norm)
 		}
 		if cands, err = p.headOf(ctx, cands, rules, recent, sessionW, req.N); err != nil {
 			return resp, err
@@ -310,7 +316,7 @@ func (p *Pipeline) Recommend(ctx context.Context, req Request) (Response, error)
 	}
 	Annotate(cands, p.info, p.M.Tail)
 	if resp.Strategy != StrategyPopularity && resp.Strategy != StrategyQuery {
-		p.coldItems(cands, weights)
+		p.coldItems(cands, weights, lists, norm)
 	}
 	if cands, err = rules.Apply(cands, p.info); err != nil {
 		return resp, err
@@ -399,8 +405,10 @@ func positives(h []Interaction) []Interaction {
 // than ItemWarmEvents has little CF evidence, so its content score takes over part of the CF
 // share of the blend: score += ColdItemBoost * (1 - n/warm)^2 * cfShare * content. Only the
 // ColdItemSlots best-matching cold items get the lean, so new items reach the users whose
-// history matches them without crowding out what those users are known to like.
-func (p *Pipeline) coldItems(cands []Candidate, weights map[string]float64) {
+// history matches them without crowding out what those users are known to like. It reads
+// the content scores from the content source's list (normalised as Blend normalised them),
+// so it costs nothing per candidate, and moves each boosted candidate up to its place.
+func (p *Pipeline) coldItems(cands []Candidate, weights map[string]float64, lists []SourceList, norm Normalisation) {
 	warm := float64(p.Opts.ItemWarmEvents)
 	if warm <= 0 || p.Opts.ColdItemBoost <= 0 || p.Opts.ColdItemSlots <= 0 {
 		return
@@ -412,34 +420,50 @@ func (p *Pipeline) coldItems(cands []Candidate, weights map[string]float64) {
 	}
 	share := collab / total
 	type cold struct {
-		i     int
+		id    string
 		boost float64
 	}
 	var best []cold
-	for i := range cands {
-		c := &cands[i]
-		content, ok := c.Sources["content"]
-		if !ok {
+	for _, l := range lists {
+		if l.Name != "content" {
 			continue
 		}
-		n := 0.0
-		if idx, ok := p.M.ItemIndex[c.ID]; ok && int(idx) < len(p.M.Counts) {
-			n = float64(p.M.Counts[idx])
+		scores := normalise(l.Items, norm, nil)
+		for k, it := range l.Items {
+			n := 0.0
+			if idx, ok := p.M.ItemIndex[it.ID]; ok && int(idx) < len(p.M.Counts) {
+				n = float64(p.M.Counts[idx])
+			}
+			if n >= warm {
+				continue
+			}
+			f := 1 - n/warm
+			b := p.Opts.ColdItemBoost * f * f * share * scores[k]
+			if i := slices.IndexFunc(best, func(c cold) bool { return c.id == it.ID }); i >= 0 {
+				best[i].boost = max(best[i].boost, b) // an item listed twice keeps its best score
+				continue
+			}
+			best = append(best, cold{it.ID, b})
 		}
-		if n >= warm {
-			continue
-		}
-		f := 1 - n/warm
-		best = append(best, cold{i, p.Opts.ColdItemBoost * f * f * share * content})
 	}
 	if len(best) == 0 {
 		return
 	}
-	sort.Slice(best, func(a, b int) bool { return best[a].boost > best[b].boost })
+	sort.SliceStable(best, func(a, b int) bool { return best[a].boost > best[b].boost })
 	for _, b := range best[:min(len(best), p.Opts.ColdItemSlots)] {
-		cands[b.i].Score += b.boost
+		i := slices.IndexFunc(cands, func(c Candidate) bool { return c.ID == b.id })
+		if i < 0 {
+			continue
+		}
+		cands[i].Score += b.boost
+		c := cands[i]
+		j := i
+		for j > 0 && (cands[j-1].Score < c.Score || cands[j-1].Score == c.Score && cands[j-1].ID > c.ID) {
+			j--
+		}
+		copy(cands[j+1:i+1], cands[j:i])
+		cands[j] = c
 	}
-	SortByScore(cands)
 }
 
 // target is the calibration target: the category distribution of the history.
