@@ -7,51 +7,55 @@ import (
 
 // plainRequest reports whether a request's only re-ranking stage is the session boost, so
 // that headOf may rank it: no diversity, calibration, long-tail share, exposure boost,
-// boosting rule or caller filter.
-func (p *Pipeline) plainRequest(req *Request, rules *Rules, diversity, calibration, tailShare, exposure float64) bool {
-	return !p.noHead && diversity == 0 && calibration == 0 && tailShare == 0 && (exposure == 0 || p.Exposure == nil) &&
-		req.Keep == nil && len(rules.Boosts) == 0
+// boosting rule or caller filter, and a session boost (if any) from the pipeline's own copy
+// of the content vectors.
+func (p *Pipeline) plainRequest(ctx context.Context, req *Request, rules *Rules, recent []string,
+	sessionW, diversity, calibration, tailShare, exposure float64) bool {
+	if p.noHead || diversity != 0 || calibration != 0 || tailShare != 0 || (exposure != 0 && p.Exposure != nil) ||
+		req.Keep != nil || len(rules.Boosts) > 0 {
+		return false
+	}
+	return sessionW == 0 || len(recent) == 0 || p.Index == nil || p.contentVectors(ctx) != nil
 }
 
-// headOf is the exact shortcut of a plain request (see plainRequest): it applies the rules,
-// annotations and session boost to the blended candidates (sorted best first) a chunk at a
-// time and stops once no candidate further down can reach the top n, even with the
-// largest session boost the recent items allow. The session boost moves a score s to
-// (1-w)*s + w*m, where the mean similarity m is at most the norm of the recent items' mean
-// unit vector, so a candidate below the last chunk scores at most (1-w)*s + w*bound. The
-// result is the candidates the full pipeline would rank, cut where they can no longer
-// matter; Rerank's top-n then picks the same items in the same order.
-func (p *Pipeline) headOf(ctx context.Context, cands []Candidate, rules Rules, recent []string, w float64, n int) ([]Candidate, error) {
-	var sim Similarity
-	bound := 0.0
-	if w > 0 && len(recent) > 0 && len(cands) > 0 {
-		sim, bound = p.similarity(ctx, cands, recent)
+// headOf is the exact shortcut of a plain request (see plainRequest): it takes the blended
+// candidates from the top of the pool a chunk at a time, applies the rules, annotations and
+// session boost to them, and stops once no candidate left in the pool can reach the top n,
+// even with the largest session boost the recent items allow. The session boost moves a
+// score s to (1-w)*s + w*m, where the mean similarity m is at most the norm of the recent
+// items' mean unit vector, so a candidate left with score s scores at most
+// (1-w)*s + w*bound. The result is the candidates the full pipeline would rank, cut where
+// they can no longer matter; Rerank's top-n then picks the same items in the same order.
+func (p *Pipeline) headOf(ctx context.Context, pool *blendPool, rules Rules, recent []string, w float64, n int) ([]Candidate, error) {
+	if len(recent) == 0 || p.Index == nil {
+		w = 0 // no session boost (as in the full pipeline without an index)
 	}
-	if sim == nil {
-		w = 0
+	limit := p.Opts.Pool
+	if limit <= 0 {
+		limit = pool.len()
 	}
-	pool := p.Opts.Pool
-	if pool <= 0 {
-		pool = len(cands)
-	}
-	out := make([]Candidate, 0, min(len(cands), pool))
+	var out []Candidate
 	var scores []float64
-	for lo, size := 0, max(4*n, 64); lo < len(cands) && len(out) < pool; size *= 2 {
-		hi := min(len(cands), lo+size)
-		chunk, err := rules.Apply(cands[lo:hi], p.info) // filters in place, keeps the order
+	for size := max(4*n, 64); pool.len() > 0 && len(out) < limit; size *= 2 {
+		chunk, err := rules.Apply(pool.take(nil, size), p.info) // filters in place, keeps the order
 		if err != nil {
 			return nil, err
 		}
-		chunk = chunk[:min(len(chunk), pool-len(out))]
+		chunk = chunk[:min(len(chunk), limit-len(out))]
 		Annotate(chunk, p.info, p.M.Tail)
-		if w > 0 {
-			if err := SessionBoost(chunk, recent, sim, w); err != nil {
+		bound := 0.0
+		if w > 0 && len(chunk) > 0 {
+			// plainRequest made sure this is the pipeline's own copy: never nil.
+			var sim Similarity
+			if sim, bound = p.similarity(ctx, chunk, recent); sim == nil {
+				w, bound = 0, 0 // ContentChanged raced this request: no boost from here on
+			} else if err := SessionBoost(chunk, recent, sim, w); err != nil {
 				return nil, err
 			}
 		}
 		out = append(out, chunk...)
-		lo = hi
-		if lo >= len(cands) || len(out) < n {
+		next, ok := pool.peek()
+		if !ok || len(out) < n {
 			continue
 		}
 		scores = scores[:0]
@@ -59,7 +63,7 @@ func (p *Pipeline) headOf(ctx context.Context, cands []Candidate, rules Rules, r
 			scores = append(scores, c.Score)
 		}
 		slices.Sort(scores)
-		if nth := scores[len(scores)-n]; nth > (1-w)*cands[lo].Score+w*bound {
+		if nth := scores[len(scores)-n]; nth > (1-w)*next+w*bound {
 			break
 		}
 	}

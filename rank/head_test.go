@@ -11,7 +11,7 @@ import (
 
 // TestPipeline_HeadOf checks that the plain-request shortcut ranks exactly what the whole
 // pool ranks: the same items, scores and reasons, with and without the session boost, rules
-// and source cache.
+// and source cache, for warm users and for the popularity strategy.
 func TestPipeline_HeadOf(t *testing.T) {
 	p, hist := benchPipeline(t, 2000)
 	rng := rand.New(rand.NewPCG(7, 7))
@@ -25,6 +25,9 @@ func TestPipeline_HeadOf(t *testing.T) {
 		req := rank.Request{History: h, Recent: recent, N: n, SessionWeight: &w}
 		if trial%2 == 1 {
 			req.Rules = rank.Rules{ExcludeCategories: []string{"h"}}
+		}
+		if trial == 0 { // no history: the popularity strategy
+			req.History, req.Recent = nil, nil
 		}
 		if trial%4 == 3 {
 			req.SourceCache, req.SourceKey = cache, "u"

@@ -300,19 +300,28 @@ func (p *Pipeline) Recommend(ctx context.Context, req Request) (Response, error)
 	if resp.Strategy == StrategyPopularity {
 		norm = Rank // exactly the popular order
 	}
-	cands, err := Blend(lists, BlendOptions{Weights: weights, DefaultWeight: 1, Normalisation: norm})
-	if err != nil {
-		return resp, err
-	}
+	bo := BlendOptions{Weights: weights, DefaultWeight: 1, Normalisation: norm}
 	var sim Similarity
-	if p.plainRequest(&req, &rules, diversity, calibration, tailShare, exposure) {
-		if resp.Strategy != StrategyPopularity && resp.Strategy != StrategyQuery {
-			p.coldItems(cands, weights, lists, norm)
+	var cands []Candidate
+	var err error
+	if p.plainRequest(ctx, &req, &rules, recent, sessionW, diversity, calibration, tailShare, exposure) {
+		// Only the head of the pool can reach the response: blend lazily (see headOf).
+		pool, err := newBlendPool(lists, bo)
+		if err != nil {
+			return resp, err
 		}
-		if cands, err = p.headOf(ctx, cands, rules, recent, sessionW, req.N); err != nil {
+		if resp.Strategy != StrategyPopularity && resp.Strategy != StrategyQuery {
+			for _, b := range p.coldBoosts(weights, lists, norm) {
+				pool.add(b.id, b.boost)
+			}
+		}
+		if cands, err = p.headOf(ctx, pool, rules, recent, sessionW, req.N); err != nil {
 			return resp, err
 		}
 		goto rerank
+	}
+	if cands, err = Blend(lists, bo); err != nil {
+		return resp, err
 	}
 	Annotate(cands, p.info, p.M.Tail)
 	if resp.Strategy != StrategyPopularity && resp.Strategy != StrategyQuery {
@@ -405,25 +414,45 @@ func positives(h []Interaction) []Interaction {
 // than ItemWarmEvents has little CF evidence, so its content score takes over part of the CF
 // share of the blend: score += ColdItemBoost * (1 - n/warm)^2 * cfShare * content. Only the
 // ColdItemSlots best-matching cold items get the lean, so new items reach the users whose
-// history matches them without crowding out what those users are known to like. It reads
-// the content scores from the content source's list (normalised as Blend normalised them),
-// so it costs nothing per candidate, and moves each boosted candidate up to its place.
+// history matches them without crowding out what those users are known to like. It moves
+// each boosted candidate up to its place in the sorted pool.
 func (p *Pipeline) coldItems(cands []Candidate, weights map[string]float64, lists []SourceList, norm Normalisation) {
+	for _, b := range p.coldBoosts(weights, lists, norm) {
+		i := slices.IndexFunc(cands, func(c Candidate) bool { return c.ID == b.id })
+		if i < 0 {
+			continue
+		}
+		cands[i].Score += b.boost
+		c := cands[i]
+		j := i
+		for j > 0 && (cands[j-1].Score < c.Score || cands[j-1].Score == c.Score && cands[j-1].ID > c.ID) {
+			j--
+		}
+		copy(cands[j+1:i+1], cands[j:i])
+		cands[j] = c
+	}
+}
+
+type coldBoost struct {
+	id    string
+	boost float64
+}
+
+// coldBoosts returns the cold items' boosts (see coldItems), best first. It reads the
+// content scores from the content source's lists, normalised as Blend normalises them, so
+// it costs nothing per candidate.
+func (p *Pipeline) coldBoosts(weights map[string]float64, lists []SourceList, norm Normalisation) []coldBoost {
 	warm := float64(p.Opts.ItemWarmEvents)
 	if warm <= 0 || p.Opts.ColdItemBoost <= 0 || p.Opts.ColdItemSlots <= 0 {
-		return
+		return nil
 	}
 	collab := weights["cf"] + weights["itemknn"] + weights["ease"]
 	total := collab + weights["content"] + weights["popular"]
 	if total == 0 {
-		return
+		return nil
 	}
 	share := collab / total
-	type cold struct {
-		id    string
-		boost float64
-	}
-	var best []cold
+	var best []coldBoost
 	for _, l := range lists {
 		if l.Name != "content" {
 			continue
@@ -439,31 +468,15 @@ func (p *Pipeline) coldItems(cands []Candidate, weights map[string]float64, list
 			}
 			f := 1 - n/warm
 			b := p.Opts.ColdItemBoost * f * f * share * scores[k]
-			if i := slices.IndexFunc(best, func(c cold) bool { return c.id == it.ID }); i >= 0 {
+			if i := slices.IndexFunc(best, func(c coldBoost) bool { return c.id == it.ID }); i >= 0 {
 				best[i].boost = max(best[i].boost, b) // an item listed twice keeps its best score
 				continue
 			}
-			best = append(best, cold{it.ID, b})
+			best = append(best, coldBoost{it.ID, b})
 		}
-	}
-	if len(best) == 0 {
-		return
 	}
 	sort.SliceStable(best, func(a, b int) bool { return best[a].boost > best[b].boost })
-	for _, b := range best[:min(len(best), p.Opts.ColdItemSlots)] {
-		i := slices.IndexFunc(cands, func(c Candidate) bool { return c.ID == b.id })
-		if i < 0 {
-			continue
-		}
-		cands[i].Score += b.boost
-		c := cands[i]
-		j := i
-		for j > 0 && (cands[j-1].Score < c.Score || cands[j-1].Score == c.Score && cands[j-1].ID > c.ID) {
-			j--
-		}
-		copy(cands[j+1:i+1], cands[j:i])
-		cands[j] = c
-	}
+	return best[:min(len(best), p.Opts.ColdItemSlots)]
 }
 
 // target is the calibration target: the category distribution of the history.
