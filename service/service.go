@@ -103,6 +103,7 @@ type Service struct {
 	exposure *rank.Exposure
 	cache    *respCache
 	sources  *rank.SourceCache
+	commits  groupCommit // merges concurrent event writes into one transaction
 
 	vocab     *query.SwappableVocabulary
 	parser    *query.FallbackParser

@@ -138,8 +138,9 @@ func (s *Service) UserEvents(ctx context.Context, id, cursor string, limit int) 
 	return s.st.UserEvents(ctx, id, cursor, limit)
 }
 
-// AddEvents validates a batch of events, stores it durably (all or nothing) and applies it to
-// the live state, so the very next request sees it. An event naming an unknown item is
+// AddEvents validates a batch of events, stores it durably (all or nothing; concurrent
+// batches share one transaction, see groupCommit) and applies it to the live state, so the
+// very next request sees it. An event naming an unknown item is
 // rejected with ErrUnprocessable unless AutoCreateItems is on.
 func (s *Service) AddEvents(ctx context.Context, events []recd.Event) ([]recd.Event, error) {
 	if len(events) == 0 {
@@ -177,7 +178,7 @@ func (s *Service) AddEvents(ctx context.Context, events []recd.Event) ([]recd.Ev
 			return nil, err
 		}
 	}
-	stored, err := s.st.AddEvents(ctx, events)
+	stored, err := s.commits.add(ctx, s.st, events)
 	if err != nil {
 		return nil, fmt.Errorf("store events: %w", err)
 	}
