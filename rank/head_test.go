@@ -55,3 +55,25 @@ func TestPipeline_HeadOf(t *testing.T) {
 		})
 	}
 }
+
+// TestPipeline_KNNTop checks that the sparse item-kNN scorer picks what ItemKNN.Score over the
+// whole catalog picks, with the same scores, for histories of several lengths and weights.
+func TestPipeline_KNNTop(t *testing.T) {
+	p, hist := benchPipeline(t, 2000)
+	rng := rand.New(rand.NewPCG(3, 3))
+	for _, size := range []int{1, 5, 50} {
+		liked := append([]rank.Interaction(nil), hist[:size]...)
+		for i := range liked {
+			liked[i].Weight = 0.5 + rng.Float64()*3
+		}
+		for _, k := range []int{1, 10, 200} {
+			got, want, gs, ws := rank.KNNTop(p, liked, k)
+			if fmt.Sprint(got, gs) != fmt.Sprint(want, ws) {
+				t.Errorf("size %d, k %d: got %v %v, want %v %v", size, k, got, gs, want, ws)
+			}
+			if len(want) == 0 {
+				t.Errorf("size %d, k %d: no neighbours at all", size, k)
+			}
+		}
+	}
+}

@@ -147,6 +147,7 @@ type Pipeline struct {
 	Opts     Options
 	info     catalogInfo
 	scratch  sync.Pool                   // []float32 of len(M.Items)
+	sparse   sync.Pool                   // []float32 of len(M.Items), all 0
 	marks    sync.Pool                   // []bool of len(M.Items), all false
 	ranks    sync.Pool                   // []int32 of len(M.Items), all 0
 	vecs     atomic.Pointer[contentVecs] // nil until first needed; see ContentChanged
@@ -160,6 +161,7 @@ func NewPipeline(m *Models, c Catalog, idx index.Index, exp *Exposure, opts Opti
 	p := &Pipeline{M: m, Catalog: c, Index: idx, Exposure: exp, Opts: opts, info: catalogInfo{c}}
 	n := len(m.Items)
 	p.scratch.New = func() any { s := make([]float32, n); return &s }
+	p.sparse.New = func() any { s := make([]float32, n); return &s }
 	p.marks.New = func() any { s := make([]bool, n); return &s }
 	p.ranks.New = func() any { s := make([]int32, n); return &s }
 	return p

@@ -19,12 +19,56 @@ func (p *Pipeline) knnSource(pos []Interaction, excl exclusion, k int) SourceLis
 	if len(items) == 0 {
 		return l
 	}
-	top, scores := p.topScored(func(dst []float32) { p.M.KNN.Score(-1, items, weights, dst) }, excl, k)
+	top, scores := p.knnTop(items, weights, excl, k)
 	because := p.knnBecause(top, items, weights)
 	for n, i := range top {
 		l.Items = append(l.Items, SourceScore{ID: p.M.Items[i], Score: scores[n], Because: because[n]})
 	}
 	return l
+}
+
+// knnTop scores the liked items' neighbours as ItemKNN.Score does (the same sums in the
+// same order) but touches only those neighbours, not the whole catalog, and returns the k
+// best positive scores of items not in excl, best first.
+func (p *Pipeline) knnTop(items []int32, weights []float32, excl exclusion, k int) ([]int32, []float64) {
+	bufp, markp := p.sparse.Get().(*[]float32), p.marks.Get().(*[]bool)
+	dst, seen := *bufp, *markp
+	var touched []int32
+	defer func() {
+		for _, i := range touched {
+			dst[i], seen[i] = 0, false
+		}
+		p.sparse.Put(bufp)
+		p.marks.Put(markp)
+	}()
+	knn := p.M.KNN
+	sn := knn.Opts.ScoreNeighbors
+	for n, j := range items {
+		if int(j) >= len(knn.Neighbors) || j < 0 {
+			continue
+		}
+		nbs := knn.Neighbors[j]
+		if sn > 0 && len(nbs) > sn {
+			nbs = nbs[:sn]
+		}
+		w := weights[n]
+		for _, nb := range nbs {
+			if int(nb.Item) >= len(dst) {
+				continue
+			}
+			if !seen[nb.Item] {
+				seen[nb.Item] = true
+				touched = append(touched, nb.Item)
+			}
+			dst[nb.Item] += w * nb.Sim
+		}
+	}
+	top := topNAmong(dst, touched, k, func(i int32) bool { return !excl.has(i) })
+	scores := make([]float64, len(top))
+	for n, i := range top {
+		scores[n] = float64(dst[i])
+	}
+	return top, scores
 }
 
 // easeSource scores items by EASE from the liked items (history row times the item-item
@@ -295,49 +339,80 @@ func topN(scores []float32, n int, keep func(int32) bool) []int32 {
 	if n <= 0 {
 		return nil
 	}
-	h := make([]int32, 0, n+1) // min-heap by score
-	less := func(a, b int32) bool {
-		if scores[a] != scores[b] {
-			return scores[a] < scores[b]
-		}
-		return a > b
-	}
+	t := topHeap{scores: scores, n: n, h: make([]int32, 0, n+1)}
 	for i := range scores {
-		s := scores[i]
-		if s <= 0 || (len(h) == n && !less(h[0], int32(i))) {
-			continue
+		t.offer(int32(i), keep)
+	}
+	return t.sorted()
+}
+
+// topNAmong is topN over the given indexes of scores only (each at most once).
+func topNAmong(scores []float32, among []int32, n int, keep func(int32) bool) []int32 {
+	if n <= 0 {
+		return nil
+	}
+	t := topHeap{scores: scores, n: n, h: make([]int32, 0, min(n, len(among))+1)}
+	for _, i := range among {
+		t.offer(i, keep)
+	}
+	return t.sorted()
+}
+
+// topHeap keeps the n best indexes offered, by score and then by lower index (a total
+// order, so the result does not depend on the order of the offers).
+type topHeap struct {
+	scores []float32
+	n      int
+	h      []int32 // min-heap: the worst kept at h[0]
+}
+
+func (t *topHeap) less(a, b int32) bool {
+	if t.scores[a] != t.scores[b] {
+		return t.scores[a] < t.scores[b]
+	}
+	return a > b
+}
+
+func (t *topHeap) offer(i int32, keep func(int32) bool) {
+	s := t.scores[i]
+	if s <= 0 || (len(t.h) == t.n && !t.less(t.h[0], i)) {
+		return
+	}
+	if !keep(i) {
+		return
+	}
+	h := append(t.h, i)
+	for c := len(h) - 1; c > 0; { // sift up
+		par := (c - 1) / 2
+		if !t.less(h[c], h[par]) {
+			break
 		}
-		if !keep(int32(i)) {
-			continue
-		}
-		h = append(h, int32(i))
-		for c := len(h) - 1; c > 0; { // sift up
-			par := (c - 1) / 2
-			if !less(h[c], h[par]) {
+		h[c], h[par] = h[par], h[c]
+		c = par
+	}
+	if len(h) > t.n {
+		h[0] = h[len(h)-1]
+		h = h[:len(h)-1]
+		for c := 0; ; { // sift down
+			l, r, m := 2*c+1, 2*c+2, c
+			if l < len(h) && t.less(h[l], h[m]) {
+				m = l
+			}
+			if r < len(h) && t.less(h[r], h[m]) {
+				m = r
+			}
+			if m == c {
 				break
 			}
-			h[c], h[par] = h[par], h[c]
-			c = par
-		}
-		if len(h) > n {
-			h[0] = h[len(h)-1]
-			h = h[:len(h)-1]
-			for c := 0; ; { // sift down
-				l, r, m := 2*c+1, 2*c+2, c
-				if l < len(h) && less(h[l], h[m]) {
-					m = l
-				}
-				if r < len(h) && less(h[r], h[m]) {
-					m = r
-				}
-				if m == c {
-					break
-				}
-				h[c], h[m] = h[m], h[c]
-				c = m
-			}
+			h[c], h[m] = h[m], h[c]
+			c = m
 		}
 	}
-	sort.Slice(h, func(a, b int) bool { return less(h[b], h[a]) })
+	t.h = h
+}
+
+func (t *topHeap) sorted() []int32 {
+	h := t.h
+	sort.Slice(h, func(a, b int) bool { return t.less(h[b], h[a]) })
 	return h
 }
