@@ -12,3 +12,12 @@ func KNNTop(p *Pipeline, liked []Interaction, k int) (sparse, full []int32, spar
 	full, fullScores = p.topScored(func(dst []float32) { p.M.KNN.Score(-1, items, weights, dst) }, nil, k)
 	return sparse, full, sparseScores, fullScores
 }
+
+// EASEScores returns the EASE scores of liked computed at once and, after the history
+// before, updated from before's scores.
+func EASEScores(p *Pipeline, before, liked []Interaction) (full, updated []float32) {
+	bi, bw := p.indexed(before)
+	li, lw := p.indexed(liked)
+	prev := p.easeScores(nil, bi, bw)
+	return p.easeScores(nil, li, lw).scores, p.easeScores(prev, li, lw).scores
+}

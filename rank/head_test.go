@@ -3,9 +3,13 @@ package rank_test
 import (
 	"context"
 	"fmt"
+	"math"
 	"math/rand/v2"
+	"strconv"
 	"testing"
 
+	"github.com/recd/recd"
+	"github.com/recd/recd/model"
 	"github.com/recd/recd/rank"
 )
 
@@ -75,5 +79,46 @@ func TestPipeline_KNNTop(t *testing.T) {
 				t.Errorf("size %d, k %d: no neighbours at all", size, k)
 			}
 		}
+	}
+}
+
+// TestSourceCache_EASEUpdate checks that EASE scores updated from an older history's scores
+// by the changed items (added, re-weighted, removed) match the scores computed at once.
+func TestSourceCache_EASEUpdate(t *testing.T) {
+	p, _ := benchPipeline(t, 600)
+	d := model.NewBuilder(model.Weights{Default: 1})
+	rng := rand.New(rand.NewPCG(5, 5))
+	for _, id := range p.M.Items {
+		d.AddItem(id)
+	}
+	for e := 0; e < 20000; e++ {
+		d.Add(recd.Event{UserID: strconv.Itoa(rng.IntN(300)), ItemID: p.M.Items[int(float64(len(p.M.Items))*rng.Float64()*rng.Float64())], Type: "click"})
+	}
+	ease := model.NewEASE(model.DefaultEASEOptions())
+	if err := ease.Fit(context.Background(), d.Build()); err != nil {
+		t.Fatal(err)
+	}
+	p.M.EASE = ease
+	liked := func(lo, hi int) []rank.Interaction {
+		var out []rank.Interaction
+		for i := lo; i < hi; i++ {
+			out = append(out, rank.Interaction{ItemID: p.M.Items[i], Weight: 1})
+		}
+		return out
+	}
+	before, after := liked(0, 20), liked(1, 25) // one removed, five added
+	after[3].Weight = 4                         // one re-weighted
+	full, updated := rank.EASEScores(p, before, after)
+	nonzero := 0
+	for i := range full {
+		if math.Abs(float64(full[i]-updated[i])) > 1e-4*(1+math.Abs(float64(full[i]))) {
+			t.Fatalf("item %d: updated %v, computed at once %v", i, updated[i], full[i])
+		}
+		if full[i] != 0 {
+			nonzero++
+		}
+	}
+	if nonzero == 0 {
+		t.Fatal("all scores are 0")
 	}
 }

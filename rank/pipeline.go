@@ -260,19 +260,14 @@ func (p *Pipeline) Recommend(ctx context.Context, req Request) (Response, error)
 		if on("itemknn") {
 			lists = append(lists, p.knnSource(pos, excl, k))
 		}
-		// The other sources depend on the model more than on the newest event: a cached
-		// copy serves until the history has moved on (see SourceCache).
-		cacheKey := ""
-		if req.SourceKey != "" && len(req.History) > 0 && len(req.ContextItems) == 0 && len(req.Extra) == 0 &&
-			req.Weights == nil && len(rules.Categories) == 0 && len(rules.ExcludeCategories) == 0 && len(rules.Filters) == 0 {
-			cacheKey = req.SourceKey
-		}
-		now := time.Now()
-		if cached, ok := req.SourceCache.get(cacheKey, p.M.Version, k, resp.Strategy, len(pos), now); ok {
-			lists = append(lists, cached...)
+		// The other sources depend on the model more than on the newest event: a plain
+		// request of a known user reuses them (see SourceCache).
+		if req.SourceCache != nil && req.SourceKey != "" && len(req.History) > 0 && len(req.ContextItems) == 0 &&
+			len(req.Extra) == 0 && req.Weights == nil && len(rules.Categories) == 0 && len(rules.ExcludeCategories) == 0 &&
+			len(rules.Filters) == 0 {
+			lists = append(lists, p.cachedSources(ctx, req.SourceCache, req.SourceKey, resp.Strategy, pos, rules, &filter, excl, k, on)...)
 			break
 		}
-		first := len(lists)
 		if on("ease") {
 			lists = append(lists, p.easeSource(pos, excl, k))
 		}
@@ -289,7 +284,6 @@ func (p *Pipeline) Recommend(ctx context.Context, req Request) (Response, error)
 				lists = append(lists, l)
 			}
 		}
-		req.SourceCache.put(cacheKey, p.M.Version, k, resp.Strategy, len(pos), now, append([]SourceList(nil), lists[first:]...))
 	}
 	lists = append(lists, req.Extra...)
 	if len(req.Extra) > 0 && resp.Strategy != StrategyQuery {

@@ -1,8 +1,12 @@
 package rank
 
 import (
+	"context"
+	"slices"
 	"sync"
 	"time"
+
+	"github.com/recd/recd/index"
 
 	lru "github.com/hashicorp/golang-lru/v2/simplelru"
 )
@@ -20,20 +24,23 @@ type SourceCacheOptions struct {
 	MaxNewItems int
 }
 
-// DefaultSourceCacheOptions returns 2,000 users, 30 seconds and 5 new liked items.
+// DefaultSourceCacheOptions returns 1,000 users, 30 seconds and 5 new liked items.
 func DefaultSourceCacheOptions() SourceCacheOptions {
-	return SourceCacheOptions{Size: 2000, MaxAge: 30 * time.Second, MaxNewItems: 5}
+	return SourceCacheOptions{Size: 1000, MaxAge: 30 * time.Second, MaxNewItems: 5}
 }
 
-// SourceCache keeps, per user, the model-dependent candidate sources of the user's last
-// full recommendation (EASE, CF, content profile search, popularity): the ones that score
-// the whole catalog or search the index, which cost most of a request. A request that
-// names the user's key reuses them while the model version, the source depth and the
-// strategy are unchanged, the entry is younger than MaxAge and the history gained fewer
-// than MaxNewItems liked items; the cheap event-dependent parts (item-kNN from the whole
-// current history, exclusion of everything the user has seen, the session boost, the
-// re-rank stages) are computed fresh on every request, so an event still changes the very
-// next response. Safe for concurrent use; the cached lists are never modified.
+// SourceCache keeps, per user, the model-dependent candidate sources of the user's earlier
+// requests: the ones that score the whole catalog or search the index, which cost most of
+// a request. EASE, the strongest source, is linear in the history: its cached scores are
+// updated by the rows of the items whose weight changed, so it is exact on every request.
+// Popularity, CF and the content profile search are reused while the model version, the
+// source depth and the strategy are unchanged, the entry is younger than MaxAge and the
+// history gained fewer than MaxNewItems liked items (and lost none), and computed again
+// otherwise. Item-kNN from the whole current history, the exclusion of everything the user
+// has seen, the session boost and the re-rank stages are computed on every request, so an
+// event still changes the very next response. An entry holds about 40 KB of EASE scores
+// (4 bytes per catalog item) and four lists of SourceK items. Safe for concurrent use;
+// cached entries are never modified.
 type SourceCache struct {
 	opts SourceCacheOptions
 	mu   sync.Mutex
@@ -46,7 +53,16 @@ type sourceEntry struct {
 	strategy string
 	npos     int // liked items of the history the lists were computed from
 	at       time.Time
-	lists    []SourceList
+	lists    []SourceList // popularity, CF and content, as computed then
+	ease     *easeState   // nil: EASE off
+}
+
+// easeState is a user's EASE scores over the whole catalog and the liked items and weights
+// they were computed from. EASE is linear in the history, so a newer history's scores are
+// these plus the changed items' rows: EASE stays exact (up to rounding) on every request.
+type easeState struct {
+	scores []float32
+	items  map[int32]float32
 }
 
 // NewSourceCache returns a cache bounded by opts; nil when opts.Size is 0 (a nil cache is
@@ -79,30 +95,135 @@ func (c *SourceCache) Forget(key string) {
 	c.mu.Unlock()
 }
 
-// get returns the lists cached for key when they still serve a request of the given
-// version, depth, strategy and number of liked items.
-func (c *SourceCache) get(key, version string, k int, strategy string, npos int, now time.Time) ([]SourceList, bool) {
+// lookup returns key's entry when it was computed by the given model version for the same
+// source depth and strategy (nil otherwise).
+func (c *SourceCache) lookup(key, version string, k int, strategy string) *sourceEntry {
 	if c == nil || key == "" {
-		return nil, false
+		return nil
 	}
 	c.mu.Lock()
 	e, ok := c.lru.Get(key)
 	c.mu.Unlock()
-	if !ok || e.version != version || e.k != k || e.strategy != strategy || now.Sub(e.at) > c.opts.MaxAge {
-		return nil, false
+	if !ok || e.version != version || e.k != k || e.strategy != strategy {
+		return nil
 	}
-	if d := npos - e.npos; d < 0 || d >= max(c.opts.MaxNewItems, 1) {
-		return nil, false
-	}
-	return e.lists, true
+	return e
 }
 
-func (c *SourceCache) put(key, version string, k int, strategy string, npos int, now time.Time, lists []SourceList) {
+// fresh reports whether e's lists still serve a history of npos liked items at now.
+func (c *SourceCache) fresh(e *sourceEntry, npos int, now time.Time) bool {
+	if e == nil || now.Sub(e.at) > c.opts.MaxAge {
+		return false
+	}
+	d := npos - e.npos
+	return d >= 0 && d < max(c.opts.MaxNewItems, 1)
+}
+
+func (c *SourceCache) put(key string, e *sourceEntry) {
 	if c == nil || key == "" {
 		return
 	}
-	e := &sourceEntry{version: version, k: k, strategy: strategy, npos: npos, at: now, lists: lists}
 	c.mu.Lock()
 	c.lru.Add(key, e)
 	c.mu.Unlock()
+}
+
+// cachedSources returns the EASE, popularity, CF and content sources of a plain request
+// for the user key (see SourceCache): EASE updated from the cached scores by the history's
+// changes, the others reused while fresh and computed again otherwise.
+func (p *Pipeline) cachedSources(ctx context.Context, c *SourceCache, key, strategy string, pos []Interaction,
+	rules Rules, filter *index.Filter, excl exclusion, k int, on func(string) bool) []SourceList {
+	now := time.Now()
+	e := c.lookup(key, p.M.Version, k, strategy)
+	var out []SourceList
+	var ease *easeState
+	if on("ease") {
+		l := SourceList{Name: "ease"}
+		if items, weights := p.indexed(pos); p.M.EASE != nil && len(items) > 0 {
+			var prev *easeState
+			if e != nil {
+				prev = e.ease
+			}
+			ease = p.easeScores(prev, items, weights)
+			top := topN(ease.scores, k, func(i int32) bool { return !excl.has(i) })
+			for _, i := range top {
+				l.Items = append(l.Items, SourceScore{ID: p.M.Items[i], Score: float64(ease.scores[i])})
+			}
+		}
+		out = append(out, l)
+	}
+	fresh := c.fresh(e, len(pos), now)
+	var rest []SourceList
+	if fresh {
+		rest = e.lists
+	} else {
+		if on("popular") {
+			rest = append(rest, p.popularSource(k, rules, excl))
+		}
+		if on("cf") {
+			if l, ok := p.cfSource(ctx, pos, filter, excl, k); ok {
+				rest = append(rest, l)
+			}
+		}
+		if on("content") {
+			if l, ok := p.contentSource(ctx, pos, filter, k); ok {
+				rest = append(rest, l)
+			}
+		}
+	}
+	out = append(out, rest...)
+	switch {
+	case !fresh:
+		c.put(key, &sourceEntry{version: p.M.Version, k: k, strategy: strategy, npos: len(pos), at: now, lists: rest, ease: ease})
+	case ease != e.ease:
+		c.put(key, &sourceEntry{version: e.version, k: e.k, strategy: e.strategy, npos: e.npos, at: e.at, lists: e.lists, ease: ease})
+	}
+	return out
+}
+
+// easeScores returns the EASE scores of the liked items: prev's plus the rows of the items
+// whose weight changed, or all computed when prev is nil. It returns prev itself when
+// nothing changed; it never modifies prev.
+func (p *Pipeline) easeScores(prev *easeState, items []int32, weights []float32) *easeState {
+	cur := make(map[int32]float32, len(items))
+	for n, i := range items {
+		cur[i] += weights[n]
+	}
+	n := len(p.M.Items)
+	if prev == nil || len(prev.scores) != n {
+		st := &easeState{scores: make([]float32, n), items: cur}
+		p.M.EASE.Score(-1, items, weights, st.scores)
+		return st
+	}
+	var dItems []int32
+	for i, w := range cur {
+		if w != prev.items[i] {
+			dItems = append(dItems, i)
+		}
+	}
+	for i := range prev.items {
+		if _, ok := cur[i]; !ok {
+			dItems = append(dItems, i)
+		}
+	}
+	if len(dItems) == 0 {
+		return prev
+	}
+	slices.Sort(dItems) // the same sums in the same order for the same change
+	dW := make([]float32, len(dItems))
+	for x, i := range dItems {
+		dW[x] = cur[i] - prev.items[i]
+	}
+	// Score adds the popularity prior to the rows; subtract it once.
+	bp, pp := p.scratch.Get().(*[]float32), p.scratch.Get().(*[]float32)
+	defer p.scratch.Put(bp)
+	defer p.scratch.Put(pp)
+	delta, prior := *bp, *pp
+	p.M.EASE.Score(-1, dItems, dW, delta)
+	p.M.EASE.Score(-1, nil, nil, prior)
+	st := &easeState{scores: make([]float32, n), items: cur}
+	for j := range st.scores {
+		st.scores[j] = prev.scores[j] + (delta[j] - prior[j])
+	}
+	return st
 }
