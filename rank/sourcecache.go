@@ -30,17 +30,17 @@ func DefaultSourceCacheOptions() SourceCacheOptions {
 }
 
 // SourceCache keeps, per user, the model-dependent candidate sources of the user's earlier
-// requests: the ones that score the whole catalog or search the index, which cost most of
-// a request. EASE, the strongest source, is linear in the history: its cached scores are
-// updated by the rows of the items whose weight changed, so it is exact on every request.
-// Popularity, CF and the content profile search are reused while the model version, the
-// source depth and the strategy are unchanged, the entry is younger than MaxAge and the
-// history gained fewer than MaxNewItems liked items (and lost none), and computed again
-// otherwise. Item-kNN from the whole current history, the exclusion of everything the user
-// has seen, the session boost and the re-rank stages are computed on every request, so an
-// event still changes the very next response. An entry holds about 40 KB of EASE scores
-// (4 bytes per catalog item) and four lists of SourceK items. Safe for concurrent use;
-// cached entries are never modified.
+// requests (EASE, popularity, CF, the content profile search): the ones that score the
+// whole catalog or search the index, which cost most of a request. A request reuses them
+// while the model version, the source depth and the strategy are unchanged, the entry is
+// younger than MaxAge and the history gained fewer than MaxNewItems liked items (and lost
+// none), and computes them again otherwise; EASE, which is linear in the history, then
+// updates its cached scores by the rows of the items whose weight changed instead of
+// scoring the whole history again. Item-kNN from the whole current history, the exclusion
+// of everything the user has seen, the session boost and the re-rank stages are computed
+// on every request, so an event still changes the very next response. An entry holds
+// about 40 KB of EASE scores (4 bytes per catalog item) and four lists of SourceK items.
+// Safe for concurrent use; cached entries are never modified.
 type SourceCache struct {
 	opts SourceCacheOptions
 	mu   sync.Mutex
@@ -53,13 +53,13 @@ type sourceEntry struct {
 	strategy string
 	npos     int // liked items of the history the lists were computed from
 	at       time.Time
-	lists    []SourceList // popularity, CF and content, as computed then
+	lists    []SourceList // EASE, popularity, CF and content, as computed then
 	ease     *easeState   // nil: EASE off
 }
 
 // easeState is a user's EASE scores over the whole catalog and the liked items and weights
 // they were computed from. EASE is linear in the history, so a newer history's scores are
-// these plus the changed items' rows: EASE stays exact (up to rounding) on every request.
+// these plus the changed items' rows (equal up to rounding).
 type easeState struct {
 	scores []float32
 	items  map[int32]float32
@@ -129,13 +129,16 @@ func (c *SourceCache) put(key string, e *sourceEntry) {
 }
 
 // cachedSources returns the EASE, popularity, CF and content sources of a plain request
-// for the user key (see SourceCache): EASE updated from the cached scores by the history's
-// changes, the others reused while fresh and computed again otherwise.
+// for the user key (see SourceCache): reused while fresh, computed again otherwise, EASE
+// then by updating the cached scores with the history's changes.
 func (p *Pipeline) cachedSources(ctx context.Context, c *SourceCache, key, strategy string, pos []Interaction,
 	rules Rules, filter *index.Filter, excl exclusion, k int, on func(string) bool) []SourceList {
 	now := time.Now()
 	e := c.lookup(key, p.M.Version, k, strategy)
-	var out []SourceList
+	if c.fresh(e, len(pos), now) {
+		return e.lists
+	}
+	var lists []SourceList
 	var ease *easeState
 	if on("ease") {
 		l := SourceList{Name: "ease"}
@@ -150,35 +153,23 @@ func (p *Pipeline) cachedSources(ctx context.Context, c *SourceCache, key, strat
 				l.Items = append(l.Items, SourceScore{ID: p.M.Items[i], Score: float64(ease.scores[i])})
 			}
 		}
-		out = append(out, l)
+		lists = append(lists, l)
 	}
-	fresh := c.fresh(e, len(pos), now)
-	var rest []SourceList
-	if fresh {
-		rest = e.lists
-	} else {
-		if on("popular") {
-			rest = append(rest, p.popularSource(k, rules, excl))
-		}
-		if on("cf") {
-			if l, ok := p.cfSource(ctx, pos, filter, excl, k); ok {
-				rest = append(rest, l)
-			}
-		}
-		if on("content") {
-			if l, ok := p.contentSource(ctx, pos, filter, k); ok {
-				rest = append(rest, l)
-			}
+	if on("popular") {
+		lists = append(lists, p.popularSource(k, rules, excl))
+	}
+	if on("cf") {
+		if l, ok := p.cfSource(ctx, pos, filter, excl, k); ok {
+			lists = append(lists, l)
 		}
 	}
-	out = append(out, rest...)
-	switch {
-	case !fresh:
-		c.put(key, &sourceEntry{version: p.M.Version, k: k, strategy: strategy, npos: len(pos), at: now, lists: rest, ease: ease})
-	case ease != e.ease:
-		c.put(key, &sourceEntry{version: e.version, k: e.k, strategy: e.strategy, npos: e.npos, at: e.at, lists: e.lists, ease: ease})
+	if on("content") {
+		if l, ok := p.contentSource(ctx, pos, filter, k); ok {
+			lists = append(lists, l)
+		}
 	}
-	return out
+	c.put(key, &sourceEntry{version: p.M.Version, k: k, strategy: strategy, npos: len(pos), at: now, lists: lists, ease: ease})
+	return lists
 }
 
 // easeScores returns the EASE scores of the liked items: prev's plus the rows of the items
