@@ -26,7 +26,11 @@ func (p *Pipeline) plainRequest(ctx context.Context, req *Request, rules *Rules,
 // items' mean unit vector, so a candidate left with score s scores at most
 // (1-w)*s + w*bound. The result is the candidates the full pipeline would rank, cut where
 // they can no longer matter; Rerank's top-n then picks the same items in the same order.
-func (p *Pipeline) headOf(ctx context.Context, pool *blendPool, rules Rules, recent []string, w float64, n int) ([]Candidate, error) {
+func (p *Pipeline) headOf(ctx context.Context, pool *blendPool, rules Rules, excl exclusion, outside map[string]bool,
+	recent []string, w float64, n int) ([]Candidate, error) {
+	// rules.Exclude is excl and outside (see Pipeline.exclusion): checked here rather than
+	// by a set Apply would build for every chunk.
+	rules.Exclude = nil
 	if len(recent) == 0 || p.Index == nil {
 		w = 0 // no session boost (as in the full pipeline without an index)
 	}
@@ -37,7 +41,15 @@ func (p *Pipeline) headOf(ctx context.Context, pool *blendPool, rules Rules, rec
 	var out []Candidate
 	var scores []float64
 	for size := max(4*n, 64); pool.len() > 0 && len(out) < limit; size *= 2 {
-		chunk, err := rules.Apply(pool.take(nil, size), p.info) // filters in place, keeps the order
+		chunk := pool.take(nil, size)
+		kept := chunk[:0]
+		for _, c := range chunk {
+			if i, ok := p.M.ItemIndex[c.ID]; ok && excl.has(i) || outside[c.ID] {
+				continue
+			}
+			kept = append(kept, c)
+		}
+		chunk, err := rules.Apply(kept, p.info) // filters in place, keeps the order
 		if err != nil {
 			return nil, err
 		}

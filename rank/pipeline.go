@@ -235,7 +235,7 @@ func (p *Pipeline) Recommend(ctx context.Context, req Request) (Response, error)
 	}
 	var lists []SourceList
 	filter := rules.IndexFilter()
-	excl := p.exclusion(rules.Exclude) // built once for every source that scores the whole catalog
+	excl, outside := p.exclusion(rules.Exclude) // built once for every source that scores the whole catalog
 	defer p.release(excl)
 	switch {
 	case len(pos) == 0:
@@ -311,7 +311,7 @@ func (p *Pipeline) Recommend(ctx context.Context, req Request) (Response, error)
 				pool.add(b.id, b.boost)
 			}
 		}
-		if cands, err = p.headOf(ctx, pool, rules, recent, sessionW, req.N); err != nil {
+		if cands, err = p.headOf(ctx, pool, rules, excl, outside, recent, sessionW, req.N); err != nil {
 			return resp, err
 		}
 		goto rerank

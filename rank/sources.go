@@ -119,17 +119,23 @@ type exclusion []bool
 
 func (e exclusion) has(i int32) bool { return int(i) < len(e) && e[i] }
 
-// exclusion returns the marks of ids (ids outside the model are not marked). Give it back
-// with release.
-func (p *Pipeline) exclusion(ids []string) exclusion {
+// exclusion returns the marks of ids and the ids outside the model, which it cannot mark.
+// Give the marks back with release.
+func (p *Pipeline) exclusion(ids []string) (exclusion, map[string]bool) {
 	mp := p.marks.Get().(*[]bool)
 	m := *mp
+	var outside map[string]bool
 	for _, id := range ids {
 		if i, ok := p.M.ItemIndex[id]; ok && int(i) < len(m) {
 			m[i] = true
+		} else {
+			if outside == nil {
+				outside = map[string]bool{}
+			}
+			outside[id] = true
 		}
 	}
-	return m
+	return m, outside
 }
 
 // release clears excl and returns it to the pool.
