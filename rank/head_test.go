@@ -7,8 +7,10 @@ import (
 	"math/rand/v2"
 	"strconv"
 	"testing"
+	"time"
 
 	"github.com/recd/recd"
+	"github.com/recd/recd/index"
 	"github.com/recd/recd/model"
 	"github.com/recd/recd/rank"
 )
@@ -120,5 +122,66 @@ func TestSourceCache_EASEUpdate(t *testing.T) {
 	}
 	if nonzero == 0 {
 		t.Fatal("all scores are 0")
+	}
+}
+
+// countingIndex counts the searches of the index it wraps.
+type countingIndex struct {
+	index.Index
+	searches int
+}
+
+func (c *countingIndex) Search(ctx context.Context, req index.SearchRequest) ([]index.Hit, error) {
+	c.searches++
+	return c.Index.Search(ctx, req)
+}
+
+// TestSourceCache_Reuse checks when a user's cached sources serve (no index search) and
+// when they are computed again: after MaxNewItems new liked items and after a catalog
+// change, while the first liked items and a repeated request reuse them.
+func TestSourceCache_Reuse(t *testing.T) {
+	p, hist := benchPipeline(t, 2000)
+	ci := &countingIndex{Index: p.Index}
+	p.Index = ci
+	cache := rank.NewSourceCache(rank.SourceCacheOptions{Size: 10, MaxAge: time.Hour, MaxNewItems: 3})
+	seen := map[string]bool{}
+	var h []rank.Interaction
+	for _, x := range hist {
+		if !seen[x.ItemID] {
+			seen[x.ItemID] = true
+			h = append(h, x)
+		}
+	}
+	ctx := context.Background()
+	ask := func(liked int) int {
+		t.Helper()
+		before := ci.searches
+		resp, err := p.Recommend(ctx, rank.Request{History: h[:liked], N: 10, SourceCache: cache, SourceKey: "u"})
+		if err != nil || len(resp.Items) != 10 {
+			t.Fatalf("%v, %d items", err, len(resp.Items))
+		}
+		return ci.searches - before
+	}
+	steps := []struct {
+		name    string
+		liked   int
+		change  bool
+		compute bool
+	}{
+		{"first request", 10, false, true},
+		{"same history", 10, false, false},
+		{"two new liked items", 12, false, false},
+		{"three new liked items", 13, false, true},
+		{"catalog change", 13, true, true},
+		{"after the recompute", 13, false, false},
+		{"fewer liked items", 12, false, true},
+	}
+	for _, s := range steps {
+		if s.change {
+			cache.CatalogChanged()
+		}
+		if got := ask(s.liked) > 0; got != s.compute {
+			t.Errorf("%s: searched the index %v, want %v", s.name, got, s.compute)
+		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/recd/recd/index"
@@ -42,9 +43,10 @@ func DefaultSourceCacheOptions() SourceCacheOptions {
 // about 40 KB of EASE scores (4 bytes per catalog item) and four lists of SourceK items.
 // Safe for concurrent use; cached entries are never modified.
 type SourceCache struct {
-	opts SourceCacheOptions
-	mu   sync.Mutex
-	lru  *lru.LRU[string, *sourceEntry]
+	opts    SourceCacheOptions
+	mu      sync.Mutex
+	lru     *lru.LRU[string, *sourceEntry]
+	catalog atomic.Uint64 // bumped by CatalogChanged
 }
 
 type sourceEntry struct {
@@ -53,6 +55,7 @@ type sourceEntry struct {
 	strategy string
 	npos     int // liked items of the history the lists were computed from
 	at       time.Time
+	catalog  uint64       // the catalog generation the lists were computed in
 	lists    []SourceList // EASE, popularity, CF and content, as computed then
 	ease     *easeState   // nil: EASE off
 }
@@ -85,6 +88,15 @@ func (c *SourceCache) Len() int {
 	return c.lru.Len()
 }
 
+// CatalogChanged marks every entry's lists stale (items were added, changed or deleted, so
+// the popularity and vector sources may have other answers); cached EASE scores, which
+// depend on the model only, are still updated rather than computed again.
+func (c *SourceCache) CatalogChanged() {
+	if c != nil {
+		c.catalog.Add(1)
+	}
+}
+
 // Forget drops a key's entry (a deleted user).
 func (c *SourceCache) Forget(key string) {
 	if c == nil {
@@ -112,7 +124,7 @@ func (c *SourceCache) lookup(key, version string, k int, strategy string) *sourc
 
 // fresh reports whether e's lists still serve a history of npos liked items at now.
 func (c *SourceCache) fresh(e *sourceEntry, npos int, now time.Time) bool {
-	if e == nil || now.Sub(e.at) > c.opts.MaxAge {
+	if e == nil || e.catalog != c.catalog.Load() || now.Sub(e.at) > c.opts.MaxAge {
 		return false
 	}
 	d := npos - e.npos
@@ -133,7 +145,7 @@ func (c *SourceCache) put(key string, e *sourceEntry) {
 // then by updating the cached scores with the history's changes.
 func (p *Pipeline) cachedSources(ctx context.Context, c *SourceCache, key, strategy string, pos []Interaction,
 	rules Rules, filter *index.Filter, excl exclusion, k int, on func(string) bool) []SourceList {
-	now := time.Now()
+	now, gen := time.Now(), c.catalog.Load()
 	e := c.lookup(key, p.M.Version, k, strategy)
 	if c.fresh(e, len(pos), now) {
 		return e.lists
@@ -168,7 +180,7 @@ func (p *Pipeline) cachedSources(ctx context.Context, c *SourceCache, key, strat
 			lists = append(lists, l)
 		}
 	}
-	c.put(key, &sourceEntry{version: p.M.Version, k: k, strategy: strategy, npos: len(pos), at: now, lists: lists, ease: ease})
+	c.put(key, &sourceEntry{version: p.M.Version, k: k, strategy: strategy, npos: len(pos), at: now, catalog: gen, lists: lists, ease: ease})
 	return lists
 }
 
