@@ -29,8 +29,10 @@ func (p *Pipeline) plainRequest(ctx context.Context, req *Request, rules *Rules,
 func (p *Pipeline) headOf(ctx context.Context, pool *blendPool, rules Rules, excl exclusion, outside map[string]bool,
 	recent []string, w float64, n int) ([]Candidate, error) {
 	// rules.Exclude is excl and outside (see Pipeline.exclusion): checked here rather than
-	// by a set Apply would build for every chunk.
-	rules.Exclude = nil
+	// by a set Apply would build for every chunk. Availability and categories come from one
+	// catalog lookup per candidate.
+	available := rules.AvailableOnly
+	rules.Exclude, rules.AvailableOnly = nil, false
 	if len(recent) == 0 || p.Index == nil {
 		w = 0 // no session boost (as in the full pipeline without an index)
 	}
@@ -47,6 +49,11 @@ func (p *Pipeline) headOf(ctx context.Context, pool *blendPool, rules Rules, exc
 			if i, ok := p.M.ItemIndex[c.ID]; ok && excl.has(i) || outside[c.ID] {
 				continue
 			}
+			m, ok := p.Catalog.Item(c.ID)
+			if available && !(ok && m.Available) {
+				continue
+			}
+			c.Categories = m.Categories
 			kept = append(kept, c)
 		}
 		chunk, err := rules.Apply(kept, p.info) // filters in place, keeps the order
