@@ -234,6 +234,7 @@ func (p *Pipeline) Recommend(ctx context.Context, req Request) (Response, error)
 		k = max(k, p.Opts.RerankSourceK)
 	}
 	var lists []SourceList
+	var cold *[]coldItem // the cold items of the cached sources, when they serve
 	filter := rules.IndexFilter()
 	excl, outside := p.exclusion(rules.Exclude) // built once for every source that scores the whole catalog
 	defer p.release(excl)
@@ -265,7 +266,8 @@ func (p *Pipeline) Recommend(ctx context.Context, req Request) (Response, error)
 		if req.SourceCache != nil && req.SourceKey != "" && len(req.History) > 0 && len(req.ContextItems) == 0 &&
 			len(req.Extra) == 0 && req.Weights == nil && len(rules.Categories) == 0 && len(rules.ExcludeCategories) == 0 &&
 			len(rules.Filters) == 0 {
-			lists = append(lists, p.cachedSources(ctx, req.SourceCache, req.SourceKey, resp.Strategy, pos, rules, &filter, excl, k, on)...)
+			cached, coldCached := p.cachedSources(ctx, req.SourceCache, req.SourceKey, resp.Strategy, pos, rules, &filter, excl, k, on)
+			lists, cold = append(lists, cached...), &coldCached
 			break
 		}
 		if on("ease") {
@@ -307,7 +309,13 @@ func (p *Pipeline) Recommend(ctx context.Context, req Request) (Response, error)
 			return resp, err
 		}
 		if resp.Strategy != StrategyPopularity && resp.Strategy != StrategyQuery {
-			for _, b := range p.coldBoosts(weights, lists, norm) {
+			var boosts []coldBoost
+			if cold != nil { // the cold items of cached lists
+				boosts = p.coldTop(*cold, weights)
+			} else {
+				boosts = p.coldBoosts(weights, lists, norm)
+			}
+			for _, b := range boosts {
 				pool.add(b.id, b.boost)
 			}
 		}
@@ -434,21 +442,27 @@ type coldBoost struct {
 	boost float64
 }
 
-// coldBoosts returns the cold items' boosts (see coldItems), best first. It reads the
-// content scores from the content source's lists, normalised as Blend normalises them, so
-// it costs nothing per candidate.
+// coldItem is a cold item proposed by a content source: ColdItemBoost * (1 - n/warm)^2 and
+// its normalised content score.
+type coldItem struct {
+	id            string
+	lean, content float64
+}
+
+// coldBoosts returns the cold items' boosts (see coldItems), best first.
 func (p *Pipeline) coldBoosts(weights map[string]float64, lists []SourceList, norm Normalisation) []coldBoost {
+	return p.coldTop(p.coldItemsOf(lists, norm), weights)
+}
+
+// coldItemsOf returns the cold items of the content sources' lists, with their content
+// scores normalised as Blend normalises them, so that the cold-start policy costs nothing
+// per candidate. It depends on the lists only, so cached lists can keep it.
+func (p *Pipeline) coldItemsOf(lists []SourceList, norm Normalisation) []coldItem {
 	warm := float64(p.Opts.ItemWarmEvents)
 	if warm <= 0 || p.Opts.ColdItemBoost <= 0 || p.Opts.ColdItemSlots <= 0 {
 		return nil
 	}
-	collab := weights["cf"] + weights["itemknn"] + weights["ease"]
-	total := collab + weights["content"] + weights["popular"]
-	if total == 0 {
-		return nil
-	}
-	share := collab / total
-	var best []coldBoost
+	var out []coldItem
 	for _, l := range lists {
 		if l.Name != "content" {
 			continue
@@ -463,13 +477,32 @@ func (p *Pipeline) coldBoosts(weights map[string]float64, lists []SourceList, no
 				continue
 			}
 			f := 1 - n/warm
-			b := p.Opts.ColdItemBoost * f * f * share * scores[k]
-			if i := slices.IndexFunc(best, func(c coldBoost) bool { return c.id == it.ID }); i >= 0 {
-				best[i].boost = max(best[i].boost, b) // an item listed twice keeps its best score
-				continue
-			}
-			best = append(best, coldBoost{it.ID, b})
+			out = append(out, coldItem{it.ID, p.Opts.ColdItemBoost * f * f, scores[k]})
 		}
+	}
+	return out
+}
+
+// coldTop weighs cold items by the collaborative sources' share of the blend and returns
+// the ColdItemSlots best boosts, best first.
+func (p *Pipeline) coldTop(items []coldItem, weights map[string]float64) []coldBoost {
+	if len(items) == 0 || p.Opts.ColdItemSlots <= 0 {
+		return nil
+	}
+	collab := weights["cf"] + weights["itemknn"] + weights["ease"]
+	total := collab + weights["content"] + weights["popular"]
+	if total == 0 {
+		return nil
+	}
+	share := collab / total
+	var best []coldBoost
+	for _, c := range items {
+		b := c.lean * share * c.content
+		if i := slices.IndexFunc(best, func(x coldBoost) bool { return x.id == c.id }); i >= 0 {
+			best[i].boost = max(best[i].boost, b) // an item listed twice keeps its best score
+			continue
+		}
+		best = append(best, coldBoost{c.id, b})
 	}
 	sort.SliceStable(best, func(a, b int) bool { return best[a].boost > best[b].boost })
 	return best[:min(len(best), p.Opts.ColdItemSlots)]

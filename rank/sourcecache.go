@@ -57,6 +57,7 @@ type sourceEntry struct {
 	at       time.Time
 	catalog  uint64       // the catalog generation the lists were computed in
 	lists    []SourceList // EASE, popularity, CF and content, as computed then
+	cold     []coldItem   // the cold items of lists (see Pipeline.coldItemsOf)
 	ease     *easeState   // nil: EASE off
 }
 
@@ -141,14 +142,14 @@ func (c *SourceCache) put(key string, e *sourceEntry) {
 }
 
 // cachedSources returns the EASE, popularity, CF and content sources of a plain request
-// for the user key (see SourceCache): reused while fresh, computed again otherwise, EASE
-// then by updating the cached scores with the history's changes.
+// for the user key (see SourceCache) and their cold items: reused while fresh, computed
+// again otherwise, EASE then by updating the cached scores with the history's changes.
 func (p *Pipeline) cachedSources(ctx context.Context, c *SourceCache, key, strategy string, pos []Interaction,
-	rules Rules, filter *index.Filter, excl exclusion, k int, on func(string) bool) []SourceList {
+	rules Rules, filter *index.Filter, excl exclusion, k int, on func(string) bool) ([]SourceList, []coldItem) {
 	now, gen := time.Now(), c.catalog.Load()
 	e := c.lookup(key, p.M.Version, k, strategy)
 	if c.fresh(e, len(pos), now) {
-		return e.lists
+		return e.lists, e.cold
 	}
 	var lists []SourceList
 	var ease *easeState
@@ -180,8 +181,14 @@ func (p *Pipeline) cachedSources(ctx context.Context, c *SourceCache, key, strat
 			lists = append(lists, l)
 		}
 	}
-	c.put(key, &sourceEntry{version: p.M.Version, k: k, strategy: strategy, npos: len(pos), at: now, catalog: gen, lists: lists, ease: ease})
-	return lists
+	norm := p.Opts.Normalisation
+	if norm == "" {
+		norm = MinMax
+	}
+	cold := p.coldItemsOf(lists, norm)
+	c.put(key, &sourceEntry{version: p.M.Version, k: k, strategy: strategy, npos: len(pos), at: now, catalog: gen,
+		lists: lists, cold: cold, ease: ease})
+	return lists, cold
 }
 
 // easeScores returns the EASE scores of the liked items: prev's plus the rows of the items
