@@ -118,6 +118,7 @@ func Blend(lists []SourceList, opt BlendOptions) ([]Candidate, error) {
 	pos := make(map[string]int32, size)
 	cands := make([]Candidate, 0, size)
 	entries := make([]int32, 0, size)
+	at := make([]int32, 0, size) // the candidate of each list entry, in list order
 	for _, l := range lists {
 		for _, it := range l.Items {
 			if math.IsNaN(it.Score) || math.IsInf(it.Score, 0) {
@@ -131,6 +132,7 @@ func Blend(lists []SourceList, opt BlendOptions) ([]Candidate, error) {
 				entries = append(entries, 0)
 			}
 			entries[j]++
+			at = append(at, j)
 		}
 	}
 	reasons := make([]recd.Reason, size)
@@ -142,11 +144,13 @@ func Blend(lists []SourceList, opt BlendOptions) ([]Candidate, error) {
 		off += e
 	}
 	norm := make([]float64, 0, 64)
+	e := 0
 	for _, l := range lists {
 		w := opt.weight(l.Name)
 		norm = normalise(l.Items, opt.Normalisation, norm[:0])
 		for i, it := range l.Items {
-			c := &cands[pos[it.ID]]
+			c := &cands[at[e]]
+			e++
 			old, dup := c.Sources[l.Name]
 			if dup && old >= norm[i] {
 				continue

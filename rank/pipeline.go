@@ -5,6 +5,7 @@ import (
 	"slices"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/recd/recd"
@@ -136,6 +137,12 @@ type Request struct {
 	// is a hard filter every returned item passes.
 	Extra []SourceList
 	Keep  func(id string) bool
+	// SourceCache and SourceKey, when both are set, let a plain request (no context items,
+	// extra sources, weights or category and attribute filters) reuse the model-dependent
+	// sources computed for the key's earlier requests (see SourceCache). SourceKey names
+	// the user whose History this is.
+	SourceCache *SourceCache
+	SourceKey   string
 }
 
 // Response is a ranked list with the strategy that produced it.
@@ -154,7 +161,14 @@ type Pipeline struct {
 	Exposure *Exposure   // nil turns the amortised exposure mode off
 	Opts     Options
 	info     catalogInfo
-	scratch  sync.Pool // []float32 of len(M.Items)
+	scratch  sync.Pool                   // []float32 of len(M.Items)
+	sparse   sync.Pool                   // []float32 of len(M.Items), all 0
+	marks    sync.Pool                   // []bool of len(M.Items), all false
+	ranks    sync.Pool                   // []int32 of len(M.Items), all 0
+	vecs     atomic.Pointer[contentVecs] // nil until first needed; see ContentChanged
+	vecsMu   sync.Mutex                  // serialises building vecs
+	vecsGen  atomic.Uint64               // bumped by ContentChanged
+	noHead   bool                        // tests: rank every request the long way
 }
 
 // NewPipeline returns a pipeline over m.
@@ -162,6 +176,9 @@ func NewPipeline(m *Models, c Catalog, idx index.Index, exp *Exposure, opts Opti
 	p := &Pipeline{M: m, Catalog: c, Index: idx, Exposure: exp, Opts: opts, info: catalogInfo{c}}
 	n := len(m.Items)
 	p.scratch.New = func() any { s := make([]float32, n); return &s }
+	p.sparse.New = func() any { s := make([]float32, n); return &s }
+	p.marks.New = func() any { s := make([]bool, n); return &s }
+	p.ranks.New = func() any { s := make([]int32, n); return &s }
 	return p
 }
 
@@ -232,8 +249,10 @@ func (p *Pipeline) Recommend(ctx context.Context, req Request) (Response, error)
 		k = max(k, p.Opts.RerankSourceK)
 	}
 	var lists []SourceList
+	var cold *[]coldItem // the cold items of the cached sources, when they serve
 	filter := rules.IndexFilter()
-	excl := idSet(rules.Exclude) // built once for every source that scores the whole catalog
+	excl, outside := p.exclusion(rules.Exclude) // built once for every source that scores the whole catalog
+	defer p.release(excl)
 	switch {
 	case len(pos) == 0:
 		resp.Strategy = StrategyPopularity
@@ -256,6 +275,15 @@ func (p *Pipeline) Recommend(ctx context.Context, req Request) (Response, error)
 		on := func(name string) bool { w, ok := weights[name]; return !ok || w > 0 }
 		if on("itemknn") {
 			lists = append(lists, p.knnSource(pos, excl, k))
+		}
+		// The other sources depend on the model more than on the newest event: a plain
+		// request of a known user reuses them (see SourceCache).
+		if req.SourceCache != nil && req.SourceKey != "" && len(req.History) > 0 && len(req.ContextItems) == 0 &&
+			len(req.Extra) == 0 && req.Weights == nil && len(rules.Categories) == 0 && len(rules.ExcludeCategories) == 0 &&
+			len(rules.Filters) == 0 {
+			cached, coldCached := p.cachedSources(ctx, req.SourceCache, req.SourceKey, resp.Strategy, pos, rules, &filter, excl, k, on)
+			lists, cold = append(lists, cached...), &coldCached
+			break
 		}
 		if on("ease") {
 			lists = append(lists, p.easeSource(pos, excl, k))
@@ -285,13 +313,38 @@ func (p *Pipeline) Recommend(ctx context.Context, req Request) (Response, error)
 	if resp.Strategy == StrategyPopularity {
 		norm = Rank // exactly the popular order
 	}
-	cands, err := Blend(lists, BlendOptions{Weights: weights, DefaultWeight: 1, Normalisation: norm})
-	if err != nil {
+	bo := BlendOptions{Weights: weights, DefaultWeight: 1, Normalisation: norm}
+	var sim Similarity
+	var cands []Candidate
+	var err error
+	if p.plainRequest(ctx, &req, &rules, recent, sessionW, diversity, calibration, tailShare, exposure) {
+		// Only the head of the pool can reach the response: blend lazily (see headOf).
+		pool, err := newBlendPool(lists, bo)
+		if err != nil {
+			return resp, err
+		}
+		if resp.Strategy != StrategyPopularity && resp.Strategy != StrategyQuery {
+			var boosts []coldBoost
+			if cold != nil { // the cold items of cached lists
+				boosts = p.coldTop(*cold, weights)
+			} else {
+				boosts = p.coldBoosts(weights, lists, norm)
+			}
+			for _, b := range boosts {
+				pool.add(b.id, b.boost)
+			}
+		}
+		if cands, err = p.headOf(ctx, pool, rules, excl, outside, recent, sessionW, req.N); err != nil {
+			return resp, err
+		}
+		goto rerank
+	}
+	if cands, err = Blend(lists, bo); err != nil {
 		return resp, err
 	}
 	Annotate(cands, p.info, p.M.Tail)
 	if resp.Strategy != StrategyPopularity && resp.Strategy != StrategyQuery {
-		p.coldItems(cands, weights)
+		p.coldItems(cands, weights, lists, norm)
 	}
 	if cands, err = rules.Apply(cands, p.info); err != nil {
 		return resp, err
@@ -308,9 +361,8 @@ func (p *Pipeline) Recommend(ctx context.Context, req Request) (Response, error)
 	if len(cands) > p.Opts.Pool {
 		cands = cands[:p.Opts.Pool]
 	}
-	var sim Similarity
 	if (diversity > 0 || (sessionW > 0 && len(recent) > 0)) && len(cands) > 0 {
-		sim = p.similarity(ctx, cands, recent)
+		sim, _ = p.similarity(ctx, cands, recent)
 	}
 	if sim != nil && sessionW > 0 && len(recent) > 0 {
 		if err := SessionBoost(cands, recent, sim, sessionW); err != nil {
@@ -322,6 +374,7 @@ func (p *Pipeline) Recommend(ctx context.Context, req Request) (Response, error)
 			return resp, err
 		}
 	}
+rerank:
 	ro := RerankOptions{Diversity: diversity, Sim: sim, Calibration: calibration, Pool: p.Opts.RerankPool,
 		Relevance: p.Opts.DiversityRelevance}
 	if diversity > 0 {
@@ -391,47 +444,94 @@ func positives(h []Interaction) []Interaction {
 // than ItemWarmEvents has little CF evidence, so its content score takes over part of the CF
 // share of the blend: score += ColdItemBoost * (1 - n/warm)^2 * cfShare * content. Only the
 // ColdItemSlots best-matching cold items get the lean, so new items reach the users whose
-// history matches them without crowding out what those users are known to like.
-func (p *Pipeline) coldItems(cands []Candidate, weights map[string]float64) {
+// history matches them without crowding out what those users are known to like. It moves
+// each boosted candidate up to its place in the sorted pool.
+func (p *Pipeline) coldItems(cands []Candidate, weights map[string]float64, lists []SourceList, norm Normalisation) {
+	for _, b := range p.coldBoosts(weights, lists, norm) {
+		i := slices.IndexFunc(cands, func(c Candidate) bool { return c.ID == b.id })
+		if i < 0 {
+			continue
+		}
+		cands[i].Score += b.boost
+		c := cands[i]
+		j := i
+		for j > 0 && (cands[j-1].Score < c.Score || cands[j-1].Score == c.Score && cands[j-1].ID > c.ID) {
+			j--
+		}
+		copy(cands[j+1:i+1], cands[j:i])
+		cands[j] = c
+	}
+}
+
+type coldBoost struct {
+	id    string
+	boost float64
+}
+
+// coldItem is a cold item proposed by a content source: ColdItemBoost * (1 - n/warm)^2 and
+// its normalised content score.
+type coldItem struct {
+	id            string
+	lean, content float64
+}
+
+// coldBoosts returns the cold items' boosts (see coldItems), best first.
+func (p *Pipeline) coldBoosts(weights map[string]float64, lists []SourceList, norm Normalisation) []coldBoost {
+	return p.coldTop(p.coldItemsOf(lists, norm), weights)
+}
+
+// coldItemsOf returns the cold items of the content sources' lists, with their content
+// scores normalised as Blend normalises them, so that the cold-start policy costs nothing
+// per candidate. It depends on the lists only, so cached lists can keep it.
+func (p *Pipeline) coldItemsOf(lists []SourceList, norm Normalisation) []coldItem {
 	warm := float64(p.Opts.ItemWarmEvents)
 	if warm <= 0 || p.Opts.ColdItemBoost <= 0 || p.Opts.ColdItemSlots <= 0 {
-		return
+		return nil
+	}
+	var out []coldItem
+	for _, l := range lists {
+		if l.Name != "content" {
+			continue
+		}
+		scores := normalise(l.Items, norm, nil)
+		for k, it := range l.Items {
+			n := 0.0
+			if idx, ok := p.M.ItemIndex[it.ID]; ok && int(idx) < len(p.M.Counts) {
+				n = float64(p.M.Counts[idx])
+			}
+			if n >= warm {
+				continue
+			}
+			f := 1 - n/warm
+			out = append(out, coldItem{it.ID, p.Opts.ColdItemBoost * f * f, scores[k]})
+		}
+	}
+	return out
+}
+
+// coldTop weighs cold items by the collaborative sources' share of the blend and returns
+// the ColdItemSlots best boosts, best first.
+func (p *Pipeline) coldTop(items []coldItem, weights map[string]float64) []coldBoost {
+	if len(items) == 0 || p.Opts.ColdItemSlots <= 0 {
+		return nil
 	}
 	collab := weights["cf"] + weights["itemknn"] + weights["ease"]
 	total := collab + weights["content"] + weights["popular"]
 	if total == 0 {
-		return
+		return nil
 	}
 	share := collab / total
-	type cold struct {
-		i     int
-		boost float64
-	}
-	var best []cold
-	for i := range cands {
-		c := &cands[i]
-		content, ok := c.Sources["content"]
-		if !ok {
+	var best []coldBoost
+	for _, c := range items {
+		b := c.lean * share * c.content
+		if i := slices.IndexFunc(best, func(x coldBoost) bool { return x.id == c.id }); i >= 0 {
+			best[i].boost = max(best[i].boost, b) // an item listed twice keeps its best score
 			continue
 		}
-		n := 0.0
-		if idx, ok := p.M.ItemIndex[c.ID]; ok && int(idx) < len(p.M.Counts) {
-			n = float64(p.M.Counts[idx])
-		}
-		if n >= warm {
-			continue
-		}
-		f := 1 - n/warm
-		best = append(best, cold{i, p.Opts.ColdItemBoost * f * f * share * content})
+		best = append(best, coldBoost{c.id, b})
 	}
-	if len(best) == 0 {
-		return
-	}
-	sort.Slice(best, func(a, b int) bool { return best[a].boost > best[b].boost })
-	for _, b := range best[:min(len(best), p.Opts.ColdItemSlots)] {
-		cands[b.i].Score += b.boost
-	}
-	SortByScore(cands)
+	sort.SliceStable(best, func(a, b int) bool { return best[a].boost > best[b].boost })
+	return best[:min(len(best), p.Opts.ColdItemSlots)]
 }
 
 // target is the calibration target: the category distribution of the history.
@@ -444,23 +544,6 @@ func (p *Pipeline) target(h []Interaction, context []string) Distribution {
 		entries = append(entries, HistoryEntry{Categories: p.info.Categories(id), Weight: 1})
 	}
 	return TargetDistribution(entries, time.Now(), p.Opts.CalibrationHalfLife)
-}
-
-// similarity is the cosine of the content vectors of the candidates and recent items.
-func (p *Pipeline) similarity(ctx context.Context, cands []Candidate, recent []string) Similarity {
-	if p.Index == nil {
-		return nil
-	}
-	ids := make([]string, 0, len(cands)+len(recent))
-	for _, c := range cands {
-		ids = append(ids, c.ID)
-	}
-	ids = append(ids, recent...)
-	vecs, err := p.Index.Vectors(ctx, SpaceContent, ids)
-	if err != nil || len(vecs) == 0 {
-		return nil
-	}
-	return CosineSimilarity(vecs)
 }
 
 // diversitySimilarity is what MMR diversifies by: category overlap mixed with the content

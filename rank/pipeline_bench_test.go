@@ -24,7 +24,7 @@ func (c benchCatalog) Item(id string) (rank.ItemMeta, bool) { m, ok := c[id]; re
 // benchPipeline builds a pipeline over a synthetic catalog of n items with power-law
 // popularity: item-kNN, popularity and ALS trained on 20 events per item, ALS factors in the
 // cf space and random 64-d content vectors in the content space of an HNSW index.
-func benchPipeline(b *testing.B, n int) (*rank.Pipeline, []rank.Interaction) {
+func benchPipeline(b testing.TB, n int) (*rank.Pipeline, []rank.Interaction) {
 	b.Helper()
 	rng := rand.New(rand.NewPCG(1, uint64(n)))
 	cats := []string{"a", "b", "c", "d", "e", "f", "g", "h"}

@@ -1,7 +1,9 @@
 package rank
 
 import (
+	"cmp"
 	"math"
+	"slices"
 
 	"github.com/recd/recd"
 )
@@ -70,14 +72,19 @@ func Rerank(cands []Candidate, n int, opt RerankOptions) error {
 	if n == 0 {
 		return nil
 	}
-	if opt.Pool > 0 && opt.Pool < len(cands) {
-		cands = cands[:max(opt.Pool, n)]
-	}
 	if c == 0 && d == 0 {
 		// The picks are the relevance order, which cands already follow when sorted; sort
 		// only the head so the contract holds for unsorted input too.
 		selectTop(cands, n)
 		return nil
+	}
+	if opt.Pool > 0 && opt.Pool < len(cands) {
+		// The best Pool by score, whatever order a boost left them in.
+		byScore := func(a, b Candidate) int { return cmp.Compare(b.Score, a.Score) }
+		if !slices.IsSortedFunc(cands, byScore) {
+			slices.SortStableFunc(cands, byScore)
+		}
+		cands = cands[:max(opt.Pool, n)]
 	}
 	lambda := 1 - d
 	var kl *klState

@@ -10,7 +10,7 @@ import (
 
 // knnSource scores items from the liked items' item-kNN neighbours and names, for each
 // candidate, the (up to three) liked items that contributed most.
-func (p *Pipeline) knnSource(pos []Interaction, excl map[string]bool, k int) SourceList {
+func (p *Pipeline) knnSource(pos []Interaction, excl exclusion, k int) SourceList {
 	l := SourceList{Name: "itemknn"}
 	if p.M.KNN == nil {
 		return l
@@ -19,7 +19,7 @@ func (p *Pipeline) knnSource(pos []Interaction, excl map[string]bool, k int) Sou
 	if len(items) == 0 {
 		return l
 	}
-	top, scores := p.topScored(func(dst []float32) { p.M.KNN.Score(-1, items, weights, dst) }, excl, k)
+	top, scores := p.knnTop(items, weights, excl, k)
 	because := p.knnBecause(top, items, weights)
 	for n, i := range top {
 		l.Items = append(l.Items, SourceScore{ID: p.M.Items[i], Score: scores[n], Because: because[n]})
@@ -27,9 +27,53 @@ func (p *Pipeline) knnSource(pos []Interaction, excl map[string]bool, k int) Sou
 	return l
 }
 
+// knnTop scores the liked items' neighbours as ItemKNN.Score does (the same sums in the
+// same order) but touches only those neighbours, not the whole catalog, and returns the k
+// best positive scores of items not in excl, best first.
+func (p *Pipeline) knnTop(items []int32, weights []float32, excl exclusion, k int) ([]int32, []float64) {
+	bufp, markp := p.sparse.Get().(*[]float32), p.marks.Get().(*[]bool)
+	dst, seen := *bufp, *markp
+	var touched []int32
+	defer func() {
+		for _, i := range touched {
+			dst[i], seen[i] = 0, false
+		}
+		p.sparse.Put(bufp)
+		p.marks.Put(markp)
+	}()
+	knn := p.M.KNN
+	sn := knn.Opts.ScoreNeighbors
+	for n, j := range items {
+		if int(j) >= len(knn.Neighbors) || j < 0 {
+			continue
+		}
+		nbs := knn.Neighbors[j]
+		if sn > 0 && len(nbs) > sn {
+			nbs = nbs[:sn]
+		}
+		w := weights[n]
+		for _, nb := range nbs {
+			if int(nb.Item) >= len(dst) {
+				continue
+			}
+			if !seen[nb.Item] {
+				seen[nb.Item] = true
+				touched = append(touched, nb.Item)
+			}
+			dst[nb.Item] += w * nb.Sim
+		}
+	}
+	top := topNAmong(dst, touched, k, func(i int32) bool { return !excl.has(i) })
+	scores := make([]float64, len(top))
+	for n, i := range top {
+		scores[n] = float64(dst[i])
+	}
+	return top, scores
+}
+
 // easeSource scores items by EASE from the liked items (history row times the item-item
 // weights).
-func (p *Pipeline) easeSource(pos []Interaction, excl map[string]bool, k int) SourceList {
+func (p *Pipeline) easeSource(pos []Interaction, excl exclusion, k int) SourceList {
 	l := SourceList{Name: "ease"}
 	if p.M.EASE == nil {
 		return l
@@ -47,12 +91,12 @@ func (p *Pipeline) easeSource(pos []Interaction, excl map[string]bool, k int) So
 
 // topScored scores every item of the model into a pooled buffer with score and returns the
 // k best positive scores of items not in excl, best first.
-func (p *Pipeline) topScored(score func(dst []float32), excl map[string]bool, k int) ([]int32, []float64) {
+func (p *Pipeline) topScored(score func(dst []float32), excl exclusion, k int) ([]int32, []float64) {
 	bufp := p.scratch.Get().(*[]float32)
 	defer p.scratch.Put(bufp)
 	dst := *bufp
 	score(dst)
-	top := topN(dst, k, func(i int32) bool { return !excl[p.M.Items[i]] })
+	top := topN(dst, k, func(i int32) bool { return !excl.has(i) })
 	scores := make([]float64, len(top))
 	for n, i := range top {
 		scores[n] = float64(dst[i])
@@ -69,6 +113,38 @@ func idSet(ids []string) map[string]bool {
 	return set
 }
 
+// exclusion marks, by model item index, the items a request must not propose; nil marks
+// none.
+type exclusion []bool
+
+func (e exclusion) has(i int32) bool { return int(i) < len(e) && e[i] }
+
+// exclusion returns the marks of ids and the ids outside the model, which it cannot mark.
+// Give the marks back with release.
+func (p *Pipeline) exclusion(ids []string) (exclusion, map[string]bool) {
+	mp := p.marks.Get().(*[]bool)
+	m := *mp
+	var outside map[string]bool
+	for _, id := range ids {
+		if i, ok := p.M.ItemIndex[id]; ok && int(i) < len(m) {
+			m[i] = true
+		} else {
+			if outside == nil {
+				outside = map[string]bool{}
+			}
+			outside[id] = true
+		}
+	}
+	return m, outside
+}
+
+// release clears excl and returns it to the pool.
+func (p *Pipeline) release(excl exclusion) {
+	m := []bool(excl)
+	clear(m)
+	p.marks.Put(&m)
+}
+
 // indexed maps liked items to the model's item indexes with their weights.
 func (p *Pipeline) indexed(pos []Interaction) ([]int32, []float32) {
 	items := make([]int32, 0, len(pos))
@@ -83,34 +159,64 @@ func (p *Pipeline) indexed(pos []Interaction) ([]int32, []float32) {
 }
 
 // knnBecause finds, in one pass over the history's neighbour lists, the (up to three) history
-// items that contributed most to each candidate.
+// items that contributed most to each candidate (the first seen wins a tie).
 func (p *Pipeline) knnBecause(top, items []int32, weights []float32) [][]string {
 	type contrib struct {
 		item int32
 		v    float32
 	}
-	pos := make(map[int32]int, len(top))
+	rp := p.ranks.Get().(*[]int32) // item index -> position in top + 1; 0: not in top
+	rank := *rp
+	defer func() {
+		for _, i := range top {
+			rank[i] = 0
+		}
+		p.ranks.Put(rp)
+	}()
 	for n, i := range top {
-		pos[i] = n
+		rank[i] = int32(n + 1)
 	}
-	cs := make([][]contrib, len(top))
+	best := make([][3]contrib, len(top))
+	cnt := make([]uint8, len(top))
 	k := p.M.KNN.Opts.ScoreNeighbors
 	for n, j := range items {
 		nbs := p.M.KNN.Neighbors[j]
 		if k > 0 && len(nbs) > k {
 			nbs = nbs[:k]
 		}
+		w := weights[n]
 		for _, nb := range nbs {
-			if r, ok := pos[nb.Item]; ok {
-				cs[r] = append(cs[r], contrib{j, nb.Sim * weights[n]})
+			if int(nb.Item) >= len(rank) || rank[nb.Item] == 0 {
+				continue
 			}
+			r := rank[nb.Item] - 1
+			c := contrib{j, nb.Sim * w}
+			b := &best[r]
+			m := int(cnt[r])
+			if m == 3 && c.v <= b[2].v {
+				continue
+			}
+			if m < 3 {
+				m++
+				cnt[r] = uint8(m)
+			}
+			x := m - 1
+			for x > 0 && c.v > b[x-1].v {
+				b[x] = b[x-1]
+				x--
+			}
+			b[x] = c
 		}
 	}
 	out := make([][]string, len(top))
-	for r, c := range cs {
-		sort.Slice(c, func(a, b int) bool { return c[a].v > c[b].v })
-		for _, x := range c[:min(3, len(c))] {
-			out[r] = append(out[r], p.M.Items[x.item])
+	names := make([]string, 0, 3*len(top))
+	for r := range best {
+		start := len(names)
+		for _, x := range best[r][:cnt[r]] {
+			names = append(names, p.M.Items[x.item])
+		}
+		if len(names) > start {
+			out[r] = names[start:len(names):len(names)]
 		}
 	}
 	return out
@@ -118,7 +224,7 @@ func (p *Pipeline) knnBecause(top, items []int32, weights []float32) [][]string 
 
 // popularSource proposes the most popular items that pass the category rules, scored by
 // their position in the popularity order.
-func (p *Pipeline) popularSource(n int, rules Rules, excl map[string]bool) SourceList {
+func (p *Pipeline) popularSource(n int, rules Rules, excl exclusion) SourceList {
 	l := SourceList{Name: "popular"}
 	if p.M.Pop == nil {
 		return l
@@ -128,10 +234,10 @@ func (p *Pipeline) popularSource(n int, rules Rules, excl map[string]bool) Sourc
 		if len(l.Items) >= n {
 			break
 		}
-		id := p.M.Items[i]
-		if excl[id] {
+		if excl.has(i) {
 			continue
 		}
+		id := p.M.Items[i]
 		m, ok := p.Catalog.Item(id)
 		if !ok || !m.Available {
 			continue
@@ -159,7 +265,7 @@ const exactCF = 20000
 
 // cfSource folds the user's history into a CF vector against the current item factors and
 // searches the cf space with it (filters pushed down into the index).
-func (p *Pipeline) cfSource(ctx context.Context, pos []Interaction, f *index.Filter, excl map[string]bool, k int) (SourceList, bool) {
+func (p *Pipeline) cfSource(ctx context.Context, pos []Interaction, f *index.Filter, excl exclusion, k int) (SourceList, bool) {
 	if p.M.ALS == nil || p.Index == nil {
 		return SourceList{}, false
 	}
@@ -239,49 +345,80 @@ func topN(scores []float32, n int, keep func(int32) bool) []int32 {
 	if n <= 0 {
 		return nil
 	}
-	h := make([]int32, 0, n+1) // min-heap by score
-	less := func(a, b int32) bool {
-		if scores[a] != scores[b] {
-			return scores[a] < scores[b]
-		}
-		return a > b
-	}
+	t := topHeap{scores: scores, n: n, h: make([]int32, 0, n+1)}
 	for i := range scores {
-		s := scores[i]
-		if s <= 0 || (len(h) == n && !less(h[0], int32(i))) {
-			continue
+		t.offer(int32(i), keep)
+	}
+	return t.sorted()
+}
+
+// topNAmong is topN over the given indexes of scores only (each at most once).
+func topNAmong(scores []float32, among []int32, n int, keep func(int32) bool) []int32 {
+	if n <= 0 {
+		return nil
+	}
+	t := topHeap{scores: scores, n: n, h: make([]int32, 0, min(n, len(among))+1)}
+	for _, i := range among {
+		t.offer(i, keep)
+	}
+	return t.sorted()
+}
+
+// topHeap keeps the n best indexes offered, by score and then by lower index (a total
+// order, so the result does not depend on the order of the offers).
+type topHeap struct {
+	scores []float32
+	n      int
+	h      []int32 // min-heap: the worst kept at h[0]
+}
+
+func (t *topHeap) less(a, b int32) bool {
+	if t.scores[a] != t.scores[b] {
+		return t.scores[a] < t.scores[b]
+	}
+	return a > b
+}
+
+func (t *topHeap) offer(i int32, keep func(int32) bool) {
+	s := t.scores[i]
+	if s <= 0 || (len(t.h) == t.n && !t.less(t.h[0], i)) {
+		return
+	}
+	if !keep(i) {
+		return
+	}
+	h := append(t.h, i)
+	for c := len(h) - 1; c > 0; { // sift up
+		par := (c - 1) / 2
+		if !t.less(h[c], h[par]) {
+			break
 		}
-		if !keep(int32(i)) {
-			continue
-		}
-		h = append(h, int32(i))
-		for c := len(h) - 1; c > 0; { // sift up
-			par := (c - 1) / 2
-			if !less(h[c], h[par]) {
+		h[c], h[par] = h[par], h[c]
+		c = par
+	}
+	if len(h) > t.n {
+		h[0] = h[len(h)-1]
+		h = h[:len(h)-1]
+		for c := 0; ; { // sift down
+			l, r, m := 2*c+1, 2*c+2, c
+			if l < len(h) && t.less(h[l], h[m]) {
+				m = l
+			}
+			if r < len(h) && t.less(h[r], h[m]) {
+				m = r
+			}
+			if m == c {
 				break
 			}
-			h[c], h[par] = h[par], h[c]
-			c = par
-		}
-		if len(h) > n {
-			h[0] = h[len(h)-1]
-			h = h[:len(h)-1]
-			for c := 0; ; { // sift down
-				l, r, m := 2*c+1, 2*c+2, c
-				if l < len(h) && less(h[l], h[m]) {
-					m = l
-				}
-				if r < len(h) && less(h[r], h[m]) {
-					m = r
-				}
-				if m == c {
-					break
-				}
-				h[c], h[m] = h[m], h[c]
-				c = m
-			}
+			h[c], h[m] = h[m], h[c]
+			c = m
 		}
 	}
-	sort.Slice(h, func(a, b int) bool { return less(h[b], h[a]) })
+	t.h = h
+}
+
+func (t *topHeap) sorted() []int32 {
+	h := t.h
+	sort.Slice(h, func(a, b int) bool { return t.less(h[b], h[a]) })
 	return h
 }

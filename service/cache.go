@@ -29,6 +29,8 @@ type cacheEntry struct {
 	resp    rank.Response
 	at      time.Time
 	catalog uint64
+	version string // model version
+	gen     int64  // Seq of the user's newest event
 }
 
 func newRespCache(size int, ttl time.Duration) *respCache {
@@ -39,9 +41,11 @@ func newRespCache(size int, ttl time.Duration) *respCache {
 	return &respCache{lru: l, ttl: ttl}
 }
 
-// key identifies a request; "" means the request must not be cached. gen is the sequence of
-// the user's newest event, so any new event makes older entries unreachable.
-func cacheKey(req *RecommendRequest, version string, gen int64) string {
+// key identifies a request's user and shape; "" means the request must not be cached. The
+// model version and the user's generation are checked on get rather than being part of the
+// key, so a user's new response replaces the old one instead of leaving it to age out of
+// the LRU: the cache holds at most one entry per user and shape.
+func cacheKey(req *RecommendRequest) string {
 	if req.UserID == "" || req.SessionID != "" || len(req.ContextItems) > 0 || req.ExposureStrength != nil {
 		return ""
 	}
@@ -52,20 +56,22 @@ func cacheKey(req *RecommendRequest, version string, gen int64) string {
 		return fmt.Sprint(*v)
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s\x00%d\x00%s\x00%d\x00%s|%s|%s|%s\x00%q%q%q%v%v", req.UserID, gen, version, req.N, f(req.Diversity),
+	fmt.Fprintf(&b, "%s\x00%d\x00%s|%s|%s|%s\x00%q%q%q%v%v", req.UserID, req.N, f(req.Diversity),
 		f(req.Calibration), f(req.LongTailShare), f(req.SessionWeight), req.Rules.Exclude, req.Rules.Categories,
 		req.Rules.ExcludeCategories, req.Rules.Filters, req.Rules.Boosts)
 	return b.String()
 }
 
-func (c *respCache) get(key string) (rank.Response, bool) {
+// get returns the response cached for key when it was computed by model version for the
+// user's generation gen (the Seq of their newest event).
+func (c *respCache) get(key, version string, gen int64) (rank.Response, bool) {
 	if c == nil || key == "" {
 		return rank.Response{}, false
 	}
 	c.mu.Lock()
 	e, ok := c.lru.Get(key)
 	c.mu.Unlock()
-	if !ok || e.catalog != c.catalog.Load() || time.Since(e.at) > c.ttl {
+	if !ok || e.gen != gen || e.version != version || e.catalog != c.catalog.Load() || time.Since(e.at) > c.ttl {
 		c.misses.Add(1)
 		return rank.Response{}, false
 	}
@@ -73,13 +79,23 @@ func (c *respCache) get(key string) (rank.Response, bool) {
 	return e.resp, true
 }
 
-func (c *respCache) put(key string, resp rank.Response) {
+// put caches resp for key, replacing the key's older entry. catalog is the catalog
+// generation read before the response was computed, so a concurrent item write keeps it out.
+func (c *respCache) put(key, version string, gen int64, catalog uint64, resp rank.Response) {
 	if c == nil || key == "" {
 		return
 	}
 	c.mu.Lock()
-	c.lru.Add(key, cacheEntry{resp: resp, at: time.Now(), catalog: c.catalog.Load()})
+	c.lru.Add(key, cacheEntry{resp: resp, at: time.Now(), catalog: catalog, version: version, gen: gen})
 	c.mu.Unlock()
+}
+
+// generation returns the catalog generation to pass to put.
+func (c *respCache) generation() uint64 {
+	if c == nil {
+		return 0
+	}
+	return c.catalog.Load()
 }
 
 // catalogChanged invalidates every entry at once.

@@ -24,7 +24,7 @@ var (
 
 // movieLens returns one service trained on the bundled MovieLens data, shared by the tests
 // of this package (each test uses its own user ids, so they do not disturb each other).
-func movieLens(t *testing.T) (*service.Service, *dataset.Data) {
+func movieLens(t testing.TB) (*service.Service, *dataset.Data) {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("trains on the bundled MovieLens data")

@@ -47,6 +47,7 @@ type FollowStatus struct {
 	Changes       int64     `json:"changes_applied"` // item and user changes from other replicas
 	Vectors       int64     `json:"vectors_applied"`
 	Models        int64     `json:"models_loaded"`
+	Running       bool      `json:"running"` // RunFollower has set up and is following
 }
 
 // follower is the replica-following state. applied is guarded by Service.mu; the rest by mu,
@@ -70,6 +71,7 @@ type follower struct {
 	following        atomic.Bool
 	modelsLoaded     atomic.Int64 // published models the follower loaded
 	wantModel        atomic.Bool  // another replica announced a model: look on the next pass
+	running          atomic.Bool
 }
 
 // snapshotSeq bounds the vector-log sequence an index snapshot may record.
@@ -130,6 +132,7 @@ func (s *Service) FollowStatus() FollowStatus {
 	st.EventSeq, st.PendingEvents = s.follow.applied.floor, s.follow.applied.pending()
 	s.mu.RUnlock()
 	st.Events = s.follow.events.Load()
+	st.Running = s.follow.running.Load()
 	return st
 }
 
@@ -154,6 +157,8 @@ func (s *Service) RunFollower(ctx context.Context, opts FollowOptions) {
 		s.follow.following.Store(true)
 	}
 	s.follow.mu.Unlock()
+	s.follow.running.Store(true)
+	defer s.follow.running.Store(false)
 	t := time.NewTicker(opts.Interval)
 	defer t.Stop()
 	mt := time.NewTicker(opts.ModelInterval) // its own clock: a slow follow interval must not delay models

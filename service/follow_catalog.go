@@ -92,6 +92,7 @@ func (s *Service) followChanges(ctx context.Context) error {
 			s.mu.Unlock()
 			if had {
 				s.sessions.Forget(c.ID)
+				s.sources.Forget(c.ID)
 				s.follow.status.Changes++
 				// Events of the user written after the delete may have been applied by an
 				// earlier pass: rebuild the user's history from what the store holds now.
@@ -108,6 +109,8 @@ func (s *Service) followChanges(ctx context.Context) error {
 	}
 	if changed {
 		s.cache.catalogChanged()
+		s.sources.CatalogChanged()
+		s.contentChanged()
 	}
 	if err != nil {
 		return fmt.Errorf("follow catalog changes: %w", err)

@@ -410,6 +410,9 @@ func TestService_SaveIndex_WhileFollowing(t *testing.T) {
 		defer close(done)
 		b.RunFollower(ctx, service.FollowOptions{Interval: 1 << 40}) // no pass unless notified
 	}()
+	for !b.FollowStatus().Running { // the follower has set up: snapshots now honour it
+		time.Sleep(time.Millisecond)
+	}
 	vecs := []recd.Item{
 		{ID: "v1", Available: true, Vectors: map[string][]float32{"ext": {1, 0}}},
 		{ID: "v2", Available: true, Vectors: map[string][]float32{"ext": {1, 0.1}}},

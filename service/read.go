@@ -91,11 +91,11 @@ func (s *Service) Recommend(ctx context.Context, req RecommendRequest) (rank.Res
 	}
 	n := p.Opts.SessionN
 	uv := s.viewUser(ctx, &req, n) // shared (Redis) or in-process sessions and generation
-	key := ""
+	key, gen, catalog := "", uv.gen, s.cache.generation()
 	if uv.cacheable {
-		key = cacheKey(&req, p.M.Version, uv.gen)
+		key = cacheKey(&req)
 	}
-	if resp, ok := s.cache.get(key); ok {
+	if resp, ok := s.cache.get(key, p.M.Version, gen); ok {
 		s.Metrics.Recommendations.WithLabelValues(resp.Strategy).Inc()
 		s.Metrics.CacheHits.Inc()
 		return resp, nil
@@ -112,6 +112,7 @@ func (s *Service) Recommend(ctx context.Context, req RecommendRequest) (rank.Res
 		if !uv.cacheable { // Redis has events for this user the follower has not applied yet
 			rr.History = s.withUnfollowed(rr.History, uv.user)
 		}
+		rr.SourceCache, rr.SourceKey = s.sources, req.UserID
 		rr.Recent = rank.RecentItems(uv.user, n)
 	}
 	if req.SessionID != "" {
@@ -123,7 +124,7 @@ func (s *Service) Recommend(ctx context.Context, req RecommendRequest) (rank.Res
 	}
 	if key != "" {
 		s.Metrics.CacheMisses.Inc()
-		s.cache.put(key, resp)
+		s.cache.put(key, p.M.Version, gen, catalog, resp)
 	}
 	s.shareImpressions(p, &resp)
 	s.Metrics.Recommendations.WithLabelValues(resp.Strategy).Inc()

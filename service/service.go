@@ -46,6 +46,9 @@ type Options struct {
 	// new model.
 	CacheSize int
 	CacheTTL  time.Duration
+	// Sources bounds the per-user cache of the model-dependent candidate sources that a
+	// user's next request reuses after an event (a Size of 0 turns it off).
+	Sources rank.SourceCacheOptions
 	// HeadShare is the share of most-interacted items that are not long-tail (default 0.2).
 	HeadShare float64
 	// Index is the vector index (required). StateDir, when set, holds the index's catch-up
@@ -85,7 +88,7 @@ func DefaultOptions() Options {
 		ALS: model.DefaultALSOptions(), EASE: model.DefaultEASEOptions(), TFIDF: embed.DefaultTFIDFOptions(), LSA: embed.DefaultLSAOptions(),
 		ProjectionL2: 1, Rank: rank.DefaultOptions(), Sessions: rank.DefaultSessionOptions(),
 		Exposure: rank.DefaultExposureOptions(), HeadShare: rank.DefaultHeadShare, CacheSize: 50000, CacheTTL: time.Minute,
-		Shared: DefaultSharedOptions()}
+		Shared: DefaultSharedOptions(), Sources: rank.DefaultSourceCacheOptions()}
 }
 
 // ErrTrainingRunning is returned when a training job is already running.
@@ -115,6 +118,8 @@ type Service struct {
 	exposure *rank.Exposure
 	cache    *respCache
 	shared   *shared // nil without Redis
+	sources  *rank.SourceCache
+	commits  groupCommit // merges concurrent event writes into one transaction
 
 	vocab     *query.SwappableVocabulary
 	parser    *query.FallbackParser
@@ -176,7 +181,8 @@ func New(ctx context.Context, st store.Store, opts Options) (*Service, error) {
 	s := &Service{opts: opts, st: st, log: opts.Logger, catalog: map[string]*rank.ItemMeta{},
 		hist: map[string]*history{}, trending: model.NewTrending(opts.TrendingHalfLife), Metrics: newMetrics(),
 		idx: opts.Index, spaces: map[string]index.SpaceConfig{}, sessions: sessions, exposure: exposure,
-		cache: newRespCache(opts.CacheSize, opts.CacheTTL), follow: newFollower()}
+		cache: newRespCache(opts.CacheSize, opts.CacheTTL), follow: newFollower(),
+		sources: rank.NewSourceCache(opts.Sources)}
 	if opts.Redis != nil {
 		if s.shared, err = newShared(&opts); err != nil {
 			return nil, fmt.Errorf("shared state: %w", err)

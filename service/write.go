@@ -68,10 +68,20 @@ func (s *Service) PutItemsStaged(ctx context.Context, items []recd.Item) (func()
 	s.Metrics.ItemsWritten.Add(float64(len(items)))
 	s.cache.catalogChanged()
 	s.shareCatalog(ctx, batchID(items), replaced)
+	s.sources.CatalogChanged()
 	return func() error {
 		defer s.writeMu.RUnlock()
+		defer s.contentChanged()
 		return s.indexItems(ctx, items, true)
 	}, nil
+}
+
+// contentChanged tells the serving pipeline that items' content vectors were written or
+// deleted, so that its copy of them is read again.
+func (s *Service) contentChanged() {
+	if sv := s.snap.Load(); sv != nil {
+		sv.pipeline.ContentChanged()
+	}
 }
 
 // GetItem returns an item from the store.
@@ -96,7 +106,9 @@ func (s *Service) DeleteItem(ctx context.Context, id string) error {
 	s.mu.Unlock()
 	s.cache.catalogChanged()
 	s.shareCatalog(ctx, id, true)
+	s.sources.CatalogChanged()
 	s.dirty.Store(true)
+	defer s.contentChanged()
 	return s.idx.Delete(ctx, []string{id})
 }
 
@@ -126,6 +138,7 @@ func (s *Service) DeleteUser(ctx context.Context, id string) error {
 	s.mu.Unlock()
 	s.sessions.Forget(id)
 	s.shareForget(ctx, id)
+	s.sources.Forget(id)
 	return nil
 }
 
@@ -134,8 +147,9 @@ func (s *Service) UserEvents(ctx context.Context, id, cursor string, limit int) 
 	return s.st.UserEvents(ctx, id, cursor, limit)
 }
 
-// AddEvents validates a batch of events, stores it durably (all or nothing) and applies it to
-// the live state, so the very next request sees it. An event naming an unknown item is
+// AddEvents validates a batch of events, stores it durably (all or nothing; concurrent
+// batches share one transaction, see groupCommit) and applies it to the live state, so the
+// very next request sees it. An event naming an unknown item is
 // rejected with ErrUnprocessable unless AutoCreateItems is on.
 func (s *Service) AddEvents(ctx context.Context, events []recd.Event) ([]recd.Event, error) {
 	if len(events) == 0 {
@@ -173,7 +187,7 @@ func (s *Service) AddEvents(ctx context.Context, events []recd.Event) ([]recd.Ev
 			return nil, err
 		}
 	}
-	stored, err := s.st.AddEvents(ctx, events)
+	stored, err := s.commits.add(ctx, s.st, events)
 	if err != nil {
 		s.storeFailed(err)
 		return nil, fmt.Errorf("store events: %w", err)

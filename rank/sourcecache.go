@@ -1,0 +1,239 @@
+package rank
+
+import (
+	"context"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/recd/recd/index"
+
+	lru "github.com/hashicorp/golang-lru/v2/simplelru"
+)
+
+// SourceCacheOptions bound a SourceCache.
+type SourceCacheOptions struct {
+	// Size is how many keys (users) are kept, least recently used dropped first; 0 turns
+	// the cache off.
+	Size int
+	// MaxAge is how long an entry serves before its sources are computed again.
+	MaxAge time.Duration
+	// MaxNewItems is how many liked items a history gains after an entry was computed
+	// before the entry is computed again (a history that loses one recomputes at once); 0 or
+	// 1 recomputes on every new liked item.
+	MaxNewItems int
+}
+
+// DefaultSourceCacheOptions returns 1,000 users, 30 seconds and 5 new liked items.
+func DefaultSourceCacheOptions() SourceCacheOptions {
+	return SourceCacheOptions{Size: 1000, MaxAge: 30 * time.Second, MaxNewItems: 5}
+}
+
+// SourceCache keeps, per user, the model-dependent candidate sources of the user's earlier
+// requests (EASE, popularity, CF, the content profile search): the ones that score the
+// whole catalog or search the index, which cost most of a request. A request reuses them
+// while the model version, the source depth and the strategy are unchanged, the entry is
+// younger than MaxAge and the history gained fewer than MaxNewItems liked items (and lost
+// none), and computes them again otherwise; EASE, which is linear in the history, then
+// updates its cached scores by the rows of the items whose weight changed instead of
+// scoring the whole history again. Item-kNN from the whole current history, the exclusion
+// of everything the user has seen, the session boost and the re-rank stages are computed
+// on every request, so an event still changes the very next response. An entry holds
+// about 40 KB of EASE scores (4 bytes per catalog item) and four lists of SourceK items.
+// Safe for concurrent use; cached entries are never modified.
+type SourceCache struct {
+	opts    SourceCacheOptions
+	mu      sync.Mutex
+	lru     *lru.LRU[string, *sourceEntry]
+	catalog atomic.Uint64 // bumped by CatalogChanged
+}
+
+type sourceEntry struct {
+	version  string
+	k        int
+	strategy string
+	npos     int // liked items of the history the lists were computed from
+	at       time.Time
+	catalog  uint64       // the catalog generation the lists were computed in
+	lists    []SourceList // EASE, popularity, CF and content, as computed then
+	cold     []coldItem   // the cold items of lists (see Pipeline.coldItemsOf)
+	ease     *easeState   // nil: EASE off
+}
+
+// easeState is a user's EASE scores over the whole catalog and the liked items and weights
+// they were computed from. EASE is linear in the history, so a newer history's scores are
+// these plus the changed items' rows (equal up to rounding).
+type easeState struct {
+	scores []float32
+	items  map[int32]float32
+}
+
+// NewSourceCache returns a cache bounded by opts; nil when opts.Size is 0 (a nil cache is
+// valid and caches nothing).
+func NewSourceCache(opts SourceCacheOptions) *SourceCache {
+	if opts.Size <= 0 {
+		return nil
+	}
+	l, _ := lru.NewLRU[string, *sourceEntry](opts.Size, nil)
+	return &SourceCache{opts: opts, lru: l}
+}
+
+// Len returns the number of cached keys.
+func (c *SourceCache) Len() int {
+	if c == nil {
+		return 0
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.lru.Len()
+}
+
+// CatalogChanged marks every entry's lists stale (items were added, changed or deleted, so
+// the popularity and vector sources may have other answers); cached EASE scores, which
+// depend on the model only, are still updated rather than computed again.
+func (c *SourceCache) CatalogChanged() {
+	if c != nil {
+		c.catalog.Add(1)
+	}
+}
+
+// Forget drops a key's entry (a deleted user).
+func (c *SourceCache) Forget(key string) {
+	if c == nil {
+		return
+	}
+	c.mu.Lock()
+	c.lru.Remove(key)
+	c.mu.Unlock()
+}
+
+// lookup returns key's entry when it was computed by the given model version for the same
+// source depth and strategy (nil otherwise).
+func (c *SourceCache) lookup(key, version string, k int, strategy string) *sourceEntry {
+	if c == nil || key == "" {
+		return nil
+	}
+	c.mu.Lock()
+	e, ok := c.lru.Get(key)
+	c.mu.Unlock()
+	if !ok || e.version != version || e.k != k || e.strategy != strategy {
+		return nil
+	}
+	return e
+}
+
+// fresh reports whether e's lists still serve a history of npos liked items at now.
+func (c *SourceCache) fresh(e *sourceEntry, npos int, now time.Time) bool {
+	if e == nil || e.catalog != c.catalog.Load() || now.Sub(e.at) > c.opts.MaxAge {
+		return false
+	}
+	d := npos - e.npos
+	return d >= 0 && d < max(c.opts.MaxNewItems, 1)
+}
+
+func (c *SourceCache) put(key string, e *sourceEntry) {
+	if c == nil || key == "" {
+		return
+	}
+	c.mu.Lock()
+	c.lru.Add(key, e)
+	c.mu.Unlock()
+}
+
+// cachedSources returns the EASE, popularity, CF and content sources of a plain request
+// for the user key (see SourceCache) and their cold items: reused while fresh, computed
+// again otherwise, EASE then by updating the cached scores with the history's changes.
+func (p *Pipeline) cachedSources(ctx context.Context, c *SourceCache, key, strategy string, pos []Interaction,
+	rules Rules, filter *index.Filter, excl exclusion, k int, on func(string) bool) ([]SourceList, []coldItem) {
+	now, gen := time.Now(), c.catalog.Load()
+	e := c.lookup(key, p.M.Version, k, strategy)
+	if c.fresh(e, len(pos), now) {
+		return e.lists, e.cold
+	}
+	var lists []SourceList
+	var ease *easeState
+	if on("ease") {
+		l := SourceList{Name: "ease"}
+		if items, weights := p.indexed(pos); p.M.EASE != nil && len(items) > 0 {
+			var prev *easeState
+			if e != nil {
+				prev = e.ease
+			}
+			ease = p.easeScores(prev, items, weights)
+			top := topN(ease.scores, k, func(i int32) bool { return !excl.has(i) })
+			for _, i := range top {
+				l.Items = append(l.Items, SourceScore{ID: p.M.Items[i], Score: float64(ease.scores[i])})
+			}
+		}
+		lists = append(lists, l)
+	}
+	if on("popular") {
+		lists = append(lists, p.popularSource(k, rules, excl))
+	}
+	if on("cf") {
+		if l, ok := p.cfSource(ctx, pos, filter, excl, k); ok {
+			lists = append(lists, l)
+		}
+	}
+	if on("content") {
+		if l, ok := p.contentSource(ctx, pos, filter, k); ok {
+			lists = append(lists, l)
+		}
+	}
+	norm := p.Opts.Normalisation
+	if norm == "" {
+		norm = MinMax
+	}
+	cold := p.coldItemsOf(lists, norm)
+	c.put(key, &sourceEntry{version: p.M.Version, k: k, strategy: strategy, npos: len(pos), at: now, catalog: gen,
+		lists: lists, cold: cold, ease: ease})
+	return lists, cold
+}
+
+// easeScores returns the EASE scores of the liked items: prev's plus the rows of the items
+// whose weight changed, or all computed when prev is nil. It returns prev itself when
+// nothing changed; it never modifies prev.
+func (p *Pipeline) easeScores(prev *easeState, items []int32, weights []float32) *easeState {
+	cur := make(map[int32]float32, len(items))
+	for n, i := range items {
+		cur[i] += weights[n]
+	}
+	n := len(p.M.Items)
+	if prev == nil || len(prev.scores) != n {
+		st := &easeState{scores: make([]float32, n), items: cur}
+		p.M.EASE.Score(-1, items, weights, st.scores)
+		return st
+	}
+	var dItems []int32
+	for i, w := range cur {
+		if w != prev.items[i] {
+			dItems = append(dItems, i)
+		}
+	}
+	for i := range prev.items {
+		if _, ok := cur[i]; !ok {
+			dItems = append(dItems, i)
+		}
+	}
+	if len(dItems) == 0 {
+		return prev
+	}
+	slices.Sort(dItems) // the same sums in the same order for the same change
+	dW := make([]float32, len(dItems))
+	for x, i := range dItems {
+		dW[x] = cur[i] - prev.items[i]
+	}
+	// Score adds the popularity prior to the rows; subtract it once.
+	bp, pp := p.scratch.Get().(*[]float32), p.scratch.Get().(*[]float32)
+	defer p.scratch.Put(bp)
+	defer p.scratch.Put(pp)
+	delta, prior := *bp, *pp
+	p.M.EASE.Score(-1, dItems, dW, delta)
+	p.M.EASE.Score(-1, nil, nil, prior)
+	st := &easeState{scores: make([]float32, n), items: cur}
+	for j := range st.scores {
+		st.scores[j] = prev.scores[j] + (delta[j] - prior[j])
+	}
+	return st
+}
