@@ -126,6 +126,13 @@ func (g *graph) setLinks(n int32, level int, ns []distNode) {
 	}
 }
 
+// prefetchLinks starts loading node n's link list at level 0 (a search's next expansion).
+func (g *graph) prefetchLinks(n int32, level int) {
+	if level == 0 {
+		prefetch(&g.links0[int(n)*(g.m0+1)])
+	}
+}
+
 func (g *graph) lock(n int32) *sync.Mutex { return &g.locks[int(n)&(lockStripes-1)] }
 
 // neighbours copies n's links at level into s.nbuf, under the stripe lock when locked.
@@ -140,13 +147,39 @@ func (g *graph) neighbours(s *searcher, n int32, level int, locked bool) []int32
 	return s.nbuf
 }
 
+// distBatch writes the distances of q to nodes ns into s.dists and returns them.
+func (g *graph) distBatch(s *searcher, q []float32, ns []int32) []float32 {
+	if cap(s.dists) < len(ns) {
+		s.dists = make([]float32, len(ns)+32)
+	}
+	out := s.dists[:len(ns)]
+	if len(ns) == 0 {
+		return out
+	}
+	if useBatchAVX2 && g.dim >= 8 {
+		// graph invariant: every link addresses a node with a vector in g.vecs
+		_ = g.vecs[(int(slices.Max(ns))+1)*g.dim-1]
+		if g.l2 {
+			l2BatchAVX2(&q[0], &g.vecs[0], &ns[0], len(ns), g.dim, &out[0])
+		} else {
+			dotBatchAVX2(&q[0], &g.vecs[0], &ns[0], len(ns), g.dim, &out[0])
+		}
+		return out
+	}
+	for i, n := range ns {
+		out[i] = g.dist(q, n)
+	}
+	return out
+}
+
 // greedy walks from ep to the closest node at one level (ef = 1).
 func (g *graph) greedy(s *searcher, q []float32, ep distNode, level int, locked bool) distNode {
 	for changed := true; changed; {
 		changed = false
-		for _, nb := range g.neighbours(s, ep.n, level, locked) {
-			if d := g.dist(q, nb); d < ep.d {
-				ep = distNode{d, nb}
+		nbs := g.neighbours(s, ep.n, level, locked)
+		for i, d := range g.distBatch(s, q, nbs) {
+			if d < ep.d {
+				ep = distNode{d, nbs[i]}
 				changed = true
 			}
 		}
@@ -169,11 +202,18 @@ func (g *graph) searchLayer(s *searcher, q []float32, ep distNode, ef, level int
 		if len(s.res) >= ef && c.d > s.res[0].d {
 			break
 		}
+		if len(s.cand) > 0 {
+			g.prefetchLinks(s.cand[0].n, level)
+		}
+		batch := s.batch[:0]
 		for _, nb := range g.neighbours(s, c.n, level, locked) {
-			if !s.visit(nb) {
-				continue
+			if s.visit(nb) {
+				batch = append(batch, nb)
 			}
-			d := g.dist(q, nb)
+		}
+		s.batch = batch
+		for i, d := range g.distBatch(s, q, batch) {
+			nb := batch[i]
 			if len(s.res) < ef || d < s.res[0].d {
 				s.cand.push(distNode{d, nb})
 				if (!skipDeleted || !g.deleted[nb]) && (allow == nil || allow(nb)) {
@@ -307,8 +347,8 @@ func (g *graph) linkBack(s *searcher, nb, n int32, d float32, level, maxL int) {
 	}
 	base := g.vec(nb)
 	cands := append(s.pruneC[:0], distNode{d, n})
-	for _, x := range cur {
-		cands = append(cands, distNode{g.dist(base, x), x})
+	for i, dx := range g.distBatch(s, base, cur) {
+		cands = append(cands, distNode{dx, cur[i]})
 	}
 	slices.SortFunc(cands, func(a, b distNode) int { return cmp.Compare(a.d, b.d) })
 	s.pruneC = cands

@@ -103,6 +103,8 @@ type searcher struct {
 	pruneC  []distNode
 	pruneS  []distNode
 	nbuf    []int32
+	batch   []int32   // unvisited neighbours of one expansion
+	dists   []float32 // their distances
 	q       []float32
 }
 
