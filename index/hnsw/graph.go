@@ -3,6 +3,7 @@ package hnsw
 import (
 	"cmp"
 	"math"
+	"runtime"
 	"slices"
 	"sync"
 
@@ -20,29 +21,51 @@ const lockStripes = 4096
 // under its stripe lock (one stripe lock held at a time), and the entry point under entryMu.
 // Slots are allocated (add) before the parallel phase, so the slices never grow during it.
 type graph struct {
-	dim      int
-	l2       bool
-	m, m0    int
-	efC      int
-	ml       float64
-	vecs     []float32
-	levels   []uint8
-	links0   []int32   // per node m0+1 slots: count, then neighbours
-	upper    [][]int32 // per node, levels 1..L: m+1 slots each (count, neighbours)
-	gids     []int32   // node -> item
-	deleted  []bool
-	live     int
-	entry    int32
-	maxLevel int
-	entryMu  sync.Mutex
-	locks    [lockStripes]sync.Mutex
+	dim        int
+	l2         bool
+	m, m0      int
+	efC        int
+	ml         float64
+	mem        *graphMem // the arenas behind vecs and links0
+	vecs       []float32 // view of mem.vecs: per node dim floats
+	links0     []int32   // view of mem.links: per node m0+1 slots, count then neighbours
+	levels     []uint8
+	upperAt    []int32 // node -> start of its levels 1..L in upperLinks (nodes of level > 0)
+	upperLinks []int32 // per upper level m+1 slots (count, neighbours), in node order
+	gids       []int32 // node -> item
+	deleted    []bool
+	live       int
+	entry      int32
+	maxLevel   int
+	entryMu    sync.Mutex
+	locks      [lockStripes]sync.Mutex
+}
+
+// graphMem owns a graph's arenas; a cleanup frees them once the graph is unreachable
+// (Index.maybeCompact frees a replaced graph's at once).
+type graphMem struct{ vecs, links arena }
+
+func (m *graphMem) free() {
+	m.vecs.free()
+	m.links.free()
 }
 
 func newGraph(dim int, metric index.Metric, o Options) *graph {
-	return &graph{
+	g := &graph{
 		dim: dim, l2: metric == index.L2, m: o.M, m0: 2 * o.M, efC: o.EfConstruction,
-		ml: 1 / math.Log(float64(o.M)), entry: -1,
+		ml: 1 / math.Log(float64(o.M)), entry: -1, mem: &graphMem{},
 	}
+	runtime.AddCleanup(g, (*graphMem).free, g.mem)
+	return g
+}
+
+// reserve sizes the arenas for n nodes and re-takes the views (callers hold the index's
+// exclusive lock: views taken before are invalid afterwards).
+func (g *graph) reserve(n int) {
+	g.mem.vecs.grow(n * g.dim)
+	g.mem.links.grow(n * (g.m0 + 1))
+	g.vecs = g.mem.vecs.float32s(len(g.vecs))
+	g.links0 = g.mem.links.int32s(len(g.links0))
 }
 
 func (g *graph) size() int { return len(g.levels) }
@@ -78,14 +101,19 @@ func (g *graph) randomLevel(u float64) int {
 // is not linked until insert runs.
 func (g *graph) add(gid int32, v []float32, level int) int32 {
 	n := int32(len(g.levels))
-	g.vecs = append(g.vecs, v...)
+	g.reserve(int(n) + 1)
+	g.vecs = g.mem.vecs.float32s(len(g.vecs) + g.dim)
+	copy(g.vecs[int(n)*g.dim:], v)
+	g.links0 = g.mem.links.int32s(len(g.links0) + g.m0 + 1) // fresh arena words are zero
 	g.levels = append(g.levels, uint8(level))
-	g.links0 = append(g.links0, make([]int32, g.m0+1)...)
-	var up []int32
+	at := int32(-1)
 	if level > 0 {
-		up = make([]int32, level*(g.m+1))
+		at = int32(len(g.upperLinks))
+		k := level * (g.m + 1)
+		g.upperLinks = slices.Grow(g.upperLinks, k)[:int(at)+k]
+		clear(g.upperLinks[at:])
 	}
-	g.upper = append(g.upper, up)
+	g.upperAt = append(g.upperAt, at)
 	g.gids = append(g.gids, gid)
 	g.deleted = append(g.deleted, false)
 	g.live++
@@ -106,9 +134,8 @@ func (g *graph) links(n int32, level int) []int32 {
 		b := int(n) * (g.m0 + 1)
 		return g.links0[b+1 : b+1+int(g.links0[b])]
 	}
-	u := g.upper[n]
-	b := (level - 1) * (g.m + 1)
-	return u[b+1 : b+1+int(u[b])]
+	b := int(g.upperAt[n]) + (level-1)*(g.m+1)
+	return g.upperLinks[b+1 : b+1+int(g.upperLinks[b])]
 }
 
 func (g *graph) setLinks(n int32, level int, ns []distNode) {
@@ -117,8 +144,8 @@ func (g *graph) setLinks(n int32, level int, ns []distNode) {
 		b := int(n) * (g.m0 + 1)
 		s = g.links0[b : b+g.m0+1]
 	} else {
-		b := (level - 1) * (g.m + 1)
-		s = g.upper[n][b : b+g.m+1]
+		b := int(g.upperAt[n]) + (level-1)*(g.m+1)
+		s = g.upperLinks[b : b+g.m+1]
 	}
 	s[0] = int32(len(ns))
 	for i, x := range ns {
@@ -339,9 +366,9 @@ func (g *graph) linkBack(s *searcher, nb, n int32, d float32, level, maxL int) {
 			g.links0[b+1+len(cur)] = n
 			g.links0[b]++
 		} else {
-			b := (level - 1) * (g.m + 1)
-			g.upper[nb][b+1+len(cur)] = n
-			g.upper[nb][b]++
+			b := int(g.upperAt[nb]) + (level-1)*(g.m+1)
+			g.upperLinks[b+1+len(cur)] = n
+			g.upperLinks[b]++
 		}
 		return
 	}

@@ -35,6 +35,7 @@ type Index struct {
 	cats      map[string][]int32 // category -> items that had it (may hold stale or repeated entries)
 	rng       *rand.Rand
 	loadedSeq int64
+	norm      []float32 // writer scratch: a normalised vector
 	pool      sync.Pool // *searcher
 }
 
@@ -205,7 +206,7 @@ func (ix *Index) store(points []index.Point) (map[*space][]int32, error) {
 		ix.present[g] = true
 		for name, v := range p.Vectors {
 			s := ix.spaces[name]
-			if n := s.put(g, v, ix.rng); n >= 0 {
+			if n := s.put(g, v, ix.rng, &ix.norm); n >= 0 {
 				pending[s] = append(pending[s], n)
 			}
 		}
@@ -232,10 +233,11 @@ func (ix *Index) indexCategories(g int32, cats []string) {
 
 // put stores v for item g, returning the new node to link, or -1 when v equals the stored
 // vector. A replaced node becomes a tombstone.
-func (s *space) put(g int32, v []float32, rng *rand.Rand) int32 {
+func (s *space) put(g int32, v []float32, rng *rand.Rand, buf *[]float32) int32 {
 	gr := s.g
 	if s.cfg.Metric == index.Cosine {
-		v = append([]float32(nil), v...)
+		*buf = append((*buf)[:0], v...)
+		v = *buf
 		index.Normalize(v)
 	}
 	if old := s.nodeOf[g]; old >= 0 {
@@ -299,6 +301,7 @@ func (ix *Index) maybeCompact(s *space) {
 		nodes = append(nodes, nn)
 	}
 	s.g = g
+	old.mem.free() // no search runs: the caller holds the exclusive lock
 	ix.insertAll(g, nodes)
 }
 
