@@ -244,9 +244,10 @@ func (g *graph) searchLayer(s *searcher, q []float32, ep distNode, ef, level int
 			if len(s.res) < ef || d < s.res[0].d {
 				s.cand.push(distNode{d, nb})
 				if (!skipDeleted || !g.deleted[nb]) && (allow == nil || allow(nb)) {
-					s.res.push(distNode{d, nb})
-					if len(s.res) > ef {
-						s.res.pop()
+					if len(s.res) < ef {
+						s.res.push(distNode{d, nb})
+					} else {
+						s.res.replaceTop(distNode{d, nb})
 					}
 				}
 			}

@@ -92,6 +92,29 @@ func (h *maxHeap) pop() distNode {
 	return top
 }
 
+// replaceTop replaces the farthest node by x (x must not be farther) and restores the heap:
+// a push and a pop in one sift.
+func (h maxHeap) replaceTop(x distNode) {
+	n := len(h)
+	i := 0
+	for {
+		l := 2*i + 1
+		if l >= n {
+			break
+		}
+		m := l
+		if r := l + 1; r < n && h[r].d > h[l].d {
+			m = r
+		}
+		if x.d >= h[m].d {
+			break
+		}
+		h[i] = h[m]
+		i = m
+	}
+	h[i] = x
+}
+
 // searcher holds the per-search scratch state, pooled so a search allocates nothing.
 type searcher struct {
 	visited []uint32
