@@ -117,8 +117,8 @@ func (h maxHeap) replaceTop(x distNode) {
 
 // searcher holds the per-search scratch state, pooled so a search allocates nothing.
 type searcher struct {
-	visited []uint32
-	gen     uint32
+	visited []uint16 // node -> generation that visited it (2 bytes: half the cache misses of 4)
+	gen     uint16
 	cand    minHeap
 	res     maxHeap
 	sorted  []distNode
@@ -134,7 +134,7 @@ type searcher struct {
 // reset prepares the visited set for a graph of n nodes.
 func (s *searcher) reset(n int) {
 	if len(s.visited) < n {
-		s.visited = make([]uint32, n+n/4+64)
+		s.visited = make([]uint16, n+n/2+1024)
 		s.gen = 0
 	}
 	s.gen++

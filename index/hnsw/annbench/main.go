@@ -431,11 +431,18 @@ func main() {
 	t0 := time.Now()
 	step := max(1, n/10)
 	next := step
+	// The points and their maps are reused across batches (Upsert copies what it keeps), so
+	// the build's garbage is the index's own.
+	pts := make([]index.Point, *batchSz)
+	for i := range pts {
+		pts[i] = index.Point{Vectors: map[string][]float32{}, Payload: index.Payload{Available: true}}
+	}
 	for lo := 0; lo < n; lo += *batchSz {
 		hi := min(n, lo+*batchSz)
-		pts := make([]index.Point, hi-lo)
+		pts := pts[:hi-lo]
 		for i := lo; i < hi; i++ {
-			pts[i-lo] = index.Point{ID: ids[i], Vectors: map[string][]float32{"v": base[i*d : (i+1)*d]}, Payload: index.Payload{Available: true}}
+			pts[i-lo].ID = ids[i]
+			pts[i-lo].Vectors["v"] = base[i*d : (i+1)*d]
 		}
 		if err := ix.Upsert(ctx, pts); err != nil {
 			die(err)
