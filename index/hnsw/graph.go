@@ -12,14 +12,18 @@ import (
 
 const lockStripes = 4096
 
-// graph is the HNSW graph of one dense space. Nodes are int32 slots; vectors sit in one
-// contiguous slice (normalised for cosine, so cosine is a dot product). Replaced and deleted
-// nodes stay in the graph as tombstones: searches walk through them but never return them.
+// graph is the HNSW graph of one dense space. Nodes are dense int32 slots. Vectors sit in
+// one contiguous arena (normalised for cosine, so cosine is a dot product) and level-0 links
+// in another, 2M+1 slots per node with the count first, as in hnswlib; the few upper-level
+// lists share one flat slice. The arenas live outside the Go heap (see arena). Replaced and
+// deleted nodes stay in the graph as tombstones: searches walk through them but never return
+// them. Searches score each expansion's unvisited neighbours in one batched kernel call that
+// prefetches the vectors ahead, and allocate nothing (scratch state is in a pooled searcher).
 //
 // Concurrency: the owning Index serialises writers against searchers with its RWMutex.
 // Within one write, insert may run on several goroutines: each link list is read and written
 // under its stripe lock (one stripe lock held at a time), and the entry point under entryMu.
-// Slots are allocated (add) before the parallel phase, so the slices never grow during it.
+// Slots are allocated (add) before the parallel phase, so the arenas never grow during it.
 type graph struct {
 	dim        int
 	l2         bool

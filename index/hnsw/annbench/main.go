@@ -486,7 +486,8 @@ func main() {
 		Version: "dev", Dataset: meta.Name, N: n, Dim: d, Nq: nq, K: *k,
 		BuildS: round(buildS, 2), BuildThreads: *threads, BuildBg: round(buildBg, 2), MemMB: round(mem, 1), PeakMB: peak,
 		Threads: *threads,
-		Note: "Go with an AVX2/FMA assembly dot kernel (no cgo), searched through index.Index with string ids; " +
+		Note: "Go with a batched AVX2/FMA distance kernel that prefetches (no cgo), vectors and level-0 links in mmap arenas " +
+			"outside the Go heap; searched through index.Index with string ids; " +
 			"level 0 keeps 2M links; GOMAXPROCS=1 for the 1t passes",
 	}
 
