@@ -181,7 +181,7 @@ func (ix *Index) load(src io.Reader, size int64) error {
 				r.fail("payload of %q: %v", id, err)
 			}
 			fresh.indexCategories(int32(g), p.Categories)
-			fresh.payloads[g] = p
+			fresh.payloads[g] = internPayload(p)
 			fresh.present[g] = true
 		}
 	}

@@ -141,7 +141,7 @@ func (ix *Index) write(f io.Writer, seq int64) error {
 			continue
 		}
 		w.u8(1)
-		p, err := json.Marshal(ix.payloads[g])
+		p, err := json.Marshal(ix.payload(int32(g)))
 		if err != nil {
 			return fmt.Errorf("payload of %s: %w", id, err)
 		}
