@@ -22,6 +22,8 @@ import (
 
 // ingestSink stores one batch of items; it returns the rejected lines (1-based file line
 // numbers with their reasons) and an error only for failures that should stop the run.
+// It owns the batch it is given (ingest never refills it), so it may keep working on it
+// after put returns.
 type ingestSink interface {
 	put(ctx context.Context, items []recd.Item, lines []int) ([]rejection, error)
 	close(ctx context.Context) error
@@ -125,7 +127,9 @@ func ingest(ctx context.Context, r io.Reader, sink ingestSink, batch int) (int, 
 		}
 		stored += len(items) - len(rj)
 		rejected = append(rejected, rj...)
-		items, lines = items[:0], lines[:0]
+		// Fresh slices: a sink may still be using this batch (dirSink indexes it while the
+		// next one is read), so its backing arrays must not be refilled.
+		items, lines = make([]recd.Item, 0, batch), make([]int, 0, batch)
 		return nil
 	}
 	line := 0

@@ -3,6 +3,7 @@ package hnsw
 import (
 	"cmp"
 	"math"
+	"runtime"
 	"slices"
 	"sync"
 
@@ -11,38 +12,64 @@ import (
 
 const lockStripes = 4096
 
-// graph is the HNSW graph of one dense space. Nodes are int32 slots; vectors sit in one
-// contiguous slice (normalised for cosine, so cosine is a dot product). Replaced and deleted
-// nodes stay in the graph as tombstones: searches walk through them but never return them.
+// graph is the HNSW graph of one dense space. Nodes are dense int32 slots. Vectors sit in
+// one contiguous arena (normalised for cosine, so cosine is a dot product) and level-0 links
+// in another, 2M+1 slots per node with the count first, as in hnswlib; the few upper-level
+// lists share one flat slice. The arenas live outside the Go heap (see arena). Replaced and
+// deleted nodes stay in the graph as tombstones: searches walk through them but never return
+// them. Searches score each expansion's unvisited neighbours in one batched kernel call that
+// prefetches the vectors ahead, and allocate nothing (scratch state is in a pooled searcher).
 //
 // Concurrency: the owning Index serialises writers against searchers with its RWMutex.
 // Within one write, insert may run on several goroutines: each link list is read and written
 // under its stripe lock (one stripe lock held at a time), and the entry point under entryMu.
-// Slots are allocated (add) before the parallel phase, so the slices never grow during it.
+// Slots are allocated (add) before the parallel phase, so the arenas never grow during it.
 type graph struct {
-	dim      int
-	l2       bool
-	m, m0    int
-	efC      int
-	ml       float64
-	vecs     []float32
-	levels   []uint8
-	links0   []int32   // per node m0+1 slots: count, then neighbours
-	upper    [][]int32 // per node, levels 1..L: m+1 slots each (count, neighbours)
-	gids     []int32   // node -> item
-	deleted  []bool
-	live     int
-	entry    int32
-	maxLevel int
-	entryMu  sync.Mutex
-	locks    [lockStripes]sync.Mutex
+	dim        int
+	l2         bool
+	m, m0      int
+	efC        int
+	ml         float64
+	mem        *graphMem // the arenas behind vecs and links0
+	vecs       []float32 // view of mem.vecs: per node dim floats
+	links0     []int32   // view of mem.links: per node m0+1 slots, count then neighbours
+	levels     []uint8
+	upperAt    []int32 // node -> start of its levels 1..L in upperLinks (nodes of level > 0)
+	upperLinks []int32 // per upper level m+1 slots (count, neighbours), in node order
+	gids       []int32 // node -> item
+	deleted    []bool
+	live       int
+	entry      int32
+	maxLevel   int
+	entryMu    sync.Mutex
+	locks      [lockStripes]sync.Mutex
+}
+
+// graphMem owns a graph's arenas; a cleanup frees them once the graph is unreachable
+// (Index.maybeCompact frees a replaced graph's at once).
+type graphMem struct{ vecs, links arena }
+
+func (m *graphMem) free() {
+	m.vecs.free()
+	m.links.free()
 }
 
 func newGraph(dim int, metric index.Metric, o Options) *graph {
-	return &graph{
+	g := &graph{
 		dim: dim, l2: metric == index.L2, m: o.M, m0: 2 * o.M, efC: o.EfConstruction,
-		ml: 1 / math.Log(float64(o.M)), entry: -1,
+		ml: 1 / math.Log(float64(o.M)), entry: -1, mem: &graphMem{},
 	}
+	runtime.AddCleanup(g, (*graphMem).free, g.mem)
+	return g
+}
+
+// reserve sizes the arenas for n nodes and re-takes the views (callers hold the index's
+// exclusive lock: views taken before are invalid afterwards).
+func (g *graph) reserve(n int) {
+	g.mem.vecs.grow(n * g.dim)
+	g.mem.links.grow(n * (g.m0 + 1))
+	g.vecs = g.mem.vecs.float32s(len(g.vecs))
+	g.links0 = g.mem.links.int32s(len(g.links0))
 }
 
 func (g *graph) size() int { return len(g.levels) }
@@ -78,14 +105,19 @@ func (g *graph) randomLevel(u float64) int {
 // is not linked until insert runs.
 func (g *graph) add(gid int32, v []float32, level int) int32 {
 	n := int32(len(g.levels))
-	g.vecs = append(g.vecs, v...)
+	g.reserve(int(n) + 1)
+	g.vecs = g.mem.vecs.float32s(len(g.vecs) + g.dim)
+	copy(g.vecs[int(n)*g.dim:], v)
+	g.links0 = g.mem.links.int32s(len(g.links0) + g.m0 + 1) // fresh arena words are zero
 	g.levels = append(g.levels, uint8(level))
-	g.links0 = append(g.links0, make([]int32, g.m0+1)...)
-	var up []int32
+	at := int32(-1)
 	if level > 0 {
-		up = make([]int32, level*(g.m+1))
+		at = int32(len(g.upperLinks))
+		k := level * (g.m + 1)
+		g.upperLinks = slices.Grow(g.upperLinks, k)[:int(at)+k]
+		clear(g.upperLinks[at:])
 	}
-	g.upper = append(g.upper, up)
+	g.upperAt = append(g.upperAt, at)
 	g.gids = append(g.gids, gid)
 	g.deleted = append(g.deleted, false)
 	g.live++
@@ -106,9 +138,8 @@ func (g *graph) links(n int32, level int) []int32 {
 		b := int(n) * (g.m0 + 1)
 		return g.links0[b+1 : b+1+int(g.links0[b])]
 	}
-	u := g.upper[n]
-	b := (level - 1) * (g.m + 1)
-	return u[b+1 : b+1+int(u[b])]
+	b := int(g.upperAt[n]) + (level-1)*(g.m+1)
+	return g.upperLinks[b+1 : b+1+int(g.upperLinks[b])]
 }
 
 func (g *graph) setLinks(n int32, level int, ns []distNode) {
@@ -117,12 +148,19 @@ func (g *graph) setLinks(n int32, level int, ns []distNode) {
 		b := int(n) * (g.m0 + 1)
 		s = g.links0[b : b+g.m0+1]
 	} else {
-		b := (level - 1) * (g.m + 1)
-		s = g.upper[n][b : b+g.m+1]
+		b := int(g.upperAt[n]) + (level-1)*(g.m+1)
+		s = g.upperLinks[b : b+g.m+1]
 	}
 	s[0] = int32(len(ns))
 	for i, x := range ns {
 		s[i+1] = x.n
+	}
+}
+
+// prefetchLinks starts loading node n's link list at level 0 (a search's next expansion).
+func (g *graph) prefetchLinks(n int32, level int) {
+	if level == 0 {
+		prefetch(&g.links0[int(n)*(g.m0+1)])
 	}
 }
 
@@ -140,13 +178,39 @@ func (g *graph) neighbours(s *searcher, n int32, level int, locked bool) []int32
 	return s.nbuf
 }
 
+// distBatch writes the distances of q to nodes ns into s.dists and returns them.
+func (g *graph) distBatch(s *searcher, q []float32, ns []int32) []float32 {
+	if cap(s.dists) < len(ns) {
+		s.dists = make([]float32, len(ns)+32)
+	}
+	out := s.dists[:len(ns)]
+	if len(ns) == 0 {
+		return out
+	}
+	if useBatchAVX2 && g.dim >= 8 {
+		// graph invariant: every link addresses a node with a vector in g.vecs
+		_ = g.vecs[(int(slices.Max(ns))+1)*g.dim-1]
+		if g.l2 {
+			l2BatchAVX2(&q[0], &g.vecs[0], &ns[0], len(ns), g.dim, &out[0])
+		} else {
+			dotBatchAVX2(&q[0], &g.vecs[0], &ns[0], len(ns), g.dim, &out[0])
+		}
+		return out
+	}
+	for i, n := range ns {
+		out[i] = g.dist(q, n)
+	}
+	return out
+}
+
 // greedy walks from ep to the closest node at one level (ef = 1).
 func (g *graph) greedy(s *searcher, q []float32, ep distNode, level int, locked bool) distNode {
 	for changed := true; changed; {
 		changed = false
-		for _, nb := range g.neighbours(s, ep.n, level, locked) {
-			if d := g.dist(q, nb); d < ep.d {
-				ep = distNode{d, nb}
+		nbs := g.neighbours(s, ep.n, level, locked)
+		for i, d := range g.distBatch(s, q, nbs) {
+			if d < ep.d {
+				ep = distNode{d, nbs[i]}
 				changed = true
 			}
 		}
@@ -169,17 +233,25 @@ func (g *graph) searchLayer(s *searcher, q []float32, ep distNode, ef, level int
 		if len(s.res) >= ef && c.d > s.res[0].d {
 			break
 		}
+		if len(s.cand) > 0 {
+			g.prefetchLinks(s.cand[0].n, level)
+		}
+		batch := s.batch[:0]
 		for _, nb := range g.neighbours(s, c.n, level, locked) {
-			if !s.visit(nb) {
-				continue
+			if s.visit(nb) {
+				batch = append(batch, nb)
 			}
-			d := g.dist(q, nb)
+		}
+		s.batch = batch
+		for i, d := range g.distBatch(s, q, batch) {
+			nb := batch[i]
 			if len(s.res) < ef || d < s.res[0].d {
 				s.cand.push(distNode{d, nb})
 				if (!skipDeleted || !g.deleted[nb]) && (allow == nil || allow(nb)) {
-					s.res.push(distNode{d, nb})
-					if len(s.res) > ef {
-						s.res.pop()
+					if len(s.res) < ef {
+						s.res.push(distNode{d, nb})
+					} else {
+						s.res.replaceTop(distNode{d, nb})
 					}
 				}
 			}
@@ -299,16 +371,16 @@ func (g *graph) linkBack(s *searcher, nb, n int32, d float32, level, maxL int) {
 			g.links0[b+1+len(cur)] = n
 			g.links0[b]++
 		} else {
-			b := (level - 1) * (g.m + 1)
-			g.upper[nb][b+1+len(cur)] = n
-			g.upper[nb][b]++
+			b := int(g.upperAt[nb]) + (level-1)*(g.m+1)
+			g.upperLinks[b+1+len(cur)] = n
+			g.upperLinks[b]++
 		}
 		return
 	}
 	base := g.vec(nb)
 	cands := append(s.pruneC[:0], distNode{d, n})
-	for _, x := range cur {
-		cands = append(cands, distNode{g.dist(base, x), x})
+	for i, dx := range g.distBatch(s, base, cur) {
+		cands = append(cands, distNode{dx, cur[i]})
 	}
 	slices.SortFunc(cands, func(a, b distNode) int { return cmp.Compare(a.d, b.d) })
 	s.pruneC = cands

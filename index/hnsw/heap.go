@@ -92,10 +92,33 @@ func (h *maxHeap) pop() distNode {
 	return top
 }
 
+// replaceTop replaces the farthest node by x (x must not be farther) and restores the heap:
+// a push and a pop in one sift.
+func (h maxHeap) replaceTop(x distNode) {
+	n := len(h)
+	i := 0
+	for {
+		l := 2*i + 1
+		if l >= n {
+			break
+		}
+		m := l
+		if r := l + 1; r < n && h[r].d > h[l].d {
+			m = r
+		}
+		if x.d >= h[m].d {
+			break
+		}
+		h[i] = h[m]
+		i = m
+	}
+	h[i] = x
+}
+
 // searcher holds the per-search scratch state, pooled so a search allocates nothing.
 type searcher struct {
-	visited []uint32
-	gen     uint32
+	visited []uint16 // node -> generation that visited it (2 bytes: half the cache misses of 4)
+	gen     uint16
 	cand    minHeap
 	res     maxHeap
 	sorted  []distNode
@@ -103,13 +126,15 @@ type searcher struct {
 	pruneC  []distNode
 	pruneS  []distNode
 	nbuf    []int32
+	batch   []int32   // unvisited neighbours of one expansion
+	dists   []float32 // their distances
 	q       []float32
 }
 
 // reset prepares the visited set for a graph of n nodes.
 func (s *searcher) reset(n int) {
 	if len(s.visited) < n {
-		s.visited = make([]uint32, n+n/4+64)
+		s.visited = make([]uint16, n+n/2+1024)
 		s.gen = 0
 	}
 	s.gen++

@@ -30,11 +30,12 @@ type Index struct {
 	spaces    map[string]*space
 	gidOf     map[string]int32
 	ids       []string           // gid -> item id
-	payloads  []index.Payload    // gid -> payload
+	payloads  []*index.Payload   // gid -> payload (nil: none; shared and read-only, see internPayload)
 	present   []bool             // gid -> upserted and not deleted
 	cats      map[string][]int32 // category -> items that had it (may hold stale or repeated entries)
 	rng       *rand.Rand
 	loadedSeq int64
+	norm      []float32 // writer scratch: a normalised vector
 	pool      sync.Pool // *searcher
 }
 
@@ -154,7 +155,7 @@ func (ix *Index) gid(id string) int32 {
 	g := int32(len(ix.ids))
 	ix.gidOf[id] = g
 	ix.ids = append(ix.ids, id)
-	ix.payloads = append(ix.payloads, index.Payload{})
+	ix.payloads = append(ix.payloads, nil)
 	ix.present = append(ix.present, false)
 	for _, s := range ix.spaces {
 		if s.g != nil {
@@ -201,11 +202,11 @@ func (ix *Index) store(points []index.Point) (map[*space][]int32, error) {
 	for _, p := range points {
 		g := ix.gid(p.ID)
 		ix.indexCategories(g, p.Payload.Categories)
-		ix.payloads[g] = index.ClonePayload(p.Payload)
+		ix.payloads[g] = internPayload(p.Payload)
 		ix.present[g] = true
 		for name, v := range p.Vectors {
 			s := ix.spaces[name]
-			if n := s.put(g, v, ix.rng); n >= 0 {
+			if n := s.put(g, v, ix.rng, &ix.norm); n >= 0 {
 				pending[s] = append(pending[s], n)
 			}
 		}
@@ -216,12 +217,40 @@ func (ix *Index) store(points []index.Point) (map[*space][]int32, error) {
 	return pending, nil
 }
 
+// Payloads with neither categories nor attributes share these two values, so an item costs a
+// pointer instead of a payload; stored payloads are never modified in place.
+var (
+	payloadAvailable   = &index.Payload{Available: true}
+	payloadUnavailable = &index.Payload{}
+)
+
+// internPayload returns the stored form of p: a shared value for the common bare payloads,
+// a private copy otherwise.
+func internPayload(p index.Payload) *index.Payload {
+	if len(p.Categories) == 0 && len(p.Attributes) == 0 {
+		if p.Available {
+			return payloadAvailable
+		}
+		return payloadUnavailable
+	}
+	c := index.ClonePayload(p)
+	return &c
+}
+
+// payload returns item g's payload, the zero payload when it has none (read-only).
+func (ix *Index) payload(g int32) *index.Payload {
+	if p := ix.payloads[g]; p != nil {
+		return p
+	}
+	return payloadUnavailable
+}
+
 // indexCategories records item g under the categories it gains (call before storing the
 // new payload). Entries are never removed: searches re-check the payload.
 func (ix *Index) indexCategories(g int32, cats []string) {
 	var old []string
 	if ix.present[g] {
-		old = ix.payloads[g].Categories
+		old = ix.payload(g).Categories
 	}
 	for _, c := range cats {
 		if !slices.Contains(old, c) {
@@ -232,10 +261,11 @@ func (ix *Index) indexCategories(g int32, cats []string) {
 
 // put stores v for item g, returning the new node to link, or -1 when v equals the stored
 // vector. A replaced node becomes a tombstone.
-func (s *space) put(g int32, v []float32, rng *rand.Rand) int32 {
+func (s *space) put(g int32, v []float32, rng *rand.Rand, buf *[]float32) int32 {
 	gr := s.g
 	if s.cfg.Metric == index.Cosine {
-		v = append([]float32(nil), v...)
+		*buf = append((*buf)[:0], v...)
+		v = *buf
 		index.Normalize(v)
 	}
 	if old := s.nodeOf[g]; old >= 0 {
@@ -299,6 +329,7 @@ func (ix *Index) maybeCompact(s *space) {
 		nodes = append(nodes, nn)
 	}
 	s.g = g
+	old.mem.free() // no search runs: the caller holds the exclusive lock
 	ix.insertAll(g, nodes)
 }
 
@@ -314,7 +345,7 @@ func (ix *Index) Delete(_ context.Context, ids []string) error {
 			continue
 		}
 		ix.present[g] = false
-		ix.payloads[g] = index.Payload{}
+		ix.payloads[g] = nil
 		for _, s := range ix.spaces {
 			if s.sp != nil {
 				s.sp.Delete(id)

@@ -181,7 +181,7 @@ func (ix *Index) load(src io.Reader, size int64) error {
 				r.fail("payload of %q: %v", id, err)
 			}
 			fresh.indexCategories(int32(g), p.Categories)
-			fresh.payloads[g] = p
+			fresh.payloads[g] = internPayload(p)
 			fresh.present[g] = true
 		}
 	}
@@ -267,22 +267,37 @@ func (r *reader) readGraph(ix *Index, s *space) {
 	g.levels = r.bytesN(n)
 	del := r.bytesN(n)
 	g.gids = r.int32s(n)
-	g.vecs = r.float32s(n * dim)
-	g.links0 = r.int32s(n * int64(g.m0+1))
+	if r.err != nil {
+		return
+	}
+	// vectors and level-0 links go straight into the arenas
+	g.reserve(int(n))
+	g.vecs = g.mem.vecs.float32s(int(n * dim))
+	g.links0 = g.mem.links.int32s(int(n * int64(g.m0+1)))
+	r.read(unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(g.vecs))), 4*len(g.vecs)))
+	r.read(unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(g.links0))), 4*len(g.links0)))
 	if r.err != nil {
 		return
 	}
 	g.deleted = make([]bool, n)
-	g.upper = make([][]int32, n)
-	for i := int64(0); i < n && r.err == nil; i++ {
-		if l := int64(g.levels[i]); l > 0 {
-			if l > int64(maxLevel) {
+	g.upperAt = make([]int32, n)
+	upper := int64(0)
+	for i, l := range g.levels {
+		g.upperAt[i] = -1
+		if l > 0 {
+			if int(l) > maxLevel {
 				r.fail("node %d above the top level", i)
 				return
 			}
-			g.upper[i] = r.int32s(l * int64(m+1))
+			g.upperAt[i] = int32(upper)
+			upper += int64(l) * int64(m+1)
 		}
 	}
+	if upper > math.MaxInt32 {
+		r.fail("space %s: too many upper links", s.cfg.Name)
+		return
+	}
+	g.upperLinks = r.int32s(upper)
 	if r.err != nil {
 		return
 	}
@@ -328,7 +343,7 @@ func (g *graph) check(del []byte, items int) error {
 			if l == 0 {
 				limit, cnt = g.m0, g.links0[int(i)*(g.m0+1)]
 			} else {
-				cnt = g.upper[i][(l-1)*(g.m+1)]
+				cnt = g.upperLinks[int(g.upperAt[i])+(l-1)*(g.m+1)]
 			}
 			if cnt < 0 || int(cnt) > limit {
 				return fmt.Errorf("node %d level %d: bad link count", i, l)

@@ -141,7 +141,7 @@ func (ix *Index) write(f io.Writer, seq int64) error {
 			continue
 		}
 		w.u8(1)
-		p, err := json.Marshal(ix.payloads[g])
+		p, err := json.Marshal(ix.payload(int32(g)))
 		if err != nil {
 			return fmt.Errorf("payload of %s: %w", id, err)
 		}
@@ -175,9 +175,7 @@ func (ix *Index) write(f io.Writer, seq int64) error {
 		w.int32s(g.gids)
 		w.float32s(g.vecs)
 		w.int32s(g.links0)
-		for _, u := range g.upper {
-			w.int32s(u)
-		}
+		w.int32s(g.upperLinks) // node order: each upper node's levels 1..L
 	}
 	if w.err != nil {
 		return w.err

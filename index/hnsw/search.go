@@ -36,7 +36,7 @@ func (ix *Index) Search(_ context.Context, req index.SearchRequest) ([]index.Hit
 		if m != nil {
 			allow = func(id string) bool {
 				g, ok := ix.gidOf[id]
-				return ok && m.Match(id, &ix.payloads[g])
+				return ok && m.Match(id, ix.payload(g))
 			}
 		}
 		return index.ApplyThreshold(s.sp.Search(*req.Sparse, req.K, allow), req.Threshold), nil
@@ -60,7 +60,7 @@ func (ix *Index) Search(_ context.Context, req index.SearchRequest) ([]index.Hit
 	} else {
 		allow := func(n int32) bool {
 			gid := g.gids[n]
-			return m.Match(ix.ids[gid], &ix.payloads[gid])
+			return m.Match(ix.ids[gid], ix.payload(gid))
 		}
 		if ids, ok := m.AllowList(); ok && len(ids) <= max(ix.opts.ExactBelow, 1) {
 			return ix.exactIDs(s, sr, q, ids, req, allow), nil
