@@ -180,14 +180,23 @@ func (s *Service) Trending(ctx context.Context, n int, categories []string) (ran
 	if resp, ok := s.sharedTrending(ctx, n, categories); ok {
 		return resp, nil
 	}
+	keep := trendingKeep(categories)
+	s.mu.RLock()
+	ids, scores := s.trending.Top(n, func(id string) bool { return keep(s.catalog[id]) })
+	resp := s.trendingResponse(ids, scores, func(id string) string { return s.catalog[id].Title })
+	s.mu.RUnlock()
+	return resp, nil
+}
+
+// trendingKeep is the filter of a trending list: available items, within categories when
+// any are given. It takes nil for an item not in the catalog.
+func trendingKeep(categories []string) func(*rank.ItemMeta) bool {
 	cats := map[string]bool{}
 	for _, c := range categories {
 		cats[c] = true
 	}
-	s.mu.RLock()
-	ids, scores := s.trending.Top(n, func(id string) bool {
-		m, ok := s.catalog[id]
-		if !ok || !m.Available {
+	return func(m *rank.ItemMeta) bool {
+		if m == nil || !m.Available {
 			return false
 		}
 		if len(cats) == 0 {
@@ -199,16 +208,20 @@ func (s *Service) Trending(ctx context.Context, n int, categories []string) (ran
 			}
 		}
 		return false
-	})
+	}
+}
+
+// trendingResponse makes the answer of a trending list, from the shared counter or the
+// in-process one.
+func (s *Service) trendingResponse(ids []string, scores []float64, title func(string) string) rank.Response {
 	out := make([]recd.Recommendation, len(ids))
 	for i, id := range ids {
-		out[i] = recd.Recommendation{ID: id, Score: scores[i], Title: s.catalog[id].Title,
+		out[i] = recd.Recommendation{ID: id, Score: scores[i], Title: title(id),
 			Reasons: []recd.Reason{{Type: rank.ReasonTrending, Source: "trending", Text: "Trending now"}}}
 	}
-	s.mu.RUnlock()
 	version := ""
 	if sv := s.snap.Load(); sv != nil {
 		version = sv.info.Version
 	}
-	return rank.Response{Items: out, Strategy: "trending", ModelVersion: version}, nil
+	return rank.Response{Items: out, Strategy: "trending", ModelVersion: version}
 }

@@ -208,24 +208,10 @@ func (s *Service) sharedTrending(ctx context.Context, n int, categories []string
 	if s.shared == nil {
 		return rank.Response{}, false
 	}
-	cats := map[string]bool{}
-	for _, c := range categories {
-		cats[c] = true
-	}
+	keepMeta := trendingKeep(categories)
 	keep := func(id string) bool {
 		m, ok := s.Item(id)
-		if !ok || !m.Available {
-			return false
-		}
-		if len(cats) == 0 {
-			return true
-		}
-		for _, c := range m.Categories {
-			if cats[c] {
-				return true
-			}
-		}
-		return false
+		return ok && keepMeta(&m)
 	}
 	ids, scores, err := s.shared.st.Trending(ctx, n, keep)
 	if err != nil {
@@ -237,17 +223,7 @@ func (s *Service) sharedTrending(ctx context.Context, n int, categories []string
 		// counter than one call scans: the in-process counter answers.
 		return rank.Response{}, false
 	}
-	out := make([]recd.Recommendation, len(ids))
-	for i, id := range ids {
-		m, _ := s.Item(id)
-		out[i] = recd.Recommendation{ID: id, Score: scores[i], Title: m.Title,
-			Reasons: []recd.Reason{{Type: rank.ReasonTrending, Source: "trending", Text: "Trending now"}}}
-	}
-	version := ""
-	if sv := s.snap.Load(); sv != nil {
-		version = sv.info.Version
-	}
-	return rank.Response{Items: out, Strategy: "trending", ModelVersion: version}, true
+	return s.trendingResponse(ids, scores, func(id string) string { m, _ := s.Item(id); return m.Title }), true
 }
 
 // batchID is the id a catalog change names: the item's, or "" for a batch.
