@@ -93,28 +93,7 @@ func TestReplicas_PostgresOutage(t *testing.T) {
 	}
 
 	l := &outageLoad{writes: map[int]int{}, reads: map[int]int{}}
-	stop := make(chan struct{})
-	var wg sync.WaitGroup
-	for w := range 5 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			rng := rand.New(rand.NewPCG(uint64(w), 3))
-			for {
-				select {
-				case <-stop:
-					return
-				default:
-				}
-				if w < 2 {
-					l.write(r.base)
-				} else {
-					l.read(r.base, rng)
-				}
-				time.Sleep(2 * time.Millisecond)
-			}
-		}()
-	}
+	stop := l.start(r.base, 2, 3, 3)
 	time.Sleep(time.Second) // healthy load
 
 	l.phase.Store(1)
@@ -139,8 +118,7 @@ func TestReplicas_PostgresOutage(t *testing.T) {
 		return st == http.StatusOK
 	})
 	time.Sleep(time.Second) // recovered load
-	close(stop)
-	wg.Wait()
+	stop()
 
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -169,9 +147,44 @@ func TestReplicas_PostgresOutage(t *testing.T) {
 	}
 
 	// Every acknowledged write is in the database.
+	l.checkStored(t, pg.DSN())
+}
+
+// start runs writers and readers against base until the returned stop is called (stop
+// waits for them); seed varies the readers' users between tests.
+func (l *outageLoad) start(base string, writers, readers int, seed uint64) (stop func()) {
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	for w := range writers + readers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			rng := rand.New(rand.NewPCG(uint64(w), seed))
+			for {
+				select {
+				case <-done:
+					return
+				default:
+				}
+				if w < writers {
+					l.write(base)
+				} else {
+					l.read(base, rng)
+				}
+				time.Sleep(2 * time.Millisecond)
+			}
+		}()
+	}
+	return func() { close(done); wg.Wait() }
+}
+
+// checkStored fails the test unless every acknowledged write is in the database at dsn (and
+// at least one was acknowledged). The caller holds l.mu or the load has stopped.
+func (l *outageLoad) checkStored(t *testing.T, dsn string) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	conn, err := pgx.Connect(ctx, pg.DSN())
+	conn, err := pgx.Connect(ctx, dsn)
 	if err != nil {
 		t.Fatal(err)
 	}

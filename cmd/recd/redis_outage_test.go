@@ -1,15 +1,11 @@
 package main
 
 import (
-	"context"
 	"fmt"
-	"math/rand/v2"
 	"net/http"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/recd/recd/redisstate/redistest"
 )
 
@@ -31,28 +27,7 @@ func TestReplicas_RedisOutage(t *testing.T) {
 		t.Fatalf("train: %d %v %v", st, body, err)
 	}
 	l := &outageLoad{writes: map[int]int{}, reads: map[int]int{}}
-	stop := make(chan struct{})
-	var wg sync.WaitGroup
-	for w := range 4 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			rng := rand.New(rand.NewPCG(uint64(w), 5))
-			for {
-				select {
-				case <-stop:
-					return
-				default:
-				}
-				if w < 2 {
-					l.write(r.base)
-				} else {
-					l.read(r.base, rng)
-				}
-				time.Sleep(2 * time.Millisecond)
-			}
-		}()
-	}
+	stop := l.start(r.base, 2, 2, 5)
 	time.Sleep(time.Second) // healthy load
 
 	l.phase.Store(1)
@@ -77,8 +52,7 @@ func TestReplicas_RedisOutage(t *testing.T) {
 		return st == http.StatusOK && body["degraded"] == nil
 	})
 	time.Sleep(time.Second) // recovered load
-	close(stop)
-	wg.Wait()
+	stop()
 
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -100,35 +74,5 @@ func TestReplicas_RedisOutage(t *testing.T) {
 		t.Errorf("writes by status %v: a Redis outage must not fail a write the store made durable", l.writes)
 	}
 
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	conn, err := pgx.Connect(ctx, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
-	rows, err := conn.Query(ctx, `SELECT session_id FROM events WHERE session_id LIKE 'w%'`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	stored := map[string]bool{}
-	for rows.Next() {
-		var s string
-		if err := rows.Scan(&s); err != nil {
-			t.Fatal(err)
-		}
-		stored[s] = true
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatal(err)
-	}
-	lost := 0
-	for _, sid := range l.acked {
-		if !stored[sid] {
-			lost++
-		}
-	}
-	if lost > 0 {
-		t.Errorf("%d of %d acknowledged writes are not in the database", lost, len(l.acked))
-	}
+	l.checkStored(t, dsn)
 }
