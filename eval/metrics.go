@@ -3,6 +3,8 @@ package eval
 import (
 	"math"
 	"sort"
+
+	"github.com/recd/recd"
 )
 
 // The ranking metrics below take one user's ranked list (item indexes, best first), the
@@ -141,20 +143,7 @@ func CategorySimilarity(cats [][]string) func(a, b int32) float64 {
 		if int(a) >= len(cats) || int(b) >= len(cats) {
 			return 0
 		}
-		ca, cb := cats[a], cats[b]
-		if len(ca) == 0 || len(cb) == 0 {
-			return 0
-		}
-		inter := 0
-		for _, x := range ca {
-			for _, y := range cb {
-				if x == y {
-					inter++
-					break
-				}
-			}
-		}
-		return float64(inter) / float64(len(ca)+len(cb)-inter)
+		return recd.CategoryJaccard(cats[a], cats[b])
 	}
 }
 

@@ -1,6 +1,10 @@
 package rank
 
-import "math"
+import (
+	"math"
+
+	"github.com/recd/recd"
+)
 
 // CosineSimilarity returns the cosine Similarity of the given dense vectors (as
 // index.Index.Vectors returns them for a request's candidates and recent items). It
@@ -68,22 +72,7 @@ func CategorySimilarity(cands []Candidate) Similarity {
 			cats[c.ID] = c.Categories
 		}
 	}
-	return func(a, b string) float64 {
-		ca, cb := cats[a], cats[b]
-		if len(ca) == 0 || len(cb) == 0 {
-			return 0
-		}
-		inter := 0
-		for _, x := range ca {
-			for _, y := range cb {
-				if x == y {
-					inter++
-					break
-				}
-			}
-		}
-		return float64(inter) / float64(len(ca)+len(cb)-inter)
-	}
+	return func(a, b string) float64 { return recd.CategoryJaccard(cats[a], cats[b]) }
 }
 
 // MixSimilarity returns w*a + (1-w)*b for w in [0, 1]; w = 1 is a alone, 0 is b alone (a
