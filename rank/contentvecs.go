@@ -39,14 +39,7 @@ func (p *Pipeline) contentVectors(ctx context.Context) *contentVecs {
 	if err != nil || len(vecs) == 0 {
 		return nil
 	}
-	lens := make(map[int]int, 1)
-	dim := 0
-	for _, v := range vecs {
-		lens[len(v)]++
-		if c, d := lens[len(v)], lens[dim]; c > d || c == d && len(v) > dim {
-			dim = len(v)
-		}
-	}
+	dim := commonDim(vecs)
 	if dim == 0 {
 		return nil
 	}

@@ -1,10 +1,6 @@
 package rank
 
-import (
-	"math"
-
-	"github.com/recd/recd"
-)
+import "github.com/recd/recd"
 
 // CosineSimilarity returns the cosine Similarity of the given dense vectors (as
 // index.Index.Vectors returns them for a request's candidates and recent items). It
@@ -13,36 +9,20 @@ import (
 // everything. Vectors of another length than the most common are ignored. The result
 // does not keep vecs and is safe for concurrent use.
 func CosineSimilarity(vecs map[string][]float32) Similarity {
-	// The most common length (the longer on a tie) wins; one space has one dimension.
-	lens := make(map[int]int, 1)
-	dim := 0
-	for _, v := range vecs {
-		lens[len(v)]++
-		if c, d := lens[len(v)], lens[dim]; c > d || c == d && len(v) > dim {
-			dim = len(v)
-		}
-	}
+	dim := commonDim(vecs)
 	if dim <= 0 {
 		return func(string, string) float64 { return 0 }
 	}
 	buf := make([]float32, 0, dim*len(vecs))
 	off := make(map[string]int, len(vecs))
 	for id, v := range vecs {
-		if len(v) != dim {
+		at := len(buf)
+		buf = buf[:at+dim] // within the capacity reserved above
+		if !normaliseInto(buf[at:], v) {
+			buf = buf[:at] // another length, or a zero or non-finite vector
 			continue
 		}
-		var n float64
-		for _, x := range v {
-			n += float64(x) * float64(x)
-		}
-		if n == 0 || math.IsNaN(n) || math.IsInf(n, 0) {
-			continue
-		}
-		inv := float32(1 / math.Sqrt(n))
-		off[id] = len(buf)
-		for _, x := range v {
-			buf = append(buf, x*inv)
-		}
+		off[id] = at
 	}
 	return func(a, b string) float64 {
 		i, okA := off[a]
@@ -73,6 +53,20 @@ func CategorySimilarity(cands []Candidate) Similarity {
 		}
 	}
 	return func(a, b string) float64 { return recd.CategoryJaccard(cats[a], cats[b]) }
+}
+
+// commonDim is the most common length among vecs (the longer on a tie): one space has one
+// dimension, and a vector of another length is ignored. 0 when vecs is empty.
+func commonDim(vecs map[string][]float32) int {
+	lens := make(map[int]int, 1)
+	dim := 0
+	for _, v := range vecs {
+		lens[len(v)]++
+		if c, d := lens[len(v)], lens[dim]; c > d || c == d && len(v) > dim {
+			dim = len(v)
+		}
+	}
+	return dim
 }
 
 // MixSimilarity returns w*a + (1-w)*b for w in [0, 1]; w = 1 is a alone, 0 is b alone (a
