@@ -21,19 +21,8 @@ import (
 // own index in dir, small models for speed, and no response cache.
 func replica(t testing.TB, db, dir string, extra ...service.Dependency) *service.Service {
 	t.Helper()
-	st, err := sqlite.Open(db, sqlite.DefaultOptions())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	idx, err := hnsw.Open(filepath.Join(dir, "index"), hnsw.DefaultOptions())
-	if err != nil {
-		t.Fatal(err)
-	}
-	o := service.DefaultOptions()
-	o.Index, o.StateDir = idx, filepath.Join(dir, "index")
-	o.ALS.Factors, o.ALS.Iterations = 8, 3
-	o.LSA.Dim = 8
+	st, o := smallBackends(t, db, dir)
+	o.ALS.Iterations = 3
 	o.CacheSize = 0
 	o.Dependencies = extra
 	s, err := service.New(t.Context(), st, o)

@@ -12,6 +12,7 @@ import (
 	"github.com/recd/recd/index/hnsw"
 	"github.com/recd/recd/rank"
 	"github.com/recd/recd/service"
+	"github.com/recd/recd/store"
 	"github.com/recd/recd/store/sqlite"
 	"github.com/redis/go-redis/v9"
 )
@@ -48,14 +49,12 @@ func smallCatalog() ([]recd.Item, []recd.Event) {
 	return items, evs
 }
 
-// openShared opens a trained service on its own SQLite store and HNSW index in a temporary
-// directory, over the small catalog, with rc (nil: no Redis) under prefix. tweak adjusts the
-// options.
-func openShared(t testing.TB, rc redis.UniversalClient, prefix string, tweak func(*service.Options)) *service.Service {
+// smallBackends opens a SQLite store at db and an HNSW index in dir/index (both closed or
+// dropped with the test) and returns them with service options for small, fast models: 8
+// ALS factors and 8 LSA dimensions.
+func smallBackends(t testing.TB, db, dir string) (store.Store, service.Options) {
 	t.Helper()
-	ctx := context.Background()
-	dir := t.TempDir()
-	st, err := sqlite.Open(filepath.Join(dir, "recd.db"), sqlite.DefaultOptions())
+	st, err := sqlite.Open(db, sqlite.DefaultOptions())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,8 +65,20 @@ func openShared(t testing.TB, rc redis.UniversalClient, prefix string, tweak fun
 	}
 	o := service.DefaultOptions()
 	o.Index, o.StateDir = idx, filepath.Join(dir, "index")
-	o.ALS.Factors, o.ALS.Iterations = 8, 4
+	o.ALS.Factors = 8
 	o.LSA.Dim = 8
+	return st, o
+}
+
+// openShared opens a trained service on its own SQLite store and HNSW index in a temporary
+// directory, over the small catalog, with rc (nil: no Redis) under prefix. tweak adjusts the
+// options.
+func openShared(t testing.TB, rc redis.UniversalClient, prefix string, tweak func(*service.Options)) *service.Service {
+	t.Helper()
+	ctx := context.Background()
+	dir := t.TempDir()
+	st, o := smallBackends(t, filepath.Join(dir, "recd.db"), dir)
+	o.ALS.Iterations = 4
 	if rc != nil {
 		o.Redis, o.RedisPrefix = rc, prefix
 	}
