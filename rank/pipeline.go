@@ -302,6 +302,11 @@ func (p *Pipeline) Recommend(ctx context.Context, req Request) (Response, error)
 			}
 		}
 	}
+	if sessionW > 0 && len(recent) > 0 && len(req.History) > 0 && weights["session"] > 0 {
+		// The session proposes enough to fill a list, not a source's whole depth: the
+		// history's sources hold the rest.
+		lists = append(lists, p.sessionSource(ctx, recent, &filter, excl, min(k, max(5*req.N, 50)))...)
+	}
 	lists = append(lists, req.Extra...)
 	if len(req.Extra) > 0 && resp.Strategy != StrategyQuery {
 		resp.Strategy = StrategyQuery + "+" + resp.Strategy

@@ -422,3 +422,59 @@ func (t *topHeap) sorted() []int32 {
 	sort.Slice(h, func(a, b int) bool { return t.less(h[b], h[a]) })
 	return h
 }
+
+// sessionSource lists the neighbours of the session's recent items alone, both named
+// "session": their item-kNN neighbours, and the content neighbours of their mean content
+// vector. The history's sources weigh a few new clicks against everything the user did
+// before (and may come from the SourceCache), so without it three clicks of a new kind
+// could only re-order candidates of the old kinds; this source brings candidates of the new
+// kind, and the session boost then ranks them. Computed on every request that has a
+// session.
+func (p *Pipeline) sessionSource(ctx context.Context, recent []string, f *index.Filter, excl exclusion, k int) []SourceList {
+	var out []SourceList
+	if p.M.KNN != nil {
+		var items []int32
+		for _, id := range recent {
+			if i, ok := p.M.ItemIndex[id]; ok {
+				items = append(items, i)
+			}
+		}
+		if len(items) > 0 {
+			weights := make([]float32, len(items))
+			for i := range weights {
+				weights[i] = 1
+			}
+			top, scores := p.knnTop(items, weights, excl, k)
+			because := p.knnBecause(top, items, weights)
+			l := SourceList{Name: "session", Items: make([]SourceScore, len(top))}
+			for n, i := range top {
+				l.Items[n] = SourceScore{ID: p.M.Items[i], Score: scores[n], Because: because[n]}
+			}
+			out = append(out, l)
+		}
+	}
+	if p.Index == nil {
+		return out
+	}
+	vecs, err := p.Index.Vectors(ctx, SpaceContent, recent)
+	if err != nil || len(vecs) == 0 {
+		return out
+	}
+	dim := commonDim(vecs)
+	if dim == 0 {
+		return out
+	}
+	mean := make([]float32, dim)
+	unit := make([]float32, dim)
+	for _, id := range recent {
+		if v, ok := vecs[id]; ok && normaliseInto(unit, v) {
+			for k, x := range unit {
+				mean[k] += x
+			}
+		}
+	}
+	if l, ok := p.search(ctx, "session", SpaceContent, mean, k, f); ok && len(l.Items) > 0 {
+		out = append(out, l) // the session boost names the recent items each resembles
+	}
+	return out
+}

@@ -124,3 +124,56 @@ func TestRecommend_StrategiesAndKnobs(t *testing.T) {
 		t.Error("a request with neither user, session nor context accepted")
 	}
 }
+
+// A user whose whole history is war films, whose list was already served (so its candidate
+// sources are cached), clicks three animated films: the very next list must follow them,
+// though nothing animated was among the cached candidates.
+func TestRecommend_SessionClicksOfANewKindSteerACachedList(t *testing.T) {
+	svc, data := movieLens(t)
+	ctx := context.Background()
+	cat := movies(data)
+	old := time.Now().Add(-30 * 24 * time.Hour) // outside the session's window
+	var evs []recd.Event
+	for _, m := range []string{"110", "527", "1090", "1178", "1204", "1208", "1222", "1233", "1242", "2028",
+		"161", "647", "1183", "3421", "1272", "5995", "6947", "1927"} {
+		evs = append(evs, recd.Event{UserID: "war-buff", ItemID: m, Type: "like", Timestamp: old})
+	}
+	if _, err := svc.AddEvents(ctx, evs); err != nil {
+		t.Fatal(err)
+	}
+	animated := func(items []recd.Recommendation) int {
+		n := 0
+		for _, it := range items {
+			for _, c := range cat[it.ID].Categories {
+				if c == "Animation" || c == "Children" {
+					n++
+					break
+				}
+			}
+		}
+		return n
+	}
+	before, err := svc.Recommend(ctx, service.RecommendRequest{UserID: "war-buff", N: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	for i, m := range []string{"1", "6377", "4306"} { // Toy Story, Finding Nemo, Shrek
+		if _, err := svc.AddEvents(ctx, []recd.Event{{UserID: "war-buff", ItemID: m, Type: "click",
+			Timestamp: now.Add(time.Duration(i) * time.Second)}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	after, err := svc.Recommend(ctx, service.RecommendRequest{UserID: "war-buff", N: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := animated(after.Items); got < 5 {
+		var titles []string
+		for _, it := range after.Items {
+			titles = append(titles, cat[it.ID].Title)
+		}
+		t.Errorf("animated or children's films in the next ten: %d (before the clicks %d), want at least 5: %v",
+			got, animated(before.Items), titles)
+	}
+}
