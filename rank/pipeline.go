@@ -112,6 +112,10 @@ type Options struct {
 	// in the similarity MMR diversifies by; the rest is the cosine of content vectors. Lists
 	// are judged "all the same kind" by their categories first, which vectors blur.
 	DiversityCategoryWeight float64 `json:"diversity_category_weight" yaml:"diversity_category_weight"`
+	// DiversityCFWeight in [0, 1] is the share of the cosine of the items' CF vectors (the
+	// ALS factors: "liked by the same people") in that similarity; category and CF weights
+	// add up to at most 1 and the content cosine takes what is left.
+	DiversityCFWeight float64 `json:"diversity_cf_weight" yaml:"diversity_cf_weight"`
 }
 
 // DefaultOptions returns the defaults.
@@ -168,6 +172,8 @@ type Pipeline struct {
 	vecs     atomic.Pointer[contentVecs] // nil until first needed; see ContentChanged
 	vecsMu   sync.Mutex                  // serialises building vecs
 	vecsGen  atomic.Uint64               // bumped by ContentChanged
+	cfOnce   sync.Once                   // builds cfUnit
+	cfUnit   model.Factors               // unit-length ALS item factors; Rows 0 without ALS
 	noHead   bool                        // tests: rank every request the long way
 }
 
@@ -551,15 +557,63 @@ func (p *Pipeline) target(h []Interaction, context []string) Distribution {
 	return TargetDistribution(entries, time.Now(), p.Opts.CalibrationHalfLife)
 }
 
-// diversitySimilarity is what MMR diversifies by: category overlap mixed with the content
-// cosine by DiversityCategoryWeight, or the content cosine alone when no candidate has a
-// category.
+// diversitySimilarity is what MMR diversifies by: category overlap, the CF cosine and the
+// content cosine mixed by DiversityCategoryWeight and DiversityCFWeight (content takes the
+// rest). Without categories on any candidate their share goes to the content cosine, and
+// without a CF model the CF share does.
 func (p *Pipeline) diversitySimilarity(cands []Candidate, content Similarity) Similarity {
-	w := p.Opts.DiversityCategoryWeight
-	if w <= 0 || !slices.ContainsFunc(cands, func(c Candidate) bool { return len(c.Categories) > 0 }) {
-		return content
+	wCat, wCF := p.Opts.DiversityCategoryWeight, p.Opts.DiversityCFWeight
+	if wCat > 0 && !slices.ContainsFunc(cands, func(c Candidate) bool { return len(c.Categories) > 0 }) {
+		wCat = 0
 	}
-	return MixSimilarity(CategorySimilarity(cands), w, content)
+	var cf Similarity
+	if wCF > 0 {
+		if cf = p.cfSimilarity(); cf == nil {
+			wCF = 0
+		}
+	}
+	// w*a + (1-w)*b twice: the category share first, then CF against content in the rest.
+	rest := MixSimilarity(cf, wCF/max(1e-12, 1-wCat), content)
+	if content == nil && cf != nil {
+		rest = cf
+	}
+	if wCat <= 0 {
+		return rest
+	}
+	return MixSimilarity(CategorySimilarity(cands), wCat, rest)
+}
+
+// cfSimilarity returns the cosine of two model items' ALS factors (0 for an item outside
+// the model), or nil when the model has no ALS.
+func (p *Pipeline) cfSimilarity() Similarity {
+	p.cfOnce.Do(func() {
+		if p.M.ALS == nil {
+			return
+		}
+		f := p.M.ALS.ItemFactors()
+		u := model.Factors{Rows: f.Rows, Dim: f.Dim, Data: make([]float32, len(f.Data))}
+		for i := 0; i < f.Rows; i++ {
+			normaliseInto(u.Row(i), f.Row(i))
+		}
+		p.cfUnit = u
+	})
+	if p.cfUnit.Rows == 0 {
+		return nil
+	}
+	u := p.cfUnit
+	return func(a, b string) float64 {
+		i, ok := p.M.ItemIndex[a]
+		j, ok2 := p.M.ItemIndex[b]
+		if !ok || !ok2 || int(i) >= u.Rows || int(j) >= u.Rows {
+			return 0
+		}
+		x, y := u.Row(int(i)), u.Row(int(j))
+		var s float32
+		for k := range x {
+			s += x[k] * y[k]
+		}
+		return float64(s)
+	}
 }
 
 // ownReasons copies reasons out of the candidates' shared storage, so that a response (which

@@ -20,10 +20,14 @@ func (o Options) ValidateRerank() error {
 		name string
 		v    float64
 	}{{"diversity", o.Diversity}, {"calibration", o.Calibration}, {"long_tail_share", o.LongTailShare},
-		{"diversity_category_weight", o.DiversityCategoryWeight}} {
+		{"diversity_category_weight", o.DiversityCategoryWeight}, {"diversity_cf_weight", o.DiversityCFWeight}} {
 		if err := unit(c.name, c.v); err != nil {
 			return err
 		}
+	}
+	if o.DiversityCategoryWeight+o.DiversityCFWeight > 1+1e-9 {
+		return recd.Invalid("diversity_cf_weight", fmt.Sprintf("diversity_category_weight + diversity_cf_weight must be at most 1, got %g",
+			o.DiversityCategoryWeight+o.DiversityCFWeight))
 	}
 	if o.RerankPool < 0 {
 		return recd.Invalid("rerank_pool", "must be >= 0")

@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"os"
+	"reflect"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -80,5 +81,54 @@ func TestConfig_RerankOptionsAreValidated(t *testing.T) {
 	var ce *ConfigError
 	if !errors.As(err, &ce) || ce.Field != "rank.diversity_relevance" {
 		t.Fatalf("validate = %v, want a ConfigError naming rank.diversity_relevance", err)
+	}
+}
+
+func TestConfig_SimilarityWeightsMustLeaveContentItsShare(t *testing.T) {
+	cfg := defaultConfig()
+	if err := cfg.loadEnv([]string{"RECD_RANK_DIVERSITY_CATEGORY_WEIGHT=0.75", "RECD_RANK_DIVERSITY_CF_WEIGHT=0.5"}); err != nil {
+		t.Fatal(err)
+	}
+	var ce *ConfigError
+	if err := cfg.validate(); !errors.As(err, &ce) || ce.Field != "rank.diversity_cf_weight" {
+		t.Fatalf("validate = %v, want a ConfigError naming rank.diversity_cf_weight", err)
+	}
+	cfg = defaultConfig()
+	if err := cfg.loadEnv([]string{"RECD_RANK_DIVERSITY_CATEGORY_WEIGHT=0.5", "RECD_RANK_DIVERSITY_CF_WEIGHT=0.5"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := cfg.validate(); err != nil {
+		t.Fatalf("category 0.5 + cf 0.5: %v", err)
+	}
+}
+
+// The configuration reference in the README is a file recd loads as it stands, with the
+// defaults it claims.
+func TestConfig_READMEReferenceLoads(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(b)
+	start := strings.Index(s, "```yaml\naddr:")
+	if start < 0 {
+		t.Fatal("no configuration reference (```yaml block starting with addr:) in README.md")
+	}
+	s = s[start+len("```yaml\n"):]
+	s = s[:strings.Index(s, "```")]
+	path := filepath.Join(t.TempDir(), "recd.yaml")
+	if err := os.WriteFile(path, []byte(s), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg := defaultConfig()
+	if err := cfg.loadFile(path); err != nil {
+		t.Fatalf("README reference: %v", err)
+	}
+	if err := cfg.validate(); err != nil {
+		t.Fatalf("README reference: %v", err)
+	}
+	def := defaultConfig()
+	if got, want := cfg.serviceOptions().Rank, def.serviceOptions().Rank; !reflect.DeepEqual(got, want) {
+		t.Errorf("README's rank section differs from the defaults:\n got %+v\nwant %+v", got, want)
 	}
 }
