@@ -43,6 +43,8 @@ func RunCLI(ctx context.Context, args []string, stdout, stderr io.Writer, models
 		workers   = fs.Int("workers", 0, "users evaluated in parallel (0: all cores)")
 		tradeoff  = fs.String("tradeoff", "", "comma-separated MMR diversity values in [0,1] to trace the best model's accuracy-diversity\n"+
 			"trade-off (needs item categories; default for html: 0,0.2,0.4,0.6,0.8)")
+		diversifierName = fs.String("diversifier", DiversifierMMR, "re-ranker of the --tradeoff: mmr (the served one), mmr-mean (mean instead of max\n"+
+			"similarity) or dpp (greedy DPP MAP)")
 	)
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -55,6 +57,9 @@ func RunCLI(ctx context.Context, args []string, stdout, stderr io.Writer, models
 	}
 	if *k <= 0 {
 		return recd.Invalid("k", "must be positive")
+	}
+	if _, err := diversifier(*diversifierName); err != nil {
+		return err
 	}
 	selected, err := selectModels(*names, models)
 	if err != nil {
@@ -129,14 +134,18 @@ func RunCLI(ctx context.Context, args []string, stdout, stderr io.Writer, models
 		best := rep.Rows()[0].Result.Model
 		for _, d := range divs {
 			o := opt
-			o.Diversity = d
+			o.Diversity, o.Diversifier = d, *diversifierName
 			res, err := EvaluateFitted(ctx, fitted[best], train, split.Test, o)
 			if err != nil {
 				return fmt.Errorf("tradeoff %s at %g: %w", best, d, err)
 			}
-			rep.Tradeoff = append(rep.Tradeoff, TradeoffPoint{Series: best + " + MMR", Diversity: d,
+			series := best + " + MMR"
+			if *diversifierName != DiversifierMMR {
+				series = best + " + " + *diversifierName
+			}
+			rep.Tradeoff = append(rep.Tradeoff, TradeoffPoint{Series: series, Diversity: d,
 				NDCG: res.Metrics[MetricNDCG], ILD: res.Metrics[MetricILD]})
-			fmt.Fprintf(stderr, "%s + MMR diversity %g: NDCG@%d %.4f, ILD %.4f\n", best, d, *k, res.Metrics[MetricNDCG], res.Metrics[MetricILD])
+			fmt.Fprintf(stderr, "%s diversity %g: NDCG@%d %.4f, ILD %.4f\n", series, d, *k, res.Metrics[MetricNDCG], res.Metrics[MetricILD])
 		}
 	}
 	write := map[string]func(io.Writer, *Report) error{"markdown": WriteMarkdown, "json": WriteJSON, "html": WriteHTML}[*output]

@@ -1,6 +1,7 @@
 package eval
 
 import (
+	"fmt"
 	"math"
 	"testing"
 )
@@ -128,11 +129,54 @@ func TestMMRRerank(t *testing.T) {
 	sim := CategorySimilarity([][]string{{"A"}, {"A"}, {"B"}})
 	scores := []float32{1, 0.9, 0.5}
 	pool := []int32{0, 1, 2}
-	if got := mmrRerank(pool, scores, 2, 0, sim); got[0] != 0 || got[1] != 1 {
+	if got := mmrRerank(pool, scores, 2, 0, sim, false); got[0] != 0 || got[1] != 1 {
 		t.Errorf("diversity 0: %v, want [0 1]", got)
 	}
 	// diversity 0.5: after 0, item 1 scores 0.5·0.8 - 0.5·1 < 0, item 2 scores 0.5·0 - 0 = 0
-	if got := mmrRerank(pool, scores, 2, 0.5, sim); got[0] != 0 || got[1] != 2 {
+	if got := mmrRerank(pool, scores, 2, 0.5, sim, false); got[0] != 0 || got[1] != 2 {
 		t.Errorf("diversity 0.5: %v, want [0 2]", got)
+	}
+}
+
+func TestDiversifiers(t *testing.T) {
+	// 0, 1 and 5 are alike (A), 2 and 3 are alike (B), 4 is C; scores favour
+	// 0 > 1 > 2 > 3 > 4 > 5.
+	cats := [][]string{{"A"}, {"A"}, {"B"}, {"B"}, {"C"}, {"A"}}
+	sim := CategorySimilarity(cats)
+	scores := []float32{1, 0.95, 0.9, 0.85, 0.8, 0.1}
+	pool := []int32{0, 1, 2, 3, 4, 5}
+	for _, name := range []string{DiversifierMMR, DiversifierMeanMMR, DiversifierDPP} {
+		f, err := diversifier(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := f(pool, scores, 3, 0, sim); fmt.Sprint(got) != "[0 1 2]" {
+			t.Errorf("%s, diversity 0: %v, want the pool's order [0 1 2]", name, got)
+		}
+		// Moderate diversity: one of each kind before a second of any, best first.
+		if got := f(pool, scores, 3, 0.5, sim); fmt.Sprint(got) != "[0 2 4]" {
+			t.Errorf("%s, diversity 0.5: %v, want [0 2 4]", name, got)
+		}
+		if got := f(pool, scores, 10, 0.5, sim); len(got) != 6 {
+			t.Errorf("%s: k beyond the pool gave %v", name, got)
+		}
+	}
+	// The mean similarity forgives an item alike to one of two picked items; the max does
+	// not. Scores 1, 0.9, 0.8, 0.2 give rel 1, 0.875, 0.75, 0; after 0 (A) and 2 (B), item 1
+	// (A) scores 0.4375 - 0.5·1 under the max but 0.4375 - 0.5·(1+0)/2 under the mean, item
+	// 3 (D) 0 under both.
+	sim2 := CategorySimilarity([][]string{{"A"}, {"A"}, {"B"}, {"D"}})
+	scores2 := []float32{1, 0.9, 0.8, 0.2}
+	pool2 := []int32{0, 1, 2, 3}
+	mmr, _ := diversifier(DiversifierMMR)
+	mean, _ := diversifier(DiversifierMeanMMR)
+	if got := mmr(pool2, scores2, 3, 0.5, sim2); fmt.Sprint(got) != "[0 2 3]" {
+		t.Errorf("mmr: %v, want [0 2 3]", got)
+	}
+	if got := mean(pool2, scores2, 3, 0.5, sim2); fmt.Sprint(got) != "[0 2 1]" {
+		t.Errorf("mmr-mean: %v, want [0 2 1]", got)
+	}
+	if _, err := diversifier("greedy"); err == nil {
+		t.Error("an unknown diversifier was accepted")
 	}
 }

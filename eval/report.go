@@ -71,7 +71,7 @@ func (r *Report) Rows() []Row {
 var tableMetrics = []struct{ key, label string }{
 	{MetricNDCG, "NDCG"}, {MetricRecall, "Recall"}, {MetricPrecision, "Precision"}, {MetricMAP, "MAP"},
 	{MetricMRR, "MRR"}, {MetricHitRate, "HitRate"}, {MetricCoverage, "Coverage"}, {MetricILD, "ILD"},
-	{MetricNovelty, "Novelty"}, {MetricGini, "Gini"}, {MetricMiscalibration, "Miscal"},
+	{MetricILDContent, "ILD-content"}, {MetricILDCF, "ILD-cf"}, {MetricNovelty, "Novelty"}, {MetricGini, "Gini"}, {MetricMiscalibration, "Miscal"},
 	{MetricRMSE, "RMSE"}, {MetricMAE, "MAE"},
 }
 

@@ -22,6 +22,8 @@ const (
 	MetricMRR            = "mrr"
 	MetricHitRate        = "hit_rate"
 	MetricILD            = "ild"
+	MetricILDContent     = "ild_content" // ILD on content vectors (VectorAware)
+	MetricILDCF          = "ild_cf"      // ILD on CF vectors (VectorAware)
 	MetricNovelty        = "novelty"
 	MetricMiscalibration = "miscalibration"
 	MetricCoverage       = "coverage" // aggregate only
@@ -70,6 +72,11 @@ type Options struct {
 	Diversity float64
 	// MMRPool is the number of top-scored items MMR chooses from. Default 100.
 	MMRPool int
+	// Diversifier is the re-ranker Diversity drives: DiversifierMMR (default, the served
+	// pipeline's), DiversifierMeanMMR or DiversifierDPP.
+	Diversifier string
+
+	rerank func(pool []int32, scores []float32, k int, d float64, sim func(a, b int32) float64) []int32
 }
 
 // DefaultOptions returns k = 10 on all cores with alpha 0.01.
@@ -141,6 +148,10 @@ func EvaluateFitted(ctx context.Context, rec model.Recommender, train *model.Dat
 	if opt.MMRPool <= 0 {
 		opt.MMRPool = 100
 	}
+	var err error
+	if opt.rerank, err = diversifier(opt.Diversifier); err != nil {
+		return nil, err
+	}
 	workers := opt.Workers
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
@@ -163,6 +174,10 @@ func EvaluateFitted(ctx context.Context, rec model.Recommender, train *model.Dat
 	if sim == nil && cats != nil {
 		sim = CategorySimilarity(cats)
 	}
+	var vecSims map[string]func(a, b int32) float64
+	if va, ok := rec.(VectorAware); ok {
+		vecSims = va.VectorSimilarities(train)
+	}
 	pop := make([]float64, train.NumItems())
 	for i := range pop {
 		pop[i] = float64(train.ItemCount[i]) / float64(max(1, train.NumUsers()))
@@ -178,11 +193,10 @@ func EvaluateFitted(ctx context.Context, rec model.Recommender, train *model.Dat
 			defer wg.Done()
 			scores := make([]float32, train.NumItems())
 			for n := range next {
-				out[n] = evalUser(rec, train, users[n], test[users[n]], scores, &opt, sim, cats, pop, floor)
+				out[n] = evalUser(rec, train, users[n], test[users[n]], scores, &opt, sim, vecSims, cats, pop, floor)
 			}
 		}()
 	}
-	var err error
 	for n := range users {
 		if err = ctx.Err(); err != nil {
 			break
@@ -240,7 +254,7 @@ func EvaluateFitted(ctx context.Context, rec model.Recommender, train *model.Dat
 }
 
 func evalUser(rec model.Recommender, train *model.Dataset, user string, testItems []string, scores []float32, opt *Options,
-	sim func(a, b int32) float64, cats [][]string, pop []float64, floor float64) *UserResult {
+	sim func(a, b int32) float64, vecSims map[string]func(a, b int32) float64, cats [][]string, pop []float64, floor float64) *UserResult {
 	k, alpha := opt.K, opt.CalibrationAlpha
 	u := -1
 	var hist []int32
@@ -268,7 +282,7 @@ func evalUser(rec model.Recommender, train *model.Dataset, user string, testItem
 	rec.Score(u, hist, hw, scores)
 	var top []int32
 	if opt.Diversity > 0 && sim != nil {
-		top = mmrRerank(topKExcluding(scores, max(k, opt.MMRPool), seen), scores, k, opt.Diversity, sim)
+		top = opt.rerank(topKExcluding(scores, max(k, opt.MMRPool), seen), scores, k, opt.Diversity, sim)
 	} else {
 		top = topKExcluding(scores, k, seen)
 	}
@@ -283,6 +297,9 @@ func evalUser(rec model.Recommender, train *model.Dataset, user string, testItem
 	}
 	if sim != nil {
 		m[MetricILD] = IntraListDiversity(top, sim)
+	}
+	for space, vs := range vecSims {
+		m["ild_"+space] = IntraListDiversity(top, vs)
 	}
 	if cats != nil {
 		hwf := make([]float64, len(hw))

@@ -129,3 +129,40 @@ func TestPairedBootstrap(t *testing.T) {
 		t.Errorf("balanced differences: p = %v, want ≥ 0.5", p)
 	}
 }
+
+// withVectors is fixedScores with item vectors: items 0..4 lie on two axes.
+type withVectors struct{ fixedScores }
+
+func (w *withVectors) VectorSimilarities(train *model.Dataset) map[string]func(a, b int32) float64 {
+	axis := func(i int32) int { return map[int32]int{0: 0, 1: 0, 2: 0, 3: 1, 4: 1}[i] }
+	return map[string]func(a, b int32) float64{
+		"content": func(a, b int32) float64 {
+			if axis(a) == axis(b) {
+				return 1
+			}
+			return 0
+		},
+	}
+}
+
+func TestEvaluateFitted_ILDOnItemVectors(t *testing.T) {
+	d := tinyTrain()
+	test := map[string][]string{"a": {"i2", "i4"}, "b": {"i0"}}
+	opt := DefaultOptions()
+	opt.K = 2
+	r, err := EvaluateFitted(context.Background(), &withVectors{fixedScores{scores: []float32{5, 4, 3, 2, 1}}}, d, test, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// a gets [2 3] (different axes: distance 1), b gets [0 3] (1).
+	near(t, "ild_content", r.Metrics[MetricILDContent], 1)
+	if _, ok := r.Metrics[MetricILDCF]; ok {
+		t.Error("ild_cf reported for a model without CF vectors")
+	}
+	r, err = EvaluateFitted(context.Background(), &withVectors{fixedScores{scores: []float32{1, 0, 0, 5, 4}}}, d, test, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Both get [3 4], one axis: distance 0.
+	near(t, "ild_content", r.Metrics[MetricILDContent], 0)
+}

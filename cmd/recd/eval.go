@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -15,6 +16,7 @@ import (
 	"github.com/recd/recd/eval"
 	"github.com/recd/recd/index/hnsw"
 	"github.com/recd/recd/model"
+	"github.com/recd/recd/rank"
 	"github.com/recd/recd/service"
 	"github.com/recd/recd/store/sqlite"
 )
@@ -63,6 +65,7 @@ type hybrid struct {
 	items []recd.Item
 	dir   string
 	st    interface{ Close() error }
+	idx   *hnsw.Index
 	svc   *service.Service
 	users []string
 	index map[string]int32
@@ -105,6 +108,7 @@ func (h *hybrid) Fit(ctx context.Context, d *model.Dataset) error {
 	if err != nil {
 		return err
 	}
+	h.idx = idx
 	o := h.opts
 	o.Index, o.StateDir, o.Spaces = idx, "", nil
 	o.Weights = model.Weights{Default: 1}
@@ -187,6 +191,56 @@ func (h *hybrid) Score(u int, _ []int32, _ []float32, dst []float32) {
 		if i, ok := h.index[it.ID]; ok {
 			dst[i] = float32(len(resp.Items) - r)
 		}
+	}
+}
+
+// VectorSimilarities implements eval.VectorAware: the cosine of two training items' vectors
+// as the served index holds them, in the content space (what MMR's similarity reads) and the
+// CF space.
+func (h *hybrid) VectorSimilarities(train *model.Dataset) map[string]func(a, b int32) float64 {
+	if h.idx == nil {
+		return nil
+	}
+	out := map[string]func(a, b int32) float64{}
+	for _, space := range []string{rank.SpaceContent, rank.SpaceCF} {
+		vecs, err := h.idx.Vectors(context.Background(), space, train.Items)
+		if err != nil || len(vecs) == 0 {
+			continue
+		}
+		out[space] = cosineByIndex(train.Items, vecs)
+	}
+	return out
+}
+
+// cosineByIndex returns the cosine of the vectors of items[a] and items[b] (0 when either
+// has none).
+func cosineByIndex(items []string, vecs map[string][]float32) func(a, b int32) float64 {
+	unit := make([][]float64, len(items))
+	for i, id := range items {
+		v := vecs[id]
+		var n float64
+		for _, x := range v {
+			n += float64(x) * float64(x)
+		}
+		if n == 0 || math.IsNaN(n) || math.IsInf(n, 0) {
+			continue
+		}
+		u := make([]float64, len(v))
+		for k, x := range v {
+			u[k] = float64(x) / math.Sqrt(n)
+		}
+		unit[i] = u
+	}
+	return func(a, b int32) float64 {
+		x, y := unit[a], unit[b]
+		if x == nil || y == nil || len(x) != len(y) {
+			return 0
+		}
+		var s float64
+		for k := range x {
+			s += x[k] * y[k]
+		}
+		return s
 	}
 }
 
