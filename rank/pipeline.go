@@ -224,11 +224,18 @@ func (p *Pipeline) Recommend(ctx context.Context, req Request) (Response, error)
 	resp := Response{ModelVersion: p.M.Version, Items: []recd.Recommendation{}}
 	rules := req.Rules
 	rules.AvailableOnly = true
+	recent := req.Recent
+	if len(recent) > p.Opts.SessionN {
+		recent = recent[:p.Opts.SessionN]
+	}
 	if !req.IncludeSeen {
 		for _, h := range req.History {
 			rules.Exclude = append(rules.Exclude, h.ItemID)
 		}
 		rules.Exclude = append(rules.Exclude, req.ContextItems...)
+		if len(req.History) == 0 { // an anonymous session has seen what it clicked
+			rules.Exclude = append(rules.Exclude, recent...)
+		}
 	}
 	pos := positives(req.History)
 	for _, id := range req.ContextItems {
@@ -246,10 +253,7 @@ func (p *Pipeline) Recommend(ctx context.Context, req Request) (Response, error)
 	sessionW := pick(req.SessionWeight, p.Opts.SessionWeight)
 	tailShare := pick(req.LongTailShare, p.Opts.LongTailShare)
 	exposure := pick(req.ExposureStrength, p.Opts.ExposureStrength)
-	recent := req.Recent
-	if len(recent) > p.Opts.SessionN {
-		recent = recent[:p.Opts.SessionN]
-	}
+	session := sessionW > 0 && len(recent) > 0 && weights["session"] > 0
 	k := max(p.Opts.SourceK, req.N)
 	if diversity > 0 || calibration > 0 || tailShare > 0 || exposure > 0 || (sessionW > 0 && len(recent) > 0) {
 		k = max(k, p.Opts.RerankSourceK)
@@ -260,6 +264,11 @@ func (p *Pipeline) Recommend(ctx context.Context, req Request) (Response, error)
 	excl, outside := p.exclusion(rules.Exclude) // built once for every source that scores the whole catalog
 	defer p.release(excl)
 	switch {
+	case len(pos) == 0 && session:
+		// An anonymous session without context items: its clicks are the context (the
+		// session source below), popularity fills in.
+		resp.Strategy = StrategySession
+		lists = append(lists, p.popularSource(k, rules, excl))
 	case len(pos) == 0:
 		resp.Strategy = StrategyPopularity
 		lists = append(lists, p.popularSource(max(k, p.Opts.RerankSourceK), rules, excl))
@@ -308,7 +317,7 @@ func (p *Pipeline) Recommend(ctx context.Context, req Request) (Response, error)
 			}
 		}
 	}
-	if sessionW > 0 && len(recent) > 0 && len(req.History) > 0 && weights["session"] > 0 {
+	if session && (len(req.History) > 0 || len(pos) == 0) {
 		// The session proposes enough to fill a list, not a source's whole depth: the
 		// history's sources hold the rest.
 		lists = append(lists, p.sessionSource(ctx, recent, &filter, excl, min(k, max(5*req.N, 50)))...)

@@ -177,3 +177,41 @@ func TestRecommend_SessionClicksOfANewKindSteerACachedList(t *testing.T) {
 			got, animated(before.Items), titles)
 	}
 }
+
+// An anonymous session with clicks and no context items is recommended from its clicks,
+// not from popularity alone, and is not shown what it clicked.
+func TestRecommend_AnonymousSessionFromItsClicks(t *testing.T) {
+	svc, data := movieLens(t)
+	ctx := context.Background()
+	cat := movies(data)
+	clicked := []string{"1", "6377", "4306"} // Toy Story, Finding Nemo, Shrek
+	now := time.Now()
+	for i, m := range clicked {
+		if _, err := svc.AddEvents(ctx, []recd.Event{{UserID: "visitor-1", SessionID: "anon-s1", ItemID: m, Type: "click",
+			Timestamp: now.Add(time.Duration(i) * time.Second)}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	resp, err := svc.Recommend(ctx, service.RecommendRequest{SessionID: "anon-s1", N: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.Strategy != rank.StrategySession {
+		t.Errorf("strategy %q, want %q", resp.Strategy, rank.StrategySession)
+	}
+	animated := 0
+	for _, it := range resp.Items {
+		if has(clicked, it.ID) {
+			t.Errorf("the session is shown %s, which it clicked", it.ID)
+		}
+		for _, c := range cat[it.ID].Categories {
+			if c == "Animation" || c == "Children" {
+				animated++
+				break
+			}
+		}
+	}
+	if animated < 5 {
+		t.Errorf("animated or children's films: %d of %v, want at least 5", animated, ids(resp.Items))
+	}
+}
