@@ -25,6 +25,8 @@ var (
 	ErrBadSpaceName = fmt.Errorf("bad vector space name: %w", recd.ErrInvalid)
 	// ErrSpaceConflict: CreateSpace with a config that differs from the existing space's.
 	ErrSpaceConflict = errors.New("vector space exists with another configuration")
+	// ErrClosed: the index was closed (implementations that hold resources are io.Closers).
+	ErrClosed = errors.New("vector index closed")
 )
 
 // Metric is how vectors of a space are compared. Scores are always "higher is more similar":

@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"sync"
 	"sync/atomic"
@@ -286,4 +287,14 @@ func (s *Service) Stats() Stats {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	return Stats{Items: len(s.catalog), Users: len(s.hist), Events: s.nEvents}
+}
+
+// Close releases the vector index when it holds resources (the embedded HNSW's memory
+// mappings, a Qdrant connection). Call it after the last request and after SaveIndex; the
+// store and the Redis client belong to the caller.
+func (s *Service) Close() error {
+	if c, ok := s.idx.(io.Closer); ok {
+		return c.Close()
+	}
+	return nil
 }

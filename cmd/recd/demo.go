@@ -53,6 +53,7 @@ func seedDemo(ctx context.Context, cfg *Config, progress, logw io.Writer) error 
 		return err
 	}
 	defer st.Close()
+	defer svc.Close() // before the store: the index is released first
 	if svc.Stats().Items > 0 {
 		return nil
 	}

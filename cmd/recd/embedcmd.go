@@ -46,6 +46,7 @@ func runEmbed(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	defer st.Close()
+	defer svc.Close() // before the store: the index is released first
 	total := svc.Stats().Items
 	bar := progressbar.NewOptions(total, progressbar.OptionSetWriter(progressWriter(stderr, *noProgress)),
 		progressbar.OptionSetDescription("embedding"), progressbar.OptionShowCount(), progressbar.OptionShowIts(),

@@ -43,6 +43,7 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	defer st.Close()
+	defer svc.Close() // before the store: the index is released first
 	start := time.Now()
 	if err := importData(ctx, svc, data, progressWriter(stderr, *noProgress)); err != nil {
 		return err

@@ -86,6 +86,7 @@ func runIngest(ctx context.Context, args []string, stdout, stderr io.Writer) err
 			return err
 		}
 		defer st.Close()
+		defer svc.Close()
 		sink = newDirSink(svc)
 	}
 	start := time.Now()

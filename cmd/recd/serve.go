@@ -52,6 +52,7 @@ func serve(ctx context.Context, cfg *Config, logw io.Writer, ready func(addr str
 		return err
 	}
 	defer st.Close()
+	defer svc.Close() // before the store: the index is released first
 	if ok, _ := svc.Ready(); !ok && svc.Stats().Events > 0 {
 		log.Info("no saved model: training before serving")
 		if _, err := svc.Train(ctx); err != nil {

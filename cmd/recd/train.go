@@ -47,6 +47,7 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	defer st.Close()
+	defer svc.Close() // before the store: the index is released first
 	info, err := svc.Train(ctx)
 	if err != nil {
 		return err

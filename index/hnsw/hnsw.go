@@ -5,6 +5,7 @@ package hnsw
 import (
 	"context"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"slices"
 	"sort"
@@ -37,6 +38,7 @@ type Index struct {
 	loadedSeq int64
 	norm      []float32 // writer scratch: a normalised vector
 	pool      sync.Pool // *searcher
+	closed    bool      // set by Close under both locks
 }
 
 type space struct {
@@ -49,7 +51,30 @@ type space struct {
 var (
 	_ index.Index       = (*Index)(nil)
 	_ index.Snapshotter = (*Index)(nil)
+	_ io.Closer         = (*Index)(nil)
 )
+
+// Close frees the index's vectors and links at once (they live in memory mappings outside
+// the Go heap, which would otherwise go back to the OS only when the GC finds the index
+// unreachable). It waits for writers and searches in progress; every later call fails with
+// index.ErrClosed. Closing twice is a no-op. Close does not save: call Save first.
+func (ix *Index) Close() error {
+	ix.wmu.Lock()
+	defer ix.wmu.Unlock()
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	if ix.closed {
+		return nil
+	}
+	for _, s := range ix.spaces {
+		if s.g != nil {
+			s.g.mem.free()
+			s.g = nil
+		}
+	}
+	ix.spaces, ix.closed = map[string]*space{}, true
+	return nil
+}
 
 // New returns an empty in-memory index; Save needs a directory, so use Open to persist.
 func New(opts Options) (*Index, error) {
@@ -110,6 +135,9 @@ func (ix *Index) CreateSpace(_ context.Context, cfg index.SpaceConfig) error {
 	defer ix.wmu.Unlock()
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
+	if ix.closed {
+		return index.ErrClosed
+	}
 	if s, ok := ix.spaces[cfg.Name]; ok {
 		if s.cfg != cfg {
 			return fmt.Errorf("space %s: %w", cfg.Name, index.ErrSpaceConflict)
@@ -124,6 +152,9 @@ func (ix *Index) CreateSpace(_ context.Context, cfg index.SpaceConfig) error {
 func (ix *Index) Spaces(context.Context) ([]index.SpaceInfo, error) {
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
+	if ix.closed {
+		return nil, index.ErrClosed
+	}
 	out := make([]index.SpaceInfo, 0, len(ix.spaces))
 	for _, s := range ix.spaces {
 		out = append(out, index.SpaceInfo{SpaceConfig: s.cfg, Count: s.count()})
@@ -195,6 +226,9 @@ func (ix *Index) Upsert(_ context.Context, points []index.Point) error {
 func (ix *Index) store(points []index.Point) (map[*space][]int32, error) {
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
+	if ix.closed {
+		return nil, index.ErrClosed
+	}
 	if err := index.ValidatePoints(points, ix.lookup); err != nil {
 		return nil, err
 	}
@@ -339,6 +373,9 @@ func (ix *Index) Delete(_ context.Context, ids []string) error {
 	defer ix.wmu.Unlock()
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
+	if ix.closed {
+		return index.ErrClosed
+	}
 	for _, id := range ids {
 		g, ok := ix.gidOf[id]
 		if !ok {
@@ -370,6 +407,9 @@ func (ix *Index) Delete(_ context.Context, ids []string) error {
 func (ix *Index) Vectors(_ context.Context, name string, ids []string) (map[string][]float32, error) {
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
+	if ix.closed {
+		return nil, index.ErrClosed
+	}
 	s, ok := ix.spaces[name]
 	if !ok {
 		return nil, fmt.Errorf("space %s: %w", name, index.ErrUnknownSpace)

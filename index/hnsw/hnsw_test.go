@@ -131,3 +131,65 @@ func TestOptions_Validate(t *testing.T) {
 		t.Fatal("New accepted M=1")
 	}
 }
+
+// Close frees the arenas at once, waits for searches in flight, refuses every later call
+// (a Save above all, which would replace the last snapshot with an empty one), and a
+// reopened index serves what was saved before it.
+func TestIndex_Close(t *testing.T) {
+	dir := t.TempDir()
+	want := smallSnapshot(t, dir)
+	ix, err := Open(dir, testOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	q := index.SearchRequest{Space: "v", Vector: []float32{1, 1, -1, 2}, K: 5}
+	done := make(chan error)
+	for w := 0; w < 4; w++ {
+		go func() {
+			for {
+				_, err := ix.Search(ctx, q)
+				if err != nil {
+					done <- err
+					return
+				}
+			}
+		}()
+	}
+	if err := ix.Close(); err != nil {
+		t.Fatal(err)
+	}
+	for w := 0; w < 4; w++ {
+		if err := <-done; !errors.Is(err, index.ErrClosed) {
+			t.Errorf("a search after Close: %v, want ErrClosed", err)
+		}
+	}
+	if err := ix.Close(); err != nil {
+		t.Errorf("second Close: %v", err)
+	}
+	pt := index.Point{ID: "Z", Vectors: map[string][]float32{"v": {1, 2, 3, 4}}}
+	for name, err := range map[string]error{
+		"Upsert":      ix.Upsert(ctx, []index.Point{pt}),
+		"Delete":      ix.Delete(ctx, []string{"B"}),
+		"CreateSpace": ix.CreateSpace(ctx, index.SpaceConfig{Name: "w", Dim: 2, Metric: index.Cosine}),
+		"Save":        ix.Save(8),
+		"Vectors":     func() error { _, err := ix.Vectors(ctx, "v", []string{"B"}); return err }(),
+		"Spaces":      func() error { _, err := ix.Spaces(ctx); return err }(),
+	} {
+		if !errors.Is(err, index.ErrClosed) {
+			t.Errorf("%s after Close: %v, want ErrClosed", name, err)
+		}
+	}
+	got, err := os.ReadFile(filepath.Join(dir, fileName))
+	if err != nil || string(got) != string(want) {
+		t.Fatalf("the snapshot changed after Close (%v)", err)
+	}
+	re, err := Open(dir, testOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer re.Close()
+	if hits, err := re.Search(ctx, q); err != nil || len(hits) != 5 {
+		t.Errorf("reopened: %v, %v", hits, err)
+	}
+}

@@ -56,6 +56,11 @@ func (ix *Index) Save(seq int64) error {
 	ix.wmu.Lock()        // no writer may be between linking chunks
 	defer ix.wmu.Unlock()
 	ix.mu.RLock()
+	if ix.closed { // an empty snapshot must not replace the last good one
+		ix.mu.RUnlock()
+		f.Close()
+		return fmt.Errorf("save hnsw: %w", index.ErrClosed)
+	}
 	err = ix.write(f, seq)
 	ix.mu.RUnlock()
 	if err == nil {

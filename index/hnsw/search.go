@@ -14,6 +14,9 @@ import (
 func (ix *Index) Search(_ context.Context, req index.SearchRequest) ([]index.Hit, error) {
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
+	if ix.closed {
+		return nil, index.ErrClosed
+	}
 	s, ok := ix.spaces[req.Space]
 	if !ok {
 		return nil, fmt.Errorf("space %s: %w", req.Space, index.ErrUnknownSpace)
