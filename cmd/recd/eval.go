@@ -117,8 +117,17 @@ func (h *hybrid) Fit(ctx context.Context, d *model.Dataset) error {
 		return err
 	}
 	h.svc = svc
-	items := h.items
-	if items == nil {
+	// Every model is ranked over the training items (the protocol's candidates): catalog
+	// items without a training event stay in the catalog, for the content model, but are
+	// not available to recommend, as no other model can recommend them and a list slot
+	// given to one could never count.
+	items := make([]recd.Item, 0, len(h.items))
+	for _, it := range h.items {
+		_, trained := d.ItemIndex[it.ID]
+		it.Available = it.Available && trained
+		items = append(items, it)
+	}
+	if len(items) == 0 {
 		for _, id := range d.Items {
 			items = append(items, recd.Item{ID: id, Available: true})
 		}
@@ -245,6 +254,9 @@ func cosineByIndex(items []string, vecs map[string][]float32) func(a, b int32) f
 }
 
 func (h *hybrid) close() {
+	if h.svc != nil {
+		h.svc.Close()
+	}
 	if h.st != nil {
 		h.st.Close()
 	}
