@@ -456,25 +456,64 @@ func (p *Pipeline) sessionSource(ctx context.Context, recent []string, f *index.
 	if p.Index == nil {
 		return out
 	}
-	vecs, err := p.Index.Vectors(ctx, SpaceContent, recent)
-	if err != nil || len(vecs) == 0 {
+	mean := p.meanContent(ctx, recent)
+	if mean == nil {
 		return out
-	}
-	dim := commonDim(vecs)
-	if dim == 0 {
-		return out
-	}
-	mean := make([]float32, dim)
-	unit := make([]float32, dim)
-	for _, id := range recent {
-		if v, ok := vecs[id]; ok && normaliseInto(unit, v) {
-			for k, x := range unit {
-				mean[k] += x
-			}
-		}
 	}
 	if l, ok := p.search(ctx, "session", SpaceContent, mean, k, f); ok && len(l.Items) > 0 {
 		out = append(out, l) // the session boost names the recent items each resembles
 	}
 	return out
+}
+
+// meanContent returns the sum of the items' unit content vectors (a direction: its norm does
+// not matter to a cosine search), from the pipeline's copy for model items and from the
+// index for the others; nil when none has one.
+func (p *Pipeline) meanContent(ctx context.Context, ids []string) []float32 {
+	var mean []float32
+	var missing []string
+	if cv := p.contentVectors(ctx); cv != nil {
+		for _, id := range ids {
+			i, ok := p.M.ItemIndex[id]
+			row := []float32(nil)
+			if ok {
+				row = cv.row(i)
+			}
+			if row == nil {
+				missing = append(missing, id)
+				continue
+			}
+			if mean == nil {
+				mean = make([]float32, cv.dim)
+			}
+			for k, x := range row {
+				mean[k] += x
+			}
+		}
+	} else {
+		missing = ids
+	}
+	if len(missing) == 0 {
+		return mean
+	}
+	vecs, err := p.Index.Vectors(ctx, SpaceContent, missing)
+	if err != nil || len(vecs) == 0 {
+		return mean
+	}
+	dim := commonDim(vecs)
+	if mean != nil {
+		dim = len(mean)
+	}
+	unit := make([]float32, dim)
+	for _, id := range missing {
+		if v, ok := vecs[id]; ok && normaliseInto(unit, v) {
+			if mean == nil {
+				mean = make([]float32, dim)
+			}
+			for k, x := range unit {
+				mean[k] += x
+			}
+		}
+	}
+	return mean
 }
