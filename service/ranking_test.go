@@ -168,6 +168,7 @@ func TestRecommend_SessionClicksOfANewKindSteerACachedList(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Logf("animated or children's films in the next ten: %d (before the clicks %d)", animated(after.Items), animated(before.Items))
 	if got := animated(after.Items); got < 5 {
 		var titles []string
 		for _, it := range after.Items {
@@ -211,6 +212,7 @@ func TestRecommend_AnonymousSessionFromItsClicks(t *testing.T) {
 			}
 		}
 	}
+	t.Logf("animated or children's films: %d of 10", animated)
 	if animated < 5 {
 		t.Errorf("animated or children's films: %d of %v, want at least 5", animated, ids(resp.Items))
 	}
