@@ -253,7 +253,10 @@ func (p *Pipeline) Recommend(ctx context.Context, req Request) (Response, error)
 	sessionW := pick(req.SessionWeight, p.Opts.SessionWeight)
 	tailShare := pick(req.LongTailShare, p.Opts.LongTailShare)
 	exposure := pick(req.ExposureStrength, p.Opts.ExposureStrength)
-	session := sessionW > 0 && len(recent) > 0 && weights["session"] > 0
+	// A source weighted 0 is not computed at all; one the weights do not name has the
+	// blend's default weight 1 (so does "session").
+	on := func(name string) bool { w, ok := weights[name]; return !ok || w > 0 }
+	session := sessionW > 0 && len(recent) > 0 && on("session")
 	k := max(p.Opts.SourceK, req.N)
 	if diversity > 0 || calibration > 0 || tailShare > 0 || exposure > 0 || (sessionW > 0 && len(recent) > 0) {
 		k = max(k, p.Opts.RerankSourceK)
@@ -285,9 +288,6 @@ func (p *Pipeline) Recommend(ctx context.Context, req Request) (Response, error)
 			// neighbours become reliable.
 			weights["content"] = max(weights["content"], 1.5*(1-float64(len(pos))/float64(p.Opts.FewEvents)))
 		}
-		// A source weighted 0 is not computed at all (the configuration's way to trade
-		// quality for cost).
-		on := func(name string) bool { w, ok := weights[name]; return !ok || w > 0 }
 		if on("itemknn") {
 			lists = append(lists, p.knnSource(pos, excl, k))
 		}

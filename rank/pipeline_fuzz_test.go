@@ -104,3 +104,52 @@ func FuzzPipeline_Recommend(f *testing.F) {
 		}
 	})
 }
+
+// The session source is on unless its weight is 0, whether or not the weights name it (as
+// every source: one they do not name has the blend's default weight).
+func TestPipeline_SessionSourceWeight(t *testing.T) {
+	p, hist := benchPipeline(t, 2000)
+	ctx := context.Background()
+	recent := []string{"i1500", "i1700", "i1900"} // the unpopular end, far from the history
+	cos := func(a, b []float32) float64 {
+		var d, na, nb float64
+		for k := range a {
+			d, na, nb = d+float64(a[k])*float64(b[k]), na+float64(a[k])*float64(a[k]), nb+float64(b[k])*float64(b[k])
+		}
+		return d / math.Sqrt(na*nb)
+	}
+	// fromSource counts the items with a session reason that the session boost could not
+	// have given (it names recent items of content similarity >= SessionReasonMinSim).
+	fromSource := func(weights map[string]float64) int {
+		resp, err := p.Recommend(ctx, rank.Request{History: hist, Recent: recent, N: 10, Weights: weights})
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for _, it := range resp.Items {
+			vecs, err := p.Index.Vectors(ctx, rank.SpaceContent, append([]string{it.ID}, recent...))
+			if err != nil {
+				t.Fatal(err)
+			}
+			near := false
+			for _, r := range recent {
+				near = near || cos(vecs[it.ID], vecs[r]) >= rank.SessionReasonMinSim
+			}
+			for _, r := range it.Reasons {
+				if r.Type == rank.ReasonSession && !near {
+					n++
+					break
+				}
+			}
+		}
+		return n
+	}
+	// Configured weights that do not name the session (RECD_RANK_WEIGHTS replaces the map).
+	p.Opts.Weights = map[string]float64{"itemknn": 0.3, "cf": 0.5, "content": 0.1, "popular": 0.02}
+	if n := fromSource(nil); n == 0 {
+		t.Error("weights that do not name the session: no item from the session source")
+	}
+	if n := fromSource(map[string]float64{"session": 0}); n != 0 {
+		t.Errorf("session weight 0: %d items from the session source", n)
+	}
+}
