@@ -6,25 +6,30 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/recd/recd"
 	"github.com/recd/recd/eval"
+	"github.com/recd/recd/model"
 	"github.com/schollz/progressbar/v3"
 	"go.yaml.in/yaml/v3"
 )
 
-const tuneSynopsis = `tune --data PATH [--format movielens|events-jsonl|csv] --model als|bpr|ease|itemknn|ncf
+const tuneSynopsis = `tune --data PATH [--format movielens|events-jsonl|csv] --model als|bpr|ease|itemknn|ncf|hybrid
             [--trials 30] [--seed 42] [--method random|halving] [--k 10] [--out recd-tuned.yaml]
 
 Searches the model's hyper-parameters on a validation split cut from the training part of a
 per-user random split (the test part is only used to score the best and default configurations
-at the end) and writes the best configuration as a recd config file for serve --config.`
+at the end) and writes the best configuration as a recd config file for serve --config.
+--model hybrid searches the served pipeline's blend weights (rank.weights) with the
+configuration's other settings (RECD_CONFIG, RECD_* variables), on the data's catalog.`
 
 func runTune(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("tune", stderr, tuneSynopsis)
@@ -32,7 +37,7 @@ func runTune(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	var (
 		dataPath   = fs.String("data", "", "data set: a MovieLens directory, an events JSONL file or a CSV file")
 		format     = fs.String("format", "", "data format: movielens, events-jsonl or csv (default: from the path)")
-		modelName  = fs.String("model", "", "model to tune: "+strings.Join(eval.SpaceNames(), ", "))
+		modelName  = fs.String("model", "", "model to tune: "+strings.Join(eval.SpaceNames(), ", ")+", hybrid (the served blend's weights)")
 		testFrac   = fs.Float64("test-fraction", 0.2, "share of each user's items held out as the test split")
 		out        = fs.String("out", "recd-tuned.yaml", "file the best configuration is written to")
 		noProgress = fs.Bool("no-progress", false, "do not draw a progress bar")
@@ -52,13 +57,27 @@ func runTune(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if *dataPath == "" {
 		return recd.Invalid("data", "is required")
 	}
-	space, err := eval.SearchSpace(*modelName)
-	if err != nil {
-		return err
+	var space *eval.Space
+	var err error
+	if *modelName != hybridSpaceName {
+		if space, err = eval.SearchSpace(*modelName); err != nil {
+			return err
+		}
 	}
 	data, err := eval.ReadData(*dataPath, *format)
 	if err != nil {
 		return err
+	}
+	if *modelName == hybridSpaceName {
+		var cf commonFlags
+		cf.config = os.Getenv("RECD_CONFIG")
+		cfg, err := cf.load()
+		if err != nil {
+			return err
+		}
+		var done func()
+		space, done = hybridSpace(cfg, data.Items, opt.K)
+		defer done()
 	}
 
 	log := slog.New(slog.NewTextHandler(stderr, nil))
@@ -118,8 +137,57 @@ func configKnows(section string) bool {
 	return false
 }
 
+// hybridSpaceName is the tune model name of the served pipeline's blend weights.
+const hybridSpaceName = "hybrid"
+
+// hybridSpace searches the served pipeline's blend weights relative to EASE's (the blend
+// divides by the total weight, so only the ratios matter; EASE and the session keep the
+// configured weights). Each trial builds a whole service in a temporary directory (see
+// hybrid); done removes the last one.
+func hybridSpace(cfg *Config, items []recd.Item, k int) (*eval.Space, func()) {
+	o := cfg.serviceOptions()
+	def := eval.Params{}
+	params := []eval.Param{{Name: "itemknn", Min: 0, Max: 1.5}, {Name: "cf", Min: 0, Max: 2},
+		{Name: "content", Min: 0, Max: 0.5}, {Name: "popular", Min: 0, Max: 0.2}}
+	// The other weights (EASE's, the session's, a source the configuration adds) are kept as
+	// configured: one choice each, so they are written out with the rest.
+	for _, name := range slices.Sorted(maps.Keys(o.Rank.Weights)) {
+		if !slices.ContainsFunc(params, func(p eval.Param) bool { return p.Name == name }) {
+			params = append(params, eval.Param{Name: name, Choices: []float64{o.Rank.Weights[name]}})
+		}
+	}
+	for _, p := range params {
+		w, ok := o.Rank.Weights[p.Name]
+		if !ok {
+			w = 1 // a source the weights do not name has the blend's default weight
+		}
+		def[p.Name] = w
+	}
+	var last *hybrid
+	done := func() {
+		if last != nil {
+			last.close()
+			last = nil
+		}
+	}
+	return &eval.Space{Model: hybridSpaceName, Section: "rank.weights", Params: params, Default: def,
+		New: func(p eval.Params) (model.Recommender, error) {
+			done() // trials run one at a time: the previous trial's service is finished
+			opts := o
+			opts.Rank.Weights = maps.Clone(o.Rank.Weights)
+			if opts.Rank.Weights == nil {
+				opts.Rank.Weights = map[string]float64{}
+			}
+			for name, v := range p {
+				opts.Rank.Weights[name] = v
+			}
+			last = &hybrid{log: io.Discard, opts: opts, n: k, items: items}
+			return last, nil
+		}}, done
+}
+
 // tunedConfigYAML renders the best configuration as a recd config file holding only
-// train.<section>. A section recd's Config does not have yet is written commented out, since
+// train.<section> (rank.weights for the hybrid). A section recd's Config does not have yet is written commented out, since
 // the config loader rejects unknown keys.
 func tunedConfigYAML(space *eval.Space, h *eval.Holdout, about string) ([]byte, error) {
 	sec := &yaml.Node{Kind: yaml.MappingNode}
@@ -137,6 +205,12 @@ func tunedConfigYAML(space *eval.Space, h *eval.Holdout, about string) ([]byte, 
 		{Kind: yaml.ScalarNode, Value: "train"},
 		{Kind: yaml.MappingNode, Content: []*yaml.Node{{Kind: yaml.ScalarNode, Value: space.Section}, sec}},
 	}}
+	if space.Model == hybridSpaceName {
+		doc = &yaml.Node{Kind: yaml.MappingNode, Content: []*yaml.Node{
+			{Kind: yaml.ScalarNode, Value: "rank"},
+			{Kind: yaml.MappingNode, Content: []*yaml.Node{{Kind: yaml.ScalarNode, Value: "weights"}, sec}},
+		}}
+	}
 	var body bytes.Buffer
 	enc := yaml.NewEncoder(&body)
 	enc.SetIndent(2)
@@ -155,7 +229,7 @@ func tunedConfigYAML(space *eval.Space, h *eval.Holdout, about string) ([]byte, 
 	fmt.Fprintf(&b, "# refitting on the whole training split %.4f (defaults %.4f).\n", h.BestTest, h.DefaultTest)
 	b.WriteString("# Use it with recd serve --config FILE, or merge it into your config file;\n")
 	b.WriteString("# serve reads only the keys it knows.\n")
-	if !configKnows(space.Section) {
+	if space.Model != hybridSpaceName && !configKnows(space.Section) {
 		fmt.Fprintf(&b, "# recd's configuration has no train.%s section yet, so it is commented out below (the\n", space.Section)
 		b.WriteString("# config loader rejects unknown keys); uncomment it once serve trains this model.\n")
 		for _, line := range strings.Split(strings.TrimRight(body.String(), "\n"), "\n") {

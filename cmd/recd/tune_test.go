@@ -181,3 +181,44 @@ func TestRunTune_BadInput(t *testing.T) {
 		})
 	}
 }
+
+// recd tune --model hybrid searches the served blend's weights (each trial a whole service
+// on the data's catalog) and writes them as rank.weights, the weights it does not search
+// kept as configured.
+func TestRunTune_Hybrid(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a service per trial")
+	}
+	data := writeTuneCSV(t)
+	out := filepath.Join(t.TempDir(), "tuned.yaml")
+	t.Setenv("RECD_RANK_WEIGHTS", "itemknn=0.3,ease=3,cf=0.5,content=0.1,popular=0.02,session=1")
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp) // where each trial's service lives
+	var stdout, stderr bytes.Buffer
+	if err := runTune(context.Background(), []string{"--data", data, "--model", "hybrid", "--trials", "2", "--seed", "5",
+		"--workers", "2", "--no-progress", "--out", out}, &stdout, &stderr); err != nil {
+		t.Fatalf("runTune: %v\n%s", err, stderr.String())
+	}
+	if n := strings.Count(stderr.String(), "msg=trial "); n != 3 {
+		t.Errorf("%d trial log lines, want 3 (defaults + 2):\n%s", n, stderr.String())
+	}
+	m := regexp.MustCompile(`best \(trial \d+\): itemknn=(\S+) cf=(\S+) content=(\S+) popular=(\S+) ease=(\S+) session=(\S+)`).FindStringSubmatch(stdout.String())
+	if m == nil {
+		t.Fatalf("no best weights in\n%s", stdout.String())
+	}
+	cfg := defaultConfig()
+	if err := cfg.loadFile(out); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]float64{"itemknn": mustFloat(t, m[1]), "cf": mustFloat(t, m[2]), "content": mustFloat(t, m[3]),
+		"popular": mustFloat(t, m[4]), "ease": 3, "session": 1}
+	if !reflect.DeepEqual(cfg.Rank.Weights, want) {
+		t.Errorf("rank.weights = %v, want %v (ease and session as configured)", cfg.Rank.Weights, want)
+	}
+	if mustFloat(t, m[5]) != 3 {
+		t.Errorf("the configured EASE weight 3 was not kept: %s", m[5])
+	}
+	if left, _ := os.ReadDir(tmp); len(left) != 0 {
+		t.Errorf("trials left %d temporary directories behind", len(left))
+	}
+}
