@@ -61,6 +61,9 @@ func (p *Pipeline) contentVectors(ctx context.Context) *contentVecs {
 func (p *Pipeline) ContentChanged() {
 	p.vecsGen.Add(1)
 	p.vecs.Store(nil)
+	p.nbMu.Lock()
+	p.nb = nil // the items' content neighbours too
+	p.nbMu.Unlock()
 }
 
 // normaliseInto writes v / |v| into dst (of v's length) and reports whether v has a

@@ -8,6 +8,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	lru "github.com/hashicorp/golang-lru/v2/simplelru"
+
 	"github.com/recd/recd"
 	"github.com/recd/recd/index"
 	"github.com/recd/recd/model"
@@ -172,6 +174,8 @@ type Pipeline struct {
 	vecs     atomic.Pointer[contentVecs] // nil until first needed; see ContentChanged
 	vecsMu   sync.Mutex                  // serialises building vecs
 	vecsGen  atomic.Uint64               // bumped by ContentChanged
+	nbMu     sync.Mutex                  // guards nb
+	nb       *lru.LRU[string, contentNb] // items' content neighbours (contentNeighbours); nil until first needed
 	cfOnce   sync.Once                   // builds cfUnit
 	cfUnit   model.Factors               // unit-length ALS item factors; Rows 0 without ALS
 	noHead   bool                        // tests: rank every request the long way
@@ -320,7 +324,7 @@ func (p *Pipeline) Recommend(ctx context.Context, req Request) (Response, error)
 	if session && (len(req.History) > 0 || len(pos) == 0) {
 		// The session proposes enough to fill a list, not a source's whole depth: the
 		// history's sources hold the rest.
-		lists = append(lists, p.sessionSource(ctx, recent, &filter, excl, min(k, max(5*req.N, 50)))...)
+		lists = append(lists, p.sessionSource(ctx, recent, excl, min(k, max(5*req.N, 50)))...)
 	}
 	lists = append(lists, req.Extra...)
 	if len(req.Extra) > 0 && resp.Strategy != StrategyQuery {

@@ -2,6 +2,7 @@ package rank
 
 import (
 	"context"
+	"math"
 	"slices"
 	"testing"
 
@@ -40,8 +41,7 @@ func TestSessionSource_ContentNeighboursOfTheRecentItems(t *testing.T) {
 	}
 	p := NewPipeline(m, nil, idx, nil, DefaultOptions())
 	recent := []string{"m1", "m11"} // Toy Story, Shrek
-	f := index.Filter{Deny: recent}
-	lists := p.sessionSource(ctx, recent, &f, nil, 4)
+	lists := p.sessionSource(ctx, recent, nil, 4)
 	if len(lists) != 1 || lists[0].Name != "session" {
 		t.Fatalf("lists %+v, want one content list named session (no item-kNN model)", lists)
 	}
@@ -49,7 +49,30 @@ func TestSessionSource_ContentNeighboursOfTheRecentItems(t *testing.T) {
 	for _, it := range lists[0].Items {
 		got = append(got, it.ID)
 	}
-	// The animated films first; the two clicked ones are denied.
+	if len(got) != 4 {
+		t.Fatalf("%d session neighbours, want k = 4: %v", len(got), got)
+	}
+	// Ranked by the mean similarity to both clicks.
+	for n := 1; n < len(lists[0].Items); n++ {
+		if lists[0].Items[n].Score > lists[0].Items[n-1].Score {
+			t.Errorf("not best first: %+v", lists[0].Items)
+		}
+	}
+	want := (fixtureSim("m3", "m1") + fixtureSim("m3", "m11")) / 2
+	for _, it := range lists[0].Items {
+		if it.ID == "m3" && math.Abs(it.Score-want) > 1e-4 {
+			t.Errorf("Coco scores %.4f, want its mean similarity to the clicks %.4f", it.Score, want)
+		}
+	}
+	// Each item's neighbours are searched once per content generation.
+	if p.nb.Len() != 2 {
+		t.Errorf("%d items' neighbours kept, want the 2 clicks'", p.nb.Len())
+	}
+	p.ContentChanged()
+	if p.nb != nil {
+		t.Error("ContentChanged kept the content neighbours")
+	}
+	// The animated films first; the two clicked ones are left out.
 	for _, id := range got[:3] {
 		if !slices.Contains([]string{"m2", "m3", "m8"}, id) {
 			t.Errorf("session neighbours %v: want Up, Coco and Spirited Away (m2, m3, m8) first", got)
