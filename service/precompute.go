@@ -92,8 +92,10 @@ func (s *Service) PrecomputeActive(ctx context.Context) (int, error) {
 		if us.Seq > s.userGen(u) {
 			continue // this replica has not applied the user's newest events yet
 		}
+		// The user's cached sources serve here as in a live request, so the stored list is
+		// the one a request would compute (a full recomputation could differ by rounding).
 		resp, err := pp.Recommend(ctx, rank.Request{N: o.PrecomputeN, History: s.History(u),
-			Recent: rank.RecentItems(us.User, p.Opts.SessionN)})
+			Recent: rank.RecentItems(us.User, p.Opts.SessionN), SourceCache: s.sources, SourceKey: u})
 		if err != nil {
 			return stored, fmt.Errorf("precompute %s: %w", u, err)
 		}
