@@ -437,26 +437,16 @@ func (t *topHeap) sorted() []int32 {
 // source costs a few map lookups per recent item.
 func (p *Pipeline) sessionSource(ctx context.Context, recent []string, excl exclusion, k int) []SourceList {
 	var out []SourceList
-	if p.M.KNN != nil {
-		var items []int32
-		for _, id := range recent {
-			if i, ok := p.M.ItemIndex[id]; ok {
-				items = append(items, i)
-			}
+	var clicked []Interaction // the recent items the model knows, weighing 1 each
+	for _, id := range recent {
+		if _, ok := p.M.ItemIndex[id]; ok {
+			clicked = append(clicked, Interaction{ItemID: id, Weight: 1})
 		}
-		if len(items) > 0 {
-			weights := make([]float32, len(items))
-			for i := range weights {
-				weights[i] = 1
-			}
-			top, scores := p.knnTop(items, weights, excl, k)
-			because := p.knnBecause(top, items, weights)
-			l := SourceList{Name: "session", Items: make([]SourceScore, len(top))}
-			for n, i := range top {
-				l.Items[n] = SourceScore{ID: p.M.Items[i], Score: scores[n], Because: because[n]}
-			}
-			out = append(out, l)
-		}
+	}
+	if p.M.KNN != nil && len(clicked) > 0 {
+		l := p.knnSource(clicked, excl, k)
+		l.Name = "session"
+		out = append(out, l)
 	}
 	if p.Index == nil {
 		return out
