@@ -570,65 +570,6 @@ func (p *Pipeline) target(h []Interaction, context []string) Distribution {
 	return TargetDistribution(entries, time.Now(), p.Opts.CalibrationHalfLife)
 }
 
-// diversitySimilarity is what MMR diversifies by: category overlap, the CF cosine and the
-// content cosine mixed by DiversityCategoryWeight and DiversityCFWeight (content takes the
-// rest). Without categories on any candidate their share goes to the content cosine, and
-// without a CF model the CF share does.
-func (p *Pipeline) diversitySimilarity(cands []Candidate, content Similarity) Similarity {
-	wCat, wCF := p.Opts.DiversityCategoryWeight, p.Opts.DiversityCFWeight
-	if wCat > 0 && !slices.ContainsFunc(cands, func(c Candidate) bool { return len(c.Categories) > 0 }) {
-		wCat = 0
-	}
-	var cf Similarity
-	if wCF > 0 {
-		if cf = p.cfSimilarity(); cf == nil {
-			wCF = 0
-		}
-	}
-	// w*a + (1-w)*b twice: the category share first, then CF against content in the rest.
-	rest := MixSimilarity(cf, wCF/max(1e-12, 1-wCat), content)
-	if content == nil && cf != nil {
-		rest = cf
-	}
-	if wCat <= 0 {
-		return rest
-	}
-	return MixSimilarity(CategorySimilarity(cands), wCat, rest)
-}
-
-// cfSimilarity returns the cosine of two model items' ALS factors (0 for an item outside
-// the model), or nil when the model has no ALS.
-func (p *Pipeline) cfSimilarity() Similarity {
-	p.cfOnce.Do(func() {
-		if p.M.ALS == nil {
-			return
-		}
-		f := p.M.ALS.ItemFactors()
-		u := model.Factors{Rows: f.Rows, Dim: f.Dim, Data: make([]float32, len(f.Data))}
-		for i := 0; i < f.Rows; i++ {
-			normaliseInto(u.Row(i), f.Row(i))
-		}
-		p.cfUnit = u
-	})
-	if p.cfUnit.Rows == 0 {
-		return nil
-	}
-	u := p.cfUnit
-	return func(a, b string) float64 {
-		i, ok := p.M.ItemIndex[a]
-		j, ok2 := p.M.ItemIndex[b]
-		if !ok || !ok2 || int(i) >= u.Rows || int(j) >= u.Rows {
-			return 0
-		}
-		x, y := u.Row(int(i)), u.Row(int(j))
-		var s float32
-		for k := range x {
-			s += x[k] * y[k]
-		}
-		return float64(s)
-	}
-}
-
 // ownReasons copies reasons out of the candidates' shared storage, so that a response (which
 // may be cached) keeps only its own few reasons alive, not the whole candidate pool's.
 func ownReasons(rs []recd.Reason) []recd.Reason {
