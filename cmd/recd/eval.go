@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"math"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -222,35 +221,10 @@ func (h *hybrid) VectorSimilarities(train *model.Dataset) map[string]func(a, b i
 }
 
 // cosineByIndex returns the cosine of the vectors of items[a] and items[b] (0 when either
-// has none).
+// has none), by rank.CosineSimilarity.
 func cosineByIndex(items []string, vecs map[string][]float32) func(a, b int32) float64 {
-	unit := make([][]float64, len(items))
-	for i, id := range items {
-		v := vecs[id]
-		var n float64
-		for _, x := range v {
-			n += float64(x) * float64(x)
-		}
-		if n == 0 || math.IsNaN(n) || math.IsInf(n, 0) {
-			continue
-		}
-		u := make([]float64, len(v))
-		for k, x := range v {
-			u[k] = float64(x) / math.Sqrt(n)
-		}
-		unit[i] = u
-	}
-	return func(a, b int32) float64 {
-		x, y := unit[a], unit[b]
-		if x == nil || y == nil || len(x) != len(y) {
-			return 0
-		}
-		var s float64
-		for k := range x {
-			s += x[k] * y[k]
-		}
-		return s
-	}
+	cos := rank.CosineSimilarity(vecs)
+	return func(a, b int32) float64 { return cos(items[a], items[b]) }
 }
 
 func (h *hybrid) close() {
