@@ -25,8 +25,12 @@ const (
 	DiversifierDPP = "dpp"
 )
 
+// reranker re-orders a pool (best first, with its scores) for diversity d by sim and
+// returns its first k.
+type reranker func(pool []int32, scores []float32, k int, d float64, sim func(a, b int32) float64) []int32
+
 // diversifier returns the re-ranker named by name ("" is MMR).
-func diversifier(name string) (func(pool []int32, scores []float32, k int, d float64, sim func(a, b int32) float64) []int32, error) {
+func diversifier(name string) (reranker, error) {
 	switch name {
 	case "", DiversifierMMR:
 		return func(pool []int32, scores []float32, k int, d float64, sim func(a, b int32) float64) []int32 {

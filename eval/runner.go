@@ -76,7 +76,7 @@ type Options struct {
 	// pipeline's), DiversifierMeanMMR or DiversifierDPP.
 	Diversifier string
 
-	rerank func(pool []int32, scores []float32, k int, d float64, sim func(a, b int32) float64) []int32
+	rerank reranker
 }
 
 // DefaultOptions returns k = 10 on all cores with alpha 0.01.
