@@ -239,7 +239,7 @@ func (m *NCF) Fit(ctx context.Context, d *Dataset) error {
 	start := time.Now()
 	for epoch := 1; epoch <= o.Epochs; epoch++ {
 		rng.Shuffle(len(order), func(a, b int) { order[a], order[b] = order[b], order[a] })
-		total, count, inBatch := 0.0, 0, 0
+		acc := ncfEpoch{}
 		for n, k := range order {
 			if n%4096 == 0 && ctx.Err() != nil {
 				return fmt.Errorf("ncf: %w", ctx.Err())
@@ -251,46 +251,59 @@ func (m *NCF) Fit(ctx context.Context, d *Dataset) error {
 				if j < 0 {
 					continue
 				}
-				if o.Loss == NCFLossBPR {
-					xi, xj := m.forward(wsPos, u, i), m.forward(wsNeg, u, j)
-					sg := ncfSigmoid(xi - xj)
-					total -= math.Log(float64(sg) + 1e-12)
-					m.backward(wsPos, u, i, sg-1)
-					m.backward(wsNeg, u, j, 1-sg)
-					count++
-					inBatch += 2
-				} else {
-					if s == 0 {
-						x := m.forward(wsPos, u, i)
-						sg := ncfSigmoid(x)
-						total -= math.Log(float64(sg) + 1e-12)
-						m.backward(wsPos, u, i, sg-1)
-						count++
-						inBatch++
-					}
-					x := m.forward(wsNeg, u, j)
-					sg := ncfSigmoid(x)
-					total -= math.Log(float64(1-sg) + 1e-12)
-					m.backward(wsNeg, u, j, sg)
-					count++
-					inBatch++
-				}
-				if inBatch >= o.BatchSize {
-					m.flushDense(opt, inBatch, reg)
-					inBatch = 0
+				m.trainPair(&acc, wsPos, wsNeg, u, i, j, s == 0)
+				if acc.inBatch >= o.BatchSize {
+					m.flushDense(opt, acc.inBatch, reg)
+					acc.inBatch = 0
 				}
 			}
 		}
-		if inBatch > 0 {
-			m.flushDense(opt, inBatch, reg)
+		if acc.inBatch > 0 {
+			m.flushDense(opt, acc.inBatch, reg)
 		}
-		m.Loss = total / float64(max(1, count))
+		m.Loss = acc.total / float64(max(1, acc.count))
 		if o.Progress != nil {
 			o.Progress(epoch, m.Loss, time.Since(start))
 		}
 	}
 	m.cacheItems()
 	return nil
+}
+
+// ncfEpoch accumulates an epoch's loss, its number of terms, and the gradients gathered
+// since the last dense flush.
+type ncfEpoch struct {
+	total          float64
+	count, inBatch int
+}
+
+// trainPair takes one gradient step for the positive (u, i) against the negative j: the
+// pairwise loss for BPR, else the pointwise log loss of j (and of i, on the first negative).
+func (m *NCF) trainPair(acc *ncfEpoch, wsPos, wsNeg *ncfWork, u, i, j int, first bool) {
+	if m.Opt.Loss == NCFLossBPR {
+		xi, xj := m.forward(wsPos, u, i), m.forward(wsNeg, u, j)
+		sg := ncfSigmoid(xi - xj)
+		acc.total -= math.Log(float64(sg) + 1e-12)
+		m.backward(wsPos, u, i, sg-1)
+		m.backward(wsNeg, u, j, 1-sg)
+		acc.count++
+		acc.inBatch += 2
+		return
+	}
+	if first {
+		x := m.forward(wsPos, u, i)
+		sg := ncfSigmoid(x)
+		acc.total -= math.Log(float64(sg) + 1e-12)
+		m.backward(wsPos, u, i, sg-1)
+		acc.count++
+		acc.inBatch++
+	}
+	x := m.forward(wsNeg, u, j)
+	sg := ncfSigmoid(x)
+	acc.total -= math.Log(float64(1-sg) + 1e-12)
+	m.backward(wsNeg, u, j, sg)
+	acc.count++
+	acc.inBatch++
 }
 
 // ncfSampleNegative draws an item not in the user's ascending row, or -1 after 100 tries.

@@ -108,7 +108,10 @@ func complete(ctx context.Context, c *openai.Client, o LLMOptions, system, user,
 	ctx, cancel := context.WithTimeout(ctx, o.Timeout)
 	defer cancel()
 	req := openai.ChatCompletionRequest{
-		Model:       o.Model,
+		Model: o.Model,
+		// max_tokens, not max_completion_tokens: most OpenAI-compatible servers (vLLM,
+		// Ollama, llama.cpp) read only the older field.
+		//lint:ignore SA1019 the field compatible servers read
 		MaxTokens:   o.MaxTokens,
 		Temperature: 0,
 		Messages: []openai.ChatCompletionMessage{

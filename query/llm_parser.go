@@ -79,11 +79,9 @@ func parseSchema(categories []string) json.RawMessage {
 		"diversity": nullable("number"),
 		"count":     nullable("integer"),
 	}
-	req := make([]string, 0, len(props))
-	for _, k := range []string{"liked_titles", "categories", "exclude_categories", "tags", "exclude_tags",
-		"keywords", "free_text", "year_min", "year_max", "conditions", "diversity", "count"} {
-		req = append(req, k)
-	}
+	// Strict structured outputs want every property required, in a stable order.
+	req := []string{"liked_titles", "categories", "exclude_categories", "tags", "exclude_tags",
+		"keywords", "free_text", "year_min", "year_max", "conditions", "diversity", "count"}
 	b, _ := json.Marshal(map[string]any{"type": "object", "properties": props, "required": req,
 		"additionalProperties": false})
 	return b

@@ -109,8 +109,17 @@ func NewVocabularyWith(items []recd.Item, opts VocabularyOptions) *Vocabulary {
 		deletes: map[string][]int32{}, byFirst: map[int32][]int32{},
 		concepts: map[string]*concept{}, numAttrs: map[string]bool{},
 	}
-	catSet := map[string]string{} // normalised -> catalog spelling
-	tagCount := map[string]int{}
+	catSet, tagCount := v.addItems(items, opts)
+	v.addConcepts(catSet, tagCount)
+	sort.Strings(v.lexKeys)
+	return v
+}
+
+// addItems indexes the titles of items and returns the catalog's categories (normalised to
+// their catalog spelling) and how many items carry each tag.
+func (v *Vocabulary) addItems(items []recd.Item, opts VocabularyOptions) (catSet map[string]string, tagCount map[string]int) {
+	catSet = map[string]string{} // normalised -> catalog spelling
+	tagCount = map[string]int{}
 	for _, it := range items {
 		for _, c := range it.Categories {
 			if c = strings.TrimSpace(c); c != "" {
@@ -146,6 +155,12 @@ func NewVocabularyWith(items []recd.Item, opts VocabularyOptions) *Vocabulary {
 		v.maxYear = max(v.maxYear, vi.year)
 		v.addTitle(idx, it.Title)
 	}
+	return catSet, tagCount
+}
+
+// addConcepts adds a concept for each category, each lexicon entry naming a catalog category
+// or tag, and each tag with a content word, then lists the one-word category concepts.
+func (v *Vocabulary) addConcepts(catSet map[string]string, tagCount map[string]int) {
 	for norm, c := range catSet {
 		v.categories = append(v.categories, c)
 		v.addConcept(norm, []string{c}, nil)
@@ -185,8 +200,6 @@ func NewVocabularyWith(items []recd.Item, opts VocabularyOptions) *Vocabulary {
 			v.lexKeys = append(v.lexKeys, k)
 		}
 	}
-	sort.Strings(v.lexKeys)
-	return v
 }
 
 func (v *Vocabulary) addConcept(phrase string, cats, tags []string) {

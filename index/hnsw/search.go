@@ -24,25 +24,12 @@ func (ix *Index) Search(_ context.Context, req index.SearchRequest) ([]index.Hit
 	if err := index.ValidateSearch(req, s.cfg); err != nil {
 		return nil, err
 	}
-	var m *index.Matcher
-	if req.Filter != nil {
-		var err error
-		if m, err = index.NewMatcher(req.Filter); err != nil {
-			return nil, err
-		}
-		if m.All() {
-			m = nil
-		}
+	m, err := matcherOf(req.Filter)
+	if err != nil {
+		return nil, err
 	}
 	if s.sp != nil {
-		var allow func(string) bool
-		if m != nil {
-			allow = func(id string) bool {
-				g, ok := ix.gidOf[id]
-				return ok && m.Match(id, ix.payload(g))
-			}
-		}
-		return index.ApplyThreshold(s.sp.Search(*req.Sparse, req.K, allow), req.Threshold), nil
+		return ix.searchSparse(s, req, m), nil
 	}
 	sr := ix.searcher()
 	defer ix.pool.Put(sr)
@@ -51,50 +38,84 @@ func (ix *Index) Search(_ context.Context, req index.SearchRequest) ([]index.Hit
 	if s.cfg.Metric == index.Cosine {
 		index.Normalize(q)
 	}
-	g := s.g
 	ef := req.Ef
 	if ef == 0 {
 		ef = ix.opts.EfSearch
 	}
 	ef = max(ef, req.K)
-	var res []distNode
 	if m == nil {
-		res = g.search(sr, q, ef, nil)
-	} else {
-		allow := func(n int32) bool {
-			gid := g.gids[n]
-			return m.Match(ix.ids[gid], ix.payload(gid))
-		}
-		if ids, ok := m.AllowList(); ok && len(ids) <= max(ix.opts.ExactBelow, 1) {
-			return ix.exactIDs(s, sr, q, ids, req, allow), nil
-		}
-		if cats := m.Categories(); len(cats) > 0 {
-			// The category lists bound the allowed set from above.
-			total := 0
-			for _, c := range cats {
-				total += len(ix.cats[c])
-			}
-			if total <= ix.opts.ExactBelow || float64(total) < ix.opts.ExactFraction*float64(g.live) {
-				return ix.exactCategories(s, sr, q, cats, req, allow), nil
-			}
-		}
-		frac := estimate(g, allow)
-		est := frac * float64(g.live)
-		if est <= float64(ix.opts.ExactBelow) || frac < ix.opts.ExactFraction {
-			return ix.exactScan(s, sr, q, req, allow), nil
-		}
-		if frac < 0.5 {
-			ef = min(ef*2, ef+2000)
-		}
-		if frac < 0.1 {
-			ef = min(ef*2, ef+4000)
-		}
-		res = g.search(sr, q, ef, allow)
-		if len(res) < req.K && est >= float64(len(res)) {
-			// the walk came short of K although more vectors pass: scan them.
-			return ix.exactScan(s, sr, q, req, allow), nil
+		return hitsOf(ix, s.g, s.g.search(sr, q, ef, nil), req), nil
+	}
+	return ix.searchFiltered(s, sr, q, ef, req, m), nil
+}
+
+// matcherOf compiles a search's filter; nil when there is none or it lets everything pass.
+func matcherOf(f *index.Filter) (*index.Matcher, error) {
+	if f == nil {
+		return nil, nil
+	}
+	m, err := index.NewMatcher(f)
+	if err != nil || m.All() {
+		return nil, err
+	}
+	return m, nil
+}
+
+// searchSparse answers a search of a sparse space from its inverted index.
+func (ix *Index) searchSparse(s *space, req index.SearchRequest, m *index.Matcher) []index.Hit {
+	var allow func(string) bool
+	if m != nil {
+		allow = func(id string) bool {
+			g, ok := ix.gidOf[id]
+			return ok && m.Match(id, ix.payload(g))
 		}
 	}
+	return index.ApplyThreshold(s.sp.Search(*req.Sparse, req.K, allow), req.Threshold)
+}
+
+// searchFiltered answers a filtered dense search: exactly over an allow-list, the named
+// categories or a scan when few vectors pass, else by a graph walk whose beam widens as the
+// estimated share of passing vectors falls.
+func (ix *Index) searchFiltered(s *space, sr *searcher, q []float32, ef int, req index.SearchRequest, m *index.Matcher) []index.Hit {
+	g := s.g
+	allow := func(n int32) bool {
+		gid := g.gids[n]
+		return m.Match(ix.ids[gid], ix.payload(gid))
+	}
+	if ids, ok := m.AllowList(); ok && len(ids) <= max(ix.opts.ExactBelow, 1) {
+		return ix.exactIDs(s, sr, q, ids, req, allow)
+	}
+	if cats := m.Categories(); len(cats) > 0 {
+		// The category lists bound the allowed set from above.
+		total := 0
+		for _, c := range cats {
+			total += len(ix.cats[c])
+		}
+		if total <= ix.opts.ExactBelow || float64(total) < ix.opts.ExactFraction*float64(g.live) {
+			return ix.exactCategories(s, sr, q, cats, req, allow)
+		}
+	}
+	frac := estimate(g, allow)
+	est := frac * float64(g.live)
+	if est <= float64(ix.opts.ExactBelow) || frac < ix.opts.ExactFraction {
+		return ix.exactScan(s, sr, q, req, allow)
+	}
+	if frac < 0.5 {
+		ef = min(ef*2, ef+2000)
+	}
+	if frac < 0.1 {
+		ef = min(ef*2, ef+4000)
+	}
+	res := g.search(sr, q, ef, allow)
+	if len(res) < req.K && est >= float64(len(res)) {
+		// the walk came short of K although more vectors pass: scan them.
+		return ix.exactScan(s, sr, q, req, allow)
+	}
+	return hitsOf(ix, g, res, req)
+}
+
+// hitsOf turns the best K of a walk's results into hits, stopping at the threshold.
+func hitsOf(ix *Index, g *graph, res []distNode, req index.SearchRequest) []index.Hit {
 	n := min(len(res), req.K)
 	hits := make([]index.Hit, 0, n)
 	for _, r := range res[:n] {
@@ -104,7 +125,7 @@ func (ix *Index) Search(_ context.Context, req index.SearchRequest) ([]index.Hit
 		}
 		hits = append(hits, index.Hit{ID: ix.ids[g.gids[r.n]], Score: sc})
 	}
-	return hits, nil
+	return hits
 }
 
 // estimate returns the share of live nodes that allow accepts, from up to 256 nodes

@@ -112,20 +112,8 @@ func testConcurrency(t *testing.T, ix index.Index) {
 		wg.Add(1)
 		go func(w int) {
 			defer wg.Done()
-			for i := 300 + w; i < 600; i += 2 {
-				it := items[i]
-				p := index.Point{ID: it.id, Vectors: map[string][]float32{"v": it.v},
-					Sparse: map[string]index.SparseVector{"s": sv(float32(i%13), 1)}, Payload: index.Payload{Available: it.av}}
-				if err := ix.Upsert(ctx, []index.Point{p}); err != nil {
-					errs <- err
-					return
-				}
-				if i%10 == 0 {
-					if err := ix.Delete(ctx, []string{items[i-150].id}); err != nil {
-						errs <- err
-						return
-					}
-				}
+			if err := concurrentWrites(ix, items, w); err != nil {
+				errs <- err
 			}
 		}(w)
 	}
@@ -133,35 +121,8 @@ func testConcurrency(t *testing.T, ix index.Index) {
 		wg.Add(1)
 		go func(s int) {
 			defer wg.Done()
-			rr := rand.New(rand.NewPCG(uint64(s), 11))
-			for i := 0; i < 150; i++ {
-				req := index.SearchRequest{Space: "v", Vector: randVec(rr, 8), K: 10}
-				if i%3 == 0 {
-					req.Filter = &index.Filter{AvailableOnly: true}
-				}
-				if i%5 == 0 {
-					q := sv(float32(i%13), 1)
-					req = index.SearchRequest{Space: "s", Sparse: &q, K: 5}
-				}
-				hits, err := ix.Search(ctx, req)
-				if err != nil {
-					errs <- err
-					return
-				}
-				if len(hits) > req.K {
-					errs <- fmt.Errorf("%d hits for K=%d", len(hits), req.K)
-					return
-				}
-				for j := 1; j < len(hits); j++ {
-					if hits[j].Score > hits[j-1].Score {
-						errs <- fmt.Errorf("unsorted hits %v", hits)
-						return
-					}
-				}
-				if _, err := ix.Spaces(ctx); err != nil {
-					errs <- err
-					return
-				}
+			if err := concurrentSearches(ix, s); err != nil {
+				errs <- err
 			}
 		}(s)
 	}
@@ -183,4 +144,55 @@ func testConcurrency(t *testing.T, ix index.Index) {
 			t.Fatalf("Vectors(%s) = %v, %v after concurrent upserts", it.id, got, err)
 		}
 	}
+}
+
+// concurrentWrites is writer w of testConcurrency: it upserts every other item from 300 on
+// and deletes the item 150 before every tenth.
+func concurrentWrites(ix index.Index, items []item, w int) error {
+	for i := 300 + w; i < 600; i += 2 {
+		it := items[i]
+		p := index.Point{ID: it.id, Vectors: map[string][]float32{"v": it.v},
+			Sparse: map[string]index.SparseVector{"s": sv(float32(i%13), 1)}, Payload: index.Payload{Available: it.av}}
+		if err := ix.Upsert(ctx, []index.Point{p}); err != nil {
+			return err
+		}
+		if i%10 == 0 {
+			if err := ix.Delete(ctx, []string{items[i-150].id}); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// concurrentSearches is searcher s of testConcurrency: dense, filtered and sparse searches
+// whose hits must stay within K and sorted while writers change the index.
+func concurrentSearches(ix index.Index, s int) error {
+	rr := rand.New(rand.NewPCG(uint64(s), 11))
+	for i := 0; i < 150; i++ {
+		req := index.SearchRequest{Space: "v", Vector: randVec(rr, 8), K: 10}
+		if i%3 == 0 {
+			req.Filter = &index.Filter{AvailableOnly: true}
+		}
+		if i%5 == 0 {
+			q := sv(float32(i%13), 1)
+			req = index.SearchRequest{Space: "s", Sparse: &q, K: 5}
+		}
+		hits, err := ix.Search(ctx, req)
+		if err != nil {
+			return err
+		}
+		if len(hits) > req.K {
+			return fmt.Errorf("%d hits for K=%d", len(hits), req.K)
+		}
+		for j := 1; j < len(hits); j++ {
+			if hits[j].Score > hits[j-1].Score {
+				return fmt.Errorf("unsorted hits %v", hits)
+			}
+		}
+		if _, err := ix.Spaces(ctx); err != nil {
+			return err
+		}
+	}
+	return nil
 }

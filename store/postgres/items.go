@@ -21,20 +21,40 @@ const itemCols = `id, title, text, categories::text, tags::text, attributes::tex
 // conventions on vectors and timestamps.
 func (s *Store) PutItems(ctx context.Context, items []recd.Item) error {
 	now := time.Now().UTC().UnixNano()
-	// A later entry with the same id wins, as if the batch were applied in order.
+	c, err := itemColumns(items, now)
+	if err != nil {
+		return fmt.Errorf("put items: %w", err)
+	}
+	if len(c.ids) == 0 {
+		return nil
+	}
+	return s.write(ctx, "put items", func(tx pgx.Tx) error {
+		if err := c.put(ctx, tx, now); err != nil {
+			return err
+		}
+		return logChanges(ctx, tx, store.ChangeItem, c.ids, false)
+	})
+}
+
+// itemColumnArrays holds a batch of items as the column arrays that PutItems unnests, one entry per
+// distinct id, and the vectors of the items whose vector set is replaced.
+type itemColumnArrays struct {
+	ids, titles, texts, cats, tags, attrs []string
+	avail                                 []bool
+	created                               []int64
+	vecIDs                                []string // items whose vector set is replaced
+	vItem, vSpace                         []string
+	vBlob                                 [][]byte
+}
+
+// itemColumns encodes items into column arrays. A later entry with the same id wins, as if
+// the batch were applied in order, and rows are in id order so that concurrent batches lock
+// them in the same order.
+func itemColumns(items []recd.Item, now int64) (*itemColumnArrays, error) {
 	last := make(map[string]int, len(items))
 	for i, it := range items {
 		last[it.ID] = i
 	}
-	var (
-		ids, titles, texts, cats, tags, attrs []string
-		avail                                 []bool
-		created                               []int64
-		vecIDs                                []string // items whose vector set is replaced
-		vItem, vSpace                         []string
-		vBlob                                 [][]byte
-	)
-	// Rows are written in id order so that concurrent batches lock them in the same order.
 	order := make([]int, 0, len(last))
 	for i, it := range items {
 		if last[it.ID] == i {
@@ -42,64 +62,59 @@ func (s *Store) PutItems(ctx context.Context, items []recd.Item) error {
 		}
 	}
 	slices.SortFunc(order, func(a, b int) int { return strings.Compare(items[a].ID, items[b].ID) })
+	c := &itemColumnArrays{}
 	for _, i := range order {
 		it := items[i]
 		r, err := codec.EncodeItem(i, it, now)
 		if err != nil {
-			return fmt.Errorf("put items: %w", err)
+			return nil, err
 		}
-		ids, titles, texts = append(ids, r.ID), append(titles, r.Title), append(texts, r.Text)
-		cats, tags, attrs = append(cats, r.Categories), append(tags, r.Tags), append(attrs, r.Attributes)
-		avail, created = append(avail, r.Available), append(created, r.Created)
+		c.ids, c.titles, c.texts = append(c.ids, r.ID), append(c.titles, r.Title), append(c.texts, r.Text)
+		c.cats, c.tags, c.attrs = append(c.cats, r.Categories), append(c.tags, r.Tags), append(c.attrs, r.Attributes)
+		c.avail, c.created = append(c.avail, r.Available), append(c.created, r.Created)
 		if it.Vectors != nil {
-			vecIDs = append(vecIDs, it.ID)
+			c.vecIDs = append(c.vecIDs, it.ID)
 			for sp, v := range it.Vectors {
-				vItem, vSpace, vBlob = append(vItem, it.ID), append(vSpace, sp), append(vBlob, codec.EncodeVector(v))
+				c.vItem, c.vSpace, c.vBlob = append(c.vItem, it.ID), append(c.vSpace, sp), append(c.vBlob, codec.EncodeVector(v))
 			}
 		}
 	}
-	if len(ids) == 0 {
-		return nil
-	}
-	put := func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `INSERT INTO items (id, title, text, categories, tags, attributes, available, created, updated)
-			SELECT i, ti, te, c::jsonb, tg::jsonb, a::jsonb, av, cr, $9
-			FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bool[], $8::bigint[])
-				AS t(i, ti, te, c, tg, a, av, cr)
-			ON CONFLICT (id) DO UPDATE SET title = excluded.title, text = excluded.text,
-				categories = excluded.categories, tags = excluded.tags, attributes = excluded.attributes,
-				available = excluded.available, updated = excluded.updated`,
-			ids, titles, texts, cats, tags, attrs, avail, created, now); err != nil {
-			return err
-		}
-		if len(vecIDs) == 0 {
-			return nil
-		}
-		if err := lock(ctx, tx, vectorLock); err != nil {
-			return err
-		}
-		// Tombstone the live spaces the new sets no longer name, then upsert the new vectors.
-		if _, err := tx.Exec(ctx, `UPDATE item_vectors v SET vec = NULL, seq = nextval('vector_seq')
-			WHERE v.item_id = ANY($1::text[]) AND v.vec IS NOT NULL
-			AND NOT EXISTS (SELECT 1 FROM unnest($2::text[], $3::text[]) AS n(i, s)
-				WHERE n.i = v.item_id AND n.s = v.space)`, vecIDs, vItem, vSpace); err != nil {
-			return err
-		}
-		if len(vItem) == 0 {
-			return nil
-		}
-		_, err := tx.Exec(ctx, `INSERT INTO item_vectors (item_id, space, seq, vec)
-			SELECT i, s, nextval('vector_seq'), v FROM unnest($1::text[], $2::text[], $3::bytea[]) AS t(i, s, v)
-			ON CONFLICT (item_id, space) DO UPDATE SET seq = excluded.seq, vec = excluded.vec`,
-			vItem, vSpace, vBlob)
+	return c, nil
+}
+
+// put upserts the rows and replaces the vector sets of the items that carry one.
+func (c *itemColumnArrays) put(ctx context.Context, tx pgx.Tx, now int64) error {
+	if _, err := tx.Exec(ctx, `INSERT INTO items (id, title, text, categories, tags, attributes, available, created, updated)
+		SELECT i, ti, te, c::jsonb, tg::jsonb, a::jsonb, av, cr, $9
+		FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bool[], $8::bigint[])
+			AS t(i, ti, te, c, tg, a, av, cr)
+		ON CONFLICT (id) DO UPDATE SET title = excluded.title, text = excluded.text,
+			categories = excluded.categories, tags = excluded.tags, attributes = excluded.attributes,
+			available = excluded.available, updated = excluded.updated`,
+		c.ids, c.titles, c.texts, c.cats, c.tags, c.attrs, c.avail, c.created, now); err != nil {
 		return err
 	}
-	return s.write(ctx, "put items", func(tx pgx.Tx) error {
-		if err := put(tx); err != nil {
-			return err
-		}
-		return logChanges(ctx, tx, store.ChangeItem, ids, false)
-	})
+	if len(c.vecIDs) == 0 {
+		return nil
+	}
+	if err := lock(ctx, tx, vectorLock); err != nil {
+		return err
+	}
+	// Tombstone the live spaces the new sets no longer name, then upsert the new vectors.
+	if _, err := tx.Exec(ctx, `UPDATE item_vectors v SET vec = NULL, seq = nextval('vector_seq')
+		WHERE v.item_id = ANY($1::text[]) AND v.vec IS NOT NULL
+		AND NOT EXISTS (SELECT 1 FROM unnest($2::text[], $3::text[]) AS n(i, s)
+			WHERE n.i = v.item_id AND n.s = v.space)`, c.vecIDs, c.vItem, c.vSpace); err != nil {
+		return err
+	}
+	if len(c.vItem) == 0 {
+		return nil
+	}
+	_, err := tx.Exec(ctx, `INSERT INTO item_vectors (item_id, space, seq, vec)
+		SELECT i, s, nextval('vector_seq'), v FROM unnest($1::text[], $2::text[], $3::bytea[]) AS t(i, s, v)
+		ON CONFLICT (item_id, space) DO UPDATE SET seq = excluded.seq, vec = excluded.vec`,
+		c.vItem, c.vSpace, c.vBlob)
+	return err
 }
 
 // GetItem returns the item with its vectors (read in one statement, so from one snapshot),

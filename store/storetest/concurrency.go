@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"sync"
 	"testing"
@@ -10,113 +11,43 @@ import (
 	"github.com/recd/recd/store"
 )
 
+const concWriters, concBatches, concPerBatch = 4, 15, 5
+
 // testConcurrency runs writers and readers in parallel (run it under -race) and checks that
 // every write landed once and Seq stayed unique and in order.
 func testConcurrency(t *testing.T, open Opener) {
 	s := openStore(t, open)
 	ctx := t.Context()
-	const writers, batches, perBatch = 4, 15, 5
 	var wg sync.WaitGroup
-	seqs := make([][]int64, writers)
+	seqs := make([][]int64, concWriters)
 	errs := make(chan error, 64)
 	stop := make(chan struct{})
-	for w := range writers {
+	for w := range concWriters {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			user := fmt.Sprintf("writer-%d", w)
-			for b := range batches {
-				var batch []recd.Event
-				for i := range perBatch {
-					batch = append(batch, event(user, fmt.Sprintf("i%d", i), b*perBatch+i))
-				}
-				got, err := s.AddEvents(ctx, batch)
-				if err != nil {
-					errs <- fmt.Errorf("writer %d AddEvents: %w", w, err)
-					return
-				}
-				for _, e := range got {
-					seqs[w] = append(seqs[w], e.Seq)
-				}
-				it := sampleItem(fmt.Sprintf("w%d-%d", w, b))
-				it.Vectors = map[string][]float32{"cf": {float32(w), float32(b)}}
-				if err := s.PutItems(ctx, []recd.Item{it}); err != nil {
-					errs <- fmt.Errorf("writer %d PutItems: %w", w, err)
-					return
-				}
+			if err := concWrite(ctx, s, w, &seqs[w]); err != nil {
+				errs <- err
 			}
 		}()
 	}
-	// A tailer follows both logs the way an index or a model catches up: it asks only for
-	// records after the last Seq it has seen, so a record committed late with a lower Seq
-	// would be missed.
 	var readers sync.WaitGroup
-	tailEvents := map[int64]int{}
-	tailVectors := map[string]int{}
-	var lastEvent, lastVector int64
-	tail := func() error {
-		if err := s.ScanEvents(ctx, lastEvent, func(e recd.Event) error {
-			tailEvents[e.Seq]++
-			lastEvent = e.Seq
-			return nil
-		}); err != nil {
-			return err
-		}
-		return s.ScanVectors(ctx, lastVector, func(r store.VectorRecord) error {
-			tailVectors[r.ItemID+"/"+r.Space]++
-			lastVector = r.Seq
-			return nil
-		})
-	}
+	tl := &tailer{s: s, events: map[int64]int{}, vectors: map[string]int{}}
 	readers.Add(1)
 	go func() {
 		defer readers.Done()
-		for {
-			select {
-			case <-stop:
-				return
-			default:
+		untilStopped(stop, errs, func() error {
+			if err := tl.tail(ctx); err != nil {
+				return fmt.Errorf("tailer: %w", err)
 			}
-			if err := tail(); err != nil {
-				errs <- fmt.Errorf("tailer: %w", err)
-				return
-			}
-		}
+			return nil
+		})
 	}()
 	for r := range 2 {
 		readers.Add(1)
 		go func() {
 			defer readers.Done()
-			for {
-				select {
-				case <-stop:
-					return
-				default:
-				}
-				if _, _, err := s.UserEvents(ctx, fmt.Sprintf("writer-%d", r), "", 10); err != nil {
-					errs <- fmt.Errorf("reader UserEvents: %w", err)
-					return
-				}
-				last := int64(0)
-				if err := s.ScanEvents(ctx, 0, func(e recd.Event) error {
-					if e.Seq <= last {
-						return fmt.Errorf("ScanEvents seq %d after %d", e.Seq, last)
-					}
-					last = e.Seq
-					return nil
-				}); err != nil {
-					errs <- fmt.Errorf("reader: %w", err)
-					return
-				}
-				if _, _, err := s.ListItems(ctx, "", 20); err != nil {
-					errs <- fmt.Errorf("reader ListItems: %w", err)
-					return
-				}
-				if err := s.ScanVectors(ctx, 0, func(store.VectorRecord) error { return nil }); err != nil {
-					errs <- fmt.Errorf("reader ScanVectors: %w", err)
-					return
-				}
-			}
+			untilStopped(stop, errs, func() error { return concRead(ctx, s, r) })
 		}()
 	}
 	wg.Wait()
@@ -129,18 +60,115 @@ func testConcurrency(t *testing.T, open Opener) {
 	if t.Failed() {
 		return
 	}
+	checkConcurrent(t, s, tl, seqs)
+}
+
+// concWrite is one writer of testConcurrency: batches of events for its own user, each
+// followed by an item with a vector; the Seqs it was acknowledged are appended to seqs.
+func concWrite(ctx context.Context, s store.Store, w int, seqs *[]int64) error {
+	user := fmt.Sprintf("writer-%d", w)
+	for b := range concBatches {
+		var batch []recd.Event
+		for i := range concPerBatch {
+			batch = append(batch, event(user, fmt.Sprintf("i%d", i), b*concPerBatch+i))
+		}
+		got, err := s.AddEvents(ctx, batch)
+		if err != nil {
+			return fmt.Errorf("writer %d AddEvents: %w", w, err)
+		}
+		for _, e := range got {
+			*seqs = append(*seqs, e.Seq)
+		}
+		it := sampleItem(fmt.Sprintf("w%d-%d", w, b))
+		it.Vectors = map[string][]float32{"cf": {float32(w), float32(b)}}
+		if err := s.PutItems(ctx, []recd.Item{it}); err != nil {
+			return fmt.Errorf("writer %d PutItems: %w", w, err)
+		}
+	}
+	return nil
+}
+
+// untilStopped calls step until stop is closed or step fails, whose error goes to errs.
+func untilStopped(stop <-chan struct{}, errs chan<- error, step func() error) {
+	for {
+		select {
+		case <-stop:
+			return
+		default:
+		}
+		if err := step(); err != nil {
+			errs <- err
+			return
+		}
+	}
+}
+
+// tailer follows both logs the way an index or a model catches up: it asks only for records
+// after the last Seq it has seen, so a record committed late with a lower Seq would be missed.
+// It counts how often it saw each record. Not safe for concurrent use.
+type tailer struct {
+	s                     store.Store
+	events                map[int64]int
+	vectors               map[string]int
+	lastEvent, lastVector int64
+}
+
+func (tl *tailer) tail(ctx context.Context) error {
+	if err := tl.s.ScanEvents(ctx, tl.lastEvent, func(e recd.Event) error {
+		tl.events[e.Seq]++
+		tl.lastEvent = e.Seq
+		return nil
+	}); err != nil {
+		return err
+	}
+	return tl.s.ScanVectors(ctx, tl.lastVector, func(r store.VectorRecord) error {
+		tl.vectors[r.ItemID+"/"+r.Space]++
+		tl.lastVector = r.Seq
+		return nil
+	})
+}
+
+// concRead is one pass of a reader of testConcurrency over every read method, checking that
+// a full scan sees Seqs in order.
+func concRead(ctx context.Context, s store.Store, r int) error {
+	if _, _, err := s.UserEvents(ctx, fmt.Sprintf("writer-%d", r), "", 10); err != nil {
+		return fmt.Errorf("reader UserEvents: %w", err)
+	}
+	last := int64(0)
+	if err := s.ScanEvents(ctx, 0, func(e recd.Event) error {
+		if e.Seq <= last {
+			return fmt.Errorf("ScanEvents seq %d after %d", e.Seq, last)
+		}
+		last = e.Seq
+		return nil
+	}); err != nil {
+		return fmt.Errorf("reader: %w", err)
+	}
+	if _, _, err := s.ListItems(ctx, "", 20); err != nil {
+		return fmt.Errorf("reader ListItems: %w", err)
+	}
+	if err := s.ScanVectors(ctx, 0, func(store.VectorRecord) error { return nil }); err != nil {
+		return fmt.Errorf("reader ScanVectors: %w", err)
+	}
+	return nil
+}
+
+// checkConcurrent checks the end state of testConcurrency: every acknowledged write stored
+// once, in Seq order per writer, and seen exactly once by the tailer.
+func checkConcurrent(t *testing.T, s store.Store, tl *tailer, seqs [][]int64) {
+	t.Helper()
 	all := scanEvents(t, s, 0)
-	if len(all) != writers*batches*perBatch {
-		t.Fatalf("%d events stored, want %d", len(all), writers*batches*perBatch)
+	if len(all) != concWriters*concBatches*concPerBatch {
+		t.Fatalf("%d events stored, want %d", len(all), concWriters*concBatches*concPerBatch)
 	}
-	must(t, tail(), "final tail")
-	if len(tailEvents) != len(all) {
-		t.Errorf("tailing ScanEvents saw %d events of %d: Seq was not committed in order", len(tailEvents), len(all))
+	must(t, tl.tail(t.Context()), "final tail")
+	if len(tl.events) != len(all) {
+		t.Errorf("tailing ScanEvents saw %d events of %d: Seq was not committed in order", len(tl.events), len(all))
 	}
-	if len(tailVectors) != writers*batches {
-		t.Errorf("tailing ScanVectors saw %d vectors of %d: Seq was not committed in order", len(tailVectors), writers*batches)
+	if len(tl.vectors) != concWriters*concBatches {
+		t.Errorf("tailing ScanVectors saw %d vectors of %d: Seq was not committed in order", len(tl.vectors), concWriters*concBatches)
 	}
-	for seq, n := range tailEvents {
+	for seq, n := range tl.events {
 		if n != 1 {
 			t.Errorf("tailer saw event %d %d times", seq, n)
 		}
@@ -159,8 +187,8 @@ func testConcurrency(t *testing.T, open Opener) {
 			}
 		}
 	}
-	if n, err := s.CountItems(ctx); err != nil || n != writers*batches {
-		t.Errorf("CountItems = %d, %v; want %d", n, err, writers*batches)
+	if n, err := s.CountItems(t.Context()); err != nil || n != concWriters*concBatches {
+		t.Errorf("CountItems = %d, %v; want %d", n, err, concWriters*concBatches)
 	}
 }
 

@@ -69,16 +69,17 @@ func testItemVectors(t *testing.T, open Opener) {
 	}
 }
 
-func testVectorLog(t *testing.T, open Opener) {
-	s := openStore(t, open)
-	ctx := t.Context()
+// putVectorLog puts items a and b with vectors and c without, checks that exactly a's and b's
+// three vectors are logged, and returns the items and the highest Seq logged.
+func putVectorLog(t *testing.T, s *handle) (a, b recd.Item, h int64) {
+	t.Helper()
 	if got := scanVectors(t, s, 0); len(got) != 0 {
 		t.Fatalf("empty store logs %v", got)
 	}
 	a, b, c := sampleItem("a"), sampleItem("b"), sampleItem("c")
 	a.Vectors = map[string][]float32{"cf": {1, 0}, "content": {0.5, 0.5, 0}}
 	b.Vectors = map[string][]float32{"cf": {0, 1}}
-	must(t, s.PutItems(ctx, []recd.Item{a, b, c}), "PutItems")
+	must(t, s.PutItems(t.Context(), []recd.Item{a, b, c}), "PutItems")
 	first := scanVectors(t, s, 0)
 	if len(first) != 3 {
 		t.Fatalf("ScanVectors(0) after putting 3 vectors: %v", first)
@@ -89,7 +90,13 @@ func testVectorLog(t *testing.T, open Opener) {
 			t.Errorf("logged %+v, want vector %v", r, want)
 		}
 	}
-	h := maxSeq(first)
+	return a, b, maxSeq(first)
+}
+
+func testVectorLog(t *testing.T, open Opener) {
+	s := openStore(t, open)
+	ctx := t.Context()
+	a, b, h := putVectorLog(t, s)
 
 	t.Run("RePutAdvancesSeq", func(t *testing.T) {
 		a.Vectors = map[string][]float32{"cf": {2, 0}} // content dropped

@@ -144,9 +144,13 @@ func decodeVector(v *qdrant.Vector) (vectorValue, error) {
 	case *qdrant.Vector_Sparse:
 		return sparseValue(x.Sparse.GetIndices(), x.Sparse.GetValues())
 	case nil:
-		if v.GetIndices() != nil { // deprecated encoding
+		// The deprecated flat encoding is still what older clients send, so the double reads it.
+		//lint:ignore SA1019 older clients send the deprecated encoding
+		if v.GetIndices() != nil {
+			//lint:ignore SA1019 older clients send the deprecated encoding
 			return sparseValue(v.GetIndices().GetData(), v.GetData())
 		}
+		//lint:ignore SA1019 older clients send the deprecated encoding
 		return vectorValue{dense: v.GetData()}, nil
 	}
 	return vectorValue{}, unimplemented("multivector and inference inputs")
