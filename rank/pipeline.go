@@ -34,6 +34,7 @@ type Pipeline struct {
 	cfOnce   sync.Once                   // builds cfUnit
 	cfUnit   model.Factors               // unit-length ALS item factors; Rows 0 without ALS
 	noHead   bool                        // tests: rank every request the long way
+	headRuns atomic.Int64                // tests: requests the head shortcut ranked
 }
 
 // NewPipeline returns a pipeline over m.

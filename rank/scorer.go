@@ -85,6 +85,7 @@ func (s scoreStage) run(ctx context.Context, r *request) error {
 		}
 		r.cands, err = r.headOf(ctx, pool)
 		r.head = true
+		r.p.headRuns.Add(1)
 		return err
 	}
 	var err error

@@ -31,15 +31,16 @@ func DefaultSourceCacheOptions() SourceCacheOptions {
 // SourceCache keeps, per user, the model-dependent candidate sources of the user's earlier
 // requests (EASE, popularity, CF, the content profile search): the ones that score the
 // whole catalog or search the index, which cost most of a request. A request reuses them
-// while the model version, the source depth and the strategy are unchanged, the entry is
-// younger than MaxAge and the history gained fewer than MaxNewItems liked items (and lost
-// none), and computes them again otherwise; EASE, which is linear in the history, then
-// updates its cached scores by the rows of the items whose weight changed instead of
-// scoring the whole history again. Item-kNN from the whole current history, the exclusion
-// of everything the user has seen, the session boost and the re-rank stages are computed
-// on every request, so an event still changes the very next response. An entry holds
-// about 40 KB of EASE scores (4 bytes per catalog item) and four lists of SourceK items.
-// Safe for concurrent use; cached entries are never modified.
+// while they are fresh and computes them again otherwise; fresh states and applies the
+// staleness rule (model version, source depth or strategy changed, catalog changed, older
+// than MaxAge, MaxNewItems liked items gained or one lost). EASE, which is linear in the
+// history, then updates its cached scores by the rows of the items whose weight changed
+// instead of scoring the whole history again. Item-kNN from the whole current history, the
+// exclusion of everything the user has seen, the session boost and the re-rank stages are
+// computed on every request, so an event still changes the very next response. An entry
+// holds about 40 KB of EASE scores (4 bytes per catalog item) and four lists of SourceK
+// items. mu guards lru; catalog is atomic. Safe for concurrent use; cached entries are
+// never modified.
 type SourceCache struct {
 	opts    SourceCacheOptions
 	mu      sync.Mutex
