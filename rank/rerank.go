@@ -113,8 +113,8 @@ func rerank(ctx context.Context, cands []Candidate, n int, opt RerankOptions) er
 	return nil
 }
 
-// greedy is one Rerank run's state: the pool, its relevance and, for each candidate, the
-// most similar pick so far.
+// greedy is one Rerank run's state: the pool, the objective's terms and the candidates'
+// relevance. It belongs to one Rerank call; not for concurrent use.
 type greedy struct {
 	cands     []Candidate
 	lambda, d float64 // MMR's lambda = 1 - d
@@ -130,7 +130,7 @@ func (g *greedy) pick(ctx context.Context, n int) ([]int, error) {
 	maxSim := make([]float64, m)
 	picked := make([]bool, m)
 	order := make([]int, 0, m)
-	lambda, d, c, kl, rel := g.lambda, g.d, g.c, g.kl, g.rel
+	cands, sim, lambda, d, c, kl, rel := g.cands, g.sim, g.lambda, g.d, g.c, g.kl, g.rel
 	for step := 0; step < n; step++ {
 		if err := ctx.Err(); err != nil {
 			return nil, err
@@ -163,12 +163,12 @@ func (g *greedy) pick(ctx context.Context, n int) ([]int, error) {
 		if d == 0 || step == n-1 {
 			continue
 		}
-		id := g.cands[best].ID
+		id := cands[best].ID
 		for i := 0; i < m; i++ {
 			if picked[i] {
 				continue
 			}
-			if s := g.sim(g.cands[i].ID, id); step == 0 || s > maxSim[i] {
+			if s := sim(cands[i].ID, id); step == 0 || s > maxSim[i] {
 				maxSim[i] = s
 			}
 		}

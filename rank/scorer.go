@@ -71,7 +71,7 @@ func (in *ScoreInput) blendOptions() BlendOptions {
 }
 
 // scoreStage runs the Scorer over the sources' lists. For a plain request (plainRequest)
-// whose Scorer can score lazily it takes the head shortcut instead (head.go), which also
+// whose Scorer can score lazily it takes the head shortcut instead (scorer_head.go), which also
 // filters and session-boosts the head it takes; the filter and session stages then skip.
 type scoreStage struct{ scorer Scorer }
 
