@@ -4,6 +4,9 @@ package rank
 // compare both.
 func SetNoHead(p *Pipeline, v bool) { p.noHead = v }
 
+// HeadRuns returns how many requests p ranked by the headOf shortcut.
+func HeadRuns(p *Pipeline) int64 { return p.headRuns.Load() }
+
 // KNNTop returns the item-kNN source's top k for the liked items twice: from the sparse
 // scorer the pipeline uses and from ItemKNN.Score over the whole catalog.
 func KNNTop(p *Pipeline, liked []Interaction, k int) (sparse, full []int32, sparseScores, fullScores []float64) {

@@ -17,13 +17,16 @@ import (
 
 // TestPipeline_HeadOf checks that the plain-request shortcut ranks exactly what the whole
 // pool ranks: the same items, scores and reasons, with and without the session boost, rules
-// and source cache, for warm users and for the popularity strategy.
+// (categories, attribute filters, excluded ids in and outside the model), context items,
+// extra sources, seen items and the source cache, for warm users, anonymous sessions, the
+// popularity and the query strategies; and that every one of these requests did take the
+// shortcut. A fresh source cache answers what the sources computed without it do.
 func TestPipeline_HeadOf(t *testing.T) {
 	p, hist := benchPipeline(t, 2000)
 	rng := rand.New(rand.NewPCG(7, 7))
 	ctx := context.Background()
 	cache := rank.NewSourceCache(rank.DefaultSourceCacheOptions())
-	for trial := range 24 {
+	for trial := range 48 {
 		h := append([]rank.Interaction(nil), hist[:5+rng.IntN(len(hist)-5)]...)
 		recent := []string{h[rng.IntN(len(h))].ItemID, h[rng.IntN(len(h))].ItemID}
 		n := []int{1, 10, 50}[trial%3]
@@ -32,11 +35,34 @@ func TestPipeline_HeadOf(t *testing.T) {
 		if trial%2 == 1 {
 			req.Rules = rank.Rules{ExcludeCategories: []string{"h"}}
 		}
-		if trial == 0 { // no history: the popularity strategy
+		if trial%5 == 2 {
+			req.Rules.Filters = []index.Condition{{Field: "year", Op: "gte", Value: 1980.0}}
+		}
+		if trial%9 == 8 {
+			req.Rules.Exclude = []string{"i" + strconv.Itoa(rng.IntN(50)), "unknown"}
+		}
+		if trial%7 == 5 {
+			req.ContextItems = []string{"i" + strconv.Itoa(rng.IntN(2000))}
+		}
+		if trial%6 == 4 {
+			req.Extra = []rank.SourceList{{Name: "text", Items: []rank.SourceScore{{ID: "i" + strconv.Itoa(rng.IntN(2000)), Score: 2},
+				{ID: "i" + strconv.Itoa(rng.IntN(2000)), Score: 1}}}}
+		}
+		req.IncludeSeen = trial%8 == 6
+		switch trial {
+		case 0: // no history: the popularity strategy
+			req.History, req.Recent = nil, nil
+		case 24: // no history, a session: the session strategy
+			req.History = nil
+		case 40: // no history, extra sources: the query strategy
 			req.History, req.Recent = nil, nil
 		}
+		fresh := trial%8 == 7 // a fresh cache: computes the sources as the request without it does
 		if trial%4 == 3 {
 			req.SourceCache, req.SourceKey = cache, "u"
+			if fresh {
+				req.SourceCache = rank.NewSourceCache(rank.DefaultSourceCacheOptions())
+			}
 		}
 		t.Run(fmt.Sprintf("trial=%d/n=%d/w=%v", trial, n, w), func(t *testing.T) {
 			rank.SetNoHead(p, true)
@@ -45,9 +71,13 @@ func TestPipeline_HeadOf(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			heads := rank.HeadRuns(p)
 			got, err := p.Recommend(ctx, req)
 			if err != nil {
 				t.Fatal(err)
+			}
+			if rank.HeadRuns(p) != heads+1 {
+				t.Fatalf("strategy %s: the request did not take the shortcut", got.Strategy)
 			}
 			if len(got.Items) != len(want.Items) || len(got.Items) != n {
 				t.Fatalf("got %d items, want %d (n=%d)", len(got.Items), len(want.Items), n)
@@ -57,6 +87,19 @@ func TestPipeline_HeadOf(t *testing.T) {
 				if g.ID != w.ID || g.Score != w.Score || fmt.Sprint(g.Reasons) != fmt.Sprint(w.Reasons) {
 					t.Fatalf("item %d: got %s %v %v, want %s %v %v", i, g.ID, g.Score, g.Reasons, w.ID, w.Score, w.Reasons)
 				}
+			}
+			if !fresh {
+				return
+			}
+			req.SourceCache = nil
+			rank.SetNoHead(p, true)
+			uncached, err := p.Recommend(ctx, req)
+			rank.SetNoHead(p, false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if fmt.Sprint(uncached.Items) != fmt.Sprint(want.Items) {
+				t.Fatalf("fresh cache: got %v, want %v", want.Items, uncached.Items)
 			}
 		})
 	}

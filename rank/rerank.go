@@ -2,6 +2,7 @@ package rank
 
 import (
 	"cmp"
+	"context"
 	"math"
 	"slices"
 
@@ -46,6 +47,11 @@ type RerankOptions struct {
 // Cost, with m the pool size: O(n*m) calls of Sim (the max similarity is kept
 // incrementally) plus O(n*m*categories per item) logarithms, and a fixed number of slices.
 func Rerank(cands []Candidate, n int, opt RerankOptions) error {
+	return rerank(context.Background(), cands, n, opt)
+}
+
+// validate reports a bad option or n as a recd.ErrInvalid field error.
+func (opt RerankOptions) validate(n int) error {
 	if !(opt.Diversity >= 0 && opt.Diversity <= 1) {
 		return recd.Invalid("diversity", "must be in [0, 1]")
 	}
@@ -61,12 +67,21 @@ func Rerank(cands []Candidate, n int, opt RerankOptions) error {
 	if opt.Relevance != "" && opt.Relevance != RelevanceMinMax && opt.Relevance != RelevanceRank {
 		return recd.Invalid("relevance", "must be minmax or rank")
 	}
+	if opt.Diversity > 0 && opt.Sim == nil {
+		return recd.Invalid("similarity", "missing")
+	}
+	return nil
+}
+
+// rerank is Rerank checking ctx at every greedy step, so that a cancelled request stops
+// after at most one pass over the pool.
+func rerank(ctx context.Context, cands []Candidate, n int, opt RerankOptions) error {
+	if err := opt.validate(n); err != nil {
+		return err
+	}
 	c, d := opt.Calibration, opt.Diversity
 	if len(opt.Target) == 0 {
 		c = 0
-	}
-	if d > 0 && opt.Sim == nil {
-		return recd.Invalid("similarity", "missing")
 	}
 	n = min(n, len(cands))
 	if n == 0 {
@@ -86,17 +101,40 @@ func Rerank(cands []Candidate, n int, opt RerankOptions) error {
 		}
 		cands = cands[:max(opt.Pool, n)]
 	}
-	lambda := 1 - d
-	var kl *klState
+	g := greedy{cands: cands, lambda: 1 - d, d: d, c: c, sim: opt.Sim, rel: relevance(cands, opt.Relevance)}
 	if c > 0 {
-		kl = newKLState(cands, opt.Target)
+		g.kl = newKLState(cands, opt.Target)
 	}
-	m := len(cands)
-	rel := relevance(cands, opt.Relevance)
+	order, err := g.pick(ctx, n)
+	if err != nil {
+		return err
+	}
+	permute(cands, order)
+	return nil
+}
+
+// greedy is one Rerank run's state: the pool, the objective's terms and the candidates'
+// relevance. It belongs to one Rerank call; not for concurrent use.
+type greedy struct {
+	cands     []Candidate
+	lambda, d float64 // MMR's lambda = 1 - d
+	c         float64 // calibration
+	sim       Similarity
+	kl        *klState // nil: calibration off
+	rel       []float64
+}
+
+// pick returns the order of the pool: n greedy picks, then the rest in their order.
+func (g *greedy) pick(ctx context.Context, n int) ([]int, error) {
+	m := len(g.cands)
 	maxSim := make([]float64, m)
 	picked := make([]bool, m)
 	order := make([]int, 0, m)
+	cands, sim, lambda, d, c, kl, rel := g.cands, g.sim, g.lambda, g.d, g.c, g.kl, g.rel
 	for step := 0; step < n; step++ {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
 		base := 0.0
 		if kl != nil {
 			base = kl.beginStep(step)
@@ -130,7 +168,7 @@ func Rerank(cands []Candidate, n int, opt RerankOptions) error {
 			if picked[i] {
 				continue
 			}
-			if s := opt.Sim(cands[i].ID, id); step == 0 || s > maxSim[i] {
+			if s := sim(cands[i].ID, id); step == 0 || s > maxSim[i] {
 				maxSim[i] = s
 			}
 		}
@@ -140,6 +178,5 @@ func Rerank(cands []Candidate, n int, opt RerankOptions) error {
 			order = append(order, i)
 		}
 	}
-	permute(cands, order)
-	return nil
+	return order, nil
 }

@@ -7,8 +7,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/recd/recd/index"
-
 	lru "github.com/hashicorp/golang-lru/v2/simplelru"
 )
 
@@ -33,15 +31,16 @@ func DefaultSourceCacheOptions() SourceCacheOptions {
 // SourceCache keeps, per user, the model-dependent candidate sources of the user's earlier
 // requests (EASE, popularity, CF, the content profile search): the ones that score the
 // whole catalog or search the index, which cost most of a request. A request reuses them
-// while the model version, the source depth and the strategy are unchanged, the entry is
-// younger than MaxAge and the history gained fewer than MaxNewItems liked items (and lost
-// none), and computes them again otherwise; EASE, which is linear in the history, then
-// updates its cached scores by the rows of the items whose weight changed instead of
-// scoring the whole history again. Item-kNN from the whole current history, the exclusion
-// of everything the user has seen, the session boost and the re-rank stages are computed
-// on every request, so an event still changes the very next response. An entry holds
-// about 40 KB of EASE scores (4 bytes per catalog item) and four lists of SourceK items.
-// Safe for concurrent use; cached entries are never modified.
+// while they are fresh and computes them again otherwise; fresh states and applies the
+// staleness rule (model version, source depth or strategy changed, catalog changed, older
+// than MaxAge, MaxNewItems liked items gained or one lost). EASE, which is linear in the
+// history, then updates its cached scores by the rows of the items whose weight changed
+// instead of scoring the whole history again. Item-kNN from the whole current history, the
+// exclusion of everything the user has seen, the session boost and the re-rank stages are
+// computed on every request, so an event still changes the very next response. An entry
+// holds about 40 KB of EASE scores (4 bytes per catalog item) and four lists of SourceK
+// items. mu guards lru; catalog is atomic. Safe for concurrent use; cached entries are
+// never modified.
 type SourceCache struct {
 	opts    SourceCacheOptions
 	mu      sync.Mutex
@@ -123,7 +122,12 @@ func (c *SourceCache) lookup(key, version string, k int, strategy string) *sourc
 	return e
 }
 
-// fresh reports whether e's lists still serve a history of npos liked items at now.
+// fresh reports whether e's lists still serve a history of npos liked items at now. This is
+// the cache's staleness rule, and the only place it is applied: an entry is recomputed
+// when the model version, the source depth or the strategy changed (lookup), when the
+// catalog changed since it was computed (CatalogChanged), when it is older than MaxAge
+// (30 seconds by default), when the history gained MaxNewItems liked items (5 by default)
+// or lost one. TestSourceCache_Reuse guards it.
 func (c *SourceCache) fresh(e *sourceEntry, npos int, now time.Time) bool {
 	if e == nil || e.catalog != c.catalog.Load() || now.Sub(e.at) > c.opts.MaxAge {
 		return false
@@ -141,43 +145,35 @@ func (c *SourceCache) put(key string, e *sourceEntry) {
 	c.mu.Unlock()
 }
 
-// cachedSources returns the EASE, popularity, CF and content sources of a plain request
-// for the user key (see SourceCache) and their cold items: reused while fresh, computed
-// again otherwise, EASE then by updating the cached scores with the history's changes.
-func (p *Pipeline) cachedSources(ctx context.Context, c *SourceCache, key, strategy string, pos []Interaction,
-	rules Rules, filter *index.Filter, excl exclusion, k int, on func(string) bool) ([]SourceList, []coldItem) {
+// cachedSources returns the model sources of a plain request (see cacheable) for the user
+// req.SourceKey and their cold items: the cached ones while fresh (the staleness rule is
+// SourceCache.fresh), computed again otherwise, EASE then by updating the cached scores
+// with the history's changes. It is the source stage's shortcut: the lists are the ones
+// historySources computes, in the same order (TestPipeline_HeadOf compares both).
+func (r *request) cachedSources(ctx context.Context) ([]SourceList, []coldItem) {
+	p, c, key := r.p, r.req.SourceCache, r.req.SourceKey
 	now, gen := time.Now(), c.catalog.Load()
-	e := c.lookup(key, p.M.Version, k, strategy)
-	if c.fresh(e, len(pos), now) {
+	e := c.lookup(key, p.M.Version, r.k, r.resp.Strategy)
+	if c.fresh(e, len(r.pos), now) {
 		return e.lists, e.cold
 	}
 	var lists []SourceList
 	var ease *easeState
-	if on("ease") {
-		l := SourceList{Name: "ease"}
-		if items, weights := p.indexed(pos); p.M.EASE != nil && len(items) > 0 {
+	for _, s := range modelSources {
+		if !r.on(s.name) {
+			continue
+		}
+		if s.name == "ease" {
 			var prev *easeState
 			if e != nil {
 				prev = e.ease
 			}
-			ease = p.easeScores(prev, items, weights)
-			top := topN(ease.scores, k, func(i int32) bool { return !excl.has(i) })
-			for _, i := range top {
-				l.Items = append(l.Items, SourceScore{ID: p.M.Items[i], Score: float64(ease.scores[i])})
-			}
-		}
-		lists = append(lists, l)
-	}
-	if on("popular") {
-		lists = append(lists, p.popularSource(k, rules, excl))
-	}
-	if on("cf") {
-		if l, ok := p.cfSource(ctx, pos, filter, excl, k); ok {
+			var l SourceList
+			l, ease = r.easeCached(prev)
 			lists = append(lists, l)
+			continue
 		}
-	}
-	if on("content") {
-		if l, ok := p.contentSource(ctx, pos, filter, k); ok {
+		if l, ok := s.list(ctx, r); ok {
 			lists = append(lists, l)
 		}
 	}
@@ -186,9 +182,26 @@ func (p *Pipeline) cachedSources(ctx context.Context, c *SourceCache, key, strat
 		norm = MinMax
 	}
 	cold := p.coldItemsOf(lists, norm)
-	c.put(key, &sourceEntry{version: p.M.Version, k: k, strategy: strategy, npos: len(pos), at: now, catalog: gen,
+	c.put(key, &sourceEntry{version: p.M.Version, k: r.k, strategy: r.resp.Strategy, npos: len(r.pos), at: now, catalog: gen,
 		lists: lists, cold: cold, ease: ease})
 	return lists, cold
+}
+
+// easeCached is the EASE source from prev's scores updated by the history's changes (see
+// easeScores), and the new scores to cache.
+func (r *request) easeCached(prev *easeState) (SourceList, *easeState) {
+	p := r.p
+	l := SourceList{Name: "ease"}
+	items, weights := p.indexed(r.pos)
+	if p.M.EASE == nil || len(items) == 0 {
+		return l, nil
+	}
+	ease := p.easeScores(prev, items, weights)
+	top := topN(ease.scores, r.k, func(i int32) bool { return !r.excl.has(i) })
+	for _, i := range top {
+		l.Items = append(l.Items, SourceScore{ID: p.M.Items[i], Score: float64(ease.scores[i])})
+	}
+	return l, ease
 }
 
 // easeScores returns the EASE scores of the liked items: prev's plus the rows of the items

@@ -1,0 +1,93 @@
+package rank
+
+import (
+	"sort"
+	"time"
+
+	"github.com/recd/recd/model"
+)
+
+// Vector space names the pipeline reads.
+const (
+	SpaceCF            = "cf"
+	SpaceContent       = "content"
+	SpaceContentSparse = "content_sparse"
+)
+
+// ItemMeta is what the pipeline needs to know about a catalog item.
+type ItemMeta struct {
+	Title      string
+	Categories []string
+	Tags       []string
+	Available  bool
+	Attributes map[string]any
+}
+
+// Catalog looks up item metadata. Implementations are safe for concurrent use.
+type Catalog interface {
+	Item(id string) (ItemMeta, bool)
+}
+
+// Models is one trained, immutable model snapshot the pipeline reads.
+type Models struct {
+	Version   string
+	Items     []string         // item index -> id
+	ItemIndex map[string]int32 // id -> item index
+	Pop       *model.Popularity
+	KNN       *model.ItemKNN
+	ALS       *model.ALS  // nil when not trained
+	EASE      *model.EASE // nil when not trained (a catalog too large to invert)
+	Tail      *TailSet    // long-tail items; nil: none marked
+	Counts    []int32     // interactions per item index
+}
+
+// Interaction is one item of a user's aggregated history.
+type Interaction struct {
+	ItemID string
+	Weight float64 // summed event weights; <= 0 means the user did not like it
+	Last   time.Time
+}
+
+// catalogInfo adapts a Catalog to the stages' ItemInfo and Availability.
+type catalogInfo struct{ c Catalog }
+
+func (ci catalogInfo) Categories(id string) []string {
+	m, _ := ci.c.Item(id)
+	return m.Categories
+}
+
+func (ci catalogInfo) Attribute(id, name string) (any, bool) {
+	m, ok := ci.c.Item(id)
+	if !ok {
+		return nil, false
+	}
+	v, ok := m.Attributes[name]
+	return v, ok
+}
+
+func (ci catalogInfo) Available(id string) bool {
+	m, ok := ci.c.Item(id)
+	return ok && m.Available
+}
+
+func (p *Pipeline) title(id string) string {
+	m, _ := p.Catalog.Item(id)
+	return m.Title
+}
+
+// positives returns the liked items of a history, newest first.
+func positives(h []Interaction) []Interaction {
+	out := make([]Interaction, 0, len(h))
+	for _, x := range h {
+		if x.Weight > 0 {
+			out = append(out, x)
+		}
+	}
+	sort.Slice(out, func(a, b int) bool {
+		if !out[a].Last.Equal(out[b].Last) {
+			return out[a].Last.After(out[b].Last)
+		}
+		return out[a].ItemID < out[b].ItemID
+	})
+	return out
+}

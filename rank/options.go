@@ -1,0 +1,75 @@
+package rank
+
+import "time"
+
+// Options are the pipeline's defaults; requests override the per-request knobs.
+type Options struct {
+	// SourceK bounds each candidate source of a plain request; RerankSourceK replaces it when
+	// a re-ranking stage (diversity, calibration, long-tail share, session or exposure boost)
+	// is on and needs a wider choice. Pool bounds the blended candidates those stages choose
+	// from.
+	SourceK int `json:"source_k" yaml:"source_k"`
+	// Normalisation maps each source's scores onto [0, 1] before the blend: minmax
+	// (default), max or rank.
+	Normalisation Normalisation `json:"normalisation" yaml:"normalisation"`
+	RerankSourceK int           `json:"rerank_source_k" yaml:"rerank_source_k"`
+	Pool          int           `json:"pool" yaml:"pool"`
+	// Weights of the candidate sources in the blend (itemknn, cf, content, popular, session).
+	Weights map[string]float64 `json:"weights" yaml:"weights"`
+	// FewEvents: users with fewer positive items than this get the content bootstrap.
+	FewEvents int `json:"few_events" yaml:"few_events"`
+	// ItemWarmEvents: items with fewer interactions lean on their content score, the more the
+	// colder they are; ColdItemBoost is the most that lean adds (for an item with no events and
+	// a perfect content match, on the blend's [0, 1] scale).
+	ItemWarmEvents int     `json:"item_warm_events" yaml:"item_warm_events"`
+	ColdItemBoost  float64 `json:"cold_item_boost" yaml:"cold_item_boost"`
+	ColdItemSlots  int     `json:"cold_item_slots" yaml:"cold_item_slots"`
+	// ProfileItems is how many of the newest positive history items build the content profile.
+	ProfileItems int `json:"profile_items" yaml:"profile_items"`
+	// SessionN and SessionWeight are the session boost's defaults.
+	SessionN      int     `json:"session_n" yaml:"session_n"`
+	SessionWeight float64 `json:"session_weight" yaml:"session_weight"`
+	// Diversity, Calibration and LongTailShare are the defaults of the re-ranking stages
+	// (0 turns a stage off); CalibrationHalfLife weighs history recency for calibration.
+	Diversity           float64       `json:"diversity" yaml:"diversity"`
+	Calibration         float64       `json:"calibration" yaml:"calibration"`
+	LongTailShare       float64       `json:"long_tail_share" yaml:"long_tail_share"`
+	CalibrationHalfLife time.Duration `json:"calibration_half_life" yaml:"calibration_half_life"`
+	// ExposureStrength is the default amortised exposure boost (0: off).
+	ExposureStrength float64 `json:"exposure_strength" yaml:"exposure_strength"`
+	// RerankPool is how many of the best candidates MMR and calibration choose from (0: the
+	// whole Pool); the rest stay behind for the long-tail share.
+	RerankPool int `json:"rerank_pool" yaml:"rerank_pool"`
+	// DiversityRelevance and CalibrationRelevance put candidate scores on the [0, 1] scale
+	// of the similarity and KL terms (minmax or rank, see RelevanceScale) for MMR and for
+	// calibration alone; with both on, MMR's scale is used. The defaults (minmax for MMR,
+	// rank for calibration) give each the better NDCG at equal ILD or KL on MovieLens, and
+	// minmax the better NDCG with both on (docs/evaluation.md).
+	DiversityRelevance   RelevanceScale `json:"diversity_relevance" yaml:"diversity_relevance"`
+	CalibrationRelevance RelevanceScale `json:"calibration_relevance" yaml:"calibration_relevance"`
+	// DiversityCategoryWeight in [0, 1] is the share of category overlap (CategorySimilarity)
+	// in the similarity MMR diversifies by; the rest is the cosine of content vectors. Lists
+	// are judged "all the same kind" by their categories first, which vectors blur.
+	DiversityCategoryWeight float64 `json:"diversity_category_weight" yaml:"diversity_category_weight"`
+	// DiversityCFWeight in [0, 1] is the share of the cosine of the items' CF vectors (the
+	// ALS factors: "liked by the same people") in that similarity; category and CF weights
+	// add up to at most 1 and the content cosine takes what is left.
+	DiversityCFWeight float64 `json:"diversity_cf_weight" yaml:"diversity_cf_weight"`
+}
+
+// DefaultOptions returns the defaults.
+func DefaultOptions() Options {
+	return Options{SourceK: 200, RerankSourceK: 200, Pool: 1000, FewEvents: 5, ItemWarmEvents: 3, ColdItemBoost: 1, ColdItemSlots: 1, ProfileItems: 50,
+		SessionN: DefaultSessionN, SessionWeight: DefaultSessionWeight, CalibrationHalfLife: 90 * 24 * time.Hour,
+		RerankPool: 200, DiversityRelevance: RelevanceMinMax, CalibrationRelevance: RelevanceRank, DiversityCategoryWeight: 0.75,
+		Weights: map[string]float64{"itemknn": 0.3, "ease": 2, "cf": 0.5, "content": 0.1, "popular": 0.02, "session": 1}}
+}
+
+// pick returns *v, or def when v is nil (a per-request knob the request leaves to the
+// pipeline's default).
+func pick(v *float64, def float64) float64 {
+	if v != nil {
+		return *v
+	}
+	return def
+}

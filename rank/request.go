@@ -1,0 +1,144 @@
+package rank
+
+import (
+	"context"
+
+	"github.com/recd/recd"
+	"github.com/recd/recd/index"
+)
+
+// Request is one recommendation request, already validated.
+type Request struct {
+	History      []Interaction // the user's aggregated history (empty for anonymous requests)
+	Recent       []string      // the newest actions of the user or session, newest first
+	ContextItems []string      // items the client names as the current context
+	N            int
+	Rules        Rules
+	IncludeSeen  bool // do not drop items in History
+	// Per-request knobs; nil takes the pipeline's default.
+	Diversity, Calibration, LongTailShare, SessionWeight, ExposureStrength *float64
+	Weights                                                                map[string]float64
+	// Extra are candidate sources the caller computed (a query's text search); Keep, when set,
+	// is a hard filter every returned item passes.
+	Extra []SourceList
+	Keep  func(id string) bool
+	// SourceCache and SourceKey, when both are set, let a plain request (no context items,
+	// extra sources, weights or category and attribute filters) reuse the model-dependent
+	// sources computed for the key's earlier requests (see SourceCache). SourceKey names
+	// the user whose History this is.
+	SourceCache *SourceCache
+	SourceKey   string
+}
+
+// Response is a ranked list with the strategy that produced it.
+type Response struct {
+	Items        []recd.Recommendation `json:"items"`
+	Strategy     string                `json:"strategy"`
+	ModelVersion string                `json:"model_version"`
+}
+
+// request is one Recommend call as it flows through the stages: what the set-up decided
+// (strategy, knobs, source depth, exclusions) and what each stage hands the next (the
+// sources' lists, then the candidates). It belongs to the goroutine running Recommend and
+// is never shared; release gives its pooled buffers back.
+type request struct {
+	p    *Pipeline
+	req  *Request
+	resp Response
+	// rules are the request's rules, plus availability and the items the user has seen.
+	rules Rules
+	// rest are the rules left for Rules.Apply once admit has checked exclusion and
+	// availability, without boosts (the filter stage applies those last).
+	rest    Rules
+	recent  []string           // the newest SessionN recent items
+	pos     []Interaction      // liked items, newest first, then the context items
+	weights map[string]float64 // source weights: options, request, cold-start policy
+	// The re-ranking knobs: the request's, or the pipeline's defaults.
+	diversity, calibration, sessionW, tailShare, exposure float64
+	session                                               bool            // the session source is on
+	k                                                     int             // each source's depth
+	filter                                                index.Filter    // the rules an index search applies itself
+	excl                                                  exclusion       // rules.Exclude inside the model, by item index
+	outside                                               map[string]bool // rules.Exclude outside the model
+
+	lists []SourceList // the candidate sources (sourcesStage)
+	cold  *[]coldItem  // the cold items of the cached sources, when they serve
+	cands []Candidate  // the candidates (scoreStage on)
+	// head: the head shortcut (headOf) scored, filtered and session-boosted cands.
+	head    bool
+	sim     Similarity // content similarity of cands and recent; see similarity
+	simDone bool
+}
+
+// newRequest sets a request up: the rules with the seen items excluded, the liked items,
+// the weights and knobs, the source depth, the exclusion marks and the strategy.
+func (p *Pipeline) newRequest(req *Request) *request {
+	r := &request{p: p, req: req, resp: Response{ModelVersion: p.M.Version, Items: []recd.Recommendation{}}}
+	r.rules = req.Rules
+	r.rules.AvailableOnly = true
+	r.recent = req.Recent
+	if len(r.recent) > p.Opts.SessionN {
+		r.recent = r.recent[:p.Opts.SessionN]
+	}
+	if !req.IncludeSeen {
+		for _, h := range req.History {
+			r.rules.Exclude = append(r.rules.Exclude, h.ItemID)
+		}
+		r.rules.Exclude = append(r.rules.Exclude, req.ContextItems...)
+		if len(req.History) == 0 { // an anonymous session has seen what it clicked
+			r.rules.Exclude = append(r.rules.Exclude, r.recent...)
+		}
+	}
+	r.rest = r.rules
+	r.rest.Exclude, r.rest.AvailableOnly, r.rest.Boosts = nil, false, nil
+	r.pos = positives(req.History)
+	for _, id := range req.ContextItems {
+		r.pos = append(r.pos, Interaction{ItemID: id, Weight: 1})
+	}
+	r.weights = make(map[string]float64, len(p.Opts.Weights))
+	for k, v := range p.Opts.Weights {
+		r.weights[k] = v
+	}
+	for k, v := range req.Weights {
+		r.weights[k] = v
+	}
+	r.diversity = pick(req.Diversity, p.Opts.Diversity)
+	r.calibration = pick(req.Calibration, p.Opts.Calibration)
+	r.sessionW = pick(req.SessionWeight, p.Opts.SessionWeight)
+	r.tailShare = pick(req.LongTailShare, p.Opts.LongTailShare)
+	r.exposure = pick(req.ExposureStrength, p.Opts.ExposureStrength)
+	r.session = r.sessionW > 0 && len(r.recent) > 0 && r.on("session")
+	r.k = max(p.Opts.SourceK, req.N)
+	if r.reranks() {
+		r.k = max(r.k, p.Opts.RerankSourceK)
+	}
+	r.filter = r.rules.IndexFilter()
+	r.excl, r.outside = p.exclusion(r.rules.Exclude) // built once for every source that scores the whole catalog
+	r.chooseStrategy()
+	return r
+}
+
+// reranks reports whether a re-ranking stage that needs a wider choice of candidates is on.
+func (r *request) reranks() bool {
+	return r.diversity > 0 || r.calibration > 0 || r.tailShare > 0 || r.exposure > 0 || (r.sessionW > 0 && len(r.recent) > 0)
+}
+
+// on reports whether the source name is computed: a source weighted 0 is not computed at
+// all; one the weights do not name has the blend's default weight 1 (so does "session").
+func (r *request) on(name string) bool {
+	w, ok := r.weights[name]
+	return !ok || w > 0
+}
+
+// release gives the request's pooled buffers back to the pipeline.
+func (r *request) release() { r.p.release(r.excl) }
+
+// similarity returns the content similarity of the candidates and the recent items (see
+// Pipeline.similarity), computed on first use: the session boost and MMR share it.
+func (r *request) similarity(ctx context.Context) Similarity {
+	if !r.simDone {
+		r.sim, _ = r.p.similarity(ctx, r.cands, r.recent)
+		r.simDone = true
+	}
+	return r.sim
+}

@@ -1,0 +1,94 @@
+package rank
+
+import "context"
+
+// Scorer combines a request's candidate source lists into one scored candidate per item,
+// sorted best first (ties by id), with each proposing source's normalised score in
+// Candidate.Sources and its reason in Candidate.Reasons. It scores the whole pool in one
+// call. WeightedBlend is the pipeline's Scorer; a learned ranker would be a second one,
+// named in scoreStage instead.
+type Scorer interface {
+	Score(ctx context.Context, in *ScoreInput) ([]Candidate, error)
+}
+
+// ScoreInput is what a Scorer scores: one request's source lists and how to weigh them.
+type ScoreInput struct {
+	// Pipeline is the request's pipeline: its models, catalog and options.
+	Pipeline *Pipeline
+	Lists    []SourceList
+	// Weights are the source weights after the cold-start policy; a source they do not name
+	// weighs 1.
+	Weights map[string]float64
+	// Normalisation maps each list's scores onto [0, 1].
+	Normalisation Normalisation
+	// ColdItems turns on the item side of the cold-start policy (see coldItems).
+	ColdItems bool
+	cold      *[]coldItem // the cold items of the cached sources, when they serve
+}
+
+// poolScorer is a Scorer that can also score lazily: every item's score, but a Candidate
+// only for the items taken from the top of the pool. The head shortcut (headOf) needs it;
+// a Scorer without it always runs the full path.
+type poolScorer interface {
+	Scorer
+	scorePool(ctx context.Context, in *ScoreInput) (*blendPool, error)
+}
+
+// WeightedBlend is the weighted blend of the source scores (Blend) plus the cold-item lean
+// (coldItems). It is stateless and safe for concurrent use.
+type WeightedBlend struct{}
+
+var _ poolScorer = WeightedBlend{}
+
+// Score blends the lists and leans cold items on their content score.
+func (WeightedBlend) Score(_ context.Context, in *ScoreInput) ([]Candidate, error) {
+	cands, err := Blend(in.Lists, in.blendOptions())
+	if err != nil {
+		return nil, err
+	}
+	if in.ColdItems {
+		coldItems(cands, in.coldBoosts())
+	}
+	return cands, nil
+}
+
+// scorePool is Score computed lazily (see blendPool): the same scores, bit for bit.
+func (WeightedBlend) scorePool(_ context.Context, in *ScoreInput) (*blendPool, error) {
+	pool, err := newBlendPool(in.Lists, in.blendOptions())
+	if err != nil {
+		return nil, err
+	}
+	if in.ColdItems {
+		for _, b := range in.coldBoosts() {
+			pool.add(b.id, b.boost)
+		}
+	}
+	return pool, nil
+}
+
+func (in *ScoreInput) blendOptions() BlendOptions {
+	return BlendOptions{Weights: in.Weights, DefaultWeight: 1, Normalisation: in.Normalisation}
+}
+
+// scoreStage runs the Scorer over the sources' lists. For a plain request (plainRequest)
+// whose Scorer can score lazily it takes the head shortcut instead (scorer_head.go), which also
+// filters and session-boosts the head it takes; the filter and session stages then skip.
+type scoreStage struct{ scorer Scorer }
+
+func (s scoreStage) run(ctx context.Context, r *request) error {
+	in := &ScoreInput{Pipeline: r.p, Lists: r.lists, Weights: r.weights, Normalisation: r.normalisation(),
+		ColdItems: r.coldItems(), cold: r.cold}
+	if ps, ok := s.scorer.(poolScorer); ok && r.plainRequest(ctx) {
+		pool, err := ps.scorePool(ctx, in)
+		if err != nil {
+			return err
+		}
+		r.cands, err = r.headOf(ctx, pool)
+		r.head = true
+		r.p.headRuns.Add(1)
+		return err
+	}
+	var err error
+	r.cands, err = s.scorer.Score(ctx, in)
+	return err
+}
