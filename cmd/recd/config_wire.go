@@ -52,3 +52,14 @@ func (c *Config) hnswOptions() hnsw.Options {
 }
 
 func (c *Config) indexDir() string { return filepath.Join(c.DataDir, "index") }
+
+func (c *Config) healthOptions() service.HealthOptions {
+	return service.HealthOptions{Interval: time.Duration(c.Health.Interval), Timeout: time.Duration(c.Health.Timeout)}
+}
+
+func (c *Config) followOptions() service.FollowOptions {
+	o := service.DefaultFollowOptions()
+	o.Interval, o.ModelInterval = time.Duration(c.Replica.FollowInterval), time.Duration(c.Replica.PollInterval)
+	o.SharedIndex = c.Index.Backend == "qdrant"
+	return o
+}
