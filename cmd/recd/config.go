@@ -1,17 +1,13 @@
 package main
 
 import (
-	"bytes"
-	"errors"
-	"fmt"
-	"io"
-	"os"
 	"time"
 
 	"github.com/recd/recd/embed"
 	"github.com/recd/recd/index"
 	"github.com/recd/recd/index/hnsw"
 	"github.com/recd/recd/model"
+	"github.com/recd/recd/query"
 	"github.com/recd/recd/rank"
 	"github.com/recd/recd/service"
 	"go.yaml.in/yaml/v3"
@@ -57,17 +53,21 @@ type Config struct {
 	Train struct {
 		// Interval between periodic retrains in serve (0 turns them off); a run is skipped
 		// when no event arrived since the last one.
-		Interval         Duration             `yaml:"interval"`
-		TrendingHalfLife Duration             `yaml:"trending_half_life"`
-		KNN              model.ItemKNNOptions `yaml:"knn"`
-		ALS              struct {
-			Factors    int     `yaml:"factors"`
-			Iterations int     `yaml:"iterations"`
-			Alpha      float64 `yaml:"alpha"`
-			Lambda     float64 `yaml:"lambda"`
-			Seed       uint64  `yaml:"seed"`
-		} `yaml:"als"`
-		ContentDims int `yaml:"content_dims"` // LSA dimensions of the content space
+		Interval         Duration `yaml:"interval"`
+		TrendingHalfLife Duration `yaml:"trending_half_life"`
+		// HeadShare is the share of most-interacted items that are not long-tail.
+		HeadShare   float64              `yaml:"head_share"`
+		KNN         model.ItemKNNOptions `yaml:"knn"`
+		ALS         model.ALSOptions     `yaml:"als"`
+		EASE        model.EASEOptions    `yaml:"ease"`         // max_items 0 turns EASE off
+		ContentDims int                  `yaml:"content_dims"` // LSA dimensions of the content space
+		TFIDF       embed.TFIDFOptions   `yaml:"tfidf"`
+		LSA         struct {
+			Oversample int    `yaml:"oversample"`
+			PowerIters int    `yaml:"power_iters"`
+			Seed       uint64 `yaml:"seed"`
+		} `yaml:"lsa"`
+		ProjectionL2 float64 `yaml:"projection_l2"` // ridge penalty of the content-to-CF projection
 	} `yaml:"train"`
 	Index struct {
 		Backend        string   `yaml:"backend"` // hnsw (default, embedded in the data dir) or qdrant
@@ -82,6 +82,24 @@ type Config struct {
 		Spaces []index.SpaceConfig `yaml:"spaces"`
 	} `yaml:"index"`
 	Rank rank.Options `yaml:"rank"`
+	// Sessions bounds the live sessions (recent actions per user or anonymous session).
+	Sessions struct {
+		MaxKeys    int      `yaml:"max_keys"`
+		MaxActions int      `yaml:"max_actions"`
+		TTL        Duration `yaml:"ttl"` // 0 keeps actions forever
+	} `yaml:"sessions"`
+	// Exposure bounds the impression counters behind the exposure boost.
+	Exposure struct {
+		HalfLife Duration `yaml:"half_life"`
+		MaxItems int      `yaml:"max_items"`
+	} `yaml:"exposure"`
+	// Sources is the per-user cache of the model-dependent candidate sources a user's next
+	// request reuses after an event; size 0 turns it off.
+	Sources struct {
+		Size        int      `yaml:"size"`
+		MaxAge      Duration `yaml:"max_age"`
+		MaxNewItems int      `yaml:"max_new_items"`
+	} `yaml:"sources"`
 	// Redis, when addr is set, holds the state replicas share: sessions, trending and exposure
 	// counters, precomputed recommendation lists and change notifications. Empty: in-process.
 	Redis struct {
@@ -103,6 +121,8 @@ type Config struct {
 		PrecomputeN        int      `yaml:"precompute_n"`
 		PrecomputeTTL      Duration `yaml:"precompute_ttl"`
 		ActiveWindow       Duration `yaml:"active_window"`
+		// FlushInterval is how often impressions are sent to Redis and a failing Redis probed.
+		FlushInterval Duration `yaml:"flush_interval"`
 	} `yaml:"redis"`
 	// Cache keeps recent recommendation responses; an entry ends with the user's next event,
 	// a catalog change, a new model or its TTL. size 0 turns it off.
@@ -113,11 +133,13 @@ type Config struct {
 	// LLM is an OpenAI-compatible endpoint (OpenAI, Ollama, vLLM, llama.cpp) for natural-language
 	// requests and explanations; an empty base_url uses the built-in parser only.
 	LLM struct {
-		BaseURL string   `yaml:"base_url"`
-		Model   string   `yaml:"model"`
-		APIKey  string   `yaml:"api_key"`
-		Timeout Duration `yaml:"timeout"` // per LLM call
-		Budget  Duration `yaml:"budget"`  // the most a request waits before the built-in parser answers
+		BaseURL   string   `yaml:"base_url"`
+		Model     string   `yaml:"model"`
+		APIKey    string   `yaml:"api_key"`
+		Timeout   Duration `yaml:"timeout"`    // per LLM call
+		Budget    Duration `yaml:"budget"`     // the most a request waits before the built-in parser answers
+		Mode      string   `yaml:"mode"`       // tools or json_schema
+		MaxTokens int      `yaml:"max_tokens"` // 0: not sent
 	} `yaml:"llm"`
 	Limits service.Limits `yaml:"limits"`
 	// Replica configures following the other replicas that share a PostgreSQL store: their
@@ -126,6 +148,7 @@ type Config struct {
 	Replica struct {
 		FollowInterval Duration `yaml:"follow_interval"`
 		PollInterval   Duration `yaml:"poll_interval"`
+		Grace          Duration `yaml:"grace"` // wait for a missing event sequence number
 	} `yaml:"replica"`
 	// Health configures the dependency checks behind /readyz and degraded mode.
 	Health struct {
@@ -137,11 +160,12 @@ type Config struct {
 // Duration is a time.Duration written as "90s", "1h".
 type Duration time.Duration
 
-// UnmarshalYAML parses a duration string.
+// UnmarshalYAML parses a duration string; a bare number other than 0 has no unit and is
+// an error.
 func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
-	v, err := time.ParseDuration(n.Value)
+	v, err := parseDuration(n.Value)
 	if err != nil {
-		return fmt.Errorf("%q is not a duration such as 90s or 1h", n.Value)
+		return err
 	}
 	*d = Duration(v)
 	return nil
@@ -152,7 +176,8 @@ func (d Duration) MarshalYAML() (any, error) { return time.Duration(d).String(),
 
 func (d Duration) String() string { return time.Duration(d).String() }
 
-// defaultConfig returns the configuration used when nothing is set.
+// defaultConfig returns the configuration used when nothing is set: the libraries' own
+// defaults wherever a library owns the setting.
 func defaultConfig() Config {
 	var c Config
 	c.Addr = "127.0.0.1:8080"
@@ -166,44 +191,52 @@ func defaultConfig() Config {
 	c.HTTP.IdleTimeout = Duration(120 * time.Second)
 	w := model.DefaultWeights()
 	c.Events.Weights, c.Events.DefaultWeight = w.ByType, w.Default
-	c.Train.Interval = Duration(time.Hour)
-	c.Train.TrendingHalfLife = Duration(7 * 24 * time.Hour)
-	c.Train.KNN = model.DefaultItemKNNOptions()
-	als := model.DefaultALSOptions()
-	c.Train.ALS.Factors, c.Train.ALS.Iterations, c.Train.ALS.Alpha = als.Factors, als.Iterations, als.Alpha
-	c.Train.ALS.Lambda, c.Train.ALS.Seed = als.Lambda, als.Seed
-	c.Train.ContentDims = embed.DefaultLSAOptions().Dim
+	c.defaultTrain()
 	h := hnsw.DefaultOptions()
 	c.Index.M, c.Index.EfConstruction, c.Index.EfSearch = h.M, h.EfConstruction, h.EfSearch
 	c.Index.Backend, c.Index.QdrantPrefix = "hnsw", "recd_items"
 	c.Index.SaveInterval = Duration(5 * time.Minute)
+	c.Index.Spaces = []index.SpaceConfig{}
 	c.Rank = rank.DefaultOptions()
+	so, eo, sc := rank.DefaultSessionOptions(), rank.DefaultExposureOptions(), rank.DefaultSourceCacheOptions()
+	c.Sessions.MaxKeys, c.Sessions.MaxActions, c.Sessions.TTL = so.MaxKeys, so.MaxActions, Duration(so.TTL)
+	c.Exposure.HalfLife, c.Exposure.MaxItems = Duration(eo.HalfLife), eo.MaxItems
+	c.Sources.Size, c.Sources.MaxAge, c.Sources.MaxNewItems = sc.Size, Duration(sc.MaxAge), sc.MaxNewItems
 	c.Cache.Size, c.Cache.TTL = 50000, Duration(time.Minute)
+	c.defaultRedis()
+	lo := query.DefaultLLMOptions()
+	c.LLM.Timeout, c.LLM.Mode, c.LLM.MaxTokens = Duration(lo.Timeout), lo.Mode, lo.MaxTokens
+	c.LLM.Budget = Duration(3 * time.Second)
+	c.Limits = service.DefaultLimits()
+	fo, ho := service.DefaultFollowOptions(), service.DefaultHealthOptions()
+	c.Replica.FollowInterval, c.Replica.PollInterval = Duration(fo.Interval), Duration(fo.ModelInterval)
+	c.Replica.Grace = Duration(fo.Grace)
+	c.Health.Interval, c.Health.Timeout = Duration(ho.Interval), Duration(ho.Timeout)
+	return c
+}
+
+// defaultTrain sets the train section's defaults from the models' own.
+func (c *Config) defaultTrain() {
+	c.Train.Interval = Duration(time.Hour)
+	c.Train.TrendingHalfLife = Duration(7 * 24 * time.Hour)
+	c.Train.HeadShare = rank.DefaultHeadShare
+	c.Train.KNN = model.DefaultItemKNNOptions()
+	c.Train.ALS = model.DefaultALSOptions()
+	c.Train.EASE = model.DefaultEASEOptions()
+	lsa := embed.DefaultLSAOptions()
+	c.Train.ContentDims = lsa.Dim
+	c.Train.TFIDF = embed.DefaultTFIDFOptions()
+	c.Train.LSA.Oversample, c.Train.LSA.PowerIters, c.Train.LSA.Seed = lsa.Oversample, lsa.PowerIters, lsa.Seed
+	c.Train.ProjectionL2 = service.DefaultOptions().ProjectionL2
+}
+
+// defaultRedis sets the redis section's defaults from service.DefaultSharedOptions.
+func (c *Config) defaultRedis() {
 	c.Redis.Prefix = "recd:"
 	sh := service.DefaultSharedOptions()
 	c.Redis.Timeout, c.Redis.RetryAfter = Duration(sh.Timeout), Duration(sh.RetryAfter)
 	c.Redis.Precompute, c.Redis.PrecomputeInterval = sh.Precompute, Duration(sh.PrecomputeInterval)
 	c.Redis.PrecomputeUsers, c.Redis.PrecomputeN = sh.PrecomputeUsers, sh.PrecomputeN
 	c.Redis.PrecomputeTTL, c.Redis.ActiveWindow = Duration(sh.PrecomputeTTL), Duration(sh.ActiveWindow)
-	c.LLM.Timeout = Duration(3 * time.Second)
-	c.LLM.Budget = Duration(3 * time.Second)
-	c.Limits = service.DefaultLimits()
-	fo, ho := service.DefaultFollowOptions(), service.DefaultHealthOptions()
-	c.Replica.FollowInterval, c.Replica.PollInterval = Duration(fo.Interval), Duration(fo.ModelInterval)
-	c.Health.Interval, c.Health.Timeout = Duration(ho.Interval), Duration(ho.Timeout)
-	return c
-}
-
-// loadFile merges a YAML file into c, rejecting unknown fields.
-func (c *Config) loadFile(path string) error {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return fmt.Errorf("config: %w", err)
-	}
-	dec := yaml.NewDecoder(bytes.NewReader(b))
-	dec.KnownFields(true)
-	if err := dec.Decode(c); err != nil && !errors.Is(err, io.EOF) { // io.EOF: an empty file
-		return fmt.Errorf("config %s: %w", path, err)
-	}
-	return nil
+	c.Redis.FlushInterval = Duration(sh.FlushInterval)
 }
