@@ -14,7 +14,9 @@ import (
 )
 
 // Config is recd's whole configuration: defaults, then the YAML file, then RECD_* environment
-// variables, then flags. Only the binary reads it; libraries get options structs.
+// variables, then flags. Only the binary reads it; libraries get options structs
+// (config_wire.go). Every key has an entry in schema (config_schema.go) with its doc and
+// range, which validate enforces and README.md's reference is rendered from.
 type Config struct {
 	Addr            string `yaml:"addr"`
 	DataDir         string `yaml:"data_dir"`
@@ -157,7 +159,8 @@ type Config struct {
 	} `yaml:"health"`
 }
 
-// Duration is a time.Duration written as "90s", "1h".
+// Duration is a time.Duration written with a unit, "90s", "1h"; a bare number other than 0
+// is rejected rather than guessed.
 type Duration time.Duration
 
 // UnmarshalYAML parses a duration string; a bare number other than 0 has no unit and is
