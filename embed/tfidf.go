@@ -16,27 +16,27 @@ import (
 // TFIDFOptions tunes FitTFIDF. Weights multiply a field's sublinear term frequency
 // (1 + ln count) before the idf; a zero weight leaves the field out.
 type TFIDFOptions struct {
-	TitleWeight        float64 // words of the title (the trailing "(1995)" is not a word)
-	TextWeight         float64 // words of the free text
-	CategoryWeight     float64 // the whole category as one token, "cat:sci_fi"
-	CategoryWordWeight float64 // the words of a category, "sci", "fi"
-	TagWeight          float64 // the whole tag as one token, "tag:based_on_a_book"
-	TagWordWeight      float64 // the words of a tag
+	TitleWeight        float64 `yaml:"title_weight"`         // words of the title (the trailing "(1995)" is not a word)
+	TextWeight         float64 `yaml:"text_weight"`          // words of the free text
+	CategoryWeight     float64 `yaml:"category_weight"`      // the whole category as one token, "cat:sci_fi"
+	CategoryWordWeight float64 `yaml:"category_word_weight"` // the words of a category, "sci", "fi"
+	TagWeight          float64 `yaml:"tag_weight"`           // the whole tag as one token, "tag:based_on_a_book"
+	TagWordWeight      float64 `yaml:"tag_word_weight"`      // the words of a tag
 	// YearTokens adds "year:1995" and "decade:1990s" from the title's trailing year (or the
 	// item's "year" attribute), weighted by YearWeight.
-	YearTokens bool
-	YearWeight float64
+	YearTokens bool    `yaml:"year_tokens"`
+	YearWeight float64 `yaml:"year_weight"`
 	// MinTokenLen drops word tokens shorter than this many runes (phrase tokens are kept).
-	MinTokenLen int
+	MinTokenLen int `yaml:"min_token_len"`
 	// StopWords drops English stop words from the words (phrase tokens keep theirs).
-	StopWords bool
+	StopWords bool `yaml:"stop_words"`
 	// MinDF keeps tokens found in at least this many items.
-	MinDF int
+	MinDF int `yaml:"min_df"`
 	// MaxDFRatio drops tokens found in more than this fraction of items (1 keeps all).
-	MaxDFRatio float64
+	MaxDFRatio float64 `yaml:"max_df_ratio"`
 	// MaxFeatures keeps at most this many tokens, the most frequent by document
 	// frequency (ties by token); 0 means no limit.
-	MaxFeatures int
+	MaxFeatures int `yaml:"max_features"`
 }
 
 // DefaultTFIDFOptions returns the defaults: categories count three times a title word,

@@ -103,24 +103,14 @@ func TestConfig_SimilarityWeightsMustLeaveContentItsShare(t *testing.T) {
 }
 
 // The configuration reference in the README is a file recd loads as it stands, with the
-// defaults it claims.
+// defaults it claims: every section, not only rank.
 func TestConfig_READMEReferenceLoads(t *testing.T) {
-	b, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := string(b)
-	start := strings.Index(s, "```yaml\naddr:")
-	if start < 0 {
-		t.Fatal("no configuration reference (```yaml block starting with addr:) in README.md")
-	}
-	s = s[start+len("```yaml\n"):]
-	s = s[:strings.Index(s, "```")]
+	readme, start, end := readmeReference(t)
 	path := filepath.Join(t.TempDir(), "recd.yaml")
-	if err := os.WriteFile(path, []byte(s), 0o600); err != nil {
+	if err := os.WriteFile(path, []byte(readme[start:end]), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	cfg := defaultConfig()
+	var cfg Config // zero: every value must come from the README
 	if err := cfg.loadFile(path); err != nil {
 		t.Fatalf("README reference: %v", err)
 	}
@@ -130,5 +120,12 @@ func TestConfig_READMEReferenceLoads(t *testing.T) {
 	def := defaultConfig()
 	if got, want := cfg.serviceOptions().Rank, def.serviceOptions().Rank; !reflect.DeepEqual(got, want) {
 		t.Errorf("README's rank section differs from the defaults:\n got %+v\nwant %+v", got, want)
+	}
+	gotV, wantV := reflect.ValueOf(cfg), reflect.ValueOf(def)
+	for i := 0; i < gotV.NumField(); i++ {
+		if !reflect.DeepEqual(gotV.Field(i).Interface(), wantV.Field(i).Interface()) {
+			t.Errorf("README's %s differs from the defaults:\n got %+v\nwant %+v", gotV.Type().Field(i).Tag.Get("yaml"),
+				gotV.Field(i).Interface(), wantV.Field(i).Interface())
+		}
 	}
 }

@@ -59,48 +59,9 @@ func serve(ctx context.Context, cfg *Config, logw io.Writer, ready func(addr str
 			return fmt.Errorf("initial training: %w", err)
 		}
 	}
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	reg.MustRegister(svc.Metrics.Collectors()...)
-	reg.MustRegister(svc.ReplicaCollector())
-	var auth *server.Auth
-	if cfg.Auth.Enabled {
-		keys, err := server.ParseAPIKeys(cfg.Auth.Keys)
-		if err != nil {
-			return fmt.Errorf("auth.keys: %w", err)
-		}
-		if len(keys) == 0 {
-			return errors.New("auth is on but auth.keys is empty: add keys (recd hash-key --new) or set auth.enabled: false")
-		}
-		if auth, err = server.NewAuth(keys, server.AuthOptions{RatePerSec: cfg.Auth.RatePerSec, Burst: cfg.Auth.Burst,
-			ProtectOps: cfg.Auth.ProtectOps}); err != nil {
-			return err
-		}
-		log.Info("authentication on", "keys", auth.Keys())
-	} else {
-		log.Warn("authentication OFF: any client can read, write and administer")
-	}
-	copts := server.DefaultConcurrencyOptions()
-	copts.Registry = reg
-	limiter, err := server.NewConcurrencyLimiter(copts)
+	srv, err := newHTTPServer(cfg, svc, log)
 	if err != nil {
 		return err
-	}
-	var cors gin.HandlerFunc
-	if cfg.CORSOrigins != "" {
-		if cors, err = server.CORS(server.CORSOptions{AllowedOrigins: strings.Split(cfg.CORSOrigins, ",")}); err != nil {
-			return err
-		}
-	}
-	api := server.New(svc, server.Options{MaxBodyBytes: cfg.HTTP.MaxBodyBytes, Logger: log, Registry: reg,
-		Auth: auth, Limiter: limiter, CORS: cors})
-	srv := &http.Server{
-		Handler:           api,
-		ReadTimeout:       time.Duration(cfg.HTTP.ReadTimeout),
-		ReadHeaderTimeout: 10 * time.Second,
-		WriteTimeout:      time.Duration(cfg.HTTP.WriteTimeout),
-		IdleTimeout:       time.Duration(cfg.HTTP.IdleTimeout),
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
@@ -108,17 +69,7 @@ func serve(ctx context.Context, cfg *Config, logw io.Writer, ready func(addr str
 	}
 	bg, cancel := context.WithCancel(ctx)
 	defer cancel()
-	go svc.RunPeriodicTraining(bg, time.Duration(cfg.Train.Interval))
-	go svc.RunPeriodicSave(bg, time.Duration(cfg.Index.SaveInterval))
-	go svc.RunSharedState(bg) // returns at once without Redis
-	go svc.RunHealthChecks(bg, service.HealthOptions{Interval: time.Duration(cfg.Health.Interval),
-		Timeout: time.Duration(cfg.Health.Timeout)})
-	if cfg.Store.Driver == "postgres" && cfg.Replica.FollowInterval > 0 {
-		go svc.RunFollower(bg, service.FollowOptions{Interval: time.Duration(cfg.Replica.FollowInterval),
-			ModelInterval: time.Duration(cfg.Replica.PollInterval), SharedIndex: cfg.Index.Backend == "qdrant"})
-		log.Info("following other replicas", "interval", cfg.Replica.FollowInterval.String(),
-			"model_poll", cfg.Replica.PollInterval.String())
-	}
+	runBackground(bg, cfg, svc, log)
 	stats := svc.Stats()
 	log.Info("recd serving", "addr", ln.Addr().String(), "data_dir", cfg.DataDir, "items", stats.Items,
 		"users", stats.Users, "events", stats.Events, "train_interval", cfg.Train.Interval.String())
@@ -132,6 +83,82 @@ func serve(ctx context.Context, cfg *Config, logw io.Writer, ready func(addr str
 		return err
 	case <-ctx.Done():
 	}
+	return shutdown(srv, svc, cancel, log)
+}
+
+// newHTTPServer builds the API handler (metrics registry, authentication, concurrency
+// limiter, CORS) and the http.Server around it with the configured timeouts.
+func newHTTPServer(cfg *Config, svc *service.Service, log *slog.Logger) (*http.Server, error) {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	reg.MustRegister(svc.Metrics.Collectors()...)
+	reg.MustRegister(svc.ReplicaCollector())
+	auth, err := newAuth(cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	copts := server.DefaultConcurrencyOptions()
+	copts.Registry = reg
+	limiter, err := server.NewConcurrencyLimiter(copts)
+	if err != nil {
+		return nil, err
+	}
+	var cors gin.HandlerFunc
+	if cfg.CORSOrigins != "" {
+		if cors, err = server.CORS(server.CORSOptions{AllowedOrigins: strings.Split(cfg.CORSOrigins, ",")}); err != nil {
+			return nil, err
+		}
+	}
+	api := server.New(svc, server.Options{MaxBodyBytes: cfg.HTTP.MaxBodyBytes, Logger: log, Registry: reg,
+		Auth: auth, Limiter: limiter, CORS: cors})
+	return &http.Server{
+		Handler:           api,
+		ReadTimeout:       time.Duration(cfg.HTTP.ReadTimeout),
+		ReadHeaderTimeout: 10 * time.Second,
+		WriteTimeout:      time.Duration(cfg.HTTP.WriteTimeout),
+		IdleTimeout:       time.Duration(cfg.HTTP.IdleTimeout),
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}, nil
+}
+
+// newAuth returns the API-key authentication the configuration asks for; nil when it is off.
+func newAuth(cfg *Config, log *slog.Logger) (*server.Auth, error) {
+	if !cfg.Auth.Enabled {
+		log.Warn("authentication OFF: any client can read, write and administer")
+		return nil, nil
+	}
+	keys, err := server.ParseAPIKeys(cfg.Auth.Keys)
+	if err != nil {
+		return nil, fmt.Errorf("auth.keys: %w", err)
+	}
+	if len(keys) == 0 {
+		return nil, errors.New("auth is on but auth.keys is empty: add keys (recd hash-key --new) or set auth.enabled: false")
+	}
+	auth, err := server.NewAuth(keys, server.AuthOptions{RatePerSec: cfg.Auth.RatePerSec, Burst: cfg.Auth.Burst,
+		ProtectOps: cfg.Auth.ProtectOps})
+	if err != nil {
+		return nil, err
+	}
+	log.Info("authentication on", "keys", auth.Keys())
+	return auth, nil
+}
+
+// runBackground starts serve's background loops; they end with bg.
+func runBackground(bg context.Context, cfg *Config, svc *service.Service, log *slog.Logger) {
+	go svc.RunPeriodicTraining(bg, time.Duration(cfg.Train.Interval))
+	go svc.RunPeriodicSave(bg, time.Duration(cfg.Index.SaveInterval))
+	go svc.RunSharedState(bg) // returns at once without Redis
+	go svc.RunHealthChecks(bg, cfg.healthOptions())
+	if cfg.Store.Driver == "postgres" && cfg.Replica.FollowInterval > 0 {
+		go svc.RunFollower(bg, cfg.followOptions())
+		log.Info("following other replicas", "interval", cfg.Replica.FollowInterval.String(),
+			"model_poll", cfg.Replica.PollInterval.String())
+	}
+}
+
+// shutdown lets requests in flight finish, stops the background loops (cancel) and saves
+// the index.
+func shutdown(srv *http.Server, svc *service.Service, cancel context.CancelFunc, log *slog.Logger) error {
 	log.Info("shutting down: finishing requests in flight")
 	sctx, scancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer scancel()

@@ -187,8 +187,9 @@ func hybridSpace(cfg *Config, items []recd.Item, k int) (*eval.Space, func()) {
 }
 
 // tunedConfigYAML renders the best configuration as a recd config file holding only
-// train.<section> (rank.weights for the hybrid). A section recd's Config does not have yet is written commented out, since
-// the config loader rejects unknown keys.
+// train.<section> (rank.weights for the hybrid). A section recd's Config does not have
+// (train.bpr, train.ncf: models serve does not train) is written commented out, since the
+// config loader rejects unknown keys.
 func tunedConfigYAML(space *eval.Space, h *eval.Holdout, about string) ([]byte, error) {
 	sec := &yaml.Node{Kind: yaml.MappingNode}
 	for _, p := range space.Params {

@@ -86,6 +86,15 @@ func TestTunedConfigYAML_LoadsInRecdConfig(t *testing.T) {
 				if !reflect.DeepEqual(got, p) {
 					t.Errorf("train.knn = %v, want %v", got, p)
 				}
+			case "ease":
+				e := cfg.Train.EASE
+				got := eval.Params{"lambda": e.Lambda, "min_count": float64(e.MinCount)}
+				if !reflect.DeepEqual(got, p) {
+					t.Errorf("train.ease = %v, want %v", got, p)
+				}
+				if strings.Contains(string(text), "#   ease:") {
+					t.Errorf("train.ease is commented out although the configuration knows it:\n%s", text)
+				}
 			default:
 				if configKnows(space.Section) {
 					t.Skipf("Config now has train.%s: extend this test to check its values", space.Section)

@@ -1,0 +1,80 @@
+package main
+
+import (
+	"path/filepath"
+	"time"
+
+	"github.com/recd/recd/embed"
+	"github.com/recd/recd/index/hnsw"
+	"github.com/recd/recd/model"
+	"github.com/recd/recd/query"
+	"github.com/recd/recd/rank"
+	"github.com/recd/recd/service"
+)
+
+// serviceOptions turns the configuration into the service's options; the binary adds the
+// backends (index, Redis client, logger) itself.
+func (c *Config) serviceOptions() service.Options {
+	o := service.DefaultOptions()
+	o.Weights = model.Weights{ByType: c.Events.Weights, Default: c.Events.DefaultWeight}
+	o.TrendingHalfLife = time.Duration(c.Train.TrendingHalfLife)
+	o.AutoCreateItems = c.AutoCreateItems
+	o.Limits = c.Limits
+	c.trainOptions(&o)
+	o.Rank = c.Rank
+	o.Sessions = rank.SessionOptions{MaxKeys: c.Sessions.MaxKeys, MaxActions: c.Sessions.MaxActions,
+		TTL: time.Duration(c.Sessions.TTL)}
+	o.Exposure = rank.ExposureOptions{HalfLife: time.Duration(c.Exposure.HalfLife), MaxItems: c.Exposure.MaxItems}
+	o.Sources = rank.SourceCacheOptions{Size: c.Sources.Size, MaxAge: time.Duration(c.Sources.MaxAge),
+		MaxNewItems: c.Sources.MaxNewItems}
+	o.CacheSize, o.CacheTTL = c.Cache.Size, time.Duration(c.Cache.TTL)
+	o.Spaces = c.Index.Spaces
+	o.StateDir = c.indexDir()
+	if c.LLM.BaseURL != "" {
+		o.LLM = query.DefaultLLMOptions()
+		o.LLM.BaseURL, o.LLM.Model, o.LLM.APIKey = c.LLM.BaseURL, c.LLM.Model, c.LLM.APIKey
+		o.LLM.Timeout, o.LLM.Mode, o.LLM.MaxTokens = time.Duration(c.LLM.Timeout), c.LLM.Mode, c.LLM.MaxTokens
+	}
+	o.LLMBudget = time.Duration(c.LLM.Budget)
+	o.RedisPrefix = c.Redis.Prefix
+	o.Shared = c.sharedOptions()
+	return o
+}
+
+// trainOptions sets the models' options from the train section.
+func (c *Config) trainOptions(o *service.Options) {
+	o.KNN = c.Train.KNN
+	o.ALS = c.Train.ALS
+	o.EASE = c.Train.EASE
+	o.TFIDF = c.Train.TFIDF
+	o.LSA = embed.LSAOptions{Dim: c.Train.ContentDims, Oversample: c.Train.LSA.Oversample,
+		PowerIters: c.Train.LSA.PowerIters, Seed: c.Train.LSA.Seed}
+	o.ProjectionL2 = c.Train.ProjectionL2
+	o.HeadShare = c.Train.HeadShare
+}
+
+func (c *Config) sharedOptions() service.SharedOptions {
+	return service.SharedOptions{Timeout: time.Duration(c.Redis.Timeout), RetryAfter: time.Duration(c.Redis.RetryAfter),
+		Precompute: c.Redis.Precompute, PrecomputeInterval: time.Duration(c.Redis.PrecomputeInterval),
+		PrecomputeUsers: c.Redis.PrecomputeUsers, PrecomputeN: c.Redis.PrecomputeN,
+		PrecomputeTTL: time.Duration(c.Redis.PrecomputeTTL), ActiveWindow: time.Duration(c.Redis.ActiveWindow),
+		FlushInterval: time.Duration(c.Redis.FlushInterval)}
+}
+
+func (c *Config) healthOptions() service.HealthOptions {
+	return service.HealthOptions{Interval: time.Duration(c.Health.Interval), Timeout: time.Duration(c.Health.Timeout)}
+}
+
+func (c *Config) followOptions() service.FollowOptions {
+	return service.FollowOptions{Interval: time.Duration(c.Replica.FollowInterval),
+		ModelInterval: time.Duration(c.Replica.PollInterval), Grace: time.Duration(c.Replica.Grace),
+		SharedIndex: c.Index.Backend == "qdrant"}
+}
+
+func (c *Config) hnswOptions() hnsw.Options {
+	o := hnsw.DefaultOptions()
+	o.M, o.EfConstruction, o.EfSearch = c.Index.M, c.Index.EfConstruction, c.Index.EfSearch
+	return o
+}
+
+func (c *Config) indexDir() string { return filepath.Join(c.DataDir, "index") }
