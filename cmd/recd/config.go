@@ -59,6 +59,9 @@ type Config struct {
 		// Weights by event type; a rating's weight is multiplied by value/5.
 		Weights       map[string]float64 `yaml:"weights"`
 		DefaultWeight float64            `yaml:"default_weight"`
+		// Timestamps must lie from min_timestamp (RFC 3339) to the clock plus max_future_skew.
+		MaxFutureSkew Duration `yaml:"max_future_skew"`
+		MinTimestamp  string   `yaml:"min_timestamp"`
 	} `yaml:"events"`
 	Train struct {
 		// Interval between periodic retrains in serve (0 turns them off); a run is skipped
@@ -172,6 +175,8 @@ func defaultConfig() Config {
 	c.HTTP.IdleTimeout = Duration(120 * time.Second)
 	w := model.DefaultWeights()
 	c.Events.Weights, c.Events.DefaultWeight = w.ByType, w.Default
+	c.Events.MaxFutureSkew = Duration(service.DefaultMaxFutureSkew)
+	c.Events.MinTimestamp = service.DefaultMinTimestamp.Format(time.RFC3339)
 	c.Train.Interval = Duration(time.Hour)
 	c.Train.TrendingHalfLife = Duration(7 * 24 * time.Hour)
 	c.Train.KNN = model.DefaultItemKNNOptions()
@@ -380,6 +385,12 @@ func (c *Config) validate() error {
 			return bad("events.weights."+k, "must be a finite number within ±1e6")
 		}
 	}
+	if d := time.Duration(c.Events.MaxFutureSkew); d <= 0 || d > 365*24*time.Hour {
+		return bad("events.max_future_skew", "must be a duration between 1ns and 8760h, e.g. 5m")
+	}
+	if t, err := time.Parse(time.RFC3339, c.Events.MinTimestamp); err != nil || t.Year() < 1678 || !t.Before(time.Now()) {
+		return bad("events.min_timestamp", "must be an RFC 3339 time from 1678 to now, e.g. 1970-01-01T00:00:00Z")
+	}
 	if err := c.Train.KNN.Validate(); err != nil {
 		return bad("train.knn", err.Error())
 	}
@@ -442,6 +453,8 @@ func (c *Config) validate() error {
 func (c *Config) serviceOptions() service.Options {
 	o := service.DefaultOptions()
 	o.Weights = model.Weights{ByType: c.Events.Weights, Default: c.Events.DefaultWeight}
+	o.MaxFutureSkew = time.Duration(c.Events.MaxFutureSkew)
+	o.MinTimestamp, _ = time.Parse(time.RFC3339, c.Events.MinTimestamp) // checked by validate
 	o.KNN = c.Train.KNN
 	o.TrendingHalfLife = time.Duration(c.Train.TrendingHalfLife)
 	o.AutoCreateItems = c.AutoCreateItems
