@@ -5,6 +5,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -26,19 +27,24 @@ type errorBody struct {
 // errUnsupportedMediaType is the class of a body whose Content-Type its route does not take.
 var errUnsupportedMediaType = errors.New("unsupported media type")
 
-// classes map the sentinel errors to HTTP statuses and codes, first match wins. Their texts
-// are class names for errors.Is, not words for clients: publicMessage removes them.
-var classes = []struct {
+// class is a sentinel error with the status and code it is answered with.
+type class struct {
 	err    error
 	status int
 	code   string
-}{
-	{service.ErrTrainingRunning, http.StatusConflict, "conflict"},
-	{recd.ErrInvalid, http.StatusBadRequest, "invalid_argument"},
-	{recd.ErrNotFound, http.StatusNotFound, "not_found"},
-	{recd.ErrUnprocessable, http.StatusUnprocessableEntity, "unprocessable_entity"},
-	{recd.ErrUnavailable, http.StatusServiceUnavailable, "unavailable"},
-	{errUnsupportedMediaType, http.StatusUnsupportedMediaType, "unsupported_media_type"},
+	named  bool
+}
+
+// classes map the sentinel errors to HTTP statuses and codes, first match wins. A sentinel
+// marked named is a class name for errors.Is, not words for clients: publicMessage removes
+// its text from messages; the others' text is the message.
+var classes = []class{
+	{service.ErrTrainingRunning, http.StatusConflict, "conflict", false},
+	{recd.ErrInvalid, http.StatusBadRequest, "invalid_argument", true},
+	{recd.ErrNotFound, http.StatusNotFound, "not_found", true},
+	{recd.ErrUnprocessable, http.StatusUnprocessableEntity, "unprocessable_entity", true},
+	{recd.ErrUnavailable, http.StatusServiceUnavailable, "unavailable", true},
+	{errUnsupportedMediaType, http.StatusUnsupportedMediaType, "unsupported_media_type", true},
 }
 
 // bodyError is a failure to read the request body itself, as opposed to a body that was read
@@ -96,20 +102,13 @@ func publicMessage(err error, status int) string {
 	return withoutClasses(err.Error())
 }
 
-// withoutClasses removes the ": "-separated parts of msg that are a class's text, unless
-// nothing else is left.
+// withoutClasses removes the ": "-separated parts of msg that are a named class's text
+// (the "%w" of "...: %w"), unless nothing else is left.
 func withoutClasses(msg string) string {
 	parts := strings.Split(msg, ": ")
 	kept := parts[:0:0]
 	for _, p := range parts {
-		class := false
-		for _, c := range classes {
-			if c.err != service.ErrTrainingRunning && p == c.err.Error() {
-				class = true
-				break
-			}
-		}
-		if !class {
+		if !slices.ContainsFunc(classes, func(c class) bool { return c.named && p == c.err.Error() }) {
 			kept = append(kept, p)
 		}
 	}
