@@ -109,7 +109,7 @@ func TestAuth_Middleware_EveryRoute(t *testing.T) {
 			}
 			// Independent of the routeRoles table: a read key cannot change state and a
 			// write key cannot reach admin routes or delete.
-			readOnly := r.Method == "GET" || r.Path == "/v1/recommendations" || r.Path == "/v1/query"
+			readOnly := r.Method == "GET" || r.Method == "HEAD" || r.Path == "/v1/recommendations" || r.Path == "/v1/query"
 			if !readOnly {
 				if w := call(h, r.Method, path, testKeys[server.RoleRead]); w.Code != http.StatusForbidden {
 					t.Errorf("read key on a writing route: status %d, want 403", w.Code)

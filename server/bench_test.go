@@ -76,7 +76,9 @@ func BenchmarkQuery_Handler(b *testing.B) {
 		"something for kids about dinosaurs", "comedies from the 80s", "something like Toy Story"}
 	benchRequests(b, h, func(i int) *http.Request {
 		body := fmt.Sprintf(`{"text":%q,"n":10}`, texts[i%len(texts)])
-		return httptest.NewRequest("POST", "/v1/query", strings.NewReader(body))
+		req := httptest.NewRequest("POST", "/v1/query", strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		return req
 	})
 }
 

@@ -1,11 +1,11 @@
 package server
 
 import (
-	"encoding/json"
 	"errors"
-	"fmt"
-	"io"
+	"net"
 	"net/http"
+	"os"
+	"slices"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -24,122 +24,119 @@ type errorBody struct {
 	Error apiError `json:"error"`
 }
 
+// errUnsupportedMediaType is the class of a body whose Content-Type its route does not take.
+var errUnsupportedMediaType = errors.New("unsupported media type")
+
+// class is a sentinel error with the status and code it is answered with.
+type class struct {
+	err    error
+	status int
+	code   string
+	named  bool
+}
+
+// classes map the sentinel errors to HTTP statuses and codes, first match wins. A sentinel
+// marked named is a class name for errors.Is, not words for clients: publicMessage removes
+// its text from messages; the others' text is the message.
+var classes = []class{
+	{service.ErrTrainingRunning, http.StatusConflict, "conflict", false},
+	{recd.ErrInvalid, http.StatusBadRequest, "invalid_argument", true},
+	{recd.ErrNotFound, http.StatusNotFound, "not_found", true},
+	{recd.ErrUnprocessable, http.StatusUnprocessableEntity, "unprocessable_entity", true},
+	{recd.ErrUnavailable, http.StatusServiceUnavailable, "unavailable", true},
+	{errUnsupportedMediaType, http.StatusUnsupportedMediaType, "unsupported_media_type", true},
+}
+
+// bodyError is a failure to read the request body itself, as opposed to a body that was read
+// and is malformed: the client was too slow (a read timeout) or went away.
+type bodyError struct{ err error }
+
+func (e *bodyError) Error() string { return "read request body: " + e.err.Error() }
+func (e *bodyError) Unwrap() error { return e.err }
+
+// timeout reports whether the body did not arrive before the server's read deadline.
+func (e *bodyError) timeout() bool {
+	var ne net.Error
+	return errors.Is(e.err, os.ErrDeadlineExceeded) || (errors.As(e.err, &ne) && ne.Timeout())
+}
+
 // statusOf maps an error to its HTTP status and code, in this one place.
 func statusOf(err error) (int, string) {
 	var mbe *http.MaxBytesError
+	var be *bodyError
 	switch {
 	case errors.As(err, &mbe):
 		return http.StatusRequestEntityTooLarge, "payload_too_large"
-	case errors.Is(err, service.ErrTrainingRunning):
-		return http.StatusConflict, "conflict"
-	case errors.Is(err, recd.ErrInvalid):
+	case errors.As(err, &be) && be.timeout():
+		return http.StatusRequestTimeout, "request_timeout"
+	case errors.As(err, &be):
 		return http.StatusBadRequest, "invalid_argument"
-	case errors.Is(err, recd.ErrNotFound):
-		return http.StatusNotFound, "not_found"
-	case errors.Is(err, recd.ErrUnprocessable):
-		return http.StatusUnprocessableEntity, "unprocessable_entity"
-	case errors.Is(err, recd.ErrUnavailable):
-		return http.StatusServiceUnavailable, "unavailable"
+	}
+	for _, c := range classes {
+		if errors.Is(err, c.err) {
+			return c.status, c.code
+		}
 	}
 	return http.StatusInternalServerError, "internal"
+}
+
+// publicMessage is the message a client sees for err answered with status: the error's own
+// words without the class names it wraps ("no trained model yet: run training first", not
+// "...: unavailable"), and a fixed sentence where the error's text is internal detail.
+func publicMessage(err error, status int) string {
+	var be *bodyError
+	switch {
+	case status == http.StatusInternalServerError:
+		return "internal error"
+	case status == http.StatusRequestEntityTooLarge:
+		return "the request body is too large"
+	case status == http.StatusRequestTimeout:
+		return "the request body did not arrive in time"
+	case errors.As(err, &be):
+		return "the request body could not be read"
+	}
+	var fe *recd.FieldError
+	if errors.As(err, &fe) {
+		return withoutClasses(fe.Error())
+	}
+	return withoutClasses(err.Error())
+}
+
+// withoutClasses removes the ": "-separated parts of msg that are a named class's text
+// (the "%w" of "...: %w"), unless nothing else is left.
+func withoutClasses(msg string) string {
+	parts := strings.Split(msg, ": ")
+	kept := parts[:0:0]
+	for _, p := range parts {
+		if !slices.ContainsFunc(classes, func(c class) bool { return c.named && p == c.err.Error() }) {
+			kept = append(kept, p)
+		}
+	}
+	if len(kept) == 0 {
+		return msg
+	}
+	return strings.Join(kept, ": ")
 }
 
 // fail writes err as a JSON error and aborts the request.
 func fail(c *gin.Context, err error) {
 	status, code := statusOf(err)
-	body := apiError{Code: code, Message: err.Error()}
+	body := apiError{Code: code, Message: publicMessage(err, status)}
 	var fe *recd.FieldError
 	if errors.As(err, &fe) {
 		body.Field = fe.Field
-		body.Message = fe.Error()
 	}
 	if status == http.StatusInternalServerError {
 		_ = c.Error(err)
-		body.Message = "internal error"
-	}
-	if status == http.StatusRequestEntityTooLarge {
-		body.Message = "the request body is too large"
 	}
 	if status == http.StatusServiceUnavailable {
 		c.Header("Retry-After", "1")
 		if isWrite(c) {
 			body.Message = "not stored: a dependency this write needs is unavailable, so it was not made durable " +
-				"and not applied; retry it later (" + err.Error() + ")"
+				"and not applied; retry it later (" + body.Message + ")"
 		}
 	}
 	c.AbortWithStatusJSON(status, errorBody{body})
-}
-
-// decodeJSON decodes one JSON value from the request body into v, rejecting unknown fields
-// and trailing data, and turns decoding errors into field errors.
-func decodeJSON(c *gin.Context, v any) error {
-	dec := json.NewDecoder(c.Request.Body)
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return jsonError(err, "")
-	}
-	if dec.More() {
-		return recd.Invalid("", "the body holds more than one JSON value")
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		if err != nil {
-			return jsonError(err, "")
-		}
-		return recd.Invalid("", "the body holds more than one JSON value")
-	}
-	return nil
-}
-
-// jsonError explains a json decoding error as a field error (prefix names the enclosing value).
-func jsonError(err error, prefix string) error {
-	var mbe *http.MaxBytesError
-	var se *json.SyntaxError
-	var te *json.UnmarshalTypeError
-	switch {
-	case errors.As(err, &mbe):
-		return err
-	case errors.Is(err, io.EOF):
-		return recd.Invalid(prefix, "the body is empty: a JSON value is required")
-	case errors.Is(err, io.ErrUnexpectedEOF):
-		return recd.Invalid(prefix, "malformed JSON: the body ends in the middle of a value")
-	case errors.As(err, &se):
-		return recd.Invalid(prefix, fmt.Sprintf("malformed JSON at byte %d: %v", se.Offset, se))
-	case errors.As(err, &te):
-		field := te.Field
-		if prefix != "" && field != "" {
-			field = prefix + "." + field
-		} else if field == "" {
-			field = prefix
-		}
-		want := te.Type.String()
-		if te.Field == "" && strings.HasPrefix(want, "[]") {
-			return recd.Invalid(field, "must be a JSON array")
-		}
-		return recd.Invalid(field, fmt.Sprintf("must be %s, not a JSON %s", jsonKind(want), te.Value))
-	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
-		if prefix != "" {
-			name = prefix + "." + name
-		}
-		return recd.Invalid(name, "is not a known field")
-	}
-	return recd.Invalid(prefix, "malformed JSON: "+err.Error())
-}
-
-func jsonKind(goType string) string {
-	switch {
-	case strings.HasPrefix(goType, "[]"):
-		return "an array"
-	case strings.HasPrefix(goType, "map["), strings.Contains(goType, "."):
-		return "an object"
-	case goType == "string":
-		return "a string"
-	case goType == "bool":
-		return "a boolean"
-	case strings.HasPrefix(goType, "float"), strings.HasPrefix(goType, "int"):
-		return "a number"
-	}
-	return goType
 }
 
 // isWrite reports whether the request changes state (an item, user or event write, a delete,
@@ -149,7 +146,7 @@ func isWrite(c *gin.Context) bool {
 	case RoleWrite:
 		return true
 	case RoleAdmin:
-		return c.Request.Method != http.MethodGet
+		return c.Request.Method != http.MethodGet && c.Request.Method != http.MethodHead
 	}
 	return false
 }

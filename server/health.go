@@ -1,6 +1,7 @@
 package server
 
 import (
+	"crypto/sha256"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
@@ -33,9 +34,45 @@ type readyBody struct {
 	Stats        *service.Stats            `json:"stats,omitempty"`
 }
 
+// publicReady is the /readyz answer for a caller without a valid API key: whether the
+// server is ready and the names of the dependencies that are down, nothing about the data.
+type publicReady struct {
+	Status   string   `json:"status"`
+	Degraded bool     `json:"degraded"`
+	Down     []string `json:"down,omitempty"`
+}
+
 // readyz answers 200 when a model is served and every dependency is up, and 503 naming the
-// dependencies that are down (or why no model is served) otherwise.
+// dependencies that are down otherwise. Only a caller with a valid API key (any role), or
+// any caller when authentication is off, also gets the reason, the dependencies' errors,
+// the follower's progress and the catalog and event counts.
 func (s *Server) readyz(c *gin.Context) {
+	trusted := s.trusted(c)
+	body, status := s.readiness(trusted)
+	if !trusted {
+		c.JSON(status, publicReady{Status: body.Status, Degraded: body.Degraded, Down: body.Down})
+		return
+	}
+	c.JSON(status, body)
+}
+
+// trusted reports whether the request may see operational details: authentication is off,
+// or it carries a configured API key. The key's rate limit is not charged.
+func (s *Server) trusted(c *gin.Context) bool {
+	a := s.opts.Auth
+	if a == nil {
+		return true
+	}
+	key, ok := bearer(c.GetHeader("Authorization"))
+	if !ok {
+		return false
+	}
+	sum := sha256.Sum256([]byte(key))
+	return a.match(sum[:]) >= 0
+}
+
+// readiness is the full /readyz answer and its status; the counts only with stats.
+func (s *Server) readiness(stats bool) (readyBody, int) {
 	body := readyBody{Status: "ready", Dependencies: []service.DependencyState{}}
 	if h, ok := s.b.(HealthReporter); ok {
 		rep := h.Health()
@@ -61,11 +98,11 @@ func (s *Server) readyz(c *gin.Context) {
 		body.Status, status = "degraded", http.StatusServiceUnavailable
 		body.Reason = "a dependency is down: reads answer from memory, writes that need it fail"
 	}
-	if status == http.StatusOK {
+	if stats && status == http.StatusOK {
 		st := s.b.Stats()
 		body.Stats = &st
 	}
-	c.JSON(status, body)
+	return body, status
 }
 
 // degraded reports whether the backend runs with a dependency down.

@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"mime"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
@@ -93,10 +92,10 @@ func (s *Server) listItems(c *gin.Context) {
 }
 
 // postItems stores a batch: a JSON array (all or nothing) or NDJSON (streamed in chunks;
-// each bad line is reported by number and the good lines are stored).
+// each bad line is reported by number and the good lines are stored). bodyTypes lets both
+// media types through.
 func (s *Server) postItems(c *gin.Context) {
-	ct, _, _ := mime.ParseMediaType(c.GetHeader("Content-Type"))
-	if ct == "application/x-ndjson" || ct == "application/jsonl" {
+	if ct := mediaType(c); ct == mediaNDJSON || ct == mediaJSONL {
 		s.postItemsNDJSON(c)
 		return
 	}
@@ -130,7 +129,7 @@ type lineError struct {
 const ndjsonChunk = 1000
 
 func (s *Server) postItemsNDJSON(c *gin.Context) {
-	sc := bufio.NewScanner(c.Request.Body)
+	sc := bufio.NewScanner(requestBody(c))
 	sc.Buffer(make([]byte, 64<<10), 16<<20)
 	var (
 		chunk    []recd.Item
@@ -187,12 +186,12 @@ func (s *Server) postItemsNDJSON(c *gin.Context) {
 		}
 	}
 	if err := sc.Err(); err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
+		le, err := scanError(err, line+1)
+		if err != nil {
 			fail(c, err)
 			return
 		}
-		rejected = append(rejected, lineErr(line+1, "", recd.Invalid("", "line too long or unreadable: "+err.Error())))
+		rejected = append(rejected, le)
 	}
 	if err := flush(); err != nil {
 		fail(c, err)
@@ -206,6 +205,22 @@ func (s *Server) postItemsNDJSON(c *gin.Context) {
 		status = http.StatusUnprocessableEntity
 	}
 	c.JSON(status, gin.H{"stored": stored, "rejected": rejected})
+}
+
+// scanError sorts the NDJSON scanner's failure at line: a line nested too deeply or too long
+// is rejected, a body that did not arrive whole (too large, too slow, the client gone) fails
+// the request, since the lines after the last stored chunk are unknown.
+func scanError(err error, line int) (lineError, error) {
+	var mbe *http.MaxBytesError
+	var de *DepthError
+	var be *bodyError
+	switch {
+	case errors.As(err, &de):
+		return lineErr(line, "", recd.Invalid("", "malformed JSON: "+de.Error())), nil
+	case errors.As(err, &mbe), errors.As(err, &be):
+		return lineError{}, err
+	}
+	return lineErr(line, "", recd.Invalid("", "the line is longer than 16 MiB")), nil
 }
 
 // DecodeItem decodes one item as clients send it (unknown fields rejected, available
@@ -227,8 +242,8 @@ func DecodeItem(b []byte) (recd.Item, error) {
 type ErrorBody = errorBody
 
 func lineErr(line int, id string, err error) lineError {
-	_, code := statusOf(err)
-	e := apiError{Code: code, Message: err.Error()}
+	status, code := statusOf(err)
+	e := apiError{Code: code, Message: publicMessage(err, status)}
 	var fe *recd.FieldError
 	if errors.As(err, &fe) {
 		e.Field = fe.Field

@@ -109,13 +109,17 @@ func TestJSONDepthLimit(t *testing.T) {
 	}
 	deep := `[{"user_id":"u","item_id":"i","type":"click","value":` + strings.Repeat("[", 20) + strings.Repeat("]", 20) + `}]`
 	w := httptest.NewRecorder()
-	outer.ServeHTTP(w, httptest.NewRequest("POST", "/v1/events", strings.NewReader(deep)))
+	req := httptest.NewRequest("POST", "/v1/events", strings.NewReader(deep))
+	req.Header.Set("Content-Type", "application/json")
+	outer.ServeHTTP(w, req)
 	if w.Code != http.StatusBadRequest || !strings.Contains(w.Body.String(), "deeper than 8") {
 		t.Errorf("deep body: %d %s, want 400 naming the depth", w.Code, w.Body)
 	}
 	item := `{"title":"x","attributes":{"a":{"b":{"c":[1,2]}}}}`
 	w = httptest.NewRecorder()
-	outer.ServeHTTP(w, httptest.NewRequest("PUT", "/v1/items/i1", strings.NewReader(item)))
+	req = httptest.NewRequest("PUT", "/v1/items/i1", strings.NewReader(item))
+	req.Header.Set("Content-Type", "application/json")
+	outer.ServeHTTP(w, req)
 	if w.Code != http.StatusOK {
 		t.Errorf("shallow body: %d %s, want 200", w.Code, w.Body)
 	}

@@ -141,8 +141,14 @@ func OpenAPI() map[string]any {
 			op["parameters"] = ps
 		}
 		if d.body != "" {
-			op["requestBody"] = map[string]any{"required": true, "content": map[string]any{
-				"application/json": map[string]any{"schema": ref(d.body)}}}
+			content := map[string]any{mediaJSON: map[string]any{"schema": ref(d.body)}}
+			for _, t := range bodyTypes[d.method+" "+d.path] {
+				if t != mediaJSON {
+					content[t] = map[string]any{"schema": map[string]any{"type": "string",
+						"description": "one JSON " + strings.TrimSuffix(d.body, "Batch") + " per line"}}
+				}
+			}
+			op["requestBody"] = map[string]any{"required": true, "content": content}
 		}
 		ok := map[string]any{"description": "OK"}
 		if d.resp != "" {
@@ -155,15 +161,23 @@ func OpenAPI() map[string]any {
 		if d.method == "DELETE" {
 			status = "204"
 		}
-		op["responses"] = map[string]any{status: ok, "400": errResp("invalid argument"), "404": errResp("not found"),
+		responses := map[string]any{status: ok, "400": errResp("invalid argument"), "404": errResp("not found"),
 			"413": errResp("body too large"), "422": errResp("unprocessable (unknown item, wrong vector dimension)"),
 			"503": errResp("unavailable (no model yet, dependency down)")}
+		if d.body != "" {
+			responses["408"] = errResp("the request body did not arrive within the server's read timeout")
+			responses["415"] = errResp("the body's Content-Type is not application/json (or another type the route lists)")
+		}
+		op["responses"] = responses
 		item, _ := paths[d.path].(map[string]any)
 		if item == nil {
 			item = map[string]any{}
 			paths[d.path] = item
 		}
 		item[strings.ToLower(d.method)] = op
+		if d.method == http.MethodGet {
+			item["head"] = headOp(op)
+		}
 	}
 	return map[string]any{
 		"openapi": "3.0.3",
@@ -172,6 +186,22 @@ func OpenAPI() map[string]any {
 		"paths":      paths,
 		"components": map[string]any{"schemas": schemas()},
 	}
+}
+
+// headOp is the HEAD operation of a GET operation: the same answers without a body.
+func headOp(get map[string]any) map[string]any {
+	op := map[string]any{}
+	for k, v := range get {
+		op[k] = v
+	}
+	op["summary"] = get["summary"].(string) + " (headers only)"
+	op["operationId"] = "head" + strings.TrimPrefix(get["operationId"].(string), "get")
+	responses := map[string]any{}
+	for code := range get["responses"].(map[string]any) {
+		responses[code] = map[string]any{"description": "as GET, without a body"}
+	}
+	op["responses"] = responses
+	return op
 }
 
 func (s *Server) openapi(c *gin.Context) { c.JSON(http.StatusOK, OpenAPI()) }

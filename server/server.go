@@ -95,6 +95,7 @@ type Server struct {
 	engine  *gin.Engine
 	log     *slog.Logger
 	latency *prometheus.HistogramVec
+	limits  service.Limits // the backend's input limits: path ids follow its id rule
 }
 
 func init() { gin.SetMode(gin.ReleaseMode) }
@@ -116,7 +117,10 @@ func New(b Backend, opts Options) *Server {
 	if opts.Registry == nil {
 		opts.Registry = prometheus.NewRegistry()
 	}
-	s := &Server{opts: opts, b: b, engine: gin.New(), log: opts.Logger}
+	s := &Server{opts: opts, b: b, engine: gin.New(), log: opts.Logger, limits: limitsOf(b)}
+	// No redirects: they would answer before authentication and tell anonymous callers which
+	// routes exist. A path with a trailing slash or in other case is simply not a route.
+	s.engine.RedirectTrailingSlash, s.engine.RedirectFixedPath = false, false
 	s.latency = prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "recd_http_request_duration_seconds",
 		Help: "HTTP request latency by route, method and status.", Buckets: prometheus.ExponentialBuckets(0.0001, 2, 16)},
 		[]string{"route", "method", "status"})
@@ -132,6 +136,7 @@ func New(b Backend, opts Options) *Server {
 		s.engine.Use(opts.Limiter.Middleware(func(c *gin.Context) Role { return RouteRole(c.Request.Method, c.FullPath()) }))
 	}
 	s.engine.Use(s.limitBody, JSONDepthLimit(opts.MaxJSONDepth))
+	s.engine.Use(requireBodyType, s.checkPathIDs) // after auth, so anonymous callers only ever get 401
 	s.engine.NoRoute(func(c *gin.Context) { fail(c, notFound("no such route: "+c.Request.URL.Path)) })
 	s.engine.HandleMethodNotAllowed = true
 	s.engine.NoMethod(func(c *gin.Context) {
@@ -139,6 +144,7 @@ func New(b Backend, opts Options) *Server {
 			Message: c.Request.Method + " is not allowed on " + c.Request.URL.Path}})
 	})
 	s.routes(promhttp.HandlerFor(opts.Registry, promhttp.HandlerOpts{}))
+	s.headRoutes()
 	return s
 }
 
@@ -176,6 +182,37 @@ func (s *Server) routes(metrics http.Handler) {
 
 	v1.POST("/admin/train", s.train)
 	v1.GET("/admin/models", s.models)
+}
+
+// headRoutes answers HEAD on every GET route as GET does, without the body.
+func (s *Server) headRoutes() {
+	for _, rt := range s.engine.Routes() {
+		if rt.Method == http.MethodGet {
+			s.engine.HEAD(rt.Path, headOf(rt.HandlerFunc))
+		}
+	}
+}
+
+// headOf runs the GET handler h with a writer that keeps the status and headers and drops
+// the body.
+func headOf(h gin.HandlerFunc) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		c.Writer = headWriter{c.Writer}
+		h(c)
+	}
+}
+
+// headWriter discards the body of a HEAD answer.
+type headWriter struct{ gin.ResponseWriter }
+
+func (w headWriter) Write(b []byte) (int, error) {
+	w.WriteHeaderNow()
+	return len(b), nil
+}
+
+func (w headWriter) WriteString(s string) (int, error) {
+	w.WriteHeaderNow()
+	return len(s), nil
 }
 
 // ServeHTTP implements http.Handler.

@@ -32,6 +32,11 @@ type Options struct {
 	// rejecting the event with 422.
 	AutoCreateItems bool
 	Limits          Limits
+	// MaxFutureSkew and MinTimestamp bound event timestamps: an event dated later than the
+	// server's clock plus MaxFutureSkew (default 5 minutes) or earlier than MinTimestamp
+	// (default 1970-01-01T00:00:00Z) is rejected with ErrInvalid naming its timestamp.
+	MaxFutureSkew time.Duration
+	MinTimestamp  time.Time
 	// ALS configures the CF factor model; Content the TF-IDF and LSA content model.
 	ALS          model.ALSOptions
 	EASE         model.EASEOptions // MaxItems 0 turns EASE off
@@ -86,6 +91,7 @@ type Options struct {
 func DefaultOptions() Options {
 	return Options{Weights: model.DefaultWeights(), KNN: model.DefaultItemKNNOptions(),
 		TrendingHalfLife: 7 * 24 * time.Hour, Limits: DefaultLimits(),
+		MaxFutureSkew: DefaultMaxFutureSkew, MinTimestamp: DefaultMinTimestamp,
 		ALS: model.DefaultALSOptions(), EASE: model.DefaultEASEOptions(), TFIDF: embed.DefaultTFIDFOptions(), LSA: embed.DefaultLSAOptions(),
 		ProjectionL2: 1, Rank: rank.DefaultOptions(), Sessions: rank.DefaultSessionOptions(),
 		Exposure: rank.DefaultExposureOptions(), HeadShare: rank.DefaultHeadShare, CacheSize: 50000, CacheTTL: time.Minute,
@@ -170,6 +176,12 @@ func New(ctx context.Context, st store.Store, opts Options) (*Service, error) {
 	}
 	if opts.Index == nil {
 		return nil, errors.New("service: an index is required")
+	}
+	if opts.MaxFutureSkew <= 0 {
+		opts.MaxFutureSkew = DefaultMaxFutureSkew
+	}
+	if opts.MinTimestamp.IsZero() {
+		opts.MinTimestamp = DefaultMinTimestamp
 	}
 	sessions, err := rank.NewSessions(opts.Sessions)
 	if err != nil {

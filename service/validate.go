@@ -5,6 +5,7 @@ import (
 	"math"
 	"regexp"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -33,8 +34,15 @@ func DefaultLimits() Limits {
 
 var typeRE = regexp.MustCompile(`^[a-z][a-z0-9_]{0,63}$`)
 
-// validID checks an item, user or session id.
-func (l Limits) validID(field, id string) error {
+// ValidateID is the one rule for item, user and session ids, wherever they arrive: in a path,
+// a body or an event. An id must be 1 to MaxIDLength bytes of valid UTF-8 that a client can
+// send back and an operator can read: not "." or ".." (which URL clients rewrite away), and
+// only visible characters, so no spaces, '/', control or format characters (bidirectional
+// overrides such as U+202E, zero-width characters), default-ignorable characters (variation
+// selectors, fillers), private-use or unassigned code points, and no U+FFFD, the character a
+// lossy decoder puts where a client sent bytes that were not UTF-8 (two different ids would
+// collide on it). The error names field.
+func (l Limits) ValidateID(field, id string) error {
 	switch {
 	case id == "":
 		return recd.Invalid(field, "is required")
@@ -42,14 +50,32 @@ func (l Limits) validID(field, id string) error {
 		return recd.Invalid(field, fmt.Sprintf("is longer than %d bytes", l.MaxIDLength))
 	case !utf8.ValidString(id):
 		return recd.Invalid(field, "is not valid UTF-8")
+	case id == "." || id == "..":
+		return recd.Invalid(field, fmt.Sprintf("must not be %q", id))
 	}
 	for _, r := range id {
-		if unicode.IsControl(r) || r == '/' || unicode.IsSpace(r) {
-			return recd.Invalid(field, "must not contain spaces, control characters or '/'")
+		if !idRune(r) {
+			return recd.Invalid(field, fmt.Sprintf("must not contain %U: ids are visible characters without spaces or '/'", r))
 		}
 	}
 	return nil
 }
+
+// idRune reports whether r may appear in an id (see ValidateID).
+func idRune(r rune) bool {
+	switch {
+	case r == '/' || r == utf8.RuneError:
+		return false
+	case !unicode.IsGraphic(r) || unicode.IsSpace(r): // IsGraphic excludes Cc, Cf, Co, Cs and unassigned
+		return false
+	case unicode.In(r, unicode.Other_Default_Ignorable_Code_Point, unicode.Variation_Selector):
+		return false
+	}
+	return true
+}
+
+// validID is ValidateID under the name the service's own call sites use.
+func (l Limits) validID(field, id string) error { return l.ValidateID(field, id) }
 
 func (l Limits) validText(field, s string, max int) error {
 	if !utf8.ValidString(s) {
@@ -132,7 +158,7 @@ func (l Limits) validValue(field string, v any, depth int) error {
 
 // ValidateItem checks an item as a client sent it; field names are prefixed with prefix.
 func (l Limits) ValidateItem(prefix string, it *recd.Item) error {
-	if err := l.validID(prefix+"id", it.ID); err != nil {
+	if err := l.ValidateID(prefix+"id", it.ID); err != nil {
 		return err
 	}
 	if err := l.validText(prefix+"title", it.Title, l.MaxTextLength); err != nil {
@@ -170,12 +196,36 @@ func (l Limits) ValidateItem(prefix string, it *recd.Item) error {
 	return nil
 }
 
-// ValidateEvent checks an event as a client sent it.
-func (l Limits) ValidateEvent(prefix string, e *recd.Event) error {
-	if err := l.validID(prefix+"user_id", e.UserID); err != nil {
+// Event timestamp bounds by default: no later than five minutes after the server's clock, no
+// earlier than the Unix epoch.
+const DefaultMaxFutureSkew = 5 * time.Minute
+
+// DefaultMinTimestamp is the earliest event timestamp accepted by default.
+var DefaultMinTimestamp = time.Unix(0, 0).UTC()
+
+// TimeBounds are the event timestamps a write accepts: from Min up to the server's clock plus
+// MaxFutureSkew.
+type TimeBounds struct {
+	Min           time.Time
+	MaxFutureSkew time.Duration
+}
+
+// check reports ts outside the bounds at now, with one message for every out-of-range value.
+func (b TimeBounds) check(field string, ts, now time.Time) error {
+	if ts.Before(b.Min) || ts.After(now.Add(b.MaxFutureSkew)) {
+		return recd.Invalid(field, fmt.Sprintf("is out of range: events must be dated from %s to %s after the server's clock",
+			b.Min.UTC().Format(time.RFC3339), b.MaxFutureSkew))
+	}
+	return nil
+}
+
+// ValidateEvent checks an event as a client sent it; a timestamp it carries must lie within
+// times at now (a zero timestamp means "now" and is not checked).
+func (l Limits) ValidateEvent(prefix string, e *recd.Event, times TimeBounds, now time.Time) error {
+	if err := l.ValidateID(prefix+"user_id", e.UserID); err != nil {
 		return err
 	}
-	if err := l.validID(prefix+"item_id", e.ItemID); err != nil {
+	if err := l.ValidateID(prefix+"item_id", e.ItemID); err != nil {
 		return err
 	}
 	if e.Type == "" {
@@ -191,12 +241,12 @@ func (l Limits) ValidateEvent(prefix string, e *recd.Event) error {
 		return recd.Invalid(prefix+"value", "a rating event needs a value")
 	}
 	if e.SessionID != "" {
-		if err := l.validID(prefix+"session_id", e.SessionID); err != nil {
+		if err := l.ValidateID(prefix+"session_id", e.SessionID); err != nil {
 			return err
 		}
 	}
-	if !e.Timestamp.IsZero() && (e.Timestamp.Year() < 1970 || e.Timestamp.Year() > 9999) {
-		return recd.Invalid(prefix+"timestamp", "is out of range")
+	if !e.Timestamp.IsZero() {
+		return times.check(prefix+"timestamp", e.Timestamp, now)
 	}
 	return nil
 }

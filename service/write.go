@@ -159,9 +159,10 @@ func (s *Service) AddEvents(ctx context.Context, events []recd.Event) ([]recd.Ev
 		return nil, recd.Invalid("events", fmt.Sprintf("a batch holds at most %d events", s.opts.Limits.MaxBatch))
 	}
 	now := time.Now().UTC()
+	times := TimeBounds{Min: s.opts.MinTimestamp, MaxFutureSkew: s.opts.MaxFutureSkew}
 	for n := range events {
 		e := &events[n]
-		if err := s.opts.Limits.ValidateEvent(fmt.Sprintf("[%d].", n), e); err != nil {
+		if err := s.opts.Limits.ValidateEvent(fmt.Sprintf("[%d].", n), e, times, now); err != nil {
 			return nil, err
 		}
 		if e.Timestamp.IsZero() {

@@ -51,6 +51,9 @@ type Config struct {
 		// Weights by event type; a rating's weight is multiplied by value/5.
 		Weights       map[string]float64 `yaml:"weights"`
 		DefaultWeight float64            `yaml:"default_weight"`
+		// Timestamps must lie from min_timestamp (RFC 3339) to the clock plus max_future_skew.
+		MaxFutureSkew Duration `yaml:"max_future_skew"`
+		MinTimestamp  string   `yaml:"min_timestamp"`
 	} `yaml:"events"`
 	Train struct {
 		// Interval between periodic retrains in serve (0 turns them off); a run is skipped
@@ -194,6 +197,8 @@ func defaultConfig() Config {
 	c.HTTP.IdleTimeout = Duration(120 * time.Second)
 	w := model.DefaultWeights()
 	c.Events.Weights, c.Events.DefaultWeight = w.ByType, w.Default
+	c.Events.MaxFutureSkew = Duration(service.DefaultMaxFutureSkew)
+	c.Events.MinTimestamp = service.DefaultMinTimestamp.Format(time.RFC3339)
 	c.defaultTrain()
 	h := hnsw.DefaultOptions()
 	c.Index.M, c.Index.EfConstruction, c.Index.EfSearch = h.M, h.EfConstruction, h.EfSearch

@@ -44,6 +44,24 @@ func upTo(hi float64) rule { return numRule{hi: hi, above: true} }
 func positiveDuration() rule    { return numRule{hi: noMax, above: true, duration: true} }
 func nonNegativeDuration() rule { return numRule{hi: noMax, duration: true} }
 
+// durationUpTo is a duration with 0 < d <= hi.
+func durationUpTo(hi time.Duration) rule {
+	return numRule{hi: float64(hi), above: true, duration: true}
+}
+
+// rfc3339Since1678 is an RFC 3339 time from 1678 (the earliest a time.Duration offset from
+// the Unix epoch reaches) to now.
+type rfc3339Since1678 struct{}
+
+func (rfc3339Since1678) check(v reflect.Value) string {
+	if t, err := time.Parse(time.RFC3339, v.String()); err == nil && t.Year() >= 1678 && t.Before(time.Now()) {
+		return ""
+	}
+	return "must be an RFC 3339 time from 1678 to now, e.g. 1970-01-01T00:00:00Z"
+}
+
+func (rfc3339Since1678) String() string { return "RFC 3339, 1678 to now" }
+
 func (r numRule) check(v reflect.Value) string {
 	x, ok := number(v)
 	if !ok {

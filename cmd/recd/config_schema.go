@@ -1,5 +1,7 @@
 package main
 
+import "time"
+
 // setting is one key of the configuration schema: its dotted YAML path, one line of
 // documentation, and the range its value must lie in (nil: any value of its type). A
 // section (a YAML mapping) has a doc and no rule. Every key's default is defaultConfig's;
@@ -40,6 +42,8 @@ var schema = []setting{
 	{"events", "", nil},
 	{"events.weights", "weight per event type; a rating's is multiplied by value/5", between(-1e6, 1e6)},
 	{"events.default_weight", "an event type weights does not name", between(-1e6, 1e6)},
+	{"events.max_future_skew", "how far past the server's clock an event's timestamp may lie", durationUpTo(365 * 24 * time.Hour)},
+	{"events.min_timestamp", "the earliest event timestamp accepted (RFC 3339, from 1678)", rfc3339Since1678{}},
 	{"train", "", nil},
 	{"train.interval", "periodic retrain in serve; 0 turns it off", nonNegativeDuration()},
 	{"train.trending_half_life", "", positiveDuration()},

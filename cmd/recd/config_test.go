@@ -49,6 +49,11 @@ func TestConfig_ErrorsNameTheField(t *testing.T) {
 		{yaml: "trian: {}\n", field: "trian"},
 		{env: "RECD_LIMITS_MAX_N=lots", field: "limits.max_n"},
 		{env: "RECD_AUTO_CREATE_ITEMS=maybe", field: "auto_create_items"},
+		{yaml: "events:\n  max_future_skew: 0s\n", field: "events.max_future_skew"},
+		{env: "RECD_EVENTS_MAX_FUTURE_SKEW=-1m", field: "events.max_future_skew"},
+		{yaml: "events:\n  min_timestamp: yesterday\n", field: "events.min_timestamp"},
+		{env: "RECD_EVENTS_MIN_TIMESTAMP=1500-01-01T00:00:00Z", field: "events.min_timestamp"},
+		{env: "RECD_EVENTS_MIN_TIMESTAMP=3000-01-01T00:00:00Z", field: "events.min_timestamp"},
 	}
 	for _, c := range cases {
 		t.Run(c.field, func(t *testing.T) {
@@ -127,5 +132,33 @@ func TestConfig_READMEReferenceLoads(t *testing.T) {
 			t.Errorf("README's %s differs from the defaults:\n got %+v\nwant %+v", gotV.Type().Field(i).Tag.Get("yaml"),
 				gotV.Field(i).Interface(), wantV.Field(i).Interface())
 		}
+	}
+}
+
+func TestConfig_EventTimeBounds(t *testing.T) {
+	var cf commonFlags
+	cfg, err := cf.load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := cfg.serviceOptions()
+	if o.MaxFutureSkew != 5*time.Minute || !o.MinTimestamp.Equal(time.Unix(0, 0)) {
+		t.Errorf("defaults: max_future_skew %v, min_timestamp %v; want 5m and the Unix epoch", o.MaxFutureSkew, o.MinTimestamp)
+	}
+	cf.config = filepath.Join(t.TempDir(), "c.yaml")
+	os.WriteFile(cf.config, []byte("events:\n  max_future_skew: 1h\n  min_timestamp: 2000-01-01T00:00:00Z\n"), 0o644)
+	if cfg, err = cf.load(); err != nil {
+		t.Fatal(err)
+	}
+	o = cfg.serviceOptions()
+	if o.MaxFutureSkew != time.Hour || !o.MinTimestamp.Equal(time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)) {
+		t.Errorf("from the file: max_future_skew %v, min_timestamp %v", o.MaxFutureSkew, o.MinTimestamp)
+	}
+	t.Setenv("RECD_EVENTS_MIN_TIMESTAMP", "2010-06-01T12:00:00+02:00")
+	if cfg, err = cf.load(); err != nil {
+		t.Fatal(err)
+	}
+	if o = cfg.serviceOptions(); !o.MinTimestamp.Equal(time.Date(2010, 6, 1, 10, 0, 0, 0, time.UTC)) {
+		t.Errorf("from the environment: min_timestamp %v", o.MinTimestamp)
 	}
 }

@@ -17,6 +17,8 @@ import (
 func (c *Config) serviceOptions() service.Options {
 	o := service.DefaultOptions()
 	o.Weights = model.Weights{ByType: c.Events.Weights, Default: c.Events.DefaultWeight}
+	o.MaxFutureSkew = time.Duration(c.Events.MaxFutureSkew)
+	o.MinTimestamp, _ = time.Parse(time.RFC3339, c.Events.MinTimestamp) // checked by validate
 	o.TrendingHalfLife = time.Duration(c.Train.TrendingHalfLife)
 	o.AutoCreateItems = c.AutoCreateItems
 	o.Limits = c.Limits

@@ -1,0 +1,107 @@
+package server
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+	"github.com/recd/recd"
+)
+
+// bodyReader reads a request body and marks its read failures as *bodyError, so that a body
+// that did not arrive (a read timeout, a client gone) is told apart from a malformed one.
+type bodyReader struct{ r io.Reader }
+
+func (b bodyReader) Read(p []byte) (int, error) {
+	n, err := b.r.Read(p)
+	if err != nil && err != io.EOF {
+		err = &bodyError{err}
+	}
+	return n, err
+}
+
+// requestBody is the request's body for decoders (see bodyReader).
+func requestBody(c *gin.Context) io.Reader { return bodyReader{c.Request.Body} }
+
+// decodeJSON decodes one JSON value from the request body into v, rejecting unknown fields
+// and trailing data, and turns decoding errors into field errors.
+func decodeJSON(c *gin.Context, v any) error {
+	dec := json.NewDecoder(requestBody(c))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return jsonError(err, "")
+	}
+	if dec.More() {
+		return recd.Invalid("", "the body holds more than one JSON value")
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		if err != nil {
+			return jsonError(err, "")
+		}
+		return recd.Invalid("", "the body holds more than one JSON value")
+	}
+	return nil
+}
+
+// jsonError explains a json decoding error as a field error (prefix names the enclosing
+// value). Failures to read the body keep their own type: statusOf maps them.
+func jsonError(err error, prefix string) error {
+	var mbe *http.MaxBytesError
+	var de *DepthError
+	var be *bodyError
+	var se *json.SyntaxError
+	var te *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &mbe):
+		return err
+	case errors.As(err, &de):
+		return recd.Invalid(prefix, "malformed JSON: "+de.Error())
+	case errors.As(err, &be):
+		return be
+	case errors.Is(err, io.EOF):
+		return recd.Invalid(prefix, "the body is empty: a JSON value is required")
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return recd.Invalid(prefix, "malformed JSON: the body ends in the middle of a value")
+	case errors.As(err, &se):
+		return recd.Invalid(prefix, fmt.Sprintf("malformed JSON at byte %d: %v", se.Offset, se))
+	case errors.As(err, &te):
+		field := te.Field
+		if prefix != "" && field != "" {
+			field = prefix + "." + field
+		} else if field == "" {
+			field = prefix
+		}
+		want := te.Type.String()
+		if te.Field == "" && strings.HasPrefix(want, "[]") {
+			return recd.Invalid(field, "must be a JSON array")
+		}
+		return recd.Invalid(field, fmt.Sprintf("must be %s, not a JSON %s", jsonKind(want), te.Value))
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+		if prefix != "" {
+			name = prefix + "." + name
+		}
+		return recd.Invalid(name, "is not a known field")
+	}
+	return recd.Invalid(prefix, "malformed JSON: "+err.Error())
+}
+
+func jsonKind(goType string) string {
+	switch {
+	case strings.HasPrefix(goType, "[]"):
+		return "an array"
+	case strings.HasPrefix(goType, "map["), strings.Contains(goType, "."):
+		return "an object"
+	case goType == "string":
+		return "a string"
+	case goType == "bool":
+		return "a boolean"
+	case strings.HasPrefix(goType, "float"), strings.HasPrefix(goType, "int"):
+		return "a number"
+	}
+	return goType
+}
