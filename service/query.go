@@ -84,9 +84,9 @@ func (s *Service) Query(ctx context.Context, req QueryRequest) (QueryResponse, e
 	if q.YearMax > 0 {
 		rules.Filters = append(rules.Filters, index.Condition{Field: "year", Op: "lte", Value: q.YearMax})
 	}
-	for _, c := range q.Conditions {
-		rules.Filters = append(rules.Filters, index.Condition{Field: c.Field, Op: c.Op, Value: c.Value})
-	}
+	// A query's conditions are cond.Conditions: the rules, the index push-down and Keep's
+	// q.Matches evaluate them with the one evaluator, so they agree.
+	rules.Filters = append(rules.Filters, q.Conditions...)
 	rr := rank.Request{N: req.N, Rules: rules, Diversity: req.Diversity, Keep: func(id string) bool {
 		m, ok := s.Item(id)
 		if !ok {
