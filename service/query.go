@@ -77,24 +77,8 @@ func (s *Service) Query(ctx context.Context, req QueryRequest) (QueryResponse, e
 		s.log.Warn("LLM query parser failed; the built-in parser answered", "fallback", res.Fallback, "err", res.Err)
 	}
 	q := res.Query
-	rules := rank.Rules{Categories: q.Categories, ExcludeCategories: q.ExcludeCategories}
-	if q.YearMin > 0 {
-		rules.Filters = append(rules.Filters, index.Condition{Field: "year", Op: "gte", Value: q.YearMin})
-	}
-	if q.YearMax > 0 {
-		rules.Filters = append(rules.Filters, index.Condition{Field: "year", Op: "lte", Value: q.YearMax})
-	}
-	// A query's conditions are cond.Conditions: the rules, the index push-down and Keep's
-	// q.Matches evaluate them with the one evaluator, so they agree.
-	rules.Filters = append(rules.Filters, q.Conditions...)
-	rr := rank.Request{N: req.N, Rules: rules, Diversity: req.Diversity, Keep: func(id string) bool {
-		m, ok := s.Item(id)
-		if !ok {
-			return false
-		}
-		it := recd.Item{ID: id, Title: m.Title, Categories: m.Categories, Tags: m.Tags, Attributes: m.Attributes}
-		return q.Matches(&it)
-	}}
+	rules := queryRules(q)
+	rr := rank.Request{N: req.N, Rules: rules, Diversity: req.Diversity, Keep: s.queryKeep(q)}
 	if rr.Diversity == nil {
 		rr.Diversity = q.Diversity
 	}
@@ -134,6 +118,35 @@ func (s *Service) Query(ctx context.Context, req QueryRequest) (QueryResponse, e
 	}
 	s.Metrics.Recommendations.WithLabelValues("query").Inc()
 	return out, nil
+}
+
+// queryRules turns a query's hard constraints into rank rules the index can take pushed
+// down: categories, the year range and the query's conditions. Conditions are
+// cond.Conditions, so the rules, the index and queryKeep's q.Matches evaluate them with the
+// one evaluator and agree.
+func queryRules(q query.Query) rank.Rules {
+	rules := rank.Rules{Categories: q.Categories, ExcludeCategories: q.ExcludeCategories}
+	if q.YearMin > 0 {
+		rules.Filters = append(rules.Filters, index.Condition{Field: "year", Op: "gte", Value: q.YearMin})
+	}
+	if q.YearMax > 0 {
+		rules.Filters = append(rules.Filters, index.Condition{Field: "year", Op: "lte", Value: q.YearMax})
+	}
+	rules.Filters = append(rules.Filters, q.Conditions...)
+	return rules
+}
+
+// queryKeep is the final say on a candidate: the whole query (case-insensitive categories,
+// excluded tags, liked items) must match the catalog's item.
+func (s *Service) queryKeep(q query.Query) func(id string) bool {
+	return func(id string) bool {
+		m, ok := s.Item(id)
+		if !ok {
+			return false
+		}
+		it := recd.Item{ID: id, Title: m.Title, Categories: m.Categories, Tags: m.Tags, Attributes: m.Attributes}
+		return q.Matches(&it)
+	}
 }
 
 // refreshVocabulary rebuilds the parser's title and category vocabulary from the live
