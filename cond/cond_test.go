@@ -145,3 +145,26 @@ func TestParse(t *testing.T) {
 		}
 	}
 }
+
+func BenchmarkCondition_Match(b *testing.B) {
+	for _, bc := range []struct {
+		name string
+		c    cond.Condition
+		v    any
+	}{
+		{"eq string", cond.Condition{Field: "x", Op: "eq", Value: "fr"}, "fr"},
+		{"eq on []any", cond.Condition{Field: "x", Op: "eq", Value: "Japan"}, []any{"France", "Italy", "Japan"}},
+		{"eq on []string", cond.Condition{Field: "x", Op: "eq", Value: "Japan"}, []string{"France", "Italy", "Japan"}},
+		{"in on []any", cond.Condition{Field: "x", Op: "in", Value: []any{"Spain", "Japan"}}, []any{"France", "Japan"}},
+		{"gte int", cond.Condition{Field: "x", Op: "gte", Value: 1990.0}, 1995},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if !bc.c.Match(bc.v, true) {
+					b.Fatal("no match")
+				}
+			}
+		})
+	}
+}
