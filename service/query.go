@@ -8,7 +8,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/recd/recd"
-	"github.com/recd/recd/index"
 	"github.com/recd/recd/query"
 	"github.com/recd/recd/rank"
 )
@@ -78,7 +77,7 @@ func (s *Service) Query(ctx context.Context, req QueryRequest) (QueryResponse, e
 	}
 	q := res.Query
 	rules := queryRules(q)
-	rr := rank.Request{N: req.N, Rules: rules, Diversity: req.Diversity, Keep: s.queryKeep(q)}
+	rr := rank.Request{N: req.N, Rules: rules, Diversity: req.Diversity, Keep: queryKeep(q, s.Item)}
 	if rr.Diversity == nil {
 		rr.Diversity = q.Diversity
 	}
@@ -118,35 +117,6 @@ func (s *Service) Query(ctx context.Context, req QueryRequest) (QueryResponse, e
 	}
 	s.Metrics.Recommendations.WithLabelValues("query").Inc()
 	return out, nil
-}
-
-// queryRules turns a query's hard constraints into rank rules the index can take pushed
-// down: categories, the year range and the query's conditions. Conditions are
-// cond.Conditions, so the rules, the index and queryKeep's q.Matches evaluate them with the
-// one evaluator and agree.
-func queryRules(q query.Query) rank.Rules {
-	rules := rank.Rules{Categories: q.Categories, ExcludeCategories: q.ExcludeCategories}
-	if q.YearMin > 0 {
-		rules.Filters = append(rules.Filters, index.Condition{Field: "year", Op: "gte", Value: q.YearMin})
-	}
-	if q.YearMax > 0 {
-		rules.Filters = append(rules.Filters, index.Condition{Field: "year", Op: "lte", Value: q.YearMax})
-	}
-	rules.Filters = append(rules.Filters, q.Conditions...)
-	return rules
-}
-
-// queryKeep is the final say on a candidate: the whole query (case-insensitive categories,
-// excluded tags, liked items) must match the catalog's item.
-func (s *Service) queryKeep(q query.Query) func(id string) bool {
-	return func(id string) bool {
-		m, ok := s.Item(id)
-		if !ok {
-			return false
-		}
-		it := recd.Item{ID: id, Title: m.Title, Categories: m.Categories, Tags: m.Tags, Attributes: m.Attributes}
-		return q.Matches(&it)
-	}
 }
 
 // refreshVocabulary rebuilds the parser's title and category vocabulary from the live
