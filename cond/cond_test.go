@@ -168,3 +168,13 @@ func BenchmarkCondition_Match(b *testing.B) {
 		})
 	}
 }
+
+func TestCondition_Match_float64List(t *testing.T) {
+	c := cond.Condition{Field: "x", Op: "gt", Value: 1}
+	if !c.Match([]float64{0, 2}, true) || c.Match([]float64{math.NaN(), math.Inf(1)}, true) {
+		t.Error("a []float64 attribute is a list of numbers, NaN and Inf not counted")
+	}
+	if !(cond.Condition{Field: "x", Op: "eq", Value: 2}).Match([]float64{0, 2}, true) {
+		t.Error("eq on []float64")
+	}
+}

@@ -151,7 +151,11 @@ func anyScalar(v any, pred func(Scalar) bool) bool {
 		return false
 	case []float64:
 		for _, e := range x {
-			if pred(ScalarOf(e)) {
+			s := Scalar{Kind: KindNumber, Num: e}
+			if math.IsNaN(e) || math.IsInf(e, 0) {
+				s = Scalar{}
+			}
+			if pred(s) {
 				return true
 			}
 		}
