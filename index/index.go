@@ -11,6 +11,7 @@ import (
 	"regexp"
 
 	"github.com/recd/recd"
+	"github.com/recd/recd/cond"
 )
 
 // Errors returned by every implementation.
@@ -74,13 +75,10 @@ type Point struct {
 	Payload Payload
 }
 
-// Condition is a comparison on one attribute. Op is one of eq, ne, lt, lte, gt, gte, in.
-// For lt..gte both sides must be numbers; for in, Value is a []any.
-type Condition struct {
-	Field string `json:"field"`
-	Op    string `json:"op"`
-	Value any    `json:"value"`
-}
+// Condition is a comparison on one attribute. It is cond.Condition, whose package documents
+// the one semantics every index backend applies (list attributes, missing attributes, case,
+// numbers and ranges).
+type Condition = cond.Condition
 
 // Filter restricts a search. The zero Filter allows everything.
 type Filter struct {

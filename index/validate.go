@@ -77,7 +77,7 @@ func ValidateSearch(req SearchRequest, cfg SpaceConfig) error {
 	}
 	if req.Filter != nil {
 		for i, c := range req.Filter.Conditions {
-			if err := ValidateCondition(c); err != nil {
+			if err := c.Validate(); err != nil {
 				return fmt.Errorf("condition %d: %w", i, err)
 			}
 		}

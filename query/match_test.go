@@ -119,28 +119,31 @@ func TestQuery_Matches(t *testing.T) {
 	}
 }
 
-func TestCondition_Matches(t *testing.T) {
+func TestCondition_Match(t *testing.T) {
 	tests := []struct {
 		c    Condition
 		v    any
 		want bool
 	}{
-		{Condition{"price", "lt", 20.0}, 9.5, true},
-		{Condition{"price", "lt", 20.0}, 20, false},
-		{Condition{"price", "lte", 20.0}, 20, true},
-		{Condition{"price", "gte", 20.0}, int64(21), true},
-		{Condition{"price", "gt", 20.0}, nil, false},
-		{Condition{"price", "ne", 20.0}, nil, true},
-		{Condition{"lang", "eq", "FR"}, "fr", true},
-		{Condition{"lang", "ne", "fr"}, "en", true},
-		{Condition{"lang", "lt", "fr"}, "en", false},
-		{Condition{"new", "eq", true}, true, true},
-		{Condition{"new", "eq", true}, "true", false},
-		{Condition{"price", "eq", "x"}, 3.0, false},
+		{Condition{Field: "price", Op: "lt", Value: 20.0}, 9.5, true},
+		{Condition{Field: "price", Op: "lt", Value: 20.0}, 20, false},
+		{Condition{Field: "price", Op: "lte", Value: 20.0}, 20, true},
+		{Condition{Field: "price", Op: "gte", Value: 20.0}, int64(21), true},
+		{Condition{Field: "price", Op: "gt", Value: 20.0}, nil, false},
+		{Condition{Field: "price", Op: "ne", Value: 20.0}, nil, true},
+		{Condition{Field: "lang", Op: "eq", Value: "FR"}, "fr", false}, // strings compare exactly, as in every filter
+		{Condition{Field: "country", Op: "eq", Value: "Japan"}, []any{"Japan", "France"}, true},
+		{Condition{Field: "country", Op: "ne", Value: "Japan"}, []string{"Japan", "France"}, false},
+		{Condition{Field: "year", Op: "eq", Value: 1995.0}, "1995", false},
+		{Condition{Field: "lang", Op: "ne", Value: "fr"}, "en", true},
+		{Condition{Field: "lang", Op: "lt", Value: "fr"}, "en", false},
+		{Condition{Field: "new", Op: "eq", Value: true}, true, true},
+		{Condition{Field: "new", Op: "eq", Value: true}, "true", false},
+		{Condition{Field: "price", Op: "eq", Value: "x"}, 3.0, false},
 	}
 	for _, tt := range tests {
 		t.Run(fmt.Sprintf("%v %v", tt.c, tt.v), func(t *testing.T) {
-			if got := tt.c.Matches(tt.v); got != tt.want {
+			if got := tt.c.Match(tt.v, true); got != tt.want {
 				t.Errorf("Matches(%v) = %v, want %v", tt.v, got, tt.want)
 			}
 		})

@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/recd/recd"
+	"github.com/recd/recd/cond"
 )
 
 // Bounds applied by Query.Clamp and checked by Query.Validate.
@@ -31,13 +32,10 @@ type Liked struct {
 	Title string `json:"title"`
 }
 
-// Condition is a constraint on one item attribute, e.g. {"year", "gte", 1990}.
-// Op is one of eq, ne, lt, lte, gt, gte; Value is a number, string or bool.
-type Condition struct {
-	Field string `json:"field"`
-	Op    string `json:"op"`
-	Value any    `json:"value"`
-}
+// Condition is a constraint on one item attribute, e.g. {"year", "gte", 1990}: a
+// cond.Condition, evaluated with package cond's semantics like every other filter. A query
+// narrows it: Op is one of eq, ne, lt, lte, gt, gte; Value is a number, string or bool.
+type Condition = cond.Condition
 
 // Query is the structured form of a request. The zero value asks for nothing in particular.
 //
@@ -71,7 +69,7 @@ func (q *Query) Empty() bool {
 
 var fieldRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_.-]{0,63}$`)
 
-var validOps = map[string]bool{"eq": true, "ne": true, "lt": true, "lte": true, "gt": true, "gte": true}
+var validOps = map[string]bool{cond.Eq: true, cond.Ne: true, cond.Lt: true, cond.Lte: true, cond.Gt: true, cond.Gte: true}
 
 // Validate reports the first field that breaks the bounds Clamp enforces, as a
 // recd.Invalid field error. Use it on structured queries sent by clients.
@@ -115,14 +113,15 @@ func (q *Query) Validate() error {
 		}
 	}
 	for i, c := range q.Conditions {
-		if err := c.validate(); err != nil {
+		if err := validCondition(c); err != nil {
 			return recd.Invalid(fmt.Sprintf("query.conditions[%d]", i), err.Error())
 		}
 	}
 	return nil
 }
 
-func (c Condition) validate() error {
+// validCondition checks the narrower form a query's condition takes.
+func validCondition(c Condition) error {
 	if !fieldRE.MatchString(c.Field) {
 		return fmt.Errorf("field must be an identifier")
 	}
@@ -181,7 +180,7 @@ func (q *Query) Clamp() {
 		if n, ok := c.Value.(int); ok {
 			c.Value = float64(n)
 		}
-		if c.validate() == nil && len(conds) < MaxConditions {
+		if validCondition(c) == nil && len(conds) < MaxConditions {
 			conds = append(conds, c)
 		}
 	}

@@ -1,7 +1,6 @@
 package rank
 
 import (
-	"errors"
 	"fmt"
 	"math"
 	"strconv"
@@ -41,7 +40,7 @@ type Rules struct {
 	Exclude           []string          // never these ids
 	Categories        []string          // at least one of these categories (empty: any)
 	ExcludeCategories []string          // none of these categories
-	Filters           []index.Condition // all must hold; see ParseCondition and MatchCondition
+	Filters           []index.Condition // all must hold; see ParseCondition and package cond
 	Boosts            []Boost           // multiplicative, applied in order
 	AvailableOnly     bool              // drop items the ItemInfo's Availability rejects
 }
@@ -76,17 +75,9 @@ func (r Rules) IndexFilter() index.Filter {
 		Deny:              r.Exclude,
 	}
 	for _, c := range r.Filters {
-		if c.Field == CategoryField {
-			switch c.Op {
-			case "eq":
-				f.Categories = append(f.Categories[:len(f.Categories):len(f.Categories)], fmt.Sprint(c.Value))
-				continue
-			case "ne":
-				f.ExcludeCategories = append(f.ExcludeCategories[:len(f.ExcludeCategories):len(f.ExcludeCategories)], fmt.Sprint(c.Value))
-				continue
-			}
+		if c.Field != CategoryField || !pushCategory(&f, c) {
+			f.Conditions = append(f.Conditions, c)
 		}
-		f.Conditions = append(f.Conditions, c)
 	}
 	return f
 }
@@ -159,64 +150,6 @@ func anyOf(have, want []string) bool {
 	return false
 }
 
-func matchItem(c index.Condition, cd Candidate, info ItemInfo) bool {
-	if c.Field == CategoryField {
-		return MatchCondition(c, cd.Categories, true)
-	}
-	if info == nil {
-		return false
-	}
-	v, ok := info.Attribute(cd.ID, c.Field)
-	return MatchCondition(c, v, ok)
-}
-
-// ops maps the textual operators of ParseCondition to index.Condition ops, longest first.
-var ops = []struct{ text, op string }{
-	{"!=", "ne"}, {"<=", "lte"}, {">=", "gte"}, {"==", "eq"}, {"=", "eq"}, {"<", "lt"}, {">", "gt"},
-}
-
-// ParseCondition parses an attribute filter such as "year>=1990", "lang=fr",
-// "title!='Up'" or "category=Comedy": a field name (letters, digits, '_', '.', '-'), an
-// operator (= == != < <= > >=) and a value, a number when it parses as one and is not
-// quoted, otherwise a string (single or double quotes are stripped). The order operators
-// need a number.
-func ParseCondition(s string) (index.Condition, error) {
-	s = strings.TrimSpace(s)
-	at, w, op := -1, 0, ""
-	for i := 0; i < len(s) && at < 0; i++ {
-		for _, o := range ops {
-			if strings.HasPrefix(s[i:], o.text) {
-				at, w, op = i, len(o.text), o.op
-				break
-			}
-		}
-	}
-	if at < 0 {
-		return index.Condition{}, fmt.Errorf("parse condition %q: no operator (= != < <= > >=): %w", s, recd.ErrInvalid)
-	}
-	field := strings.TrimSpace(s[:at])
-	raw := strings.TrimSpace(s[at+w:])
-	if !validField(field) {
-		return index.Condition{}, fmt.Errorf("parse condition %q: bad field name: %w", s, recd.ErrInvalid)
-	}
-	if raw == "" {
-		return index.Condition{}, fmt.Errorf("parse condition %q: missing value: %w", s, recd.ErrInvalid)
-	}
-	var value any = raw
-	if n := len(raw); n >= 2 && (raw[0] == '\'' || raw[0] == '"') && raw[n-1] == raw[0] {
-		value = raw[1 : n-1]
-	} else if f, err := strconv.ParseFloat(raw, 64); err == nil && !math.IsNaN(f) && !math.IsInf(f, 0) {
-		value = f
-	} else if raw == "true" || raw == "false" {
-		value = raw == "true" // as index.ParseCondition does, so kids=true matches a JSON true
-	}
-	c := index.Condition{Field: field, Op: op, Value: value}
-	if err := validCondition(c); err != nil {
-		return index.Condition{}, fmt.Errorf("parse condition %q: %s: %w", s, err, recd.ErrInvalid)
-	}
-	return c, nil
-}
-
 // ParseBoost parses a boost "condition^factor" such as "category=Comedy^1.5" or
 // "year>=2000^1.2" (the factor follows the last '^').
 func ParseBoost(s string) (Boost, error) {
@@ -233,31 +166,4 @@ func ParseBoost(s string) (Boost, error) {
 		return Boost{}, fmt.Errorf("parse boost: %w", err)
 	}
 	return Boost{Condition: c, Factor: f}, nil
-}
-
-func validField(f string) bool {
-	if f == "" || len(f) > 64 {
-		return false
-	}
-	for i, r := range f {
-		letter := r == '_' || (r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z')
-		if !letter && (i == 0 || !(r == '.' || r == '-' || (r >= '0' && r <= '9'))) {
-			return false
-		}
-	}
-	return true
-}
-
-func validCondition(c index.Condition) error {
-	if !validField(c.Field) {
-		return fmt.Errorf("bad field name %q", c.Field)
-	}
-	if err := index.ValidateCondition(c); err != nil {
-		var fe *recd.FieldError
-		if errors.As(err, &fe) {
-			return errors.New(fe.Message)
-		}
-		return err
-	}
-	return nil
 }

@@ -59,7 +59,7 @@ func TestParseBoost(t *testing.T) {
 	}
 }
 
-func TestMatchCondition(t *testing.T) {
+func TestCondition_Match(t *testing.T) {
 	cond := func(s string) index.Condition {
 		c, err := ParseCondition(s)
 		if err != nil {
@@ -96,12 +96,12 @@ func TestMatchCondition(t *testing.T) {
 		{"lang=fr", map[string]any{}, true, false},
 	}
 	for _, tc := range cases {
-		if got := MatchCondition(cond(tc.cond), tc.v, tc.ok); got != tc.want {
+		if got := cond(tc.cond).Match(tc.v, tc.ok); got != tc.want {
 			t.Errorf("%s on %#v = %v, want %v", tc.cond, tc.v, got, tc.want)
 		}
 	}
 	in := index.Condition{Field: "lang", Op: "in", Value: []any{"fr", "de"}}
-	if !MatchCondition(in, "de", true) || MatchCondition(in, "en", true) {
+	if !in.Match("de", true) || in.Match("en", true) {
 		t.Error("in does not match its list")
 	}
 }
@@ -210,7 +210,7 @@ func FuzzParseCondition(f *testing.F) {
 			t.Fatalf("ParseCondition(%q) = %+v, invalid: %v", s, c, err)
 		}
 		for _, v := range []any{1990, "fr", []string{"fr"}, []any{1.5, "x"}, true, nil} {
-			MatchCondition(c, v, true)
+			c.Match(v, true)
 		}
 	})
 }

@@ -34,7 +34,7 @@ var (
 		{"exposure_strength", "query", "number", "boost of items under-exposed in recent responses (0..10, 0.1 is gentle)"},
 		{"session_id", "query", "string", "an anonymous session whose recent actions also count"},
 		{"exclude_category", "query", "string", "never items in these categories"},
-		{"filter", "query", "string", "attribute condition, repeatable: year>=1990, category!=Horror"},
+		{"filter", "query", "string", "attribute condition, repeatable: year>=1990, category!=Horror, lang:in:en|fr (README, Attribute conditions)"},
 		{"boost", "query", "string", "multiplicative boost, repeatable: category=Comedy*1.5"},
 	}
 )

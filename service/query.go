@@ -8,7 +8,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/recd/recd"
-	"github.com/recd/recd/index"
 	"github.com/recd/recd/query"
 	"github.com/recd/recd/rank"
 )
@@ -77,24 +76,8 @@ func (s *Service) Query(ctx context.Context, req QueryRequest) (QueryResponse, e
 		s.log.Warn("LLM query parser failed; the built-in parser answered", "fallback", res.Fallback, "err", res.Err)
 	}
 	q := res.Query
-	rules := rank.Rules{Categories: q.Categories, ExcludeCategories: q.ExcludeCategories}
-	if q.YearMin > 0 {
-		rules.Filters = append(rules.Filters, index.Condition{Field: "year", Op: "gte", Value: q.YearMin})
-	}
-	if q.YearMax > 0 {
-		rules.Filters = append(rules.Filters, index.Condition{Field: "year", Op: "lte", Value: q.YearMax})
-	}
-	for _, c := range q.Conditions {
-		rules.Filters = append(rules.Filters, index.Condition{Field: c.Field, Op: c.Op, Value: c.Value})
-	}
-	rr := rank.Request{N: req.N, Rules: rules, Diversity: req.Diversity, Keep: func(id string) bool {
-		m, ok := s.Item(id)
-		if !ok {
-			return false
-		}
-		it := recd.Item{ID: id, Title: m.Title, Categories: m.Categories, Tags: m.Tags, Attributes: m.Attributes}
-		return q.Matches(&it)
-	}}
+	rules := queryRules(q)
+	rr := rank.Request{N: req.N, Rules: rules, Diversity: req.Diversity, Keep: queryKeep(q, s.Item)}
 	if rr.Diversity == nil {
 		rr.Diversity = q.Diversity
 	}

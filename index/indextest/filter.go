@@ -157,6 +157,8 @@ func filterCases(items []item) []filterCase {
 		{"ne string", index.Filter{Conditions: []index.Condition{{Field: "lang", Op: "ne", Value: "en"}}}, func(it item) bool { return it.lang != "en" }},
 		{"in", index.Filter{Conditions: []index.Condition{{Field: "lang", Op: "in", Value: []any{"de", "fr"}}}}, func(it item) bool { return it.lang != "en" }},
 		{"eq on list attribute", index.Filter{Conditions: []index.Condition{{Field: "tags", Op: "eq", Value: "x"}}}, func(it item) bool { return has2(it.tags, "x") }},
+		{"ne on list attribute", index.Filter{Conditions: []index.Condition{{Field: "tags", Op: "ne", Value: "x"}}}, func(it item) bool { return !has2(it.tags, "x") }},
+		{"nin", index.Filter{Conditions: []index.Condition{{Field: "lang", Op: "nin", Value: []any{"de", "fr"}}}}, func(it item) bool { return it.lang == "en" }},
 		{"missing attribute eq", index.Filter{Conditions: []index.Condition{{Field: "nope", Op: "eq", Value: 1}}}, func(item) bool { return false }},
 		{"combined", index.Filter{
 			Categories: []string{"comedy", "drama"}, ExcludeCategories: []string{"horror"}, AvailableOnly: true, Deny: deny,

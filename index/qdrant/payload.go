@@ -9,6 +9,7 @@ import (
 	"github.com/qdrant/go-client/qdrant"
 
 	"github.com/recd/recd"
+	"github.com/recd/recd/cond"
 	"github.com/recd/recd/index"
 )
 
@@ -23,7 +24,8 @@ const (
 
 // toPayload converts an item's payload. Numbers of every Go kind (and json.Number) are
 // stored as doubles so that numeric filters compare them uniformly; NaN and Inf, which JSON
-// cannot carry, are stored as null.
+// cannot carry and package cond does not count as numbers, are stored as null. Lists are
+// what cond.List calls lists.
 func toPayload(id string, p index.Payload) (map[string]*qdrant.Value, error) {
 	cats := make([]*qdrant.Value, len(p.Categories))
 	for i, c := range p.Categories {
@@ -72,14 +74,16 @@ func toValue(v any) (*qdrant.Value, error) {
 		}
 		return qdrant.NewValueFromFields(fields), nil
 	}
-	if f, ok := toFloat(v); ok {
+	if k := reflect.ValueOf(v).Kind(); k == reflect.Float32 || k == reflect.Float64 {
+		return number(reflect.ValueOf(v).Float()), nil // NaN and Inf become null
+	}
+	if f, ok := cond.Number(v); ok {
 		return number(f), nil
 	}
-	rv := reflect.ValueOf(v)
-	if rv.Kind() == reflect.Slice || rv.Kind() == reflect.Array {
-		list := make([]*qdrant.Value, rv.Len())
-		for i := range list {
-			qv, err := toValue(rv.Index(i).Interface())
+	if elems, ok := cond.List(v); ok {
+		list := make([]*qdrant.Value, len(elems))
+		for i, e := range elems {
+			qv, err := toValue(e)
 			if err != nil {
 				return nil, err
 			}
@@ -97,25 +101,6 @@ func number(f float64) *qdrant.Value {
 	return qdrant.NewValueDouble(f)
 }
 
-// toFloat converts Go numbers (every integer and float kind, json.Number) like the embedded
-// index does for conditions.
-func toFloat(v any) (float64, bool) {
-	if n, ok := v.(json.Number); ok {
-		f, err := n.Float64()
-		return f, err == nil
-	}
-	rv := reflect.ValueOf(v)
-	switch rv.Kind() {
-	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
-		return float64(rv.Int()), true
-	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
-		return float64(rv.Uint()), true
-	case reflect.Float32, reflect.Float64:
-		return rv.Float(), !math.IsNaN(rv.Float())
-	}
-	return 0, false
-}
-
 // payloadID returns the original item id kept in a point's payload.
 func payloadID(p map[string]*qdrant.Value) (string, bool) {
 	v, ok := p[keyID]
@@ -127,16 +112,4 @@ func payloadID(p map[string]*qdrant.Value) (string, bool) {
 		return "", false
 	}
 	return s.StringValue, true
-}
-
-func reflectList(v any) ([]any, bool) {
-	rv := reflect.ValueOf(v)
-	if rv.Kind() != reflect.Slice || rv.Type().Elem().Kind() == reflect.Uint8 {
-		return nil, false
-	}
-	out := make([]any, rv.Len())
-	for i := range out {
-		out[i] = rv.Index(i).Interface()
-	}
-	return out, true
 }

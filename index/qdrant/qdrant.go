@@ -46,6 +46,14 @@
 //
 // What runs server side on every request is candidate retrieval: filtered ANN (HNSW, the
 // filter pushed down as Qdrant conditions on indexed payload), and score thresholds.
+//
+// # Filters
+//
+// Attribute conditions keep package cond's semantics on Qdrant's own (translateFilter):
+// strings are exact keyword matches, numbers (stored as doubles) closed ranges, list
+// attributes match when some element does, and a point without the attribute passes ne and
+// nin through must_not. cond/condtest's table checks the translation against the protocol
+// double, and through indextest against a real server when QDRANT_ADDR is set.
 package qdrant
 
 import (

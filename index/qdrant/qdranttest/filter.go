@@ -6,6 +6,13 @@ import (
 	"github.com/qdrant/go-client/qdrant"
 )
 
+// MatchPayload evaluates a Qdrant filter on one point's payload as the double's server
+// does (has_id conditions see a point without an id), so a client's filter translation can
+// be checked against the double's reading of Qdrant without a round trip.
+func MatchPayload(f *qdrant.Filter, payload map[string]*qdrant.Value) (bool, error) {
+	return evalFilter(f, "", &point{payload: payload})
+}
+
 // evalFilter evaluates a Qdrant filter on one point: every must holds, no must_not holds,
 // and if should is not empty at least one of it holds (min_should: at least min_count).
 func evalFilter(f *qdrant.Filter, key string, pt *point) (bool, error) {

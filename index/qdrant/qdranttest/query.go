@@ -22,28 +22,9 @@ func (p *qdrantPoints) Query(_ context.Context, req *qdrant.QueryPoints) (*qdran
 		return nil, unimplemented("prefetch and lookup_from")
 	}
 	name := req.GetUsing()
-	var (
-		v       vectorValue
-		exclude map[string]bool
-	)
-	switch q := req.GetQuery().GetVariant().(type) {
-	case *qdrant.Query_Nearest:
-		switch x := q.Nearest.GetVariant().(type) {
-		case *qdrant.VectorInput_Dense:
-			v = vectorValue{dense: x.Dense.GetData()}
-		case *qdrant.VectorInput_Sparse:
-			if v, err = sparseValue(x.Sparse.GetIndices(), x.Sparse.GetValues()); err != nil {
-				return nil, err
-			}
-		default:
-			return nil, unimplemented("nearest inputs other than dense and sparse vectors")
-		}
-	case *qdrant.Query_Recommend:
-		if v, exclude, err = c.recommendVector(name, q.Recommend); err != nil {
-			return nil, err
-		}
-	default:
-		return nil, unimplemented("query variants other than nearest and recommend (MMR, fusion, ...)")
+	v, exclude, err := c.queryVector(name, req.GetQuery())
+	if err != nil {
+		return nil, err
 	}
 	if err := c.checkVector(name, v); err != nil {
 		return nil, err
@@ -56,11 +37,48 @@ func (p *qdrantPoints) Query(_ context.Context, req *qdrant.QueryPoints) (*qdran
 	if k == 0 {
 		return &qdrant.QueryResponse{}, nil
 	}
+	sr, err := c.searchRequest(name, k, v, req.GetFilter(), exclude)
+	if err != nil {
+		return nil, err
+	}
+	if sr.Sparse != nil && len(sr.Sparse.Indices) == 0 {
+		return &qdrant.QueryResponse{}, nil
+	}
+	hits, err := c.flat.Search(context.Background(), sr)
+	if err != nil {
+		return nil, badInput("%v", err)
+	}
+	return c.scoredPoints(req, hits, sr.Sparse == nil && c.dense[name].GetDistance() == qdrant.Distance_Euclid)
+}
+
+// queryVector returns the query vector of a nearest or recommend query and, for recommend,
+// the example ids to leave out of the results.
+func (c *collection) queryVector(name string, q *qdrant.Query) (vectorValue, map[string]bool, error) {
+	switch q := q.GetVariant().(type) {
+	case *qdrant.Query_Nearest:
+		switch x := q.Nearest.GetVariant().(type) {
+		case *qdrant.VectorInput_Dense:
+			return vectorValue{dense: x.Dense.GetData()}, nil, nil
+		case *qdrant.VectorInput_Sparse:
+			v, err := sparseValue(x.Sparse.GetIndices(), x.Sparse.GetValues())
+			return v, nil, err
+		}
+		return vectorValue{}, nil, unimplemented("nearest inputs other than dense and sparse vectors")
+	case *qdrant.Query_Recommend:
+		return c.recommendVector(name, q.Recommend)
+	}
+	return vectorValue{}, nil, unimplemented("query variants other than nearest and recommend (MMR, fusion, ...)")
+}
+
+// searchRequest builds the exact search that answers a query: the filter is evaluated here,
+// with the double's reading of Qdrant's filters, and handed to the flat index as an allow
+// list without the excluded ids.
+func (c *collection) searchRequest(name string, k int, v vectorValue, f *qdrant.Filter, exclude map[string]bool) (index.SearchRequest, error) {
 	sr := index.SearchRequest{Space: c.space[name], K: k}
-	if req.GetFilter() != nil || len(exclude) > 0 {
-		allow, err := c.matching(req.GetFilter())
+	if f != nil || len(exclude) > 0 {
+		allow, err := c.matching(f)
 		if err != nil {
-			return nil, err
+			return sr, err
 		}
 		kept := []string{}
 		for _, k := range allow {
@@ -70,24 +88,21 @@ func (p *qdrantPoints) Query(_ context.Context, req *qdrant.QueryPoints) (*qdran
 		}
 		sr.Filter = &index.Filter{Allow: kept}
 	}
-	euclid := false
-	if v.sparse != nil {
-		if len(v.sparse.Indices) == 0 {
-			return &qdrant.QueryResponse{}, nil
-		}
-		q := *v.sparse
-		if c.sparse[name].GetModifier() == qdrant.Modifier_Idf {
-			q = c.idfWeighted(name, q)
-		}
-		sr.Sparse = &q
-	} else {
+	if v.sparse == nil {
 		sr.Vector = v.dense
-		euclid = c.dense[name].GetDistance() == qdrant.Distance_Euclid
+		return sr, nil
 	}
-	hits, err := c.flat.Search(context.Background(), sr)
-	if err != nil {
-		return nil, badInput("%v", err)
+	q := *v.sparse
+	if c.sparse[name].GetModifier() == qdrant.Modifier_Idf {
+		q = c.idfWeighted(name, q)
 	}
+	sr.Sparse = &q
+	return sr, nil
+}
+
+// scoredPoints turns hits into the response: offset applied, Euclid similarities turned back
+// into distances, the score threshold applied, payload and vectors selected.
+func (c *collection) scoredPoints(req *qdrant.QueryPoints, hits []index.Hit, euclid bool) (*qdrant.QueryResponse, error) {
 	names, err := c.vectorSelection(req.GetWithVectors())
 	if err != nil {
 		return nil, err
