@@ -39,9 +39,10 @@ type liveState interface {
 	addEvents(ctx context.Context, stored []recd.Event)
 	forgetUser(ctx context.Context, user string)
 
-	// viewUser is what a request knows of its user and session; trending the top n items
-	// keep accepts, with their titles.
-	viewUser(ctx context.Context, req *RecommendRequest, n int) userView
+	// viewUser is what a request knows of its user and session (either may be ""), with the
+	// user's precomputed list when plain (see plainRequest); trending the top n items keep
+	// accepts, with their titles.
+	viewUser(ctx context.Context, user, session string, plain bool, n int) userView
 	trending(ctx context.Context, n int, keep func(*rank.ItemMeta) bool) (ids []string, scores []float64, titles []string)
 	// shareImpressions hands a served list's items to the other replicas' exposure counters.
 	shareImpressions(items []recd.Recommendation)

@@ -138,13 +138,13 @@ func (m *memState) forgetUser(_ context.Context, id string) {
 	m.sources.Forget(id)
 }
 
-func (m *memState) viewUser(_ context.Context, req *RecommendRequest, n int) userView {
-	v := userView{gen: m.userGen(req.UserID), cacheable: true}
-	if req.UserID != "" {
-		v.user = m.sessions.Recent(req.UserID, n)
+func (m *memState) viewUser(_ context.Context, user, session string, _ bool, n int) userView {
+	v := userView{gen: m.userGen(user), cacheable: true}
+	if user != "" {
+		v.user = m.sessions.Recent(user, n)
 	}
-	if req.SessionID != "" {
-		v.session = m.sessions.Recent("session:"+req.SessionID, n)
+	if session != "" {
+		v.session = m.sessions.Recent("session:"+session, n)
 	}
 	return v
 }

@@ -149,18 +149,18 @@ func (rs *redisState) failed(what string, err error) {
 
 // viewUser reads the user's and session's recent actions and generations from Redis, with the
 // user's precomputed list for a plain request; while Redis fails, from the in-process state.
-func (rs *redisState) viewUser(ctx context.Context, req *RecommendRequest, n int) userView {
-	if req.UserID == "" && req.SessionID == "" {
-		return rs.memState.viewUser(ctx, req, n)
+func (rs *redisState) viewUser(ctx context.Context, user, session string, plain bool, n int) userView {
+	if user == "" && session == "" {
+		return rs.memState.viewUser(ctx, user, session, plain, n)
 	}
-	us, err := rs.st.ReadUser(ctx, req.UserID, req.SessionID, rs.o.Precompute && plainRequest(req))
+	us, err := rs.st.ReadUser(ctx, user, session, rs.o.Precompute && plain)
 	if err != nil {
 		rs.failed("read user", err)
-		v := rs.memState.viewUser(ctx, req, n)
+		v := rs.memState.viewUser(ctx, user, session, plain, n)
 		v.gen = -2 - v.gen
 		return v
 	}
-	return userView{gen: us.Gen, cacheable: req.UserID == "" || us.Seq <= rs.userGen(req.UserID),
+	return userView{gen: us.Gen, cacheable: user == "" || us.Seq <= rs.userGen(user),
 		user: us.User, session: us.Session, catalog: us.Catalog, pre: us.Precomputed}
 }
 

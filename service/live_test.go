@@ -48,7 +48,7 @@ func testLiveState(t *testing.T, live liveState) {
 	if len(h) != 2 || h[0].ItemID != "a" || h[1].ItemID != "b" || !(h[0].Weight > h[1].Weight) {
 		t.Errorf("History(u) = %+v, want a (two clicks) above b (one)", h)
 	}
-	v := live.viewUser(ctx, &RecommendRequest{UserID: "u", SessionID: "s"}, 10)
+	v := live.viewUser(ctx, "u", "s", false, 10)
 	if !v.cacheable || len(v.user) == 0 || v.user[0].ItemID != "a" || len(v.session) != 1 || v.session[0].ItemID != "a" {
 		t.Errorf("viewUser = %+v, want u's newest action a and session s's one action a", v)
 	}
@@ -60,7 +60,7 @@ func testLiveState(t *testing.T, live liveState) {
 	if live.History("u") != nil || live.userGen("u") != 0 || live.stats().Users != 0 {
 		t.Errorf("after forgetUser: history %v, gen %d, stats %+v", live.History("u"), live.userGen("u"), live.stats())
 	}
-	if v := live.viewUser(ctx, &RecommendRequest{UserID: "u"}, 10); len(v.user) != 0 {
+	if v := live.viewUser(ctx, "u", "", false, 10); len(v.user) != 0 {
 		t.Errorf("after forgetUser the user still has recent actions %v", v.user)
 	}
 	live.deleteItem(ctx, "b")

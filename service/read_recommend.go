@@ -69,7 +69,8 @@ func (s *reader) Recommend(ctx context.Context, req RecommendRequest) (rank.Resp
 	if err != nil {
 		return rank.Response{}, err
 	}
-	uv := s.live.viewUser(ctx, &req, p.Opts.SessionN) // shared (Redis) or in-process sessions and generation
+	// Shared (Redis) or in-process sessions and generation.
+	uv := s.live.viewUser(ctx, req.UserID, req.SessionID, plainRequest(&req), p.Opts.SessionN)
 	cache := s.live.responses()
 	key, gen, catalog := "", uv.gen, cache.generation()
 	if uv.cacheable {
