@@ -49,23 +49,19 @@ func (x *ctxIndex) counts() (int, int) {
 	return x.calls, x.marked
 }
 
-// TestService_RecommendPassesContext: the read path hands the request's context to the
-// ranking pipeline, so every index call the pipeline makes for the request runs under it
-// (a deadline or a cancellation set by the caller reaches the index).
-func TestService_RecommendPassesContext(t *testing.T) {
+// smallService trains a service over a small seeded catalog and event log (40 items, 20
+// users) on idx, with the options o changed by edit.
+func smallService(t *testing.T, idx index.Index, edit func(*service.Options)) *service.Service {
+	t.Helper()
 	ctx := context.Background()
 	st, err := sqlite.Open(filepath.Join(t.TempDir(), "recd.db"), sqlite.DefaultOptions())
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer st.Close()
-	h, err := hnsw.New(hnsw.DefaultOptions())
-	if err != nil {
-		t.Fatal(err)
-	}
-	idx := &ctxIndex{Index: h}
+	t.Cleanup(func() { st.Close() })
 	o := service.DefaultOptions()
-	o.Index, o.CacheSize = idx, 0
+	o.Index = idx
+	edit(&o)
 	svc, err := service.New(ctx, st, o)
 	if err != nil {
 		t.Fatal(err)
@@ -92,6 +88,20 @@ func TestService_RecommendPassesContext(t *testing.T) {
 	if _, err := svc.Train(ctx); err != nil {
 		t.Fatal(err)
 	}
+	return svc
+}
+
+// TestService_RecommendPassesContext: the read path hands the request's context to the
+// ranking pipeline, so every index call the pipeline makes for the request runs under it
+// (a deadline or a cancellation set by the caller reaches the index).
+func TestService_RecommendPassesContext(t *testing.T) {
+	ctx := context.Background()
+	h, err := hnsw.New(hnsw.DefaultOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	idx := &ctxIndex{Index: h}
+	svc := smallService(t, idx, func(o *service.Options) { o.CacheSize = 0 })
 	before, beforeMarked := idx.counts()
 	rctx := context.WithValue(ctx, ctxKey{}, true)
 	resp, err := svc.Recommend(rctx, service.RecommendRequest{UserID: "u3", SessionID: "s", N: 5})
