@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -50,11 +51,18 @@ type FollowStatus struct {
 	Running       bool      `json:"running"` // RunFollower has set up and is following
 }
 
-// follower is the replica-following state. applied is guarded by Service.mu; the rest by mu,
-// which also serialises passes.
+// follower applies what other replicas sharing the store wrote: catalog changes, events,
+// vectors and published models. mu serialises passes and guards the positions, badVersion
+// and status; events, wantModel and running are atomics; the tracker of applied events is
+// the live state's. Safe for concurrent use.
 type follower struct {
-	applied *seqTracker
-	kick    chan struct{}
+	st     store.Store
+	live   liveState
+	vec    *vectors
+	train  *trainer
+	health *health
+	log    *slog.Logger
+	kick   chan struct{}
 
 	mu         sync.Mutex
 	grace      time.Duration
@@ -64,39 +72,26 @@ type follower struct {
 	badVersion string // a published model this binary cannot load; not retried
 	status     FollowStatus
 	events     atomic.Int64
-	// indexedVectorSeq is how far the index holds the vector log while the follower runs
-	// (following true): an index snapshot records no later sequence, so that a restart
-	// replays what the follower had not applied yet.
-	indexedVectorSeq atomic.Int64
-	following        atomic.Bool
-	modelsLoaded     atomic.Int64 // published models the follower loaded
-	wantModel        atomic.Bool  // another replica announced a model: look on the next pass
-	running          atomic.Bool
+	wantModel  atomic.Bool // another replica announced a model: look on the next pass
+	running    atomic.Bool
 }
 
-// snapshotSeq bounds the vector-log sequence an index snapshot may record.
-func (f *follower) snapshotSeq(storeMax int64) int64 {
-	if !f.following.Load() {
-		return storeMax
-	}
-	return min(storeMax, f.indexedVectorSeq.Load())
-}
-
-func newFollower() *follower {
-	return &follower{applied: newSeqTracker(), kick: make(chan struct{}, 1), grace: DefaultFollowOptions().Grace}
+func newFollower(st store.Store, live liveState, vec *vectors, tr *trainer, h *health, log *slog.Logger) *follower {
+	return &follower{st: st, live: live, vec: vec, train: tr, health: h, log: log, kick: make(chan struct{}, 1),
+		grace: DefaultFollowOptions().Grace}
 }
 
 // start records where the change feed and the vector log stand before New loads the state,
 // so that the first pass re-applies (idempotently) whatever is written meanwhile.
-func (f *follower) start(ctx context.Context, st store.Store) error {
-	if cf, ok := st.(store.ChangeFeed); ok {
+func (f *follower) start(ctx context.Context) error {
+	if cf, ok := f.st.(store.ChangeFeed); ok {
 		seq, err := cf.MaxChangeSeq(ctx)
 		if err != nil {
 			return fmt.Errorf("change feed position: %w", err)
 		}
 		f.changeSeq = seq
 	}
-	if vs, ok := st.(store.VectorSeqer); ok {
+	if vs, ok := f.st.(store.VectorSeqer); ok {
 		seq, err := vs.MaxVectorSeq(ctx)
 		if err != nil {
 			return fmt.Errorf("vector log position: %w", err)
@@ -106,40 +101,36 @@ func (f *follower) start(ctx context.Context, st store.Store) error {
 	return nil
 }
 
-// Notify asks the running follower for a pass now (a change notification from another
+// notify asks the running follower for a pass now (a change notification from another
 // replica, e.g. over Redis pub/sub). It never blocks; passes asked for while one runs
 // collapse into one.
-func (s *Service) Notify() {
+func (f *follower) notify() {
 	select {
-	case s.follow.kick <- struct{}{}:
+	case f.kick <- struct{}{}:
 	default:
 	}
 }
 
-// NotifyModel is Notify for a model another replica announced: the next pass also looks for
+// notifyModel is notify for a model another replica announced: the next pass also looks for
 // a newer published model, whatever the model poll interval.
-func (s *Service) NotifyModel() {
-	s.follow.wantModel.Store(true)
-	s.Notify()
+func (f *follower) notifyModel() {
+	f.wantModel.Store(true)
+	f.notify()
 }
 
-// FollowStatus returns the follower's progress.
-func (s *Service) FollowStatus() FollowStatus {
-	s.follow.mu.Lock()
-	st := s.follow.status
-	s.follow.mu.Unlock()
-	s.mu.RLock()
-	st.EventSeq, st.PendingEvents = s.follow.applied.floor, s.follow.applied.pending()
-	s.mu.RUnlock()
-	st.Events = s.follow.events.Load()
-	st.Running = s.follow.running.Load()
+// followStatus returns the follower's progress.
+func (f *follower) followStatus() FollowStatus {
+	f.mu.Lock()
+	st := f.status
+	f.mu.Unlock()
+	st.EventSeq, st.PendingEvents = f.live.appliedState()
+	st.Events = f.events.Load()
+	st.Running = f.running.Load()
 	return st
 }
 
-// RunFollower applies what other replicas write to the shared store, every Interval and
-// whenever Notify is called, and loads newer models every ModelInterval, until ctx ends.
-// Start it once, in serve, when the store is shared (PostgreSQL).
-func (s *Service) RunFollower(ctx context.Context, opts FollowOptions) {
+// setUp applies RunFollower's options before the first pass.
+func (f *follower) setUp(opts FollowOptions) FollowOptions {
 	d := DefaultFollowOptions()
 	if opts.Interval <= 0 {
 		opts.Interval = d.Interval
@@ -150,15 +141,22 @@ func (s *Service) RunFollower(ctx context.Context, opts FollowOptions) {
 	if opts.Grace <= 0 {
 		opts.Grace = d.Grace
 	}
-	s.follow.mu.Lock()
-	s.follow.grace, s.follow.shared = opts.Grace, opts.SharedIndex
+	f.mu.Lock()
+	f.grace, f.shared = opts.Grace, opts.SharedIndex
 	if !opts.SharedIndex {
-		s.follow.indexedVectorSeq.Store(s.follow.vectorSeq)
-		s.follow.following.Store(true)
+		f.vec.indexedSeq.Store(f.vectorSeq)
+		f.vec.following.Store(true)
 	}
-	s.follow.mu.Unlock()
-	s.follow.running.Store(true)
-	defer s.follow.running.Store(false)
+	f.mu.Unlock()
+	return opts
+}
+
+// run applies what other replicas write every Interval and on notify, and loads newer models
+// every ModelInterval, until ctx ends.
+func (f *follower) run(ctx context.Context, opts FollowOptions) {
+	opts = f.setUp(opts)
+	f.running.Store(true)
+	defer f.running.Store(false)
 	t := time.NewTicker(opts.Interval)
 	defer t.Stop()
 	mt := time.NewTicker(opts.ModelInterval) // its own clock: a slow follow interval must not delay models
@@ -174,35 +172,30 @@ func (s *Service) RunFollower(ctx context.Context, opts FollowOptions) {
 		case <-t.C:
 		case <-mt.C:
 			withModel = true
-		case <-s.follow.kick:
+		case <-f.kick:
 		}
-		withModel = s.follow.wantModel.Swap(false) || withModel
-		err := s.sync(ctx, withModel)
+		withModel = f.wantModel.Swap(false) || withModel
+		err := f.sync(ctx, withModel)
 		switch {
 		case ctx.Err() != nil:
 		case err != nil && !failing:
-			s.log.Warn("following the shared store failed; retrying every interval", "err", err)
+			f.log.Warn("following the shared store failed; retrying every interval", "err", err)
 		case err == nil && failing:
-			s.log.Info("following the shared store again")
+			f.log.Info("following the shared store again")
 		}
 		failing = err != nil
 	}
 }
 
-// Sync applies, once and now, everything other replicas wrote to the shared store since the
-// last pass (catalog changes, events, vectors) and loads a newer model if one was published.
-// Safe for concurrent use; passes run one at a time.
-func (s *Service) Sync(ctx context.Context) error { return s.sync(ctx, true) }
-
-func (s *Service) sync(ctx context.Context, withModel bool) error {
-	f := s.follow
+// sync runs one pass. Passes run one at a time.
+func (f *follower) sync(ctx context.Context, withModel bool) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	// Catalog changes first: an event follows the item it names, and a user's delete
 	// precedes their later events.
-	errs := []error{s.followChanges(ctx), s.followEvents(ctx), s.followVectors(ctx)}
+	errs := []error{f.followChanges(ctx), f.followEvents(ctx), f.followVectors(ctx)}
 	if withModel {
-		errs = append(errs, s.followModel(ctx))
+		errs = append(errs, f.followModel(ctx))
 	}
 	err := errors.Join(errs...)
 	f.status.LastSync = time.Now().UTC()
@@ -211,45 +204,28 @@ func (s *Service) sync(ctx context.Context, withModel bool) error {
 	if err != nil {
 		f.status.LastError = err.Error()
 		if errors.Is(err, recd.ErrUnavailable) {
-			s.health.recheck("store")
+			f.health.recheck("store")
 		}
 	}
 	return err
 }
 
 // followEvents applies events after the tracker's floor that this replica has not applied.
-// The caller holds follow.mu.
-func (s *Service) followEvents(ctx context.Context) error {
-	s.mu.RLock()
-	from := s.follow.applied.floor
-	s.mu.RUnlock()
+// The caller holds f.mu.
+func (f *follower) followEvents(ctx context.Context) error {
+	from, _ := f.live.appliedState()
 	flush := false
-	err := s.st.ScanEvents(ctx, from, func(e recd.Event) error {
-		s.mu.Lock()
-		if s.follow.applied.has(e.Seq) {
-			s.mu.Unlock()
-			return nil
-		}
-		if h := s.hist[e.UserID]; h != nil && e.Seq < h.seq {
-			flush = true // the user's cached answers are keyed by their newest Seq, which stays
-		}
-		s.observe(&e)
-		s.mu.Unlock()
-		s.follow.events.Add(1)
-		if s.opts.Redis == nil && s.opts.Weights.Of(e) > 0 {
-			// Sessions are per process without Redis; with Redis the writer recorded it.
-			_ = s.sessions.Record(e.UserID, e.ItemID, e.Type, e.Timestamp)
-			if e.SessionID != "" {
-				_ = s.sessions.Record("session:"+e.SessionID, e.ItemID, e.Type, e.Timestamp)
-			}
+	err := f.st.ScanEvents(ctx, from, func(e recd.Event) error {
+		applied, stale := f.live.applyFollowed(&e)
+		if applied {
+			flush = flush || stale
+			f.events.Add(1)
 		}
 		return nil
 	})
-	s.mu.Lock()
-	s.follow.applied.advance(time.Now(), s.follow.grace)
-	s.mu.Unlock()
+	f.live.advanceApplied(f.grace)
 	if flush {
-		s.cache.catalogChanged()
+		f.live.responses().catalogChanged()
 	}
 	if err != nil {
 		return fmt.Errorf("follow events: %w", err)

@@ -4,11 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"math"
 	"slices"
 
 	"github.com/recd/recd"
-	"github.com/recd/recd/index"
 	"github.com/recd/recd/rank"
 	"github.com/recd/recd/store"
 )
@@ -18,156 +16,159 @@ import (
 // item deletes remove the item, user deletes forget the user. A change this replica made
 // itself finds the live state already equal and costs a comparison. The live catalog is
 // updated after the index write succeeds, so a failed write is found unequal and redone on
-// the next pass. No lock is held while the store is read. The caller holds follow.mu.
-func (s *Service) followChanges(ctx context.Context) error {
-	cf, ok := s.st.(store.ChangeFeed)
+// the next pass. No lock is held while the store is read. The caller holds f.mu.
+func (f *follower) followChanges(ctx context.Context) error {
+	cf, ok := f.st.(store.ChangeFeed)
 	if !ok {
 		return nil
 	}
-	var puts []recd.Item
-	changed := false
-	last := s.follow.changeSeq
-	flush := func() error {
-		if len(puts) == 0 {
-			return nil
-		}
-		if !s.follow.shared {
-			s.writeMu.RLock()
-			err := s.indexItems(ctx, puts, false)
-			s.writeMu.RUnlock()
-			if err != nil {
-				return err
-			}
-		}
-		s.mu.Lock()
-		for n := range puts {
-			s.catalog[puts[n].ID] = metaOf(&puts[n])
-		}
-		s.mu.Unlock()
-		s.follow.status.Changes += int64(len(puts))
-		changed = true
-		puts = puts[:0]
-		return nil
-	}
+	p := &catalogPass{f: f, ctx: ctx}
+	last := f.changeSeq
 	err := cf.ScanChanges(ctx, last, func(c store.Change) error {
-		switch {
-		case c.Kind == store.ChangeItem && !c.Deleted && c.Item != nil:
-			m := metaOf(c.Item)
-			s.mu.RLock()
-			old := s.catalog[c.ID]
-			same := old != nil && sameMeta(old, m)
-			s.mu.RUnlock()
-			if !same {
-				puts = append(puts, *c.Item)
-				if len(puts) >= indexBatch {
-					if err := flush(); err != nil {
-						return err
-					}
-				}
-			}
-		case c.Kind == store.ChangeItem && c.Deleted:
-			if _, had := s.Item(c.ID); had {
-				if err := flush(); err != nil { // a put of the same id earlier in this scan
-					return err
-				}
-				if !s.follow.shared {
-					s.writeMu.RLock()
-					err := s.idx.Delete(ctx, []string{c.ID})
-					s.dirty.Store(true)
-					s.writeMu.RUnlock()
-					if err != nil {
-						return fmt.Errorf("index delete %s: %w", c.ID, err)
-					}
-				}
-				s.mu.Lock()
-				delete(s.catalog, c.ID)
-				s.mu.Unlock()
-				changed = true
-				s.follow.status.Changes++
-			}
-		case c.Kind == store.ChangeUser && c.Deleted:
-			s.mu.Lock()
-			_, had := s.hist[c.ID]
-			s.forget(c.ID)
-			s.mu.Unlock()
-			if had {
-				s.sessions.Forget(c.ID)
-				s.sources.Forget(c.ID)
-				s.follow.status.Changes++
-				// Events of the user written after the delete may have been applied by an
-				// earlier pass: rebuild the user's history from what the store holds now.
-				if err := s.reloadUser(ctx, c.ID); err != nil {
-					return err
-				}
-			}
+		if err := p.apply(&c); err != nil {
+			return err
 		}
 		last = c.Seq
 		return nil
 	})
 	if err == nil {
-		err = flush()
+		err = p.flush()
 	}
-	if changed {
-		s.cache.catalogChanged()
-		s.sources.CatalogChanged()
-		s.contentChanged()
+	if p.changed {
+		f.live.responses().catalogChanged()
+		f.live.sourceCache().CatalogChanged()
+		f.vec.contentChanged()
 	}
 	if err != nil {
 		return fmt.Errorf("follow catalog changes: %w", err)
 	}
-	s.follow.changeSeq = last
+	f.changeSeq = last
 	return nil
+}
+
+// catalogPass is one pass of followChanges: item puts are batched (indexBatch at a time).
+type catalogPass struct {
+	f       *follower
+	ctx     context.Context
+	puts    []recd.Item
+	changed bool // the catalog changed: cached answers must go
+}
+
+func (p *catalogPass) apply(c *store.Change) error {
+	switch {
+	case c.Kind == store.ChangeItem && !c.Deleted && c.Item != nil:
+		if p.f.live.sameItem(c.ID, metaOf(c.Item)) {
+			return nil
+		}
+		p.puts = append(p.puts, *c.Item)
+		if len(p.puts) >= indexBatch {
+			return p.flush()
+		}
+	case c.Kind == store.ChangeItem && c.Deleted:
+		return p.deleteItem(c.ID)
+	case c.Kind == store.ChangeUser && c.Deleted:
+		return p.deleteUser(c.ID)
+	}
+	return nil
+}
+
+// flush indexes the batched puts (unless the index is shared) and then applies them to the
+// live catalog.
+func (p *catalogPass) flush() error {
+	if len(p.puts) == 0 {
+		return nil
+	}
+	f := p.f
+	if !f.shared {
+		f.vec.hold()
+		err := f.vec.indexItems(p.ctx, p.puts, false)
+		f.vec.release()
+		if err != nil {
+			return err
+		}
+	}
+	f.live.setItems(p.puts)
+	f.status.Changes += int64(len(p.puts))
+	p.changed = true
+	p.puts = p.puts[:0]
+	return nil
+}
+
+func (p *catalogPass) deleteItem(id string) error {
+	f := p.f
+	if _, had := f.live.Item(id); !had {
+		return nil
+	}
+	if err := p.flush(); err != nil { // a put of the same id earlier in this scan
+		return err
+	}
+	if !f.shared {
+		f.vec.hold()
+		err := f.vec.delete(p.ctx, []string{id})
+		f.vec.release()
+		if err != nil {
+			return fmt.Errorf("index delete %s: %w", id, err)
+		}
+	}
+	f.live.dropItem(id)
+	p.changed = true
+	f.status.Changes++
+	return nil
+}
+
+func (p *catalogPass) deleteUser(id string) error {
+	f := p.f
+	if !f.live.forgetFollowed(id) {
+		return nil
+	}
+	f.status.Changes++
+	// Events of the user written after the delete may have been applied by an earlier
+	// pass: rebuild the user's history from what the store holds now.
+	return f.reloadUser(p.ctx, id)
 }
 
 // followVectors applies the vector log after the last record seen: client vectors written
 // through other replicas. A vector the index already holds (this replica's own write) is
 // not written again. A tombstone of an item still in the catalog dropped one space's vector
 // and is left to the next full catch-up; the item's delete comes through the change feed.
-// The caller holds follow.mu.
-func (s *Service) followVectors(ctx context.Context) error {
-	if s.follow.shared {
+// The caller holds f.mu.
+func (f *follower) followVectors(ctx context.Context) error {
+	if f.shared {
 		// The writer put them into the shared index; learn the spaces it created.
-		infos, err := s.idx.Spaces(ctx)
-		if err != nil {
+		if err := f.vec.learnSpaces(ctx); err != nil {
 			return fmt.Errorf("follow vector spaces: %w", err)
 		}
-		s.spaceMu.Lock()
-		for _, in := range infos {
-			if _, ok := s.spaces[in.Name]; !ok {
-				s.spaces[in.Name] = in.SpaceConfig
-			}
-		}
-		s.spaceMu.Unlock()
 		return nil
 	}
-	last := s.follow.vectorSeq
+	last := f.vectorSeq
 	var batch []store.VectorRecord
-	// flush writes the batch under writeMu and records how far the index holds the log, so
-	// an index snapshot (which takes writeMu exclusively) records a sequence it holds.
+	// flush writes the batch under the index write lock and records how far the index holds
+	// the log, so an index snapshot (which takes the lock exclusively) records a sequence it
+	// holds.
 	flush := func(upTo int64) error {
-		s.writeMu.RLock()
-		defer s.writeMu.RUnlock()
+		f.vec.hold()
+		defer f.vec.release()
 		if len(batch) > 0 {
-			n, err := s.upsertNewVectors(ctx, batch)
-			s.follow.status.Vectors += int64(n)
+			n, err := f.vec.upsertNewVectors(ctx, batch)
+			f.status.Vectors += int64(n)
 			batch = batch[:0]
 			if err != nil {
 				return err
 			}
 		}
-		s.follow.vectorSeq = upTo
-		s.follow.indexedVectorSeq.Store(upTo)
+		f.vectorSeq = upTo
+		f.vec.indexedSeq.Store(upTo)
 		return nil
 	}
-	err := s.st.ScanVectors(ctx, last, func(r store.VectorRecord) error {
+	err := f.st.ScanVectors(ctx, last, func(r store.VectorRecord) error {
 		if r.Vector == nil {
-			if _, ok := s.Item(r.ItemID); !ok {
+			if _, ok := f.live.Item(r.ItemID); !ok {
 				if err := flush(last); err != nil {
 					return err
 				}
-				s.writeMu.RLock()
-				err := s.idx.Delete(ctx, []string{r.ItemID})
-				s.writeMu.RUnlock()
+				f.vec.hold()
+				err := f.vec.idx.Delete(ctx, []string{r.ItemID})
+				f.vec.release()
 				if err != nil {
 					return err
 				}
@@ -190,85 +191,6 @@ func (s *Service) followVectors(ctx context.Context) error {
 	return nil
 }
 
-// upsertNewVectors writes the records whose vector the index does not hold yet, creating
-// spaces seen for the first time, and returns how many it wrote.
-func (s *Service) upsertNewVectors(ctx context.Context, recs []store.VectorRecord) (int, error) {
-	bySpace := map[string][]string{}
-	for _, r := range recs {
-		bySpace[r.Space] = append(bySpace[r.Space], r.ItemID)
-	}
-	have := map[string]map[string][]float32{}
-	for sp, ids := range bySpace {
-		if _, ok := s.space(sp); !ok {
-			continue
-		}
-		got, err := s.idx.Vectors(ctx, sp, ids)
-		if err != nil {
-			return 0, err
-		}
-		have[sp] = got
-	}
-	var pts []index.Point
-	at := map[string]int{} // item id -> its point in pts
-	n := 0
-	for _, r := range recs {
-		cfg, ok := s.space(r.Space)
-		if ok && sameVector(have[r.Space][r.ItemID], r.Vector, cfg.Metric == index.Cosine) {
-			continue
-		}
-		if !ok {
-			if err := s.createSpace(ctx, index.SpaceConfig{Name: r.Space, Dim: len(r.Vector), Metric: index.Cosine}); err != nil {
-				return 0, err
-			}
-		}
-		i, ok := at[r.ItemID]
-		if !ok {
-			pt := index.Point{ID: r.ItemID, Vectors: map[string][]float32{}}
-			if m, ok := s.Item(r.ItemID); ok {
-				pt.Payload = index.Payload{Categories: m.Categories, Available: m.Available, Attributes: m.Attributes}
-			}
-			i = len(pts)
-			at[r.ItemID] = i
-			pts = append(pts, pt)
-		}
-		pts[i].Vectors[r.Space] = r.Vector
-		n++
-	}
-	if len(pts) == 0 {
-		return 0, nil
-	}
-	if err := s.idx.Upsert(ctx, pts); err != nil {
-		return 0, err
-	}
-	s.dirty.Store(true)
-	return n, nil
-}
-
-// sameVector reports whether the index's stored vector is v; a cosine space stores v
-// normalised.
-func sameVector(stored, v []float32, cosine bool) bool {
-	if stored == nil || len(stored) != len(v) {
-		return false
-	}
-	if !cosine {
-		return slices.Equal(stored, v)
-	}
-	var norm float64
-	for _, x := range v {
-		norm += float64(x) * float64(x)
-	}
-	if norm == 0 {
-		return false
-	}
-	inv := 1 / math.Sqrt(norm)
-	for i, x := range v {
-		if math.Abs(float64(stored[i])-float64(x)*inv) > 1e-5 {
-			return false
-		}
-	}
-	return true
-}
-
 // sameMeta reports whether two catalog entries are equal as the store keeps them: nil and
 // empty lists and maps are the same, and attributes compare by their JSON (a number is the
 // same whether a client sent 1995 or the store decoded 1995.0).
@@ -287,19 +209,14 @@ func sameMeta(a, b *rank.ItemMeta) bool {
 
 // reloadUser applies every event the store holds for a user whose live history was just
 // forgotten, marking them applied so the event pass does not apply them again.
-func (s *Service) reloadUser(ctx context.Context, id string) error {
+func (f *follower) reloadUser(ctx context.Context, id string) error {
 	cursor := ""
 	for {
-		evs, next, err := s.st.UserEvents(ctx, id, cursor, 1000)
+		evs, next, err := f.st.UserEvents(ctx, id, cursor, 1000)
 		if err != nil {
 			return fmt.Errorf("reload user %s: %w", id, err)
 		}
-		s.mu.Lock()
-		for n := range evs {
-			s.follow.applied.add(evs[n].Seq)
-			s.apply(&evs[n])
-		}
-		s.mu.Unlock()
+		f.live.reapply(evs)
 		if cursor = next; cursor == "" {
 			return nil
 		}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/recd/recd"
+	"github.com/recd/recd/index"
 	"github.com/recd/recd/store"
 )
 
@@ -49,7 +50,8 @@ func DefaultHealthOptions() HealthOptions {
 	return HealthOptions{Interval: time.Second, Timeout: 2 * time.Second}
 }
 
-// health holds the dependencies' states. Safe for concurrent use.
+// health holds the dependencies' states: mu guards state and down; rechecking and timeout
+// are atomics. Safe for concurrent use.
 type health struct {
 	deps  []Dependency
 	mu    sync.RWMutex
@@ -66,21 +68,22 @@ type pinger interface {
 	Ping(ctx context.Context) error
 }
 
-func newHealth(s *Service) *health {
+// newHealth checks the store and the index when they can ping, and extra.
+func newHealth(st store.Store, idx index.Index, extra []Dependency, log *slog.Logger) *health {
 	var deps []Dependency
-	if p, ok := s.st.(store.Pinger); ok {
+	if p, ok := st.(store.Pinger); ok {
 		deps = append(deps, Dependency{Name: "store", Check: p.Ping})
 	}
-	if p, ok := s.idx.(pinger); ok {
+	if p, ok := idx.(pinger); ok {
 		deps = append(deps, Dependency{Name: "index", Check: p.Ping})
 	}
-	for _, d := range s.opts.Dependencies {
+	for _, d := range extra {
 		if d.Name != "" && d.Check != nil {
 			deps = append(deps, d)
 		}
 	}
 	now := time.Now().UTC()
-	h := &health{deps: deps, state: make([]DependencyState, len(deps)), log: s.log,
+	h := &health{deps: deps, state: make([]DependencyState, len(deps)), log: log,
 		rechecking: make([]atomic.Bool, len(deps))}
 	h.timeout.Store(int64(DefaultHealthOptions().Timeout))
 	for i, d := range deps {
@@ -165,30 +168,24 @@ func (h *health) snapshot() HealthReport {
 	return HealthReport{Degraded: h.down > 0, Dependencies: append([]DependencyState{}, h.state...)}
 }
 
-// Health returns every dependency's last known state.
-func (s *Service) Health() HealthReport { return s.health.snapshot() }
-
-// Degraded reports whether a dependency is down. Cheap: read paths call it per response.
-func (s *Service) Degraded() bool {
-	if s.SharedStateErr() != nil { // Redis failed on a recent call: this answer used the fallback
-		return true
-	}
-	s.health.mu.RLock()
-	defer s.health.mu.RUnlock()
-	return s.health.down > 0
+// degraded reports whether a dependency is down. Cheap: read paths call it per response.
+func (h *health) degraded() bool {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	return h.down > 0
 }
 
-// CheckHealth checks every dependency now and returns the result.
-func (s *Service) CheckHealth(ctx context.Context, timeout time.Duration) HealthReport {
+// checkNow checks every dependency now and returns the result.
+func (h *health) checkNow(ctx context.Context, timeout time.Duration) HealthReport {
 	if timeout <= 0 {
 		timeout = DefaultHealthOptions().Timeout
 	}
-	s.health.check(ctx, timeout)
-	return s.Health()
+	h.check(ctx, timeout)
+	return h.snapshot()
 }
 
-// RunHealthChecks checks every dependency at once and then every Interval until ctx ends.
-func (s *Service) RunHealthChecks(ctx context.Context, opts HealthOptions) {
+// run checks every dependency at once and then every Interval until ctx ends.
+func (h *health) run(ctx context.Context, opts HealthOptions) {
 	d := DefaultHealthOptions()
 	if opts.Interval <= 0 {
 		opts.Interval = d.Interval
@@ -196,11 +193,11 @@ func (s *Service) RunHealthChecks(ctx context.Context, opts HealthOptions) {
 	if opts.Timeout <= 0 {
 		opts.Timeout = d.Timeout
 	}
-	s.health.timeout.Store(int64(opts.Timeout))
+	h.timeout.Store(int64(opts.Timeout))
 	t := time.NewTicker(opts.Interval)
 	defer t.Stop()
 	for {
-		s.health.check(ctx, opts.Timeout)
+		h.check(ctx, opts.Timeout)
 		select {
 		case <-ctx.Done():
 			return
@@ -210,8 +207,8 @@ func (s *Service) RunHealthChecks(ctx context.Context, opts HealthOptions) {
 }
 
 // storeFailed rechecks the store at once when a write failed because it is unavailable.
-func (s *Service) storeFailed(err error) {
+func (h *health) storeFailed(err error) {
 	if errors.Is(err, recd.ErrUnavailable) {
-		s.health.recheck("store")
+		h.recheck("store")
 	}
 }

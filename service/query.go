@@ -3,7 +3,6 @@ package service
 import (
 	"context"
 	"fmt"
-	"sort"
 	"strings"
 	"unicode/utf8"
 
@@ -40,7 +39,7 @@ const maxQueryText = 2000
 // built-in parser) and answers it with the same retrieval and ranking as every other request:
 // liked titles seed item-kNN and CF, the remaining words search the content vectors, and the
 // query's categories, years, exclusions and conditions filter the candidates.
-func (s *Service) Query(ctx context.Context, req QueryRequest) (QueryResponse, error) {
+func (s *reader) Query(ctx context.Context, req QueryRequest) (QueryResponse, error) {
 	text := strings.TrimSpace(req.Text)
 	switch {
 	case text == "":
@@ -115,24 +114,6 @@ func (s *Service) Query(ctx context.Context, req QueryRequest) (QueryResponse, e
 		}
 		out.Explanation, out.ExplanationSource = s.explainer.Explain(ctx, q, items)
 	}
-	s.Metrics.Recommendations.WithLabelValues("query").Inc()
+	s.metrics.Recommendations.WithLabelValues("query").Inc()
 	return out, nil
-}
-
-// refreshVocabulary rebuilds the parser's title and category vocabulary from the live
-// catalog; counts (interactions per item) break ties between equal titles.
-func (s *Service) refreshVocabulary(counts map[string]int) {
-	s.mu.RLock()
-	items := make([]recd.Item, 0, len(s.catalog))
-	for id, m := range s.catalog {
-		items = append(items, recd.Item{ID: id, Title: m.Title, Categories: m.Categories, Tags: m.Tags,
-			Attributes: m.Attributes, Available: m.Available})
-	}
-	s.mu.RUnlock()
-	sort.Slice(items, func(a, b int) bool { return items[a].ID < items[b].ID }) // deterministic ties
-	pop := make(map[string]float64, len(counts))
-	for id, n := range counts {
-		pop[id] = float64(n)
-	}
-	s.vocab.Store(query.NewVocabularyWith(items, query.VocabularyOptions{Popularity: pop}))
 }

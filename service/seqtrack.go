@@ -9,7 +9,7 @@ import "time"
 // floor and high not seen yet, with the time each was first noticed missing. A number missing
 // for longer than the grace period is taken to be gone for good (a rolled-back transaction,
 // an event of a user deleted before it was seen) and floor moves past it. Not safe for
-// concurrent use: Service.mu guards it.
+// concurrent use: memState.mu guards it (through histories).
 type seqTracker struct {
 	floor, high int64
 	seen        map[int64]struct{}

@@ -1,6 +1,6 @@
 // Package service ties the store, the models, the vector index and the ranking pipeline into
-// recd's write, train and read paths. The HTTP server and the CLI call it; it owns the live
-// state (catalog metadata, user histories, trending counters) and the serving snapshot.
+// recd's write, train and read paths: Service is a facade over parts that each own their state
+// and lock (see Service).
 package service
 
 import (
@@ -9,11 +9,9 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"sync"
 	"sync/atomic"
 	"time"
 
-	"github.com/recd/recd"
 	"github.com/recd/recd/embed"
 	"github.com/recd/recd/index"
 	"github.com/recd/recd/model"
@@ -101,71 +99,35 @@ func DefaultOptions() Options {
 // ErrTrainingRunning is returned when a training job is already running.
 var ErrTrainingRunning = errors.New("a training job is already running")
 
-// Service is recd's core. Safe for concurrent use.
+// Service is recd's core: a thin facade over parts that each own their state and lock.
+//
+//   - live (liveState: memState, or redisState with Redis) holds the catalog metadata, users'
+//     histories and sessions, the trending and exposure counters and the per-user caches;
+//   - write (writer) validates, stores and applies items, users and events;
+//   - train (trainer) fits models from the store and publishes the serving snapshot (snap),
+//     which it alone writes;
+//   - follow (follower) applies what other replicas sharing the store wrote;
+//   - read (reader) answers recommendation, similar, popular, trending and query requests
+//     over one serving snapshot and the live state;
+//   - vec (vectors) owns the vector spaces, index writes and index snapshots;
+//   - health holds the dependencies' states.
+//
+// Service itself holds no lock. Safe for concurrent use.
 type Service struct {
 	opts Options
 	st   store.Store
 	log  *slog.Logger
-
 	snap atomic.Pointer[serving]
 
-	mu       sync.RWMutex // guards the live state below
-	catalog  map[string]*rank.ItemMeta
-	hist     map[string]*history
-	trending *model.Trending
-	lastSeq  int64
-	nEvents  int
+	live   liveState
+	vec    *vectors
+	write  *writer
+	train  *trainer
+	follow *follower
+	read   *reader
+	health *health
 
-	idx      index.Index
-	spaceMu  sync.RWMutex
-	spaces   map[string]index.SpaceConfig
-	writeMu  sync.RWMutex // writers hold it shared; an index snapshot holds it exclusively
-	dirty    atomic.Bool  // the index has writes since its last snapshot
-	sessions *rank.Sessions
-	exposure *rank.Exposure
-	cache    *respCache
-	shared   *shared // nil without Redis
-	sources  *rank.SourceCache
-	commits  groupCommit // merges concurrent event writes into one transaction
-
-	vocab     *query.SwappableVocabulary
-	parser    *query.FallbackParser
-	explainer query.Explainer
-
-	trainMu sync.Mutex
 	Metrics *Metrics
-
-	follow *follower // replica following (follow.go)
-	health *health   // dependency states (health.go)
-}
-
-// serving is the immutable snapshot requests read: models plus the pipeline over them.
-type serving struct {
-	info     ModelInfo
-	models   *rank.Models
-	pipeline *rank.Pipeline
-	content  *embed.ContentModel // nil when the catalog has no text
-	proj     *embed.Projection   // content -> CF; nil when not fitted
-}
-
-// cfVector is an item's CF vector: its ALS factors when it has interactions, otherwise its
-// content vector projected into the CF space (nil when neither is known).
-func (sv *serving) cfVector(id string, content []float32) []float32 {
-	m := sv.models
-	if m.ALS == nil {
-		return nil
-	}
-	if i, ok := m.ItemIndex[id]; ok && int(i) < len(m.Counts) && m.Counts[i] > 0 {
-		return m.ALS.ItemFactors().Row(int(i))
-	}
-	if content == nil || sv.proj == nil {
-		return nil
-	}
-	v, err := sv.proj.Project(content)
-	if err != nil {
-		return nil
-	}
-	return v
 }
 
 // New opens the service over st: it loads the catalog, the event history and the newest
@@ -183,98 +145,69 @@ func New(ctx context.Context, st store.Store, opts Options) (*Service, error) {
 	if opts.MinTimestamp.IsZero() {
 		opts.MinTimestamp = DefaultMinTimestamp
 	}
-	sessions, err := rank.NewSessions(opts.Sessions)
+	s := &Service{opts: opts, st: st, log: opts.Logger, Metrics: newMetrics()}
+	mem, err := s.assemble()
 	if err != nil {
-		return nil, fmt.Errorf("sessions: %w", err)
-	}
-	exposure, err := rank.NewExposure(opts.Exposure)
-	if err != nil {
-		return nil, fmt.Errorf("exposure: %w", err)
-	}
-	s := &Service{opts: opts, st: st, log: opts.Logger, catalog: map[string]*rank.ItemMeta{},
-		hist: map[string]*history{}, trending: model.NewTrending(opts.TrendingHalfLife), Metrics: newMetrics(),
-		idx: opts.Index, spaces: map[string]index.SpaceConfig{}, sessions: sessions, exposure: exposure,
-		cache: newRespCache(opts.CacheSize, opts.CacheTTL), follow: newFollower(),
-		sources: rank.NewSourceCache(opts.Sources)}
-	if opts.Redis != nil {
-		if s.shared, err = newShared(&opts); err != nil {
-			return nil, fmt.Errorf("shared state: %w", err)
-		}
-	}
-	if s.shared != nil {
-		s.opts.Dependencies = append(s.opts.Dependencies[:len(s.opts.Dependencies):len(s.opts.Dependencies)],
-			Dependency{Name: "redis", Check: s.CheckSharedState})
-	}
-	s.health = newHealth(s)
-	s.vocab = &query.SwappableVocabulary{}
-	s.parser = &query.FallbackParser{Builtin: query.Builtin{Vocab: s.vocab}, Timeout: opts.LLMBudget}
-	s.explainer = query.SentenceExplainer{}
-	if opts.LLM.BaseURL != "" {
-		llm, err := query.NewLLMParser(opts.LLM, s.vocab)
-		if err != nil {
-			return nil, fmt.Errorf("llm: %w", err)
-		}
-		s.parser.LLM = llm
-		if s.explainer, err = query.NewLLMExplainer(opts.LLM); err != nil {
-			return nil, fmt.Errorf("llm explainer: %w", err)
-		}
-	}
-	infos, err := s.idx.Spaces(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("list vector spaces: %w", err)
-	}
-	for _, in := range infos {
-		s.spaces[in.Name] = in.SpaceConfig
-	}
-	for _, cfg := range opts.Spaces {
-		if err := s.createSpace(ctx, cfg); err != nil {
-			return nil, fmt.Errorf("declared space %s: %w", cfg.Name, err)
-		}
-	}
-	if err := s.follow.start(ctx, st); err != nil {
 		return nil, err
 	}
-	start := time.Now()
-	err = st.ScanItems(ctx, func(it recd.Item) error {
-		s.catalog[it.ID] = metaOf(&it)
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("load catalog: %w", err)
-	}
-	err = st.ScanEvents(ctx, 0, func(e recd.Event) error {
-		s.observe(&e)
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("load events: %w", err)
-	}
-	s.follow.applied.settle(s.lastSeq)
-	s.log.Info("loaded state", "items", len(s.catalog), "users", len(s.hist), "last_seq", s.lastSeq,
-		"elapsed", time.Since(start).Round(time.Millisecond))
-	if err := s.loadLatest(ctx); err != nil && !errors.Is(err, store.ErrNotFound) {
-		return nil, err
-	}
-	if err := s.catchUpIndex(ctx); err != nil {
+	if err := s.open(ctx, mem); err != nil {
 		return nil, err
 	}
 	return s, nil
 }
 
-func metaOf(it *recd.Item) *rank.ItemMeta {
-	return &rank.ItemMeta{Title: it.Title, Categories: it.Categories, Tags: it.Tags, Available: it.Available, Attributes: it.Attributes}
+// assemble builds the parts and wires them together.
+func (s *Service) assemble() (*memState, error) {
+	mem, err := newMemState(&s.opts)
+	if err != nil {
+		return nil, err
+	}
+	s.live = mem
+	if s.opts.Redis != nil {
+		rs, err := newRedisState(mem, &s.opts, s.log, s.Metrics)
+		if err != nil {
+			return nil, fmt.Errorf("shared state: %w", err)
+		}
+		s.live = rs
+		deps := s.opts.Dependencies
+		s.opts.Dependencies = append(deps[:len(deps):len(deps)], Dependency{Name: "redis", Check: s.CheckSharedState})
+	}
+	s.health = newHealth(s.st, s.opts.Index, s.opts.Dependencies, s.log)
+	s.vec = newVectors(&s.opts, s.st, s.log, &s.snap, s.live)
+	if s.read, err = newReader(&s.opts, &s.snap, s.live, s.vec, s.Metrics, s.log); err != nil {
+		return nil, err
+	}
+	s.train = &trainer{opts: &s.opts, st: s.st, log: s.log, metrics: s.Metrics, snap: &s.snap, live: s.live,
+		vec: s.vec, vocabulary: s.read.refreshVocabulary}
+	s.write = &writer{opts: &s.opts, st: s.st, live: s.live, vec: s.vec, health: s.health, metrics: s.Metrics}
+	s.follow = newFollower(s.st, s.live, s.vec, s.train, s.health, s.log)
+	return mem, nil
+}
+
+// open learns the index's spaces, loads the live state and the newest model, and brings the
+// index up to date with the store.
+func (s *Service) open(ctx context.Context, mem *memState) error {
+	if err := s.vec.open(ctx, s.opts.Spaces); err != nil {
+		return err
+	}
+	if err := s.follow.start(ctx); err != nil {
+		return err
+	}
+	start := time.Now()
+	if err := mem.load(ctx, s.st); err != nil {
+		return err
+	}
+	st := mem.stats()
+	s.log.Info("loaded state", "items", st.Items, "users", st.Users, "last_seq", mem.currentSeq(),
+		"elapsed", time.Since(start).Round(time.Millisecond))
+	if err := s.train.loadLatest(ctx); err != nil && !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
+	return s.vec.catchUpIndex(ctx)
 }
 
 // Item implements rank.Catalog over the live catalog.
-func (s *Service) Item(id string) (rank.ItemMeta, bool) {
-	s.mu.RLock()
-	m, ok := s.catalog[id]
-	s.mu.RUnlock()
-	if !ok {
-		return rank.ItemMeta{}, false
-	}
-	return *m, true
-}
+func (s *Service) Item(id string) (rank.ItemMeta, bool) { return s.live.Item(id) }
 
 // Ready reports whether a trained model is being served, and why not.
 func (s *Service) Ready() (bool, string) {
@@ -295,17 +228,13 @@ type Stats struct {
 }
 
 // Stats returns the live counts.
-func (s *Service) Stats() Stats {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	return Stats{Items: len(s.catalog), Users: len(s.hist), Events: s.nEvents}
-}
+func (s *Service) Stats() Stats { return s.live.stats() }
 
 // Close releases the vector index when it holds resources (the embedded HNSW's memory
 // mappings, a Qdrant connection). Call it after the last request and after SaveIndex; the
 // store and the Redis client belong to the caller.
 func (s *Service) Close() error {
-	if c, ok := s.idx.(io.Closer); ok {
+	if c, ok := s.opts.Index.(io.Closer); ok {
 		return c.Close()
 	}
 	return nil

@@ -1,0 +1,158 @@
+package service
+
+import (
+	"context"
+	"fmt"
+	"sync"
+
+	"github.com/recd/recd"
+	"github.com/recd/recd/model"
+	"github.com/recd/recd/rank"
+	"github.com/recd/recd/store"
+)
+
+// memState is the live state in process: the single-node default, and under redisState the
+// part every replica keeps for itself. mu guards the catalog and the histories (with their
+// trending counter and applied-event tracker); the sessions, the exposure counter and the
+// two caches lock themselves. Safe for concurrent use.
+type memState struct {
+	mu      sync.RWMutex
+	catalog map[string]*rank.ItemMeta
+	users   *histories
+
+	sessions *rank.Sessions
+	exposure *rank.Exposure
+	cache    *respCache
+	sources  *rank.SourceCache
+	weights  model.Weights
+}
+
+var _ liveState = (*memState)(nil)
+
+func newMemState(opts *Options) (*memState, error) {
+	sessions, err := rank.NewSessions(opts.Sessions)
+	if err != nil {
+		return nil, fmt.Errorf("sessions: %w", err)
+	}
+	exposure, err := rank.NewExposure(opts.Exposure)
+	if err != nil {
+		return nil, fmt.Errorf("exposure: %w", err)
+	}
+	return &memState{catalog: map[string]*rank.ItemMeta{}, users: newHistories(opts.Weights, opts.TrendingHalfLife),
+		sessions: sessions, exposure: exposure, cache: newRespCache(opts.CacheSize, opts.CacheTTL),
+		sources: rank.NewSourceCache(opts.Sources), weights: opts.Weights}, nil
+}
+
+// load reads the catalog and the event history from the store, and marks every event up to
+// the newest applied. The follower's positions are taken before it, so that what is written
+// meanwhile is applied (once) by the follower's first pass.
+func (m *memState) load(ctx context.Context, st store.Store) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	err := st.ScanItems(ctx, func(it recd.Item) error {
+		m.catalog[it.ID] = metaOf(&it)
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("load catalog: %w", err)
+	}
+	err = st.ScanEvents(ctx, 0, func(e recd.Event) error {
+		m.users.observe(&e)
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("load events: %w", err)
+	}
+	m.users.applied.settle(m.users.lastSeq)
+	return nil
+}
+
+func metaOf(it *recd.Item) *rank.ItemMeta {
+	return &rank.ItemMeta{Title: it.Title, Categories: it.Categories, Tags: it.Tags, Available: it.Available, Attributes: it.Attributes}
+}
+
+// Item implements rank.Catalog over the live catalog.
+func (m *memState) Item(id string) (rank.ItemMeta, bool) {
+	m.mu.RLock()
+	it, ok := m.catalog[id]
+	m.mu.RUnlock()
+	if !ok {
+		return rank.ItemMeta{}, false
+	}
+	return *it, true
+}
+
+func (m *memState) stats() Stats {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	return Stats{Items: len(m.catalog), Users: len(m.users.hist), Events: m.users.nEvents}
+}
+
+func (m *memState) currentSeq() int64 {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	return m.users.lastSeq
+}
+
+func (m *memState) catalogItems() []recd.Item {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	items := make([]recd.Item, 0, len(m.catalog))
+	for id, it := range m.catalog {
+		items = append(items, recd.Item{ID: id, Title: it.Title, Categories: it.Categories, Tags: it.Tags,
+			Attributes: it.Attributes, Available: it.Available})
+	}
+	return items
+}
+
+func (m *memState) putItems(_ context.Context, items []recd.Item) bool {
+	replaced := false
+	m.mu.Lock()
+	for n := range items {
+		_, had := m.catalog[items[n].ID]
+		replaced = replaced || had
+		m.catalog[items[n].ID] = metaOf(&items[n])
+	}
+	m.mu.Unlock()
+	m.cache.catalogChanged()
+	m.sources.CatalogChanged()
+	return replaced
+}
+
+func (m *memState) deleteItem(_ context.Context, id string) {
+	m.dropItem(id)
+	m.cache.catalogChanged()
+	m.sources.CatalogChanged()
+}
+
+func (m *memState) unknownItems(events []recd.Event) []int {
+	var out []int
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	for n := range events {
+		if _, ok := m.catalog[events[n].ItemID]; !ok {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+func (m *memState) trending(_ context.Context, n int, keep func(*rank.ItemMeta) bool) ([]string, []float64, []string) {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	ids, scores := m.users.trending.Top(n, func(id string) bool { return keep(m.catalog[id]) })
+	titles := make([]string, len(ids))
+	for i, id := range ids {
+		titles[i] = m.catalog[id].Title
+	}
+	return ids, scores, titles
+}
+
+func (m *memState) shareImpressions([]recd.Recommendation) {}
+func (m *memState) exposureCounter() *rank.Exposure        { return m.exposure }
+func (m *memState) responses() *respCache                  { return m.cache }
+func (m *memState) sourceCache() *rank.SourceCache         { return m.sources }
+func (m *memState) err() error                             { return nil }
+func (m *memState) ping(context.Context) error             { return nil }
+func (m *memState) origin() string                         { return "" }
+func (m *memState) run(context.Context, sharedHooks)       {}

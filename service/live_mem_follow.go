@@ -1,0 +1,87 @@
+package service
+
+import (
+	"time"
+
+	"github.com/recd/recd"
+	"github.com/recd/recd/rank"
+)
+
+// This file is memState's side of the replica follower (followedState).
+
+func (m *memState) appliedState() (int64, int) {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	return m.users.applied.floor, m.users.applied.pending()
+}
+
+// applyFollowed applies the event and records it in the user's and session's recent actions:
+// without Redis, sessions are per process, so each replica records what it follows.
+func (m *memState) applyFollowed(e *recd.Event) (bool, bool) {
+	applied, stale := m.observeFollowed(e)
+	if applied {
+		m.recordSession(e)
+	}
+	return applied, stale
+}
+
+// observeFollowed applies the event to the histories unless it was applied already.
+func (m *memState) observeFollowed(e *recd.Event) (applied, stale bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.users.applied.has(e.Seq) {
+		return false, false
+	}
+	// The user's cached answers are keyed by their newest Seq, which stays.
+	h := m.users.hist[e.UserID]
+	stale = h != nil && e.Seq < h.seq
+	m.users.observe(e)
+	return true, stale
+}
+
+func (m *memState) advanceApplied(grace time.Duration) {
+	m.mu.Lock()
+	m.users.applied.advance(time.Now(), grace)
+	m.mu.Unlock()
+}
+
+func (m *memState) setItems(items []recd.Item) {
+	m.mu.Lock()
+	for n := range items {
+		m.catalog[items[n].ID] = metaOf(&items[n])
+	}
+	m.mu.Unlock()
+}
+
+func (m *memState) dropItem(id string) {
+	m.mu.Lock()
+	delete(m.catalog, id)
+	m.mu.Unlock()
+}
+
+func (m *memState) sameItem(id string, meta *rank.ItemMeta) bool {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	old := m.catalog[id]
+	return old != nil && sameMeta(old, meta)
+}
+
+func (m *memState) forgetFollowed(id string) bool {
+	m.mu.Lock()
+	had := m.users.forget(id)
+	m.mu.Unlock()
+	if had {
+		m.sessions.Forget(id)
+		m.sources.Forget(id)
+	}
+	return had
+}
+
+func (m *memState) reapply(events []recd.Event) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for n := range events {
+		m.users.applied.add(events[n].Seq)
+		m.users.apply(&events[n])
+	}
+}

@@ -1,0 +1,157 @@
+package service
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/recd/recd"
+	"github.com/recd/recd/rank"
+)
+
+// RecommendRequest is a recommendation request. UserID, SessionID and ContextItems may each be
+// empty, but not all of them.
+type RecommendRequest struct {
+	UserID       string
+	SessionID    string
+	ContextItems []string
+	N            int
+	Rules        rank.Rules
+	// Per-request knobs (nil: the configured default).
+	Diversity, Calibration, LongTailShare, SessionWeight, ExposureStrength *float64
+}
+
+// validate checks a recommendation request against the limits.
+func (req *RecommendRequest) validate(l Limits) error {
+	if req.UserID == "" && req.SessionID == "" && len(req.ContextItems) == 0 {
+		return recd.Invalid("user_id", "give a user_id, a session_id or context_items")
+	}
+	if req.UserID != "" {
+		if err := l.validID("user_id", req.UserID); err != nil {
+			return err
+		}
+	}
+	if req.SessionID != "" {
+		if err := l.validID("session_id", req.SessionID); err != nil {
+			return err
+		}
+	}
+	if len(req.ContextItems) > l.MaxListLength {
+		return recd.Invalid("context_items", fmt.Sprintf("has more than %d items", l.MaxListLength))
+	}
+	for i, id := range req.ContextItems {
+		if err := l.validID(fmt.Sprintf("context_items[%d]", i), id); err != nil {
+			return err
+		}
+	}
+	if req.N < 1 || req.N > l.MaxN {
+		return recd.Invalid("n", fmt.Sprintf("must be between 1 and %d", l.MaxN))
+	}
+	for f, v := range map[string]*float64{"diversity": req.Diversity, "calibration": req.Calibration,
+		"long_tail_share": req.LongTailShare, "session_weight": req.SessionWeight} {
+		if err := checkUnit(f, v); err != nil {
+			return err
+		}
+	}
+	if v := req.ExposureStrength; v != nil && !(*v >= 0 && *v <= 10) {
+		return recd.Invalid("exposure_strength", "must be between 0 and 10")
+	}
+	return req.Rules.Validate()
+}
+
+// Recommend ranks items for a user (from their live history and session) or for an anonymous
+// session (from its context items). An unknown user is not an error: they get the popular
+// list. ctx is passed to the pipeline as it is.
+func (s *reader) Recommend(ctx context.Context, req RecommendRequest) (rank.Response, error) {
+	if err := req.validate(s.opts.Limits); err != nil {
+		return rank.Response{}, err
+	}
+	p, err := s.pipeline()
+	if err != nil {
+		return rank.Response{}, err
+	}
+	// Shared (Redis) or in-process sessions and generation.
+	uv := s.live.viewUser(ctx, req.UserID, req.SessionID, plainRequest(&req), p.Opts.SessionN)
+	cache := s.live.responses()
+	key, gen, catalog := "", uv.gen, cache.generation()
+	if uv.cacheable {
+		key = cacheKey(&req)
+	}
+	if resp, ok := cache.get(key, p.M.Version, gen); ok {
+		s.metrics.Recommendations.WithLabelValues(resp.Strategy).Inc()
+		s.metrics.CacheHits.Inc()
+		return resp, nil
+	}
+	if resp, ok := s.precomputed(&req, p, &uv); ok {
+		s.metrics.Recommendations.WithLabelValues(resp.Strategy).Inc()
+		return resp, nil
+	}
+	resp, err := p.Recommend(ctx, s.rankRequest(&req, &uv, p.Opts.SessionN))
+	if err != nil {
+		return rank.Response{}, err
+	}
+	if key != "" {
+		s.metrics.CacheMisses.Inc()
+		cache.put(key, p.M.Version, gen, catalog, resp)
+	}
+	s.shareImpressions(p, &resp)
+	s.metrics.Recommendations.WithLabelValues(resp.Strategy).Inc()
+	return resp, nil
+}
+
+// rankRequest is the pipeline's request for req: the user's live history (with the actions
+// Redis holds that this replica has not applied yet), their cached sources, and the recent
+// items of the user and the session.
+func (s *reader) rankRequest(req *RecommendRequest, uv *userView, n int) rank.Request {
+	rr := rank.Request{N: req.N, ContextItems: req.ContextItems, Rules: req.Rules, Diversity: req.Diversity,
+		Calibration: req.Calibration, LongTailShare: req.LongTailShare, SessionWeight: req.SessionWeight,
+		ExposureStrength: req.ExposureStrength}
+	if req.UserID != "" {
+		rr.History = s.live.History(req.UserID)
+		if !uv.cacheable { // Redis has events for this user the follower has not applied yet
+			rr.History = s.withUnfollowed(rr.History, uv.user)
+		}
+		rr.SourceCache, rr.SourceKey = s.live.sourceCache(), req.UserID
+		rr.Recent = rank.RecentItems(uv.user, n)
+	}
+	if req.SessionID != "" {
+		rr.Recent = append(rank.RecentItems(uv.session, n), rr.Recent...)
+	}
+	return rr
+}
+
+// shareImpressions hands a computed list's items to the other replicas' exposure counters
+// when the pipeline counts exposure.
+func (s *reader) shareImpressions(p *rank.Pipeline, resp *rank.Response) {
+	if p.Exposure != nil && len(resp.Items) > 0 {
+		s.live.shareImpressions(resp.Items)
+	}
+}
+
+// withUnfollowed adds to a user's local history the recent actions Redis holds that this
+// replica has not applied yet (another replica took the events and the follower has not
+// caught up), so the candidate sources and the seen-item exclusion see them at once: the list
+// is the one the writing replica would give. An action counts when the local history has no
+// interaction with its item at or after its time; a rating counts with its type's weight (the
+// value is not in the session).
+func (s *reader) withUnfollowed(h []rank.Interaction, acts []rank.Action) []rank.Interaction {
+	if len(acts) == 0 {
+		return h
+	}
+	at := make(map[string]int, len(h))
+	for i, x := range h {
+		at[x.ItemID] = i
+	}
+	for _, a := range acts {
+		if i, ok := at[a.ItemID]; ok {
+			if !a.Time.After(h[i].Last) {
+				continue
+			}
+			h[i].Weight += s.opts.Weights.Of(recd.Event{Type: a.Type, Value: 5})
+			h[i].Last = a.Time
+			continue
+		}
+		at[a.ItemID] = len(h)
+		h = append(h, rank.Interaction{ItemID: a.ItemID, Weight: s.opts.Weights.Of(recd.Event{Type: a.Type, Value: 5}), Last: a.Time})
+	}
+	return h
+}

@@ -1,0 +1,81 @@
+package service
+
+import (
+	"bytes"
+	"encoding/gob"
+	"fmt"
+	"time"
+
+	"github.com/recd/recd/embed"
+	"github.com/recd/recd/model"
+	"github.com/recd/recd/store"
+)
+
+// artifactKind is the kind of the artifact holding a whole serving bundle.
+const artifactKind = "bundle"
+
+// bundleFormat is bumped whenever bundle's encoding changes; older artifacts are retrained.
+const bundleFormat = 2
+
+// bundle is what a training run saves: every model of one version.
+type bundle struct {
+	Format  int
+	Version string
+	Created time.Time
+	Items   []string
+	Counts  []int32
+	Pop     *model.Popularity
+	KNN     *model.ItemKNN
+	ALS     *model.ALS          // nil when there were no interactions
+	EASE    *model.EASE         // nil when the catalog is too large to invert
+	Content *embed.ContentModel // nil when the catalog has no text
+	Proj    *embed.Projection   // nil when too few items have both content and CF vectors
+	Stats   TrainStats
+}
+
+// TrainStats describe a training run.
+type TrainStats struct {
+	Users     int     `json:"users"`
+	Items     int     `json:"items"`
+	Events    int     `json:"events"`
+	NNZ       int     `json:"interactions"`
+	Neighbors int     `json:"neighbors"`
+	Factors   int     `json:"factors"`
+	Vocab     int     `json:"vocabulary"`
+	Seconds   float64 `json:"train_seconds"`
+}
+
+// ModelInfo describes a model version.
+type ModelInfo struct {
+	Version string             `json:"version"`
+	Kind    string             `json:"kind"`
+	Created time.Time          `json:"created"`
+	Size    int64              `json:"size_bytes"`
+	Metrics map[string]float64 `json:"metrics,omitempty"`
+	Serving bool               `json:"serving"`
+}
+
+func (t TrainStats) metrics() map[string]float64 {
+	return map[string]float64{"users": float64(t.Users), "items": float64(t.Items), "events": float64(t.Events),
+		"interactions": float64(t.NNZ), "neighbors": float64(t.Neighbors), "factors": float64(t.Factors),
+		"vocabulary": float64(t.Vocab), "train_seconds": t.Seconds}
+}
+
+// decodeBundle decodes a saved bundle and checks that this binary can serve it.
+func decodeBundle(art store.Artifact) (*bundle, error) {
+	var bd bundle
+	if err := gob.NewDecoder(bytes.NewReader(art.Blob)).Decode(&bd); err != nil {
+		return nil, fmt.Errorf("decode model %s: %w", art.Version, err)
+	}
+	if bd.Format != bundleFormat || bd.Pop == nil || bd.KNN == nil || len(bd.KNN.Neighbors) != len(bd.Items) ||
+		len(bd.Counts) != len(bd.Items) {
+		return nil, fmt.Errorf("model %s has format %d, this binary serves %d", art.Version, bd.Format, bundleFormat)
+	}
+	return &bd, nil
+}
+
+// badBundle is a published bundle this binary cannot serve; it is not retried.
+type badBundle struct{ err error }
+
+func (e badBundle) Error() string { return e.err.Error() }
+func (e badBundle) Unwrap() error { return e.err }
