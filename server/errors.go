@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -24,12 +25,20 @@ type errorBody struct {
 	Error apiError `json:"error"`
 }
 
+// statusClientClosed answers a request whose client went away (nobody reads it; it shows in
+// the metrics as a 4xx, the client's doing, not the server's).
+const statusClientClosed = 499
+
 // statusOf maps an error to its HTTP status and code, in this one place.
 func statusOf(err error) (int, string) {
 	var mbe *http.MaxBytesError
 	switch {
 	case errors.As(err, &mbe):
 		return http.StatusRequestEntityTooLarge, "payload_too_large"
+	case errors.Is(err, context.DeadlineExceeded):
+		return http.StatusGatewayTimeout, "deadline_exceeded"
+	case errors.Is(err, context.Canceled):
+		return statusClientClosed, "canceled"
 	case errors.Is(err, service.ErrTrainingRunning):
 		return http.StatusConflict, "conflict"
 	case errors.Is(err, recd.ErrInvalid):
@@ -56,6 +65,9 @@ func fail(c *gin.Context, err error) {
 	if status == http.StatusInternalServerError {
 		_ = c.Error(err)
 		body.Message = "internal error"
+	}
+	if status == http.StatusGatewayTimeout {
+		body.Message = "the request took longer than its deadline (http.request_timeout) and was stopped"
 	}
 	if status == http.StatusRequestEntityTooLarge {
 		body.Message = "the request body is too large"

@@ -43,6 +43,14 @@ type Config struct {
 		ReadTimeout  Duration `yaml:"read_timeout"`
 		WriteTimeout Duration `yaml:"write_timeout"`
 		IdleTimeout  Duration `yaml:"idle_timeout"`
+		// Bounds against hostile clients (server.Options): bodies of reads sent with POST, the
+		// time a body may take to arrive, the deadline of a request's work, and the requests in
+		// flight per API key and, within a key, per client address (0: unbounded).
+		MaxReadBodyBytes      int64    `yaml:"max_read_body_bytes"`
+		BodyTimeout           Duration `yaml:"body_timeout"`
+		RequestTimeout        Duration `yaml:"request_timeout"`
+		MaxInFlightPerKey     int      `yaml:"max_in_flight_per_key"`
+		MaxInFlightPerAddress int      `yaml:"max_in_flight_per_address"`
 	} `yaml:"http"`
 	Auth struct {
 		// Enabled turns API keys on in serve (demo forces it off).
@@ -170,6 +178,9 @@ func defaultConfig() Config {
 	c.HTTP.ReadTimeout = Duration(30 * time.Second)
 	c.HTTP.WriteTimeout = Duration(60 * time.Second)
 	c.HTTP.IdleTimeout = Duration(120 * time.Second)
+	c.HTTP.MaxReadBodyBytes = 1 << 20
+	c.HTTP.BodyTimeout, c.HTTP.RequestTimeout = Duration(10*time.Second), Duration(5*time.Second)
+	c.HTTP.MaxInFlightPerKey, c.HTTP.MaxInFlightPerAddress = 64, 16
 	w := model.DefaultWeights()
 	c.Events.Weights, c.Events.DefaultWeight = w.ByType, w.Default
 	c.Train.Interval = Duration(time.Hour)
@@ -354,6 +365,14 @@ func (c *Config) validate() error {
 		return bad("http.max_body_bytes", "must be at least 1024")
 	case c.HTTP.ReadTimeout <= 0 || c.HTTP.WriteTimeout <= 0 || c.HTTP.IdleTimeout <= 0:
 		return bad("http", "read_timeout, write_timeout and idle_timeout must be positive")
+	case c.HTTP.MaxReadBodyBytes < 1024 || c.HTTP.MaxReadBodyBytes > c.HTTP.MaxBodyBytes:
+		return bad("http.max_read_body_bytes", "must be between 1024 and http.max_body_bytes")
+	case c.HTTP.BodyTimeout <= 0 || c.HTTP.RequestTimeout <= 0:
+		return bad("http", "body_timeout and request_timeout must be positive")
+	case c.HTTP.BodyTimeout+c.HTTP.RequestTimeout >= c.HTTP.WriteTimeout:
+		return bad("http.request_timeout", "body_timeout + request_timeout must be shorter than write_timeout")
+	case c.HTTP.MaxInFlightPerKey < 0 || c.HTTP.MaxInFlightPerAddress < 0:
+		return bad("http", "max_in_flight_per_key and max_in_flight_per_address must be >= 0 (0: unbounded)")
 	case c.Train.Interval < 0:
 		return bad("train.interval", "must not be negative (0 turns periodic training off)")
 	case c.Train.TrendingHalfLife <= 0:
@@ -364,8 +383,12 @@ func (c *Config) validate() error {
 		return bad("replica.poll_interval", "must be positive")
 	case c.Health.Interval <= 0 || c.Health.Timeout <= 0:
 		return bad("health", "interval and timeout must be positive")
-	case c.Limits.MaxN < 1 || c.Limits.MaxBatch < 1 || c.Limits.MaxIDLength < 1:
-		return bad("limits", "max_n, max_batch and max_id_length must be positive")
+	case c.Limits.Validate() != nil:
+		var fe *recd.FieldError
+		if errors.As(c.Limits.Validate(), &fe) {
+			return bad("limits."+fe.Field, fe.Message)
+		}
+		return bad("limits", c.Limits.Validate().Error())
 	}
 	switch c.Log.Level {
 	case "debug", "info", "warn", "error":

@@ -86,6 +86,10 @@ func serve(ctx context.Context, cfg *Config, logw io.Writer, ready func(addr str
 	if err != nil {
 		return err
 	}
+	clients, err := server.NewClientLimiter(cfg.HTTP.MaxInFlightPerKey, cfg.HTTP.MaxInFlightPerAddress, reg)
+	if err != nil {
+		return err
+	}
 	var cors gin.HandlerFunc
 	if cfg.CORSOrigins != "" {
 		if cors, err = server.CORS(server.CORSOptions{AllowedOrigins: strings.Split(cfg.CORSOrigins, ",")}); err != nil {
@@ -93,7 +97,9 @@ func serve(ctx context.Context, cfg *Config, logw io.Writer, ready func(addr str
 		}
 	}
 	api := server.New(svc, server.Options{MaxBodyBytes: cfg.HTTP.MaxBodyBytes, Logger: log, Registry: reg,
-		Auth: auth, Limiter: limiter, CORS: cors})
+		Auth: auth, Limiter: limiter, CORS: cors, Clients: clients, Limits: cfg.Limits,
+		MaxReadBodyBytes: cfg.HTTP.MaxReadBodyBytes, BodyTimeout: time.Duration(cfg.HTTP.BodyTimeout),
+		RequestTimeout: time.Duration(cfg.HTTP.RequestTimeout)})
 	srv := &http.Server{
 		Handler:           api,
 		ReadTimeout:       time.Duration(cfg.HTTP.ReadTimeout),
