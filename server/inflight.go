@@ -97,6 +97,7 @@ func (l *ClientLimiter) Middleware(required func(*gin.Context) Role) gin.Handler
 		if !ok {
 			l.rejected.WithLabelValues(share).Inc()
 			c.Header("Retry-After", "1")
+			c.Header("Connection", "close") // or net/http would wait for the unread body before answering
 			c.AbortWithStatusJSON(http.StatusTooManyRequests, errorBody{apiError{Code: "rate_limited",
 				Message: fmt.Sprintf("this %s has too many requests in flight; retry shortly", clientShare(share))}})
 			return
