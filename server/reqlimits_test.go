@@ -81,7 +81,9 @@ func TestServer_RequestLimits(t *testing.T) {
 	long := func(n int) string { return strings.Repeat("x", n) }
 	ids := func(n int) []string { return repeat(n, func(i int) string { return fmt.Sprintf("i%d", i) }) }
 	conds := func(n int) []string { return repeat(n, func(i int) string { return fmt.Sprintf("year>=%d", 1900+i) }) }
-	boosts := func(n int) []string { return repeat(n, func(i int) string { return fmt.Sprintf("year>=%d^1.5", 1900+i) }) }
+	boosts := func(n int) []string {
+		return repeat(n, func(i int) string { return fmt.Sprintf("year>=%d^1.5", 1900+i) })
+	}
 	type call struct{ method, target, body string }
 	post := func(v map[string]any) call {
 		v["user_id"] = "u1"
