@@ -20,7 +20,7 @@ type Limits struct {
 	MaxListLength  int `json:"max_list_length" yaml:"max_list_length"`   // categories or tags, context items, default 256
 	MaxAttributes  int `json:"max_attributes" yaml:"max_attributes"`     // attribute keys, default 128
 	MaxBatch       int `json:"max_batch" yaml:"max_batch"`               // entries per batch request, default 10000
-	MaxN           int `json:"max_n" yaml:"max_n"`                       // results per request, default 1000
+	MaxN           int `json:"max_n" yaml:"max_n"`                       // results per request, default 200
 	MaxVectorDim   int `json:"max_vector_dim" yaml:"max_vector_dim"`     // default 4096
 	MaxCandidates  int `json:"max_candidates" yaml:"max_candidates"`     // candidate pool bound, default 5000
 	MaxAttrNesting int `json:"max_attr_nesting" yaml:"max_attr_nesting"` // depth of attribute values, default 4
@@ -39,7 +39,7 @@ type Limits struct {
 // DefaultLimits returns the default limits.
 func DefaultLimits() Limits {
 	return Limits{MaxIDLength: 256, MaxTextLength: 64 << 10, MaxListLength: 256, MaxAttributes: 128,
-		MaxBatch: 10000, MaxN: 1000, MaxVectorDim: 4096, MaxCandidates: 5000, MaxAttrNesting: 4,
+		MaxBatch: 10000, MaxN: 200, MaxVectorDim: 4096, MaxCandidates: 5000, MaxAttrNesting: 4,
 		MaxFilters: 64, MaxBoosts: 64, MaxExclude: 1000, MaxCategories: 256, MaxValueLength: 256,
 		MaxQueryText: 2000, MaxPageSize: 1000, MaxBoostFactor: 100}
 }
