@@ -91,7 +91,8 @@ func startAttack(ctx context.Context, a attackConfig, target string) (*attackSta
 }
 
 // slowBodies keeps one connection sending POST /v1/recommendations a byte a second, opening a
-// new one whenever the server answers or closes it.
+// new one a tenth of a second after the server answers or closes it (sooner would measure
+// the loopback's connection churn, not the server).
 func slowBodies(ctx context.Context, d *net.Dialer, host, key string, st *attackStats) {
 	for ctx.Err() == nil {
 		c, err := d.DialContext(ctx, "tcp", host)
@@ -130,6 +131,10 @@ func slowBodies(ctx context.Context, d *net.Dialer, host, key string, st *attack
 		}
 		t.Stop()
 		c.Close()
+		select {
+		case <-ctx.Done():
+		case <-time.After(100 * time.Millisecond):
+		}
 	}
 }
 
