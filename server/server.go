@@ -82,7 +82,7 @@ type Options struct {
 	RequestTimeout time.Duration
 	// MaxPageSize bounds limit= on list routes (default Limits.MaxPageSize).
 	MaxPageSize int
-	// Limits bound every list, string and number a request carries (zero: service.DefaultLimits()).
+	// Limits bound every list, string and number a request carries (a limit left zero: its default).
 	Limits service.Limits
 	// Clients bounds requests in flight per API key and client address; nil: unbounded.
 	Clients  *ClientLimiter
@@ -130,9 +130,7 @@ func (opts Options) withDefaults() Options {
 	if opts.RequestTimeout <= 0 {
 		opts.RequestTimeout = d.RequestTimeout
 	}
-	if opts.Limits == (service.Limits{}) {
-		opts.Limits = d.Limits
-	}
+	opts.Limits = opts.Limits.WithDefaults()
 	if opts.MaxPageSize <= 0 {
 		opts.MaxPageSize = opts.Limits.MaxPageSize
 	}

@@ -44,6 +44,25 @@ func DefaultLimits() Limits {
 		MaxQueryText: 2000, MaxPageSize: 1000, MaxBoostFactor: 100}
 }
 
+// WithDefaults returns l with every limit left zero set to its default.
+func (l Limits) WithDefaults() Limits {
+	d := DefaultLimits()
+	for _, f := range []struct{ v, def *int }{{&l.MaxIDLength, &d.MaxIDLength}, {&l.MaxTextLength, &d.MaxTextLength},
+		{&l.MaxListLength, &d.MaxListLength}, {&l.MaxAttributes, &d.MaxAttributes}, {&l.MaxBatch, &d.MaxBatch},
+		{&l.MaxN, &d.MaxN}, {&l.MaxVectorDim, &d.MaxVectorDim}, {&l.MaxCandidates, &d.MaxCandidates},
+		{&l.MaxAttrNesting, &d.MaxAttrNesting}, {&l.MaxFilters, &d.MaxFilters}, {&l.MaxBoosts, &d.MaxBoosts},
+		{&l.MaxExclude, &d.MaxExclude}, {&l.MaxCategories, &d.MaxCategories}, {&l.MaxValueLength, &d.MaxValueLength},
+		{&l.MaxQueryText, &d.MaxQueryText}, {&l.MaxPageSize, &d.MaxPageSize}} {
+		if *f.v == 0 {
+			*f.v = *f.def
+		}
+	}
+	if l.MaxBoostFactor == 0 {
+		l.MaxBoostFactor = d.MaxBoostFactor
+	}
+	return l
+}
+
 // Validate reports a limit that is not positive, naming its YAML key.
 func (l Limits) Validate() error {
 	for _, f := range []struct {
