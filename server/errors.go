@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"errors"
 	"net"
 	"net/http"
@@ -60,6 +61,10 @@ func (e *bodyError) timeout() bool {
 	return errors.Is(e.err, os.ErrDeadlineExceeded) || (errors.As(e.err, &ne) && ne.Timeout())
 }
 
+// statusClientClosed answers a request whose client went away (nobody reads it; it shows in
+// the metrics as a 4xx, the client's doing, not the server's).
+const statusClientClosed = 499
+
 // statusOf maps an error to its HTTP status and code, in this one place.
 func statusOf(err error) (int, string) {
 	var mbe *http.MaxBytesError
@@ -71,6 +76,10 @@ func statusOf(err error) (int, string) {
 		return http.StatusRequestTimeout, "request_timeout"
 	case errors.As(err, &be):
 		return http.StatusBadRequest, "invalid_argument"
+	case errors.Is(err, context.DeadlineExceeded):
+		return http.StatusGatewayTimeout, "deadline_exceeded"
+	case errors.Is(err, context.Canceled):
+		return statusClientClosed, "canceled"
 	}
 	for _, c := range classes {
 		if errors.Is(err, c.err) {
@@ -92,6 +101,10 @@ func publicMessage(err error, status int) string {
 		return "the request body is too large"
 	case status == http.StatusRequestTimeout:
 		return "the request body did not arrive in time"
+	case status == http.StatusGatewayTimeout:
+		return "the request took longer than its deadline (http.request_timeout) and was stopped"
+	case status == statusClientClosed:
+		return "the client went away"
 	case errors.As(err, &be):
 		return "the request body could not be read"
 	}

@@ -125,5 +125,6 @@ type queryBody struct {
 
 // answer writes a read's ranked list.
 func (s *Server) answer(c *gin.Context, resp rank.Response) {
+	finiteScores(resp.Items)
 	c.JSON(http.StatusOK, listBody{Response: resp, Degraded: s.degraded()})
 }

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/gin-gonic/gin"
+	"github.com/recd/recd/service"
 )
 
 // doc describes one route for the OpenAPI document.
@@ -19,23 +20,23 @@ type doc struct {
 type param struct{ name, in, typ, desc string }
 
 var (
-	pID     = param{"id", "path", "string", "item or user id"}
+	pID     = param{"id", "path", "string", "item or user id (at most limits.max_id_length, 256 bytes)"}
 	pN      = param{"n", "query", "integer", "number of results (default 10, at most limits.max_n)"}
-	pCat    = param{"category", "query", "string", "only items in any of these categories (comma-separated or repeated)"}
-	pExcl   = param{"exclude", "query", "string", "item ids never to return (comma-separated or repeated)"}
-	pLimit  = param{"limit", "query", "integer", "page size (default 100)"}
-	pCursor = param{"cursor", "query", "string", "next_cursor of the previous page"}
-	pBy     = param{"by", "query", "string", "itemknn (default for items with interactions), cf, content (default for new items), hybrid, or any vector space name"}
+	pCat    = param{"category", "query", "string", "only items in any of these categories (comma-separated or repeated; at most limits.max_categories, 256, of at most limits.max_value_length, 256 bytes)"}
+	pExcl   = param{"exclude", "query", "string", "item ids never to return (comma-separated or repeated; at most limits.max_exclude, 1000)"}
+	pLimit  = param{"limit", "query", "integer", "page size (default 100, at most limits.max_page_size, 1000)"}
+	pCursor = param{"cursor", "query", "string", "next_cursor of the previous page (at most limits.max_value_length bytes)"}
+	pBy     = param{"by", "query", "string", "itemknn (default for items with interactions), cf, content (default for new items), hybrid, or any vector space name (at most limits.max_value_length bytes)"}
 	rankPs  = []param{
 		{"diversity", "query", "number", "MMR diversity in [0,1] (lambda = 1 - diversity)"},
 		{"calibration", "query", "number", "calibration strength in [0,1]: the list's category mix follows the history's"},
 		{"long_tail_share", "query", "number", "minimum share of long-tail items in [0,1]"},
 		{"session_weight", "query", "number", "weight of the similarity to the last actions in [0,1]"},
 		{"exposure_strength", "query", "number", "boost of items under-exposed in recent responses (0..10, 0.1 is gentle)"},
-		{"session_id", "query", "string", "an anonymous session whose recent actions also count"},
-		{"exclude_category", "query", "string", "never items in these categories"},
-		{"filter", "query", "string", "attribute condition, repeatable: year>=1990, category!=Horror, lang:in:en|fr (README, Attribute conditions)"},
-		{"boost", "query", "string", "multiplicative boost, repeatable: category=Comedy*1.5"},
+		{"session_id", "query", "string", "an anonymous session whose recent actions also count (at most limits.max_id_length bytes)"},
+		{"exclude_category", "query", "string", "never items in these categories (at most limits.max_categories)"},
+		{"filter", "query", "string", "attribute condition, repeatable: year>=1990, category!=Horror, lang:in:en|fr (README, Attribute conditions; at most limits.max_filters, 64, of at most limits.max_value_length bytes)"},
+		{"boost", "query", "string", "multiplicative boost condition^factor, repeatable: category=Comedy^1.5 (at most limits.max_boosts, 64; the factor within [1/limits.max_boost_factor, limits.max_boost_factor], 0.01..100)"},
 	}
 )
 
@@ -88,7 +89,19 @@ var (
 	dtime  = map[string]any{"type": "string", "format": "date-time"}
 )
 
+// maxStr is a string of at most n bytes; maxArr an array of at most n strings of at most size
+// bytes; rangeT a number of type typ in [lo, hi]. schemas fills them from the default limits.
+func maxStr(n int) map[string]any { return map[string]any{"type": "string", "maxLength": n} }
+func maxArr(n, size int) map[string]any {
+	return map[string]any{"type": "array", "maxItems": n, "items": maxStr(size)}
+}
+func rangeT(typ string, lo, hi float64) map[string]any {
+	return map[string]any{"type": typ, "minimum": lo, "maximum": hi}
+}
+
 func schemas() map[string]any {
+	l := service.DefaultLimits()
+	knob := func(i int) map[string]any { return rangeT("number", knobRanges[i].lo, knobRanges[i].hi) }
 	arr := func(name string) map[string]any { return map[string]any{"type": "array", "items": ref(name)} }
 	return map[string]any{
 		"Error":  obj(map[string]any{"error": obj(map[string]any{"code": str, "message": str, "field": str}, "code", "message")}, "error"),
@@ -112,17 +125,20 @@ func schemas() map[string]any {
 			"degraded": boolT}),
 		"Model": obj(map[string]any{"version": str, "kind": str, "created": dtime, "size_bytes": integ,
 			"metrics": map[string]any{"type": "object", "additionalProperties": num}, "serving": boolT}),
-		"ModelList":    obj(map[string]any{"models": arr("Model")}),
-		"QueryRequest": obj(map[string]any{"text": str, "user_id": str, "n": integ, "explain": boolT, "diversity": num}, "text"),
+		"ModelList": obj(map[string]any{"models": arr("Model")}),
+		"QueryRequest": obj(map[string]any{"text": maxStr(l.MaxQueryText), "user_id": maxStr(l.MaxIDLength),
+			"n": rangeT("integer", 1, float64(l.MaxN)), "explain": boolT, "diversity": knob(0)}, "text"),
 		"QueryResponse": obj(map[string]any{"query": anyObj, "parser": str, "fallback": str,
 			"items":    map[string]any{"type": "array", "items": obj(map[string]any{"id": str, "score": num, "title": str, "reasons": arr("Reason")})},
 			"strategy": str, "model_version": str, "explanation": str, "explanation_source": str, "degraded": boolT}),
 		"SpaceList": obj(map[string]any{"spaces": map[string]any{"type": "array", "items": obj(map[string]any{
 			"name": str, "dim": integ, "metric": str, "sparse": boolT, "count": integ})}}),
-		"RecommendRequest": obj(map[string]any{"user_id": str, "session_id": str, "context_items": strArr, "n": integ,
-			"diversity": num, "calibration": num, "long_tail_share": num, "session_weight": num, "exposure_strength": num,
-			"exclude": strArr, "categories": strArr, "exclude_categories": strArr,
-			"filters": strArr, "boosts": strArr}),
+		"RecommendRequest": obj(map[string]any{"user_id": maxStr(l.MaxIDLength), "session_id": maxStr(l.MaxIDLength),
+			"context_items": maxArr(l.MaxListLength, l.MaxIDLength), "n": rangeT("integer", 1, float64(l.MaxN)),
+			"diversity": knob(0), "calibration": knob(1), "long_tail_share": knob(2), "session_weight": knob(3),
+			"exposure_strength": knob(4), "exclude": maxArr(l.MaxExclude, l.MaxIDLength),
+			"categories": maxArr(l.MaxCategories, l.MaxValueLength), "exclude_categories": maxArr(l.MaxCategories, l.MaxValueLength),
+			"filters": maxArr(l.MaxFilters, l.MaxValueLength), "boosts": maxArr(l.MaxBoosts, l.MaxValueLength)}),
 	}
 }
 
@@ -163,9 +179,11 @@ func OpenAPI() map[string]any {
 		}
 		responses := map[string]any{status: ok, "400": errResp("invalid argument"), "404": errResp("not found"),
 			"413": errResp("body too large"), "422": errResp("unprocessable (unknown item, wrong vector dimension)"),
-			"503": errResp("unavailable (no model yet, dependency down)")}
+			"429": errResp("rate limited, or the key's or client address's share of requests in flight is used up (Retry-After)"),
+			"503": errResp("unavailable (no model yet, dependency down, overloaded)"),
+			"504": errResp("deadline_exceeded: the work took longer than http.request_timeout")}
 		if d.body != "" {
-			responses["408"] = errResp("the request body did not arrive within the server's read timeout")
+			responses["408"] = errResp("the body did not arrive within http.body_timeout")
 			responses["415"] = errResp("the body's Content-Type is not application/json (or another type the route lists)")
 		}
 		op["responses"] = responses
@@ -182,7 +200,9 @@ func OpenAPI() map[string]any {
 	return map[string]any{
 		"openapi": "3.0.3",
 		"info": map[string]any{"title": "recd", "version": "1",
-			"description": "recd recommendation server: catalog, events, recommendations, similar, popular and trending items, training."},
+			"description": "recd recommendation server: catalog, events, recommendations, similar, popular and trending items, training. " +
+				"Every list, string and number a request carries is bounded by the limits configuration section " +
+				"(the defaults are shown here) and checked before any work: a request over a limit gets 400 naming the field."},
 		"paths":      paths,
 		"components": map[string]any{"schemas": schemas()},
 	}

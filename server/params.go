@@ -3,7 +3,6 @@ package server
 import (
 	"fmt"
 	"strconv"
-	"strings"
 
 	"github.com/gin-gonic/gin"
 	"github.com/recd/recd"
@@ -26,38 +25,6 @@ func intParam(c *gin.Context, name string, def, lo, hi int) (int, error) {
 		return 0, recd.Invalid(name, fmt.Sprintf("must be between %d and %d", lo, hi))
 	}
 	return n, nil
-}
-
-// floatParam reads an optional number query parameter in [lo, hi].
-func floatParam(c *gin.Context, name string, lo, hi float64) (*float64, error) {
-	v, ok := c.GetQuery(name)
-	if !ok || v == "" {
-		return nil, nil
-	}
-	f, err := strconv.ParseFloat(v, 64)
-	if err != nil || f != f {
-		return nil, recd.Invalid(name, fmt.Sprintf("must be a number, not %q", truncate(v, 32)))
-	}
-	if f < lo || f > hi {
-		return nil, recd.Invalid(name, fmt.Sprintf("must be between %g and %g", lo, hi))
-	}
-	return &f, nil
-}
-
-// listParam reads a list query parameter given as repeats and/or comma-separated values.
-func listParam(c *gin.Context, name string, max int) ([]string, error) {
-	var out []string
-	for _, v := range c.QueryArray(name) {
-		for _, x := range strings.Split(v, ",") {
-			if x = strings.TrimSpace(x); x != "" {
-				out = append(out, x)
-			}
-		}
-	}
-	if len(out) > max {
-		return nil, recd.Invalid(name, fmt.Sprintf("has more than %d values", max))
-	}
-	return out, nil
 }
 
 func truncate(s string, n int) string {

@@ -1,9 +1,11 @@
 package server
 
 import (
+	"fmt"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
+	"github.com/recd/recd"
 	"github.com/recd/recd/service"
 )
 
@@ -22,6 +24,10 @@ func (s *Server) query(c *gin.Context) {
 		fail(c, err)
 		return
 	}
+	if err := s.checkQueryIn(&in); err != nil {
+		fail(c, err)
+		return
+	}
 	explain := in.Explain == nil || *in.Explain
 	resp, err := s.b.Query(c.Request.Context(), service.QueryRequest{Text: in.Text, UserID: in.UserID, N: in.N,
 		Explain: explain, Diversity: in.Diversity})
@@ -29,5 +35,24 @@ func (s *Server) query(c *gin.Context) {
 		fail(c, err)
 		return
 	}
+	finiteScores(resp.Items)
 	c.JSON(http.StatusOK, queryBody{QueryResponse: resp, Degraded: s.degraded()})
+}
+
+// checkQueryIn bounds a query body: text within limits.max_query_text, n within max_n (0 is
+// the default), diversity within its range, user_id within max_id_length.
+func (s *Server) checkQueryIn(in *queryIn) error {
+	l := s.opts.Limits
+	if len(in.Text) > l.MaxQueryText {
+		return recd.Invalid("text", fmt.Sprintf("at most %d bytes", l.MaxQueryText))
+	}
+	if in.N != 0 {
+		if err := checkN(in.N, l); err != nil {
+			return err
+		}
+	}
+	if len(in.UserID) > l.MaxIDLength {
+		return recd.Invalid("user_id", fmt.Sprintf("at most %d bytes", l.MaxIDLength))
+	}
+	return knobRanges[0].check(in.Diversity)
 }

@@ -12,8 +12,6 @@ import (
 	"github.com/recd/recd/service"
 )
 
-const maxListParam = 1000
-
 // knobs are the per-request ranking parameters shared by the GET and POST routes.
 type knobs struct {
 	Diversity         *float64 `json:"diversity"`
@@ -28,8 +26,9 @@ type knobs struct {
 	Boosts            []string `json:"boosts"`  // e.g. "category=Comedy*1.5"
 }
 
-// rules parses the filter and boost expressions into rank rules.
-func (k *knobs) rules() (rank.Rules, error) {
+// rules parses the filter and boost expressions into rank rules; boost factors must lie
+// within limits.max_boost_factor.
+func (k *knobs) rules(l service.Limits) (rank.Rules, error) {
 	r := rank.Rules{Exclude: k.Exclude, Categories: k.Categories, ExcludeCategories: k.ExcludeCategories}
 	for i, f := range k.Filters {
 		c, err := rank.ParseCondition(f)
@@ -43,42 +42,45 @@ func (k *knobs) rules() (rank.Rules, error) {
 		if err != nil {
 			return r, recd.Invalid(fmt.Sprintf("boost[%d]", i), err.Error())
 		}
+		if err := checkBoost(fmt.Sprintf("boost[%d]", i), bo, l.MaxBoostFactor); err != nil {
+			return r, err
+		}
 		r.Boosts = append(r.Boosts, bo)
 	}
 	return r, nil
 }
 
-// queryKnobs reads the ranking parameters from the query string.
-func queryKnobs(c *gin.Context) (knobs, error) {
+// queryKnobs reads the ranking parameters from the query string, within l.
+func queryKnobs(c *gin.Context, l service.Limits) (knobs, error) {
 	var k knobs
 	var err error
-	for name, dst := range map[string]**float64{"diversity": &k.Diversity, "calibration": &k.Calibration,
-		"long_tail_share": &k.LongTailShare, "session_weight": &k.SessionWeight, "exposure_strength": &k.ExposureStrength} {
-		if *dst, err = floatParam(c, name, 0, 10); err != nil {
+	for i, dst := range k.floats() {
+		if *dst, err = floatParam(c, knobRanges[i]); err != nil {
 			return k, err
 		}
 	}
-	for name, dst := range map[string]*[]string{"exclude": &k.Exclude, "category": &k.Categories,
-		"exclude_category": &k.ExcludeCategories} {
-		if *dst, err = listParam(c, name, maxListParam); err != nil {
+	for _, f := range []struct {
+		b   listBound
+		dst *[]string
+	}{{excludeBound, &k.Exclude}, {catBound, &k.Categories}, {exclCatBound, &k.ExcludeCategories}} {
+		if *f.dst, err = listParam(c, f.b, l); err != nil {
 			return k, err
 		}
 	}
-	k.Filters = c.QueryArray("filter")
-	k.Boosts = c.QueryArray("boost")
-	if len(k.Filters) > 64 || len(k.Boosts) > 64 {
-		return k, recd.Invalid("filter", "at most 64 filters and 64 boosts")
+	if k.Filters, err = arrayParam(c, filterBound, l); err != nil {
+		return k, err
 	}
-	return k, nil
+	k.Boosts, err = arrayParam(c, boostBound, l)
+	return k, err
 }
 
 func (s *Server) recommend(c *gin.Context) {
-	n, err := intParam(c, "n", 10, 1, 1<<20)
+	n, err := intParam(c, "n", 10, 1, s.opts.Limits.MaxN)
 	if err != nil {
 		fail(c, err)
 		return
 	}
-	k, err := queryKnobs(c)
+	k, err := queryKnobs(c, s.opts.Limits)
 	if err != nil {
 		fail(c, err)
 		return
@@ -106,12 +108,34 @@ func (s *Server) recommendPost(c *gin.Context) {
 	if in.N != nil {
 		n = *in.N
 	}
+	if err := s.checkRecommendIn(&in, n); err != nil {
+		fail(c, err)
+		return
+	}
 	s.runRecommend(c, service.RecommendRequest{UserID: in.UserID, SessionID: in.SessionID,
 		ContextItems: in.ContextItems, N: n}, in.knobs)
 }
 
+// checkRecommendIn bounds a POST recommendation body as the GET route's parameters are.
+func (s *Server) checkRecommendIn(in *recommendIn, n int) error {
+	l := s.opts.Limits
+	if err := checkN(n, l); err != nil {
+		return err
+	}
+	if len(in.UserID) > l.MaxIDLength {
+		return recd.Invalid("user_id", fmt.Sprintf("at most %d bytes", l.MaxIDLength))
+	}
+	if len(in.SessionID) > l.MaxIDLength {
+		return recd.Invalid("session_id", fmt.Sprintf("at most %d bytes", l.MaxIDLength))
+	}
+	if err := contextBound.check(l, false, in.ContextItems); err != nil {
+		return err
+	}
+	return in.knobs.check(l, false)
+}
+
 func (s *Server) runRecommend(c *gin.Context, req service.RecommendRequest, k knobs) {
-	rules, err := k.rules()
+	rules, err := k.rules(s.opts.Limits)
 	if err != nil {
 		fail(c, err)
 		return
@@ -128,12 +152,12 @@ func (s *Server) runRecommend(c *gin.Context, req service.RecommendRequest, k kn
 }
 
 func (s *Server) similar(c *gin.Context) {
-	n, err := intParam(c, "n", 10, 1, 1<<20)
+	n, err := intParam(c, "n", 10, 1, s.opts.Limits.MaxN)
 	if err != nil {
 		fail(c, err)
 		return
 	}
-	cats, err := listParam(c, "category", maxListParam)
+	cats, err := listParam(c, catBound, s.opts.Limits)
 	if err != nil {
 		fail(c, err)
 		return
@@ -151,12 +175,12 @@ func (s *Server) trending(c *gin.Context) { s.list(c, s.b.Trending) }
 
 // list serves the non-personal lists (popular, trending): n and category parameters.
 func (s *Server) list(c *gin.Context, fn func(ctx context.Context, n int, categories []string) (rank.Response, error)) {
-	n, err := intParam(c, "n", 10, 1, 1<<20)
+	n, err := intParam(c, "n", 10, 1, s.opts.Limits.MaxN)
 	if err != nil {
 		fail(c, err)
 		return
 	}
-	cats, err := listParam(c, "category", maxListParam)
+	cats, err := listParam(c, catBound, s.opts.Limits)
 	if err != nil {
 		fail(c, err)
 		return

@@ -71,10 +71,23 @@ type Backend interface {
 type Options struct {
 	// MaxBodyBytes bounds request bodies (default 32 MiB); larger bodies get 413.
 	MaxBodyBytes int64
-	// MaxPageSize bounds limit= on list routes (default 1000).
+	// MaxReadBodyBytes bounds the bodies of reads sent with POST, recommendations and queries
+	// (default 1 MiB); larger bodies get 413.
+	MaxReadBodyBytes int64
+	// BodyTimeout is how long a body may take to arrive (default 10 s); slower bodies get 408.
+	// The body is read in full before the request takes a slot of its class.
+	BodyTimeout time.Duration
+	// RequestTimeout is the deadline of a request's work after its body has arrived (default
+	// 5 s); past it the request's context ends and the answer is 504 deadline_exceeded.
+	RequestTimeout time.Duration
+	// MaxPageSize bounds limit= on list routes (default Limits.MaxPageSize).
 	MaxPageSize int
-	Logger      *slog.Logger         // nil: discard
-	Registry    *prometheus.Registry // nil: a new registry
+	// Limits bound every list, string and number a request carries (a limit left zero: its default).
+	Limits service.Limits
+	// Clients bounds requests in flight per API key and client address; nil: unbounded.
+	Clients  *ClientLimiter
+	Logger   *slog.Logger         // nil: discard
+	Registry *prometheus.Registry // nil: a new registry
 	// Auth checks API keys and roles on every route; nil: no authentication (demo).
 	Auth *Auth
 	// Limiter bounds requests in flight per route class; nil: unbounded.
@@ -86,7 +99,10 @@ type Options struct {
 }
 
 // DefaultOptions returns the defaults.
-func DefaultOptions() Options { return Options{MaxBodyBytes: 32 << 20, MaxPageSize: 1000} }
+func DefaultOptions() Options {
+	return Options{MaxBodyBytes: 32 << 20, MaxReadBodyBytes: 1 << 20, BodyTimeout: 10 * time.Second,
+		RequestTimeout: 5 * time.Second, MaxPageSize: 1000, Limits: service.DefaultLimits()}
+}
 
 // Server is the HTTP API. It implements http.Handler.
 type Server struct {
@@ -100,13 +116,24 @@ type Server struct {
 
 func init() { gin.SetMode(gin.ReleaseMode) }
 
-// New returns the API over b.
-func New(b Backend, opts Options) *Server {
+// withDefaults fills the options left zero with their defaults.
+func (opts Options) withDefaults() Options {
+	d := DefaultOptions()
 	if opts.MaxBodyBytes <= 0 {
-		opts.MaxBodyBytes = DefaultOptions().MaxBodyBytes
+		opts.MaxBodyBytes = d.MaxBodyBytes
 	}
+	if opts.MaxReadBodyBytes <= 0 {
+		opts.MaxReadBodyBytes = min(d.MaxReadBodyBytes, opts.MaxBodyBytes)
+	}
+	if opts.BodyTimeout <= 0 {
+		opts.BodyTimeout = d.BodyTimeout
+	}
+	if opts.RequestTimeout <= 0 {
+		opts.RequestTimeout = d.RequestTimeout
+	}
+	opts.Limits = opts.Limits.WithDefaults()
 	if opts.MaxPageSize <= 0 {
-		opts.MaxPageSize = DefaultOptions().MaxPageSize
+		opts.MaxPageSize = opts.Limits.MaxPageSize
 	}
 	if opts.MaxJSONDepth <= 0 {
 		opts.MaxJSONDepth = 32
@@ -117,6 +144,18 @@ func New(b Backend, opts Options) *Server {
 	if opts.Registry == nil {
 		opts.Registry = prometheus.NewRegistry()
 	}
+	return opts
+}
+
+// New returns the API over b. The middlewares run in this order: panic recovery, metrics,
+// the render guard, CORS, authentication, the parameter bounds, the per-key and per-address
+// in-flight bounds, the Content-Type and path-id checks, the body read (bounded in size and
+// time), the request deadline, the per-class slots, the JSON depth limit, then the handler:
+// a request holds a class slot only once its body has arrived and its parameters are known
+// to be within bounds, and nothing that depends on the route table answers before
+// authentication.
+func New(b Backend, opts Options) *Server {
+	opts = opts.withDefaults()
 	s := &Server{opts: opts, b: b, engine: gin.New(), log: opts.Logger, limits: limitsOf(b)}
 	// No redirects: they would answer before authentication and tell anonymous callers which
 	// routes exist. A path with a trailing slash or in other case is simply not a route.
@@ -125,18 +164,24 @@ func New(b Backend, opts Options) *Server {
 		Help: "HTTP request latency by route, method and status.", Buckets: prometheus.ExponentialBuckets(0.0001, 2, 16)},
 		[]string{"route", "method", "status"})
 	opts.Registry.MustRegister(s.latency)
-	s.engine.Use(s.recover, s.observe)
+	s.engine.Use(s.recover, s.observe, guardRender)
 	if opts.CORS != nil {
 		s.engine.Use(opts.CORS) // before auth: preflights carry no key
 	}
+	class := func(c *gin.Context) Role { return RouteRole(c.Request.Method, c.FullPath()) }
 	if opts.Auth != nil {
 		s.engine.Use(opts.Auth.Middleware(opts.Auth.Required))
 	}
-	if opts.Limiter != nil {
-		s.engine.Use(opts.Limiter.Middleware(func(c *gin.Context) Role { return RouteRole(c.Request.Method, c.FullPath()) }))
+	s.engine.Use(s.boundParams)
+	if opts.Clients != nil {
+		s.engine.Use(opts.Clients.Middleware(class))
 	}
-	s.engine.Use(s.limitBody, JSONDepthLimit(opts.MaxJSONDepth))
 	s.engine.Use(requireBodyType, s.checkPathIDs) // after auth, so anonymous callers only ever get 401
+	s.engine.Use(s.readBody, s.deadline)
+	if opts.Limiter != nil {
+		s.engine.Use(opts.Limiter.Middleware(class))
+	}
+	s.engine.Use(JSONDepthLimit(opts.MaxJSONDepth))
 	s.engine.NoRoute(func(c *gin.Context) { fail(c, notFound("no such route: "+c.Request.URL.Path)) })
 	s.engine.HandleMethodNotAllowed = true
 	s.engine.NoMethod(func(c *gin.Context) {
@@ -224,35 +269,25 @@ func (s *Server) Engine() *gin.Engine { return s.engine }
 func (s *Server) recover(c *gin.Context) {
 	defer func() {
 		if v := recover(); v != nil {
-			s.log.Error("panic in handler", "path", c.Request.URL.Path, "panic", v)
+			s.log.Error("panic in handler", "route", routeLabel(c), "panic", v)
 			c.AbortWithStatusJSON(http.StatusInternalServerError, errorBody{apiError{Code: "internal", Message: "internal error"}})
 		}
 	}()
 	c.Next()
 }
 
+// observe records every request's duration by route template, method and status class, all
+// three from fixed sets (routeLabel, methodLabel, statusClass), and logs failed requests by
+// route template.
 func (s *Server) observe(c *gin.Context) {
 	start := time.Now()
 	c.Next()
-	route := c.FullPath()
-	if route == "" {
-		route = "unmatched"
-	}
-	s.latency.WithLabelValues(route, c.Request.Method, statusClass(c.Writer.Status())).Observe(time.Since(start).Seconds())
+	route := routeLabel(c)
+	s.latency.WithLabelValues(route, methodLabel(c.Request.Method), statusClass(c.Writer.Status())).
+		Observe(time.Since(start).Seconds())
 	for _, e := range c.Errors {
 		s.log.Error("request failed", "route", route, "err", e.Err)
 	}
-}
-
-func statusClass(code int) string {
-	return string(rune('0'+code/100)) + "xx"
-}
-
-func (s *Server) limitBody(c *gin.Context) {
-	if c.Request.Body != nil {
-		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, s.opts.MaxBodyBytes)
-	}
-	c.Next()
 }
 
 func (s *Server) healthz(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) }

@@ -53,9 +53,9 @@ func TestAPI_AnonymousLearnsNoRoutes(t *testing.T) {
 // TestAPI_BodyTimeout sends the headers and part of a body, then stalls past the server's read
 // timeout: every body-reading route answers 408 with a JSON error that shows no internals.
 func TestAPI_BodyTimeout(t *testing.T) {
-	srv := httptest.NewUnstartedServer(server.New(&fakeBackend{}, server.DefaultOptions()))
-	srv.Config.ReadTimeout = 300 * time.Millisecond
-	srv.Start()
+	opts := server.DefaultOptions()
+	opts.BodyTimeout = 300 * time.Millisecond
+	srv := httptest.NewServer(server.New(&fakeBackend{}, opts))
 	defer srv.Close()
 	for _, tc := range []struct{ method, path, ctype, part string }{
 		{"POST", "/v1/events", "application/json", `[{"user_id":"u","item_id"`},

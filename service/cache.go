@@ -1,8 +1,8 @@
 package service
 
 import (
+	"crypto/sha256"
 	"fmt"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -55,11 +55,11 @@ func cacheKey(req *RecommendRequest) string {
 		}
 		return fmt.Sprint(*v)
 	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "%s\x00%d\x00%s|%s|%s|%s\x00%q%q%q%v%v", req.UserID, req.N, f(req.Diversity),
+	h := sha256.New() // a fixed-size key: a request's lists would otherwise be kept in every entry
+	fmt.Fprintf(h, "%s\x00%d\x00%s|%s|%s|%s\x00%q%q%q%v%v", req.UserID, req.N, f(req.Diversity),
 		f(req.Calibration), f(req.LongTailShare), f(req.SessionWeight), req.Rules.Exclude, req.Rules.Categories,
 		req.Rules.ExcludeCategories, req.Rules.Filters, req.Rules.Boosts)
-	return b.String()
+	return string(h.Sum(nil))
 }
 
 // get returns the response cached for key when it was computed by model version for the

@@ -32,7 +32,7 @@ type QueryResponse struct {
 	ExplanationSource string                `json:"explanation_source,omitempty"`
 }
 
-// maxQueryText bounds the request text in bytes.
+// maxQueryText bounds the request text in bytes when Limits.MaxQueryText is not set.
 const maxQueryText = 2000
 
 // Query parses a request (through the LLM when configured, else or on its failure through the
@@ -41,11 +41,15 @@ const maxQueryText = 2000
 // query's categories, years, exclusions and conditions filter the candidates.
 func (s *reader) Query(ctx context.Context, req QueryRequest) (QueryResponse, error) {
 	text := strings.TrimSpace(req.Text)
+	maxText := s.opts.Limits.MaxQueryText
+	if maxText <= 0 {
+		maxText = maxQueryText
+	}
 	switch {
 	case text == "":
 		return QueryResponse{}, recd.Invalid("text", "is required")
-	case len(text) > maxQueryText:
-		return QueryResponse{}, recd.Invalid("text", fmt.Sprintf("is longer than %d bytes", maxQueryText))
+	case len(text) > maxText:
+		return QueryResponse{}, recd.Invalid("text", fmt.Sprintf("is longer than %d bytes", maxText))
 	case !utf8.ValidString(text):
 		return QueryResponse{}, recd.Invalid("text", "is not valid UTF-8")
 	}

@@ -13,23 +13,74 @@ import (
 	"github.com/recd/recd/index"
 )
 
-// Limits bound what a client may send.
+// Limits bound what a client may send. Every list and string a request carries, on every
+// route, has one of these bounds, checked before any work is done.
 type Limits struct {
 	MaxIDLength    int `json:"max_id_length" yaml:"max_id_length"`       // bytes, default 256
 	MaxTextLength  int `json:"max_text_length" yaml:"max_text_length"`   // bytes of title+text, default 64 KiB
-	MaxListLength  int `json:"max_list_length" yaml:"max_list_length"`   // categories or tags, default 256
+	MaxListLength  int `json:"max_list_length" yaml:"max_list_length"`   // categories or tags, context items, default 256
 	MaxAttributes  int `json:"max_attributes" yaml:"max_attributes"`     // attribute keys, default 128
 	MaxBatch       int `json:"max_batch" yaml:"max_batch"`               // entries per batch request, default 10000
-	MaxN           int `json:"max_n" yaml:"max_n"`                       // results per request, default 1000
+	MaxN           int `json:"max_n" yaml:"max_n"`                       // results per request, default 200
 	MaxVectorDim   int `json:"max_vector_dim" yaml:"max_vector_dim"`     // default 4096
 	MaxCandidates  int `json:"max_candidates" yaml:"max_candidates"`     // candidate pool bound, default 5000
 	MaxAttrNesting int `json:"max_attr_nesting" yaml:"max_attr_nesting"` // depth of attribute values, default 4
+
+	// Request bounds of the read routes, the same on GET and POST.
+	MaxFilters     int     `json:"max_filters" yaml:"max_filters"`           // filter conditions per request, default 64
+	MaxBoosts      int     `json:"max_boosts" yaml:"max_boosts"`             // boosts per request, default 64
+	MaxExclude     int     `json:"max_exclude" yaml:"max_exclude"`           // excluded ids per request, default 1000
+	MaxCategories  int     `json:"max_categories" yaml:"max_categories"`     // categories, and exclude_categories, per request, default 256
+	MaxValueLength int     `json:"max_value_length" yaml:"max_value_length"` // bytes of a category name, by, cursor, filter or boost, default 256
+	MaxQueryText   int     `json:"max_query_text" yaml:"max_query_text"`     // bytes of a natural-language request, default 2000
+	MaxPageSize    int     `json:"max_page_size" yaml:"max_page_size"`       // limit= on list routes, default 1000
+	MaxBoostFactor float64 `json:"max_boost_factor" yaml:"max_boost_factor"` // boost factors lie in [1/this, this], default 100
 }
 
 // DefaultLimits returns the default limits.
 func DefaultLimits() Limits {
 	return Limits{MaxIDLength: 256, MaxTextLength: 64 << 10, MaxListLength: 256, MaxAttributes: 128,
-		MaxBatch: 10000, MaxN: 1000, MaxVectorDim: 4096, MaxCandidates: 5000, MaxAttrNesting: 4}
+		MaxBatch: 10000, MaxN: 200, MaxVectorDim: 4096, MaxCandidates: 5000, MaxAttrNesting: 4,
+		MaxFilters: 64, MaxBoosts: 64, MaxExclude: 1000, MaxCategories: 256, MaxValueLength: 256,
+		MaxQueryText: 2000, MaxPageSize: 1000, MaxBoostFactor: 100}
+}
+
+// WithDefaults returns l with every limit left zero set to its default.
+func (l Limits) WithDefaults() Limits {
+	d := DefaultLimits()
+	for _, f := range []struct{ v, def *int }{{&l.MaxIDLength, &d.MaxIDLength}, {&l.MaxTextLength, &d.MaxTextLength},
+		{&l.MaxListLength, &d.MaxListLength}, {&l.MaxAttributes, &d.MaxAttributes}, {&l.MaxBatch, &d.MaxBatch},
+		{&l.MaxN, &d.MaxN}, {&l.MaxVectorDim, &d.MaxVectorDim}, {&l.MaxCandidates, &d.MaxCandidates},
+		{&l.MaxAttrNesting, &d.MaxAttrNesting}, {&l.MaxFilters, &d.MaxFilters}, {&l.MaxBoosts, &d.MaxBoosts},
+		{&l.MaxExclude, &d.MaxExclude}, {&l.MaxCategories, &d.MaxCategories}, {&l.MaxValueLength, &d.MaxValueLength},
+		{&l.MaxQueryText, &d.MaxQueryText}, {&l.MaxPageSize, &d.MaxPageSize}} {
+		if *f.v == 0 {
+			*f.v = *f.def
+		}
+	}
+	if l.MaxBoostFactor == 0 {
+		l.MaxBoostFactor = d.MaxBoostFactor
+	}
+	return l
+}
+
+// Validate reports a limit that is not positive, naming its YAML key.
+func (l Limits) Validate() error {
+	for _, f := range []struct {
+		name string
+		v    int
+	}{{"max_id_length", l.MaxIDLength}, {"max_n", l.MaxN}, {"max_batch", l.MaxBatch},
+		{"max_list_length", l.MaxListLength}, {"max_filters", l.MaxFilters}, {"max_boosts", l.MaxBoosts},
+		{"max_exclude", l.MaxExclude}, {"max_categories", l.MaxCategories}, {"max_value_length", l.MaxValueLength},
+		{"max_query_text", l.MaxQueryText}, {"max_page_size", l.MaxPageSize}} {
+		if f.v < 1 {
+			return recd.Invalid(f.name, "must be at least 1")
+		}
+	}
+	if !(l.MaxBoostFactor >= 1 && l.MaxBoostFactor <= 1e6) {
+		return recd.Invalid("max_boost_factor", "must be between 1 and 1e6")
+	}
+	return nil
 }
 
 var typeRE = regexp.MustCompile(`^[a-z][a-z0-9_]{0,63}$`)

@@ -50,6 +50,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	timeout := fs.Duration("timeout", 10*time.Second, "per-request timeout")
 	seed := fs.Uint64("seed", 1, "random seed for users, items and query texts")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
+	atk := attackFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -77,7 +78,20 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fmt.Fprintf(stderr, "recd-load: %s for %s: %.0f recs/s, %.0f events/s, %.0f query/s, %d in flight at most\n",
 		cfg.Target, cfg.Duration, cfg.Rates[kindRecs], cfg.Rates[kindEvents], cfg.Rates[kindQuery], cfg.Concurrency)
 	r := &runner{cfg: cfg, clk: realClock{}, client: client}
+	var stopAttack func()
+	var atkStats *attackStats
+	if atk.on() {
+		atk.Seed = cfg.Seed
+		if atk.Key == "" {
+			atk.Key = cfg.Key
+		}
+		atkStats, stopAttack = startAttack(ctx, *atk, cfg.Target)
+	}
 	res, runErr := r.run(ctx)
+	if stopAttack != nil {
+		stopAttack()
+		defer reportAttack(ctx, stdout, client, cfg, atkStats)
+	}
 	if res == nil {
 		return runErr
 	}

@@ -35,6 +35,14 @@ type Config struct {
 		ReadTimeout  Duration `yaml:"read_timeout"`
 		WriteTimeout Duration `yaml:"write_timeout"`
 		IdleTimeout  Duration `yaml:"idle_timeout"`
+		// Bounds against hostile clients (server.Options): bodies of reads sent with POST, the
+		// time a body may take to arrive, the deadline of a request's work, and the requests in
+		// flight per API key and, within a key, per client address (0: unbounded).
+		MaxReadBodyBytes      int64    `yaml:"max_read_body_bytes"`
+		BodyTimeout           Duration `yaml:"body_timeout"`
+		RequestTimeout        Duration `yaml:"request_timeout"`
+		MaxInFlightPerKey     int      `yaml:"max_in_flight_per_key"`
+		MaxInFlightPerAddress int      `yaml:"max_in_flight_per_address"`
 	} `yaml:"http"`
 	Auth struct {
 		// Enabled turns API keys on in serve (demo forces it off).
@@ -195,6 +203,9 @@ func defaultConfig() Config {
 	c.HTTP.ReadTimeout = Duration(30 * time.Second)
 	c.HTTP.WriteTimeout = Duration(60 * time.Second)
 	c.HTTP.IdleTimeout = Duration(120 * time.Second)
+	c.HTTP.MaxReadBodyBytes = 1 << 20
+	c.HTTP.BodyTimeout, c.HTTP.RequestTimeout = Duration(10*time.Second), Duration(5*time.Second)
+	c.HTTP.MaxInFlightPerKey, c.HTTP.MaxInFlightPerAddress = 64, 16
 	w := model.DefaultWeights()
 	c.Events.Weights, c.Events.DefaultWeight = w.ByType, w.Default
 	c.Events.MaxFutureSkew = Duration(service.DefaultMaxFutureSkew)

@@ -77,6 +77,10 @@ func (c *Config) validateCross() error {
 		return bad("rank.pool", fmt.Sprintf("must be between 10 and limits.max_candidates (%d)", c.Limits.MaxCandidates))
 	case c.LLM.BaseURL != "" && c.LLM.Model == "":
 		return bad("llm.model", "is required when llm.base_url is set")
+	case c.HTTP.MaxReadBodyBytes > c.HTTP.MaxBodyBytes:
+		return bad("http.max_read_body_bytes", "must be between 1024 and http.max_body_bytes")
+	case c.HTTP.BodyTimeout+c.HTTP.RequestTimeout >= c.HTTP.WriteTimeout:
+		return bad("http.request_timeout", "body_timeout + request_timeout must be shorter than write_timeout")
 	}
 	for i, sp := range c.Index.Spaces {
 		f := fmt.Sprintf("index.spaces[%d]", i)
@@ -99,7 +103,8 @@ func (c *Config) validateLibraries() error {
 		section string
 		err     error
 	}{{"train.knn", c.Train.KNN.Validate()}, {"train.als", c.Train.ALS.Validate()},
-		{"train.tfidf", c.Train.TFIDF.Validate()}, {"index", c.hnswOptions().Validate()}, {"rank", c.Rank.ValidateRerank()}} {
+		{"train.tfidf", c.Train.TFIDF.Validate()}, {"index", c.hnswOptions().Validate()}, {"rank", c.Rank.ValidateRerank()},
+		{"limits", c.Limits.Validate()}} {
 		if v.err == nil {
 			continue
 		}

@@ -103,6 +103,10 @@ func newHTTPServer(cfg *Config, svc *service.Service, log *slog.Logger) (*http.S
 	if err != nil {
 		return nil, err
 	}
+	clients, err := server.NewClientLimiter(cfg.HTTP.MaxInFlightPerKey, cfg.HTTP.MaxInFlightPerAddress, reg)
+	if err != nil {
+		return nil, err
+	}
 	var cors gin.HandlerFunc
 	if cfg.CORSOrigins != "" {
 		if cors, err = server.CORS(server.CORSOptions{AllowedOrigins: strings.Split(cfg.CORSOrigins, ",")}); err != nil {
@@ -110,7 +114,9 @@ func newHTTPServer(cfg *Config, svc *service.Service, log *slog.Logger) (*http.S
 		}
 	}
 	api := server.New(svc, server.Options{MaxBodyBytes: cfg.HTTP.MaxBodyBytes, Logger: log, Registry: reg,
-		Auth: auth, Limiter: limiter, CORS: cors})
+		Auth: auth, Limiter: limiter, CORS: cors, Clients: clients, Limits: cfg.Limits,
+		MaxReadBodyBytes: cfg.HTTP.MaxReadBodyBytes, BodyTimeout: time.Duration(cfg.HTTP.BodyTimeout),
+		RequestTimeout: time.Duration(cfg.HTTP.RequestTimeout)})
 	return &http.Server{
 		Handler:           api,
 		ReadTimeout:       time.Duration(cfg.HTTP.ReadTimeout),
