@@ -123,8 +123,9 @@ func (opts Options) withDefaults() Options {
 		opts.MaxBodyBytes = d.MaxBodyBytes
 	}
 	if opts.MaxReadBodyBytes <= 0 {
-		opts.MaxReadBodyBytes = min(d.MaxReadBodyBytes, opts.MaxBodyBytes)
+		opts.MaxReadBodyBytes = d.MaxReadBodyBytes
 	}
+	opts.MaxReadBodyBytes = min(opts.MaxReadBodyBytes, opts.MaxBodyBytes)
 	if opts.BodyTimeout <= 0 {
 		opts.BodyTimeout = d.BodyTimeout
 	}

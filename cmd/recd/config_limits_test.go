@@ -11,11 +11,11 @@ import (
 // The request bounds of the http and limits sections are validated at load, naming the field.
 func TestConfig_RequestBoundsAreValidated(t *testing.T) {
 	for _, c := range []struct{ yaml, field string }{
-		{"http:\n  request_timeout: 0s\n", "http"},
-		{"http:\n  body_timeout: -1s\n", "http"},
+		{"http:\n  request_timeout: 0s\n", "http.request_timeout"},
+		{"http:\n  body_timeout: -1s\n", "http.body_timeout"},
 		{"http:\n  request_timeout: 55s\n", "http.request_timeout"},
 		{"http:\n  max_read_body_bytes: 10\n", "http.max_read_body_bytes"},
-		{"http:\n  max_in_flight_per_key: -1\n", "http"},
+		{"http:\n  max_in_flight_per_key: -1\n", "http.max_in_flight_per_key"},
 		{"limits:\n  max_filters: 0\n", "limits.max_filters"},
 		{"limits:\n  max_categories: 0\n", "limits.max_categories"},
 		{"limits:\n  max_boost_factor: 0.5\n", "limits.max_boost_factor"},

@@ -32,7 +32,7 @@ var schema = []setting{
 	{"http.read_timeout", "", positiveDuration()},
 	{"http.write_timeout", "", positiveDuration()},
 	{"http.idle_timeout", "", positiveDuration()},
-	{"http.max_read_body_bytes", "413 above this for reads sent with POST (recommendations, query); up to http.max_body_bytes", atLeast(1024)},
+	{"http.max_read_body_bytes", "413 above this (or above http.max_body_bytes, if smaller) for reads sent with POST (recommendations, query)", atLeast(1024)},
 	{"http.body_timeout", "408 when a body takes longer to arrive; read before a concurrency slot is taken", positiveDuration()},
 	{"http.request_timeout", "deadline of a request's work (504 past it); body_timeout + request_timeout < write_timeout", positiveDuration()},
 	{"http.max_in_flight_per_key", "requests in flight per API key, 429 above (0: unbounded)", atLeast(0)},
