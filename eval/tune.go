@@ -219,6 +219,7 @@ func (t *tuner) run(ctx context.Context, id int, p Params, rung int, budget floa
 		o := DefaultOptions()
 		o.K, o.Workers = t.opt.K, t.opt.Workers
 		r, err = Evaluate(ctx, rec, train, test, o)
+		closeModel(rec) // trials run one at a time: a model holding resources frees them now
 	}
 	if ctx.Err() != nil {
 		return tr, nil, ctx.Err()
@@ -351,6 +352,7 @@ func TestNDCG(ctx context.Context, s *Space, p Params, split *Split, opt TuneOpt
 	o := DefaultOptions()
 	o.K, o.Workers = opt.K, opt.Workers
 	r, err := Evaluate(ctx, rec, BuildDataset(split.Train, model.DefaultWeights(), opt.Binary), split.Test, o)
+	closeModel(rec)
 	if err != nil {
 		return 0, err
 	}
