@@ -58,7 +58,8 @@ func RunCLI(ctx context.Context, args []string, stdout, stderr io.Writer, models
 	return writeReport(stdout, c.rep, f.output, f.report)
 }
 
-// comparison evaluates models one after another on one split and collects the report.
+// comparison evaluates models one after another on one split and collects the report; it
+// owns the fitted models until close. Not safe for concurrent use.
 type comparison struct {
 	stderr io.Writer
 	train  *model.Dataset
