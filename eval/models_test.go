@@ -52,7 +52,7 @@ type headOnly struct {
 }
 
 func (h *headOnly) SetListLength(k int) { h.k = k }
-func (h *headOnly) Close() error       { *h.closed++; return nil }
+func (h *headOnly) Close() error        { *h.closed++; return nil }
 func (h *headOnly) Score(u int, items []int32, w []float32, dst []float32) {
 	h.fixedScores.Score(u, items, w, dst)
 	for i := range dst {
