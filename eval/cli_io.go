@@ -220,3 +220,59 @@ func WriteSplitFiles(s *Split, trainPath, testPath string) error {
 		return bw.Flush()
 	})
 }
+
+// ReadData reads a data set in the given format ("" picks one from the path: a directory is
+// MovieLens, *.jsonl events JSONL, anything else CSV).
+func ReadData(path, format string) (*dataset.Data, error) {
+	if format == "" {
+		st, err := os.Stat(path)
+		switch {
+		case err != nil:
+			return nil, fmt.Errorf("read data: %w", err)
+		case st.IsDir():
+			format = "movielens"
+		case strings.HasSuffix(path, ".jsonl") || strings.HasSuffix(path, ".ndjson"):
+			format = "events-jsonl"
+		default:
+			format = "csv"
+		}
+	}
+	switch format {
+	case "movielens":
+		return dataset.ReadMovieLens(path)
+	case "events-jsonl":
+		return readEventsJSONL(path)
+	case "csv":
+		return readEventsCSV(path)
+	}
+	return nil, recd.Invalid("format", fmt.Sprintf("unknown format %q (movielens, events-jsonl, csv)", format))
+}
+
+// writeFileAtomic writes through a temporary file in the same directory and renames it.
+func writeFileAtomic(path string, fn func(io.Writer) error) error {
+	f, err := os.CreateTemp(dirOf(path), ".recd-report-*")
+	if err != nil {
+		return err
+	}
+	if err := fn(f); err != nil {
+		f.Close()
+		os.Remove(f.Name())
+		return err
+	}
+	if err := f.Close(); err != nil {
+		os.Remove(f.Name())
+		return err
+	}
+	if err := os.Chmod(f.Name(), 0o644); err != nil {
+		os.Remove(f.Name())
+		return err
+	}
+	return os.Rename(f.Name(), path)
+}
+
+func dirOf(path string) string {
+	if i := strings.LastIndexAny(path, `/\`); i >= 0 {
+		return path[:i+1]
+	}
+	return "."
+}

@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -157,6 +158,27 @@ func TestRunCLI(t *testing.T) {
 			t.Errorf("NDCG from files %v, from --data %v", fromFiles, fromData)
 		}
 	})
+	t.Run("closes models", func(t *testing.T) {
+		// A model holding resources is closed when RunCLI is done with it, also after the
+		// trade-off has used the fitted model and when a later model fails.
+		for _, args := range [][]string{
+			{"--models", "closer", "--tradeoff", "0,0.5"},
+			{"--models", "closer,broken"},
+		} {
+			closed := 0
+			models := testModels()
+			models["closer"] = func() model.Recommender { return &closer{Recommender: models["ease"](), closed: &closed} }
+			models["broken"] = func() model.Recommender { return &closer{Recommender: failing{}, closed: &closed} }
+			var out, errb bytes.Buffer
+			err := eval.RunCLI(ctx, append([]string{"--data", dir}, args...), &out, &errb, models)
+			if wantErr := slices.Contains(args, "closer,broken"); (err != nil) != wantErr {
+				t.Fatalf("%q: err = %v, want an error: %v", args, err, wantErr)
+			}
+			if want := strings.Count(args[1], ",") + 1; closed != want {
+				t.Errorf("%q: %d models closed, want %d", args, closed, want)
+			}
+		}
+	})
 	t.Run("bad input", func(t *testing.T) {
 		for _, args := range [][]string{
 			{},
@@ -176,3 +198,17 @@ func TestRunCLI(t *testing.T) {
 		}
 	})
 }
+
+// closer counts how often the model it wraps is closed.
+type closer struct {
+	model.Recommender
+	closed *int
+}
+
+func (c *closer) Close() error { *c.closed++; return nil }
+
+// failing is a model whose fit fails.
+type failing struct{ model.Recommender }
+
+func (failing) Name() string                              { return "broken" }
+func (failing) Fit(context.Context, *model.Dataset) error { return errors.New("no fit") }

@@ -5,6 +5,10 @@ import (
 	"github.com/recd/recd/model"
 )
 
+// The optional interfaces below let a model learn more than the training matrix gives it;
+// the evaluation checks for each by type assertion. A model that also implements io.Closer
+// is closed by RunCLI and by the tuner once it is no longer needed.
+
 // ItemAware is implemented by models that also learn from the catalog (titles, categories,
 // tags), such as the served hybrid pipeline; RunCLI hands them the data set's items before
 // fitting when the data has them.
@@ -19,4 +23,11 @@ type ItemAware interface {
 // diversity on each as "ild_<space>", beside the genre yardstick (MetricILD).
 type VectorAware interface {
 	VectorSimilarities(train *model.Dataset) map[string]func(a, b int32) float64
+}
+
+// ListLengthAware is implemented by models that rank only the head of a list, such as the
+// served pipeline, which returns the k items a request asks for. EvaluateFitted tells them
+// Options.K before scoring any user, so the list length is the one the evaluation was given.
+type ListLengthAware interface {
+	SetListLength(k int)
 }

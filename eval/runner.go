@@ -5,8 +5,6 @@ import (
 	"encoding"
 	"fmt"
 	"runtime"
-	"sort"
-	"sync"
 	"time"
 
 	"github.com/recd/recd"
@@ -131,85 +129,57 @@ func Evaluate(ctx context.Context, rec model.Recommender, train *model.Dataset, 
 // ranking, never sampled negatives), excludes the items the user has in train, and scores
 // the top K against the user's test items. Test items unknown to train or already in the
 // user's training history are dropped; users left with no test item are skipped. Users are
-// scored in parallel; PerUser comes out sorted by user id.
+// scored in parallel; PerUser comes out sorted by user id. A ListLengthAware rec is told K
+// before any user is scored.
 func EvaluateFitted(ctx context.Context, rec model.Recommender, train *model.Dataset, test map[string][]string, opt Options) (*Result, error) {
+	if err := opt.prepare(train); err != nil {
+		return nil, err
+	}
+	if la, ok := rec.(ListLengthAware); ok {
+		la.SetListLength(opt.K)
+	}
+	start := time.Now()
+	env := newUserEnv(rec, train, &opt)
+	out, err := env.scoreUsers(ctx, test)
+	if err != nil {
+		return nil, fmt.Errorf("evaluate %s: %w", rec.Name(), err)
+	}
+	r := aggregate(rec.Name(), opt.K, out, train.NumItems())
+	if rp, ok := rec.(RatingPredictor); ok && len(opt.TestRatings) > 0 {
+		ratingMetrics(r, rp, train, opt.TestRatings)
+	}
+	r.EvalTime = time.Since(start)
+	return r, nil
+}
+
+// prepare validates the options and fills in the defaults of the zero values.
+func (opt *Options) prepare(train *model.Dataset) error {
 	if opt.K <= 0 {
-		return nil, recd.Invalid("k", fmt.Sprintf("must be positive, got %d", opt.K))
+		return recd.Invalid("k", fmt.Sprintf("must be positive, got %d", opt.K))
 	}
 	if train.NumItems() == 0 {
-		return nil, recd.Invalid("train", "no items")
+		return recd.Invalid("train", "no items")
 	}
 	if opt.CalibrationAlpha <= 0 {
 		opt.CalibrationAlpha = 0.01
 	}
 	if opt.Diversity < 0 || opt.Diversity > 1 {
-		return nil, recd.Invalid("diversity", "must be in [0, 1]")
+		return recd.Invalid("diversity", "must be in [0, 1]")
 	}
 	if opt.MMRPool <= 0 {
 		opt.MMRPool = 100
 	}
+	if opt.Workers <= 0 {
+		opt.Workers = runtime.GOMAXPROCS(0)
+	}
 	var err error
-	if opt.rerank, err = diversifier(opt.Diversifier); err != nil {
-		return nil, err
-	}
-	workers := opt.Workers
-	if workers <= 0 {
-		workers = runtime.GOMAXPROCS(0)
-	}
-	start := time.Now()
-	users := make([]string, 0, len(test))
-	for u := range test {
-		users = append(users, u)
-	}
-	sort.Strings(users)
+	opt.rerank, err = diversifier(opt.Diversifier)
+	return err
+}
 
-	var cats [][]string
-	if opt.Categories != nil {
-		cats = make([][]string, train.NumItems())
-		for i, id := range train.Items {
-			cats[i] = opt.Categories[id]
-		}
-	}
-	sim := opt.Similarity
-	if sim == nil && cats != nil {
-		sim = CategorySimilarity(cats)
-	}
-	var vecSims map[string]func(a, b int32) float64
-	if va, ok := rec.(VectorAware); ok {
-		vecSims = va.VectorSimilarities(train)
-	}
-	pop := make([]float64, train.NumItems())
-	for i := range pop {
-		pop[i] = float64(train.ItemCount[i]) / float64(max(1, train.NumUsers()))
-	}
-	floor := 1 / float64(max(1, train.NumUsers()))
-
-	out := make([]*UserResult, len(users))
-	next := make(chan int)
-	var wg sync.WaitGroup
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			scores := make([]float32, train.NumItems())
-			for n := range next {
-				out[n] = evalUser(rec, train, users[n], test[users[n]], scores, &opt, sim, vecSims, cats, pop, floor)
-			}
-		}()
-	}
-	for n := range users {
-		if err = ctx.Err(); err != nil {
-			break
-		}
-		next <- n
-	}
-	close(next)
-	wg.Wait()
-	if err != nil {
-		return nil, fmt.Errorf("evaluate %s: %w", rec.Name(), err)
-	}
-
-	r := &Result{Model: rec.Name(), K: opt.K, Metrics: map[string]float64{}, Exposure: make([]float64, train.NumItems())}
+// aggregate averages the per-user metrics and adds the list-level ones (coverage, Gini).
+func aggregate(name string, k int, out []*UserResult, numItems int) *Result {
+	r := &Result{Model: name, K: k, Metrics: map[string]float64{}, Exposure: make([]float64, numItems)}
 	lists := make([][]int32, 0, len(out))
 	for _, ur := range out {
 		if ur == nil {
@@ -228,85 +198,28 @@ func EvaluateFitted(ctx context.Context, rec model.Recommender, train *model.Dat
 	for name := range r.Metrics {
 		r.Metrics[name] /= float64(max(1, r.Users))
 	}
-	r.Metrics[MetricCoverage] = Coverage(lists, train.NumItems())
+	r.Metrics[MetricCoverage] = Coverage(lists, numItems)
 	r.Metrics[MetricGini] = Gini(r.Exposure)
-	if rp, ok := rec.(RatingPredictor); ok && len(opt.TestRatings) > 0 {
-		var pred, act []float64
-		for _, t := range opt.TestRatings {
-			i, ok := train.ItemIndex[t.Item]
-			if !ok {
-				continue
-			}
-			u := -1
-			if x, ok := train.UserIndex[t.User]; ok {
-				u = int(x)
-			}
-			pred = append(pred, rp.PredictRating(u, i))
-			act = append(act, t.Value)
-		}
-		if len(pred) > 0 {
-			r.Metrics[MetricRMSE] = RMSE(pred, act)
-			r.Metrics[MetricMAE] = MAE(pred, act)
-		}
-	}
-	r.EvalTime = time.Since(start)
-	return r, nil
+	return r
 }
 
-func evalUser(rec model.Recommender, train *model.Dataset, user string, testItems []string, scores []float32, opt *Options,
-	sim func(a, b int32) float64, vecSims map[string]func(a, b int32) float64, cats [][]string, pop []float64, floor float64) *UserResult {
-	k, alpha := opt.K, opt.CalibrationAlpha
-	u := -1
-	var hist []int32
-	var hw []float32
-	if x, ok := train.UserIndex[user]; ok {
-		u = int(x)
-		hist, hw = train.UserRow(u)
-	}
-	seen := make(map[int32]bool, len(hist))
-	for _, it := range hist {
-		seen[it] = true
-	}
-	rel := make(map[int32]bool, len(testItems))
-	for _, id := range testItems {
-		if i, ok := train.ItemIndex[id]; ok && !seen[i] {
-			rel[i] = true
+// ratingMetrics adds RMSE and MAE over the held-out ratings of items known to train.
+func ratingMetrics(r *Result, rp RatingPredictor, train *model.Dataset, ratings []Rating) {
+	var pred, act []float64
+	for _, t := range ratings {
+		i, ok := train.ItemIndex[t.Item]
+		if !ok {
+			continue
 		}
-	}
-	if len(rel) == 0 {
-		return nil
-	}
-	for i := range scores {
-		scores[i] = 0
-	}
-	rec.Score(u, hist, hw, scores)
-	var top []int32
-	if opt.Diversity > 0 && sim != nil {
-		top = opt.rerank(topKExcluding(scores, max(k, opt.MMRPool), seen), scores, k, opt.Diversity, sim)
-	} else {
-		top = topKExcluding(scores, k, seen)
-	}
-	m := map[string]float64{
-		MetricPrecision: Precision(top, rel, k),
-		MetricRecall:    Recall(top, rel, k),
-		MetricNDCG:      NDCG(top, rel, k),
-		MetricMAP:       AveragePrecision(top, rel, k),
-		MetricMRR:       ReciprocalRank(top, rel, k),
-		MetricHitRate:   HitRate(top, rel, k),
-		MetricNovelty:   Novelty(top, pop, floor),
-	}
-	if sim != nil {
-		m[MetricILD] = IntraListDiversity(top, sim)
-	}
-	for space, vs := range vecSims {
-		m["ild_"+space] = IntraListDiversity(top, vs)
-	}
-	if cats != nil {
-		hwf := make([]float64, len(hw))
-		for i, w := range hw {
-			hwf[i] = float64(w)
+		u := -1
+		if x, ok := train.UserIndex[t.User]; ok {
+			u = int(x)
 		}
-		m[MetricMiscalibration] = Miscalibration(CategoryDistribution(hist, hwf, cats), CategoryDistribution(top, nil, cats), alpha)
+		pred = append(pred, rp.PredictRating(u, i))
+		act = append(act, t.Value)
 	}
-	return &UserResult{User: user, NumTest: len(rel), Items: top, Metrics: m}
+	if len(pred) > 0 {
+		r.Metrics[MetricRMSE] = RMSE(pred, act)
+		r.Metrics[MetricMAE] = MAE(pred, act)
+	}
 }

@@ -56,7 +56,8 @@ func roundSig(v float64, n int) float64 {
 
 // Space is a model's search space and how to build the model from one configuration.
 type Space struct {
-	// Model is the model's name: als, bpr, ease, itemknn or ncf.
+	// Model is the model's name: als, bpr, ease, itemknn or ncf (or the served pipeline's
+	// "hybrid", see package eval/served).
 	Model string
 	// Section is the model's key under train: in recd's configuration file (als, bpr, ease,
 	// knn, ncf).
@@ -70,6 +71,7 @@ type Space struct {
 	Budget string
 	// New builds an unfitted model from a configuration; parameters not in Params keep their
 	// defaults (including the model's seed, so the result is what serve would train).
+	// A model that implements io.Closer is closed as soon as its trial is scored.
 	New func(Params) (model.Recommender, error)
 }
 

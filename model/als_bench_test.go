@@ -23,7 +23,7 @@ var (
 func facLoadMLFull(tb testing.TB) *Dataset {
 	tb.Helper()
 	facMLFullOnce.Do(func() {
-		data, err := dataset.ReadMovieLens(facMLDir)
+		data, err := dataset.ReadMovieLens("../examples/ml-latest-small")
 		if err != nil {
 			facMLFullErr = err
 			return

@@ -2,14 +2,10 @@ package model
 
 import (
 	"context"
-	"github.com/recd/recd/internal/racetest"
 	"math"
-	"math/rand/v2"
-	"sort"
 	"testing"
 
 	"github.com/recd/recd"
-	"github.com/recd/recd/dataset"
 )
 
 func knnFixture() *Dataset {
@@ -55,105 +51,5 @@ func TestItemKNN_Validate(t *testing.T) {
 		if err := NewItemKNN(o).Fit(context.Background(), knnFixture()); err == nil {
 			t.Errorf("Fit with %+v: want an error", o)
 		}
-	}
-}
-
-// knnSplit is a per-user random 80/20 holdout of the bundled ratings, every rating positive.
-func knnSplit(t testing.TB) (*Dataset, map[int][]int32) {
-	t.Helper()
-	data, err := dataset.ReadMovieLens("../examples/ml-latest-small")
-	if err != nil {
-		t.Fatal(err)
-	}
-	byUser := map[string][]recd.Event{}
-	var users []string
-	for _, e := range data.Events {
-		if byUser[e.UserID] == nil {
-			users = append(users, e.UserID)
-		}
-		byUser[e.UserID] = append(byUser[e.UserID], e)
-	}
-	rng := rand.New(rand.NewPCG(42, 0))
-	b := NewBuilder(Weights{Default: 1, ByType: map[string]float64{recd.EventRating: 5}})
-	for _, it := range data.Items {
-		b.AddItem(it.ID)
-	}
-	test := map[string][]string{}
-	for _, u := range users {
-		evs := byUser[u]
-		rng.Shuffle(len(evs), func(i, j int) { evs[i], evs[j] = evs[j], evs[i] })
-		nt := int(math.Round(0.2 * float64(len(evs))))
-		for _, e := range evs[:nt] {
-			test[u] = append(test[u], e.ItemID)
-		}
-		for _, e := range evs[nt:] {
-			e.Value = 1
-			b.Add(e)
-		}
-	}
-	d := b.Build()
-	out := map[int][]int32{}
-	for u, items := range test {
-		ui, ok := d.UserIndex[u]
-		if !ok {
-			continue
-		}
-		for _, it := range items {
-			out[int(ui)] = append(out[int(ui)], d.ItemIndex[it])
-		}
-	}
-	return d, out
-}
-
-// knnNDCG is NDCG@k over full rankings that exclude training items.
-func knnNDCG(d *Dataset, m Recommender, test map[int][]int32, k int) float64 {
-	dst := make([]float32, d.NumItems())
-	var sum float64
-	for u, truth := range test {
-		items, ws := d.UserRow(u)
-		m.Score(u, items, ws, dst)
-		for _, i := range items {
-			dst[i] = float32(math.Inf(-1))
-		}
-		idx := make([]int32, len(dst))
-		for i := range idx {
-			idx[i] = int32(i)
-		}
-		sort.Slice(idx, func(a, b int) bool { return dst[idx[a]] > dst[idx[b]] })
-		rel := map[int32]bool{}
-		for _, i := range truth {
-			rel[i] = true
-		}
-		var dcg, idcg float64
-		for r := 0; r < k; r++ {
-			if rel[idx[r]] {
-				dcg += 1 / math.Log2(float64(r+2))
-			}
-		}
-		for r := 0; r < min(k, len(truth)); r++ {
-			idcg += 1 / math.Log2(float64(r+2))
-		}
-		sum += dcg / idcg
-	}
-	return sum / float64(len(test))
-}
-
-func TestItemKNN_QualityMovieLens(t *testing.T) {
-	if racetest.Enabled {
-		t.Skip(racetest.SkipMsg)
-	}
-	if testing.Short() {
-		t.Skip("quality check on the bundled data")
-	}
-	d, test := knnSplit(t)
-	m := NewItemKNN(DefaultItemKNNOptions())
-	if err := m.Fit(context.Background(), d); err != nil {
-		t.Fatal(err)
-	}
-	got := knnNDCG(d, m, test, 10)
-	t.Logf("itemknn NDCG@10 = %.4f", got)
-	const want, delta = 0.2846, 0.005
-	if math.Abs(got-want) > delta {
-		t.Errorf("NDCG@10 = %.4f, want %.4f ± %.3f", got, want, delta)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/recd/recd/dataset"
+	"github.com/recd/recd/eval"
 )
 
 // mlFixture is MovieLens latest-small split per user by time (the last 20% of each user's
@@ -160,20 +161,17 @@ func (f *mlFixture) jaccardILD(ids []string) float64 {
 	return sum / float64(max(1, pairs))
 }
 
-func ndcg(ids []string, rel map[string]bool) float64 {
-	dcg, idcg := 0.0, 0.0
+// ndcg is eval.NDCG of a list of item ids, cut at its length, against the held-out items.
+func (f *mlFixture) ndcg(ids []string, rel map[string]bool) float64 {
+	ranked := make([]int32, len(ids))
 	for i, id := range ids {
-		if rel[id] {
-			dcg += 1 / math.Log2(float64(i+2))
-		}
+		ranked[i] = f.index[id]
 	}
-	for i := 0; i < min(len(ids), len(rel)); i++ {
-		idcg += 1 / math.Log2(float64(i+2))
+	relevant := make(map[int32]bool, len(rel))
+	for id := range rel {
+		relevant[f.index[id]] = true
 	}
-	if idcg == 0 {
-		return 0
-	}
-	return dcg / idcg
+	return eval.NDCG(ranked, relevant, len(ids))
 }
 
 // TestStages_MovieLens runs the stages as the pipeline configures them by default
@@ -227,7 +225,7 @@ func TestStages_MovieLens(t *testing.T) {
 			}
 			top := ids(cands[:n])
 			ild[k] += f.jaccardILD(top)
-			nd[k] += ndcg(top, f.test[u])
+			nd[k] += f.ndcg(top, f.test[u])
 		}
 		var hist []HistoryEntry
 		for _, i := range f.train[u] {
@@ -245,7 +243,7 @@ func TestStages_MovieLens(t *testing.T) {
 				t.Fatal(err)
 			}
 			*x.kl += Miscalibration(p, ListDistribution(x.cands[:n]))
-			*x.nd += ndcg(ids(x.cands[:n]), f.test[u])
+			*x.nd += f.ndcg(ids(x.cands[:n]), f.test[u])
 		}
 		avail := 0
 		for _, c := range base {

@@ -6,18 +6,17 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"maps"
 	"os"
 	"path/filepath"
 	"reflect"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/recd/recd"
+	"github.com/recd/recd/dataset"
 	"github.com/recd/recd/eval"
-	"github.com/recd/recd/model"
+	"github.com/recd/recd/eval/served"
 	"github.com/schollz/progressbar/v3"
 	"go.yaml.in/yaml/v3"
 )
@@ -32,63 +31,100 @@ at the end) and writes the best configuration as a recd config file for serve --
 configuration's other settings (RECD_CONFIG, RECD_* variables), on the data's catalog.`
 
 func runTune(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("tune", stderr, tuneSynopsis)
-	opt := eval.DefaultTuneOptions()
-	var (
-		dataPath   = fs.String("data", "", "data set: a MovieLens directory, an events JSONL file or a CSV file")
-		format     = fs.String("format", "", "data format: movielens, events-jsonl or csv (default: from the path)")
-		modelName  = fs.String("model", "", "model to tune: "+strings.Join(eval.SpaceNames(), ", ")+", hybrid (the served blend's weights)")
-		testFrac   = fs.Float64("test-fraction", 0.2, "share of each user's items held out as the test split")
-		out        = fs.String("out", "recd-tuned.yaml", "file the best configuration is written to")
-		noProgress = fs.Bool("no-progress", false, "do not draw a progress bar")
-	)
-	fs.IntVar(&opt.Trials, "trials", opt.Trials, "sampled configurations (the defaults are evaluated besides)")
-	fs.Uint64Var(&opt.Seed, "seed", opt.Seed, "seed of the splits and of the sampling")
-	fs.StringVar(&opt.Method, "method", opt.Method, "random (every trial in full) or halving (successive halving, eta 3)")
-	fs.IntVar(&opt.K, "k", opt.K, "NDCG is cut at this list length")
-	fs.Float64Var(&opt.ValidationFraction, "validation-fraction", opt.ValidationFraction, "share of each user's training items held out for validation")
-	fs.IntVar(&opt.Workers, "workers", 0, "users evaluated in parallel (0: all cores)")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	if fs.NArg() > 0 {
-		return recd.Invalid("args", fmt.Sprintf("unexpected arguments %q", fs.Args()))
-	}
-	if *dataPath == "" {
-		return recd.Invalid("data", "is required")
-	}
-	var space *eval.Space
-	var err error
-	if *modelName != hybridSpaceName {
-		if space, err = eval.SearchSpace(*modelName); err != nil {
-			return err
-		}
-	}
-	data, err := eval.ReadData(*dataPath, *format)
+	f, err := parseTuneFlags(args, stderr)
 	if err != nil {
 		return err
 	}
-	if *modelName == hybridSpaceName {
-		var cf commonFlags
-		cf.config = os.Getenv("RECD_CONFIG")
-		cfg, err := cf.load()
-		if err != nil {
-			return err
-		}
-		var done func()
-		space, done = hybridSpace(cfg, data.Items, opt.K)
-		defer done()
+	space, data, err := f.space()
+	if err != nil {
+		return err
 	}
+	opt := f.opt
+	opt.OnTrial = trialLogger(stderr, space, opt.Method, f.noProgress)
+	start := time.Now()
+	h, err := eval.TuneHoldout(ctx, space, data.Events, f.testFrac, opt)
+	if err != nil {
+		return err
+	}
+	header := fmt.Sprintf("data %s, %d %s trials, seed %d, NDCG@%d", f.dataPath, opt.Trials, opt.Method, opt.Seed, opt.K)
+	if err := writeTunedConfig(f.out, space, h, header); err != nil {
+		return err
+	}
+	printTuned(stdout, space, h, opt.K, f.out, time.Since(start))
+	return nil
+}
 
+// tuneFlags are the parsed flags of `recd tune`.
+type tuneFlags struct {
+	opt                              eval.TuneOptions
+	dataPath, format, modelName, out string
+	testFrac                         float64
+	noProgress                       bool
+}
+
+func parseTuneFlags(args []string, stderr io.Writer) (*tuneFlags, error) {
+	fs := newFlagSet("tune", stderr, tuneSynopsis)
+	f := &tuneFlags{opt: eval.DefaultTuneOptions()}
+	fs.StringVar(&f.dataPath, "data", "", "data set: a MovieLens directory, an events JSONL file or a CSV file")
+	fs.StringVar(&f.format, "format", "", "data format: movielens, events-jsonl or csv (default: from the path)")
+	fs.StringVar(&f.modelName, "model", "", "model to tune: "+strings.Join(eval.SpaceNames(), ", ")+", hybrid (the served blend's weights)")
+	fs.Float64Var(&f.testFrac, "test-fraction", 0.2, "share of each user's items held out as the test split")
+	fs.StringVar(&f.out, "out", "recd-tuned.yaml", "file the best configuration is written to")
+	fs.BoolVar(&f.noProgress, "no-progress", false, "do not draw a progress bar")
+	fs.IntVar(&f.opt.Trials, "trials", f.opt.Trials, "sampled configurations (the defaults are evaluated besides)")
+	fs.Uint64Var(&f.opt.Seed, "seed", f.opt.Seed, "seed of the splits and of the sampling")
+	fs.StringVar(&f.opt.Method, "method", f.opt.Method, "random (every trial in full) or halving (successive halving, eta 3)")
+	fs.IntVar(&f.opt.K, "k", f.opt.K, "NDCG is cut at this list length")
+	fs.Float64Var(&f.opt.ValidationFraction, "validation-fraction", f.opt.ValidationFraction, "share of each user's training items held out for validation")
+	fs.IntVar(&f.opt.Workers, "workers", 0, "users evaluated in parallel (0: all cores)")
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if fs.NArg() > 0 {
+		return nil, recd.Invalid("args", fmt.Sprintf("unexpected arguments %q", fs.Args()))
+	}
+	if f.dataPath == "" {
+		return nil, recd.Invalid("data", "is required")
+	}
+	return f, nil
+}
+
+// space returns the search space of the model to tune and the data it is tuned on. The
+// served pipeline's space ("hybrid") is built on the configured service options and the
+// data's catalog.
+func (f *tuneFlags) space() (*eval.Space, *dataset.Data, error) {
+	var space *eval.Space
+	var err error
+	if f.modelName != hybridSpaceName {
+		if space, err = eval.SearchSpace(f.modelName); err != nil {
+			return nil, nil, err
+		}
+	}
+	data, err := eval.ReadData(f.dataPath, f.format)
+	if err != nil {
+		return nil, nil, err
+	}
+	if f.modelName == hybridSpaceName {
+		opts, err := servedOptions()
+		if err != nil {
+			return nil, nil, err
+		}
+		space = served.Space(opts, data.Items, evalBackends)
+	}
+	return space, data, nil
+}
+
+// trialLogger logs every trial and draws a progress bar over the planned trials.
+func trialLogger(stderr io.Writer, space *eval.Space, method string, noProgress bool) func(eval.Trial, int, int) {
 	log := slog.New(slog.NewTextHandler(stderr, nil))
-	bar := progressbar.NewOptions(1, progressbar.OptionSetWriter(progressWriter(stderr, *noProgress)),
+	bar := progressbar.NewOptions(1, progressbar.OptionSetWriter(progressWriter(stderr, noProgress)),
 		progressbar.OptionSetDescription("tuning "+space.Model), progressbar.OptionShowCount(),
 		progressbar.OptionSetPredictTime(true), progressbar.OptionClearOnFinish())
-	opt.OnTrial = func(t eval.Trial, done, total int) {
+	return func(t eval.Trial, done, total int) {
 		_ = bar.Clear()
 		attrs := []any{"trial", t.ID, "params", space.Format(t.Params), "budget", roundBudget(t.Budget),
 			"ndcg", strconv.FormatFloat(t.NDCG, 'f', 4, 64), "elapsed", t.Elapsed.Round(time.Millisecond)}
-		if opt.Method == eval.MethodHalving {
+		if method == eval.MethodHalving {
 			attrs = append(attrs, "rung", t.Rung)
 		}
 		if t.Err != "" {
@@ -103,25 +139,19 @@ func runTune(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			log.Info("refitting the best and default configurations on the whole training split")
 		}
 	}
-	start := time.Now()
-	h, err := eval.TuneHoldout(ctx, space, data.Events, *testFrac, opt)
-	if err != nil {
-		return err
-	}
+}
+
+// printTuned prints the search's outcome.
+func printTuned(stdout io.Writer, space *eval.Space, h *eval.Holdout, k int, out string, took time.Duration) {
 	res := h.TuneResult
-	header := fmt.Sprintf("data %s, %d %s trials, seed %d, NDCG@%d", *dataPath, opt.Trials, opt.Method, opt.Seed, opt.K)
-	if err := writeTunedConfig(*out, space, h, header); err != nil {
-		return err
-	}
 	w := func(f string, a ...any) { fmt.Fprintf(stdout, f, a...) }
-	w("model %s: %d trials in %s\n", space.Model, len(res.Trials), time.Since(start).Round(time.Millisecond))
+	w("model %s: %d trials in %s\n", space.Model, len(res.Trials), took.Round(time.Millisecond))
 	w("best (trial %d): %s\n", res.Best.ID, space.Format(res.Best.Params))
 	w("defaults:        %s\n", space.Format(res.Default.Params))
-	w("validation NDCG@%d: best %.4f, defaults %.4f (paired t-test p = %.3g over %d users)\n", opt.K, res.Best.NDCG, res.Default.NDCG,
+	w("validation NDCG@%d: best %.4f, defaults %.4f (paired t-test p = %.3g over %d users)\n", k, res.Best.NDCG, res.Default.NDCG,
 		res.PValue, res.Default.Users)
-	w("test NDCG@%d:       best %.4f, defaults %.4f\n", opt.K, h.BestTest, h.DefaultTest)
-	w("wrote %s (recd serve --config %s)\n", *out, *out)
-	return nil
+	w("test NDCG@%d:       best %.4f, defaults %.4f\n", k, h.BestTest, h.DefaultTest)
+	w("wrote %s (recd serve --config %s)\n", out, out)
 }
 
 func roundBudget(b float64) string { return strconv.FormatFloat(b, 'g', 3, 64) }
@@ -138,53 +168,7 @@ func configKnows(section string) bool {
 }
 
 // hybridSpaceName is the tune model name of the served pipeline's blend weights.
-const hybridSpaceName = "hybrid"
-
-// hybridSpace searches the served pipeline's blend weights relative to EASE's (the blend
-// divides by the total weight, so only the ratios matter; EASE and the session keep the
-// configured weights). Each trial builds a whole service in a temporary directory (see
-// hybrid); done removes the last one.
-func hybridSpace(cfg *Config, items []recd.Item, k int) (*eval.Space, func()) {
-	o := cfg.serviceOptions()
-	def := eval.Params{}
-	params := []eval.Param{{Name: "itemknn", Min: 0, Max: 1.5}, {Name: "cf", Min: 0, Max: 2},
-		{Name: "content", Min: 0, Max: 0.5}, {Name: "popular", Min: 0, Max: 0.2}}
-	// The other weights (EASE's, the session's, a source the configuration adds) are kept as
-	// configured: one choice each, so they are written out with the rest.
-	for _, name := range slices.Sorted(maps.Keys(o.Rank.Weights)) {
-		if !slices.ContainsFunc(params, func(p eval.Param) bool { return p.Name == name }) {
-			params = append(params, eval.Param{Name: name, Choices: []float64{o.Rank.Weights[name]}})
-		}
-	}
-	for _, p := range params {
-		w, ok := o.Rank.Weights[p.Name]
-		if !ok {
-			w = 1 // a source the weights do not name has the blend's default weight
-		}
-		def[p.Name] = w
-	}
-	var last *hybrid
-	done := func() {
-		if last != nil {
-			last.close()
-			last = nil
-		}
-	}
-	return &eval.Space{Model: hybridSpaceName, Section: "rank.weights", Params: params, Default: def,
-		New: func(p eval.Params) (model.Recommender, error) {
-			done() // trials run one at a time: the previous trial's service is finished
-			opts := o
-			opts.Rank.Weights = maps.Clone(o.Rank.Weights)
-			if opts.Rank.Weights == nil {
-				opts.Rank.Weights = map[string]float64{}
-			}
-			for name, v := range p {
-				opts.Rank.Weights[name] = v
-			}
-			last = &hybrid{log: io.Discard, opts: opts, n: k, items: items}
-			return last, nil
-		}}, done
-}
+const hybridSpaceName = served.Name
 
 // tunedConfigYAML renders the best configuration as a recd config file holding only
 // train.<section> (rank.weights for the hybrid). A section recd's Config does not have
