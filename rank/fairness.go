@@ -11,7 +11,7 @@ import (
 )
 
 // DefaultHeadShare is the share of items, by interaction count, that forms the head; every
-// other item is long-tail (issue 4: "outside the 20% with the most interactions").
+// other item is long-tail (outside the 20% with the most interactions).
 const DefaultHeadShare = 0.2
 
 // TailSet tells long-tail items from head items. It is read-only after LongTailSet and

@@ -140,8 +140,8 @@ func (f *mlFixture) genreSim(a, b string) float64 {
 	return float64(common) / math.Sqrt(float64(len(ga)*len(gb)))
 }
 
-// jaccardILD is the acceptance check's intra-list diversity: mean pairwise Jaccard
-// distance of genre sets.
+// jaccardILD is the genre intra-list diversity: mean pairwise Jaccard distance of genre
+// sets.
 func (f *mlFixture) jaccardILD(ids []string) float64 {
 	sum, pairs := 0.0, 0
 	for i := range ids {
@@ -178,9 +178,9 @@ func (f *mlFixture) ndcg(ids []string, rel map[string]bool) float64 {
 // (DefaultOptions: MMR and calibration choose among the best RerankPool of 1,000 item-kNN
 // candidates; MMR on min-max relevance with category overlap mixed into the similarity,
 // calibration on rank relevance) for 100 MovieLens users, with genre-vector cosine standing
-// in for the content vectors. It checks the bars at the level of the stages:
+// in for the content vectors. It checks the stages' documented effects:
 // calibration 0.5 halves the genre KL; diversity 0.5 costs at most 10% NDCG@10 and raises
-// genre ILD by at least 10% (the 20% is out of MMR's reach on this yardstick: see
+// genre ILD by at least 10% (20% is out of MMR's reach on this yardstick: see
 // docs/evaluation.md); long_tail_share 0.3 puts 3 tail items in every top 10 whose
 // candidates hold them. ML_CANDS changes the candidate count.
 func TestStages_MovieLens(t *testing.T) {

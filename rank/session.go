@@ -10,7 +10,7 @@ import (
 	"github.com/recd/recd"
 )
 
-// Session boost defaults (issue 4): the last 5 actions, weight 0.3.
+// Session boost defaults: the last 5 actions, weight 0.3.
 const (
 	DefaultSessionN      = 5
 	DefaultSessionWeight = 0.3

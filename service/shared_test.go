@@ -15,7 +15,7 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// TestService_SharedSessions is the must-show at the service level: an event sent to
+// TestService_SharedSessions: at the service level, an event sent to
 // replica A changes replica B's next recommendation for that user, through the session and
 // generation A wrote to the shared Redis (each replica has its own store here, so nothing else
 // carries the event to B).
