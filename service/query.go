@@ -40,32 +40,9 @@ const maxQueryText = 2000
 // liked titles seed item-kNN and CF, the remaining words search the content vectors, and the
 // query's categories, years, exclusions and conditions filter the candidates.
 func (s *reader) Query(ctx context.Context, req QueryRequest) (QueryResponse, error) {
-	text := strings.TrimSpace(req.Text)
-	maxText := s.opts.Limits.MaxQueryText
-	if maxText <= 0 {
-		maxText = maxQueryText
-	}
-	switch {
-	case text == "":
-		return QueryResponse{}, recd.Invalid("text", "is required")
-	case len(text) > maxText:
-		return QueryResponse{}, recd.Invalid("text", fmt.Sprintf("is longer than %d bytes", maxText))
-	case !utf8.ValidString(text):
-		return QueryResponse{}, recd.Invalid("text", "is not valid UTF-8")
-	}
-	if req.N == 0 {
-		req.N = 10
-	}
-	if err := s.checkN(req.N); err != nil {
+	text, err := s.validateQuery(&req)
+	if err != nil {
 		return QueryResponse{}, err
-	}
-	if err := checkUnit("diversity", req.Diversity); err != nil {
-		return QueryResponse{}, err
-	}
-	if req.UserID != "" {
-		if err := s.opts.Limits.validID("user_id", req.UserID); err != nil {
-			return QueryResponse{}, err
-		}
 	}
 	sv := s.snap.Load()
 	if sv == nil {
@@ -79,6 +56,56 @@ func (s *reader) Query(ctx context.Context, req QueryRequest) (QueryResponse, er
 		s.log.Warn("LLM query parser failed; the built-in parser answered", "fallback", res.Fallback, "err", res.Err)
 	}
 	q := res.Query
+	resp, err := sv.pipeline.Recommend(ctx, s.queryRequest(ctx, sv, q, req))
+	if err != nil {
+		return QueryResponse{}, err
+	}
+	out := QueryResponse{Query: q, Parser: res.Parser, Fallback: res.Fallback, Items: resp.Items,
+		Strategy: resp.Strategy, ModelVersion: resp.ModelVersion}
+	if req.Explain {
+		out.Explanation, out.ExplanationSource = s.explainQuery(ctx, q, resp.Items)
+	}
+	s.metrics.Recommendations.WithLabelValues("query").Inc()
+	return out, nil
+}
+
+// validateQuery checks a request's text, n, diversity and user id, defaulting n to 10, and
+// returns the trimmed text.
+func (s *reader) validateQuery(req *QueryRequest) (string, error) {
+	text := strings.TrimSpace(req.Text)
+	maxText := s.opts.Limits.MaxQueryText
+	if maxText <= 0 {
+		maxText = maxQueryText
+	}
+	switch {
+	case text == "":
+		return "", recd.Invalid("text", "is required")
+	case len(text) > maxText:
+		return "", recd.Invalid("text", fmt.Sprintf("is longer than %d bytes", maxText))
+	case !utf8.ValidString(text):
+		return "", recd.Invalid("text", "is not valid UTF-8")
+	}
+	if req.N == 0 {
+		req.N = 10
+	}
+	if err := s.checkN(req.N); err != nil {
+		return "", err
+	}
+	if err := checkUnit("diversity", req.Diversity); err != nil {
+		return "", err
+	}
+	if req.UserID != "" {
+		if err := s.opts.Limits.validID("user_id", req.UserID); err != nil {
+			return "", err
+		}
+	}
+	return text, nil
+}
+
+// queryRequest turns a parsed query into a pipeline request: its rules and keep filter, the
+// liked titles as context items, the user's history when one is named, and the query's own
+// words as an extra source searched in the content vectors.
+func (s *reader) queryRequest(ctx context.Context, sv *serving, q query.Query, req QueryRequest) rank.Request {
 	rules := queryRules(q)
 	rr := rank.Request{N: req.N, Rules: rules, Diversity: req.Diversity, Keep: queryKeep(q, s.Item)}
 	if rr.Diversity == nil {
@@ -103,21 +130,16 @@ func (s *reader) Query(ctx context.Context, req QueryRequest) (QueryResponse, er
 			rr.Weights["content"] = 0.5 // the words' exact matches lead, their meaning follows
 		}
 	}
-	resp, err := sv.pipeline.Recommend(ctx, rr)
-	if err != nil {
-		return QueryResponse{}, err
+	return rr
+}
+
+// explainQuery writes the prose explanation of a query's answer and says who wrote it.
+func (s *reader) explainQuery(ctx context.Context, q query.Query, recs []recd.Recommendation) (string, string) {
+	items := make([]query.ExplainItem, len(recs))
+	for i, r := range recs {
+		m, _ := s.Item(r.ID)
+		it := recd.Item{ID: r.ID, Title: m.Title, Categories: m.Categories, Attributes: m.Attributes}
+		items[i] = query.ExplainItemFrom(r, &it)
 	}
-	out := QueryResponse{Query: q, Parser: res.Parser, Fallback: res.Fallback, Items: resp.Items,
-		Strategy: resp.Strategy, ModelVersion: resp.ModelVersion}
-	if req.Explain {
-		items := make([]query.ExplainItem, len(resp.Items))
-		for i, r := range resp.Items {
-			m, _ := s.Item(r.ID)
-			it := recd.Item{ID: r.ID, Title: m.Title, Categories: m.Categories, Attributes: m.Attributes}
-			items[i] = query.ExplainItemFrom(r, &it)
-		}
-		out.Explanation, out.ExplanationSource = s.explainer.Explain(ctx, q, items)
-	}
-	s.metrics.Recommendations.WithLabelValues("query").Inc()
-	return out, nil
+	return s.explainer.Explain(ctx, q, items)
 }
