@@ -116,7 +116,10 @@ func schemas() map[string]any {
 		"QueryRequest": obj(map[string]any{"text": str, "user_id": str, "n": integ, "explain": boolT, "diversity": num}, "text"),
 		"QueryResponse": obj(map[string]any{"query": anyObj, "parser": str, "fallback": str,
 			"items":    map[string]any{"type": "array", "items": obj(map[string]any{"id": str, "score": num, "title": str, "reasons": arr("Reason")})},
-			"strategy": str, "model_version": str, "explanation": str, "explanation_source": str, "degraded": boolT}),
+			"strategy": str, "model_version": str, "explanation": str, "explanation_source": str, "degraded": boolT,
+			"matched": map[string]any{"type": "boolean", "description": "false when nothing matched the request's own terms " +
+				"(words, titles, categories, years, exclusions, conditions) and the items are the fallback: popular items, " +
+				"or the user's recommendations when user_id is set"}}),
 		"SpaceList": obj(map[string]any{"spaces": map[string]any{"type": "array", "items": obj(map[string]any{
 			"name": str, "dim": integ, "metric": str, "sparse": boolT, "count": integ})}}),
 		"RecommendRequest": obj(map[string]any{"user_id": str, "session_id": str, "context_items": strArr, "n": integ,

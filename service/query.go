@@ -30,6 +30,11 @@ type QueryResponse struct {
 	ModelVersion      string                `json:"model_version"`
 	Explanation       string                `json:"explanation,omitempty"`
 	ExplanationSource string                `json:"explanation_source,omitempty"`
+	// Matched is false when nothing in the catalog answered the request's own terms (no
+	// word found an item, no title resolved, no category, year, exclusion or condition
+	// applied): the items are then what the strategy falls back to, popular items for an
+	// anonymous request or the user's own recommendations.
+	Matched bool `json:"matched"`
 }
 
 // maxQueryText bounds the request text in bytes.
@@ -41,27 +46,11 @@ const maxQueryText = 2000
 // query's categories, years, exclusions and conditions filter the candidates.
 func (s *reader) Query(ctx context.Context, req QueryRequest) (QueryResponse, error) {
 	text := strings.TrimSpace(req.Text)
-	switch {
-	case text == "":
-		return QueryResponse{}, recd.Invalid("text", "is required")
-	case len(text) > maxQueryText:
-		return QueryResponse{}, recd.Invalid("text", fmt.Sprintf("is longer than %d bytes", maxQueryText))
-	case !utf8.ValidString(text):
-		return QueryResponse{}, recd.Invalid("text", "is not valid UTF-8")
-	}
 	if req.N == 0 {
 		req.N = 10
 	}
-	if err := s.checkN(req.N); err != nil {
+	if err := s.checkQuery(text, req); err != nil {
 		return QueryResponse{}, err
-	}
-	if err := checkUnit("diversity", req.Diversity); err != nil {
-		return QueryResponse{}, err
-	}
-	if req.UserID != "" {
-		if err := s.opts.Limits.validID("user_id", req.UserID); err != nil {
-			return QueryResponse{}, err
-		}
 	}
 	sv := s.snap.Load()
 	if sv == nil {
@@ -103,8 +92,8 @@ func (s *reader) Query(ctx context.Context, req QueryRequest) (QueryResponse, er
 	if err != nil {
 		return QueryResponse{}, err
 	}
-	out := QueryResponse{Query: q, Parser: res.Parser, Fallback: res.Fallback, Items: resp.Items,
-		Strategy: resp.Strategy, ModelVersion: resp.ModelVersion}
+	out := QueryResponse{Query: q, Parser: res.Parser, Fallback: res.Fallback, Matched: queryMatched(q, rr),
+		Items: resp.Items, Strategy: resp.Strategy, ModelVersion: resp.ModelVersion}
 	if req.Explain {
 		items := make([]query.ExplainItem, len(resp.Items))
 		for i, r := range resp.Items {
@@ -116,4 +105,37 @@ func (s *reader) Query(ctx context.Context, req QueryRequest) (QueryResponse, er
 	}
 	s.metrics.Recommendations.WithLabelValues("query").Inc()
 	return out, nil
+}
+
+// checkQuery validates a query request whose text is already trimmed and whose N has its
+// default.
+func (s *reader) checkQuery(text string, req QueryRequest) error {
+	switch {
+	case text == "":
+		return recd.Invalid("text", "is required")
+	case len(text) > maxQueryText:
+		return recd.Invalid("text", fmt.Sprintf("is longer than %d bytes", maxQueryText))
+	case !utf8.ValidString(text):
+		return recd.Invalid("text", "is not valid UTF-8")
+	}
+	if err := s.checkN(req.N); err != nil {
+		return err
+	}
+	if err := checkUnit("diversity", req.Diversity); err != nil {
+		return err
+	}
+	if req.UserID != "" {
+		return s.opts.Limits.validID("user_id", req.UserID)
+	}
+	return nil
+}
+
+// queryMatched reports whether the request's own terms shaped the answer: its words found
+// items (rr.Extra, the text sources, holds only non-empty lists), it named titles that
+// resolved, or it constrained the catalog by category, year, exclusion or condition. When
+// none did, the pipeline answered from its fallback alone (QueryResponse.Matched).
+func queryMatched(q query.Query, rr rank.Request) bool {
+	return len(rr.Extra) > 0 || len(rr.ContextItems) > 0 || len(q.Categories) > 0 ||
+		len(q.ExcludeCategories) > 0 || len(q.ExcludeTags) > 0 || q.YearMin > 0 || q.YearMax > 0 ||
+		len(q.Conditions) > 0
 }
