@@ -60,6 +60,9 @@ func TestPage_WithAuth(t *testing.T) {
 	if got := b.text(`document.getElementById('key').value`); got != "" {
 		t.Errorf("key field still shows the key after it was stored")
 	}
+	if u := b.text(`location.href`); strings.Contains(u, testKeys[server.RoleRead]) {
+		t.Errorf("the key is in the page's address: %s", u)
+	}
 	b.shot("page-auth-search.png")
 
 	// A user's reasons name titles, not ids; the user is then offered in the picker.
