@@ -130,7 +130,10 @@ func schemas() map[string]any {
 			"n": rangeT("integer", 1, float64(l.MaxN)), "explain": boolT, "diversity": knob(0)}, "text"),
 		"QueryResponse": obj(map[string]any{"query": anyObj, "parser": str, "fallback": str,
 			"items":    map[string]any{"type": "array", "items": obj(map[string]any{"id": str, "score": num, "title": str, "reasons": arr("Reason")})},
-			"strategy": str, "model_version": str, "explanation": str, "explanation_source": str, "degraded": boolT}),
+			"strategy": str, "model_version": str, "explanation": str, "explanation_source": str, "degraded": boolT,
+			"matched": map[string]any{"type": "boolean", "description": "false when nothing matched the request's own terms " +
+				"(words, titles, categories, years, exclusions, conditions) and the items are the fallback: popular items, " +
+				"or the user's recommendations when user_id is set"}}),
 		"SpaceList": obj(map[string]any{"spaces": map[string]any{"type": "array", "items": obj(map[string]any{
 			"name": str, "dim": integ, "metric": str, "sparse": boolT, "count": integ})}}),
 		"RecommendRequest": obj(map[string]any{"user_id": maxStr(l.MaxIDLength), "session_id": maxStr(l.MaxIDLength),

@@ -30,6 +30,11 @@ type QueryResponse struct {
 	ModelVersion      string                `json:"model_version"`
 	Explanation       string                `json:"explanation,omitempty"`
 	ExplanationSource string                `json:"explanation_source,omitempty"`
+	// Matched is false when nothing in the catalog answered the request's own terms (no
+	// word found an item, no title resolved, no category, year, exclusion or condition
+	// applied): the items are then what the strategy falls back to, popular items for an
+	// anonymous request or the user's own recommendations.
+	Matched bool `json:"matched"`
 }
 
 // maxQueryText bounds the request text in bytes when Limits.MaxQueryText is not set.
@@ -56,12 +61,13 @@ func (s *reader) Query(ctx context.Context, req QueryRequest) (QueryResponse, er
 		s.log.Warn("LLM query parser failed; the built-in parser answered", "fallback", res.Fallback, "err", res.Err)
 	}
 	q := res.Query
-	resp, err := sv.pipeline.Recommend(ctx, s.queryRequest(ctx, sv, q, req))
+	rr := s.queryRequest(ctx, sv, q, req)
+	resp, err := sv.pipeline.Recommend(ctx, rr)
 	if err != nil {
 		return QueryResponse{}, err
 	}
-	out := QueryResponse{Query: q, Parser: res.Parser, Fallback: res.Fallback, Items: resp.Items,
-		Strategy: resp.Strategy, ModelVersion: resp.ModelVersion}
+	out := QueryResponse{Query: q, Parser: res.Parser, Fallback: res.Fallback, Matched: queryMatched(q, rr),
+		Items: resp.Items, Strategy: resp.Strategy, ModelVersion: resp.ModelVersion}
 	if req.Explain {
 		out.Explanation, out.ExplanationSource = s.explainQuery(ctx, q, resp.Items)
 	}
@@ -142,4 +148,14 @@ func (s *reader) explainQuery(ctx context.Context, q query.Query, recs []recd.Re
 		items[i] = query.ExplainItemFrom(r, &it)
 	}
 	return s.explainer.Explain(ctx, q, items)
+}
+
+// queryMatched reports whether the request's own terms shaped the answer: its words found
+// items (rr.Extra, the text sources, holds only non-empty lists), it named titles that
+// resolved, or it constrained the catalog by category, year, exclusion or condition. When
+// none did, the pipeline answered from its fallback alone (QueryResponse.Matched).
+func queryMatched(q query.Query, rr rank.Request) bool {
+	return len(rr.Extra) > 0 || len(rr.ContextItems) > 0 || len(q.Categories) > 0 ||
+		len(q.ExcludeCategories) > 0 || len(q.ExcludeTags) > 0 || q.YearMin > 0 || q.YearMax > 0 ||
+		len(q.Conditions) > 0
 }

@@ -44,7 +44,7 @@ func (f *fakeAPI) routes(mux *http.ServeMux) {
 			"parser": "builtin",
 			"items": []map[string]any{
 				{"id": "2", "score": 0.91, "title": "Cube (1997) <img src=x onerror=window.__pwned=1>", "categories": []string{"Horror", "Sci-Fi"},
-					"reasons": []map[string]any{{"type": "query", "text": "horror"}, {"type": "popular_in", "category": "Horror"}}},
+					"reasons": []map[string]any{{"type": "query", "text": "Matches 'horror'"}, {"type": "popular_in", "category": "Horror"}}},
 				{"id": "3", "score": 0.72, "title": "The Faculty (1998)",
 					"reasons": []map[string]any{{"type": "similar_to", "items": []string{"2"}}}},
 			},
@@ -57,11 +57,19 @@ func (f *fakeAPI) routes(mux *http.ServeMux) {
 		f.mu.Unlock()
 		writeJSON(w, map[string]any{
 			"items": []map[string]any{
-				{"id": "10", "score": 0.88, "title": "Amelie (2001)", "reasons": []map[string]any{{"type": "collaborative"}}},
+				{"id": "10", "score": 0.88, "title": "Amelie (2001)", "reasons": []map[string]any{{"type": "collaborative"},
+					{"type": "similar_to", "items": []string{"1240"}, "text": "Because you liked The Terminator (1984)"}}},
 				{"id": "11", "score": 0.61, "title": "Chungking Express (1994)", "reasons": []map[string]any{{"type": "long_tail"}}},
 			},
 			"strategy": "hybrid", "model_version": "v7",
 		})
+	})
+	mux.HandleFunc("GET /v1/users/{id}", func(w http.ResponseWriter, r *http.Request) {
+		if r.PathValue("id") != "42" {
+			http.Error(w, `{"error":{"code":"not_found","message":"no such user"}}`, http.StatusNotFound)
+			return
+		}
+		writeJSON(w, map[string]any{"id": "42", "attributes": map[string]any{}})
 	})
 	mux.HandleFunc("GET /v1/items/{id}", func(w http.ResponseWriter, r *http.Request) {
 		id := r.PathValue("id")
@@ -172,9 +180,9 @@ func TestPage_browser(t *testing.T) {
 	for _, want := range []string{
 		"Cube (1997) <img src=x onerror=window.__pwned=1>", // shown as text, not markup
 		"Horror · Sci-Fi",
-		"Matches “horror”",
+		"Matches 'horror'",
 		"Popular in Horror",
-		"Similar to Cube (1997)",
+		"Because you liked Cube (1997)",
 		"Understood by the built-in parser.",
 		"You asked for Horror titles from 1990 to 1999 without slasher.",
 		"categories Horror; years 1990–1999; without slasher",
@@ -222,10 +230,14 @@ func TestPage_browser(t *testing.T) {
 	)
 	results = text(`document.getElementById('results').innerText`)
 	for _, want := range []string{"Amelie (2001)", "Comedy · Romance", "Liked by people with similar taste",
-		"A less-known pick", "Recommendations for user 42 (strategy hybrid, model v7)."} {
+		"Because you liked The Terminator (1984)", "A less-known pick",
+		"Recommendations for user 42 (strategy hybrid, model v7)."} {
 		if !strings.Contains(results, want) {
 			t.Errorf("user results do not show %q:\n%s", want, results)
 		}
+	}
+	if strings.Contains(results, "1240") {
+		t.Errorf("a reason shows a raw item id where the API gave a sentence:\n%s", results)
 	}
 	_, recs, _ := api.snapshot()
 	if len(recs) != 1 || recs[0].Path != "/v1/users/42/recommendations" ||

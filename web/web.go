@@ -19,7 +19,10 @@ var files, _ = fs.Sub(static, "static")
 // Handler serves the page: "/" and "/index.html" give the page, "/assets/..." its script and
 // style sheet; other paths are 404. Mount it at the site root, or under a prefix with
 // http.StripPrefix: the page reaches the API with relative URLs ("v1/query"), so the API must
-// be mounted at the same prefix. Only GET and HEAD are allowed. Safe for concurrent use.
+// be mounted at the same prefix. The page itself needs no key; when the API does, the page
+// asks the reader for one, keeps it in the tab's sessionStorage and sends it only as the
+// Authorization header of its API calls (assets/api.js). Only GET and HEAD are allowed.
+// Safe for concurrent use.
 func Handler() http.Handler {
 	fileServer := http.FileServerFS(files)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -19,6 +19,7 @@ func TestHandler(t *testing.T) {
 	}{
 		{"GET", "/", 200, "text/html", `<form id="search-form"`},
 		{"GET", "/assets/app.js", 200, "javascript", "textContent"},
+		{"GET", "/assets/api.js", 200, "javascript", "sessionStorage"},
 		{"GET", "/assets/style.css", 200, "text/css", ".items"},
 		{"HEAD", "/", 200, "text/html", ""},
 		{"GET", "/assets/", 404, "", ""},
@@ -51,15 +52,49 @@ func TestHandler(t *testing.T) {
 	}
 }
 
+// scripts returns the page's JavaScript files by name.
+func scripts(t *testing.T) map[string]string {
+	t.Helper()
+	names, err := fs.Glob(files, "assets/*.js")
+	if err != nil || len(names) < 2 {
+		t.Fatalf("page scripts = %v, %v; want api.js and app.js", names, err)
+	}
+	out := map[string]string{}
+	for _, n := range names {
+		b, err := fs.ReadFile(files, n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[n] = string(b)
+	}
+	return out
+}
+
 // TestPage_noInnerHTML keeps the page from writing data as markup.
 func TestPage_noInnerHTML(t *testing.T) {
-	b, err := fs.ReadFile(files, "assets/app.js")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, bad := range []string{"innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval("} {
-		if strings.Contains(string(b), bad) {
-			t.Errorf("app.js uses %s", bad)
+	for name, src := range scripts(t) {
+		for _, bad := range []string{"innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval("} {
+			if strings.Contains(src, bad) {
+				t.Errorf("%s uses %s", name, bad)
+			}
 		}
+	}
+}
+
+// TestPage_keyStaysInTheTab keeps the API key out of every store that outlives the tab or
+// travels by itself: the scripts use sessionStorage, and never localStorage, cookies or
+// IndexedDB.
+func TestPage_keyStaysInTheTab(t *testing.T) {
+	all := ""
+	for name, src := range scripts(t) {
+		all += src
+		for _, bad := range []string{"localStorage", "document.cookie", "indexedDB"} {
+			if strings.Contains(src, bad) {
+				t.Errorf("%s uses %s", name, bad)
+			}
+		}
+	}
+	if !strings.Contains(all, "sessionStorage") || !strings.Contains(all, `"Authorization"`) {
+		t.Errorf("the scripts do not keep the key in sessionStorage and send it as Authorization")
 	}
 }
