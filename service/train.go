@@ -19,8 +19,9 @@ import (
 
 // trainer turns the store into a model bundle and publishes it as the serving snapshot: it is
 // the snapshot's only writer (snap), whether it trained the bundle or loaded one another
-// process published. mu is held for a whole training run or load, so that one runs at a
-// time; modelsLoaded is an atomic. Safe for concurrent use.
+// process published, and it prunes the store's old versions after each run (train_versions.go).
+// mu is held for a whole training run (skip check, fit, save, install, prune) or load, so
+// that one runs at a time; modelsLoaded is an atomic. Safe for concurrent use.
 type trainer struct {
 	opts    *Options
 	st      store.Store
