@@ -92,6 +92,9 @@ func (f *fakeBackend) Spaces(context.Context) ([]index.SpaceInfo, error) { retur
 func (f *fakeBackend) Train(context.Context) (service.ModelInfo, error) {
 	return service.ModelInfo{Version: "v1", Kind: "canned"}, nil
 }
+func (f *fakeBackend) TrainForced(ctx context.Context) (service.ModelInfo, error) {
+	return f.Train(ctx)
+}
 func (f *fakeBackend) Models(context.Context) ([]service.ModelInfo, error) { return nil, nil }
 func (f *fakeBackend) Ready() (bool, string)                               { return true, "" }
 func (f *fakeBackend) Stats() service.Stats                                { return service.Stats{} }

@@ -65,7 +65,7 @@ var docs = []doc{
 	{"POST", "/v1/events", "Store a JSON array of events durably (all or nothing); visible to the next request", nil, "EventBatch", "EventResult", "events"},
 	{"GET", "/v1/popular", "Most popular items (Bayesian average)", []param{pN, pCat}, "", "Recommendations", "recommendations"},
 	{"GET", "/v1/trending", "Items with the highest time-decayed interaction score", []param{pN, pCat}, "", "Recommendations", "recommendations"},
-	{"POST", "/v1/admin/train", "Train every model now and serve the new version (409 while a run is going on)", nil, "", "Model", "admin"},
+	{"POST", "/v1/admin/train", "Train every model now and serve the new version (409 while a run is going on); with no new event or catalog change since the served version, 200 with that version, skipped true and the reason, unless force=true", []param{{"force", "query", "boolean", "train even when nothing changed (default false)"}}, "", "Model", "admin"},
 	{"GET", "/v1/admin/models", "Saved model versions with training time and sizes", nil, "", "ModelList", "admin"},
 }
 
@@ -124,7 +124,8 @@ func schemas() map[string]any {
 			"id": str, "score": num, "title": str, "reasons": arr("Reason")})}, "strategy": str, "model_version": str,
 			"degraded": boolT}),
 		"Model": obj(map[string]any{"version": str, "kind": str, "created": dtime, "size_bytes": integ,
-			"metrics": map[string]any{"type": "object", "additionalProperties": num}, "serving": boolT}),
+			"metrics": map[string]any{"type": "object", "additionalProperties": num}, "serving": boolT,
+			"skipped": boolT, "reason": str}),
 		"ModelList": obj(map[string]any{"models": arr("Model")}),
 		"QueryRequest": obj(map[string]any{"text": maxStr(l.MaxQueryText), "user_id": maxStr(l.MaxIDLength),
 			"n": rangeT("integer", 1, float64(l.MaxN)), "explain": boolT, "diversity": knob(0)}, "text"),

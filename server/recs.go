@@ -205,8 +205,19 @@ func (s *Server) spaces(c *gin.Context) {
 	c.JSON(http.StatusOK, gin.H{"spaces": sp})
 }
 
+// train trains now; without force=true a store unchanged since the served version answers
+// 200 with that version, "skipped": true and the reason.
 func (s *Server) train(c *gin.Context) {
-	info, err := s.b.Train(context.WithoutCancel(c.Request.Context())) // a client hanging up does not waste the run
+	train := s.b.Train
+	switch c.Query("force") {
+	case "", "false":
+	case "true":
+		train = s.b.TrainForced
+	default:
+		fail(c, fmt.Errorf("force must be true or false: %w", recd.ErrInvalid))
+		return
+	}
+	info, err := train(context.WithoutCancel(c.Request.Context())) // a client hanging up does not waste the run
 	if err != nil {
 		fail(c, err)
 		return

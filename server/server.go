@@ -53,6 +53,7 @@ type Spaces interface {
 // Admin is what the admin and health routes call.
 type Admin interface {
 	Train(ctx context.Context) (service.ModelInfo, error)
+	TrainForced(ctx context.Context) (service.ModelInfo, error)
 	Models(ctx context.Context) ([]service.ModelInfo, error)
 	Ready() (bool, string)
 	Stats() service.Stats

@@ -268,10 +268,17 @@ func TestAPI_UserDeleteRemovesEvents(t *testing.T) {
 
 func TestAPI_AdminTrainAndModels(t *testing.T) {
 	_, h := fixture(t, service.DefaultOptions())
-	if r := do(t, h, "POST", "/v1/admin/train", "", nil); r.Status != 200 || r.Body["version"] == "" {
-		t.Fatalf("train = %d %s", r.Status, r.Raw)
+	r := do(t, h, "POST", "/v1/admin/train", "", nil) // nothing changed since the fixture's run
+	if r.Status != 200 || r.Body["skipped"] != true || r.Body["reason"] == "" || r.Body["version"] == "" {
+		t.Fatalf("train without changes = %d %s, want 200 skipped with a reason and the served version", r.Status, r.Raw)
 	}
-	r := do(t, h, "GET", "/v1/admin/models", "", nil)
+	if r := do(t, h, "POST", "/v1/admin/train?force=maybe", "", nil); r.Status != 400 {
+		t.Errorf("train?force=maybe = %d, want 400", r.Status)
+	}
+	if r := do(t, h, "POST", "/v1/admin/train?force=true", "", nil); r.Status != 200 || r.Body["version"] == "" || r.Body["skipped"] != nil {
+		t.Fatalf("train?force=true = %d %s", r.Status, r.Raw)
+	}
+	r = do(t, h, "GET", "/v1/admin/models", "", nil)
 	ms := r.Body["models"].([]any)
 	if len(ms) != 2 {
 		t.Fatalf("models = %s", r.Raw)

@@ -113,10 +113,18 @@ func (s *Service) PrecomputeActive(ctx context.Context) (int, error) {
 	return s.read.PrecomputeActive(ctx)
 }
 
-// Train reads the store, fits every model, saves a versioned artifact and swaps the serving
-// snapshot atomically; requests in flight finish on the old one. Only one run at a time:
-// a concurrent call returns ErrTrainingRunning.
-func (s *Service) Train(ctx context.Context) (ModelInfo, error) { return s.train.Train(ctx) }
+// Train reads the store, fits every model, saves a versioned artifact, swaps the serving
+// snapshot atomically (requests in flight finish on the old one) and prunes the store to the
+// newest Options.KeepVersions versions plus the served and protected ones. When no event and
+// no catalog change arrived since the version being served (and newest), it writes nothing and
+// returns that version with Skipped set. Only one run at a time: a concurrent call returns
+// ErrTrainingRunning.
+func (s *Service) Train(ctx context.Context) (ModelInfo, error) { return s.train.Train(ctx, false) }
+
+// TrainForced trains like Train, even when nothing changed since the version being served.
+func (s *Service) TrainForced(ctx context.Context) (ModelInfo, error) {
+	return s.train.Train(ctx, true)
+}
 
 // Models lists saved model versions, newest first, marking the one being served.
 func (s *Service) Models(ctx context.Context) ([]ModelInfo, error) { return s.train.Models(ctx) }

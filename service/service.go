@@ -83,6 +83,14 @@ type Options struct {
 	// TrainProgress, when set, is told each training step as it finishes (done counts up to
 	// total), for a progress bar; every step is also logged.
 	TrainProgress func(step string, done, total int)
+	// KeepVersions is how many newest model versions a training run keeps in the store
+	// (default DefaultKeepVersions); older ones are deleted, except the one being served and
+	// those ProtectedVersions returns.
+	KeepVersions int
+	// ProtectedVersions, when set, is asked after each training run for versions that must not
+	// be pruned (a pinned model, a running experiment's arms). It must be safe to call from
+	// the training goroutine.
+	ProtectedVersions func() []string
 }
 
 // DefaultOptions returns the defaults.
@@ -93,7 +101,7 @@ func DefaultOptions() Options {
 		ALS: model.DefaultALSOptions(), EASE: model.DefaultEASEOptions(), TFIDF: embed.DefaultTFIDFOptions(), LSA: embed.DefaultLSAOptions(),
 		ProjectionL2: 1, Rank: rank.DefaultOptions(), Sessions: rank.DefaultSessionOptions(),
 		Exposure: rank.DefaultExposureOptions(), HeadShare: rank.DefaultHeadShare, CacheSize: 50000, CacheTTL: time.Minute,
-		Shared: DefaultSharedOptions(), Sources: rank.DefaultSourceCacheOptions()}
+		Shared: DefaultSharedOptions(), Sources: rank.DefaultSourceCacheOptions(), KeepVersions: DefaultKeepVersions}
 }
 
 // ErrTrainingRunning is returned when a training job is already running.

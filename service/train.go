@@ -19,8 +19,9 @@ import (
 
 // trainer turns the store into a model bundle and publishes it as the serving snapshot: it is
 // the snapshot's only writer (snap), whether it trained the bundle or loaded one another
-// process published. mu is held for a whole training run or load, so that one runs at a
-// time; modelsLoaded is an atomic. Safe for concurrent use.
+// process published, and it prunes the store's old versions after each run (train_versions.go).
+// mu is held for a whole training run (skip check, fit, save, install, prune) or load, so
+// that one runs at a time; modelsLoaded is an atomic. Safe for concurrent use.
 type trainer struct {
 	opts    *Options
 	st      store.Store
@@ -37,16 +38,33 @@ type trainer struct {
 	modelsLoaded atomic.Int64 // models published by another process and loaded
 }
 
-// Train reads the store, fits every model, saves a versioned artifact and swaps the serving
-// snapshot atomically; requests in flight finish on the old one. Only one run at a time:
-// a concurrent call returns ErrTrainingRunning.
-func (t *trainer) Train(ctx context.Context) (ModelInfo, error) {
+// Train reads the store, fits every model, saves a versioned artifact, swaps the serving
+// snapshot atomically (requests in flight finish on the old one) and prunes old versions
+// (see prune). When neither events nor the catalog changed since the version being served,
+// which is also the newest saved, it writes nothing and returns that version's info with
+// Skipped set; force trains anyway. Only one run at a time: a concurrent call returns
+// ErrTrainingRunning.
+func (t *trainer) Train(ctx context.Context, force bool) (ModelInfo, error) {
 	if !t.mu.TryLock() {
 		return ModelInfo{}, ErrTrainingRunning
 	}
 	defer t.mu.Unlock()
 	start := time.Now()
-	info, err := t.trainSafely(ctx)
+	in, err := t.readMark(ctx)
+	if err != nil {
+		t.metrics.TrainRuns.WithLabelValues("error").Inc()
+		return ModelInfo{}, err
+	}
+	if !force {
+		if info, ok, err := t.upToDate(ctx, in); err != nil || ok {
+			if ok {
+				t.metrics.TrainRuns.WithLabelValues("skipped").Inc()
+				t.log.Info("training skipped", "reason", info.Reason)
+			}
+			return info, err
+		}
+	}
+	info, err := t.trainSafely(ctx, in)
 	t.metrics.TrainSeconds.Observe(time.Since(start).Seconds())
 	if err != nil {
 		t.metrics.TrainRuns.WithLabelValues("error").Inc()
@@ -55,18 +73,19 @@ func (t *trainer) Train(ctx context.Context) (ModelInfo, error) {
 	}
 	t.metrics.TrainRuns.WithLabelValues("ok").Inc()
 	t.log.Info("trained", "version", info.Version, "metrics", info.Metrics, "elapsed", time.Since(start).Round(time.Millisecond))
+	t.prune(ctx)
 	return info, nil
 }
 
 // trainSafely runs train, turning a panic in a model's fit into an error so that a bad
 // training run cannot take the server down; the previous snapshot keeps serving.
-func (t *trainer) trainSafely(ctx context.Context) (info ModelInfo, err error) {
+func (t *trainer) trainSafely(ctx context.Context, in inputMark) (info ModelInfo, err error) {
 	defer func() {
 		if v := recover(); v != nil {
 			err = fmt.Errorf("training panicked: %v", v)
 		}
 	}()
-	return t.train(ctx)
+	return t.train(ctx, in)
 }
 
 // progress reports one finished training step to the log and the progress callback.
@@ -93,7 +112,9 @@ type trainData struct {
 	events int
 }
 
-func (t *trainer) train(ctx context.Context) (ModelInfo, error) {
+// train fits and publishes one version; in is the store's state read before the run, saved
+// with the version so that the next run can tell whether anything changed.
+func (t *trainer) train(ctx context.Context, in inputMark) (ModelInfo, error) {
 	start := time.Now()
 	// read, popularity, item-kNN, ALS iterations, EASE, content, save, index
 	pr := &progress{t: t, total: 7 + t.opts.ALS.Iterations, start: start}
@@ -112,6 +133,7 @@ func (t *trainer) train(ctx context.Context) (ModelInfo, error) {
 	}
 	bd.Version, bd.Created = now.Format("20060102T150405.000000Z"), now
 	bd.Stats = statsOf(td, bd, time.Since(start))
+	bd.Stats.Input = in
 	size, err := t.save(ctx, bd)
 	if err != nil {
 		return ModelInfo{}, err

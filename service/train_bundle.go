@@ -43,6 +43,8 @@ type TrainStats struct {
 	Factors   int     `json:"factors"`
 	Vocab     int     `json:"vocabulary"`
 	Seconds   float64 `json:"train_seconds"`
+	// Input is the store's state the run started from (not in the JSON; in the metrics).
+	Input inputMark `json:"-"`
 }
 
 // ModelInfo describes a model version.
@@ -53,12 +55,18 @@ type ModelInfo struct {
 	Size    int64              `json:"size_bytes"`
 	Metrics map[string]float64 `json:"metrics,omitempty"`
 	Serving bool               `json:"serving"`
+	// Skipped and Reason are set by a training call that wrote nothing because nothing
+	// changed since the version described, which keeps serving.
+	Skipped bool   `json:"skipped,omitempty"`
+	Reason  string `json:"reason,omitempty"`
 }
 
 func (t TrainStats) metrics() map[string]float64 {
-	return map[string]float64{"users": float64(t.Users), "items": float64(t.Items), "events": float64(t.Events),
+	m := map[string]float64{"users": float64(t.Users), "items": float64(t.Items), "events": float64(t.Events),
 		"interactions": float64(t.NNZ), "neighbors": float64(t.Neighbors), "factors": float64(t.Factors),
 		"vocabulary": float64(t.Vocab), "train_seconds": t.Seconds}
+	t.Input.addTo(m)
+	return m
 }
 
 // decodeBundle decodes a saved bundle and checks that this binary can serve it.

@@ -166,7 +166,7 @@ func (t *trainer) runPeriodic(ctx context.Context, every time.Duration) {
 			if !train {
 				continue
 			}
-			if _, err := t.Train(ctx); err == nil {
+			if _, err := t.Train(ctx, false); err == nil {
 				p.trainedAt = seq
 			}
 		}

@@ -16,6 +16,8 @@ package store
 //     else now. UpdatedAt is always now.
 //   - SaveArtifact replaces an artifact with the same version; a zero Created is set to now
 //     and a zero Size to len(Blob).
+//   - DeleteArtifact frees the blob's space for reuse by later artifacts (SQLite: free-list
+//     pages; PostgreSQL: TOAST space once vacuumed); neither file shrinks on its own.
 //   - Cursors are opaque strings; limit must be positive.
 //   - Strings (ids, titles, texts, categories, tags, attribute values) must be valid UTF-8
 //     without NUL characters, which PostgreSQL cannot store; event values must be finite.

@@ -81,8 +81,12 @@ type Artifact struct {
 // Artifacts stores trained model versions.
 type Artifacts interface {
 	SaveArtifact(ctx context.Context, a Artifact) error
-	// ListArtifacts returns every artifact's metadata (Blob nil), newest first.
+	// ListArtifacts returns every artifact's metadata (Blob nil), newest first. It reads no
+	// blob, so its cost does not depend on the artifacts' sizes.
 	ListArtifacts(ctx context.Context) ([]Artifact, error)
+	// DeleteArtifact deletes one version and frees its blob's space for reuse; ErrNotFound if
+	// it did not exist.
+	DeleteArtifact(ctx context.Context, version string) error
 	// LoadArtifact returns one version with its blob, or ErrNotFound.
 	LoadArtifact(ctx context.Context, version string) (Artifact, error)
 	// LatestArtifact returns the newest artifact of a kind with its blob, or ErrNotFound.

@@ -66,7 +66,10 @@ type Config struct {
 	Train struct {
 		// Interval between periodic retrains in serve (0 turns them off); a run is skipped
 		// when no event arrived since the last one.
-		Interval         Duration `yaml:"interval"`
+		Interval Duration `yaml:"interval"`
+		// KeepVersions is how many newest model versions stay in the store after a training
+		// run; older ones are deleted, except the one being served.
+		KeepVersions     int      `yaml:"keep_versions"`
 		TrendingHalfLife Duration `yaml:"trending_half_life"`
 		// HeadShare is the share of most-interacted items that are not long-tail.
 		HeadShare   float64              `yaml:"head_share"`
@@ -237,6 +240,7 @@ func defaultConfig() Config {
 // defaultTrain sets the train section's defaults from the models' own.
 func (c *Config) defaultTrain() {
 	c.Train.Interval = Duration(time.Hour)
+	c.Train.KeepVersions = service.DefaultKeepVersions
 	c.Train.TrendingHalfLife = Duration(7 * 24 * time.Hour)
 	c.Train.HeadShare = rank.DefaultHeadShare
 	c.Train.KNN = model.DefaultItemKNNOptions()

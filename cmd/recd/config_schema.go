@@ -51,6 +51,7 @@ var schema = []setting{
 	{"events.min_timestamp", "the earliest event timestamp accepted (RFC 3339, from 1678)", rfc3339Since1678{}},
 	{"train", "", nil},
 	{"train.interval", "periodic retrain in serve; 0 turns it off", nonNegativeDuration()},
+	{"train.keep_versions", "newest model versions kept in the store after each run (plus the one served)", between(1, 1000)},
 	{"train.trending_half_life", "", positiveDuration()},
 	{"train.head_share", "share of most-interacted items that are not long-tail", between(0, 1)},
 	{"train.knn", "", nil},

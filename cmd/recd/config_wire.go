@@ -53,6 +53,7 @@ func (c *Config) trainOptions(o *service.Options) {
 		PowerIters: c.Train.LSA.PowerIters, Seed: c.Train.LSA.Seed}
 	o.ProjectionL2 = c.Train.ProjectionL2
 	o.HeadShare = c.Train.HeadShare
+	o.KeepVersions = c.Train.KeepVersions
 }
 
 func (c *Config) sharedOptions() service.SharedOptions {

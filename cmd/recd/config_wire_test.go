@@ -22,6 +22,7 @@ func TestConfig_DefaultsAreTheLibraries(t *testing.T) {
 		"Exposure": {got.Exposure, want.Exposure}, "Sources": {got.Sources, want.Sources}, "Shared": {got.Shared, want.Shared},
 		"Limits": {got.Limits, want.Limits}, "CacheSize": {got.CacheSize, want.CacheSize}, "CacheTTL": {got.CacheTTL, want.CacheTTL},
 		"TrendingHalfLife": {got.TrendingHalfLife, want.TrendingHalfLife}, "Weights": {got.Weights, want.Weights},
+		"KeepVersions": {got.KeepVersions, want.KeepVersions},
 	} {
 		if !reflect.DeepEqual(pair[0], pair[1]) {
 			t.Errorf("%s: configuration default %+v, service default %+v", name, pair[0], pair[1])
@@ -40,6 +41,7 @@ func TestConfig_NewSectionsReachTheService(t *testing.T) {
 	f := filepath.Join(t.TempDir(), "recd.yaml")
 	os.WriteFile(f, []byte(`train:
   head_share: 0.1
+  keep_versions: 5
   ease: {lambda: 500, min_count: 2, max_items: 0, solver: users}
   tfidf: {category_weight: 5, year_tokens: true}
   lsa: {oversample: 4, power_iters: 1, seed: 9}
@@ -56,6 +58,9 @@ llm: {base_url: "http://127.0.0.1:1/v1", model: m, mode: json_schema, max_tokens
 		t.Fatal(err)
 	}
 	o := cfg.serviceOptions()
+	if o.KeepVersions != 5 {
+		t.Errorf("train.keep_versions: KeepVersions %d, want 5", o.KeepVersions)
+	}
 	if o.HeadShare != 0.1 || o.EASE.Lambda != 500 || o.EASE.MinCount != 2 || o.EASE.MaxItems != 0 || o.EASE.Solver != "users" {
 		t.Errorf("train: head share %v, EASE %+v", o.HeadShare, o.EASE)
 	}

@@ -110,7 +110,7 @@ func TestReplicas_FollowEachOther(t *testing.T) {
 	t.Run("ModelTrainedByTheTrainCommandIsServedByBoth", func(t *testing.T) {
 		cmd := exec.Command(os.Args[0], "-test.run=^$")
 		cmd.Env = append(append(os.Environ(), "RECD_TEST_MAIN=1",
-			"RECD_TEST_ARGS=train --no-progress --data-dir "+t.TempDir()), env...)
+			"RECD_TEST_ARGS=train --force --no-progress --data-dir "+t.TempDir()), env...)
 		out, err := cmd.Output()
 		if err != nil {
 			t.Fatalf("recd train: %v\n%s", err, out)

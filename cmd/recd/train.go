@@ -27,9 +27,10 @@ func trainBar(w io.Writer) func(step string, done, total int) {
 
 func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var cf commonFlags
-	fs := newFlagSet("train", stderr, "train [--config FILE] [--data-dir DIR]")
+	fs := newFlagSet("train", stderr, "train [--config FILE] [--data-dir DIR] [--force]")
 	cf.register(fs, false)
 	noProgress := fs.Bool("no-progress", false, "do not draw a progress bar")
+	force := fs.Bool("force", false, "train even when no event or catalog change arrived since the newest version")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -48,7 +49,13 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	defer st.Close()
 	defer svc.Close() // before the store: the index is released first
-	info, err := svc.Train(ctx)
+	// Train writes nothing when the input is unchanged (the answer says skipped and why) and
+	// prunes old versions to train.keep_versions after a run that wrote one.
+	train := svc.Train
+	if *force {
+		train = svc.TrainForced
+	}
+	info, err := train(ctx)
 	if err != nil {
 		return err
 	}

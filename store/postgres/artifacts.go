@@ -112,3 +112,17 @@ func scanArtifact(row pgx.Row) (store.Artifact, error) {
 	}
 	return a, nil
 }
+
+// DeleteArtifact deletes one version, or returns an error wrapping store.ErrNotFound. The
+// blob lives in the table's TOAST storage; (auto)vacuum makes its space reusable by the next
+// saved artifact.
+func (s *Store) DeleteArtifact(ctx context.Context, version string) error {
+	tag, err := s.pool.Exec(ctx, `DELETE FROM artifacts WHERE version = $1`, version)
+	if err != nil {
+		return wrap("delete artifact", err)
+	}
+	if tag.RowsAffected() == 0 {
+		return fmt.Errorf("delete artifact %q: %w", version, store.ErrNotFound)
+	}
+	return nil
+}

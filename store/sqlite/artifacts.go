@@ -104,3 +104,21 @@ func scanArtifact(sc scanner) (store.Artifact, error) {
 	}
 	return a, nil
 }
+
+// DeleteArtifact deletes one version, or returns an error wrapping store.ErrNotFound. The
+// blob's pages go to the database's free list, where the next saved artifact reuses them: the
+// file does not shrink, but it stops growing once the kept versions fit in it.
+func (s *Store) DeleteArtifact(ctx context.Context, version string) error {
+	return s.write(ctx, "delete artifact", func(tx *sql.Tx) error {
+		res, err := tx.StmtContext(ctx, s.ws.deleteArtifact).ExecContext(ctx, version)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n == 0 {
+			return fmt.Errorf("artifact %q: %w", version, store.ErrNotFound)
+		}
+		return nil
+	})
+}

@@ -12,13 +12,13 @@ type writeStmts struct {
 	putItem, itemVecs, putVec, tombstone, maxVecSeq, deleteItem *sql.Stmt
 	putUser, ensureUser, deleteUserEvents, deleteUser           *sql.Stmt
 	nextEventSeq, addEvent, addEvents                           *sql.Stmt
-	saveArtifact                                                *sql.Stmt
+	saveArtifact, deleteArtifact                                *sql.Stmt
 }
 
 func (w *writeStmts) all() []*sql.Stmt {
 	return []*sql.Stmt{w.putItem, w.itemVecs, w.putVec, w.tombstone, w.maxVecSeq, w.deleteItem,
 		w.putUser, w.ensureUser, w.deleteUserEvents, w.deleteUser,
-		w.nextEventSeq, w.addEvent, w.addEvents, w.saveArtifact}
+		w.nextEventSeq, w.addEvent, w.addEvents, w.saveArtifact, w.deleteArtifact}
 }
 
 // readStmts are prepared on the read pool (database/sql prepares them per connection lazily).
@@ -74,6 +74,7 @@ func (s *Store) prepare(ctx context.Context) error {
 		repeatJoin("(?, ?, ?, ?, ?, ?, ?)", ", ", eventRows))
 	p(s.w, &w.saveArtifact, `INSERT OR REPLACE INTO artifacts (version, kind, created, metrics, size, blob)
 		VALUES (?, ?, ?, ?, ?, ?)`)
+	p(s.w, &w.deleteArtifact, `DELETE FROM artifacts WHERE version = ?`)
 
 	p(s.r, &r.getItem, `SELECT `+itemCols+` FROM items WHERE id = ?`)
 	p(s.r, &r.getVecs, `SELECT space, vec FROM item_vectors WHERE item_id = ? AND vec IS NOT NULL`)

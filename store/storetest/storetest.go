@@ -37,6 +37,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"UserEvents", testUserEvents},
 		{"ScanEvents", testScanEvents},
 		{"Artifacts", testArtifacts},
+		{"DeleteArtifact", testDeleteArtifact},
+		{"PruneArtifacts", testPruneArtifacts},
 		{"VectorLog", testVectorLog},
 		{"BatchAtomicity", testBatchAtomicity},
 		{"CancelAtomicity", testCancelAtomicity},

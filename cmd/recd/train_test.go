@@ -1,0 +1,69 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"path/filepath"
+	"testing"
+
+	"github.com/recd/recd"
+	"github.com/recd/recd/service"
+	"github.com/recd/recd/store/sqlite"
+)
+
+// TestRunTrain_SkipsUnchangedUnlessForced: `recd train` twice without new events writes one
+// version and answers skipped; --force writes another.
+func TestRunTrain_SkipsUnchangedUnlessForced(t *testing.T) {
+	ctx := t.Context()
+	dir := t.TempDir()
+	st, err := sqlite.Open(filepath.Join(dir, "recd.db"), sqlite.DefaultOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := service.DefaultOptions()
+	o.Index = newIndex(t)
+	svc, err := service.New(ctx, st, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := svc.PutItems(ctx, []recd.Item{{ID: "a", Available: true}, {ID: "b", Available: true}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.AddEvents(ctx, []recd.Event{{UserID: "u", ItemID: "a", Type: "view"}}); err != nil {
+		t.Fatal(err)
+	}
+	svc.Close()
+	st.Close()
+
+	train := func(extra ...string) service.ModelInfo {
+		t.Helper()
+		var out bytes.Buffer
+		args := append([]string{"--data-dir", dir, "--no-progress"}, extra...)
+		if err := runTrain(ctx, args, &out, io.Discard); err != nil {
+			t.Fatalf("train %v: %v", extra, err)
+		}
+		var info service.ModelInfo
+		if err := json.Unmarshal(out.Bytes(), &info); err != nil {
+			t.Fatalf("train output %q: %v", out.String(), err)
+		}
+		return info
+	}
+	first := train()
+	second := train()
+	if first.Skipped || !second.Skipped || second.Version != first.Version || second.Reason == "" {
+		t.Errorf("train twice: first %+v, second %+v; want the second skipped with a reason", first, second)
+	}
+	forced := train("--force")
+	if forced.Skipped || forced.Version == first.Version {
+		t.Errorf("train --force = %+v, want a new version", forced)
+	}
+	st, err = sqlite.Open(filepath.Join(dir, "recd.db"), sqlite.DefaultOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if arts, err := st.ListArtifacts(ctx); err != nil || len(arts) != 2 {
+		t.Errorf("versions saved = %d, %v; want 2", len(arts), err)
+	}
+}
