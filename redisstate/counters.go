@@ -35,7 +35,48 @@ local keep = tonumber(ARGV[2])
 if n > keep then redis.call('ZREMRANGEBYRANK', KEYS[1], 0, n - keep - 1) end
 return n`)
 
+// untrendScript takes contributions off the trending set in log space: an item left with
+// less than a billionth of its score is removed. KEYS[1] the set; ARGV (item, log of the
+// summed contributions) pairs.
+var untrendScript = redis.NewScript(`
+for i = 1, #ARGV, 2 do
+  local old = redis.call('ZSCORE', KEYS[1], ARGV[i])
+  if old then
+    old = tonumber(old)
+    local d = tonumber(ARGV[i+1]) - old
+    if d > -1e-9 then redis.call('ZREM', KEYS[1], ARGV[i])
+    else redis.call('ZADD', KEYS[1], old + math.log(1 - math.exp(d)), ARGV[i]) end
+  end
+end
+return 0`)
+
 func (s *State) tau() float64 { return s.o.TrendingHalfLife.Seconds() / math.Ln2 }
+
+// trendMasses sums, per item, what events added to the trending set (log space, as
+// trendScript adds them), as (item, mass) arguments of untrendScript.
+func (s *State) trendMasses(events []Event) []any {
+	tau := s.tau()
+	mass := map[string]float64{}
+	var order []string
+	for _, e := range events {
+		if e.Weight <= 0 {
+			continue
+		}
+		x := math.Log(e.Weight) + trendTime(e.Time)/tau
+		if old, ok := mass[e.ItemID]; ok {
+			hi, lo := math.Max(old, x), math.Min(old, x)
+			x = hi + math.Log1p(math.Exp(lo-hi))
+		} else {
+			order = append(order, e.ItemID)
+		}
+		mass[e.ItemID] = x
+	}
+	out := make([]any, 0, 2*len(order))
+	for _, id := range order {
+		out = append(out, id, mass[id])
+	}
+	return out
+}
 
 func (s *State) addTrending(ctx context.Context, p redis.Pipeliner, triples []any) {
 	args := append([]any{s.tau(), s.o.TrendingMaxItems}, triples...)

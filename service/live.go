@@ -34,10 +34,11 @@ type liveState interface {
 	deleteItem(ctx context.Context, id string)
 	// unknownItems returns the positions of the events whose item is not in the catalog.
 	unknownItems(events []recd.Event) []int
-	// addEvents applies stored events (histories, sessions, counters, generations);
-	// forgetUser drops a deleted user's state.
+	// addEvents applies stored events (histories, sessions, counters, generations).
 	addEvents(ctx context.Context, stored []recd.Event)
-	forgetUser(ctx context.Context, user string)
+	// userForgetter erases a deleted user: histories, sessions, counters, caches, and in
+	// Redis every key of theirs.
+	userForgetter
 
 	// viewUser is what a request knows of its user and session (either may be ""), with the
 	// user's precomputed list when plain (see plainRequest); trending the top n items keep
@@ -79,9 +80,8 @@ type followedState interface {
 	setItems(items []recd.Item)
 	dropItem(id string)
 	sameItem(id string, m *rank.ItemMeta) bool
-	// forgetFollowed drops a user deleted through another replica from this process and
-	// reports whether it knew them; reapply applies the user's stored events again.
-	forgetFollowed(user string) bool
+	// reapply applies those of a user's stored events not applied yet (after the user was
+	// erased: the events written after their delete).
 	reapply(events []recd.Event)
 }
 

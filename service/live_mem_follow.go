@@ -66,22 +66,19 @@ func (m *memState) sameItem(id string, meta *rank.ItemMeta) bool {
 	return old != nil && sameMeta(old, meta)
 }
 
-func (m *memState) forgetFollowed(id string) bool {
-	m.mu.Lock()
-	had := m.users.forget(id)
-	m.mu.Unlock()
-	if had {
-		m.sessions.Forget(id)
-		m.sources.Forget(id)
-	}
-	return had
-}
-
 func (m *memState) reapply(events []recd.Event) {
 	m.mu.Lock()
-	defer m.mu.Unlock()
+	applied := make([]bool, len(events))
 	for n := range events {
-		m.users.applied.add(events[n].Seq)
-		m.users.apply(&events[n])
+		applied[n] = m.users.applied.add(events[n].Seq)
+		if applied[n] {
+			m.users.apply(&events[n])
+		}
+	}
+	m.mu.Unlock()
+	for n := range events {
+		if applied[n] {
+			m.recordSession(&events[n])
+		}
 	}
 }
