@@ -80,8 +80,8 @@ type followedState interface {
 	setItems(items []recd.Item)
 	dropItem(id string)
 	sameItem(id string, m *rank.ItemMeta) bool
-	// reapply applies those of a user's stored events not applied yet (after the user was
-	// erased: the events written after their delete).
+	// reapply applies a user's stored events again after the user was erased (the events
+	// written after their delete), and marks them applied.
 	reapply(events []recd.Event)
 }
 

@@ -66,19 +66,17 @@ func (m *memState) sameItem(id string, meta *rank.ItemMeta) bool {
 	return old != nil && sameMeta(old, meta)
 }
 
+// reapply applies a just-erased user's stored events again, whether or not they were applied
+// before the erasure, and marks them applied; the user's gate keeps their other writes out
+// meanwhile.
 func (m *memState) reapply(events []recd.Event) {
 	m.mu.Lock()
-	applied := make([]bool, len(events))
 	for n := range events {
-		applied[n] = m.users.applied.add(events[n].Seq)
-		if applied[n] {
-			m.users.apply(&events[n])
-		}
+		m.users.applied.add(events[n].Seq)
+		m.users.apply(&events[n])
 	}
 	m.mu.Unlock()
 	for n := range events {
-		if applied[n] {
-			m.recordSession(&events[n])
-		}
+		m.recordSession(&events[n])
 	}
 }

@@ -1,0 +1,424 @@
+package service
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/recd/recd"
+	"github.com/recd/recd/index/hnsw"
+	"github.com/recd/recd/rank"
+	"github.com/recd/recd/redisstate/redistest"
+	"github.com/recd/recd/store/sqlite"
+	"github.com/redis/go-redis/v9"
+)
+
+// victimItems are items only the deleted user touches, so every count they have is theirs.
+var victimItems = []string{"vx0", "vx1", "vx2", "vx3"}
+
+// openTrained opens a service over the SQLite file at db (shared by replicas opened on the
+// same file) with small models, loads 40 items in 4 genres, the victim's items and 20 users'
+// seeded events, and trains. rc, when set, is the Redis shared state under prefix.
+func openTrained(t *testing.T, db string, rc redis.UniversalClient, prefix string) *Service {
+	t.Helper()
+	ctx := t.Context()
+	st, err := sqlite.Open(db, sqlite.DefaultOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	idx, err := hnsw.New(hnsw.DefaultOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := DefaultOptions()
+	o.Index, o.ALS.Factors, o.ALS.Iterations, o.LSA.Dim = idx, 8, 3, 8
+	o.Redis, o.RedisPrefix = rc, prefix
+	s, err := New(ctx, st, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := st.CountItems(ctx); n > 0 {
+		return s // a second replica on a store the first one filled
+	}
+	genres := []string{"Comedy", "Drama", "Horror", "Action"}
+	var items []recd.Item
+	for i := range 40 {
+		g := genres[i%4]
+		items = append(items, recd.Item{ID: fmt.Sprintf("i%02d", i), Title: fmt.Sprintf("%s film %d", g, i),
+			Text: "a " + g + " story", Categories: []string{g}, Available: true})
+	}
+	for _, id := range victimItems {
+		items = append(items, recd.Item{ID: id, Title: "victim " + id, Text: "a Comedy story", Categories: []string{"Comedy"},
+			Available: true})
+	}
+	rng := rand.New(rand.NewPCG(5, 9))
+	var evs []recd.Event
+	base := time.Now().Add(-time.Hour).UTC()
+	for u := range 20 {
+		for k := range 8 {
+			evs = append(evs, recd.Event{UserID: fmt.Sprintf("u%02d", u), ItemID: items[rng.IntN(10)*4+u%4].ID,
+				Type: "view", Timestamp: base.Add(time.Duration(u*8+k) * time.Second)})
+		}
+	}
+	if err := s.PutItems(ctx, items); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.AddEvents(ctx, evs); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Train(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// victimEvents are a batch of the victim's clicks in session "vs": their own items and two
+// items others like too.
+func victimEvents(user string, k int) []recd.Event {
+	now := time.Now().UTC()
+	var evs []recd.Event
+	for i, id := range []string{victimItems[k%4], victimItems[(k+1)%4], "i00", "i01"} {
+		evs = append(evs, recd.Event{UserID: user, SessionID: "vs", ItemID: id, Type: "click",
+			Timestamp: now.Add(time.Duration(i) * time.Millisecond)})
+	}
+	return evs
+}
+
+// raceRound writes the victim's events from several goroutines while two others delete them
+// and one asks for their recommendations.
+func raceRound(t *testing.T, s *Service, victim string, round int) {
+	ctx := t.Context()
+	var wg sync.WaitGroup
+	errs := make(chan error, 32)
+	for w := range 4 {
+		wg.Go(func() {
+			for k := range 3 {
+				if _, err := s.AddEvents(ctx, victimEvents(victim, round+w+k)); err != nil {
+					errs <- fmt.Errorf("add events: %w", err)
+				}
+			}
+		})
+	}
+	for range 2 {
+		wg.Go(func() {
+			time.Sleep(time.Duration(round%5) * time.Millisecond)
+			if err := s.DeleteUser(ctx, victim); err != nil && !errors.Is(err, recd.ErrNotFound) {
+				errs <- fmt.Errorf("delete: %w", err)
+			}
+		})
+	}
+	wg.Go(func() {
+		for range 3 {
+			if _, err := s.Recommend(ctx, RecommendRequest{UserID: victim, N: 5}); err != nil {
+				errs <- fmt.Errorf("recommend: %w", err)
+			}
+		}
+	})
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+}
+
+// checkMatchesStore checks that the victim's live history is exactly what the store holds of
+// them: a batch that raced a delete was either erased with the user or stored after it.
+func checkMatchesStore(t *testing.T, s *Service, victim string) {
+	t.Helper()
+	evs, err := s.del.userEvents(t.Context(), victim)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]float64{}
+	for _, e := range evs {
+		want[e.ItemID] += s.opts.Weights.Of(e)
+	}
+	got := map[string]float64{}
+	for _, in := range s.History(victim) {
+		got[in.ItemID] = in.Weight
+	}
+	if len(got) != len(want) {
+		t.Fatalf("live history of %s %v, store holds %v", victim, got, want)
+	}
+	for id, w := range want {
+		if math.Abs(got[id]-w) > 1e-9 {
+			t.Fatalf("live history of %s %v, store holds %v", victim, got, want)
+		}
+	}
+}
+
+// exposureOf sums the exposure counts of ids.
+func exposureOf(s *Service, ids []string) float64 {
+	sum := 0.0
+	for _, id := range ids {
+		sum += s.ExposureCount(id)
+	}
+	return sum
+}
+
+// checkErased checks every structure that could hold the victim.
+func checkErased(t *testing.T, s *Service, victim string, exposureBefore float64, allItems []string) {
+	t.Helper()
+	ctx := t.Context()
+	if _, err := s.GetUser(ctx, victim); !errors.Is(err, recd.ErrNotFound) {
+		t.Errorf("store: GetUser = %v, want not found", err)
+	}
+	if evs, _, err := s.UserEvents(ctx, victim, "", 10); err != nil || len(evs) != 0 {
+		t.Errorf("store: events %v, %v, want none", evs, err)
+	}
+	mem := memOf(s)
+	mem.mu.RLock()
+	h := mem.users.hist[victim]
+	ids, _ := mem.users.trending.Top(1000, nil)
+	mem.mu.RUnlock()
+	if h != nil {
+		t.Errorf("histories still hold %s: %+v", victim, h)
+	}
+	for _, id := range victimItems {
+		if slices.Contains(ids, id) {
+			t.Errorf("trending still counts %s, which only %s's events fed", id, victim)
+		}
+	}
+	if a := mem.sessions.Recent(victim, 10); len(a) != 0 {
+		t.Errorf("sessions: %s still has recent actions %v", victim, a)
+	}
+	if a := mem.sessions.Recent("session:vs", 10); len(a) != 0 {
+		t.Errorf("sessions: %s's session still has recent actions %v", victim, a)
+	}
+	if got := exposureOf(s, allItems); math.Abs(got-exposureBefore) > 1e-3*exposureBefore+1e-6 {
+		t.Errorf("exposure counts sum to %v, want %v as before %s was shown anything", got, exposureBefore, victim)
+	}
+	if hasCached(mem.cache, victim) {
+		t.Errorf("response cache still holds entries of %s", victim)
+	}
+	if mem.sources.Forget(victim) {
+		t.Errorf("source cache still held %s", victim)
+	}
+	s.read.ledger.mu.Lock()
+	_, inLedger := s.read.ledger.users.Peek(victim)
+	s.read.ledger.mu.Unlock()
+	if inLedger {
+		t.Errorf("impression ledger still holds %s", victim)
+	}
+	if rs, ok := s.live.(*redisState); ok {
+		checkRedisErased(t, rs, victim)
+	}
+}
+
+func memOf(s *Service) *memState {
+	if rs, ok := s.live.(*redisState); ok {
+		return rs.memState
+	}
+	return s.live.(*memState)
+}
+
+func hasCached(c *respCache, user string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return slices.ContainsFunc(c.lru.Keys(), func(k string) bool { return strings.HasPrefix(k, user+"\x00") })
+}
+
+// checkRedisErased checks that no key names the victim or their session, that they are not
+// in the active set, and that the shared trending counter does not count their items.
+func checkRedisErased(t *testing.T, rs *redisState, victim string) {
+	t.Helper()
+	ctx := t.Context()
+	prefix := rs.st.Options().Prefix
+	keys, err := rs.st.Client().Keys(ctx, prefix+"*").Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range keys {
+		if strings.HasSuffix(k, ":"+victim) || strings.HasSuffix(k, ":vs") {
+			t.Errorf("redis still holds %s", k)
+		}
+	}
+	active, _ := rs.st.ActiveUsers(ctx, time.Time{}, 1000)
+	if slices.Contains(active, victim) {
+		t.Errorf("redis active set still holds %s", victim)
+	}
+	ids, _, err := rs.st.Trending(ctx, 1000, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range victimItems {
+		if slices.Contains(ids, id) {
+			t.Errorf("redis trending still counts %s", id)
+		}
+	}
+}
+
+// testDeleteRacesWriters races writers, a reader and deletes of one user for 50 rounds; after
+// each round the user's live state is what the store holds, and after a final delete nothing
+// anywhere holds them, a second delete answers not found, and another user's
+// recommendations in the user's session cite nothing of theirs.
+func testDeleteRacesWriters(t *testing.T, s *Service) {
+	ctx := t.Context()
+	const victim = "victim"
+	var all []string
+	for _, it := range s.live.catalogItems() {
+		all = append(all, it.ID)
+	}
+	exposureBefore := exposureOf(s, all)
+	for round := range 50 {
+		raceRound(t, s, victim, round)
+		checkMatchesStore(t, s, victim)
+	}
+	if _, err := s.AddEvents(ctx, victimEvents(victim, 0)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Recommend(ctx, RecommendRequest{UserID: victim, N: 5}); err != nil {
+		t.Fatal(err)
+	}
+	if rs, ok := s.live.(*redisState); ok {
+		if _, err := s.PrecomputeActive(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if n, _ := rs.st.Client().Exists(ctx, rs.st.Options().Prefix+"pre:"+victim).Result(); n != 1 {
+			t.Fatalf("no precomputed list of %s to erase", victim)
+		}
+	}
+	if err := s.DeleteUser(ctx, victim); err != nil {
+		t.Fatal(err)
+	}
+	checkErased(t, s, victim, exposureBefore, all)
+	if err := s.DeleteUser(ctx, victim); !errors.Is(err, recd.ErrNotFound) {
+		t.Errorf("second delete = %v, want not found", err)
+	}
+	resp, err := s.Recommend(ctx, RecommendRequest{UserID: "u01", SessionID: "vs", N: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, it := range resp.Items {
+		for _, r := range it.Reasons {
+			if r.Type == rank.ReasonSession && len(r.Items) > 0 {
+				t.Errorf("another user's list cites session items %v of the deleted user (item %s)", r.Items, it.ID)
+			}
+		}
+	}
+}
+
+func TestService_DeleteUser_RacesWriters(t *testing.T) {
+	testDeleteRacesWriters(t, openTrained(t, filepath.Join(t.TempDir(), "recd.db"), nil, ""))
+}
+
+func TestService_DeleteUser_RacesWriters_Redis(t *testing.T) {
+	c, prefix := redistest.Client(t)
+	testDeleteRacesWriters(t, openTrained(t, filepath.Join(t.TempDir(), "recd.db"), c, prefix))
+}
+
+// TestService_DeleteUser_SecondDeletePurgesLiveState covers a user the store no longer holds
+// whose history is still live (as a write racing the delete used to leave it): the delete
+// answers not found only once nothing holds them.
+func TestService_DeleteUser_SecondDeletePurgesLiveState(t *testing.T) {
+	ctx := t.Context()
+	s := openTrained(t, filepath.Join(t.TempDir(), "recd.db"), nil, "")
+	ghost := victimEvents("ghost", 0)
+	for n := range ghost {
+		ghost[n].Seq = int64(1_000_000 + n)
+	}
+	s.live.addEvents(ctx, ghost) // live, but never stored
+	if err := s.DeleteUser(ctx, "ghost"); err != nil {
+		t.Fatalf("delete of a user only the live state holds = %v, want nil", err)
+	}
+	if s.History("ghost") != nil {
+		t.Error("history still live after the delete")
+	}
+	if err := s.DeleteUser(ctx, "ghost"); !errors.Is(err, recd.ErrNotFound) {
+		t.Errorf("second delete = %v, want not found", err)
+	}
+}
+
+// TestService_DeleteUser_NextTrainingDoesNotSeeTheUser trains after a delete: the model
+// counts neither the user nor their events, and the items only they touched have no
+// interactions.
+func TestService_DeleteUser_NextTrainingDoesNotSeeTheUser(t *testing.T) {
+	ctx := t.Context()
+	s := openTrained(t, filepath.Join(t.TempDir(), "recd.db"), nil, "")
+	if _, err := s.AddEvents(ctx, victimEvents("victim", 0)); err != nil {
+		t.Fatal(err)
+	}
+	before, err := s.Train(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.DeleteUser(ctx, "victim"); err != nil {
+		t.Fatal(err)
+	}
+	after, err := s.Train(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := after.Metrics["users"], before.Metrics["users"]-1; got != want {
+		t.Errorf("users trained on = %v, want %v", got, want)
+	}
+	if got, want := after.Metrics["events"], before.Metrics["events"]-4; got != want {
+		t.Errorf("events trained on = %v, want %v", got, want)
+	}
+	m := s.snap.Load().models
+	for _, id := range victimItems {
+		if i, ok := m.ItemIndex[id]; ok && int(i) < len(m.Counts) && m.Counts[i] != 0 {
+			t.Errorf("item %s has %d interactions after its only user was deleted", id, m.Counts[i])
+		}
+	}
+}
+
+// TestService_DeleteUser_OtherReplica deletes a user through one replica: the other's next
+// pass over the store's change feed erases their live state there (history, trending,
+// sessions, caches).
+func TestService_DeleteUser_OtherReplica(t *testing.T) {
+	ctx := t.Context()
+	db := filepath.Join(t.TempDir(), "shared.db")
+	a := openTrained(t, db, nil, "")
+	b := openTrained(t, db, nil, "")
+	if _, err := a.AddEvents(ctx, victimEvents("victim", 0)); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Recommend(ctx, RecommendRequest{UserID: "victim", N: 5}); err != nil {
+		t.Fatal(err)
+	}
+	mb := memOf(b)
+	if b.History("victim") == nil || len(mb.sessions.Recent("session:vs", 10)) == 0 || !hasCached(mb.cache, "victim") {
+		t.Fatal("replica b has not applied the victim's events")
+	}
+	if err := a.DeleteUser(ctx, "victim"); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if h := b.History("victim"); h != nil {
+		t.Errorf("b's history of the victim after the delete: %v", h)
+	}
+	if a := mb.sessions.Recent("session:vs", 10); len(a) != 0 {
+		t.Errorf("b's session of the victim after the delete: %v", a)
+	}
+	if hasCached(mb.cache, "victim") {
+		t.Error("b's response cache still holds the victim")
+	}
+	if mb.sources.Forget("victim") {
+		t.Error("b's source cache still held the victim")
+	}
+	mb.mu.RLock()
+	ids, _ := mb.users.trending.Top(1000, nil)
+	mb.mu.RUnlock()
+	for _, id := range victimItems {
+		if slices.Contains(ids, id) {
+			t.Errorf("b's trending still counts %s", id)
+		}
+	}
+	if err := b.DeleteUser(ctx, "victim"); !errors.Is(err, recd.ErrNotFound) {
+		t.Errorf("delete through b afterwards = %v, want not found", err)
+	}
+}
