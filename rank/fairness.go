@@ -200,7 +200,8 @@ func (e *Exposure) Record(ids []string) {
 }
 
 // Remove takes n decayed impressions (as counted now) off id, for impressions that must no
-// longer count (a deleted user's); a count left below 1e-9 is dropped.
+// longer count (a deleted user's). A count left below a thousandth of n is dropped: it is the
+// decay between when two replicas counted the same impressions, not impressions of its own.
 func (e *Exposure) Remove(id string, n float64) {
 	now := e.opt.Now().UnixNano()
 	e.mu.Lock()
@@ -209,7 +210,7 @@ func (e *Exposure) Remove(id string, n float64) {
 	if !ok {
 		return
 	}
-	if v := e.at(d, now) - n; v > 1e-9 {
+	if v := e.at(d, now) - n; v > 1e-3*n+1e-9 {
 		e.counts[id] = decayed{v: v, t: now}
 	} else {
 		delete(e.counts, id)

@@ -182,6 +182,14 @@ func TestState_Impressions(t *testing.T) {
 	if err != nil || len(again) != 0 {
 		t.Errorf("read after the last entry: %+v, %v; want nothing", again, err)
 	}
+	if err := s.PublishRemovals(ctx, "A", map[string]float64{"i1": 0.5, "i2": 2}); err != nil {
+		t.Fatal(err)
+	}
+	rm, _, err := s.ReadImpressions(ctx, next, 10*time.Millisecond)
+	if err != nil || len(rm) != 1 || rm[0].Origin != "A" || len(rm[0].IDs) != 0 || rm[0].Removed["i1"] != 0.5 ||
+		rm[0].Removed["i2"] != 2 {
+		t.Errorf("read removals %+v, %v; want A's i1 0.5 and i2 2", rm, err)
+	}
 }
 
 func TestState_Subscribe(t *testing.T) {

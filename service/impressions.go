@@ -20,6 +20,9 @@ import (
 type impressionLedger struct {
 	exp      *rank.Exposure
 	halfLife float64 // nanoseconds
+	// share tells the other replicas' exposure counters what a forgotten user's impressions
+	// counted (the live state's shareRemovals).
+	share func(ctx context.Context, removed map[string]float64)
 
 	mu    sync.Mutex
 	users *lru.LRU[string, map[string]decayed]
@@ -36,12 +39,12 @@ const (
 	maxLedgerItems = 1000
 )
 
-func newImpressionLedger(exp *rank.Exposure) *impressionLedger {
+func newImpressionLedger(exp *rank.Exposure, share func(context.Context, map[string]float64)) *impressionLedger {
 	if exp == nil {
 		return nil
 	}
 	users, _ := lru.NewLRU[string, map[string]decayed](maxLedgerUsers, nil)
-	return &impressionLedger{exp: exp, halfLife: float64(exp.HalfLife()), users: users}
+	return &impressionLedger{exp: exp, halfLife: float64(exp.HalfLife()), share: share, users: users}
 }
 
 func (l *impressionLedger) at(d decayed, now int64) float64 {
@@ -76,8 +79,9 @@ func (l *impressionLedger) record(user string, items []recd.Recommendation) {
 	}
 }
 
-// forgetUser takes the user's impressions out of the exposure counter and forgets them.
-func (l *impressionLedger) forgetUser(_ context.Context, e *erasure) bool {
+// forgetUser takes the user's impressions out of this replica's exposure counter and the
+// other replicas' (which counted them from the shared impression log), and forgets them.
+func (l *impressionLedger) forgetUser(ctx context.Context, e *erasure) bool {
 	if l == nil {
 		return false
 	}
@@ -85,9 +89,17 @@ func (l *impressionLedger) forgetUser(_ context.Context, e *erasure) bool {
 	m, ok := l.users.Peek(e.user)
 	l.users.Remove(e.user)
 	l.mu.Unlock()
-	now := time.Now().UnixNano()
-	for id, d := range m {
-		l.exp.Remove(id, l.at(d, now))
+	if !ok {
+		return false
 	}
-	return ok
+	now := time.Now().UnixNano()
+	removed := make(map[string]float64, len(m))
+	for id, d := range m {
+		removed[id] = l.at(d, now)
+		l.exp.Remove(id, removed[id])
+	}
+	if l.share != nil {
+		l.share(ctx, removed)
+	}
+	return true
 }

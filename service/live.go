@@ -45,8 +45,10 @@ type liveState interface {
 	// accepts, with their titles.
 	viewUser(ctx context.Context, user, session string, plain bool, n int) userView
 	trending(ctx context.Context, n int, keep func(*rank.ItemMeta) bool) (ids []string, scores []float64, titles []string)
-	// shareImpressions hands a served list's items to the other replicas' exposure counters.
+	// shareImpressions hands a served list's items to the other replicas' exposure counters;
+	// shareRemovals tells them which decayed counts to take back (a deleted user's).
 	shareImpressions(items []recd.Recommendation)
+	shareRemovals(ctx context.Context, removed map[string]float64)
 	// exposureCounter, responses and sourceCache are the in-process counter and caches the
 	// pipeline and the read path use directly.
 	exposureCounter() *rank.Exposure

@@ -123,6 +123,15 @@ func (rs *redisState) shareImpressions(items []recd.Recommendation) {
 	rs.mu.Unlock()
 }
 
+// shareRemovals sends the impressions queued so far, then the counts every other replica's
+// exposure counter must take back, so that none counts an impression after its removal.
+func (rs *redisState) shareRemovals(ctx context.Context, removed map[string]float64) {
+	rs.flushImpressions(ctx)
+	if err := rs.st.PublishRemovals(ctx, rs.id, removed); err != nil {
+		rs.failed("publish removals", err) // the other replicas' counts fade with the half-life
+	}
+}
+
 func (rs *redisState) flushImpressions(ctx context.Context) {
 	rs.mu.Lock()
 	ids := rs.imp

@@ -45,7 +45,7 @@ type reader struct {
 func newReader(opts *Options, snap *atomic.Pointer[serving], live liveState, vec *vectors, metrics *Metrics,
 	log *slog.Logger, gate *userGate) (*reader, error) {
 	r := &reader{opts: opts, snap: snap, live: live, vec: vec, metrics: metrics, log: log, gate: gate,
-		ledger: newImpressionLedger(live.exposureCounter())}
+		ledger: newImpressionLedger(live.exposureCounter(), live.shareRemovals)}
 	r.pre, _ = live.(precomputer)
 	r.vocab = &query.SwappableVocabulary{}
 	r.parser = &query.FallbackParser{Builtin: query.Builtin{Vocab: r.vocab}, Timeout: opts.LLMBudget}
