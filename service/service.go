@@ -1,6 +1,8 @@
 // Package service ties the store, the models, the vector index and the ranking pipeline into
 // recd's write, train and read paths: Service is a facade over parts that each own their state
-// and lock (see Service).
+// and lock (see Service). A user's deletion is one path (deleter): every part that keeps
+// per-user records registers a userForgetter with it, and a new kind of per-user record
+// joins deletion by registering one.
 package service
 
 import (
