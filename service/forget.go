@@ -29,8 +29,8 @@ type userForgetter interface {
 type erasure struct {
 	user string
 	// events are the user's events the store held just before this replica deleted them
-	// (nil when the delete came through another replica): for the counters and sessions
-	// that only the events name (the shared trending counter, anonymous sessions).
+	// (nil when the delete came through another replica, or when no forgetter needs them):
+	// for what only the events name (the shared trending counter, anonymous sessions).
 	events []recd.Event
 	// more are anonymous sessions of the user a forgetter knew of beyond the events (the
 	// live history's), for the forgetters after it.
@@ -88,6 +88,19 @@ func (g *userGate) rlock(users ...string) func() {
 	for _, u := range users {
 		idx = append(idx, g.stripe(u))
 	}
+	return g.rlockStripes(idx)
+}
+
+// rlockEvents is rlock for the users a batch of events names.
+func (g *userGate) rlockEvents(events []recd.Event) func() {
+	idx := make([]int, 0, len(events))
+	for n := range events {
+		idx = append(idx, g.stripe(events[n].UserID))
+	}
+	return g.rlockStripes(idx)
+}
+
+func (g *userGate) rlockStripes(idx []int) func() {
 	slices.Sort(idx)
 	idx = slices.Compact(idx)
 	for _, i := range idx {
@@ -100,17 +113,6 @@ func (g *userGate) rlock(users ...string) func() {
 	}
 }
 
-// eventUsers returns the users a batch names.
-func eventUsers(events []recd.Event) []string {
-	out := make([]string, 0, 1)
-	for n := range events {
-		if !slices.Contains(out, events[n].UserID) {
-			out = append(out, events[n].UserID)
-		}
-	}
-	return out
-}
-
 // deleter deletes users: from the store, then from every registered forgetter, under the
 // user's gate and the follower's pass lock. It owns the forgetter list, which is fixed once
 // the service is assembled (register is not safe for concurrent use; deleteUser and
@@ -120,7 +122,10 @@ type deleter struct {
 	gate *userGate
 	// pass, when set, takes the follower's pass lock and returns its release: a follower pass
 	// that read the user's events before their delete must not apply them after it.
-	pass       func() func()
+	pass func() func()
+	// withEvents says a forgetter needs the user's events (the shared trending counter):
+	// they are read from the store before the delete.
+	withEvents bool
 	forgetters []userForgetter
 }
 
@@ -143,11 +148,14 @@ func (d *deleter) deleteUser(ctx context.Context, id string) error {
 		defer d.pass()()
 	}
 	defer d.gate.lock(id)()
-	evs, err := d.userEvents(ctx, id)
-	if err != nil {
-		return err
+	var evs []recd.Event
+	if d.withEvents {
+		var err error
+		if evs, err = d.userEvents(ctx, id); err != nil {
+			return err
+		}
 	}
-	err = d.st.DeleteUser(ctx, id)
+	err := d.st.DeleteUser(ctx, id)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return err
 	}

@@ -189,7 +189,7 @@ func (s *Service) assemble() (*memState, error) {
 		metrics: s.Metrics}
 	s.follow = newFollower(s.st, s.live, s.vec, s.train, s.health, s.log)
 	// Every part that keeps per-user records registers its forgetter here.
-	s.del = &deleter{st: s.st, gate: gate, pass: s.follow.exclusive}
+	s.del = &deleter{st: s.st, gate: gate, pass: s.follow.exclusive, withEvents: s.opts.Redis != nil}
 	s.del.register(s.live)
 	s.del.register(s.read.ledger)
 	s.follow.forget = s.del.forgetFollowed

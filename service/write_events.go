@@ -20,7 +20,7 @@ func (w *writer) addEvents(ctx context.Context, events []recd.Event) ([]recd.Eve
 	// The users' gates are held from before the commit until the events are applied, so a
 	// deletion of one of them either erases this batch with the rest of their history or
 	// runs after it, never in between (see userGate).
-	defer w.gate.rlock(eventUsers(events)...)()
+	defer w.gate.rlockEvents(events)()
 	stored, err := w.commits.add(ctx, w.st, events)
 	if err != nil {
 		w.health.storeFailed(err)
