@@ -159,7 +159,8 @@ func (d *deleter) deleteUser(ctx context.Context, id string) error {
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return err
 	}
-	if held := d.forget(ctx, &erasure{user: id, events: evs}); held || err == nil {
+	// Once the store has deleted the user, the erasure runs to the end whatever the caller.
+	if held := d.forget(context.WithoutCancel(ctx), &erasure{user: id, events: evs}); held || err == nil {
 		return nil
 	}
 	return err
