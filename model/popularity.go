@@ -115,6 +115,43 @@ func (tr *Trending) Add(item string, w float64, t time.Time) {
 	tr.logS[item] = x
 }
 
+// Contribution is what an event of weight w at time t adds to an item's score, in the log
+// space the counter keeps (-Inf for w <= 0, which Add ignores). Summed with LogAddExp, the
+// contributions of a set of events are what Remove takes away again.
+func (tr *Trending) Contribution(w float64, t time.Time) float64 {
+	if w <= 0 {
+		return math.Inf(-1)
+	}
+	return math.Log(w) + t.Sub(tr.t0).Seconds()/tr.Tau.Seconds()
+}
+
+// LogAddExp returns log(exp(a) + exp(b)) without overflow.
+func LogAddExp(a, b float64) float64 {
+	if math.IsInf(a, -1) {
+		return b
+	}
+	if math.IsInf(b, -1) {
+		return a
+	}
+	hi, lo := math.Max(a, b), math.Min(a, b)
+	return hi + math.Log1p(math.Exp(lo-hi))
+}
+
+// Remove takes contributions summed in log space (see Contribution) off an item's score, for
+// events that must no longer count (a deleted user's). An item left with less than a
+// billionth of its score (rounding of a score that was all removed) is dropped.
+func (tr *Trending) Remove(item string, c float64) {
+	old, ok := tr.logS[item]
+	if !ok || math.IsInf(c, -1) {
+		return
+	}
+	if c-old > -1e-9 {
+		delete(tr.logS, item)
+		return
+	}
+	tr.logS[item] = old + math.Log1p(-math.Exp(c-old))
+}
+
 // Clone returns an independent copy.
 func (tr *Trending) Clone() *Trending {
 	c := &Trending{Tau: tr.Tau, t0: tr.t0, logS: make(map[string]float64, len(tr.logS))}

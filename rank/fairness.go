@@ -199,6 +199,27 @@ func (e *Exposure) Record(ids []string) {
 	}
 }
 
+// Remove takes n decayed impressions (as counted now) off id, for impressions that must no
+// longer count (a deleted user's). A count left below a thousandth of n is dropped: it is the
+// decay between when two replicas counted the same impressions, not impressions of its own.
+func (e *Exposure) Remove(id string, n float64) {
+	now := e.opt.Now().UnixNano()
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	d, ok := e.counts[id]
+	if !ok {
+		return
+	}
+	if v := e.at(d, now) - n; v > 1e-3*n+1e-9 {
+		e.counts[id] = decayed{v: v, t: now}
+	} else {
+		delete(e.counts, id)
+	}
+}
+
+// HalfLife returns the counter's half-life.
+func (e *Exposure) HalfLife() time.Duration { return e.opt.HalfLife }
+
 // Count returns the decayed impression count of id now.
 func (e *Exposure) Count(id string) float64 {
 	now := e.opt.Now().UnixNano()

@@ -176,6 +176,28 @@ func TestExposure_Count(t *testing.T) {
 	})
 }
 
+func TestExposure_Remove(t *testing.T) {
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	e, err := NewExposure(ExposureOptions{HalfLife: time.Hour, MaxItems: 10, Now: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.Record([]string{"a", "b"})
+	e.Record([]string{"a"})
+	now = now.Add(time.Hour)
+	e.Remove("a", 0.5) // one of a's two impressions, as decayed by now
+	e.Remove("b", 0.5)
+	e.Remove("c", 1) // never shown: nothing to take
+	for id, want := range map[string]float64{"a": 0.5, "b": 0, "c": 0} {
+		if got := e.Count(id); math.Abs(got-want) > 1e-12 {
+			t.Errorf("Count(%s) = %v, want %v", id, got, want)
+		}
+	}
+	if len(e.counts) != 1 {
+		t.Errorf("counts kept for %d items, want 1 (b dropped)", len(e.counts))
+	}
+}
+
 func TestExposureBoost(t *testing.T) {
 	e, _ := newTestExposure(t)
 	for i := 0; i < 3; i++ {

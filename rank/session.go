@@ -147,11 +147,11 @@ func (s *Sessions) Recent(key string, n int) []Action {
 	return out
 }
 
-// Forget drops every action of key.
-func (s *Sessions) Forget(key string) {
+// Forget drops every action of key and reports whether it held any.
+func (s *Sessions) Forget(key string) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.keys.Remove(key)
+	return s.keys.Remove(key)
 }
 
 // Len returns the number of keys held (some may hold only expired actions).

@@ -97,14 +97,14 @@ func (c *SourceCache) CatalogChanged() {
 	}
 }
 
-// Forget drops a key's entry (a deleted user).
-func (c *SourceCache) Forget(key string) {
+// Forget drops a key's entry (a deleted user) and reports whether there was one.
+func (c *SourceCache) Forget(key string) bool {
 	if c == nil {
-		return
+		return false
 	}
 	c.mu.Lock()
-	c.lru.Remove(key)
-	c.mu.Unlock()
+	defer c.mu.Unlock()
+	return c.lru.Remove(key)
 }
 
 // lookup returns key's entry when it was computed by the given model version for the same

@@ -3,6 +3,7 @@ package redisstate
 import (
 	"context"
 	"math"
+	"strconv"
 	"strings"
 	"time"
 
@@ -35,7 +36,48 @@ local keep = tonumber(ARGV[2])
 if n > keep then redis.call('ZREMRANGEBYRANK', KEYS[1], 0, n - keep - 1) end
 return n`)
 
+// untrendScript takes contributions off the trending set in log space: an item left with
+// less than a billionth of its score is removed. KEYS[1] the set; ARGV (item, log of the
+// summed contributions) pairs.
+var untrendScript = redis.NewScript(`
+for i = 1, #ARGV, 2 do
+  local old = redis.call('ZSCORE', KEYS[1], ARGV[i])
+  if old then
+    old = tonumber(old)
+    local d = tonumber(ARGV[i+1]) - old
+    if d > -1e-9 then redis.call('ZREM', KEYS[1], ARGV[i])
+    else redis.call('ZADD', KEYS[1], old + math.log(1 - math.exp(d)), ARGV[i]) end
+  end
+end
+return 0`)
+
 func (s *State) tau() float64 { return s.o.TrendingHalfLife.Seconds() / math.Ln2 }
+
+// trendMasses sums, per item, what events added to the trending set (log space, as
+// trendScript adds them), as (item, mass) arguments of untrendScript.
+func (s *State) trendMasses(events []Event) []any {
+	tau := s.tau()
+	mass := map[string]float64{}
+	var order []string
+	for _, e := range events {
+		if e.Weight <= 0 {
+			continue
+		}
+		x := math.Log(e.Weight) + trendTime(e.Time)/tau
+		if old, ok := mass[e.ItemID]; ok {
+			hi, lo := math.Max(old, x), math.Min(old, x)
+			x = hi + math.Log1p(math.Exp(lo-hi))
+		} else {
+			order = append(order, e.ItemID)
+		}
+		mass[e.ItemID] = x
+	}
+	out := make([]any, 0, 2*len(order))
+	for _, id := range order {
+		out = append(out, id, mass[id])
+	}
+	return out
+}
 
 func (s *State) addTrending(ctx context.Context, p redis.Pipeliner, triples []any) {
 	args := append([]any{s.tau(), s.o.TrendingMaxItems}, triples...)
@@ -90,10 +132,12 @@ func (s *State) Trending(ctx context.Context, n int, keep func(string) bool) ([]
 // TrendingScan bounds the items Trending looks at per call.
 const TrendingScan = 5000
 
-// Impressions are the items of responses one replica sent.
+// Impressions are the items of responses one replica sent, or, in Removed, decayed counts
+// (as of when they were published) that no longer count: a deleted user's impressions.
 type Impressions struct {
-	Origin string
-	IDs    []string
+	Origin  string
+	IDs     []string
+	Removed map[string]float64
 }
 
 // PublishImpressions appends the items of sent responses to the shared impression log, from
@@ -110,6 +154,38 @@ func (s *State) PublishImpressions(ctx context.Context, origin string, ids []str
 	err = s.c.XAdd(ctx, &redis.XAddArgs{Stream: s.key("impressions"), MaxLen: s.o.ImpressionsMaxLen, Approx: true,
 		Values: []string{"o", origin, "ids", strings.Join(ids, "\x1f")}}).Err()
 	return s.end(err)
+}
+
+// PublishRemovals appends to the impression log the decayed impression counts, per item, that
+// every replica's exposure counter must take back (a deleted user's).
+func (s *State) PublishRemovals(ctx context.Context, origin string, removed map[string]float64) error {
+	if len(removed) == 0 {
+		return nil
+	}
+	ctx, cancel, err := s.begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer cancel()
+	parts := make([]string, 0, 2*len(removed))
+	for id, n := range removed {
+		parts = append(parts, id, strconv.FormatFloat(n, 'g', -1, 64))
+	}
+	err = s.c.XAdd(ctx, &redis.XAddArgs{Stream: s.key("impressions"), MaxLen: s.o.ImpressionsMaxLen, Approx: true,
+		Values: []string{"o", origin, "rm", strings.Join(parts, "\x1f")}}).Err()
+	return s.end(err)
+}
+
+// decodeRemovals reads PublishRemovals' item, count pairs.
+func decodeRemovals(v string) map[string]float64 {
+	parts := strings.Split(v, "\x1f")
+	out := make(map[string]float64, len(parts)/2)
+	for i := 0; i+1 < len(parts); i += 2 {
+		if n, err := strconv.ParseFloat(parts[i+1], 64); err == nil && n > 0 {
+			out[parts[i]] = n
+		}
+	}
+	return out
 }
 
 // ImpressionsTail returns the id of the newest impression entry ("0-0" for an empty log), where
@@ -152,8 +228,12 @@ func (s *State) ReadImpressions(ctx context.Context, after string, wait time.Dur
 			after = m.ID
 			o, _ := m.Values["o"].(string)
 			ids, _ := m.Values["ids"].(string)
-			if ids != "" {
+			rm, _ := m.Values["rm"].(string)
+			switch {
+			case ids != "":
 				out = append(out, Impressions{Origin: o, IDs: strings.Split(ids, "\x1f")})
+			case rm != "":
+				out = append(out, Impressions{Origin: o, Removed: decodeRemovals(rm)})
 			}
 		}
 	}

@@ -28,7 +28,7 @@ func decodeChange(v string) (Change, bool) {
 	return Change{Kind: kind, ID: id, Origin: origin}, ok
 }
 
-// Publish sends a change to every subscribed replica (RecordEvents, ForgetUser and
+// Publish sends a change to every subscribed replica (RecordEvents, Erase and
 // CatalogChanged publish theirs themselves).
 func (s *State) Publish(ctx context.Context, c Change) error {
 	ctx, cancel, err := s.begin(ctx)

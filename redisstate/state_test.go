@@ -98,16 +98,33 @@ func TestState_RecordEvents(t *testing.T) {
 			t.Errorf("recreated generation %d repeats one of %v", us.Gen, gens)
 		}
 	})
-	t.Run("ForgetUser drops the session and bumps the generation", func(t *testing.T) {
+	t.Run("Erase drops every key of the user and a recreated generation is newer", func(t *testing.T) {
 		s := newState(t, nil)
-		s.RecordEvents(ctx, "A", []redisstate.Event{{UserID: "f", ItemID: "i", Weight: 1, Time: time.Now()}})
-		before, _ := s.ReadUser(ctx, "f", "", false)
-		if err := s.ForgetUser(ctx, "A", "f"); err != nil {
-			t.Fatal(err)
+		now := time.Now()
+		evs := []redisstate.Event{{UserID: "f", SessionID: "fs", ItemID: "i", Weight: 1, Time: now, Seq: 1}}
+		s.RecordEvents(ctx, "A", evs)
+		s.RecordEvents(ctx, "A", []redisstate.Event{{UserID: "o", ItemID: "j", Weight: 1, Time: now, Seq: 2}})
+		before, _ := s.ReadUser(ctx, "f", "fs", false)
+		held, err := s.Erase(ctx, "A", redisstate.Erasure{User: "f", Sessions: []string{"fs"}, Events: evs})
+		if err != nil || !held {
+			t.Fatalf("Erase = %v, %v, want true, nil", held, err)
 		}
-		after, _ := s.ReadUser(ctx, "f", "", false)
-		if len(after.User) != 0 || after.Gen <= before.Gen {
-			t.Errorf("after forget: recent %v gen %d (before %d)", after.User, after.Gen, before.Gen)
+		after, _ := s.ReadUser(ctx, "f", "fs", false)
+		if len(after.User) != 0 || len(after.Session) != 0 || after.Gen != 0 {
+			t.Errorf("after erase: recent %v, session %v, gen %d", after.User, after.Session, after.Gen)
+		}
+		keys, _ := s.Client().Keys(ctx, s.Options().Prefix+"*:f").Result()
+		active, _ := s.ActiveUsers(ctx, time.Time{}, 10)
+		ids, _, _ := s.Trending(ctx, 10, nil)
+		if len(keys) != 0 || slices.Contains(active, "f") || !slices.Equal(ids, []string{"j"}) {
+			t.Errorf("after erase: keys %v, active %v, trending %v, want none, no f, [j]", keys, active, ids)
+		}
+		if held, err := s.Erase(ctx, "A", redisstate.Erasure{User: "f"}); held || err != nil {
+			t.Errorf("second Erase = %v, %v, want false, nil", held, err)
+		}
+		s.RecordEvents(ctx, "A", []redisstate.Event{{UserID: "f", ItemID: "i", Weight: 1, Time: time.Now(), Seq: 3}})
+		if again, _ := s.ReadUser(ctx, "f", "", false); again.Gen <= before.Gen {
+			t.Errorf("recreated generation %d, want above %d from before the erase", again.Gen, before.Gen)
 		}
 	})
 }
@@ -164,6 +181,14 @@ func TestState_Impressions(t *testing.T) {
 	again, _, err := s.ReadImpressions(ctx, next, 10*time.Millisecond)
 	if err != nil || len(again) != 0 {
 		t.Errorf("read after the last entry: %+v, %v; want nothing", again, err)
+	}
+	if err := s.PublishRemovals(ctx, "A", map[string]float64{"i1": 0.5, "i2": 2}); err != nil {
+		t.Fatal(err)
+	}
+	rm, _, err := s.ReadImpressions(ctx, next, 10*time.Millisecond)
+	if err != nil || len(rm) != 1 || rm[0].Origin != "A" || len(rm[0].IDs) != 0 || rm[0].Removed["i1"] != 0.5 ||
+		rm[0].Removed["i2"] != 2 {
+		t.Errorf("read removals %+v, %v; want A's i1 0.5 and i2 2", rm, err)
 	}
 }
 

@@ -160,22 +160,6 @@ func (s *State) BumpUsers(ctx context.Context, seqs map[string]int64) error {
 	return s.end(err)
 }
 
-// ForgetUser drops a user's recent actions and precomputed list and bumps their generation.
-func (s *State) ForgetUser(ctx context.Context, origin, user string) error {
-	ctx, cancel, err := s.begin(ctx)
-	if err != nil {
-		return err
-	}
-	defer cancel()
-	p := s.c.Pipeline()
-	p.Del(ctx, s.userSessKey(user), s.preKey(user))
-	genScript.Eval(ctx, p, []string{s.genKey(user)}, time.Now().UnixMicro(), 0, s.o.GenTTL.Milliseconds())
-	p.ZRem(ctx, s.key("active"), user)
-	p.Publish(ctx, s.key("changes"), encodeChange(Change{Kind: ChangeEvents, ID: user, Origin: origin}))
-	_, err = p.Exec(ctx)
-	return s.end(err)
-}
-
 // UserState is what one request needs to know of a user from Redis.
 type UserState struct {
 	// Gen is the user's generation (0: no events since the key expired or ever); Seq the

@@ -52,9 +52,15 @@ func (s *Service) GetUser(ctx context.Context, id string) (recd.User, error) {
 	return s.st.GetUser(ctx, id)
 }
 
-// DeleteUser deletes a user and their events, and forgets their live history.
+// DeleteUser deletes a user everywhere, before it returns: their record and events from the
+// store, and from every part that keeps per-user records (histories, sessions, trending and
+// exposure counts, cached responses and sources, and with Redis every key of theirs). Event
+// batches naming the user that were stored before the delete are erased with the rest even
+// if they were still being applied; events stored after it start a new user. It answers
+// ErrNotFound only when nothing held the user, so a second delete still erases what a
+// first one could not reach.
 func (s *Service) DeleteUser(ctx context.Context, id string) error {
-	return s.write.deleteUser(ctx, id)
+	return s.del.deleteUser(ctx, id)
 }
 
 // UserEvents pages through a user's events, newest first.

@@ -98,6 +98,24 @@ func (c *respCache) generation() uint64 {
 	return c.catalog.Load()
 }
 
+// forgetUser drops every entry of a user (a deleted one) and reports whether there was any.
+// It walks the whole cache: deletes are rare.
+func (c *respCache) forgetUser(user string) bool {
+	if c == nil {
+		return false
+	}
+	prefix := user + "\x00"
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	held := false
+	for _, k := range c.lru.Keys() {
+		if strings.HasPrefix(k, prefix) {
+			held = c.lru.Remove(k) || held
+		}
+	}
+	return held
+}
+
 // catalogChanged invalidates every entry at once.
 func (c *respCache) catalogChanged() {
 	if c != nil {

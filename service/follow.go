@@ -63,6 +63,9 @@ type follower struct {
 	health *health
 	log    *slog.Logger
 	kick   chan struct{}
+	// forget erases a user deleted through another replica (the deleter's forgetFollowed),
+	// then calls reload; it reports whether this replica held anything of them.
+	forget func(ctx context.Context, id string, reload func() error) (bool, error)
 
 	mu         sync.Mutex
 	grace      time.Duration
@@ -99,6 +102,13 @@ func (f *follower) start(ctx context.Context) error {
 		f.vectorSeq = seq
 	}
 	return nil
+}
+
+// exclusive waits for the pass in progress, keeps passes from starting until the returned
+// function is called, and returns it: a user's deletion runs between two passes.
+func (f *follower) exclusive() func() {
+	f.mu.Lock()
+	return f.mu.Unlock
 }
 
 // notify asks the running follower for a pass now (a change notification from another

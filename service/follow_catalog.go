@@ -118,13 +118,13 @@ func (p *catalogPass) deleteItem(id string) error {
 
 func (p *catalogPass) deleteUser(id string) error {
 	f := p.f
-	if !f.live.forgetFollowed(id) {
-		return nil
-	}
-	f.status.Changes++
 	// Events of the user written after the delete may have been applied by an earlier
-	// pass: rebuild the user's history from what the store holds now.
-	return f.reloadUser(p.ctx, id)
+	// pass: once the user is erased, rebuild their history from what the store holds now.
+	held, err := f.forget(p.ctx, id, func() error { return f.reloadUser(p.ctx, id) })
+	if held {
+		f.status.Changes++
+	}
+	return err
 }
 
 // followVectors applies the vector log after the last record seen: client vectors written

@@ -34,18 +34,21 @@ type liveState interface {
 	deleteItem(ctx context.Context, id string)
 	// unknownItems returns the positions of the events whose item is not in the catalog.
 	unknownItems(events []recd.Event) []int
-	// addEvents applies stored events (histories, sessions, counters, generations);
-	// forgetUser drops a deleted user's state.
+	// addEvents applies stored events (histories, sessions, counters, generations).
 	addEvents(ctx context.Context, stored []recd.Event)
-	forgetUser(ctx context.Context, user string)
+	// userForgetter erases a deleted user: histories, sessions, counters, caches, and in
+	// Redis every key of theirs.
+	userForgetter
 
 	// viewUser is what a request knows of its user and session (either may be ""), with the
 	// user's precomputed list when plain (see plainRequest); trending the top n items keep
 	// accepts, with their titles.
 	viewUser(ctx context.Context, user, session string, plain bool, n int) userView
 	trending(ctx context.Context, n int, keep func(*rank.ItemMeta) bool) (ids []string, scores []float64, titles []string)
-	// shareImpressions hands a served list's items to the other replicas' exposure counters.
+	// shareImpressions hands a served list's items to the other replicas' exposure counters;
+	// shareRemovals tells them which decayed counts to take back (a deleted user's).
 	shareImpressions(items []recd.Recommendation)
+	shareRemovals(ctx context.Context, removed map[string]float64)
 	// exposureCounter, responses and sourceCache are the in-process counter and caches the
 	// pipeline and the read path use directly.
 	exposureCounter() *rank.Exposure
@@ -79,9 +82,8 @@ type followedState interface {
 	setItems(items []recd.Item)
 	dropItem(id string)
 	sameItem(id string, m *rank.ItemMeta) bool
-	// forgetFollowed drops a user deleted through another replica from this process and
-	// reports whether it knew them; reapply applies the user's stored events again.
-	forgetFollowed(user string) bool
+	// reapply applies a user's stored events again after the user was erased (the events
+	// written after their delete), and marks them applied.
 	reapply(events []recd.Event)
 }
 

@@ -2,6 +2,8 @@ package service
 
 import (
 	"context"
+	"math"
+	"slices"
 	"time"
 
 	"github.com/recd/recd"
@@ -21,17 +23,28 @@ type histories struct {
 	nEvents  int
 }
 
-// history is one user's live interaction history: the summed weight per item.
+// history is one user's live interaction history: the summed weight per item, and what the
+// user's deletion must take back out of the shared structures.
 type history struct {
 	items map[string]histEntry
 	n     int   // events observed
 	seq   int64 // Seq of the newest event: the generation cached responses are keyed by
+	// sessions are the anonymous sessions the user's events named (at most maxUserSessions),
+	// whose recent actions go with the user.
+	sessions []string
 }
 
 type histEntry struct {
 	w    float64
 	last time.Time
+	// mass is what the user's events on the item added to the trending counter (log space,
+	// see model.Trending.Contribution), which their deletion removes.
+	mass float64
 }
+
+// maxUserSessions bounds the anonymous sessions a history remembers; sessions expire with
+// their TTL, so an older one has normally expired before it would matter.
+const maxUserSessions = 64
 
 func newHistories(w model.Weights, halfLife time.Duration) *histories {
 	return &histories{hist: map[string]*history{}, trending: model.NewTrending(halfLife), applied: newSeqTracker(),
@@ -54,8 +67,12 @@ func (h *histories) apply(e *recd.Event) {
 		h.hist[e.UserID] = u
 	}
 	w := h.weights.Of(*e)
-	he := u.items[e.ItemID]
+	he, ok := u.items[e.ItemID]
+	if !ok {
+		he.mass = math.Inf(-1)
+	}
 	he.w += w
+	he.mass = model.LogAddExp(he.mass, h.trending.Contribution(w, e.Timestamp))
 	if e.Timestamp.After(he.last) {
 		he.last = e.Timestamp
 	}
@@ -64,6 +81,9 @@ func (h *histories) apply(e *recd.Event) {
 	if e.Seq > h.lastSeq {
 		h.lastSeq = e.Seq
 	}
+	if sid := e.SessionID; sid != "" && len(u.sessions) < maxUserSessions && !slices.Contains(u.sessions, sid) {
+		u.sessions = append(u.sessions, sid)
+	}
 	u.n++
 	if e.Seq > u.seq {
 		u.seq = e.Seq
@@ -71,15 +91,20 @@ func (h *histories) apply(e *recd.Event) {
 	h.nEvents++
 }
 
-// forget drops a user's history and reports whether there was one.
-func (h *histories) forget(userID string) bool {
+// forget drops a user's history with what it added to the trending counter, and returns it
+// (nil when there was none). The applied-event tracker keeps sequence numbers only, nothing
+// about the user.
+func (h *histories) forget(userID string) *history {
 	u := h.hist[userID]
 	if u == nil {
-		return false
+		return nil
+	}
+	for id, he := range u.items {
+		h.trending.Remove(id, he.mass)
 	}
 	h.nEvents -= u.n
 	delete(h.hist, userID)
-	return true
+	return u
 }
 
 // History returns a copy of a user's aggregated history (nil for an unknown user).
@@ -130,12 +155,24 @@ func (m *memState) recordSession(e *recd.Event) {
 	}
 }
 
-func (m *memState) forgetUser(_ context.Context, id string) {
+// forgetUser erases a user from the process: their history with its trending counts, their
+// recent actions and those of the anonymous sessions their events named, their cached
+// candidate sources and responses.
+func (m *memState) forgetUser(_ context.Context, e *erasure) bool {
 	m.mu.Lock()
-	m.users.forget(id)
+	h := m.users.forget(e.user)
 	m.mu.Unlock()
-	m.sessions.Forget(id)
-	m.sources.Forget(id)
+	held := h != nil
+	if h != nil {
+		e.addSessions(h.sessions)
+	}
+	held = m.sessions.Forget(e.user) || held
+	for _, sid := range e.sessions() {
+		m.sessions.Forget("session:" + sid)
+	}
+	held = m.sources.Forget(e.user) || held
+	held = m.cache.forgetUser(e.user) || held
+	return held
 }
 
 func (m *memState) viewUser(_ context.Context, user, session string, _ bool, n int) userView {

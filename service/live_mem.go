@@ -148,11 +148,12 @@ func (m *memState) trending(_ context.Context, n int, keep func(*rank.ItemMeta) 
 	return ids, scores, titles
 }
 
-func (m *memState) shareImpressions([]recd.Recommendation) {}
-func (m *memState) exposureCounter() *rank.Exposure        { return m.exposure }
-func (m *memState) responses() *respCache                  { return m.cache }
-func (m *memState) sourceCache() *rank.SourceCache         { return m.sources }
-func (m *memState) err() error                             { return nil }
-func (m *memState) ping(context.Context) error             { return nil }
-func (m *memState) origin() string                         { return "" }
-func (m *memState) run(context.Context, sharedHooks)       {}
+func (m *memState) shareImpressions([]recd.Recommendation)            {}
+func (m *memState) shareRemovals(context.Context, map[string]float64) {}
+func (m *memState) exposureCounter() *rank.Exposure                   { return m.exposure }
+func (m *memState) responses() *respCache                             { return m.cache }
+func (m *memState) sourceCache() *rank.SourceCache                    { return m.sources }
+func (m *memState) err() error                                        { return nil }
+func (m *memState) ping(context.Context) error                        { return nil }
+func (m *memState) origin() string                                    { return "" }
+func (m *memState) run(context.Context, sharedHooks)                  {}

@@ -66,22 +66,17 @@ func (m *memState) sameItem(id string, meta *rank.ItemMeta) bool {
 	return old != nil && sameMeta(old, meta)
 }
 
-func (m *memState) forgetFollowed(id string) bool {
-	m.mu.Lock()
-	had := m.users.forget(id)
-	m.mu.Unlock()
-	if had {
-		m.sessions.Forget(id)
-		m.sources.Forget(id)
-	}
-	return had
-}
-
+// reapply applies a just-erased user's stored events again, whether or not they were applied
+// before the erasure, and marks them applied; the user's gate keeps their other writes out
+// meanwhile.
 func (m *memState) reapply(events []recd.Event) {
 	m.mu.Lock()
-	defer m.mu.Unlock()
 	for n := range events {
 		m.users.applied.add(events[n].Seq)
 		m.users.apply(&events[n])
+	}
+	m.mu.Unlock()
+	for n := range events {
+		m.recordSession(&events[n])
 	}
 }

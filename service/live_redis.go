@@ -68,8 +68,8 @@ func (o *SharedOptions) fill() {
 // redisState is the live state of a replica among several: what replicas share (recent
 // actions, generations, trending, impressions, precomputed lists, change notifications) lives
 // in Redis, the rest in the embedded memState, which also answers while Redis fails. mu
-// guards the generation bumps and impressions not yet sent; the memState and the Redis client
-// guard themselves. Safe for concurrent use.
+// guards the generation bumps, erasures and impressions not yet sent; the memState and the
+// Redis client guard themselves. Safe for concurrent use.
 type redisState struct {
 	*memState
 	st      *redisstate.State
@@ -79,10 +79,11 @@ type redisState struct {
 	log     *slog.Logger
 	metrics *Metrics
 
-	mu         sync.Mutex       // guards the fields below
-	pending    map[string]int64 // generation bumps Redis missed: user -> newest seq
-	catPending bool             // a catalog change Redis missed
-	imp        []string         // impressions not yet sent
+	mu           sync.Mutex                    // guards the fields below
+	pending      map[string]int64              // generation bumps Redis missed: user -> newest seq
+	erasePending map[string]redisstate.Erasure // deleted users Redis missed
+	catPending   bool                          // a catalog change Redis missed
+	imp          []string                      // impressions not yet sent
 }
 
 var _ liveState = (*redisState)(nil)
@@ -126,7 +127,8 @@ func newRedisState(mem *memState, opts *Options, log *slog.Logger, metrics *Metr
 	b := make([]byte, 8)
 	_, _ = rand.Read(b)
 	return &redisState{memState: mem, st: st, o: o, id: hex.EncodeToString(b), pending: map[string]int64{},
-		since: strconv.FormatInt(time.Now().UnixMilli(), 10) + "-0", log: log, metrics: metrics}, nil
+		erasePending: map[string]redisstate.Erasure{},
+		since:        strconv.FormatInt(time.Now().UnixMilli(), 10) + "-0", log: log, metrics: metrics}, nil
 }
 
 // err reports the health of the shared state: nil when Redis answered its last call, the

@@ -52,8 +52,8 @@ func (rs *redisState) runSubscription(ctx context.Context, changed func(redissta
 	}
 }
 
-// runImpressions applies other replicas' impressions to the in-process exposure counter, which
-// the pipeline reads: every replica's counter then counts every replica's impressions sent
+// runImpressions applies other replicas' impressions (and removals of a deleted user's) to the
+// in-process exposure counter, which the pipeline reads: every replica's counter then counts every replica's impressions sent
 // since this service was created (stream ids are Redis's clock in milliseconds, so a skew
 // between the clocks moves that start by as much).
 func (rs *redisState) runImpressions(ctx context.Context) {
@@ -62,8 +62,12 @@ func (rs *redisState) runImpressions(ctx context.Context) {
 		got, next, err := rs.st.ReadImpressions(ctx, after, time.Second)
 		after = next
 		for _, im := range got {
-			if im.Origin != rs.id {
-				rs.exposure.Record(im.IDs)
+			if im.Origin == rs.id {
+				continue
+			}
+			rs.exposure.Record(im.IDs)
+			for id, n := range im.Removed {
+				rs.exposure.Remove(id, n)
 			}
 		}
 		if err != nil {

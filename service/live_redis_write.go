@@ -25,9 +25,28 @@ func (rs *redisState) addEvents(ctx context.Context, stored []recd.Event) {
 	rs.shareEvents(ctx, stored)
 }
 
-func (rs *redisState) forgetUser(ctx context.Context, id string) {
-	rs.memState.forgetUser(ctx, id)
-	rs.shareForget(ctx, id)
+// forgetUser erases the user in process, then every key of theirs in Redis. It runs on every
+// replica that learns of the delete: the one that deleted takes the user's events' trending
+// contributions out of the shared counter, the others erase again what a write of theirs
+// racing the delete may have put back.
+func (rs *redisState) forgetUser(ctx context.Context, e *erasure) bool {
+	held := rs.memState.forgetUser(ctx, e)
+	er := redisstate.Erasure{User: e.user, Sessions: e.sessions()}
+	for _, ev := range e.events {
+		er.Events = append(er.Events, redisstate.Event{UserID: ev.UserID, SessionID: ev.SessionID, ItemID: ev.ItemID,
+			Type: ev.Type, Time: ev.Timestamp, Weight: rs.weights.Of(ev), Seq: ev.Seq})
+	}
+	rs.mu.Lock()
+	delete(rs.pending, e.user) // a generation bump Redis missed must not bring the user back
+	rs.mu.Unlock()
+	shared, err := rs.st.Erase(ctx, rs.id, er)
+	if err != nil {
+		rs.failed("erase user", err)
+		rs.mu.Lock()
+		rs.erasePending[e.user] = er
+		rs.mu.Unlock()
+	}
+	return held || shared
 }
 
 // shareEvents records stored events in Redis (recent actions, generations, trending, the
@@ -56,16 +75,6 @@ func (rs *redisState) shareEvents(ctx context.Context, stored []recd.Event) {
 	rs.flushPending(ctx)
 }
 
-// shareForget drops a deleted user's shared state.
-func (rs *redisState) shareForget(ctx context.Context, user string) {
-	if err := rs.st.ForgetUser(ctx, rs.id, user); err != nil {
-		rs.failed("forget user", err)
-		rs.mu.Lock()
-		rs.pending[user] = max(rs.pending[user], 0)
-		rs.mu.Unlock()
-	}
-}
-
 // shareCatalog tells the other replicas that items changed (id "" for a batch). When items
 // were replaced or deleted (invalidates), it also bumps the catalog generation, so that no
 // precomputed list from before is served; new items alone leave those lists valid.
@@ -78,8 +87,9 @@ func (rs *redisState) shareCatalog(ctx context.Context, id string, invalidates b
 	}
 }
 
-// flushPending makes the generation and catalog bumps Redis missed.
+// flushPending makes the erasures, generation and catalog bumps Redis missed.
 func (rs *redisState) flushPending(ctx context.Context) {
+	rs.flushErasures(ctx)
 	rs.mu.Lock()
 	pend, cat := rs.pending, rs.catPending
 	if len(pend) == 0 && !cat {
@@ -113,6 +123,15 @@ func (rs *redisState) shareImpressions(items []recd.Recommendation) {
 	rs.mu.Unlock()
 }
 
+// shareRemovals sends the impressions queued so far, then the counts every other replica's
+// exposure counter must take back, so that none counts an impression after its removal.
+func (rs *redisState) shareRemovals(ctx context.Context, removed map[string]float64) {
+	rs.flushImpressions(ctx)
+	if err := rs.st.PublishRemovals(ctx, rs.id, removed); err != nil {
+		rs.failed("publish removals", err) // the other replicas' counts fade with the half-life
+	}
+}
+
 func (rs *redisState) flushImpressions(ctx context.Context) {
 	rs.mu.Lock()
 	ids := rs.imp
@@ -120,5 +139,26 @@ func (rs *redisState) flushImpressions(ctx context.Context) {
 	rs.mu.Unlock()
 	if err := rs.st.PublishImpressions(ctx, rs.id, ids); err != nil {
 		rs.failed("publish impressions", err) // lost: the local counter has them
+	}
+}
+
+// flushErasures erases the users whose erasure Redis missed.
+func (rs *redisState) flushErasures(ctx context.Context) {
+	rs.mu.Lock()
+	pend := rs.erasePending
+	if len(pend) == 0 {
+		rs.mu.Unlock()
+		return
+	}
+	rs.erasePending = map[string]redisstate.Erasure{}
+	rs.mu.Unlock()
+	for u, er := range pend {
+		if _, err := rs.st.Erase(ctx, rs.id, er); err != nil {
+			rs.mu.Lock()
+			if _, again := rs.erasePending[u]; !again {
+				rs.erasePending[u] = er
+			}
+			rs.mu.Unlock()
+		}
 	}
 }

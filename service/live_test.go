@@ -56,12 +56,20 @@ func testLiveState(t *testing.T, live liveState) {
 	if !slices.Equal(ids, []string{"a", "b"}) || !slices.Equal(titles, []string{"Alpha", "Beta"}) {
 		t.Errorf("trending = %v %v, want [a b] [Alpha Beta]", ids, titles)
 	}
-	live.forgetUser(ctx, "u")
+	if !live.forgetUser(ctx, &erasure{user: "u", events: evs}) {
+		t.Error("forgetUser of a known user reported nothing held")
+	}
 	if live.History("u") != nil || live.userGen("u") != 0 || live.stats().Users != 0 {
 		t.Errorf("after forgetUser: history %v, gen %d, stats %+v", live.History("u"), live.userGen("u"), live.stats())
 	}
-	if v := live.viewUser(ctx, "u", "", false, 10); len(v.user) != 0 {
-		t.Errorf("after forgetUser the user still has recent actions %v", v.user)
+	if v := live.viewUser(ctx, "u", "s", false, 10); len(v.user) != 0 || len(v.session) != 0 {
+		t.Errorf("after forgetUser the user still has recent actions %v, their session %v", v.user, v.session)
+	}
+	if ids, _, _ := live.trending(ctx, 2, func(*rank.ItemMeta) bool { return true }); len(ids) != 0 {
+		t.Errorf("after forgetUser trending still counts %v, which only u's events fed", ids)
+	}
+	if live.forgetUser(ctx, &erasure{user: "u"}) {
+		t.Error("a second forgetUser reported the user held")
 	}
 	live.deleteItem(ctx, "b")
 	if _, ok := live.Item("b"); ok {

@@ -43,6 +43,7 @@ func (s *reader) precomputed(req *RecommendRequest, p *rank.Pipeline, v *userVie
 		}
 		p.Exposure.Record(ids) // what the pipeline records for a list it computes and sends
 		s.live.shareImpressions(resp.Items)
+		s.ledger.record(req.UserID, resp.Items)
 	}
 	return resp, true
 }
@@ -89,28 +90,41 @@ func (s *reader) PrecomputeActive(ctx context.Context) (int, error) {
 		if ctx.Err() != nil {
 			return stored, ctx.Err()
 		}
-		us, err := st.ReadUser(ctx, u, "", false)
+		ok, err := s.precomputeUser(ctx, pp, p.Opts.SessionN, u)
 		if err != nil {
 			return stored, fmt.Errorf("precompute %s: %w", u, err)
 		}
-		if us.Seq > s.live.userGen(u) {
-			continue // this replica has not applied the user's newest events yet
+		if ok {
+			stored++
 		}
-		// The user's cached sources serve here as in a live request, so the stored list is
-		// the one a request would compute (a full recomputation could differ by rounding).
-		resp, err := pp.Recommend(ctx, rank.Request{N: o.PrecomputeN, History: s.live.History(u),
-			Recent: rank.RecentItems(us.User, p.Opts.SessionN), SourceCache: s.live.sourceCache(), SourceKey: u})
-		if err != nil {
-			return stored, fmt.Errorf("precompute %s: %w", u, err)
-		}
-		pc := &redisstate.Precomputed{Gen: us.Gen, Catalog: us.Catalog, Version: p.M.Version, N: o.PrecomputeN,
-			Created: time.Now().UTC(), Resp: resp}
-		if err := st.PutPrecomputed(ctx, u, pc, o.PrecomputeTTL); err != nil {
-			return stored, fmt.Errorf("precompute %s: %w", u, err)
-		}
-		stored++
 	}
 	return stored, nil
+}
+
+// precomputeUser computes and stores one user's list, under the user's gate so that a
+// deletion does not run between reading the user and storing the list. It reports false for
+// a user whose newest event this replica has not applied yet.
+func (s *reader) precomputeUser(ctx context.Context, pp *rank.Pipeline, sessionN int, u string) (bool, error) {
+	defer s.gate.rlock(u)()
+	o, st := s.pre.sharedOptions(), s.pre.redis()
+	us, err := st.ReadUser(ctx, u, "", false)
+	if err != nil {
+		return false, err
+	}
+	gen := s.live.userGen(u)
+	if us.Seq > gen || (us.Gen == 0 && gen == 0) {
+		return false, nil // not applied here yet, or deleted since the active set was read
+	}
+	// The user's cached sources serve here as in a live request, so the stored list is the
+	// one a request would compute (a full recomputation could differ by rounding).
+	resp, err := pp.Recommend(ctx, rank.Request{N: o.PrecomputeN, History: s.live.History(u),
+		Recent: rank.RecentItems(us.User, sessionN), SourceCache: s.live.sourceCache(), SourceKey: u})
+	if err != nil {
+		return false, err
+	}
+	pc := &redisstate.Precomputed{Gen: us.Gen, Catalog: us.Catalog, Version: pp.M.Version, N: o.PrecomputeN,
+		Created: time.Now().UTC(), Resp: resp}
+	return true, st.PutPrecomputed(ctx, u, pc, o.PrecomputeTTL)
 }
 
 // precomputeRound runs PrecomputeActive if this replica takes the round's lock.

@@ -15,8 +15,9 @@ import (
 // reader is the read path: recommendations, similar, popular and trending lists and
 // natural-language queries, each over one serving snapshot (snap, written by the trainer) and
 // the live state, with the response cache and the precomputed lists as shortcuts beside the
-// pipeline. Its only own state is the copy of the serving pipeline without exposure recording
-// that precomputation uses, guarded by preMu. Safe for concurrent use.
+// pipeline. Its own state is the copy of the serving pipeline without exposure recording that
+// precomputation uses, guarded by preMu, and the ledger of the impressions served to each user
+// (which guards itself). Safe for concurrent use.
 type reader struct {
 	opts    *Options
 	snap    *atomic.Pointer[serving]
@@ -26,6 +27,11 @@ type reader struct {
 	log     *slog.Logger
 	// pre is the live state's precomputed lists (nil without Redis).
 	pre precomputer
+	// gate is held shared for a user while their request may fill the per-user caches, so
+	// that their deletion does not run meanwhile (see userGate); ledger remembers what each
+	// user was shown, for their deletion.
+	gate   *userGate
+	ledger *impressionLedger
 
 	vocab     *query.SwappableVocabulary
 	parser    *query.FallbackParser
@@ -37,8 +43,9 @@ type reader struct {
 
 // newReader sets up the query parser and explainer (through the LLM when configured).
 func newReader(opts *Options, snap *atomic.Pointer[serving], live liveState, vec *vectors, metrics *Metrics,
-	log *slog.Logger) (*reader, error) {
-	r := &reader{opts: opts, snap: snap, live: live, vec: vec, metrics: metrics, log: log}
+	log *slog.Logger, gate *userGate) (*reader, error) {
+	r := &reader{opts: opts, snap: snap, live: live, vec: vec, metrics: metrics, log: log, gate: gate,
+		ledger: newImpressionLedger(live.exposureCounter(), live.shareRemovals)}
 	r.pre, _ = live.(precomputer)
 	r.vocab = &query.SwappableVocabulary{}
 	r.parser = &query.FallbackParser{Builtin: query.Builtin{Vocab: r.vocab}, Timeout: opts.LLMBudget}

@@ -69,6 +69,9 @@ func (s *reader) Recommend(ctx context.Context, req RecommendRequest) (rank.Resp
 	if err != nil {
 		return rank.Response{}, err
 	}
+	if req.UserID != "" {
+		defer s.gate.rlock(req.UserID)()
+	}
 	// Shared (Redis) or in-process sessions and generation.
 	uv := s.live.viewUser(ctx, req.UserID, req.SessionID, plainRequest(&req), p.Opts.SessionN)
 	cache := s.live.responses()
@@ -93,7 +96,7 @@ func (s *reader) Recommend(ctx context.Context, req RecommendRequest) (rank.Resp
 		s.metrics.CacheMisses.Inc()
 		cache.put(key, p.M.Version, gen, catalog, resp)
 	}
-	s.shareImpressions(p, &resp)
+	s.shareImpressions(req.UserID, p, &resp)
 	s.metrics.Recommendations.WithLabelValues(resp.Strategy).Inc()
 	return resp, nil
 }
@@ -119,11 +122,12 @@ func (s *reader) rankRequest(req *RecommendRequest, uv *userView, n int) rank.Re
 	return rr
 }
 
-// shareImpressions hands a computed list's items to the other replicas' exposure counters
-// when the pipeline counts exposure.
-func (s *reader) shareImpressions(p *rank.Pipeline, resp *rank.Response) {
+// shareImpressions hands a computed list's items to the other replicas' exposure counters and
+// notes them in the user's ledger when the pipeline counts exposure.
+func (s *reader) shareImpressions(user string, p *rank.Pipeline, resp *rank.Response) {
 	if p.Exposure != nil && len(resp.Items) > 0 {
 		s.live.shareImpressions(resp.Items)
+		s.ledger.record(user, resp.Items)
 	}
 }
 

@@ -1,6 +1,8 @@
 // Package service ties the store, the models, the vector index and the ranking pipeline into
 // recd's write, train and read paths: Service is a facade over parts that each own their state
-// and lock (see Service).
+// and lock (see Service). A user's deletion is one path (deleter): every part that keeps
+// per-user records registers a userForgetter with it, and a new kind of per-user record
+// joins deletion by registering one.
 package service
 
 import (
@@ -118,7 +120,9 @@ var ErrTrainingRunning = errors.New("a training job is already running")
 //   - read (reader) answers recommendation, similar, popular, trending and query requests
 //     over one serving snapshot and the live state;
 //   - vec (vectors) owns the vector spaces, index writes and index snapshots;
-//   - health holds the dependencies' states.
+//   - health holds the dependencies' states;
+//   - del (deleter) erases a deleted user from the store and from every part that keeps
+//     per-user records, each of which registers a userForgetter with it.
 //
 // Service itself holds no lock. Safe for concurrent use.
 type Service struct {
@@ -134,6 +138,7 @@ type Service struct {
 	follow *follower
 	read   *reader
 	health *health
+	del    *deleter
 
 	Metrics *Metrics
 }
@@ -182,13 +187,20 @@ func (s *Service) assemble() (*memState, error) {
 	}
 	s.health = newHealth(s.st, s.opts.Index, s.opts.Dependencies, s.log)
 	s.vec = newVectors(&s.opts, s.st, s.log, &s.snap, s.live)
-	if s.read, err = newReader(&s.opts, &s.snap, s.live, s.vec, s.Metrics, s.log); err != nil {
+	gate := &userGate{}
+	if s.read, err = newReader(&s.opts, &s.snap, s.live, s.vec, s.Metrics, s.log, gate); err != nil {
 		return nil, err
 	}
 	s.train = &trainer{opts: &s.opts, st: s.st, log: s.log, metrics: s.Metrics, snap: &s.snap, live: s.live,
 		vec: s.vec, vocabulary: s.read.refreshVocabulary}
-	s.write = &writer{opts: &s.opts, st: s.st, live: s.live, vec: s.vec, health: s.health, metrics: s.Metrics}
+	s.write = &writer{opts: &s.opts, st: s.st, gate: gate, live: s.live, vec: s.vec, health: s.health,
+		metrics: s.Metrics}
 	s.follow = newFollower(s.st, s.live, s.vec, s.train, s.health, s.log)
+	// Every part that keeps per-user records registers its forgetter here.
+	s.del = &deleter{st: s.st, gate: gate, pass: s.follow.exclusive, withEvents: s.opts.Redis != nil}
+	s.del.register(s.live)
+	s.del.register(s.read.ledger)
+	s.follow.forget = s.del.forgetFollowed
 	return mem, nil
 }
 

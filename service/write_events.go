@@ -17,6 +17,10 @@ func (w *writer) addEvents(ctx context.Context, events []recd.Event) ([]recd.Eve
 	if err := w.createMissing(ctx, events); err != nil {
 		return nil, err
 	}
+	// The users' gates are held from before the commit until the events are applied, so a
+	// deletion of one of them either erases this batch with the rest of their history or
+	// runs after it, never in between (see userGate).
+	defer w.gate.rlockEvents(events)()
 	stored, err := w.commits.add(ctx, w.st, events)
 	if err != nil {
 		w.health.storeFailed(err)

@@ -11,10 +11,12 @@ import (
 // writer is the write path: it validates items, users and events, stores them durably (event
 // batches through the group commit) and then applies them to the live state and the index,
 // so the very next request sees them. It owns no data besides the group commit's queue
-// (guarded by the group commit); it is safe for concurrent use.
+// (guarded by the group commit); it is safe for concurrent use. A user's deletion is the
+// deleter's.
 type writer struct {
 	opts    *Options
 	st      store.Store
+	gate    *userGate
 	live    liveState
 	vec     *vectors
 	health  *health
@@ -95,13 +97,4 @@ func (w *writer) putUser(ctx context.Context, u recd.User) error {
 		return err
 	}
 	return w.st.PutUser(ctx, u)
-}
-
-// deleteUser deletes a user and their events, and forgets their live state.
-func (w *writer) deleteUser(ctx context.Context, id string) error {
-	if err := w.st.DeleteUser(ctx, id); err != nil {
-		return err
-	}
-	w.live.forgetUser(ctx, id)
-	return nil
 }

@@ -1,0 +1,190 @@
+package service
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/recd/recd"
+	"github.com/recd/recd/index/hnsw"
+	"github.com/recd/recd/store/sqlite"
+	"github.com/redis/go-redis/v9"
+)
+
+// victimItems are items only the deleted user touches, so every count they have is theirs.
+var victimItems = []string{"vx0", "vx1", "vx2", "vx3"}
+
+// openTrained opens a service over the SQLite file at db (shared by replicas opened on the
+// same file) with small models, loads 40 items in 4 genres, the victim's items and 20 users'
+// seeded events, and trains. rc, when set, is the Redis shared state under prefix.
+func openTrained(t *testing.T, db string, rc redis.UniversalClient, prefix string) *Service {
+	t.Helper()
+	ctx := t.Context()
+	st, err := sqlite.Open(db, sqlite.DefaultOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	idx, err := hnsw.New(hnsw.DefaultOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := DefaultOptions()
+	o.Index, o.ALS.Factors, o.ALS.Iterations, o.LSA.Dim = idx, 8, 3, 8
+	o.Redis, o.RedisPrefix = rc, prefix
+	s, err := New(ctx, st, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := st.CountItems(ctx); n > 0 {
+		return s // a second replica on a store the first one filled
+	}
+	genres := []string{"Comedy", "Drama", "Horror", "Action"}
+	var items []recd.Item
+	for i := range 40 {
+		g := genres[i%4]
+		items = append(items, recd.Item{ID: fmt.Sprintf("i%02d", i), Title: fmt.Sprintf("%s film %d", g, i),
+			Text: "a " + g + " story", Categories: []string{g}, Available: true})
+	}
+	for _, id := range victimItems {
+		items = append(items, recd.Item{ID: id, Title: "victim " + id, Text: "a Comedy story", Categories: []string{"Comedy"},
+			Available: true})
+	}
+	rng := rand.New(rand.NewPCG(5, 9))
+	var evs []recd.Event
+	base := time.Now().Add(-time.Hour).UTC()
+	for u := range 20 {
+		for k := range 8 {
+			evs = append(evs, recd.Event{UserID: fmt.Sprintf("u%02d", u), ItemID: items[rng.IntN(10)*4+u%4].ID,
+				Type: "view", Timestamp: base.Add(time.Duration(u*8+k) * time.Second)})
+		}
+	}
+	if err := s.PutItems(ctx, items); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.AddEvents(ctx, evs); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Train(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// victimEvents are a batch of the victim's clicks in session "vs": their own items and two
+// items others like too.
+func victimEvents(user string, k int) []recd.Event {
+	now := time.Now().UTC()
+	var evs []recd.Event
+	for i, id := range []string{victimItems[k%4], victimItems[(k+1)%4], "i00", "i01"} {
+		evs = append(evs, recd.Event{UserID: user, SessionID: "vs", ItemID: id, Type: "click",
+			Timestamp: now.Add(time.Duration(i) * time.Millisecond)})
+	}
+	return evs
+}
+
+// exposureOf sums the exposure counts of ids.
+func exposureOf(s *Service, ids []string) float64 {
+	sum := 0.0
+	for _, id := range ids {
+		sum += s.ExposureCount(id)
+	}
+	return sum
+}
+
+// checkErased checks every structure that could hold the victim.
+func checkErased(t *testing.T, s *Service, victim string, exposureBefore float64, allItems []string) {
+	t.Helper()
+	ctx := t.Context()
+	if _, err := s.GetUser(ctx, victim); !errors.Is(err, recd.ErrNotFound) {
+		t.Errorf("store: GetUser = %v, want not found", err)
+	}
+	if evs, _, err := s.UserEvents(ctx, victim, "", 10); err != nil || len(evs) != 0 {
+		t.Errorf("store: events %v, %v, want none", evs, err)
+	}
+	mem := memOf(s)
+	mem.mu.RLock()
+	h := mem.users.hist[victim]
+	ids, _ := mem.users.trending.Top(1000, nil)
+	mem.mu.RUnlock()
+	if h != nil {
+		t.Errorf("histories still hold %s: %+v", victim, h)
+	}
+	for _, id := range victimItems {
+		if slices.Contains(ids, id) {
+			t.Errorf("trending still counts %s, which only %s's events fed", id, victim)
+		}
+	}
+	if a := mem.sessions.Recent(victim, 10); len(a) != 0 {
+		t.Errorf("sessions: %s still has recent actions %v", victim, a)
+	}
+	if a := mem.sessions.Recent("session:vs", 10); len(a) != 0 {
+		t.Errorf("sessions: %s's session still has recent actions %v", victim, a)
+	}
+	if got := exposureOf(s, allItems); math.Abs(got-exposureBefore) > 1e-3*exposureBefore+1e-6 {
+		t.Errorf("exposure counts sum to %v, want %v as before %s was shown anything", got, exposureBefore, victim)
+	}
+	if hasCached(mem.cache, victim) {
+		t.Errorf("response cache still holds entries of %s", victim)
+	}
+	if mem.sources.Forget(victim) {
+		t.Errorf("source cache still held %s", victim)
+	}
+	s.read.ledger.mu.Lock()
+	_, inLedger := s.read.ledger.users.Peek(victim)
+	s.read.ledger.mu.Unlock()
+	if inLedger {
+		t.Errorf("impression ledger still holds %s", victim)
+	}
+	if rs, ok := s.live.(*redisState); ok {
+		checkRedisErased(t, rs, victim)
+	}
+}
+
+func memOf(s *Service) *memState {
+	if rs, ok := s.live.(*redisState); ok {
+		return rs.memState
+	}
+	return s.live.(*memState)
+}
+
+func hasCached(c *respCache, user string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return slices.ContainsFunc(c.lru.Keys(), func(k string) bool { return strings.HasPrefix(k, user+"\x00") })
+}
+
+// checkRedisErased checks that no key names the victim or their session, that they are not
+// in the active set, and that the shared trending counter does not count their items.
+func checkRedisErased(t *testing.T, rs *redisState, victim string) {
+	t.Helper()
+	ctx := t.Context()
+	prefix := rs.st.Options().Prefix
+	keys, err := rs.st.Client().Keys(ctx, prefix+"*").Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range keys {
+		if strings.HasSuffix(k, ":"+victim) || strings.HasSuffix(k, ":vs") {
+			t.Errorf("redis still holds %s", k)
+		}
+	}
+	active, _ := rs.st.ActiveUsers(ctx, time.Time{}, 1000)
+	if slices.Contains(active, victim) {
+		t.Errorf("redis active set still holds %s", victim)
+	}
+	ids, _, err := rs.st.Trending(ctx, 1000, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range victimItems {
+		if slices.Contains(ids, id) {
+			t.Errorf("redis trending still counts %s", id)
+		}
+	}
+}
