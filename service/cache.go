@@ -3,6 +3,7 @@ package service
 import (
 	"crypto/sha256"
 	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -55,11 +56,14 @@ func cacheKey(req *RecommendRequest) string {
 		}
 		return fmt.Sprint(*v)
 	}
-	h := sha256.New() // a fixed-size key: a request's lists would otherwise be kept in every entry
-	fmt.Fprintf(h, "%s\x00%d\x00%s|%s|%s|%s\x00%q%q%q%v%v", req.UserID, req.N, f(req.Diversity),
+	// The user id (bounded by limits.max_id_length) leads, so forgetUser finds a user's
+	// entries; the request's shape is hashed to a fixed size, since its lists would otherwise
+	// be kept in every entry.
+	h := sha256.New()
+	fmt.Fprintf(h, "%d\x00%s|%s|%s|%s\x00%q%q%q%v%v", req.N, f(req.Diversity),
 		f(req.Calibration), f(req.LongTailShare), f(req.SessionWeight), req.Rules.Exclude, req.Rules.Categories,
 		req.Rules.ExcludeCategories, req.Rules.Filters, req.Rules.Boosts)
-	return string(h.Sum(nil))
+	return req.UserID + "\x00" + string(h.Sum(nil))
 }
 
 // get returns the response cached for key when it was computed by model version for the

@@ -7,9 +7,10 @@ import (
 	"github.com/recd/recd/rank"
 )
 
-// TestCacheKey_FixedSize: a response-cache key has the same small size whatever the request
-// carries, so a client's long lists are not kept in every cache entry, and requests that
-// differ in any list still get different keys.
+// TestCacheKey_FixedSize: a response-cache key is the user id and a fixed-size hash whatever
+// the request carries, so a client's long lists are not kept in every cache entry, requests
+// that differ in any list still get different keys, and a deleted user's entries can be
+// found by the id.
 func TestCacheKey_FixedSize(t *testing.T) {
 	for _, n := range []int{0, 10, 1000} {
 		ex := make([]string, n)
@@ -19,8 +20,9 @@ func TestCacheKey_FixedSize(t *testing.T) {
 		a := RecommendRequest{UserID: "u", N: 10, Rules: rank.Rules{Exclude: ex}}
 		b := RecommendRequest{UserID: "u", N: 10, Rules: rank.Rules{Exclude: append(append([]string{}, ex...), "x")}}
 		ka, kb := cacheKey(&a), cacheKey(&b)
-		if len(ka) != 32 || len(kb) != 32 {
-			t.Errorf("%d excludes: key sizes %d and %d, want 32", n, len(ka), len(kb))
+		// the user id, a separator, and a SHA-256 of the request's shape
+		if want := len("u") + 1 + 32; len(ka) != want || len(kb) != want {
+			t.Errorf("%d excludes: key sizes %d and %d, want %d", n, len(ka), len(kb), want)
 		}
 		if ka == kb {
 			t.Errorf("%d excludes: requests that differ share a key", n)
