@@ -25,8 +25,13 @@ import (
 //	          [--test-fraction 0.2] [--seed 42] [--k 10] [--models a,b,c] [--output markdown|json|html] [--report FILE]
 //	recd eval --train FILE --test FILE [...]
 func RunCLI(ctx context.Context, args []string, stdout, stderr io.Writer, models map[string]func() model.Recommender) error {
-	fs := flag.NewFlagSet("eval", flag.ContinueOnError)
+	fs := flag.NewFlagSet("recd eval", flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprint(stderr, "Usage: recd eval --data PATH [flags]\n       recd eval --train FILE --test FILE [flags]\n\nFlags:\n")
+		fs.PrintDefaults()
+		fmt.Fprint(stderr, "\nExample:\n  recd eval --data examples/ml-latest-small --models als,ease,hybrid --k 10\n")
+	}
 	var (
 		dataPath  = fs.String("data", "", "data set: a MovieLens directory, an events JSONL file or a CSV file")
 		format    = fs.String("format", "", "data format: movielens, events-jsonl or csv (default: from the path)")

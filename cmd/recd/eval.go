@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -27,6 +28,9 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			f()
 		}
 	}()
+	if slices.ContainsFunc(args, isHelp) { // usage needs no configuration
+		return eval.RunCLI(ctx, args, stdout, stderr, nil)
+	}
 	// The hybrid is the served pipeline as configured (RECD_* variables, RECD_CONFIG).
 	var cf commonFlags
 	cf.config = os.Getenv("RECD_CONFIG")
