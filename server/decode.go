@@ -24,6 +24,14 @@ func (b bodyReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
+// serverSet is a field the server sets and answers with (created_at, updated_at, seq; readOnly
+// in the OpenAPI document). A body may carry it, so that what a GET answered can be written
+// back as it is; its value is ignored. Any other unknown field is still rejected.
+type serverSet struct{}
+
+// UnmarshalJSON accepts any JSON value and keeps nothing.
+func (*serverSet) UnmarshalJSON([]byte) error { return nil }
+
 // requestBody is the request's body for decoders (see bodyReader).
 func requestBody(c *gin.Context) io.Reader { return bodyReader{c.Request.Body} }
 

@@ -11,7 +11,8 @@ import (
 	"github.com/recd/recd"
 )
 
-// itemIn is an item as clients send it; Available defaults to true.
+// itemIn is an item as clients send it; Available defaults to true, and the server-set
+// timestamps an item was answered with are ignored.
 type itemIn struct {
 	ID         string               `json:"id"`
 	Title      string               `json:"title"`
@@ -21,6 +22,8 @@ type itemIn struct {
 	Attributes map[string]any       `json:"attributes"`
 	Available  *bool                `json:"available"`
 	Vectors    map[string][]float32 `json:"vectors"`
+	CreatedAt  serverSet            `json:"created_at"`
+	UpdatedAt  serverSet            `json:"updated_at"`
 }
 
 func (in itemIn) item() recd.Item {
