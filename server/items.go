@@ -128,7 +128,7 @@ func DecodeItem(b []byte) (recd.Item, error) {
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&in); err != nil {
-		return recd.Item{}, jsonError(err, "")
+		return recd.Item{}, decodeError(err, &in)
 	}
 	if dec.More() {
 		return recd.Item{}, recd.Invalid("", "the line holds more than one JSON value")
