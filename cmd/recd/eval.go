@@ -97,6 +97,25 @@ func evalK(args []string) int {
 func (h *hybrid) SetItems(items []recd.Item) { h.items = items }
 
 func (h *hybrid) Fit(ctx context.Context, d *model.Dataset) error {
+	if err := h.open(ctx); err != nil {
+		return err
+	}
+	if err := h.putCatalog(ctx, d); err != nil {
+		return err
+	}
+	if err := h.putEvents(ctx, d); err != nil {
+		return err
+	}
+	if _, err := h.svc.Train(ctx); err != nil {
+		return fmt.Errorf("hybrid: train: %w", err)
+	}
+	h.users, h.index = d.Users, d.ItemIndex
+	return nil
+}
+
+// open builds the service: a SQLite store in a temporary directory and an in-memory HNSW
+// index; close releases them.
+func (h *hybrid) open(ctx context.Context) error {
 	dir, err := os.MkdirTemp("", "recd-eval-hybrid-")
 	if err != nil {
 		return err
@@ -120,10 +139,15 @@ func (h *hybrid) Fit(ctx context.Context, d *model.Dataset) error {
 		return err
 	}
 	h.svc = svc
-	// Every model is ranked over the training items (the protocol's candidates): catalog
-	// items without a training event stay in the catalog, for the content model, but are
-	// not available to recommend, as no other model can recommend them and a list slot
-	// given to one could never count.
+	return nil
+}
+
+// putCatalog stores the catalog and every training item missing from it. Every model is
+// ranked over the training items (the protocol's candidates): catalog items without a
+// training event stay in the catalog, for the content model, but are not available to
+// recommend, as no other model can recommend them and a list slot given to one could never
+// count.
+func (h *hybrid) putCatalog(ctx context.Context, d *model.Dataset) error {
 	items := make([]recd.Item, 0, len(h.items))
 	for _, it := range h.items {
 		_, trained := d.ItemIndex[it.ID]
@@ -136,7 +160,7 @@ func (h *hybrid) Fit(ctx context.Context, d *model.Dataset) error {
 		}
 	}
 	for i := 0; i < len(items); i += 5000 {
-		if err := svc.PutItems(ctx, items[i:min(i+5000, len(items))]); err != nil {
+		if err := h.svc.PutItems(ctx, items[i:min(i+5000, len(items))]); err != nil {
 			return fmt.Errorf("hybrid: items: %w", err)
 		}
 	}
@@ -151,11 +175,16 @@ func (h *hybrid) Fit(ctx context.Context, d *model.Dataset) error {
 		}
 	}
 	if len(missing) > 0 {
-		if err := svc.PutItems(ctx, missing); err != nil {
+		if err := h.svc.PutItems(ctx, missing); err != nil {
 			return fmt.Errorf("hybrid: items: %w", err)
 		}
 	}
-	// Old timestamps keep the training history out of the live session (its TTL is minutes).
+	return nil
+}
+
+// putEvents stores the training interactions in batches. Old timestamps keep the training
+// history out of the live session (its TTL is minutes).
+func (h *hybrid) putEvents(ctx context.Context, d *model.Dataset) error {
 	ts := time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
 	var batch []recd.Event
 	for u := 0; u < d.NumUsers(); u++ {
@@ -164,7 +193,7 @@ func (h *hybrid) Fit(ctx context.Context, d *model.Dataset) error {
 			batch = append(batch, recd.Event{UserID: d.Users[u], ItemID: d.Items[i], Type: "interaction",
 				Value: float64(ws[n]), Timestamp: ts})
 			if len(batch) == 10000 {
-				if _, err := svc.AddEvents(ctx, batch); err != nil {
+				if _, err := h.svc.AddEvents(ctx, batch); err != nil {
 					return fmt.Errorf("hybrid: events: %w", err)
 				}
 				batch = batch[:0]
@@ -172,14 +201,10 @@ func (h *hybrid) Fit(ctx context.Context, d *model.Dataset) error {
 		}
 	}
 	if len(batch) > 0 {
-		if _, err := svc.AddEvents(ctx, batch); err != nil {
+		if _, err := h.svc.AddEvents(ctx, batch); err != nil {
 			return fmt.Errorf("hybrid: events: %w", err)
 		}
 	}
-	if _, err := svc.Train(ctx); err != nil {
-		return fmt.Errorf("hybrid: train: %w", err)
-	}
-	h.users, h.index = d.Users, d.ItemIndex
 	return nil
 }
 
