@@ -89,3 +89,24 @@ func TestVersionString(t *testing.T) {
 		})
 	}
 }
+
+func TestRunImport_FormatArgument(t *testing.T) {
+	tests := []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"import"}, 1, "names the format: movielens"},
+		{[]string{"import", "csv", "x"}, 1, "names the format: movielens"},
+		{[]string{"import", "movielens"}, 1, "give the path"},
+		{[]string{"import", "--data-dir", t.TempDir(), "movielens"}, 1, "give the path"},
+		{[]string{"import", "--data-dir", t.TempDir(), "movielens", "/nonexistent-dir"}, 1, "nonexistent-dir"},
+	}
+	for _, tt := range tests {
+		var out, errb bytes.Buffer
+		code := run(context.Background(), tt.args, &out, &errb)
+		if code != tt.code || !strings.Contains(errb.String(), tt.want) {
+			t.Errorf("%v: exit %d, stderr %q; want exit %d saying %q", tt.args, code, errb.String(), tt.code, tt.want)
+		}
+	}
+}
