@@ -36,7 +36,10 @@ func (s *reader) Similar(ctx context.Context, id string, n int, by string, categ
 	}
 	if space.Sparse {
 		items, err := s.similarSparse(ctx, p, id, n, by, categories, item)
-		return rank.Response{Items: items, Strategy: by, ModelVersion: p.M.Version}, err
+		if err != nil {
+			return rank.Response{}, err
+		}
+		return rank.Response{Items: items, Strategy: by, ModelVersion: p.M.Version}, nil
 	}
 	items, used, err := p.Similar(ctx, id, n, by, categories)
 	if err != nil {

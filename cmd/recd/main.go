@@ -34,8 +34,9 @@ Commands:
   version   print the version and VCS revision (also recd --version)
   help      print this text, or a command's usage: recd help <command>
 
-Run 'recd <command> --help' (or 'recd help <command>') for a command's flags and an example. Configuration comes from a YAML file
-(--config or RECD_CONFIG), RECD_* environment variables and flags, in that order.
+Run 'recd <command> --help' (or 'recd help <command>') for a command's flags and an example.
+Configuration comes from a YAML file (--config or RECD_CONFIG), RECD_* environment variables
+and flags, in that order.
 `
 
 // version is set at link time (-ldflags "-X main.version=v1.2.3"); "dev" falls back to the
