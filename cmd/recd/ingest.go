@@ -236,6 +236,14 @@ func isClientError(err error) bool {
 	return errors.Is(err, recd.ErrInvalid) || errors.Is(err, recd.ErrUnprocessable)
 }
 
+// wireItem is an item as ingest sends it: without the server-set timestamps, which the
+// server would ignore (the shallower nil fields hide the embedded ones).
+type wireItem struct {
+	recd.Item
+	CreatedAt *struct{} `json:"created_at,omitempty"`
+	UpdatedAt *struct{} `json:"updated_at,omitempty"`
+}
+
 // httpSink posts NDJSON batches to a running server.
 type httpSink struct {
 	base, key string
@@ -246,7 +254,7 @@ func (h *httpSink) put(ctx context.Context, items []recd.Item, lines []int) ([]r
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	for _, it := range items {
-		if err := enc.Encode(it); err != nil {
+		if err := enc.Encode(wireItem{Item: it}); err != nil {
 			return nil, err
 		}
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -89,5 +90,15 @@ func TestRunIngest_DataDir(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestWireItem_OmitsServerSetFields(t *testing.T) {
+	b, err := json.Marshal(wireItem{Item: recd.Item{ID: "a", Title: "A", Available: true}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := string(b), `{"id":"a","title":"A","available":true}`; got != want {
+		t.Errorf("got %s, want %s", got, want)
 	}
 }
