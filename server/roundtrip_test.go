@@ -16,7 +16,8 @@ import (
 func TestAPI_ItemRoundTrip(t *testing.T) {
 	_, h := fixture(t, service.DefaultOptions())
 	put := map[string]any{"title": "Round", "text": "a round trip", "categories": []string{"scifi"},
-		"tags": []string{"t"}, "attributes": map[string]any{"year": 1999.0}, "available": false}
+		"tags": []string{"t"}, "attributes": map[string]any{"year": 1999.0}, "available": false,
+		"vectors": map[string]any{"emb": []float64{0.25, 0.5}}}
 	if r := do(t, h, "PUT", "/v1/items/rt-1", "application/json", put); r.Status != 200 {
 		t.Fatalf("PUT = %d %s", r.Status, r.Raw)
 	}
@@ -29,7 +30,7 @@ func TestAPI_ItemRoundTrip(t *testing.T) {
 		t.Fatalf("PUT of the GET body = %d %s", back.Status, back.Raw)
 	}
 	again := do(t, h, "GET", "/v1/items/rt-1", "", nil)
-	for _, f := range []string{"id", "title", "text", "categories", "tags", "attributes", "available", "created_at"} {
+	for _, f := range []string{"id", "title", "text", "categories", "tags", "attributes", "available", "vectors", "created_at"} {
 		if !reflect.DeepEqual(again.Body[f], got.Body[f]) {
 			t.Errorf("%s: %v after the round trip, want %v", f, again.Body[f], got.Body[f])
 		}
