@@ -25,8 +25,13 @@ type cliFlags struct {
 // parseCLIFlags parses and checks the flags; the list length k is read here only.
 func parseCLIFlags(args []string, stderr io.Writer) (*cliFlags, error) {
 	var f cliFlags
-	fs := flag.NewFlagSet("eval", flag.ContinueOnError)
+	fs := flag.NewFlagSet("recd eval", flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprint(stderr, "Usage: recd eval --data PATH [flags]\n       recd eval --train FILE --test FILE [flags]\n\nFlags:\n")
+		fs.PrintDefaults()
+		fmt.Fprint(stderr, "\nExample:\n  recd eval --data examples/ml-latest-small --models als,ease,hybrid --k 10\n")
+	}
 	fs.StringVar(&f.dataPath, "data", "", "data set: a MovieLens directory, an events JSONL file or a CSV file")
 	fs.StringVar(&f.format, "format", "", "data format: movielens, events-jsonl or csv (default: from the path)")
 	fs.StringVar(&f.splitName, "split", "random", "split: random (per user), temporal (global time cut) or leave-last-out")

@@ -62,12 +62,39 @@ func (p *Pipeline) Similar(ctx context.Context, id string, n int, by string, cat
 		}
 		lists = append(lists, l)
 	}
+	out, err := p.similarList(id, n, lists, rules)
+	return out, by, err
+}
+
+// SimilarBySparse returns up to n items similar to id in a sparse space, searched with q, id's
+// own vector in that space: an index does not read sparse vectors back, so the caller embeds
+// the item again with the model that indexed it. An empty q finds nothing.
+func (p *Pipeline) SimilarBySparse(ctx context.Context, id string, n int, space string, q index.SparseVector, categories []string) ([]recd.Recommendation, error) {
+	rules := Rules{Categories: categories, Exclude: []string{id}, AvailableOnly: true}
+	l := SourceList{Name: space}
+	if p.Index != nil && len(q.Indices) > 0 {
+		f := rules.IndexFilter()
+		hits, err := p.Index.Search(ctx, index.SearchRequest{Space: space, Sparse: &q, K: n*2 + 10, Filter: &f})
+		if err != nil {
+			return nil, err
+		}
+		l.Items = make([]SourceScore, len(hits))
+		for i, h := range hits {
+			l.Items[i] = SourceScore{ID: h.ID, Score: float64(h.Score)}
+		}
+	}
+	return p.similarList(id, n, []SourceList{l}, rules)
+}
+
+// similarList blends the source lists of a similar-items request, applies its rules and
+// explains the first n as "similar to" id.
+func (p *Pipeline) similarList(id string, n int, lists []SourceList, rules Rules) ([]recd.Recommendation, error) {
 	cands, err := Blend(lists, BlendOptions{Weights: map[string]float64{"itemknn": 1, "cf": 1, "content": 0.5}, DefaultWeight: 1})
 	if err != nil {
-		return nil, by, err
+		return nil, err
 	}
 	if cands, err = rules.Apply(cands, p.info); err != nil {
-		return nil, by, err
+		return nil, err
 	}
 	if len(cands) > n {
 		cands = cands[:n]
@@ -87,7 +114,7 @@ func (p *Pipeline) Similar(ctx context.Context, id string, n int, by string, cat
 	for _, c := range cands {
 		out = append(out, recd.Recommendation{ID: c.ID, Score: c.Score, Title: p.title(c.ID), Reasons: ownReasons(c.Reasons)})
 	}
-	return out, by, nil
+	return out, nil
 }
 
 // neighbours is id's item-kNN neighbour list as a source.

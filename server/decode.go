@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"reflect"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -24,6 +25,14 @@ func (b bodyReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
+// serverSet is a field the server sets and answers with (created_at, updated_at, seq; readOnly
+// in the OpenAPI document). A body may carry it, so that what a GET answered can be written
+// back as it is; its value is ignored. Any other unknown field is still rejected.
+type serverSet struct{}
+
+// UnmarshalJSON accepts any JSON value and keeps nothing.
+func (*serverSet) UnmarshalJSON([]byte) error { return nil }
+
 // requestBody is the request's body for decoders (see bodyReader).
 func requestBody(c *gin.Context) io.Reader { return bodyReader{c.Request.Body} }
 
@@ -33,7 +42,7 @@ func decodeJSON(c *gin.Context, v any) error {
 	dec := json.NewDecoder(requestBody(c))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
-		return jsonError(err, "")
+		return decodeError(err, v)
 	}
 	if dec.More() {
 		return recd.Invalid("", "the body holds more than one JSON value")
@@ -45,6 +54,18 @@ func decodeJSON(c *gin.Context, v any) error {
 		return recd.Invalid("", "the body holds more than one JSON value")
 	}
 	return nil
+}
+
+// decodeError explains the error of decoding a body into v: an unknown field that is the
+// other spelling of one of v's fields names the right one (see otherSpelling); anything else
+// is a field error from jsonError.
+func decodeError(err error, v any) error {
+	if name, ok := unknownField(err); ok {
+		if alt := otherSpelling(reflect.TypeOf(v), name); alt != "" {
+			return recd.Invalid(name, fmt.Sprintf("is not a field of this body; use `%s`", alt))
+		}
+	}
+	return jsonError(err, "")
 }
 
 // jsonError explains a json decoding error as a field error (prefix names the enclosing
@@ -81,7 +102,7 @@ func jsonError(err error, prefix string) error {
 		}
 		return recd.Invalid(field, fmt.Sprintf("must be %s, not a JSON %s", jsonKind(want), te.Value))
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+		name, _ := unknownField(err)
 		if prefix != "" {
 			name = prefix + "." + name
 		}
@@ -104,4 +125,61 @@ func jsonKind(goType string) string {
 		return "a number"
 	}
 	return goType
+}
+
+// unknownField returns the name of the unknown field a decoder with DisallowUnknownFields
+// refused (encoding/json reports it only in the message).
+func unknownField(err error) (string, bool) {
+	msg, ok := strings.CutPrefix(err.Error(), "json: unknown field ")
+	if !ok {
+		return "", false
+	}
+	return strings.Trim(msg, `"`), true
+}
+
+// otherSpelling returns the field of the body type t (a struct, or a pointer to or slice of
+// one) that name is the other number of: bodies name lists in the plural ("filters",
+// "categories", "exclude_categories") where query strings repeat the singular ("filter",
+// "category", "exclude_category"), so a client mixing the two is told the body's spelling.
+// It returns "" when there is none.
+func otherSpelling(t reflect.Type, name string) string {
+	for t != nil && (t.Kind() == reflect.Pointer || t.Kind() == reflect.Slice || t.Kind() == reflect.Array) {
+		t = t.Elem()
+	}
+	if t == nil || t.Kind() != reflect.Struct {
+		return ""
+	}
+	want := map[string]bool{name + "s": true, name + "es": true, strings.TrimSuffix(name, "s"): true}
+	if base, ok := strings.CutSuffix(name, "y"); ok {
+		want[base+"ies"] = true
+	}
+	if base, ok := strings.CutSuffix(name, "ies"); ok {
+		want[base+"y"] = true
+	}
+	delete(want, name)
+	for _, f := range jsonFields(t) {
+		if want[f] {
+			return f
+		}
+	}
+	return ""
+}
+
+// jsonFields lists the JSON names of struct type t's fields, embedded structs' included.
+func jsonFields(t reflect.Type) []string {
+	var out []string
+	for i := range t.NumField() {
+		f := t.Field(i)
+		tag, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		switch {
+		case tag == "-":
+		case f.Anonymous && tag == "" && f.Type.Kind() == reflect.Struct:
+			out = append(out, jsonFields(f.Type)...)
+		case tag != "":
+			out = append(out, tag)
+		case f.IsExported():
+			out = append(out, f.Name)
+		}
+	}
+	return out
 }

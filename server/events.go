@@ -14,12 +14,13 @@ import (
 // clock is used when it is absent. It is parsed here rather than by encoding/json, so that a
 // year outside 0000-9999 reaches the service's range check like any other out-of-range date.
 type eventIn struct {
-	UserID    string   `json:"user_id"`
-	ItemID    string   `json:"item_id"`
-	Type      string   `json:"type"`
-	Value     *float64 `json:"value"`
-	Timestamp *string  `json:"timestamp"`
-	SessionID string   `json:"session_id"`
+	UserID    string    `json:"user_id"`
+	ItemID    string    `json:"item_id"`
+	Type      string    `json:"type"`
+	Value     *float64  `json:"value"`
+	Timestamp *string   `json:"timestamp"`
+	SessionID string    `json:"session_id"`
+	Seq       serverSet `json:"seq"` // set by the server; an event read back may be posted again
 }
 
 // postEvents stores a JSON array of events, all or nothing, durably before answering.

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"errors"
@@ -11,7 +10,8 @@ import (
 	"github.com/recd/recd"
 )
 
-// itemIn is an item as clients send it; Available defaults to true.
+// itemIn is an item as clients send it; Available defaults to true, and the server-set
+// timestamps an item was answered with are ignored.
 type itemIn struct {
 	ID         string               `json:"id"`
 	Title      string               `json:"title"`
@@ -21,6 +21,8 @@ type itemIn struct {
 	Attributes map[string]any       `json:"attributes"`
 	Available  *bool                `json:"available"`
 	Vectors    map[string][]float32 `json:"vectors"`
+	CreatedAt  serverSet            `json:"created_at"`
+	UpdatedAt  serverSet            `json:"updated_at"`
 }
 
 func (in itemIn) item() recd.Item {
@@ -119,110 +121,6 @@ func (s *Server) postItems(c *gin.Context) {
 	c.JSON(http.StatusOK, gin.H{"stored": len(items)})
 }
 
-// lineError reports one rejected NDJSON line.
-type lineError struct {
-	Line  int      `json:"line"`
-	ID    string   `json:"id,omitempty"`
-	Error apiError `json:"error"`
-}
-
-const ndjsonChunk = 1000
-
-func (s *Server) postItemsNDJSON(c *gin.Context) {
-	sc := bufio.NewScanner(requestBody(c))
-	sc.Buffer(make([]byte, 64<<10), 16<<20)
-	var (
-		chunk    []recd.Item
-		lines    []int
-		rejected []lineError
-		stored   int
-	)
-	flush := func() error {
-		if len(chunk) == 0 {
-			return nil
-		}
-		err := s.b.PutItems(c.Request.Context(), chunk)
-		if err == nil {
-			stored += len(chunk)
-			chunk, lines = chunk[:0], lines[:0]
-			return nil
-		}
-		if status, _ := statusOf(err); status >= 500 {
-			return err
-		}
-		// One entry is bad: store them one by one so every bad line is named.
-		for i, it := range chunk {
-			if err := s.b.PutItems(c.Request.Context(), []recd.Item{it}); err != nil {
-				if status, _ := statusOf(err); status >= 500 {
-					return err
-				}
-				rejected = append(rejected, lineErr(lines[i], it.ID, err))
-				continue
-			}
-			stored++
-		}
-		chunk, lines = chunk[:0], lines[:0]
-		return nil
-	}
-	line := 0
-	for sc.Scan() {
-		line++
-		b := bytes.TrimSpace(sc.Bytes())
-		if len(b) == 0 {
-			continue
-		}
-		it, err := DecodeItem(b)
-		if err != nil {
-			rejected = append(rejected, lineErr(line, "", err))
-			continue
-		}
-		chunk = append(chunk, it)
-		lines = append(lines, line)
-		if len(chunk) >= ndjsonChunk {
-			if err := flush(); err != nil {
-				fail(c, err)
-				return
-			}
-		}
-	}
-	if err := sc.Err(); err != nil {
-		le, err := scanError(err, line+1)
-		if err != nil {
-			fail(c, err)
-			return
-		}
-		rejected = append(rejected, le)
-	}
-	if err := flush(); err != nil {
-		fail(c, err)
-		return
-	}
-	if rejected == nil {
-		rejected = []lineError{}
-	}
-	status := http.StatusOK
-	if stored == 0 && len(rejected) > 0 {
-		status = http.StatusUnprocessableEntity
-	}
-	c.JSON(status, gin.H{"stored": stored, "rejected": rejected})
-}
-
-// scanError sorts the NDJSON scanner's failure at line: a line nested too deeply or too long
-// is rejected, a body that did not arrive whole (too large, too slow, the client gone) fails
-// the request, since the lines after the last stored chunk are unknown.
-func scanError(err error, line int) (lineError, error) {
-	var mbe *http.MaxBytesError
-	var de *DepthError
-	var be *bodyError
-	switch {
-	case errors.As(err, &de):
-		return lineErr(line, "", recd.Invalid("", "malformed JSON: "+de.Error())), nil
-	case errors.As(err, &mbe), errors.As(err, &be):
-		return lineError{}, err
-	}
-	return lineErr(line, "", recd.Invalid("", "the line is longer than 16 MiB")), nil
-}
-
 // DecodeItem decodes one item as clients send it (unknown fields rejected, available
 // defaulting to true), for readers of item files such as recd ingest.
 func DecodeItem(b []byte) (recd.Item, error) {
@@ -230,7 +128,7 @@ func DecodeItem(b []byte) (recd.Item, error) {
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&in); err != nil {
-		return recd.Item{}, jsonError(err, "")
+		return recd.Item{}, decodeError(err, &in)
 	}
 	if dec.More() {
 		return recd.Item{}, recd.Invalid("", "the line holds more than one JSON value")

@@ -87,6 +87,9 @@ var (
 	strArr = map[string]any{"type": "array", "items": str}
 	anyObj = map[string]any{"type": "object", "additionalProperties": true}
 	dtime  = map[string]any{"type": "string", "format": "date-time"}
+	// Server-set fields: answered by reads, accepted and ignored on writes.
+	roTime = map[string]any{"type": "string", "format": "date-time", "readOnly": true}
+	roInt  = map[string]any{"type": "integer", "readOnly": true}
 )
 
 // maxStr is a string of at most n bytes; maxArr an array of at most n strings of at most size
@@ -107,15 +110,15 @@ func schemas() map[string]any {
 		"Error":  obj(map[string]any{"error": obj(map[string]any{"code": str, "message": str, "field": str}, "code", "message")}, "error"),
 		"Status": obj(map[string]any{"status": str, "reason": str}),
 		"Item": obj(map[string]any{"id": str, "title": str, "text": str, "categories": strArr, "tags": strArr,
-			"attributes": anyObj, "available": boolT, "created_at": dtime, "updated_at": dtime,
+			"attributes": anyObj, "available": boolT, "created_at": roTime, "updated_at": roTime,
 			"vectors": map[string]any{"type": "object", "additionalProperties": map[string]any{"type": "array", "items": num}}}),
 		"ItemBatch": arr("Item"),
 		"ItemPage":  obj(map[string]any{"items": arr("Item"), "next_cursor": str}),
 		"BatchResult": obj(map[string]any{"stored": integ, "rejected": map[string]any{"type": "array",
 			"items": obj(map[string]any{"line": integ, "id": str, "error": ref("Error")})}}),
-		"User": obj(map[string]any{"id": str, "attributes": anyObj, "created_at": dtime, "updated_at": dtime}),
+		"User": obj(map[string]any{"id": str, "attributes": anyObj, "created_at": roTime, "updated_at": roTime}),
 		"Event": obj(map[string]any{"user_id": str, "item_id": str, "type": str, "value": num,
-			"timestamp": dtime, "session_id": str, "seq": integ}, "user_id", "item_id", "type"),
+			"timestamp": dtime, "session_id": str, "seq": roInt}, "user_id", "item_id", "type"),
 		"EventBatch":  arr("Event"),
 		"EventPage":   obj(map[string]any{"events": arr("Event"), "next_cursor": str}),
 		"EventResult": obj(map[string]any{"stored": integ, "first_seq": integ, "last_seq": integ}),

@@ -31,7 +31,7 @@ var knobRanges = []knobRange{
 // checkRange reports v outside r (nil is absent and fine).
 func (r knobRange) check(v *float64) error {
 	if v != nil && !(*v >= r.lo && *v <= r.hi) {
-		return recd.Invalid(r.name, fmt.Sprintf("must be between %g and %g", r.lo, r.hi))
+		return recd.Invalid(r.name, paramRange{r.lo, r.hi}.message())
 	}
 	return nil
 }
@@ -114,7 +114,7 @@ func checkBoost(field string, b rank.Boost, max float64) error {
 // checkN reports n outside [1, max_n].
 func checkN(n int, l service.Limits) error {
 	if n < 1 || n > l.MaxN {
-		return recd.Invalid("n", fmt.Sprintf("must be between 1 and %d", l.MaxN))
+		return recd.Invalid("n", paramRange{1, float64(l.MaxN)}.message())
 	}
 	return nil
 }

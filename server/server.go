@@ -112,7 +112,6 @@ type Server struct {
 	engine  *gin.Engine
 	log     *slog.Logger
 	latency *prometheus.HistogramVec
-	limits  service.Limits // the backend's input limits: path ids follow its id rule
 }
 
 func init() { gin.SetMode(gin.ReleaseMode) }
@@ -157,8 +156,8 @@ func (opts Options) withDefaults() Options {
 // to be within bounds, and nothing that depends on the route table answers before
 // authentication.
 func New(b Backend, opts Options) *Server {
-	opts = opts.withDefaults()
-	s := &Server{opts: opts, b: b, engine: gin.New(), log: opts.Logger, limits: limitsOf(b)}
+	opts = opts.withLimitsOf(b).withDefaults()
+	s := &Server{opts: opts, b: b, engine: gin.New(), log: opts.Logger}
 	// No redirects: they would answer before authentication and tell anonymous callers which
 	// routes exist. A path with a trailing slash or in other case is simply not a route.
 	s.engine.RedirectTrailingSlash, s.engine.RedirectFixedPath = false, false

@@ -7,9 +7,12 @@ import (
 	"github.com/recd/recd"
 )
 
+// userIn is a user as clients send it; the server-set timestamps are ignored.
 type userIn struct {
 	ID         string         `json:"id"`
 	Attributes map[string]any `json:"attributes"`
+	CreatedAt  serverSet      `json:"created_at"`
+	UpdatedAt  serverSet      `json:"updated_at"`
 }
 
 func (s *Server) putUser(c *gin.Context) {

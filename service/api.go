@@ -89,7 +89,7 @@ func (s *Service) Recommend(ctx context.Context, req RecommendRequest) (rank.Res
 // Similar returns items similar to id by item-kNN, a vector space, or a hybrid of both (see
 // rank.Pipeline.Similar). An id not in the catalog is ErrNotFound.
 func (s *Service) Similar(ctx context.Context, id string, n int, by string, categories []string) (rank.Response, error) {
-	return s.read.Similar(ctx, id, n, by, categories)
+	return s.read.Similar(ctx, id, n, by, categories, s.st.GetItem)
 }
 
 // Popular returns the most popular items, optionally within categories.

@@ -5,20 +5,24 @@ import (
 	"fmt"
 
 	"github.com/recd/recd"
+	"github.com/recd/recd/index"
 	"github.com/recd/recd/rank"
 )
 
-// Similar returns items similar to id by item-kNN, a vector space, or a hybrid of both (see
-// rank.Pipeline.Similar). An id not in the catalog is ErrNotFound.
-func (s *reader) Similar(ctx context.Context, id string, n int, by string, categories []string) (rank.Response, error) {
+// Similar returns items similar to id by item-kNN, a vector space, dense or sparse, or a
+// hybrid of both (see rank.Pipeline.Similar). An id not in the catalog is ErrNotFound. item
+// reads the whole item (its text), which a sparse space's query is embedded from.
+func (s *reader) Similar(ctx context.Context, id string, n int, by string, categories []string, item itemGetter) (rank.Response, error) {
 	if err := s.checkN(n); err != nil {
 		return rank.Response{}, err
 	}
 	if _, ok := s.live.Item(id); !ok {
 		return rank.Response{}, fmt.Errorf("item %q: %w", id, recd.ErrNotFound)
 	}
+	var space index.SpaceConfig
 	if by != "" && by != rank.ByItemKNN && by != rank.ByHybrid {
-		if _, ok := s.vec.space(by); !ok {
+		var ok bool
+		if space, ok = s.vec.space(by); !ok {
 			return rank.Response{}, recd.Invalid("by", fmt.Sprintf("%q is neither itemknn, hybrid nor a vector space (see GET /v1/spaces)", by))
 		}
 	}
@@ -30,11 +34,37 @@ func (s *reader) Similar(ctx context.Context, id string, n int, by string, categ
 		// A vector space needs no trained model: search it with an empty model snapshot.
 		p = rank.NewPipeline(&rank.Models{ItemIndex: map[string]int32{}}, s.live, s.vec.idx, nil, s.opts.Rank)
 	}
+	if space.Sparse {
+		items, err := s.similarSparse(ctx, p, id, n, by, categories, item)
+		if err != nil {
+			return rank.Response{}, err
+		}
+		return rank.Response{Items: items, Strategy: by, ModelVersion: p.M.Version}, nil
+	}
 	items, used, err := p.Similar(ctx, id, n, by, categories)
 	if err != nil {
 		return rank.Response{}, err
 	}
 	return rank.Response{Items: items, Strategy: used, ModelVersion: p.M.Version}, nil
+}
+
+// itemGetter reads one item from the store.
+type itemGetter func(ctx context.Context, id string) (recd.Item, error)
+
+// similarSparse searches the sparse space with id's vector in it, embedded again from the item
+// by the serving content model, which wrote the space (content_sparse): the index cannot
+// read a sparse vector back. Without a content model the space is empty and so is the list;
+// so is any other sparse space, since only the content model writes sparse vectors.
+func (s *reader) similarSparse(ctx context.Context, p *rank.Pipeline, id string, n int, space string, categories []string, item itemGetter) ([]recd.Recommendation, error) {
+	var q index.SparseVector
+	if sv := s.snap.Load(); sv != nil && sv.content != nil && space == rank.SpaceContentSparse {
+		it, err := item(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		q, _, _ = sv.content.EmbedItem(it)
+	}
+	return p.SimilarBySparse(ctx, id, n, space, q, categories)
 }
 
 // Popular returns the most popular items, optionally within categories.

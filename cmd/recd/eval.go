@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 
 	"github.com/recd/recd/eval"
 	"github.com/recd/recd/eval/served"
@@ -19,6 +20,9 @@ import (
 // runEval implements `recd eval`: eval.RunCLI with the library's models and the served
 // pipeline ("hybrid") as configured.
 func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if slices.ContainsFunc(args, isHelp) { // usage needs no configuration
+		return eval.RunCLI(ctx, args, stdout, stderr, nil)
+	}
 	opts, err := servedOptions()
 	if err != nil {
 		return err

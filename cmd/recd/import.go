@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/recd/recd"
@@ -18,14 +19,28 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs := newFlagSet("import", stderr, "import movielens [--data-dir DIR] PATH")
 	cf.register(fs, false)
 	noProgress := fs.Bool("no-progress", false, "do not draw a progress bar")
-	if len(args) == 0 || args[0] != "movielens" {
+	// The format comes first ("import movielens --data-dir DIR PATH"); flags before it are
+	// accepted too, so that --help works wherever it is written.
+	format := ""
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		format, args = args[0], args[1:]
+	}
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	rest := fs.Args()
+	if format == "" && len(rest) > 0 {
+		format, rest = rest[0], rest[1:]
+		if err := fs.Parse(rest); err != nil {
+			return err
+		}
+		rest = fs.Args()
+	}
+	if format != "movielens" {
 		fs.Usage()
 		return errors.New("the first argument names the format: movielens")
 	}
-	if err := fs.Parse(args[1:]); err != nil {
-		return err
-	}
-	if fs.NArg() != 1 {
+	if len(rest) != 1 {
 		fs.Usage()
 		return errors.New("give the path of a MovieLens directory (latest-small CSV or 100K u.data/u.item)")
 	}
@@ -33,7 +48,7 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	data, err := dataset.ReadMovieLens(fs.Arg(0))
+	data, err := dataset.ReadMovieLens(rest[0])
 	if err != nil {
 		return err
 	}

@@ -5,12 +5,12 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -37,11 +37,11 @@ type rejection struct {
 
 func runIngest(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var cf commonFlags
-	fs := newFlagSet("ingest", stderr, "ingest --file ITEMS.jsonl[.gz] [--data-dir DIR | --server URL]")
+	fs := newFlagSet("ingest", stderr, "ingest --file ITEMS.jsonl[.gz] [--data-dir DIR | --server URL [--key KEY]]")
 	cf.register(fs, false)
 	file := fs.String("file", "", "items as JSON lines, optionally gzip-compressed (required)")
 	serverURL := fs.String("server", "", "send to a running recd at this URL instead of writing a data dir")
-	key := fs.String("key", os.Getenv("RECD_API_KEY"), "API key for --server (env RECD_API_KEY)")
+	key := fs.String("key", os.Getenv("RECD_API_KEY"), "API key with the write role for --server (env RECD_API_KEY)")
 	batch := fs.Int("batch", 5000, "items per batch (one transaction each)")
 	noProgress := fs.Bool("no-progress", false, "do not draw a progress bar")
 	if err := fs.Parse(args); err != nil {
@@ -73,39 +73,55 @@ func runIngest(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		defer gz.Close()
 		r = gz
 	}
-	var sink ingestSink
-	if *serverURL != "" {
-		sink = &httpSink{base: strings.TrimRight(*serverURL, "/"), key: *key, client: &http.Client{Timeout: 5 * time.Minute}}
-	} else {
-		cfg, err := cf.load()
-		if err != nil {
-			return err
-		}
-		svc, st, err := openService(ctx, cfg, newLogger(cfg, stderr))
-		if err != nil {
-			return err
-		}
-		defer st.Close()
-		defer svc.Close()
-		sink = newDirSink(svc)
+	sink, closeSink, err := openIngestSink(ctx, &cf, *serverURL, *key, stderr)
+	if err != nil {
+		return err
 	}
+	defer closeSink()
 	start := time.Now()
 	stored, rejected, err := ingest(ctx, r, sink, *batch)
 	_ = bar.Finish()
 	if err == nil {
 		err = sink.close(ctx)
 	}
-	for _, rj := range rejected {
-		fmt.Fprintf(stdout, "line %d: rejected", rj.Line)
-		if rj.ID != "" {
-			fmt.Fprintf(stdout, " (id %q)", rj.ID)
-		}
-		fmt.Fprintf(stdout, ": %s\n", rj.Reason)
+	reportIngest(stdout, stderr, stored, rejected, time.Since(start))
+	if err == nil && stored == 0 {
+		err = fmt.Errorf("%s: nothing stored (%d lines rejected)", *file, len(rejected))
 	}
-	el := time.Since(start)
-	fmt.Fprintf(stdout, "ingested %d items in %s (%.0f items/s); %d lines rejected\n", stored,
-		el.Round(time.Millisecond), float64(stored)/el.Seconds(), len(rejected))
 	return err
+}
+
+// openIngestSink returns the sink of a run: a running server when serverURL is set, else the
+// configured data dir (closed by the returned func).
+func openIngestSink(ctx context.Context, cf *commonFlags, serverURL, key string, stderr io.Writer) (ingestSink, func(), error) {
+	if serverURL != "" {
+		return &httpSink{base: strings.TrimRight(serverURL, "/"), key: key, client: &http.Client{Timeout: 5 * time.Minute}}, func() {}, nil
+	}
+	cfg, err := cf.load()
+	if err != nil {
+		return nil, nil, err
+	}
+	svc, st, err := openService(ctx, cfg, newLogger(cfg, stderr))
+	if err != nil {
+		return nil, nil, err
+	}
+	return newDirSink(svc), func() { svc.Close(); st.Close() }, nil // the index is released before the store
+}
+
+// reportIngest writes every rejected line (number, id when known, reason) to stderr and the
+// summary, stored and rejected, to stdout.
+func reportIngest(stdout, stderr io.Writer, stored int, rejected []rejection, took time.Duration) {
+	// Lines the server rejected come back batch by batch, after the malformed ones read here.
+	slices.SortStableFunc(rejected, func(a, b rejection) int { return a.Line - b.Line })
+	for _, rj := range rejected {
+		fmt.Fprintf(stderr, "line %d: rejected", rj.Line)
+		if rj.ID != "" {
+			fmt.Fprintf(stderr, " (id %q)", rj.ID)
+		}
+		fmt.Fprintf(stderr, ": %s\n", rj.Reason)
+	}
+	fmt.Fprintf(stdout, "stored %d items, rejected %d lines in %s (%.0f items/s)\n", stored, len(rejected),
+		took.Round(time.Millisecond), float64(stored)/max(took.Seconds(), 1e-9))
 }
 
 // ingest streams items from r in batches into sink.
@@ -218,66 +234,3 @@ func (d *dirSink) close(ctx context.Context) error {
 func isClientError(err error) bool {
 	return errors.Is(err, recd.ErrInvalid) || errors.Is(err, recd.ErrUnprocessable)
 }
-
-// httpSink posts NDJSON batches to a running server.
-type httpSink struct {
-	base, key string
-	client    *http.Client
-}
-
-func (h *httpSink) put(ctx context.Context, items []recd.Item, lines []int) ([]rejection, error) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	for _, it := range items {
-		if err := enc.Encode(it); err != nil {
-			return nil, err
-		}
-	}
-	req, err := http.NewRequestWithContext(ctx, "POST", h.base+"/v1/items", &buf)
-	if err != nil {
-		return nil, err
-	}
-	req.Header.Set("Content-Type", "application/x-ndjson")
-	if h.key != "" {
-		req.Header.Set("Authorization", "Bearer "+h.key)
-	}
-	resp, err := h.client.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	var out struct {
-		Stored   int `json:"stored"`
-		Rejected []struct {
-			Line  int    `json:"line"`
-			ID    string `json:"id"`
-			Error struct {
-				Message string `json:"message"`
-			} `json:"error"`
-		} `json:"rejected"`
-		Error *struct {
-			Message string `json:"message"`
-		} `json:"error"`
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
-		return nil, fmt.Errorf("POST /v1/items: %s: %w", resp.Status, err)
-	}
-	if resp.StatusCode >= 300 && resp.StatusCode != http.StatusUnprocessableEntity {
-		msg := resp.Status
-		if out.Error != nil {
-			msg += ": " + out.Error.Message
-		}
-		return nil, fmt.Errorf("POST /v1/items: %s", msg)
-	}
-	var rj []rejection
-	for _, r := range out.Rejected {
-		line := r.Line
-		if line >= 1 && line <= len(lines) {
-			line = lines[line-1] // the server numbers the lines of this batch
-		}
-		rj = append(rj, rejection{Line: line, ID: r.ID, Reason: r.Error.Message})
-	}
-	return rj, nil
-}
-
-func (h *httpSink) close(context.Context) error { return nil }

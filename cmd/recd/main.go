@@ -31,12 +31,16 @@ Commands:
   tune      search a model's hyper-parameters on a validation split and write the best config
   hash-key  hash an API key for the configuration (--new makes a key)
   healthcheck  exit 0 when a running server answers GET /readyz with 200 (for containers)
-  version   print the version
+  version   print the version and VCS revision (also recd --version)
+  help      print this text, or a command's usage: recd help <command>
 
-Run 'recd <command> --help' for a command's flags. Configuration comes from a YAML file
-(--config or RECD_CONFIG), RECD_* environment variables and flags, in that order.
+Run 'recd <command> --help' (or 'recd help <command>') for a command's flags and an example.
+Configuration comes from a YAML file (--config or RECD_CONFIG), RECD_* environment variables
+and flags, in that order.
 `
 
+// version is set at link time (-ldflags "-X main.version=v1.2.3"); "dev" falls back to the
+// module version in the build info (see versionString).
 var version = "dev"
 
 type command struct {
@@ -55,7 +59,7 @@ func commands() map[string]command {
 		"hash-key":    {runHashKey},
 		"healthcheck": {runHealthcheck},
 		"tune":        {runTune},
-		"version":     {func(context.Context, []string, io.Writer, io.Writer) error { fmt.Println("recd", version); return nil }},
+		"version":     {runVersion},
 	}
 }
 
@@ -75,12 +79,17 @@ func main() {
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+	switch {
+	case len(args) == 0:
 		fmt.Fprint(stderr, usage)
-		if len(args) == 0 {
-			return 2
-		}
+		return 2
+	case isHelp(args[0]) || (args[0] == "help" && len(args) == 1):
+		fmt.Fprint(stderr, usage)
 		return 0
+	case isVersion(args[0]):
+		args = []string{"version"}
+	case args[0] == "help":
+		args = []string{args[1], "--help"} // recd help CMD is recd CMD --help
 	}
 	cmd, ok := commands()[args[0]]
 	if !ok {
@@ -148,16 +157,6 @@ func newLogger(cfg *Config, w io.Writer) *slog.Logger {
 		return slog.New(slog.NewJSONHandler(w, opts))
 	}
 	return slog.New(slog.NewTextHandler(w, opts))
-}
-
-func newFlagSet(name string, stderr io.Writer, synopsis string) *flag.FlagSet {
-	fs := flag.NewFlagSet("recd "+name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: recd %s\n\nFlags:\n", synopsis)
-		fs.PrintDefaults()
-	}
-	return fs
 }
 
 func dbPath(cfg *Config) string { return filepath.Join(cfg.DataDir, "recd.db") }
