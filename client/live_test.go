@@ -230,4 +230,3 @@ func noErr(t *testing.T, err error) {
 		t.Fatal(err)
 	}
 }
-
