@@ -1,0 +1,151 @@
+package client
+
+import (
+	"reflect"
+	"time"
+
+	"github.com/recd/recd"
+)
+
+// endpoint is one route of the API as the OpenAPI document names it: method and path
+// template. resp is the type its 2xx JSON decodes into (nil for none), req the type of its
+// JSON body (nil for none); a test checks all three against /openapi.json.
+type endpoint struct {
+	method, path string
+	req, resp    reflect.Type
+}
+
+func typ[T any]() reflect.Type { return reflect.TypeFor[T]() }
+
+// The routes the client calls, one per method of Client.
+var (
+	epHealth       = endpoint{"GET", "/healthz", nil, typ[Status]()}
+	epReady        = endpoint{"GET", "/readyz", nil, typ[Status]()}
+	epPutItem      = endpoint{"PUT", "/v1/items/{id}", typ[itemIn](), typ[recd.Item]()}
+	epGetItem      = endpoint{"GET", "/v1/items/{id}", nil, typ[recd.Item]()}
+	epDeleteItem   = endpoint{"DELETE", "/v1/items/{id}", nil, nil}
+	epListItems    = endpoint{"GET", "/v1/items", nil, typ[itemPage]()}
+	epPutItems     = endpoint{"POST", "/v1/items", typ[[]itemIn](), typ[BatchResult]()}
+	epSimilar      = endpoint{"GET", "/v1/items/{id}/similar", nil, typ[Recommendations]()}
+	epPutUser      = endpoint{"PUT", "/v1/users/{id}", typ[userIn](), typ[recd.User]()}
+	epGetUser      = endpoint{"GET", "/v1/users/{id}", nil, typ[recd.User]()}
+	epDeleteUser   = endpoint{"DELETE", "/v1/users/{id}", nil, nil}
+	epUserEvents   = endpoint{"GET", "/v1/users/{id}/events", nil, typ[eventPage]()}
+	epRecommend    = endpoint{"GET", "/v1/users/{id}/recommendations", nil, typ[Recommendations]()}
+	epRecommendFor = endpoint{"POST", "/v1/recommendations", typ[RecommendRequest](), typ[Recommendations]()}
+	epQuery        = endpoint{"POST", "/v1/query", typ[queryIn](), typ[QueryResponse]()}
+	epSpaces       = endpoint{"GET", "/v1/spaces", nil, typ[spaceList]()}
+	epAddEvents    = endpoint{"POST", "/v1/events", typ[[]eventIn](), typ[EventResult]()}
+	epPopular      = endpoint{"GET", "/v1/popular", nil, typ[Recommendations]()}
+	epTrending     = endpoint{"GET", "/v1/trending", nil, typ[Recommendations]()}
+	epTrain        = endpoint{"POST", "/v1/admin/train", nil, typ[Model]()}
+	epModels       = endpoint{"GET", "/v1/admin/models", nil, typ[modelList]()}
+	endpoints      = []endpoint{epHealth, epReady, epPutItem, epGetItem, epDeleteItem, epListItems,
+		epPutItems, epSimilar, epPutUser, epGetUser, epDeleteUser, epUserEvents, epRecommend, epRecommendFor,
+		epQuery, epSpaces, epAddEvents, epPopular, epTrending, epTrain, epModels}
+)
+
+// Status is the answer of /healthz and /readyz.
+type Status struct {
+	Status string `json:"status"` // ok; ready, degraded or not ready
+	Reason string `json:"reason,omitempty"`
+	// Degraded and Down come with /readyz: a dependency is down, and which.
+	Degraded bool     `json:"degraded,omitempty"`
+	Down     []string `json:"down,omitempty"`
+}
+
+// BatchResult is the answer to a batch of items: how many were stored and, for NDJSON, the
+// lines that were rejected.
+type BatchResult struct {
+	Stored   int         `json:"stored"`
+	Rejected []LineError `json:"rejected,omitempty"`
+}
+
+// LineError is one rejected line of an NDJSON batch (numbered from 1).
+type LineError struct {
+	Line  int       `json:"line"`
+	ID    string    `json:"id,omitempty"`
+	Error ErrorBody `json:"error"`
+}
+
+// ErrorBody is the server's JSON error: a code, a message and the field at fault.
+type ErrorBody struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+	Field   string `json:"field,omitempty"`
+}
+
+// EventResult is the answer to a batch of events: how many were stored and the store's
+// sequence numbers of the first and last.
+type EventResult struct {
+	Stored   int   `json:"stored"`
+	FirstSeq int64 `json:"first_seq,omitempty"`
+	LastSeq  int64 `json:"last_seq,omitempty"`
+}
+
+// Recommendations is a ranked list: recommendations, similar, popular or trending items.
+type Recommendations struct {
+	Items        []recd.Recommendation `json:"items"`
+	Strategy     string                `json:"strategy"`
+	ModelVersion string                `json:"model_version"`
+	// Degraded is true when a dependency was down and the list may be less personal.
+	Degraded bool `json:"degraded,omitempty"`
+}
+
+// QueryResponse is the answer to a natural-language request.
+type QueryResponse struct {
+	// Query is the structured query the text was parsed into.
+	Query             map[string]any        `json:"query"`
+	Parser            string                `json:"parser"`
+	Fallback          string                `json:"fallback,omitempty"`
+	Items             []recd.Recommendation `json:"items"`
+	Strategy          string                `json:"strategy"`
+	ModelVersion      string                `json:"model_version"`
+	Explanation       string                `json:"explanation,omitempty"`
+	ExplanationSource string                `json:"explanation_source,omitempty"`
+	Degraded          bool                  `json:"degraded,omitempty"`
+	// Matched is false when nothing matched the request's own terms and the items are the
+	// fallback (popular items, or the user's recommendations).
+	Matched bool `json:"matched"`
+}
+
+// Space is one vector space of the index.
+type Space struct {
+	Name   string `json:"name"`
+	Dim    int    `json:"dim"`
+	Metric string `json:"metric"`
+	Sparse bool   `json:"sparse,omitempty"`
+	Count  int    `json:"count"`
+}
+
+// Model is one saved model version, or the answer of Train.
+type Model struct {
+	Version   string             `json:"version"`
+	Kind      string             `json:"kind"`
+	Created   time.Time          `json:"created"`
+	SizeBytes int64              `json:"size_bytes"`
+	Metrics   map[string]float64 `json:"metrics,omitempty"`
+	Serving   bool               `json:"serving"`
+	// Skipped is true when Train found nothing changed since this version, which keeps
+	// serving; Reason says why.
+	Skipped bool   `json:"skipped,omitempty"`
+	Reason  string `json:"reason,omitempty"`
+}
+
+// The envelopes of lists, internal: the methods return their contents.
+type (
+	itemPage struct {
+		Items      []recd.Item `json:"items"`
+		NextCursor string      `json:"next_cursor"`
+	}
+	eventPage struct {
+		Events     []recd.Event `json:"events"`
+		NextCursor string       `json:"next_cursor"`
+	}
+	spaceList struct {
+		Spaces []Space `json:"spaces"`
+	}
+	modelList struct {
+		Models []Model `json:"models"`
+	}
+)
