@@ -2,10 +2,8 @@ package service
 
 import (
 	"context"
-	"time"
 
 	"github.com/recd/recd"
-	"github.com/recd/recd/index"
 	"github.com/recd/recd/rank"
 	"github.com/recd/recd/redisstate"
 )
@@ -125,73 +123,18 @@ func (s *Service) PrecomputeActive(ctx context.Context) (int, error) {
 // no catalog change arrived since the version being served (and newest), it writes nothing and
 // returns that version with Skipped set. Only one run at a time: a concurrent call returns
 // ErrTrainingRunning.
-func (s *Service) Train(ctx context.Context) (ModelInfo, error) { return s.train.Train(ctx, false) }
+func (s *Service) Train(ctx context.Context) (ModelInfo, error) { return s.trainer.Train(ctx, false) }
 
 // TrainForced trains like Train, even when nothing changed since the version being served.
 func (s *Service) TrainForced(ctx context.Context) (ModelInfo, error) {
-	return s.train.Train(ctx, true)
+	return s.trainer.Train(ctx, true)
 }
-
-// Models lists saved model versions, newest first, marking the one being served.
-func (s *Service) Models(ctx context.Context) ([]ModelInfo, error) { return s.train.Models(ctx) }
-
-// RunPeriodicTraining retrains every interval while new events have arrived, until ctx ends.
-// An interval in which the follower loaded a model another process published is skipped, so
-// replicas sharing a store that all train periodically train about once per interval in all.
-func (s *Service) RunPeriodicTraining(ctx context.Context, every time.Duration) {
-	s.train.runPeriodic(ctx, every)
-}
-
-// Spaces lists the vector spaces with their sizes.
-func (s *Service) Spaces(ctx context.Context) ([]index.SpaceInfo, error) { return s.vec.list(ctx) }
-
-// SaveIndex snapshots the index, if it persists itself, with the vector-log sequence it holds.
-// Writes wait while the snapshot is taken, so the sequence and the contents agree.
-func (s *Service) SaveIndex(ctx context.Context) error { return s.vec.save(ctx) }
-
-// RunPeriodicSave snapshots the index every interval while it has unsaved writes.
-func (s *Service) RunPeriodicSave(ctx context.Context, every time.Duration) {
-	s.vec.runPeriodicSave(ctx, every)
-}
-
-// Notify asks the running follower for a pass now (a change notification from another
-// replica, e.g. over Redis pub/sub). It never blocks; passes asked for while one runs
-// collapse into one.
-func (s *Service) Notify() { s.follow.notify() }
-
-// NotifyModel is Notify for a model another replica announced: the next pass also looks for
-// a newer published model, whatever the model poll interval.
-func (s *Service) NotifyModel() { s.follow.notifyModel() }
-
-// FollowStatus returns the follower's progress.
-func (s *Service) FollowStatus() FollowStatus { return s.follow.followStatus() }
-
-// RunFollower applies what other replicas write to the shared store, every Interval and
-// whenever Notify is called, and loads newer models every ModelInterval, until ctx ends.
-// Start it once, in serve, when the store is shared (PostgreSQL).
-func (s *Service) RunFollower(ctx context.Context, opts FollowOptions) { s.follow.run(ctx, opts) }
-
-// Sync applies, once and now, everything other replicas wrote to the shared store since the
-// last pass (catalog changes, events, vectors) and loads a newer model if one was published.
-// Safe for concurrent use; passes run one at a time.
-func (s *Service) Sync(ctx context.Context) error { return s.follow.sync(ctx, true) }
-
-// Health returns every dependency's last known state.
-func (s *Service) Health() HealthReport { return s.health.snapshot() }
 
 // Degraded reports whether a dependency is down. Cheap: read paths call it per response.
 func (s *Service) Degraded() bool {
 	// Redis failed on a recent call: this answer used the fallback.
 	return s.live.err() != nil || s.health.degraded()
 }
-
-// CheckHealth checks every dependency now and returns the result.
-func (s *Service) CheckHealth(ctx context.Context, timeout time.Duration) HealthReport {
-	return s.health.checkNow(ctx, timeout)
-}
-
-// RunHealthChecks checks every dependency at once and then every Interval until ctx ends.
-func (s *Service) RunHealthChecks(ctx context.Context, opts HealthOptions) { s.health.run(ctx, opts) }
 
 // SharedStateErr reports the health of the shared state: nil when Redis is not configured or
 // answered its last call, the last failure otherwise. It does no I/O, so a degraded flag can

@@ -111,25 +111,25 @@ func (f *follower) exclusive() func() {
 	return f.mu.Unlock
 }
 
-// notify asks the running follower for a pass now (a change notification from another
+// Notify asks the running follower for a pass now (a change notification from another
 // replica, e.g. over Redis pub/sub). It never blocks; passes asked for while one runs
 // collapse into one.
-func (f *follower) notify() {
+func (f *follower) Notify() {
 	select {
 	case f.kick <- struct{}{}:
 	default:
 	}
 }
 
-// notifyModel is notify for a model another replica announced: the next pass also looks for
+// NotifyModel is Notify for a model another replica announced: the next pass also looks for
 // a newer published model, whatever the model poll interval.
-func (f *follower) notifyModel() {
+func (f *follower) NotifyModel() {
 	f.wantModel.Store(true)
-	f.notify()
+	f.Notify()
 }
 
-// followStatus returns the follower's progress.
-func (f *follower) followStatus() FollowStatus {
+// FollowStatus returns the follower's progress.
+func (f *follower) FollowStatus() FollowStatus {
 	f.mu.Lock()
 	st := f.status
 	f.mu.Unlock()
@@ -161,9 +161,15 @@ func (f *follower) setUp(opts FollowOptions) FollowOptions {
 	return opts
 }
 
-// run applies what other replicas write every Interval and on notify, and loads newer models
-// every ModelInterval, until ctx ends.
-func (f *follower) run(ctx context.Context, opts FollowOptions) {
+// RunFollower applies what other replicas write to the shared store, every Interval and
+// whenever Notify is called, and loads newer models every ModelInterval, until ctx ends.
+// Start it once, in serve, when the store is shared (PostgreSQL).
+// Sync applies, once and now, everything other replicas wrote to the shared store since the
+// last pass (catalog changes, events, vectors) and loads a newer model if one was published.
+// Safe for concurrent use; passes run one at a time.
+func (f *follower) Sync(ctx context.Context) error { return f.sync(ctx, true) }
+
+func (f *follower) RunFollower(ctx context.Context, opts FollowOptions) {
 	opts = f.setUp(opts)
 	f.running.Store(true)
 	defer f.running.Store(false)

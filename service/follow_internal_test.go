@@ -55,10 +55,10 @@ func TestService_followChanges_UserDeleteAfterTheirNewEvent(t *testing.T) {
 	if _, err := a.AddEvents(ctx, []recd.Event{{UserID: "u", ItemID: "y", Type: "purchase"}}); err != nil {
 		t.Fatal(err)
 	}
-	b.follow.mu.Lock()
-	errEvents := b.follow.followEvents(ctx) // as if the change scan had run before the delete
-	errChanges := b.follow.followChanges(ctx)
-	b.follow.mu.Unlock()
+	b.follower.mu.Lock()
+	errEvents := b.follower.followEvents(ctx) // as if the change scan had run before the delete
+	errChanges := b.follower.followChanges(ctx)
+	b.follower.mu.Unlock()
 	if errEvents != nil || errChanges != nil {
 		t.Fatal(errEvents, errChanges)
 	}
@@ -94,8 +94,8 @@ func TestService_periodicDue(t *testing.T) {
 	if err := b.Sync(ctx); err != nil {
 		t.Fatal(err)
 	}
-	p := periodic{trainedAt: 0, loaded: b.train.modelsLoaded.Load()}
-	if _, due := b.train.periodicDue(&p); !due {
+	p := periodic{trainedAt: 0, loaded: b.trainer.modelsLoaded.Load()}
+	if _, due := b.trainer.periodicDue(&p); !due {
 		t.Error("events and no model: a run is not due")
 	}
 	if _, err := a.Train(ctx); err != nil {
@@ -105,17 +105,17 @@ func TestService_periodicDue(t *testing.T) {
 	if err := b.Sync(ctx); err != nil { // new events and a's model
 		t.Fatal(err)
 	}
-	if _, due := b.train.periodicDue(&p); due {
+	if _, due := b.trainer.periodicDue(&p); due {
 		t.Error("a run is due although a's model was loaded since the last tick")
 	}
-	if _, due := b.train.periodicDue(&p); due {
+	if _, due := b.trainer.periodicDue(&p); due {
 		t.Error("a run is due with no event since the skipped tick")
 	}
 	event("x")
 	if err := b.Sync(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if _, due := b.train.periodicDue(&p); !due {
+	if _, due := b.trainer.periodicDue(&p); !due {
 		t.Error("a new event and no new model from elsewhere: a run is not due")
 	}
 }

@@ -162,7 +162,8 @@ func safeCheck(ctx context.Context, fn func(context.Context) error) (err error) 
 	return fn(ctx)
 }
 
-func (h *health) snapshot() HealthReport {
+// Health returns every dependency's last known state.
+func (h *health) Health() HealthReport {
 	h.mu.RLock()
 	defer h.mu.RUnlock()
 	return HealthReport{Degraded: h.down > 0, Dependencies: append([]DependencyState{}, h.state...)}
@@ -175,17 +176,17 @@ func (h *health) degraded() bool {
 	return h.down > 0
 }
 
-// checkNow checks every dependency now and returns the result.
-func (h *health) checkNow(ctx context.Context, timeout time.Duration) HealthReport {
+// CheckHealth checks every dependency now and returns the result.
+func (h *health) CheckHealth(ctx context.Context, timeout time.Duration) HealthReport {
 	if timeout <= 0 {
 		timeout = DefaultHealthOptions().Timeout
 	}
 	h.check(ctx, timeout)
-	return h.snapshot()
+	return h.Health()
 }
 
-// run checks every dependency at once and then every Interval until ctx ends.
-func (h *health) run(ctx context.Context, opts HealthOptions) {
+// RunHealthChecks checks every dependency at once and then every Interval until ctx ends.
+func (h *health) RunHealthChecks(ctx context.Context, opts HealthOptions) {
 	d := DefaultHealthOptions()
 	if opts.Interval <= 0 {
 		opts.Interval = d.Interval

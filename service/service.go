@@ -114,31 +114,36 @@ var ErrTrainingRunning = errors.New("a training job is already running")
 //   - live (liveState: memState, or redisState with Redis) holds the catalog metadata, users'
 //     histories and sessions, the trending and exposure counters and the per-user caches;
 //   - write (writer) validates, stores and applies items, users and events;
-//   - train (trainer) fits models from the store and publishes the serving snapshot (snap),
-//     which it alone writes;
-//   - follow (follower) applies what other replicas sharing the store wrote;
+//   - trainer fits models from the store and publishes the serving snapshot (snap), which
+//     it alone writes;
+//   - follower applies what other replicas sharing the store wrote;
 //   - read (reader) answers recommendation, similar, popular, trending and query requests
 //     over one serving snapshot and the live state;
-//   - vec (vectors) owns the vector spaces, index writes and index snapshots;
+//   - vectors owns the vector spaces, index writes and index snapshots;
 //   - health holds the dependencies' states;
 //   - del (deleter) erases a deleted user from the store and from every part that keeps
 //     per-user records, each of which registers a userForgetter with it.
 //
-// Service itself holds no lock. Safe for concurrent use.
+// The methods that are a part's own (vectors', trainer's, follower's and health's exported
+// methods) are promoted from the embedded part rather than delegated to it. Service itself
+// holds no lock. Safe for concurrent use.
 type Service struct {
 	opts Options
 	st   store.Store
 	log  *slog.Logger
 	snap atomic.Pointer[serving]
 
-	live   liveState
-	vec    *vectors
-	write  *writer
-	train  *trainer
-	follow *follower
-	read   *reader
-	health *health
-	del    *deleter
+	live  liveState
+	write *writer
+	read  *reader
+	del   *deleter
+	// The parts whose own methods are Service's: Spaces, SaveIndex and RunPeriodicSave
+	// (vectors); Models and RunPeriodicTraining (trainer); Notify, NotifyModel, FollowStatus,
+	// RunFollower and Sync (follower); Health, CheckHealth and RunHealthChecks (health).
+	*vectors
+	*trainer
+	*follower
+	*health
 
 	Metrics *Metrics
 }
@@ -186,31 +191,31 @@ func (s *Service) assemble() (*memState, error) {
 		s.opts.Dependencies = append(deps[:len(deps):len(deps)], Dependency{Name: "redis", Check: s.CheckSharedState})
 	}
 	s.health = newHealth(s.st, s.opts.Index, s.opts.Dependencies, s.log)
-	s.vec = newVectors(&s.opts, s.st, s.log, &s.snap, s.live)
+	s.vectors = newVectors(&s.opts, s.st, s.log, &s.snap, s.live)
 	gate := &userGate{}
-	if s.read, err = newReader(&s.opts, &s.snap, s.live, s.vec, s.Metrics, s.log, gate); err != nil {
+	if s.read, err = newReader(&s.opts, &s.snap, s.live, s.vectors, s.Metrics, s.log, gate); err != nil {
 		return nil, err
 	}
-	s.train = &trainer{opts: &s.opts, st: s.st, log: s.log, metrics: s.Metrics, snap: &s.snap, live: s.live,
-		vec: s.vec, vocabulary: s.read.refreshVocabulary}
-	s.write = &writer{opts: &s.opts, st: s.st, gate: gate, live: s.live, vec: s.vec, health: s.health,
+	s.trainer = &trainer{opts: &s.opts, st: s.st, log: s.log, metrics: s.Metrics, snap: &s.snap, live: s.live,
+		vec: s.vectors, vocabulary: s.read.refreshVocabulary}
+	s.write = &writer{opts: &s.opts, st: s.st, gate: gate, live: s.live, vec: s.vectors, health: s.health,
 		metrics: s.Metrics}
-	s.follow = newFollower(s.st, s.live, s.vec, s.train, s.health, s.log)
+	s.follower = newFollower(s.st, s.live, s.vectors, s.trainer, s.health, s.log)
 	// Every part that keeps per-user records registers its forgetter here.
-	s.del = &deleter{st: s.st, gate: gate, pass: s.follow.exclusive, withEvents: s.opts.Redis != nil}
+	s.del = &deleter{st: s.st, gate: gate, pass: s.follower.exclusive, withEvents: s.opts.Redis != nil}
 	s.del.register(s.live)
 	s.del.register(s.read.ledger)
-	s.follow.forget = s.del.forgetFollowed
+	s.follower.forget = s.del.forgetFollowed
 	return mem, nil
 }
 
 // open learns the index's spaces, loads the live state and the newest model, and brings the
 // index up to date with the store.
 func (s *Service) open(ctx context.Context, mem *memState) error {
-	if err := s.vec.open(ctx, s.opts.Spaces); err != nil {
+	if err := s.vectors.open(ctx, s.opts.Spaces); err != nil {
 		return err
 	}
-	if err := s.follow.start(ctx); err != nil {
+	if err := s.follower.start(ctx); err != nil {
 		return err
 	}
 	start := time.Now()
@@ -220,10 +225,10 @@ func (s *Service) open(ctx context.Context, mem *memState) error {
 	st := mem.stats()
 	s.log.Info("loaded state", "items", st.Items, "users", st.Users, "last_seq", mem.currentSeq(),
 		"elapsed", time.Since(start).Round(time.Millisecond))
-	if err := s.train.loadLatest(ctx); err != nil && !errors.Is(err, store.ErrNotFound) {
+	if err := s.trainer.loadLatest(ctx); err != nil && !errors.Is(err, store.ErrNotFound) {
 		return err
 	}
-	return s.vec.catchUpIndex(ctx)
+	return s.vectors.catchUpIndex(ctx)
 }
 
 // Item implements rank.Catalog over the live catalog.

@@ -143,7 +143,7 @@ func (t *trainer) train(ctx context.Context, in inputMark) (ModelInfo, error) {
 		return ModelInfo{}, err
 	}
 	pr.step("index")
-	if err := t.vec.save(ctx); err != nil {
+	if err := t.vec.SaveIndex(ctx); err != nil {
 		t.log.Error("index snapshot after training failed", "err", err)
 	}
 	return t.snap.Load().info, nil

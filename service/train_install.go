@@ -147,10 +147,10 @@ func (t *trainer) Models(ctx context.Context) ([]ModelInfo, error) {
 	return out, nil
 }
 
-// runPeriodic retrains every interval while new events have arrived, until ctx ends.
+// RunPeriodicTraining retrains every interval while new events have arrived, until ctx ends.
 // An interval in which the follower loaded a model another process published is skipped, so
 // replicas sharing a store that all train periodically train about once per interval in all.
-func (t *trainer) runPeriodic(ctx context.Context, every time.Duration) {
+func (t *trainer) RunPeriodicTraining(ctx context.Context, every time.Duration) {
 	if every <= 0 {
 		return
 	}

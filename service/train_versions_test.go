@@ -154,7 +154,7 @@ func TestTrainer_prune_KeepsServedVersion(t *testing.T) {
 	for range 3 {
 		mustTrain(t, a.TrainForced)
 	}
-	b.train.prune(t.Context())
+	b.trainer.prune(t.Context())
 	got := savedVersions(t, stB)
 	if len(got) != 3 || got[2] != old {
 		t.Errorf("versions after b pruned to 2 = %v, want the 2 newest and b's served %s", got, old)
@@ -219,13 +219,13 @@ func TestFollower_followModel_PrunedVersionLoadsNewest(t *testing.T) {
 	mustTrain(t, a.TrainForced)
 	b := openVersioned(t, openSQLite(t, db), 10, nil)
 	newest := mustTrain(t, a.TrainForced)
-	ss := &staleListStore{Store: b.follow.st,
+	ss := &staleListStore{Store: b.follower.st,
 		gone: store.Artifact{Version: "pruned", Kind: artifactKind, Created: time.Now().Add(time.Hour)}}
 	ss.stale.Store(true)
-	b.follow.st = ss
-	b.follow.mu.Lock()
-	err := b.follow.followModel(t.Context())
-	b.follow.mu.Unlock()
+	b.follower.st = ss
+	b.follower.mu.Lock()
+	err := b.follower.followModel(t.Context())
+	b.follower.mu.Unlock()
 	if err != nil {
 		t.Fatalf("followModel with a pruned version listed: %v", err)
 	}

@@ -105,8 +105,8 @@ func (v *vectors) createSpace(ctx context.Context, cfg index.SpaceConfig) error 
 	return nil
 }
 
-// list lists the vector spaces with their sizes.
-func (v *vectors) list(ctx context.Context) ([]index.SpaceInfo, error) {
+// Spaces lists the vector spaces with their sizes.
+func (v *vectors) Spaces(ctx context.Context) ([]index.SpaceInfo, error) {
 	return v.idx.Spaces(ctx)
 }
 

@@ -20,9 +20,9 @@ type indexMeta struct {
 
 func (v *vectors) metaPath() string { return filepath.Join(v.stateDir, "index-state.json") }
 
-// save snapshots the index, if it persists itself, with the vector-log sequence it holds.
+// SaveIndex snapshots the index, if it persists itself, with the vector-log sequence it holds.
 // Writes wait while the snapshot is taken, so the sequence and the contents agree.
-func (v *vectors) save(ctx context.Context) error {
+func (v *vectors) SaveIndex(ctx context.Context) error {
 	snap, ok := v.idx.(index.Snapshotter)
 	if !ok || v.stateDir == "" {
 		return nil
@@ -58,8 +58,8 @@ func (v *vectors) snapshotSeq(storeMax int64) int64 {
 	return min(storeMax, v.indexedSeq.Load())
 }
 
-// runPeriodicSave snapshots the index every interval while it has unsaved writes.
-func (v *vectors) runPeriodicSave(ctx context.Context, every time.Duration) {
+// RunPeriodicSave snapshots the index every interval while it has unsaved writes.
+func (v *vectors) RunPeriodicSave(ctx context.Context, every time.Duration) {
 	if every <= 0 {
 		return
 	}
@@ -71,7 +71,7 @@ func (v *vectors) runPeriodicSave(ctx context.Context, every time.Duration) {
 			return
 		case <-t.C:
 			if v.dirty.Load() {
-				if err := v.save(ctx); err != nil {
+				if err := v.SaveIndex(ctx); err != nil {
 					v.log.Error("periodic index save failed", "err", err)
 				}
 			}
