@@ -101,7 +101,7 @@ func OpenAPI() map[string]any {
 				"(the defaults are shown here) and checked before any work: a request over a limit gets 400 naming the field. " +
 				"Every error is a JSON Error body. A path that is no route answers 404 (401 first when authentication is " +
 				"on and no valid key is sent); a method a path does not take answers 405 method_not_allowed, and a CORS " +
-				"preflight from an origin not in http.cors_origins answers 403."},
+				"preflight from an origin not in cors_origins answers 403."},
 		"servers":    []any{map[string]any{"url": "/", "description": "the server this document was fetched from"}},
 		"tags":       tags(),
 		"paths":      paths,

@@ -105,7 +105,7 @@ func (b *specBackend) ListItems(context.Context, string, int) ([]recd.Item, stri
 	return filled[[]recd.Item](), "x", b.err("ListItems")
 }
 func (b *specBackend) DeleteItem(context.Context, string) error { return b.err("DeleteItem") }
-func (b *specBackend) PutUser(context.Context, recd.User) error  { return b.err("PutUser") }
+func (b *specBackend) PutUser(context.Context, recd.User) error { return b.err("PutUser") }
 func (b *specBackend) GetUser(context.Context, string) (recd.User, error) {
 	return filled[recd.User](), b.err("GetUser")
 }
@@ -143,7 +143,9 @@ func (b *specBackend) Spaces(context.Context) ([]index.SpaceInfo, error) {
 func (b *specBackend) Train(context.Context) (service.ModelInfo, error) {
 	return filled[service.ModelInfo](), b.err("Train")
 }
-func (b *specBackend) TrainForced(ctx context.Context) (service.ModelInfo, error) { return b.Train(ctx) }
+func (b *specBackend) TrainForced(ctx context.Context) (service.ModelInfo, error) {
+	return b.Train(ctx)
+}
 func (b *specBackend) Models(context.Context) ([]service.ModelInfo, error) {
 	return filled[[]service.ModelInfo](), b.err("Models")
 }
