@@ -8,6 +8,7 @@ import (
 	"mime"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -311,5 +312,66 @@ func TestOpenAPI_ServiceAnswersAreDeclared(t *testing.T) {
 		apiCall{"GET", "/v1/items/i1", "", "", false})
 	for _, c := range withHeads(calls) {
 		cf.serve(h, c, "")
+	}
+}
+
+// TestOpenAPI_DeclaredStatuses pins each operation's statuses by operationId: the names
+// client libraries use, and the answers derived from each route's role and shape.
+func TestOpenAPI_DeclaredStatuses(t *testing.T) {
+	want := map[string][]int{
+		"healthz":        {200},
+		"readyz":         {200, 503},
+		"metrics":        {200, 401, 429, 500},
+		"openapi":        {200, 401, 429},
+		"putItem":        {200, 400, 401, 403, 404, 408, 413, 415, 422, 429, 500, 503, 504},
+		"getItem":        {200, 400, 401, 404, 429, 500, 503, 504},
+		"deleteItem":     {204, 400, 401, 403, 404, 429, 500, 503, 504},
+		"listItems":      {200, 400, 401, 429, 500, 503, 504},
+		"putItems":       {200, 400, 401, 403, 408, 413, 415, 422, 429, 500, 503, 504},
+		"similar":        {200, 400, 401, 404, 429, 500, 503, 504},
+		"putUser":        {200, 400, 401, 403, 404, 408, 413, 415, 429, 500, 503, 504},
+		"getUser":        {200, 400, 401, 404, 429, 500, 503, 504},
+		"deleteUser":     {204, 400, 401, 403, 404, 429, 500, 503, 504},
+		"listUserEvents": {200, 400, 401, 404, 429, 500, 503, 504},
+		"recommend":      {200, 400, 401, 429, 500, 503, 504},
+		"recommendFor":   {200, 400, 401, 408, 413, 415, 429, 500, 503, 504},
+		"query":          {200, 400, 401, 408, 413, 415, 429, 500, 503, 504},
+		"page":           {200, 206, 304, 416},
+		"asset":          {200, 206, 304, 404, 416},
+		"spaces":         {200, 401, 429, 500, 503, 504},
+		"addEvents":      {200, 400, 401, 403, 408, 413, 415, 422, 429, 500, 503, 504},
+		"popular":        {200, 400, 401, 429, 500, 503, 504},
+		"trending":       {200, 400, 401, 429, 500, 503, 504},
+		"train":          {200, 400, 401, 403, 409, 429, 500, 503, 504},
+		"models":         {200, 401, 403, 429, 500, 503, 504},
+	}
+	got, heads := map[string][]int{}, map[string]bool{}
+	for _, item := range server.OpenAPI()["paths"].(map[string]any) {
+		for method, op := range item.(map[string]any) {
+			op := op.(map[string]any)
+			id := op["operationId"].(string)
+			if method == "head" {
+				heads[id] = true
+				continue
+			}
+			for code := range op["responses"].(map[string]any) {
+				n, _ := strconv.Atoi(code)
+				got[id] = append(got[id], n)
+			}
+			slices.Sort(got[id])
+		}
+	}
+	for id, codes := range want {
+		if !slices.Equal(got[id], codes) {
+			t.Errorf("%s declares %v, want %v", id, got[id], codes)
+		}
+	}
+	if len(got) != len(want) {
+		t.Errorf("%d operations (without HEAD), want %d", len(got), len(want))
+	}
+	for _, id := range []string{"headItem", "headUser", "headListItems", "headHealthz", "headPopular", "headModels"} {
+		if !heads[id] {
+			t.Errorf("no HEAD operation %s", id)
+		}
 	}
 }

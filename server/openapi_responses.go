@@ -14,7 +14,7 @@ import (
 //     key's or client address's share of requests in flight); 403 when it needs more than
 //     read, since every key has at least read. /metrics and /openapi.json need a read key
 //     under auth.protect_ops: 401 and 429 (the key's rate limit).
-//   - parameters or a body: 400. A path id: 404 (a PUT reads back what it stored, and a
+//   - parameters or a body: 400 (the page's file path is never refused). A path id: 404 (a PUT reads back what it stored, and a
 //     concurrent delete can come between), except for recommendations, where an unknown
 //     user gets the popular list.
 //   - a body: 408 (too slow), 413 (too large), 415 (a Content-Type the route does not take).
@@ -70,7 +70,7 @@ func (d doc) statuses() []int {
 	if role > RoleRead {
 		add(http.StatusForbidden)
 	}
-	if len(d.params) > 0 || d.body != "" {
+	if (len(d.params) > 0 || d.body != "") && d.tag != "page" {
 		add(http.StatusBadRequest)
 	}
 	if strings.Contains(d.path, "{id}") && d.id != "recommend" {
