@@ -33,6 +33,8 @@ func specCalls() []apiCall {
 		{"GET", "/healthz", "", "", true}, {"GET", "/readyz", "", "", true}, {"GET", "/metrics", "", "", true},
 		{"GET", "/openapi.json", "", "", true}, {"GET", "/", "", "", true}, {"GET", "/assets/app.js", "", "", true},
 		{"GET", "/assets/style.css", "", "", true}, {"GET", "/assets/missing.js", "", "", false},
+		{"GET", "/healthz?n=1&n=2", "", "", false}, {"GET", "/?limit=1&limit=2", "", "", false},
+		{"GET", "/metrics?cursor=" + long, "", "", false}, {"GET", "/v1/spaces?by=a&by=b", "", "", false},
 		{"PUT", "/v1/items/i1", "application/json", item, true},
 		{"PUT", "/v1/items/i1", "application/json", `{"id":"other"}`, false},
 		{"PUT", "/v1/items/i1", "application/json", `{"colour":"red"}`, false},

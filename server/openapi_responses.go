@@ -14,7 +14,9 @@ import (
 //     key's or client address's share of requests in flight); 403 when it needs more than
 //     read, since every key has at least read. /metrics and /openapi.json need a read key
 //     under auth.protect_ops: 401 and 429 (the key's rate limit).
-//   - parameters or a body: 400 (the page's file path is never refused). A path id: 404 (a PUT reads back what it stored, and a
+//   - every route: 400, since the scalar query parameters (cursor, by, session_id, n, limit)
+//     are bounded before routing decides whether they are used: repeated or too long, they
+//     are refused on any route. Parameters or a body add their own 400s. A path id: 404 (a PUT reads back what it stored, and a
 //     concurrent delete can come between), except for recommendations, where an unknown
 //     user gets the popular list.
 //   - a body: 408 (too slow), 413 (too large), 415 (a Content-Type the route does not take).
@@ -27,7 +29,8 @@ import (
 
 // statusText describes each status the API answers with.
 var statusText = map[int]string{
-	http.StatusBadRequest:            "invalid_argument: a parameter or the body is malformed or over a limit; error.field names it",
+	http.StatusBadRequest: "invalid_argument: a parameter or the body is malformed or over a limit; error.field names it. " +
+		"On every route, cursor, by, session_id, n and limit may be given once and within their length limits",
 	http.StatusUnauthorized:          "unauthenticated: no API key, or one that is not configured (WWW-Authenticate: Bearer)",
 	http.StatusForbidden:             "permission_denied: the key's role is below the one the route needs",
 	http.StatusNotFound:              "not_found: no such item, user, model version or file",
@@ -70,9 +73,7 @@ func (d doc) statuses() []int {
 	if role > RoleRead {
 		add(http.StatusForbidden)
 	}
-	if (len(d.params) > 0 || d.body != "") && d.tag != "page" {
-		add(http.StatusBadRequest)
-	}
+	add(http.StatusBadRequest) // boundParams runs on every route
 	if strings.Contains(d.path, "{id}") && d.id != "recommend" {
 		add(http.StatusNotFound)
 	}
@@ -108,7 +109,7 @@ func (d doc) responses() map[string]any {
 			r = d.success(code)
 		case code == http.StatusNotModified:
 			r = map[string]any{"description": "not modified since the validator the request sent"}
-		case d.tag == "page":
+		case d.tag == "page" && code != http.StatusBadRequest:
 			r = map[string]any{"description": http.StatusText(code), "content": textContent("text/plain")}
 		case d.path == "/readyz":
 			r = map[string]any{"description": "not ready or degraded: what is down", "content": jsonContent(ref("Ready"))}

@@ -118,10 +118,10 @@ func TestOpenAPI_ServiceAnswersAreDeclared(t *testing.T) {
 // client libraries use, and the answers derived from each route's role and shape.
 func TestOpenAPI_DeclaredStatuses(t *testing.T) {
 	want := map[string][]int{
-		"healthz":        {200},
-		"readyz":         {200, 503},
-		"metrics":        {200, 401, 429, 500},
-		"openapi":        {200, 401, 429},
+		"healthz":        {200, 400},
+		"readyz":         {200, 400, 503},
+		"metrics":        {200, 400, 401, 429, 500},
+		"openapi":        {200, 400, 401, 429},
 		"putItem":        {200, 400, 401, 403, 404, 408, 413, 415, 422, 429, 500, 503, 504},
 		"getItem":        {200, 400, 401, 404, 429, 500, 503, 504},
 		"deleteItem":     {204, 400, 401, 403, 404, 429, 500, 503, 504},
@@ -135,14 +135,14 @@ func TestOpenAPI_DeclaredStatuses(t *testing.T) {
 		"recommend":      {200, 400, 401, 429, 500, 503, 504},
 		"recommendFor":   {200, 400, 401, 408, 413, 415, 429, 500, 503, 504},
 		"query":          {200, 400, 401, 408, 413, 415, 429, 500, 503, 504},
-		"page":           {200, 206, 304, 416},
-		"asset":          {200, 206, 304, 404, 416},
-		"spaces":         {200, 401, 429, 500, 503, 504},
+		"page":           {200, 206, 304, 400, 416},
+		"asset":          {200, 206, 304, 400, 404, 416},
+		"spaces":         {200, 400, 401, 429, 500, 503, 504},
 		"addEvents":      {200, 400, 401, 403, 408, 413, 415, 422, 429, 500, 503, 504},
 		"popular":        {200, 400, 401, 429, 500, 503, 504},
 		"trending":       {200, 400, 401, 429, 500, 503, 504},
 		"train":          {200, 400, 401, 403, 409, 429, 500, 503, 504},
-		"models":         {200, 401, 403, 429, 500, 503, 504},
+		"models":         {200, 400, 401, 403, 429, 500, 503, 504},
 	}
 	got, heads := map[string][]int{}, map[string]bool{}
 	for _, item := range server.OpenAPI()["paths"].(map[string]any) {
