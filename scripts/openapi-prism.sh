@@ -9,15 +9,16 @@ RECD_PORT=${RECD_PORT:-18181} PRISM_PORT=${PRISM_PORT:-4010}
 command -v npx >/dev/null 2>&1 || { echo "openapi-prism: npx (Node.js) is required" >&2; exit 1; }
 dir=$(mktemp -d)
 pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$dir"; }
+# Each server runs in its own process group (setsid), so npx's node child goes with it.
+cleanup() { for p in "${pids[@]}"; do kill -- "-$p" 2>/dev/null || true; done; rm -rf "$dir"; }
 trap cleanup EXIT
 go build -o "$dir/recd" ./cmd/recd
-"$dir/recd" demo --addr "127.0.0.1:$RECD_PORT" --data-dir "$dir/data" --no-progress >"$dir/recd.log" 2>&1 &
+setsid "$dir/recd" demo --addr "127.0.0.1:$RECD_PORT" --data-dir "$dir/data" --no-progress >"$dir/recd.log" 2>&1 &
 pids+=($!)
 wait_for() { for _ in $(seq 120); do curl -sf -o /dev/null "$1" && return 0; sleep 1; done; echo "no answer from $1" >&2; exit 1; }
 wait_for "http://127.0.0.1:$RECD_PORT/readyz"
 curl -sf "http://127.0.0.1:$RECD_PORT/openapi.json" >"$dir/openapi.json"
-npx --yes "$PRISM" proxy --errors -p "$PRISM_PORT" "$dir/openapi.json" "http://127.0.0.1:$RECD_PORT" >"$dir/prism.log" 2>&1 &
+setsid npx --yes "$PRISM" proxy --errors -p "$PRISM_PORT" "$dir/openapi.json" "http://127.0.0.1:$RECD_PORT" >"$dir/prism.log" 2>&1 &
 pids+=($!)
 wait_for "http://127.0.0.1:$PRISM_PORT/healthz"
 

@@ -16,9 +16,9 @@ import (
 //     under auth.protect_ops: 401 and 429 (the key's rate limit).
 //   - every route: 400, since the scalar query parameters (cursor, by, session_id, n, limit)
 //     are bounded before routing decides whether they are used: repeated or too long, they
-//     are refused on any route. Parameters or a body add their own 400s. A path id: 404 (a PUT reads back what it stored, and a
-//     concurrent delete can come between), except for recommendations, where an unknown
-//     user gets the popular list.
+//     are refused on any route. Parameters or a body add their own 400s.
+//   - a path id: 404 (a PUT reads back what it stored, and a concurrent delete can come
+//     between), except for recommendations, where an unknown user gets the popular list.
 //   - a body: 408 (too slow), 413 (too large), 415 (a Content-Type the route does not take).
 //   - the doc's extra statuses: 409 (training), 422 (unknown items, vectors refused).
 //   - a /v1 route: 500, 503 (the class's slots are taken, or a dependency is down) and 504
