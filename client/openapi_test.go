@@ -18,22 +18,15 @@ import (
 // docExceptions are the places where the client's types and the OpenAPI document knowingly
 // differ, keyed by "Type.path" as compareSchema names them, with the reason.
 var docExceptions = map[string]string{
-	// /readyz answers more than the document's Status declares.
-	"Status.degraded": "sent by /readyz, not in the document's Status",
-	"Status.down":     "sent by /readyz, not in the document's Status",
-
-	// The document reuses the response schemas for request bodies, but the server rejects
-	// these fields in a body (unknown fields are refused): the server sets them.
-	"itemIn.created_at":   "set by the server; the body's decoder refuses it",
-	"itemIn.updated_at":   "set by the server; the body's decoder refuses it",
-	"[]itemIn.created_at": "set by the server; the body's decoder refuses it",
-	"[]itemIn.updated_at": "set by the server; the body's decoder refuses it",
-	"userIn.created_at":   "set by the server; the body's decoder refuses it",
-	"userIn.updated_at":   "set by the server; the body's decoder refuses it",
-	"[]eventIn.seq":       "assigned by the store; the body's decoder refuses it",
-	// The server sends a rejected line's error as {code,message,field}; the document points
-	// at the Error schema, the {"error":{...}} envelope.
-	"BatchResult.rejected.error": "the server sends the inner {code,message,field}",
+	// The document reuses the read schemas for request bodies with the server-set fields
+	// marked readOnly; the client does not send them.
+	"itemIn.created_at":   "readOnly: set by the server",
+	"itemIn.updated_at":   "readOnly: set by the server",
+	"[]itemIn.created_at": "readOnly: set by the server",
+	"[]itemIn.updated_at": "readOnly: set by the server",
+	"userIn.created_at":   "readOnly: set by the server",
+	"userIn.updated_at":   "readOnly: set by the server",
+	"[]eventIn.seq":       "readOnly: assigned by the store",
 }
 
 // schemaOf resolves a $ref against the document's components.

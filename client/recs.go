@@ -234,8 +234,8 @@ func (c *Client) Models(ctx context.Context) ([]Model, error) {
 }
 
 // Health reports whether the server process is up (GET /healthz).
-func (c *Client) Health(ctx context.Context) (Status, error) {
-	var out Status
+func (c *Client) Health(ctx context.Context) (Health, error) {
+	var out Health
 	err := c.do(ctx, &call{ep: epHealth}, &out)
 	return out, err
 }
@@ -243,8 +243,8 @@ func (c *Client) Health(ctx context.Context) (Status, error) {
 // Ready reports whether the server serves a trained model with every dependency up. A server
 // that is not ready is a 503 *Error (Code "not_ready", Message its reason); it is asked once,
 // not retried.
-func (c *Client) Ready(ctx context.Context) (Status, error) {
-	var out Status
+func (c *Client) Ready(ctx context.Context) (Ready, error) {
+	var out Ready
 	err := c.do(ctx, &call{ep: epReady, noRetry: true}, &out)
 	return out, err
 }

@@ -19,8 +19,8 @@ func typ[T any]() reflect.Type { return reflect.TypeFor[T]() }
 
 // The routes the client calls, one per method of Client.
 var (
-	epHealth       = endpoint{"GET", "/healthz", nil, typ[Status]()}
-	epReady        = endpoint{"GET", "/readyz", nil, typ[Status]()}
+	epHealth       = endpoint{"GET", "/healthz", nil, typ[Health]()}
+	epReady        = endpoint{"GET", "/readyz", nil, typ[Ready]()}
 	epPutItem      = endpoint{"PUT", "/v1/items/{id}", typ[itemIn](), typ[recd.Item]()}
 	epGetItem      = endpoint{"GET", "/v1/items/{id}", nil, typ[recd.Item]()}
 	epDeleteItem   = endpoint{"DELETE", "/v1/items/{id}", nil, nil}
@@ -45,13 +45,52 @@ var (
 		epQuery, epSpaces, epAddEvents, epPopular, epTrending, epTrain, epModels}
 )
 
-// Status is the answer of /healthz and /readyz.
-type Status struct {
-	Status string `json:"status"` // ok; ready, degraded or not ready
-	Reason string `json:"reason,omitempty"`
-	// Degraded and Down come with /readyz: a dependency is down, and which.
-	Degraded bool     `json:"degraded,omitempty"`
-	Down     []string `json:"down,omitempty"`
+// Health is the answer of /healthz: the process is up.
+type Health struct {
+	Status string `json:"status"`
+}
+
+// Ready is the answer of /readyz. Dependencies, Follower and Stats come only to callers with
+// an API key (or when authentication is off).
+type Ready struct {
+	Status       string        `json:"status"` // ready, degraded or not ready
+	Reason       string        `json:"reason,omitempty"`
+	Degraded     bool          `json:"degraded"`
+	Down         []string      `json:"down,omitempty"` // the dependencies that are down
+	Dependencies []Dependency  `json:"dependencies,omitempty"`
+	Follower     *FollowStatus `json:"follower,omitempty"`
+	Stats        *Stats        `json:"stats,omitempty"`
+}
+
+// Dependency is one dependency's last known state.
+type Dependency struct {
+	Name    string    `json:"name"`
+	Up      bool      `json:"up"`
+	Error   string    `json:"error,omitempty"`
+	Since   time.Time `json:"since"`
+	Checked time.Time `json:"checked,omitempty"`
+}
+
+// FollowStatus is a replica's progress in following what the others write.
+type FollowStatus struct {
+	LastSync       time.Time `json:"last_sync"`
+	LastError      string    `json:"last_error,omitempty"`
+	EventSeq       int64     `json:"event_seq"`
+	PendingEvents  int       `json:"pending_events"`
+	ChangeSeq      int64     `json:"change_seq"`
+	VectorSeq      int64     `json:"vector_seq"`
+	EventsApplied  int64     `json:"events_applied"`
+	ChangesApplied int64     `json:"changes_applied"`
+	VectorsApplied int64     `json:"vectors_applied"`
+	ModelsLoaded   int64     `json:"models_loaded"`
+	Running        bool      `json:"running"`
+}
+
+// Stats counts what the server holds.
+type Stats struct {
+	Items  int `json:"items"`
+	Users  int `json:"users"`
+	Events int `json:"events"`
 }
 
 // BatchResult is the answer to a batch of items: how many were stored and, for NDJSON, the

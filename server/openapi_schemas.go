@@ -1,0 +1,159 @@
+package server
+
+// This file holds the component schemas of the OpenAPI document: what the handlers accept and
+// send, field for field. Request bodies are decoded with unknown fields rejected, so their
+// schemas forbid additional properties; fields the server sets (created_at, updated_at, seq)
+// are readOnly: required in answers, never needed in requests.
+
+func ref(name string) map[string]any { return map[string]any{"$ref": "#/components/schemas/" + name} }
+
+// obj is an object schema with the given properties, no others, and the required ones.
+func obj(props map[string]any, required ...string) map[string]any {
+	o := map[string]any{"type": "object", "properties": props, "additionalProperties": false}
+	if len(required) > 0 {
+		o["required"] = required
+	}
+	return o
+}
+
+var (
+	str    = map[string]any{"type": "string"}
+	num    = map[string]any{"type": "number"}
+	integ  = map[string]any{"type": "integer"}
+	boolT  = map[string]any{"type": "boolean"}
+	strArr = map[string]any{"type": "array", "items": str}
+	anyObj = map[string]any{"type": "object", "additionalProperties": true}
+	dtime  = map[string]any{"type": "string", "format": "date-time"}
+	// serverTime is a time the server sets: sent in answers, ignored in requests.
+	serverTime = map[string]any{"type": "string", "format": "date-time", "readOnly": true}
+)
+
+// maxStr is a string of at most n bytes; maxArr an array of at most n strings of at most size
+// bytes; rangeT a number of type typ in [lo, hi]. schemas fills them from the default limits.
+func maxStr(n int) map[string]any { return map[string]any{"type": "string", "maxLength": n} }
+func maxArr(n, size int) map[string]any {
+	return map[string]any{"type": "array", "maxItems": n, "items": maxStr(size)}
+}
+func rangeT(typ string, lo, hi float64) map[string]any {
+	return map[string]any{"type": typ, "minimum": lo, "maximum": hi}
+}
+
+func arrOf(name string) map[string]any { return map[string]any{"type": "array", "items": ref(name)} }
+
+// batchOf is a non-empty array of name: an empty batch is refused.
+func batchOf(name string) map[string]any {
+	return map[string]any{"type": "array", "minItems": 1, "items": ref(name)}
+}
+
+func described(s map[string]any, desc string) map[string]any {
+	o := map[string]any{"description": desc}
+	for k, v := range s {
+		o[k] = v
+	}
+	return o
+}
+
+// schemas returns the component schemas.
+func schemas() map[string]any {
+	s := map[string]any{}
+	for _, part := range []map[string]any{statusSchemas(), catalogSchemas(), listSchemas(), requestSchemas()} {
+		for k, v := range part {
+			s[k] = v
+		}
+	}
+	return s
+}
+
+// statusSchemas are the errors, health and readiness answers.
+func statusSchemas() map[string]any {
+	return map[string]any{
+		"Error": obj(map[string]any{"error": ref("ErrorDetail")}, "error"),
+		"ErrorDetail": obj(map[string]any{"code": described(str, "a stable machine-readable code: invalid_argument, "+
+			"not_found, unauthenticated, permission_denied, rate_limited, conflict, unprocessable_entity, "+
+			"unsupported_media_type, payload_too_large, request_timeout, deadline_exceeded, unavailable, overloaded, "+
+			"method_not_allowed, internal"), "message": str, "field": described(str, "the request field at fault, if one")},
+			"code", "message"),
+		"Health": obj(map[string]any{"status": str}, "status"),
+		"Ready": obj(map[string]any{"status": map[string]any{"type": "string", "enum": []string{"ready", "degraded", "not ready"}},
+			"reason": str, "degraded": boolT, "down": strArr,
+			"dependencies": described(arrOf("Dependency"), "only for callers with an API key, or when authentication is off"),
+			"follower":     ref("FollowStatus"), "stats": ref("Stats")}, "status", "degraded"),
+		"Dependency": obj(map[string]any{"name": str, "up": boolT, "error": str, "since": dtime, "checked": dtime},
+			"name", "up", "since"),
+		"FollowStatus": obj(map[string]any{"last_sync": dtime, "last_error": str, "event_seq": integ, "pending_events": integ,
+			"change_seq": integ, "vector_seq": integ, "events_applied": integ, "changes_applied": integ,
+			"vectors_applied": integ, "models_loaded": integ, "running": boolT},
+			"last_sync", "event_seq", "pending_events", "change_seq", "vector_seq", "events_applied", "changes_applied",
+			"vectors_applied", "models_loaded", "running"),
+		"Stats": obj(map[string]any{"items": integ, "users": integ, "events": integ}, "items", "users", "events"),
+	}
+}
+
+// catalogSchemas are items, users, events and the answers of writing them.
+func catalogSchemas() map[string]any {
+	vectors := map[string]any{"type": "object", "description": "vectors by space name (client-written spaces only)",
+		"additionalProperties": map[string]any{"type": "array", "items": num}}
+	return map[string]any{
+		"Item": obj(map[string]any{"id": described(maxStr(defLimits.MaxIDLength), "always in answers; required in POST /v1/items; in PUT, optional and equal to the path's id"),
+			"title": str, "text": str, "categories": strArr, "tags": strArr, "attributes": anyObj,
+			"available": described(boolT, "default true"), "vectors": vectors,
+			"created_at": serverTime, "updated_at": serverTime}, "created_at", "updated_at"),
+		"ItemBatch": batchOf("Item"),
+		"BatchResult": obj(map[string]any{"stored": integ, "rejected": map[string]any{"type": "array",
+			"description": "NDJSON only: the lines refused, by number from 1",
+			"items":       obj(map[string]any{"line": integ, "id": str, "error": ref("ErrorDetail")}, "line", "error")}},
+			"stored"),
+		"User": obj(map[string]any{"id": described(maxStr(defLimits.MaxIDLength), "always in answers; in PUT, optional and equal to the path's id"),
+			"attributes": anyObj, "created_at": serverTime, "updated_at": serverTime}, "created_at", "updated_at"),
+		"Event": obj(map[string]any{"user_id": str, "item_id": str, "type": str, "value": num,
+			"timestamp": described(dtime, "default: the time the server received it"), "session_id": str,
+			"seq": map[string]any{"type": "integer", "readOnly": true, "description": "the server's sequence number"}},
+			"user_id", "item_id", "type"),
+		"EventBatch":  batchOf("Event"),
+		"EventResult": obj(map[string]any{"stored": integ, "first_seq": integ, "last_seq": integ}, "stored"),
+	}
+}
+
+// listSchemas are the pages and ranked lists the read routes answer with.
+func listSchemas() map[string]any {
+	rec := obj(map[string]any{"id": str, "score": num, "title": str, "reasons": arrOf("Reason")}, "id", "score", "reasons")
+	return map[string]any{
+		"ItemPage":  obj(map[string]any{"items": arrOf("Item"), "next_cursor": str}, "items", "next_cursor"),
+		"EventPage": obj(map[string]any{"events": arrOf("Event"), "next_cursor": str}, "events", "next_cursor"),
+		"Reason": obj(map[string]any{"type": described(str, "similar_to, popular, popular_in, trending, matches_profile, "+
+			"collaborative, session, long_tail or query"), "items": strArr, "category": str, "source": str, "text": str}, "type"),
+		"Recommendation": rec,
+		"Recommendations": obj(map[string]any{"items": arrOf("Recommendation"), "strategy": str, "model_version": str,
+			"degraded": described(boolT, "present and true while a dependency is down")}, "items", "strategy", "model_version"),
+		"QueryResponse": obj(map[string]any{"query": described(anyObj, "the structured query the request was parsed into"),
+			"parser": str, "fallback": str, "items": arrOf("Recommendation"),
+			"strategy": str, "model_version": str, "explanation": str, "explanation_source": str, "degraded": boolT,
+			"matched": described(boolT, "false when nothing matched the request's own terms "+
+				"(words, titles, categories, years, exclusions, conditions) and the items are the fallback: popular items, "+
+				"or the user's recommendations when user_id is set")},
+			"query", "parser", "items", "strategy", "model_version", "matched"),
+		"SpaceList": obj(map[string]any{"spaces": arrOf("Space")}, "spaces"),
+		"Space": obj(map[string]any{"name": str, "dim": integ, "metric": str, "sparse": boolT, "count": integ},
+			"name", "dim", "metric", "count"),
+		"Model": obj(map[string]any{"version": str, "kind": str, "created": dtime, "size_bytes": integ,
+			"metrics": map[string]any{"type": "object", "additionalProperties": num}, "serving": boolT,
+			"skipped": boolT, "reason": str}, "version", "kind", "created", "size_bytes", "serving"),
+		"ModelList": obj(map[string]any{"models": arrOf("Model")}, "models"),
+	}
+}
+
+// requestSchemas are the bodies of the reads sent with POST.
+func requestSchemas() map[string]any {
+	l := defLimits
+	knob := func(i int) map[string]any { return rangeT("number", knobRanges[i].lo, knobRanges[i].hi) }
+	return map[string]any{
+		"QueryRequest": obj(map[string]any{"text": maxStr(l.MaxQueryText), "user_id": maxStr(l.MaxIDLength),
+			"n": rangeT("integer", 1, float64(l.MaxN)), "explain": boolT, "diversity": knob(0)}, "text"),
+		"RecommendRequest": obj(map[string]any{"user_id": maxStr(l.MaxIDLength), "session_id": maxStr(l.MaxIDLength),
+			"context_items": maxArr(l.MaxListLength, l.MaxIDLength), "n": rangeT("integer", 1, float64(l.MaxN)),
+			"diversity": knob(0), "calibration": knob(1), "long_tail_share": knob(2), "session_weight": knob(3),
+			"exposure_strength": knob(4), "exclude": maxArr(l.MaxExclude, l.MaxIDLength),
+			"categories": maxArr(l.MaxCategories, l.MaxValueLength), "exclude_categories": maxArr(l.MaxCategories, l.MaxValueLength),
+			"filters": maxArr(l.MaxFilters, l.MaxValueLength), "boosts": maxArr(l.MaxBoosts, l.MaxValueLength)}),
+	}
+}
