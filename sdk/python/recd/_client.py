@@ -5,36 +5,53 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from typing import Any, Callable, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Dict, Iterable, Iterator, Mapping, NamedTuple, Optional, Sequence, Tuple, Union
 
 from ._errors import RecdError, retry_delay
 from ._types import (
-    BatchResult, Event, EventPage, EventResult, Item, ItemPage, Model, ModelList, QueryResponse,
+    BatchResult, Event, EventPage, EventResult, Item, ItemPage, Model, ModelList, QueryRequest, QueryResponse,
     RecommendRequest, Recommendations, SpaceList, User,
 )
 
-# ROUTES maps each client method to its HTTP method, path template and the document's type of
-# its 200 answer (None for 204). Every method sends its request through this table.
-ROUTES: Dict[str, Tuple[str, str, Optional[type]]] = {
-    "put_item": ("PUT", "/v1/items/{id}", Item),
-    "get_item": ("GET", "/v1/items/{id}", Item),
-    "delete_item": ("DELETE", "/v1/items/{id}", None),
-    "list_items": ("GET", "/v1/items", ItemPage),
-    "put_items": ("POST", "/v1/items", BatchResult),
-    "put_user": ("PUT", "/v1/users/{id}", User),
-    "get_user": ("GET", "/v1/users/{id}", User),
-    "delete_user": ("DELETE", "/v1/users/{id}", None),
-    "user_events": ("GET", "/v1/users/{id}/events", EventPage),
-    "add_events": ("POST", "/v1/events", EventResult),
-    "recommend": ("GET", "/v1/users/{id}/recommendations", Recommendations),
-    "recommend_for": ("POST", "/v1/recommendations", Recommendations),
-    "similar": ("GET", "/v1/items/{id}/similar", Recommendations),
-    "popular": ("GET", "/v1/popular", Recommendations),
-    "trending": ("GET", "/v1/trending", Recommendations),
-    "query": ("POST", "/v1/query", QueryResponse),
-    "spaces": ("GET", "/v1/spaces", SpaceList),
-    "train": ("POST", "/v1/admin/train", Model),
-    "models": ("GET", "/v1/admin/models", ModelList),
+
+class Route(NamedTuple):
+    """A route the client calls: method, path template, the query parameters the client may send,
+    and the types of its JSON request body (the element type for a batch) and of its 200 answer."""
+
+    method: str
+    path: str
+    query: Tuple[str, ...]
+    request: Optional[type]
+    response: Optional[type]
+
+
+# The query parameters recommend takes besides n.
+RECOMMEND_KNOBS = ("diversity", "calibration", "long_tail_share", "session_weight", "exposure_strength",
+                   "session_id", "exclude", "category", "exclude_category", "filter", "boost")
+_PAGE = ("limit", "cursor")
+_LIST = ("n", "category")
+
+# ROUTES maps each client method to its route; every method sends its request through this table.
+ROUTES: Dict[str, Route] = {
+    "put_item": Route("PUT", "/v1/items/{id}", (), Item, Item),
+    "get_item": Route("GET", "/v1/items/{id}", (), None, Item),
+    "delete_item": Route("DELETE", "/v1/items/{id}", (), None, None),
+    "list_items": Route("GET", "/v1/items", _PAGE, None, ItemPage),
+    "put_items": Route("POST", "/v1/items", (), Item, BatchResult),
+    "put_user": Route("PUT", "/v1/users/{id}", (), User, User),
+    "get_user": Route("GET", "/v1/users/{id}", (), None, User),
+    "delete_user": Route("DELETE", "/v1/users/{id}", (), None, None),
+    "user_events": Route("GET", "/v1/users/{id}/events", _PAGE, None, EventPage),
+    "add_events": Route("POST", "/v1/events", (), Event, EventResult),
+    "recommend": Route("GET", "/v1/users/{id}/recommendations", ("n",) + RECOMMEND_KNOBS, None, Recommendations),
+    "recommend_for": Route("POST", "/v1/recommendations", (), RecommendRequest, Recommendations),
+    "similar": Route("GET", "/v1/items/{id}/similar", _LIST + ("by",), None, Recommendations),
+    "popular": Route("GET", "/v1/popular", _LIST, None, Recommendations),
+    "trending": Route("GET", "/v1/trending", _LIST, None, Recommendations),
+    "query": Route("POST", "/v1/query", (), QueryRequest, QueryResponse),
+    "spaces": Route("GET", "/v1/spaces", (), None, SpaceList),
+    "train": Route("POST", "/v1/admin/train", ("force",), None, Model),
+    "models": Route("GET", "/v1/admin/models", (), None, ModelList),
 }
 
 _SERVER_SET = ("created_at", "updated_at")
@@ -73,15 +90,13 @@ class Client:
     """
 
     def __init__(self, base_url: str, api_key: Optional[str] = None, *, max_retries: int = 3,
-                 backoff: float = 0.2, max_delay: float = 30.0, timeout: float = 60.0,
-                 sleep: Callable[[float], None] = time.sleep):
+                 backoff: float = 0.2, max_delay: float = 30.0, timeout: float = 60.0):
         self.base_url = base_url.rstrip("/")
         self.api_key = api_key
         self.max_retries = max_retries
         self.backoff = backoff
         self.max_delay = max_delay
         self.timeout = timeout
-        self._sleep = sleep
 
     def put_item(self, item: Mapping[str, Any]) -> Item:
         """Creates or replaces an item; returns it as stored."""
@@ -136,6 +151,9 @@ class Client:
         session_weight, exposure_strength, session_id, and the lists exclude, category,
         exclude_category, filter and boost.
         """
+        unknown = sorted(set(knobs) - set(RECOMMEND_KNOBS))
+        if unknown:
+            raise TypeError(f"recommend() got unknown knobs {unknown}; it takes {list(RECOMMEND_KNOBS)}")
         return self._call("recommend", {"id": user_id}, query={"n": n, **knobs})
 
     def recommend_for(self, request: RecommendRequest) -> Recommendations:
@@ -156,8 +174,11 @@ class Client:
     def query(self, text: str, *, user_id: Optional[str] = None, n: Optional[int] = None,
               explain: Optional[bool] = None, diversity: Optional[float] = None) -> QueryResponse:
         """A natural-language request, answered by the ranking pipeline."""
-        body = {"text": text, "user_id": user_id, "n": n, "explain": explain, "diversity": diversity}
-        return self._call("query", body={k: v for k, v in body.items() if v is not None})
+        body: QueryRequest = {"text": text}
+        for k, v in (("user_id", user_id), ("n", n), ("explain", explain), ("diversity", diversity)):
+            if v is not None:
+                body[k] = v  # type: ignore[literal-required]
+        return self._call("query", body=body)
 
     def spaces(self) -> SpaceList:
         return self._call("spaces")
@@ -180,7 +201,7 @@ class Client:
 
     def _call(self, name: str, params: Optional[Mapping[str, str]] = None, *, query: Optional[Query] = None,
               body: Any = None, raw: Optional[Tuple[str, Union[bytes, Iterator[bytes]]]] = None) -> Any:
-        method, path, _ = ROUTES[name]
+        method, path = ROUTES[name].method, ROUTES[name].path
         for k, v in (params or {}).items():
             path = path.replace("{" + k + "}", urllib.parse.quote(v, safe=""))
         headers = {"Accept": "application/json"}
@@ -203,7 +224,7 @@ class Client:
             except urllib.error.HTTPError as e:
                 payload = e.read()
                 if e.code in (429, 503) and replayable and attempt < self.max_retries:
-                    self._sleep(retry_delay(e.headers.get("Retry-After"), attempt, self.backoff, self.max_delay))
+                    time.sleep(retry_delay(e.headers.get("Retry-After"), attempt, self.backoff, self.max_delay))
                     attempt += 1
                     continue
                 raise RecdError.from_body(e.code, payload, str(e.reason)) from None

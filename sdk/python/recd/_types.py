@@ -166,6 +166,16 @@ class ModelList(TypedDict, total=False):
     models: List[Model]
 
 
+class QueryRequest(TypedDict, total=False):
+    """The body of POST /v1/query."""
+
+    text: str
+    user_id: str
+    n: int
+    explain: bool
+    diversity: float
+
+
 class RecommendRequest(TypedDict, total=False):
     """The body of POST /v1/recommendations."""
 

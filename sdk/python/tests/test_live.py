@@ -73,11 +73,11 @@ def _compare(cls, schema, path, out):
 
 class DocumentTest(unittest.TestCase):
     def test_every_method_route_is_documented(self):
-        for name, (method, path, _) in ROUTES.items():
-            self.assertIn(method.lower(), doc["paths"].get(path, {}), f"{name}: {method} {path}")
+        for name, r in ROUTES.items():
+            self.assertIn(r.method.lower(), doc["paths"].get(r.path, {}), f"{name}: {r.method} {r.path}")
 
     def test_every_documented_route_has_a_method(self):
-        called = {f"{m} {p}" for m, p, _ in ROUTES.values()}
+        called = {f"{r.method} {r.path}" for r in ROUTES.values()}
         for path, ops in doc["paths"].items():
             for method in ops:
                 key = f"{method.upper()} {path}"
@@ -86,18 +86,41 @@ class DocumentTest(unittest.TestCase):
 
     def test_response_types_have_the_documented_fields(self):
         out = []
-        for name, (method, path, cls) in ROUTES.items():
-            op = doc["paths"][path][method.lower()]
+        for name, r in ROUTES.items():
+            op = doc["paths"][r.path][r.method.lower()]
             ok = op["responses"].get("200") or op["responses"].get("204") or {}
             schema = ok.get("content", {}).get("application/json", {}).get("schema")
-            if cls is None:
+            if r.response is None:
                 if schema:
                     out.append(f"{name}: the document answers {schema}, the client nothing")
                 continue
-            if not schema or schema.get("$ref") != f"#/components/schemas/{cls.__name__}":
-                out.append(f"{name}: the document answers {schema}, the client {cls.__name__}")
+            if not schema or schema.get("$ref") != f"#/components/schemas/{r.response.__name__}":
+                out.append(f"{name}: the document answers {schema}, the client {r.response.__name__}")
                 continue
-            _compare(cls, schema, cls.__name__, out)
+            _compare(r.response, schema, r.response.__name__, out)
+        self.assertEqual(out, [])
+
+    def test_query_parameters_are_documented(self):
+        for name, r in ROUTES.items():
+            op = doc["paths"][r.path][r.method.lower()]
+            documented = sorted(p["name"] for p in op.get("parameters", []) if p["in"] == "query")
+            self.assertEqual(sorted(r.query), documented, f"{name}: query parameters")
+
+    def test_request_types_have_the_documented_fields(self):
+        out = []
+        for name, r in ROUTES.items():
+            op = doc["paths"][r.path][r.method.lower()]
+            schema = op.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema")
+            if r.request is None:
+                if schema:
+                    out.append(f"{name}: the document takes {schema}, the client sends nothing")
+                continue
+            if schema and _resolve(schema).get("type") == "array":
+                schema = _resolve(schema)["items"]  # a batch of r.request
+            if not schema or schema.get("$ref") != f"#/components/schemas/{r.request.__name__}":
+                out.append(f"{name}: the document takes {schema}, the client {r.request.__name__}")
+                continue
+            _compare(r.request, schema, r.request.__name__, out)
         self.assertEqual(out, [])
 
 
@@ -188,6 +211,10 @@ class RecommendationsTest(unittest.TestCase):
         self.assertEqual(len(got["items"]), 5)
         self.assertNotIn("589", [i["id"] for i in got["items"]])
         self.assertTrue(got["model_version"])
+
+    def test_recommend_rejects_an_unknown_knob(self):
+        with self.assertRaises(TypeError):
+            c.recommend("1", 5, diversty=0.3)
 
     def test_recommend_n_out_of_range_is_400_naming_n(self):
         with self.assertRaises(RecdError) as cm:

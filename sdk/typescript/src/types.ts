@@ -190,6 +190,11 @@ export interface QueryOptions {
   diversity?: number;
 }
 
+/** The body of POST /v1/query. */
+export interface QueryRequest extends QueryOptions {
+  text: string;
+}
+
 /**
  * Shape<T> maps every field of T to the name of its nested object type (for an object or a
  * list of objects with fields of their own) or null. An object literal of this type must name
@@ -212,7 +217,13 @@ const model: Shape<Model> = {
   skipped: null, reason: null,
 };
 
-/** The fields of every response type by name, for checking against the server's document. */
+/** The query parameters recommend may send besides n, by name. */
+export const recommendOptions: Shape<RecommendOptions> = {
+  diversity: null, calibration: null, long_tail_share: null, session_weight: null, exposure_strength: null,
+  session_id: null, exclude: null, category: null, exclude_category: null, filter: null, boost: null,
+};
+
+/** The fields of every request and response type by name, for checking against the server's document. */
 export const shapes: Record<string, Record<string, string | null>> = {
   Item: item,
   ItemPage: { items: "Item", next_cursor: null } satisfies Shape<ItemPage>,
@@ -236,4 +247,10 @@ export const shapes: Record<string, Record<string, string | null>> = {
   SpaceList: { spaces: "Space" } satisfies Shape<SpaceList>,
   Model: model,
   ModelList: { models: "Model" } satisfies Shape<ModelList>,
+  RecommendRequest: {
+    user_id: null, session_id: null, context_items: null, n: null, diversity: null, calibration: null,
+    long_tail_share: null, session_weight: null, exposure_strength: null, exclude: null, categories: null,
+    exclude_categories: null, filters: null, boosts: null,
+  } satisfies Shape<RecommendRequest>,
+  QueryRequest: { text: null, user_id: null, n: null, explain: null, diversity: null } satisfies Shape<QueryRequest>,
 };

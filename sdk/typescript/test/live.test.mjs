@@ -86,6 +86,33 @@ describe("the OpenAPI document", () => {
     }
     assert.deepEqual(out, []);
   });
+
+  test("takes the query parameters the client sends", () => {
+    for (const [m, r] of Object.entries(routes)) {
+      const op = doc.paths[r.path][r.method.toLowerCase()];
+      const documented = (op.parameters ?? []).filter((p) => p.in === "query").map((p) => p.name).sort();
+      assert.deepEqual([...r.query].sort(), documented, `${m}: query parameters`);
+    }
+  });
+
+  test("takes the request bodies' fields", () => {
+    const out = [];
+    for (const [m, r] of Object.entries(routes)) {
+      const op = doc.paths[r.path][r.method.toLowerCase()];
+      let schema = op.requestBody?.content?.["application/json"]?.schema;
+      if (r.request === null) {
+        if (schema) out.push(`${m}: the document takes ${schema.$ref}, the client sends nothing`);
+        continue;
+      }
+      if (resolve(schema ?? {}).type === "array") schema = resolve(schema).items; // a batch of r.request
+      if (schema?.$ref !== `#/components/schemas/${r.request}`) {
+        out.push(`${m}: the document takes ${schema?.$ref}, the client ${r.request}`);
+        continue;
+      }
+      compareShape(r.request, schema, r.request, out);
+    }
+    assert.deepEqual(out, []);
+  });
 });
 
 describe("items", () => {
