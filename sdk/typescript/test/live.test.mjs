@@ -173,6 +173,15 @@ describe("items", () => {
     assert.equal((await c.getItem("sdk-ts-2")).title, "Second");
   });
 
+  test("putItems streams an async iterable", async () => {
+    async function* gen() {
+      for (const id of ["sdk-ts-4", "sdk-ts-5"]) yield { id, title: id };
+    }
+    const got = await c.putItems(gen());
+    assert.equal(got.stored, 2);
+    assert.equal((await c.getItem("sdk-ts-5")).title, "sdk-ts-5");
+  });
+
   test("putItems sends an array whole", async () => {
     const got = await c.putItems([{ id: "sdk-ts-3", title: "Third" }]);
     assert.equal(got.stored, 1);
