@@ -1,0 +1,195 @@
+"""The JSON shapes of recd's API as TypedDicts, written to match the server's /openapi.json.
+
+Field names are the wire names. Every field may be absent (total=False): the server leaves out
+empty optional fields. The tests compare each type's fields with the live document.
+"""
+
+from typing import Any, Dict, List, TypedDict
+
+
+class Item(TypedDict, total=False):
+    """An item of the catalog. created_at and updated_at are set by the server and not sent."""
+
+    id: str
+    title: str
+    text: str
+    categories: List[str]
+    tags: List[str]
+    attributes: Dict[str, Any]
+    available: bool
+    vectors: Dict[str, List[float]]
+    created_at: str
+    updated_at: str
+
+
+class ItemPage(TypedDict, total=False):
+    """One page of GET /v1/items; next_cursor is empty on the last page."""
+
+    items: List[Item]
+    next_cursor: str
+
+
+class ErrorDetail(TypedDict, total=False):
+    """The error body's detail: a stable code, a message and, for a bad argument, the field."""
+
+    code: str
+    message: str
+    field: str
+
+
+class RejectedLine(TypedDict, total=False):
+    """One rejected line of an NDJSON batch (lines count from 1)."""
+
+    line: int
+    id: str
+    error: ErrorDetail
+
+
+class BatchResult(TypedDict, total=False):
+    """The answer to POST /v1/items."""
+
+    stored: int
+    rejected: List[RejectedLine]
+
+
+class User(TypedDict, total=False):
+    """A user. created_at and updated_at are set by the server and not sent."""
+
+    id: str
+    attributes: Dict[str, Any]
+    created_at: str
+    updated_at: str
+
+
+class Event(TypedDict, total=False):
+    """An interaction; seq is set by the server, timestamp (RFC 3339) defaults to its clock."""
+
+    user_id: str
+    item_id: str
+    type: str
+    value: float
+    timestamp: str
+    session_id: str
+    seq: int
+
+
+class EventPage(TypedDict, total=False):
+    """One page of a user's events, newest first."""
+
+    events: List[Event]
+    next_cursor: str
+
+
+class EventResult(TypedDict, total=False):
+    """The answer to POST /v1/events."""
+
+    stored: int
+    first_seq: int
+    last_seq: int
+
+
+class Reason(TypedDict, total=False):
+    """Why an item was recommended."""
+
+    type: str
+    items: List[str]
+    category: str
+    source: str
+    text: str
+
+
+class RecommendedItem(TypedDict, total=False):
+    """One recommended item."""
+
+    id: str
+    score: float
+    title: str
+    reasons: List[Reason]
+
+
+class Recommendations(TypedDict, total=False):
+    """A ranked list: recommendations, similar, popular or trending items."""
+
+    items: List[RecommendedItem]
+    strategy: str
+    model_version: str
+    degraded: bool
+
+
+class QueryResponse(TypedDict, total=False):
+    """The answer to a natural-language query."""
+
+    query: Dict[str, Any]
+    parser: str
+    fallback: str
+    items: List[RecommendedItem]
+    strategy: str
+    model_version: str
+    explanation: str
+    explanation_source: str
+    degraded: bool
+    matched: bool
+
+
+class Space(TypedDict, total=False):
+    """A vector space of the index."""
+
+    name: str
+    dim: int
+    metric: str
+    sparse: bool
+    count: int
+
+
+class SpaceList(TypedDict, total=False):
+    """The answer to GET /v1/spaces."""
+
+    spaces: List[Space]
+
+
+class Model(TypedDict, total=False):
+    """A saved model version; skipped and reason are set when a train found nothing new."""
+
+    version: str
+    kind: str
+    created: str
+    size_bytes: int
+    metrics: Dict[str, float]
+    serving: bool
+    skipped: bool
+    reason: str
+
+
+class ModelList(TypedDict, total=False):
+    """The answer to GET /v1/admin/models."""
+
+    models: List[Model]
+
+
+class QueryRequest(TypedDict, total=False):
+    """The body of POST /v1/query."""
+
+    text: str
+    user_id: str
+    n: int
+    explain: bool
+    diversity: float
+
+
+class RecommendRequest(TypedDict, total=False):
+    """The body of POST /v1/recommendations."""
+
+    user_id: str
+    session_id: str
+    context_items: List[str]
+    n: int
+    diversity: float
+    calibration: float
+    long_tail_share: float
+    session_weight: float
+    exposure_strength: float
+    exclude: List[str]
+    categories: List[str]
+    exclude_categories: List[str]
+    filters: List[str]
+    boosts: List[str]
