@@ -24,7 +24,7 @@ type eventIn struct {
 }
 
 // postEvents stores a JSON array of events, all or nothing, durably before answering.
-func (s *Server) postEvents(c *gin.Context) {
+func (s catalogRoutes) postEvents(c *gin.Context) {
 	var in []eventIn
 	if err := decodeJSON(c, &in); err != nil {
 		fail(c, err)

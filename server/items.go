@@ -34,7 +34,7 @@ func (in itemIn) item() recd.Item {
 	return it
 }
 
-func (s *Server) putItem(c *gin.Context) {
+func (s catalogRoutes) putItem(c *gin.Context) {
 	var in itemIn
 	if err := decodeJSON(c, &in); err != nil {
 		fail(c, err)
@@ -59,7 +59,7 @@ func (s *Server) putItem(c *gin.Context) {
 	c.JSON(http.StatusOK, stored)
 }
 
-func (s *Server) getItem(c *gin.Context) {
+func (s catalogRoutes) getItem(c *gin.Context) {
 	it, err := s.b.GetItem(c.Request.Context(), c.Param("id"))
 	if err != nil {
 		fail(c, err)
@@ -68,7 +68,7 @@ func (s *Server) getItem(c *gin.Context) {
 	c.JSON(http.StatusOK, it)
 }
 
-func (s *Server) deleteItem(c *gin.Context) {
+func (s catalogRoutes) deleteItem(c *gin.Context) {
 	if err := s.b.DeleteItem(c.Request.Context(), c.Param("id")); err != nil {
 		fail(c, err)
 		return
@@ -76,7 +76,7 @@ func (s *Server) deleteItem(c *gin.Context) {
 	c.Status(http.StatusNoContent)
 }
 
-func (s *Server) listItems(c *gin.Context) {
+func (s catalogRoutes) listItems(c *gin.Context) {
 	limit, err := intParam(c, "limit", 100, 1, s.opts.MaxPageSize)
 	if err != nil {
 		fail(c, err)
@@ -96,7 +96,7 @@ func (s *Server) listItems(c *gin.Context) {
 // postItems stores a batch: a JSON array (all or nothing) or NDJSON (streamed in chunks;
 // each bad line is reported by number and the good lines are stored). bodyTypes lets both
 // media types through.
-func (s *Server) postItems(c *gin.Context) {
+func (s catalogRoutes) postItems(c *gin.Context) {
 	if ct := mediaType(c); ct == mediaNDJSON || ct == mediaJSONL {
 		s.postItemsNDJSON(c)
 		return

@@ -70,7 +70,7 @@ func (n *ndjsonBatch) flush(ctx context.Context) error {
 
 // postItemsNDJSON stores one item per line; blank lines are skipped. An empty body is a 400;
 // a body whose every line is refused is a 422 listing them.
-func (s *Server) postItemsNDJSON(c *gin.Context) {
+func (s catalogRoutes) postItemsNDJSON(c *gin.Context) {
 	ctx := c.Request.Context()
 	sc := bufio.NewScanner(requestBody(c))
 	sc.Buffer(make([]byte, 64<<10), 16<<20)

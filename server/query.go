@@ -18,7 +18,7 @@ type queryIn struct {
 	Diversity *float64 `json:"diversity"`
 }
 
-func (s *Server) query(c *gin.Context) {
+func (s readRoutes) query(c *gin.Context) {
 	var in queryIn
 	if err := decodeJSON(c, &in); err != nil {
 		fail(c, err)
@@ -41,7 +41,7 @@ func (s *Server) query(c *gin.Context) {
 
 // checkQueryIn bounds a query body: text within limits.max_query_text, n within max_n (0 is
 // the default), diversity within its range, user_id within max_id_length.
-func (s *Server) checkQueryIn(in *queryIn) error {
+func (s readRoutes) checkQueryIn(in *queryIn) error {
 	l := s.opts.Limits
 	if len(in.Text) > l.MaxQueryText {
 		return recd.Invalid("text", fmt.Sprintf("at most %d bytes", l.MaxQueryText))

@@ -74,7 +74,7 @@ func queryKnobs(c *gin.Context, l service.Limits) (knobs, error) {
 	return k, err
 }
 
-func (s *Server) recommend(c *gin.Context) {
+func (s readRoutes) recommend(c *gin.Context) {
 	n, err := intParam(c, "n", 10, 1, s.opts.Limits.MaxN)
 	if err != nil {
 		fail(c, err)
@@ -98,7 +98,7 @@ type recommendIn struct {
 }
 
 // recommendPost recommends for a user, an anonymous session or a list of context items.
-func (s *Server) recommendPost(c *gin.Context) {
+func (s readRoutes) recommendPost(c *gin.Context) {
 	var in recommendIn
 	if err := decodeJSON(c, &in); err != nil {
 		fail(c, err)
@@ -117,7 +117,7 @@ func (s *Server) recommendPost(c *gin.Context) {
 }
 
 // checkRecommendIn bounds a POST recommendation body as the GET route's parameters are.
-func (s *Server) checkRecommendIn(in *recommendIn, n int) error {
+func (s readRoutes) checkRecommendIn(in *recommendIn, n int) error {
 	l := s.opts.Limits
 	if err := checkN(n, l); err != nil {
 		return err
@@ -134,7 +134,7 @@ func (s *Server) checkRecommendIn(in *recommendIn, n int) error {
 	return in.knobs.check(l, false)
 }
 
-func (s *Server) runRecommend(c *gin.Context, req service.RecommendRequest, k knobs) {
+func (s readRoutes) runRecommend(c *gin.Context, req service.RecommendRequest, k knobs) {
 	rules, err := k.rules(s.opts.Limits)
 	if err != nil {
 		fail(c, err)
@@ -151,7 +151,7 @@ func (s *Server) runRecommend(c *gin.Context, req service.RecommendRequest, k kn
 	s.answer(c, resp)
 }
 
-func (s *Server) similar(c *gin.Context) {
+func (s readRoutes) similar(c *gin.Context) {
 	n, err := intParam(c, "n", 10, 1, s.opts.Limits.MaxN)
 	if err != nil {
 		fail(c, err)
@@ -170,11 +170,11 @@ func (s *Server) similar(c *gin.Context) {
 	s.answer(c, resp)
 }
 
-func (s *Server) popular(c *gin.Context)  { s.list(c, s.b.Popular) }
-func (s *Server) trending(c *gin.Context) { s.list(c, s.b.Trending) }
+func (s readRoutes) popular(c *gin.Context)  { s.list(c, s.b.Popular) }
+func (s readRoutes) trending(c *gin.Context) { s.list(c, s.b.Trending) }
 
 // list serves the non-personal lists (popular, trending): n and category parameters.
-func (s *Server) list(c *gin.Context, fn func(ctx context.Context, n int, categories []string) (rank.Response, error)) {
+func (s readRoutes) list(c *gin.Context, fn func(ctx context.Context, n int, categories []string) (rank.Response, error)) {
 	n, err := intParam(c, "n", 10, 1, s.opts.Limits.MaxN)
 	if err != nil {
 		fail(c, err)
@@ -193,7 +193,7 @@ func (s *Server) list(c *gin.Context, fn func(ctx context.Context, n int, catego
 	s.answer(c, resp)
 }
 
-func (s *Server) spaces(c *gin.Context) {
+func (s readRoutes) spaces(c *gin.Context) {
 	sp, err := s.b.Spaces(c.Request.Context())
 	if err != nil {
 		fail(c, err)
@@ -207,7 +207,7 @@ func (s *Server) spaces(c *gin.Context) {
 
 // train trains now; without force=true a store unchanged since the served version answers
 // 200 with that version, "skipped": true and the reason.
-func (s *Server) train(c *gin.Context) {
+func (s adminRoutes) train(c *gin.Context) {
 	train := s.b.Train
 	switch c.Query("force") {
 	case "", "false":
@@ -225,7 +225,7 @@ func (s *Server) train(c *gin.Context) {
 	c.JSON(http.StatusOK, info)
 }
 
-func (s *Server) models(c *gin.Context) {
+func (s adminRoutes) models(c *gin.Context) {
 	ms, err := s.b.Models(c.Request.Context())
 	if err != nil {
 		fail(c, err)

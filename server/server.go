@@ -194,40 +194,52 @@ func New(b Backend, opts Options) *Server {
 	return s
 }
 
+// The handlers are grouped by the routes they serve, each group a type over the Server:
+// catalogRoutes (items, users, events: items.go, users.go, events.go), readRoutes
+// (recommendations, similar, popular, trending, query, spaces: recs.go, query.go) and
+// adminRoutes (training and models). Server itself keeps the middleware and the wiring.
+type (
+	catalogRoutes struct{ *Server }
+	readRoutes    struct{ *Server }
+	adminRoutes   struct{ *Server }
+)
+
+// routes registers every route, one per line, with its handler.
 func (s *Server) routes(metrics http.Handler) {
 	r := s.engine
+	cat, read, admin := catalogRoutes{s}, readRoutes{s}, adminRoutes{s}
 	r.GET("/healthz", s.healthz)
 	r.GET("/readyz", s.readyz)
 	r.GET("/metrics", gin.WrapH(metrics))
 	r.GET("/openapi.json", s.openapi)
 
 	v1 := r.Group("/v1")
-	v1.PUT("/items/:id", s.putItem)
-	v1.GET("/items/:id", s.getItem)
-	v1.DELETE("/items/:id", s.deleteItem)
-	v1.GET("/items", s.listItems)
-	v1.POST("/items", s.postItems)
-	v1.GET("/items/:id/similar", s.similar)
+	v1.PUT("/items/:id", cat.putItem)
+	v1.GET("/items/:id", cat.getItem)
+	v1.DELETE("/items/:id", cat.deleteItem)
+	v1.GET("/items", cat.listItems)
+	v1.POST("/items", cat.postItems)
+	v1.GET("/items/:id/similar", read.similar)
 
-	v1.PUT("/users/:id", s.putUser)
-	v1.GET("/users/:id", s.getUser)
-	v1.DELETE("/users/:id", s.deleteUser)
-	v1.GET("/users/:id/events", s.userEvents)
-	v1.GET("/users/:id/recommendations", s.recommend)
-	v1.POST("/recommendations", s.recommendPost)
-	v1.GET("/spaces", s.spaces)
-	v1.POST("/query", s.query)
+	v1.PUT("/users/:id", cat.putUser)
+	v1.GET("/users/:id", cat.getUser)
+	v1.DELETE("/users/:id", cat.deleteUser)
+	v1.GET("/users/:id/events", cat.userEvents)
+	v1.GET("/users/:id/recommendations", read.recommend)
+	v1.POST("/recommendations", read.recommendPost)
+	v1.GET("/spaces", read.spaces)
+	v1.POST("/query", read.query)
 
 	page := gin.WrapH(web.Handler())
 	r.GET("/", page)
 	r.GET("/assets/*path", page)
 
-	v1.POST("/events", s.postEvents)
-	v1.GET("/popular", s.popular)
-	v1.GET("/trending", s.trending)
+	v1.POST("/events", cat.postEvents)
+	v1.GET("/popular", read.popular)
+	v1.GET("/trending", read.trending)
 
-	v1.POST("/admin/train", s.train)
-	v1.GET("/admin/models", s.models)
+	v1.POST("/admin/train", admin.train)
+	v1.GET("/admin/models", admin.models)
 }
 
 // headRoutes answers HEAD on every GET route as GET does, without the body.

@@ -15,7 +15,7 @@ type userIn struct {
 	UpdatedAt  serverSet      `json:"updated_at"`
 }
 
-func (s *Server) putUser(c *gin.Context) {
+func (s catalogRoutes) putUser(c *gin.Context) {
 	var in userIn
 	if err := decodeJSON(c, &in); err != nil {
 		fail(c, err)
@@ -38,7 +38,7 @@ func (s *Server) putUser(c *gin.Context) {
 	c.JSON(http.StatusOK, u)
 }
 
-func (s *Server) getUser(c *gin.Context) {
+func (s catalogRoutes) getUser(c *gin.Context) {
 	u, err := s.b.GetUser(c.Request.Context(), c.Param("id"))
 	if err != nil {
 		fail(c, err)
@@ -47,7 +47,7 @@ func (s *Server) getUser(c *gin.Context) {
 	c.JSON(http.StatusOK, u)
 }
 
-func (s *Server) deleteUser(c *gin.Context) {
+func (s catalogRoutes) deleteUser(c *gin.Context) {
 	if err := s.b.DeleteUser(c.Request.Context(), c.Param("id")); err != nil {
 		fail(c, err)
 		return
@@ -55,7 +55,7 @@ func (s *Server) deleteUser(c *gin.Context) {
 	c.Status(http.StatusNoContent)
 }
 
-func (s *Server) userEvents(c *gin.Context) {
+func (s catalogRoutes) userEvents(c *gin.Context) {
 	limit, err := intParam(c, "limit", 100, 1, s.opts.MaxPageSize)
 	if err != nil {
 		fail(c, err)
