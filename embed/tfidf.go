@@ -165,17 +165,19 @@ func (t *TFIDF) Transform(it recd.Item) index.SparseVector {
 		v float64
 	}
 	es := make([]entry, 0, len(tf))
-	var norm2 float64
 	for tok, w := range tf {
 		i, ok := t.index[tok]
 		if !ok || w <= 0 {
 			continue
 		}
-		v := w * t.terms[i].IDF
-		norm2 += v * v
-		es = append(es, entry{i, v})
+		es = append(es, entry{i, w * t.terms[i].IDF})
 	}
 	slices.SortFunc(es, func(a, b entry) int { return a.i - b.i })
+	// The norm is summed in term order, not map order, so a vector is the same on every call.
+	var norm2 float64
+	for _, e := range es {
+		norm2 += e.v * e.v
+	}
 	sv := index.SparseVector{Indices: make([]uint32, len(es)), Values: make([]float32, len(es))}
 	inv := 1 / math.Sqrt(norm2)
 	for k, e := range es {

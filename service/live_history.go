@@ -4,6 +4,7 @@ import (
 	"context"
 	"math"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/recd/recd"
@@ -107,7 +108,9 @@ func (h *histories) forget(userID string) *history {
 	return u
 }
 
-// History returns a copy of a user's aggregated history (nil for an unknown user).
+// History returns a copy of a user's aggregated history (nil for an unknown user), in item id
+// order: the pipeline sums over the history (fold-in, EASE, the calibration target), and a
+// fixed order makes those sums, and so the ranking, the same on every call.
 func (m *memState) History(userID string) []rank.Interaction {
 	m.mu.RLock()
 	defer m.mu.RUnlock()
@@ -119,6 +122,7 @@ func (m *memState) History(userID string) []rank.Interaction {
 	for id, he := range h.items {
 		out = append(out, rank.Interaction{ItemID: id, Weight: he.w, Last: he.last})
 	}
+	slices.SortFunc(out, func(a, b rank.Interaction) int { return strings.Compare(a.ItemID, b.ItemID) })
 	return out
 }
 

@@ -50,7 +50,10 @@ func evalBackends(dir string) (store.Store, index.Index, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	idx, err := hnsw.New(hnsw.DefaultOptions())
+	// One worker builds the same graph every run, so the evaluation is repeatable.
+	o := hnsw.DefaultOptions()
+	o.Workers = 1
+	idx, err := hnsw.New(o)
 	if err != nil {
 		st.Close()
 		return nil, nil, err
