@@ -4,11 +4,13 @@
 # two pinned Prism validating proxies:
 #   - strict (--errors), which answers any request or response that violates the document with
 #     an error status: the curl requests a client may send, over every route, each checked for
-#     the status it must answer, then the TypeScript and Python client suites (RECD_URL set to
-#     it, RECD_ADMIN_KEY);
-#   - lenient (no --errors), which forwards the requests the document itself refuses (a bad
-#     parameter, a wrong content type, a body over the limit) so that recd's 400, 413 and 415
-#     answers are validated too; there the requests are flagged, the answers must not be.
+#     the status it must answer;
+#   - lenient (no --errors), which forwards and logs what violates the document: the curl
+#     requests the document itself refuses (a bad parameter, a wrong content type, a body over
+#     the limit), so that recd's 400, 413 and 415 answers are validated too, then the TypeScript
+#     and Python client suites (RECD_URL set to it, RECD_ADMIN_KEY), whose tests of a 400 send
+#     such requests too. There every refused request is listed below and must be flagged, and
+#     nothing else may be.
 # Fails on a wrong status, a failed suite, a status class the traffic never produced (2xx, 400,
 # 401, 403, 404, 409, 413, 415, 422, 429), a documented operation no request reached, any
 # violation or error in the strict log, and in the lenient one anything but the requests
