@@ -107,7 +107,7 @@ r 200 A GET /v1/admin/models
 # A forced run in the background holds training while the second one asks: 409.
 curl -s -o /dev/null -w '%{http_code}' -X POST -H "Authorization: Bearer $ADMIN" "$B/v1/admin/train?force=true" >"$dir/train1" &
 train=$!
-sleep 1
+sleep 2 # a forced run on the bundled data trains for several seconds
 r 409 A POST '/v1/admin/train?force=true'
 wait "$train"
 [ "$(cat "$dir/train1")" = 200 ] || { echo "FAIL: the background training answered $(cat "$dir/train1")"; failed=1; }
