@@ -36,7 +36,8 @@ recd demo is serving MovieLens latest-small on %[1]s (authentication off). Try:
   curl -X POST %[1]s/v1/events -H 'Content-Type: application/json' \
        -d '[{"user_id":"me","item_id":"1214","type":"like"}]'
   curl '%[1]s/v1/users/me/recommendations?n=5'
-  curl -X POST %[1]s/v1/query -d '{"text":"90s horror but not slasher"}'
+  curl -X POST %[1]s/v1/query -H 'Content-Type: application/json' \
+       -d '{"text":"90s horror but not slasher"}'
   curl '%[1]s/openapi.json'
 
 The search page is at %[1]s/

@@ -2,6 +2,8 @@
 
 It builds the binary from the repository (or uses $RECD_BIN), picks a free loopback port and a
 temporary data directory, waits for /readyz, and stops the server and removes its files at the end.
+With $RECD_URL set it starts nothing and uses the server (or validating proxy) there, with
+$RECD_ADMIN_KEY as its key when auth is on.
 """
 
 import os
@@ -23,9 +25,17 @@ def _free_port() -> int:
 
 
 class Recd:
-    """A running recd demo: base_url, and stop() to end it."""
+    """A running recd demo: base_url, api_key (None for the demo, which has no keys), and stop()
+    to end it."""
 
     def __init__(self, ready_timeout: float = 600.0):
+        self.proc = None
+        self.api_key = os.environ.get("RECD_ADMIN_KEY") or None
+        url = os.environ.get("RECD_URL")
+        if url:
+            self.base_url = url.rstrip("/")
+            return
+        self.api_key = None
         self.dir = tempfile.mkdtemp(prefix="recd-sdk-py-")
         binary = os.environ.get("RECD_BIN")
         if not binary:
@@ -64,6 +74,8 @@ class Recd:
             return f.read()[-4000:].decode("utf-8", "replace")
 
     def stop(self) -> None:
+        if self.proc is None:
+            return  # a server given by $RECD_URL is not ours to stop
         if self.proc.poll() is None:
             self.proc.terminate()
             try:

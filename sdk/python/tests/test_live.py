@@ -22,7 +22,7 @@ doc = None
 def setUpModule():
     global recd, c, doc
     recd = Recd()
-    c = Client(recd.base_url, timeout=600)
+    c = Client(recd.base_url, recd.api_key, timeout=600)
     with urllib.request.urlopen(recd.base_url + "/openapi.json") as res:
         doc = json.load(res)
 

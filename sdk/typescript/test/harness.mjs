@@ -1,6 +1,7 @@
 // Starts one real `recd demo` for a test run: builds the binary from the repository (or uses
 // $RECD_BIN), picks a free loopback port and a temporary data directory, waits for /readyz,
-// and stops the server and removes its files at the end.
+// and stops the server and removes its files at the end. With $RECD_URL set it starts nothing
+// and uses the server (or validating proxy) there, with $RECD_ADMIN_KEY as its key when auth is on.
 import { execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
@@ -21,8 +22,13 @@ function freePort() {
   });
 }
 
-/** startRecd returns { baseUrl, stop }; the demo trains on the bundled data before it is ready. */
+/**
+ * startRecd returns { baseUrl, apiKey, stop }; the demo trains on the bundled data before it is
+ * ready. apiKey is undefined for the demo, which runs without keys.
+ */
 export async function startRecd({ readyTimeoutMs = 600_000 } = {}) {
+  const url = process.env.RECD_URL;
+  if (url) return { baseUrl: url.replace(/\/+$/, ""), apiKey: process.env.RECD_ADMIN_KEY || undefined, stop: async () => {} };
   const dir = mkdtempSync(join(tmpdir(), "recd-sdk-ts-"));
   let bin = process.env.RECD_BIN;
   if (!bin) {
@@ -50,7 +56,7 @@ export async function startRecd({ readyTimeoutMs = 600_000 } = {}) {
       throw new Error(`recd demo exited before it was ready:\n${log}`);
     }
     try {
-      if ((await fetch(`${baseUrl}/readyz`)).ok) return { baseUrl, stop };
+      if ((await fetch(`${baseUrl}/readyz`)).ok) return { baseUrl, apiKey: undefined, stop };
     } catch {
       // not listening yet
     }

@@ -16,7 +16,7 @@ let doc;
 
 before(async () => {
   recd = await startRecd();
-  c = new Client(recd.baseUrl, { timeoutMs: 600_000 });
+  c = new Client(recd.baseUrl, { apiKey: recd.apiKey, timeoutMs: 600_000 });
   doc = await (await fetch(`${recd.baseUrl}/openapi.json`)).json();
 });
 

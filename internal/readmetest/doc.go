@@ -1,0 +1,3 @@
+// Package readmetest runs every shell example of README.md against a live `recd demo`; it
+// holds only tests.
+package readmetest
