@@ -1,0 +1,125 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/recd/recd/store"
+	"github.com/recd/recd/store/internal/codec"
+)
+
+var _ store.Impressions = (*Store)(nil)
+
+const impressionCols = `id, user_id, session_id, route, strategy, model_version, ts`
+
+// PutImpressions stores a batch of impressions and their items in one transaction.
+func (s *Store) PutImpressions(ctx context.Context, imps []store.Impression) error {
+	if len(imps) == 0 {
+		return nil
+	}
+	return s.write(ctx, "put impressions", func(tx *sql.Tx) error {
+		head, err := tx.PrepareContext(ctx, `INSERT INTO impressions (`+impressionCols+`) VALUES (?, ?, ?, ?, ?, ?, ?)`)
+		if err != nil {
+			return err
+		}
+		defer head.Close()
+		item, err := tx.PrepareContext(ctx, `INSERT INTO impression_items
+			(impression_id, position, item_id, score, user_id, ts) VALUES (?, ?, ?, ?, ?, ?)`)
+		if err != nil {
+			return err
+		}
+		defer item.Close()
+		for _, im := range imps {
+			ts := im.Time.UTC().UnixNano()
+			if _, err := head.ExecContext(ctx, im.ID, im.UserID, im.SessionID, im.Route, im.Strategy, im.ModelVersion, ts); err != nil {
+				return err
+			}
+			for _, it := range im.Items {
+				if _, err := item.ExecContext(ctx, im.ID, it.Position, it.ItemID, it.Score, im.UserID, ts); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+}
+
+// GetImpression returns one impression with its items in position order.
+func (s *Store) GetImpression(ctx context.Context, id string) (store.Impression, error) {
+	var im store.Impression
+	err := s.read(ctx, "get impression", func(tx *sql.Tx) error {
+		var ts int64
+		err := tx.QueryRowContext(ctx, `SELECT `+impressionCols+` FROM impressions WHERE id = ?`, id).
+			Scan(&im.ID, &im.UserID, &im.SessionID, &im.Route, &im.Strategy, &im.ModelVersion, &ts)
+		if errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("impression %q: %w", id, store.ErrNotFound)
+		}
+		if err != nil {
+			return err
+		}
+		im.Time = codec.Time(ts)
+		rows, err := tx.QueryContext(ctx, `SELECT item_id, position, score FROM impression_items
+			WHERE impression_id = ? ORDER BY position`, id)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var it store.ImpressionItem
+			if err := rows.Scan(&it.ItemID, &it.Position, &it.Score); err != nil {
+				return err
+			}
+			im.Items = append(im.Items, it)
+		}
+		return rows.Err()
+	})
+	return im, err
+}
+
+// LatestImpressionOf returns the newest impression of user at or after since that showed item.
+func (s *Store) LatestImpressionOf(ctx context.Context, user, item string, since time.Time) (store.Impression, error) {
+	if user == "" {
+		return store.Impression{}, fmt.Errorf("impression of %q: %w", item, store.ErrNotFound)
+	}
+	var id string
+	err := s.r.QueryRowContext(ctx, `SELECT impression_id FROM impression_items
+		WHERE user_id = ? AND item_id = ? AND ts >= ? ORDER BY ts DESC, impression_id DESC LIMIT 1`,
+		user, item, since.UTC().UnixNano()).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return store.Impression{}, fmt.Errorf("impression of %q for %q: %w", item, user, store.ErrNotFound)
+	}
+	if err != nil {
+		return store.Impression{}, wrap("latest impression", err)
+	}
+	return s.GetImpression(ctx, id)
+}
+
+// DeleteUserImpressions deletes every impression of user.
+func (s *Store) DeleteUserImpressions(ctx context.Context, user string) (int, error) {
+	return s.deleteImpressions(ctx, "delete user impressions", `user_id = ?`, user)
+}
+
+// DeleteImpressionsBefore deletes the impressions served before t.
+func (s *Store) DeleteImpressionsBefore(ctx context.Context, t time.Time) (int, error) {
+	return s.deleteImpressions(ctx, "delete old impressions", `ts < ?`, t.UTC().UnixNano())
+}
+
+// deleteImpressions deletes the impressions (and their items) matching where, in one transaction.
+func (s *Store) deleteImpressions(ctx context.Context, op, where string, arg any) (int, error) {
+	var n int64
+	err := s.write(ctx, op, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM impression_items WHERE `+where, arg); err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, `DELETE FROM impressions WHERE `+where, arg)
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	return int(n), err
+}
