@@ -117,6 +117,11 @@ func catalogSchemas() map[string]any {
 // listSchemas are the pages and ranked lists the read routes answer with.
 func listSchemas() map[string]any {
 	rec := obj(map[string]any{"id": str, "score": num, "title": str, "reasons": arrOf("Reason")}, "id", "score", "reasons")
+	// recommendation_id names one serving of a recommendation, similar-items or query list
+	// (absent from popular and trending lists); an event cites it to attribute itself.
+	recID := map[string]any{"type": "string", "pattern": "^[0-7][0-9A-HJKMNP-TV-Z]{25}$",
+		"description": "this serving's id: 26 Crockford base32 characters, 48-bit millisecond time then 80 random bits; " +
+			"unique and sortable by time. Set on recommendation, similar-items and query answers."}
 	return map[string]any{
 		"ItemPage":  obj(map[string]any{"items": arrOf("Item"), "next_cursor": str}, "items", "next_cursor"),
 		"EventPage": obj(map[string]any{"events": arrOf("Event"), "next_cursor": str}, "events", "next_cursor"),
@@ -124,10 +129,11 @@ func listSchemas() map[string]any {
 			"collaborative, session, long_tail or query"), "items": strArr, "category": str, "source": str, "text": str}, "type"),
 		"Recommendation": rec,
 		"Recommendations": obj(map[string]any{"items": arrOf("Recommendation"), "strategy": str, "model_version": str,
-			"degraded": described(boolT, "present and true while a dependency is down")}, "items", "strategy", "model_version"),
+			"recommendation_id": recID, "degraded": described(boolT, "present and true while a dependency is down")}, "items", "strategy", "model_version"),
 		"QueryResponse": obj(map[string]any{"query": described(anyObj, "the structured query the request was parsed into"),
 			"parser": str, "fallback": str, "items": arrOf("Recommendation"),
-			"strategy": str, "model_version": str, "explanation": str, "explanation_source": str, "degraded": boolT,
+			"strategy": str, "model_version": str, "recommendation_id": recID, "explanation": str,
+			"explanation_source": str, "degraded": boolT,
 			"matched": described(boolT, "false when nothing matched the request's own terms "+
 				"(words, titles, categories, years, exclusions, conditions) and the items are the fallback: popular items, "+
 				"or the user's recommendations when user_id is set")},
