@@ -111,3 +111,38 @@ func testImpressions(t *testing.T, open Opener) {
 		}
 	})
 }
+
+// An event's attribution (the list it names and the item's position there) is stored with it
+// and read back; an event attributed to nothing reads back with neither.
+func testEventAttribution(t *testing.T, open Opener) {
+	h := openStore(t, open)
+	ctx := t.Context()
+	pos := 3
+	t0 := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	in := []recd.Event{
+		{UserID: "u1", ItemID: "a", Type: "click", Timestamp: t0, RecommendationID: "01ARYZ6S41TSV4RRFFQ69G5FAV", Position: &pos},
+		{UserID: "u1", ItemID: "b", Type: "view", Timestamp: t0.Add(time.Second)},
+	}
+	stored, err := h.AddEvents(ctx, in)
+	must(t, err, "AddEvents")
+	got, _, err := h.UserEvents(ctx, "u1", "", 10)
+	must(t, err, "UserEvents")
+	if len(got) != 2 {
+		t.Fatalf("UserEvents = %d events, want 2", len(got))
+	}
+	for i, want := range []recd.Event{stored[1], stored[0]} { // newest first
+		if !reflect.DeepEqual(got[i], want) {
+			t.Errorf("UserEvents[%d] = %+v, want %+v", i, got[i], want)
+		}
+	}
+	if got[1].Position == nil || *got[1].Position != 3 || got[1].RecommendationID != in[0].RecommendationID {
+		t.Errorf("attributed event read back as %+v", got[1])
+	}
+	if got[0].Position != nil || got[0].RecommendationID != "" {
+		t.Errorf("unattributed event read back with an attribution: %+v", got[0])
+	}
+	neg := -1
+	if _, err := h.AddEvents(ctx, []recd.Event{{UserID: "u1", ItemID: "a", Type: "click", Position: &neg}}); !errors.Is(err, recd.ErrInvalid) {
+		t.Errorf("AddEvents(position -1) err = %v, want ErrInvalid", err)
+	}
+}
