@@ -107,6 +107,12 @@ func catalogSchemas() map[string]any {
 			"attributes": anyObj, "created_at": serverTime, "updated_at": serverTime}, "created_at", "updated_at"),
 		"Event": obj(map[string]any{"user_id": str, "item_id": str, "type": str, "value": num,
 			"timestamp": described(dtime, "default: the time the server received it"), "session_id": str,
+			"recommendation_id": described(str, "the recommendation_id of the served list the event came from; it must name "+
+				"a list served to this user (or an anonymous one), else 400. Without it, an event of an attributed type "+
+				"(feedback.attribution_types) gets the newest list that showed its item to its user within "+
+				"feedback.attribution_window, if any"),
+			"position": map[string]any{"type": "integer", "minimum": 0, "description": "the item's place in that list (0 first); " +
+				"default: where the list showed it. Needs recommendation_id"},
 			"seq": map[string]any{"type": "integer", "readOnly": true, "description": "the server's sequence number"}},
 			"user_id", "item_id", "type"),
 		"EventBatch":  batchOf("Event"),

@@ -75,8 +75,10 @@ func (o FeedbackOptions) withDefaults() FeedbackOptions {
 }
 
 // impressions is the impression recorder: it owns the queue of served lists not yet written
-// to the store, which mu guards, and writes it in one transaction per flush (flushMu lets one
-// flush run at a time, so a user's deletion can wait for the flush that may hold their lists).
+// to the store and the batch being written (inflight), which mu guards, and writes the queue
+// in one transaction per flush (flushMu lets one flush run at a time, so a user's deletion
+// can wait for the flush that may hold their lists). Attribution reads the queue and the
+// batch in flight before the store, so a list is found from the moment it is served.
 // The request path only appends to the queue; when the queue is full the list is dropped and
 // counted. A nil recorder (impressions off, or a store without store.Impressions) records
 // nothing but still hands out recommendation ids. Safe for concurrent use.
@@ -87,8 +89,9 @@ type impressions struct {
 	log     *slog.Logger
 	kick    chan struct{} // a full batch is waiting
 
-	mu    sync.Mutex
-	queue []store.Impression
+	mu       sync.Mutex
+	queue    []store.Impression
+	inflight []store.Impression
 
 	flushMu sync.Mutex
 }
@@ -147,12 +150,16 @@ func (r *impressions) flush(ctx context.Context) error {
 	defer r.flushMu.Unlock()
 	r.mu.Lock()
 	batch := r.queue
-	r.queue = nil
+	r.queue, r.inflight = nil, batch
 	r.mu.Unlock()
 	if len(batch) == 0 {
 		return nil
 	}
-	if err := r.st.PutImpressions(ctx, batch); err != nil {
+	err := r.st.PutImpressions(ctx, batch)
+	r.mu.Lock()
+	r.inflight = nil
+	r.mu.Unlock()
+	if err != nil {
 		r.metrics.ImpressionsDropped.Add(float64(len(batch)))
 		r.log.Warn("impressions not recorded", "n", len(batch), "err", err)
 		return err
