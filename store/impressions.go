@@ -40,7 +40,8 @@ type Impressions interface {
 	// GetImpression returns one impression with its items, or ErrNotFound.
 	GetImpression(ctx context.Context, id string) (Impression, error)
 	// LatestImpressionOf returns the most recent impression served to user at or after since
-	// that showed item, or ErrNotFound. Anonymous impressions (UserID "") are never found.
+	// that showed item, or ErrNotFound, in one query: its Items hold only item's entry (its
+	// position and score). Anonymous impressions (UserID "") are never found.
 	LatestImpressionOf(ctx context.Context, user, item string, since time.Time) (Impression, error)
 	// DeleteUserImpressions deletes every impression served to user and returns how many.
 	DeleteUserImpressions(ctx context.Context, user string) (int, error)

@@ -80,17 +80,24 @@ func (s *Store) LatestImpressionOf(ctx context.Context, user, item string, since
 	if user == "" {
 		return store.Impression{}, fmt.Errorf("impression of %q: %w", item, store.ErrNotFound)
 	}
-	var id string
-	err := s.pool.QueryRow(ctx, `SELECT impression_id FROM impression_items
-		WHERE user_id = $1 AND item_id = $2 AND ts >= $3 ORDER BY ts DESC, impression_id DESC LIMIT 1`,
-		user, item, since.UTC().UnixNano()).Scan(&id)
+	var im store.Impression
+	var it store.ImpressionItem
+	var ts int64
+	var pos int32
+	err := s.pool.QueryRow(ctx, `SELECT i.id, i.user_id, i.session_id, i.route, i.strategy, i.model_version, i.ts,
+		x.position, x.score FROM impression_items x JOIN impressions i ON i.id = x.impression_id
+		WHERE x.user_id = $1 AND x.item_id = $2 AND x.ts >= $3 ORDER BY x.ts DESC, x.impression_id DESC LIMIT 1`,
+		user, item, since.UTC().UnixNano()).
+		Scan(&im.ID, &im.UserID, &im.SessionID, &im.Route, &im.Strategy, &im.ModelVersion, &ts, &pos, &it.Score)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return store.Impression{}, fmt.Errorf("impression of %q for %q: %w", item, user, store.ErrNotFound)
+		return im, fmt.Errorf("impression of %q for %q: %w", item, user, store.ErrNotFound)
 	}
 	if err != nil {
-		return store.Impression{}, wrap("latest impression", err)
+		return im, wrap("latest impression", err)
 	}
-	return s.GetImpression(ctx, id)
+	it.ItemID, it.Position, im.Time = item, int(pos), codec.Time(ts)
+	im.Items = []store.ImpressionItem{it}
+	return im, nil
 }
 
 // DeleteUserImpressions deletes every impression of user.

@@ -84,18 +84,27 @@ func (s *Store) LatestImpressionOf(ctx context.Context, user, item string, since
 	if user == "" {
 		return store.Impression{}, fmt.Errorf("impression of %q: %w", item, store.ErrNotFound)
 	}
-	var id string
-	err := s.r.QueryRowContext(ctx, `SELECT impression_id FROM impression_items
-		WHERE user_id = ? AND item_id = ? AND ts >= ? ORDER BY ts DESC, impression_id DESC LIMIT 1`,
-		user, item, since.UTC().UnixNano()).Scan(&id)
+	var im store.Impression
+	var it store.ImpressionItem
+	var ts int64
+	err := s.r.QueryRowContext(ctx, latestImpressionOf, user, item, since.UTC().UnixNano()).
+		Scan(&im.ID, &im.UserID, &im.SessionID, &im.Route, &im.Strategy, &im.ModelVersion, &ts, &it.Position, &it.Score)
 	if errors.Is(err, sql.ErrNoRows) {
-		return store.Impression{}, fmt.Errorf("impression of %q for %q: %w", item, user, store.ErrNotFound)
+		return im, fmt.Errorf("impression of %q for %q: %w", item, user, store.ErrNotFound)
 	}
 	if err != nil {
-		return store.Impression{}, wrap("latest impression", err)
+		return im, wrap("latest impression", err)
 	}
-	return s.GetImpression(ctx, id)
+	it.ItemID, im.Time = item, codec.Time(ts)
+	im.Items = []store.ImpressionItem{it}
+	return im, nil
 }
+
+// latestImpressionOf finds the newest list of a user that showed an item since a time, with
+// the item's position and score, through the (user_id, item_id, ts) index.
+const latestImpressionOf = `SELECT i.id, i.user_id, i.session_id, i.route, i.strategy, i.model_version, i.ts,
+	x.position, x.score FROM impression_items x JOIN impressions i ON i.id = x.impression_id
+	WHERE x.user_id = ? AND x.item_id = ? AND x.ts >= ? ORDER BY x.ts DESC, x.impression_id DESC LIMIT 1`
 
 // DeleteUserImpressions deletes every impression of user.
 func (s *Store) DeleteUserImpressions(ctx context.Context, user string) (int, error) {

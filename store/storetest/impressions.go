@@ -29,6 +29,37 @@ func impression(id, user string, at time.Time, items ...string) store.Impression
 	return im
 }
 
+// checkLatestImpressionOf checks the lookup attribution uses against testImpressions' batch.
+func checkLatestImpressionOf(t *testing.T, ims store.Impressions, t0 time.Time) {
+	ctx := t.Context()
+	for _, tc := range []struct {
+		user, item string
+		since      time.Time
+		want       string // "" for not found
+		pos        int
+	}{
+		{"u1", "b", t0, "01B", 0},
+		{"u1", "c", t0, "01A", 2},
+		{"u1", "a", t0, "01A", 0},
+		{"u1", "a", t0.Add(time.Nanosecond), "", 0},
+		{"u1", "d", t0.Add(time.Minute), "01B", 1},
+		{"u2", "b", t0, "01C", 0},
+		{"u2", "a", t0, "", 0}, // never crosses users
+		{"", "b", t0, "", 0},   // anonymous lists are not attributed
+	} {
+		got, err := ims.LatestImpressionOf(ctx, tc.user, tc.item, tc.since)
+		switch {
+		case tc.want == "" && !errors.Is(err, store.ErrNotFound):
+			t.Errorf("LatestImpressionOf(%q, %q, %v) = %q, %v; want ErrNotFound", tc.user, tc.item, tc.since, got.ID, err)
+		case tc.want != "" && (err != nil || got.ID != tc.want):
+			t.Errorf("LatestImpressionOf(%q, %q, %v) = %q, %v; want %q", tc.user, tc.item, tc.since, got.ID, err, tc.want)
+		case tc.want != "" && (got.UserID != tc.user || got.Route != "recommend" || len(got.Items) != 1 || got.Items[0].ItemID != tc.item ||
+			got.Items[0].Position != tc.pos || got.Items[0].Score != 1/float64(tc.pos+1)):
+			t.Errorf("LatestImpressionOf(%q, %q, %v) = %+v; want the list with only the item's entry at %d", tc.user, tc.item, tc.since, got, tc.pos)
+		}
+	}
+}
+
 func testImpressions(t *testing.T, open Opener) {
 	h := openStore(t, open)
 	ims := impressionsOf(t, h)
@@ -61,29 +92,7 @@ func testImpressions(t *testing.T, open Opener) {
 			t.Errorf("a failed batch stored part of itself: GetImpression(01E) err = %v", err)
 		}
 	})
-	t.Run("LatestImpressionOf", func(t *testing.T) {
-		for _, tc := range []struct {
-			user, item string
-			since      time.Time
-			want       string // "" for not found
-		}{
-			{"u1", "b", t0, "01B"},
-			{"u1", "a", t0, "01A"},
-			{"u1", "a", t0.Add(time.Nanosecond), ""},
-			{"u1", "d", t0.Add(time.Minute), "01B"},
-			{"u2", "b", t0, "01C"},
-			{"u2", "a", t0, ""}, // never crosses users
-			{"", "b", t0, ""},   // anonymous lists are not attributed
-		} {
-			got, err := ims.LatestImpressionOf(ctx, tc.user, tc.item, tc.since)
-			switch {
-			case tc.want == "" && !errors.Is(err, store.ErrNotFound):
-				t.Errorf("LatestImpressionOf(%q, %q, %v) = %q, %v; want ErrNotFound", tc.user, tc.item, tc.since, got.ID, err)
-			case tc.want != "" && (err != nil || got.ID != tc.want):
-				t.Errorf("LatestImpressionOf(%q, %q, %v) = %q, %v; want %q", tc.user, tc.item, tc.since, got.ID, err, tc.want)
-			}
-		}
-	})
+	t.Run("LatestImpressionOf", func(t *testing.T) { checkLatestImpressionOf(t, ims, t0) })
 	t.Run("DeleteUserImpressions", func(t *testing.T) {
 		n, err := ims.DeleteUserImpressions(ctx, "u1")
 		must(t, err, "DeleteUserImpressions")
