@@ -159,6 +159,9 @@ func checkImpressionsErased(t *testing.T, s *Service, victim string, allItems []
 		}
 	}
 	imp.mu.Unlock()
+	if _, ok := imp.recent.users.Peek(victim); ok {
+		t.Errorf("recent lists still hold %s", victim)
+	}
 	if err := s.FlushImpressions(t.Context()); err != nil {
 		t.Fatal(err)
 	}

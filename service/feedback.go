@@ -88,6 +88,8 @@ type impressions struct {
 	metrics *Metrics
 	log     *slog.Logger
 	kick    chan struct{} // a full batch is waiting
+	// recent is attribution's shortcut: the lists each user was just served.
+	recent *recentLists
 
 	mu       sync.Mutex
 	queue    []store.Impression
@@ -102,7 +104,8 @@ func newImpressions(opts FeedbackOptions, st store.Store, metrics *Metrics, log 
 	if !opts.Impressions || !ok {
 		return nil
 	}
-	return &impressions{opts: opts, st: ist, metrics: metrics, log: log, kick: make(chan struct{}, 1)}
+	return &impressions{opts: opts, st: ist, metrics: metrics, log: log, kick: make(chan struct{}, 1),
+		recent: newRecentLists(opts.AttributionWindow)}
 }
 
 // served gives a list its recommendation id and queues it as an impression; it never
@@ -131,6 +134,7 @@ func (r *impressions) served(route, user, session, strategy, version string, ite
 	r.queue = append(r.queue, im)
 	full := len(r.queue) >= r.opts.BatchSize
 	r.mu.Unlock()
+	r.recent.add(im)
 	if full {
 		select {
 		case r.kick <- struct{}{}:
@@ -181,6 +185,7 @@ func (r *impressions) forgetUser(ctx context.Context, e *erasure) bool {
 	r.queue = slices.DeleteFunc(r.queue, func(im store.Impression) bool { return im.UserID == e.user })
 	held := len(r.queue) < n
 	r.mu.Unlock()
+	held = r.recent.forget(e.user) || held
 	deleted, err := r.st.DeleteUserImpressions(ctx, e.user)
 	if err != nil {
 		r.log.Error("delete a user's impressions", "user", e.user, "err", err)

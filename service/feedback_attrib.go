@@ -58,7 +58,7 @@ func (r *impressions) checkCited(ctx context.Context, n int, e *recd.Event) erro
 	if r == nil {
 		return nil
 	}
-	im, err := r.get(ctx, e.RecommendationID)
+	im, err := r.get(ctx, e.UserID, e.RecommendationID)
 	if errors.Is(err, store.ErrNotFound) {
 		return recd.Invalid(field, fmt.Sprintf("names no served list (unknown, or older than the %v retention)", r.opts.Retention))
 	}
@@ -85,8 +85,12 @@ func positionOf(im *store.Impression, item string) *int {
 	return nil
 }
 
-// get returns the impression with id: queued, being written, or stored.
-func (r *impressions) get(ctx context.Context, id string) (store.Impression, error) {
+// get returns the impression with id: one of user's recent lists, queued, being written, or
+// stored.
+func (r *impressions) get(ctx context.Context, user, id string) (store.Impression, error) {
+	if im, ok := r.recent.get(user, id); ok {
+		return im, nil
+	}
 	r.mu.Lock()
 	for _, q := range [][]store.Impression{r.queue, r.inflight} {
 		if i := slices.IndexFunc(q, func(im store.Impression) bool { return im.ID == id }); i >= 0 {
@@ -100,8 +104,12 @@ func (r *impressions) get(ctx context.Context, id string) (store.Impression, err
 }
 
 // latestOf returns the newest impression served to user at or after since that showed item:
-// queued or being written (newer than anything stored), else stored.
+// one of the user's recent lists, queued or being written (newer than anything stored), else
+// stored.
 func (r *impressions) latestOf(ctx context.Context, user, item string, since time.Time) (store.Impression, error) {
+	if im, ok := r.recent.latestOf(user, item, since); ok {
+		return im, nil
+	}
 	r.mu.Lock()
 	for _, q := range [][]store.Impression{r.queue, r.inflight} {
 		for i := len(q) - 1; i >= 0; i-- {

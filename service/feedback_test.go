@@ -2,6 +2,8 @@ package service
 
 import (
 	"errors"
+	"fmt"
+	"math/rand/v2"
 	"path/filepath"
 	"testing"
 	"time"
@@ -145,3 +147,45 @@ func counterValue(c prometheus.Counter) float64 {
 	}
 	return m.GetCounter().GetValue()
 }
+
+// The recent lists answer attribution's lookups as the store does: for every user, item and
+// time they hit, the store's newest list showing the item is the same list, at the same place.
+func TestRecentLists_AgreesWithTheStore(t *testing.T) {
+	s := openTrained(t, filepath.Join(t.TempDir(), "recd.db"), nil, "")
+	ctx := t.Context()
+	rng := rand.New(rand.NewPCG(11, 12))
+	start := time.Now()
+	var shown []string // items some list showed, and others
+	for range 60 {
+		user := fmt.Sprintf("u%02d", rng.IntN(6))
+		resp, err := s.Recommend(ctx, RecommendRequest{UserID: user, N: 1 + rng.IntN(8), Diversity: ptr(rng.Float64())})
+		if err != nil {
+			t.Fatal(err)
+		}
+		shown = append(shown, ids(resp.Items)...)
+	}
+	shown = append(shown, "i00", "i01", "i02", "i03")
+	if err := s.FlushImpressions(ctx); err != nil {
+		t.Fatal(err)
+	}
+	imp, hits := s.read.imp, 0
+	for range 400 {
+		user, item := fmt.Sprintf("u%02d", rng.IntN(6)), shown[rng.IntN(len(shown))]
+		since := start.Add(time.Duration(rng.IntN(int(time.Since(start)) + 1)))
+		fast, ok := imp.recent.latestOf(user, item, since)
+		if !ok {
+			continue
+		}
+		hits++
+		full, err := imp.st.LatestImpressionOf(ctx, user, item, since)
+		if err != nil || full.ID != fast.ID || *positionOf(&full, item) != *positionOf(&fast, item) {
+			t.Fatalf("latestOf(%s, %s, %v): recent %s at %d, store %s (%v)", user, item, since, fast.ID,
+				*positionOf(&fast, item), full.ID, err)
+		}
+	}
+	if hits < 30 {
+		t.Fatalf("only %d of 400 lookups hit the recent lists; the test compares too little", hits)
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
