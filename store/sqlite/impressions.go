@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/recd/recd/store"
@@ -15,36 +16,48 @@ var _ store.Impressions = (*Store)(nil)
 
 const impressionCols = `id, user_id, session_id, route, strategy, model_version, ts`
 
-// PutImpressions stores a batch of impressions and their items in one transaction.
+// impressionRows is how many rows one multi-row INSERT of a flush carries at most.
+const impressionRows = 100
+
+// PutImpressions stores a batch of impressions and their items in one transaction, many rows
+// per statement.
 func (s *Store) PutImpressions(ctx context.Context, imps []store.Impression) error {
 	if len(imps) == 0 {
 		return nil
 	}
+	heads := make([][]any, 0, len(imps))
+	var items [][]any
+	for _, im := range imps {
+		ts := im.Time.UTC().UnixNano()
+		heads = append(heads, []any{im.ID, im.UserID, im.SessionID, im.Route, im.Strategy, im.ModelVersion, ts})
+		for _, it := range im.Items {
+			items = append(items, []any{im.ID, it.Position, it.ItemID, it.Score, im.UserID, ts})
+		}
+	}
 	return s.write(ctx, "put impressions", func(tx *sql.Tx) error {
-		head, err := tx.PrepareContext(ctx, `INSERT INTO impressions (`+impressionCols+`) VALUES (?, ?, ?, ?, ?, ?, ?)`)
-		if err != nil {
+		if err := insertRows(ctx, tx, `INSERT INTO impressions (`+impressionCols+`) VALUES `, heads); err != nil {
 			return err
 		}
-		defer head.Close()
-		item, err := tx.PrepareContext(ctx, `INSERT INTO impression_items
-			(impression_id, position, item_id, score, user_id, ts) VALUES (?, ?, ?, ?, ?, ?)`)
-		if err != nil {
-			return err
-		}
-		defer item.Close()
-		for _, im := range imps {
-			ts := im.Time.UTC().UnixNano()
-			if _, err := head.ExecContext(ctx, im.ID, im.UserID, im.SessionID, im.Route, im.Strategy, im.ModelVersion, ts); err != nil {
-				return err
-			}
-			for _, it := range im.Items {
-				if _, err := item.ExecContext(ctx, im.ID, it.Position, it.ItemID, it.Score, im.UserID, ts); err != nil {
-					return err
-				}
-			}
-		}
-		return nil
+		return insertRows(ctx, tx, `INSERT INTO impression_items
+			(impression_id, position, item_id, score, user_id, ts) VALUES `, items)
 	})
+}
+
+// insertRows runs prefix with rows as its VALUES, impressionRows rows per statement.
+func insertRows(ctx context.Context, tx *sql.Tx, prefix string, rows [][]any) error {
+	for len(rows) > 0 {
+		n := min(len(rows), impressionRows)
+		one := "(?" + strings.Repeat(", ?", len(rows[0])-1) + ")"
+		args := make([]any, 0, n*len(rows[0]))
+		for _, r := range rows[:n] {
+			args = append(args, r...)
+		}
+		if _, err := tx.ExecContext(ctx, prefix+repeatJoin(one, ", ", n), args...); err != nil {
+			return err
+		}
+		rows = rows[n:]
+	}
+	return nil
 }
 
 // GetImpression returns one impression with its items in position order.
