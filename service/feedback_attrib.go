@@ -76,13 +76,11 @@ func (r *impressions) checkCited(ctx context.Context, n int, e *recd.Event) erro
 
 // positionOf is item's position in the list, nil when the list did not show it.
 func positionOf(im *store.Impression, item string) *int {
-	for _, it := range im.Items {
-		if it.ItemID == item {
-			p := it.Position
-			return &p
-		}
+	it, ok := store.ItemEntry(im.Items, item)
+	if !ok {
+		return nil
 	}
-	return nil
+	return &it.Position
 }
 
 // get returns the impression with id: one of user's recent lists, queued, being written, or

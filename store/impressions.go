@@ -40,11 +40,21 @@ type Impressions interface {
 	// GetImpression returns one impression with its items, or ErrNotFound.
 	GetImpression(ctx context.Context, id string) (Impression, error)
 	// LatestImpressionOf returns the most recent impression served to user at or after since
-	// that showed item, or ErrNotFound, in one query: its Items hold only item's entry (its
+	// that showed item, or ErrNotFound; its Items hold only item's entry (its
 	// position and score). Anonymous impressions (UserID "") are never found.
 	LatestImpressionOf(ctx context.Context, user, item string, since time.Time) (Impression, error)
 	// DeleteUserImpressions deletes every impression served to user and returns how many.
 	DeleteUserImpressions(ctx context.Context, user string) (int, error)
 	// DeleteImpressionsBefore deletes the impressions served before t and returns how many.
 	DeleteImpressionsBefore(ctx context.Context, t time.Time) (int, error)
+}
+
+// ItemEntry returns item's entry in a list's items, if the list showed it.
+func ItemEntry(items []ImpressionItem, item string) (ImpressionItem, bool) {
+	for _, it := range items {
+		if it.ItemID == item {
+			return it, true
+		}
+	}
+	return ImpressionItem{}, false
 }

@@ -82,8 +82,9 @@ var migrations = []string{
 		deleted boolean NOT NULL,
 		PRIMARY KEY (kind, id)
 	);`,
-	// 3: served lists (store.Impressions), one row per list and one per shown item, and the
-	// list an event is attributed to ('' and -1 when none).
+	// 3: served lists (store.Impressions), one row per list with its items as JSON
+	// ([{"i": id, "s": score}, ...] in position order), and the list an event is attributed to
+	// ('' and -1 when none).
 	`CREATE TABLE impressions (
 		id            text COLLATE "C" PRIMARY KEY CHECK (char_length(id) BETWEEN 1 AND 64),
 		user_id       text COLLATE "C" NOT NULL CHECK (char_length(user_id) <= 512),
@@ -91,20 +92,11 @@ var migrations = []string{
 		route         text NOT NULL,
 		strategy      text NOT NULL,
 		model_version text NOT NULL,
-		ts            bigint NOT NULL
-	);
-	CREATE INDEX impressions_user ON impressions (user_id);
-	CREATE INDEX impressions_ts ON impressions (ts);
-	CREATE TABLE impression_items (
-		impression_id text COLLATE "C" NOT NULL,
-		position      integer NOT NULL,
-		item_id       text COLLATE "C" NOT NULL,
-		score         double precision NOT NULL,
-		user_id       text COLLATE "C" NOT NULL,
 		ts            bigint NOT NULL,
-		PRIMARY KEY (impression_id, position)
+		items         text NOT NULL
 	);
-	CREATE INDEX impression_items_user_item ON impression_items (user_id, item_id, ts);
+	CREATE INDEX impressions_user ON impressions (user_id, ts);
+	CREATE INDEX impressions_ts ON impressions (ts);
 	ALTER TABLE events ADD COLUMN recommendation_id text NOT NULL DEFAULT '';
 	ALTER TABLE events ADD COLUMN position integer NOT NULL DEFAULT -1;`,
 }

@@ -65,8 +65,9 @@ var migrations = []string{
 		PRIMARY KEY (kind, id)
 	) WITHOUT ROWID;
 	CREATE UNIQUE INDEX catalog_changes_seq ON catalog_changes (seq);`,
-	// 3: served lists (store.Impressions), one row per list and one per shown item, and the
-	// list an event is attributed to ("" and -1 when none).
+	// 3: served lists (store.Impressions), one row per list with its items as JSON
+	// ([{"i": id, "s": score}, ...] in position order), and the list an event is attributed to
+	// ("" and -1 when none).
 	`CREATE TABLE impressions (
 		id            TEXT PRIMARY KEY CHECK (length(id) BETWEEN 1 AND 64),
 		user_id       TEXT NOT NULL CHECK (length(user_id) <= 512),
@@ -74,20 +75,11 @@ var migrations = []string{
 		route         TEXT NOT NULL,
 		strategy      TEXT NOT NULL,
 		model_version TEXT NOT NULL,
-		ts            INTEGER NOT NULL
-	) WITHOUT ROWID;
-	CREATE INDEX impressions_user ON impressions (user_id);
-	CREATE INDEX impressions_ts ON impressions (ts);
-	CREATE TABLE impression_items (
-		impression_id TEXT NOT NULL,
-		position      INTEGER NOT NULL,
-		item_id       TEXT NOT NULL,
-		score         REAL NOT NULL,
-		user_id       TEXT NOT NULL,
 		ts            INTEGER NOT NULL,
-		PRIMARY KEY (impression_id, position)
+		items         TEXT NOT NULL
 	) WITHOUT ROWID;
-	CREATE INDEX impression_items_user_item ON impression_items (user_id, item_id, ts);
+	CREATE INDEX impressions_user ON impressions (user_id, ts);
+	CREATE INDEX impressions_ts ON impressions (ts);
 	ALTER TABLE events ADD COLUMN recommendation_id TEXT NOT NULL DEFAULT '';
 	ALTER TABLE events ADD COLUMN position INTEGER NOT NULL DEFAULT -1;`,
 }
