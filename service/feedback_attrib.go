@@ -14,12 +14,16 @@ import (
 // This file is attribution: an event names the served list it came from, or the server finds
 // the newest list that showed its item to its user.
 
+// attributionSkew is how long after an event's timestamp a list may have been served and still
+// be the event's: the client's clock may lag the server's.
+const attributionSkew = time.Minute
+
 // attribute checks and completes the attribution of a validated batch, before it is stored.
 // An event with a recommendation_id must name a list this store served to its user (or to
 // no user: an anonymous list) or the batch is rejected naming [i].recommendation_id; its
 // position, when not given, is the item's place in that list. An event of an attributed type
 // without one is attributed to the newest list served to its user within the attribution
-// window that showed its item, if any; a failure to look is logged, not the batch's. With
+// window before its timestamp (up to attributionSkew after it) that showed its item, if any; a failure to look is logged, not the batch's. With
 // impressions off, an id of the right form is stored as given and nothing is looked up.
 func (r *impressions) attribute(ctx context.Context, events []recd.Event) error {
 	for n := range events {
@@ -36,7 +40,7 @@ func (r *impressions) attribute(ctx context.Context, events []recd.Event) error 
 		if r == nil || e.UserID == "" || !slices.Contains(r.opts.AttributionTypes, e.Type) {
 			continue
 		}
-		im, err := r.latestOf(ctx, e.UserID, e.ItemID, e.Timestamp.Add(-r.opts.AttributionWindow))
+		im, err := r.latestOf(ctx, e.UserID, e.ItemID, e.Timestamp.Add(-r.opts.AttributionWindow), e.Timestamp.Add(attributionSkew))
 		if errors.Is(err, store.ErrNotFound) {
 			continue
 		}
@@ -101,18 +105,18 @@ func (r *impressions) get(ctx context.Context, user, id string) (store.Impressio
 	return r.st.GetImpression(ctx, id)
 }
 
-// latestOf returns the newest impression served to user at or after since that showed item:
-// one of the user's recent lists, queued or being written (newer than anything stored), else
-// stored.
-func (r *impressions) latestOf(ctx context.Context, user, item string, since time.Time) (store.Impression, error) {
-	if im, ok := r.recent.latestOf(user, item, since); ok {
+// latestOf returns the newest impression served to user between since and until that showed
+// item: one of the user's recent lists, queued or being written (newer than anything stored),
+// else stored.
+func (r *impressions) latestOf(ctx context.Context, user, item string, since, until time.Time) (store.Impression, error) {
+	if im, ok := r.recent.latestOf(user, item, since, until); ok {
 		return im, nil
 	}
 	r.mu.Lock()
 	for _, q := range [][]store.Impression{r.queue, r.inflight} {
 		for i := len(q) - 1; i >= 0; i-- {
 			im := &q[i]
-			if im.UserID == user && !im.Time.Before(since) && positionOf(im, item) != nil {
+			if im.UserID == user && !im.Time.Before(since) && !im.Time.After(until) && positionOf(im, item) != nil {
 				found := *im
 				r.mu.Unlock()
 				return found, nil
@@ -120,5 +124,5 @@ func (r *impressions) latestOf(ctx context.Context, user, item string, since tim
 		}
 	}
 	r.mu.Unlock()
-	return r.st.LatestImpressionOf(ctx, user, item, since)
+	return r.st.LatestImpressionOf(ctx, user, item, since, until)
 }

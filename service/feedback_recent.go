@@ -52,13 +52,13 @@ func (c *recentLists) add(im store.Impression) {
 	c.users.Add(im.UserID, append(keep, im))
 }
 
-// latestOf returns the newest list served to user at or after since that showed item.
-func (c *recentLists) latestOf(user, item string, since time.Time) (store.Impression, bool) {
+// latestOf returns the newest list served to user between since and until that showed item.
+func (c *recentLists) latestOf(user, item string, since, until time.Time) (store.Impression, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	lists, _ := c.users.Peek(user)
 	for i := len(lists) - 1; i >= 0; i-- {
-		if l := &lists[i]; !l.Time.Before(since) && positionOf(l, item) != nil {
+		if l := &lists[i]; !l.Time.Before(since) && !l.Time.After(until) && positionOf(l, item) != nil {
 			return *l, true
 		}
 	}

@@ -172,14 +172,15 @@ func TestRecentLists_AgreesWithTheStore(t *testing.T) {
 	for range 400 {
 		user, item := fmt.Sprintf("u%02d", rng.IntN(6)), shown[rng.IntN(len(shown))]
 		since := start.Add(time.Duration(rng.IntN(int(time.Since(start)) + 1)))
-		fast, ok := imp.recent.latestOf(user, item, since)
+		until := since.Add(time.Duration(rng.IntN(int(time.Since(start)) + 1)))
+		fast, ok := imp.recent.latestOf(user, item, since, until)
 		if !ok {
 			continue
 		}
 		hits++
-		full, err := imp.st.LatestImpressionOf(ctx, user, item, since)
+		full, err := imp.st.LatestImpressionOf(ctx, user, item, since, until)
 		if err != nil || full.ID != fast.ID || *positionOf(&full, item) != *positionOf(&fast, item) {
-			t.Fatalf("latestOf(%s, %s, %v): recent %s at %d, store %s (%v)", user, item, since, fast.ID,
+			t.Fatalf("latestOf(%s, %s, %v, %v): recent %s at %d, store %s (%v)", user, item, since, until, fast.ID,
 				*positionOf(&fast, item), full.ID, err)
 		}
 	}

@@ -39,10 +39,10 @@ type Impressions interface {
 	PutImpressions(ctx context.Context, imps []Impression) error
 	// GetImpression returns one impression with its items, or ErrNotFound.
 	GetImpression(ctx context.Context, id string) (Impression, error)
-	// LatestImpressionOf returns the most recent impression served to user at or after since
-	// that showed item, or ErrNotFound; its Items hold only item's entry (its
-	// position and score). Anonymous impressions (UserID "") are never found.
-	LatestImpressionOf(ctx context.Context, user, item string, since time.Time) (Impression, error)
+	// LatestImpressionOf returns the most recent impression served to user between since and
+	// until (both included) that showed item, or ErrNotFound; its Items hold only item's entry
+	// (its position and score). Anonymous impressions (UserID "") are never found.
+	LatestImpressionOf(ctx context.Context, user, item string, since, until time.Time) (Impression, error)
 	// DeleteUserImpressions deletes every impression served to user and returns how many.
 	DeleteUserImpressions(ctx context.Context, user string) (int, error)
 	// DeleteImpressionsBefore deletes the impressions served before t and returns how many.

@@ -61,14 +61,15 @@ func (s *Store) GetImpression(ctx context.Context, id string) (store.Impression,
 	return im, nil
 }
 
-// LatestImpressionOf returns the newest impression of user at or after since that showed
-// item: it reads the user's lists since then, newest first, through the (user_id, ts) index.
-func (s *Store) LatestImpressionOf(ctx context.Context, user, item string, since time.Time) (store.Impression, error) {
+// LatestImpressionOf returns the newest impression of user between since and until that
+// showed item: it reads the user's lists in that span, newest first, through the (user_id, ts)
+// index.
+func (s *Store) LatestImpressionOf(ctx context.Context, user, item string, since, until time.Time) (store.Impression, error) {
 	if user == "" {
 		return store.Impression{}, fmt.Errorf("impression of %q: %w", item, store.ErrNotFound)
 	}
 	rows, err := s.pool.Query(ctx, `SELECT `+impressionCols+` FROM impressions
-		WHERE user_id = $1 AND ts >= $2 ORDER BY ts DESC, id DESC`, user, since.UTC().UnixNano())
+		WHERE user_id = $1 AND ts >= $2 AND ts <= $3 ORDER BY ts DESC, id DESC`, user, since.UTC().UnixNano(), until.UTC().UnixNano())
 	if err != nil {
 		return store.Impression{}, wrap("latest impression", err)
 	}

@@ -32,22 +32,25 @@ func impression(id, user string, at time.Time, items ...string) store.Impression
 // checkLatestImpressionOf checks the lookup attribution uses against testImpressions' batch.
 func checkLatestImpressionOf(t *testing.T, ims store.Impressions, t0 time.Time) {
 	ctx := t.Context()
+	later := t0.Add(time.Hour)
 	for _, tc := range []struct {
 		user, item string
 		since      time.Time
+		until      time.Time
 		want       string // "" for not found
 		pos        int
 	}{
-		{"u1", "b", t0, "01B", 0},
-		{"u1", "c", t0, "01A", 2},
-		{"u1", "a", t0, "01A", 0},
-		{"u1", "a", t0.Add(time.Nanosecond), "", 0},
-		{"u1", "d", t0.Add(time.Minute), "01B", 1},
-		{"u2", "b", t0, "01C", 0},
-		{"u2", "a", t0, "", 0}, // never crosses users
-		{"", "b", t0, "", 0},   // anonymous lists are not attributed
+		{"u1", "b", t0, later, "01B", 0},
+		{"u1", "b", t0, t0.Add(time.Minute - 1), "01A", 1}, // the newer list is after until
+		{"u1", "c", t0, later, "01A", 2},
+		{"u1", "a", t0, t0, "01A", 0},
+		{"u1", "a", t0.Add(time.Nanosecond), later, "", 0},
+		{"u1", "d", t0.Add(time.Minute), later, "01B", 1},
+		{"u2", "b", t0, later, "01C", 0},
+		{"u2", "a", t0, later, "", 0}, // never crosses users
+		{"", "b", t0, later, "", 0},   // anonymous lists are not attributed
 	} {
-		got, err := ims.LatestImpressionOf(ctx, tc.user, tc.item, tc.since)
+		got, err := ims.LatestImpressionOf(ctx, tc.user, tc.item, tc.since, tc.until)
 		switch {
 		case tc.want == "" && !errors.Is(err, store.ErrNotFound):
 			t.Errorf("LatestImpressionOf(%q, %q, %v) = %q, %v; want ErrNotFound", tc.user, tc.item, tc.since, got.ID, err)
@@ -99,7 +102,7 @@ func testImpressions(t *testing.T, open Opener) {
 		if n != 2 {
 			t.Errorf("DeleteUserImpressions(u1) = %d, want 2", n)
 		}
-		if _, err := ims.LatestImpressionOf(ctx, "u1", "b", t0); !errors.Is(err, store.ErrNotFound) {
+		if _, err := ims.LatestImpressionOf(ctx, "u1", "b", t0, t0.Add(time.Hour)); !errors.Is(err, store.ErrNotFound) {
 			t.Errorf("u1's impressions still found after their delete: %v", err)
 		}
 		if _, err := ims.GetImpression(ctx, "01C"); err != nil {
