@@ -81,6 +81,11 @@ type Event struct {
 	Value     float64   `json:"value,omitempty"`
 	Timestamp time.Time `json:"timestamp"`
 	SessionID string    `json:"session_id,omitempty"`
+	// RecommendationID and Position attribute the event to a served list and the item's
+	// place in it (0 first): given by the client, or found by the server for the event types
+	// it attributes. Empty and nil when the event is attributed to no list.
+	RecommendationID string `json:"recommendation_id,omitempty"`
+	Position         *int   `json:"position,omitempty"`
 }
 
 // Built-in event types. Any other plain identifier is accepted as a custom type

@@ -35,6 +35,9 @@ type Response struct {
 	Items        []recd.Recommendation `json:"items"`
 	Strategy     string                `json:"strategy"`
 	ModelVersion string                `json:"model_version"`
+	// RecommendationID names this serving of the list (set by the service per response,
+	// never cached): events cite it to attribute themselves to the list.
+	RecommendationID string `json:"recommendation_id,omitempty"`
 }
 
 // request is one Recommend call as it flows through the stages: what the set-up decided

@@ -84,6 +84,12 @@ func BenchmarkQuery_Handler(b *testing.B) {
 
 // mlHandler is the API over a service trained on the bundled MovieLens data.
 func mlHandler(b *testing.B, tweak ...func(*service.Options)) http.Handler {
+	_, h := mlService(b, tweak...)
+	return h
+}
+
+// mlService is a service trained on the bundled MovieLens data and the API over it.
+func mlService(b *testing.B, tweak ...func(*service.Options)) (*service.Service, http.Handler) {
 	st, err := sqlite.Open(filepath.Join(b.TempDir(), "recd.db"), sqlite.DefaultOptions())
 	if err != nil {
 		b.Fatal(err)
@@ -115,7 +121,7 @@ func mlHandler(b *testing.B, tweak ...func(*service.Options)) http.Handler {
 	if _, err := svc.Train(ctx); err != nil {
 		b.Fatal(err)
 	}
-	return server.New(svc, server.DefaultOptions())
+	return svc, server.New(svc, server.DefaultOptions())
 }
 
 // reportPercentiles adds p50 and p99 latency to a benchmark's output.

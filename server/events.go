@@ -21,6 +21,10 @@ type eventIn struct {
 	Timestamp *string   `json:"timestamp"`
 	SessionID string    `json:"session_id"`
 	Seq       serverSet `json:"seq"` // set by the server; an event read back may be posted again
+	// RecommendationID and Position attribute the event to a served list (checked by the
+	// service, which also fills them for the event types it attributes).
+	RecommendationID string `json:"recommendation_id"`
+	Position         *int   `json:"position"`
 }
 
 // postEvents stores a JSON array of events, all or nothing, durably before answering.
@@ -32,7 +36,8 @@ func (s catalogRoutes) postEvents(c *gin.Context) {
 	}
 	evs := make([]recd.Event, len(in))
 	for i, e := range in {
-		evs[i] = recd.Event{UserID: e.UserID, ItemID: e.ItemID, Type: e.Type, SessionID: e.SessionID}
+		evs[i] = recd.Event{UserID: e.UserID, ItemID: e.ItemID, Type: e.Type, SessionID: e.SessionID,
+			RecommendationID: e.RecommendationID, Position: e.Position}
 		if e.Value != nil {
 			evs[i].Value = *e.Value
 		}

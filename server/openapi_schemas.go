@@ -107,6 +107,12 @@ func catalogSchemas() map[string]any {
 			"attributes": anyObj, "created_at": serverTime, "updated_at": serverTime}, "created_at", "updated_at"),
 		"Event": obj(map[string]any{"user_id": str, "item_id": str, "type": str, "value": num,
 			"timestamp": described(dtime, "default: the time the server received it"), "session_id": str,
+			"recommendation_id": described(str, "the recommendation_id of the served list the event came from; it must name "+
+				"a list served to this user (or an anonymous one), else 400. Without it, an event of an attributed type "+
+				"(feedback.attribution_types) gets the newest list that showed its item to its user within "+
+				"feedback.attribution_window, if any"),
+			"position": map[string]any{"type": "integer", "minimum": 0, "description": "the item's place in that list (0 first); " +
+				"default: where the list showed it. Needs recommendation_id"},
 			"seq": map[string]any{"type": "integer", "readOnly": true, "description": "the server's sequence number"}},
 			"user_id", "item_id", "type"),
 		"EventBatch":  batchOf("Event"),
@@ -117,6 +123,11 @@ func catalogSchemas() map[string]any {
 // listSchemas are the pages and ranked lists the read routes answer with.
 func listSchemas() map[string]any {
 	rec := obj(map[string]any{"id": str, "score": num, "title": str, "reasons": arrOf("Reason")}, "id", "score", "reasons")
+	// recommendation_id names one serving of a recommendation, similar-items or query list
+	// (absent from popular and trending lists); an event cites it to attribute itself.
+	recID := map[string]any{"type": "string", "pattern": "^[0-7][0-9A-HJKMNP-TV-Z]{25}$",
+		"description": "this serving's id: 26 Crockford base32 characters, 48-bit millisecond time then 80 random bits; " +
+			"unique and sortable by time. Set on recommendation, similar-items and query answers."}
 	return map[string]any{
 		"ItemPage":  obj(map[string]any{"items": arrOf("Item"), "next_cursor": str}, "items", "next_cursor"),
 		"EventPage": obj(map[string]any{"events": arrOf("Event"), "next_cursor": str}, "events", "next_cursor"),
@@ -124,10 +135,11 @@ func listSchemas() map[string]any {
 			"collaborative, session, long_tail or query"), "items": strArr, "category": str, "source": str, "text": str}, "type"),
 		"Recommendation": rec,
 		"Recommendations": obj(map[string]any{"items": arrOf("Recommendation"), "strategy": str, "model_version": str,
-			"degraded": described(boolT, "present and true while a dependency is down")}, "items", "strategy", "model_version"),
+			"recommendation_id": recID, "degraded": described(boolT, "present and true while a dependency is down")}, "items", "strategy", "model_version"),
 		"QueryResponse": obj(map[string]any{"query": described(anyObj, "the structured query the request was parsed into"),
 			"parser": str, "fallback": str, "items": arrOf("Recommendation"),
-			"strategy": str, "model_version": str, "explanation": str, "explanation_source": str, "degraded": boolT,
+			"strategy": str, "model_version": str, "recommendation_id": recID, "explanation": str,
+			"explanation_source": str, "degraded": boolT,
 			"matched": described(boolT, "false when nothing matched the request's own terms "+
 				"(words, titles, categories, years, exclusions, conditions) and the items are the fallback: popular items, "+
 				"or the user's recommendations when user_id is set")},

@@ -181,3 +181,13 @@ func (s *Service) RunSharedState(ctx context.Context) {
 		},
 	})
 }
+
+// RunFeedback writes the served lists' impressions to the store in batches (every
+// Feedback.FlushInterval, or at once when a batch is full) and deletes impressions past
+// Feedback.Retention, hourly and once at start, until ctx ends; then it writes what is
+// queued. It returns at once when impressions are off. Call it once, from its own goroutine.
+func (s *Service) RunFeedback(ctx context.Context) { s.read.imp.run(ctx) }
+
+// FlushImpressions writes the queued impressions now, in one transaction (nil when none or
+// impressions are off). Shutdown, tests and benchmarks call it; RunFeedback flushes on its own.
+func (s *Service) FlushImpressions(ctx context.Context) error { return s.read.imp.flush(ctx) }

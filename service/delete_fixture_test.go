@@ -141,8 +141,35 @@ func checkErased(t *testing.T, s *Service, victim string, exposureBefore float64
 	if inLedger {
 		t.Errorf("impression ledger still holds %s", victim)
 	}
+	checkImpressionsErased(t, s, victim, allItems)
 	if rs, ok := s.live.(*redisState); ok {
 		checkRedisErased(t, rs, victim)
+	}
+}
+
+// checkImpressionsErased checks that no list served to the victim is queued, nor stored once
+// the queue is flushed.
+func checkImpressionsErased(t *testing.T, s *Service, victim string, allItems []string) {
+	t.Helper()
+	imp := s.read.imp
+	imp.mu.Lock()
+	for _, im := range imp.queue {
+		if im.UserID == victim {
+			t.Errorf("impression queue still holds %s's list %s", victim, im.ID)
+		}
+	}
+	imp.mu.Unlock()
+	if _, ok := imp.recent.users.Peek(victim); ok {
+		t.Errorf("recent lists still hold %s", victim)
+	}
+	if err := s.FlushImpressions(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range append(slices.Clone(allItems), victimItems...) {
+		im, err := imp.st.LatestImpressionOf(t.Context(), victim, id, time.Time{}, time.Now().Add(time.Hour))
+		if !errors.Is(err, recd.ErrNotFound) {
+			t.Errorf("store still holds %s's impression %s showing %s (err %v)", victim, im.ID, id, err)
+		}
 	}
 }
 

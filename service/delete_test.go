@@ -14,8 +14,8 @@ import (
 	"github.com/recd/recd/redisstate/redistest"
 )
 
-// raceRound writes the victim's events from several goroutines while two others delete them
-// and one asks for their recommendations.
+// raceRound writes the victim's events from several goroutines while two others delete them,
+// one asks for their recommendations and one flushes the impression queue to the store.
 func raceRound(t *testing.T, s *Service, victim string, round int) {
 	ctx := t.Context()
 	var wg sync.WaitGroup
@@ -41,6 +41,13 @@ func raceRound(t *testing.T, s *Service, victim string, round int) {
 		for range 3 {
 			if _, err := s.Recommend(ctx, RecommendRequest{UserID: victim, N: 5}); err != nil {
 				errs <- fmt.Errorf("recommend: %w", err)
+			}
+		}
+	})
+	wg.Go(func() {
+		for range 3 {
+			if err := s.FlushImpressions(ctx); err != nil {
+				errs <- fmt.Errorf("flush impressions: %w", err)
 			}
 		}
 	})

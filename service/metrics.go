@@ -13,6 +13,10 @@ type Metrics struct {
 	CacheMisses     prometheus.Counter
 	Precomputed     *prometheus.CounterVec // plain requests, by result: hit, miss
 	SharedErrors    prometheus.Counter
+	// ImpressionsRecorded counts served lists written to the store; ImpressionsDropped those
+	// dropped because the queue was full or their batch's write failed.
+	ImpressionsRecorded prometheus.Counter
+	ImpressionsDropped  prometheus.Counter
 }
 
 func newMetrics() *Metrics {
@@ -35,11 +39,15 @@ func newMetrics() *Metrics {
 			Help: "Plain recommendation requests looked up in the precomputed lists, by result (hit, miss)."}, []string{"result"}),
 		SharedErrors: prometheus.NewCounter(prometheus.CounterOpts{Name: "recd_shared_state_errors_total",
 			Help: "Redis calls that failed; the request was answered from in-process state."}),
+		ImpressionsRecorded: prometheus.NewCounter(prometheus.CounterOpts{Name: "recd_impressions_recorded_total",
+			Help: "Served lists recorded as impressions in the store."}),
+		ImpressionsDropped: prometheus.NewCounter(prometheus.CounterOpts{Name: "recd_impressions_dropped_total",
+			Help: "Served lists not recorded: the impression queue was full or the store write failed."}),
 	}
 }
 
 // Collectors returns every collector, for registration.
 func (m *Metrics) Collectors() []prometheus.Collector {
 	return []prometheus.Collector{m.EventsWritten, m.ItemsWritten, m.Recommendations, m.TrainRuns, m.TrainSeconds,
-		m.CacheHits, m.CacheMisses, m.Precomputed, m.SharedErrors}
+		m.CacheHits, m.CacheMisses, m.Precomputed, m.SharedErrors, m.ImpressionsRecorded, m.ImpressionsDropped}
 }

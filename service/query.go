@@ -35,6 +35,8 @@ type QueryResponse struct {
 	// applied): the items are then what the strategy falls back to, popular items for an
 	// anonymous request or the user's own recommendations.
 	Matched bool `json:"matched"`
+	// RecommendationID names this serving of the list (see rank.Response).
+	RecommendationID string `json:"recommendation_id,omitempty"`
 }
 
 // maxQueryText bounds the request text in bytes when Limits.MaxQueryText is not set.
@@ -72,6 +74,7 @@ func (s *reader) Query(ctx context.Context, req QueryRequest) (QueryResponse, er
 		out.Explanation, out.ExplanationSource = s.explainQuery(ctx, q, resp.Items)
 	}
 	s.metrics.Recommendations.WithLabelValues("query").Inc()
+	out.RecommendationID = s.recordQuery(req.UserID, &out)
 	return out, nil
 }
 
@@ -158,4 +161,13 @@ func queryMatched(q query.Query, rr rank.Request) bool {
 	return len(rr.Extra) > 0 || len(rr.ContextItems) > 0 || len(q.Categories) > 0 ||
 		len(q.ExcludeCategories) > 0 || len(q.ExcludeTags) > 0 || q.YearMin > 0 || q.YearMax > 0 ||
 		len(q.Conditions) > 0
+}
+
+// recordQuery records a query's list as an impression under the user's gate, so that a
+// deletion of the user either sees it queued or runs before it.
+func (s *reader) recordQuery(user string, out *QueryResponse) string {
+	if user != "" {
+		defer s.gate.rlock(user)()
+	}
+	return s.imp.served(RouteQuery, user, "", out.Strategy, out.ModelVersion, out.Items)
 }

@@ -32,6 +32,8 @@ type reader struct {
 	// user was shown, for their deletion.
 	gate   *userGate
 	ledger *impressionLedger
+	// imp records each served list as an impression (nil: lists get ids but are not recorded).
+	imp *impressions
 
 	vocab     *query.SwappableVocabulary
 	parser    *query.FallbackParser

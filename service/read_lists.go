@@ -12,7 +12,17 @@ import (
 // Similar returns items similar to id by item-kNN, a vector space, dense or sparse, or a
 // hybrid of both (see rank.Pipeline.Similar). An id not in the catalog is ErrNotFound. item
 // reads the whole item (its text), which a sparse space's query is embedded from.
+// The list gets a recommendation id and is recorded as an anonymous impression.
 func (s *reader) Similar(ctx context.Context, id string, n int, by string, categories []string, item itemGetter) (rank.Response, error) {
+	resp, err := s.similar(ctx, id, n, by, categories, item)
+	if err != nil {
+		return rank.Response{}, err
+	}
+	resp.RecommendationID = s.imp.served(RouteSimilar, "", "", resp.Strategy, resp.ModelVersion, resp.Items)
+	return resp, nil
+}
+
+func (s *reader) similar(ctx context.Context, id string, n int, by string, categories []string, item itemGetter) (rank.Response, error) {
 	if err := s.checkN(n); err != nil {
 		return rank.Response{}, err
 	}

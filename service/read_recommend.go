@@ -60,17 +60,29 @@ func (req *RecommendRequest) validate(l Limits) error {
 
 // Recommend ranks items for a user (from their live history and session) or for an anonymous
 // session (from its context items). An unknown user is not an error: they get the popular
-// list. ctx is passed to the pipeline as it is.
+// list. ctx is passed to the pipeline as it is. Every list served, from the cache or not, gets
+// its own recommendation id and is recorded as an impression, under the user's gate.
 func (s *reader) Recommend(ctx context.Context, req RecommendRequest) (rank.Response, error) {
 	if err := req.validate(s.opts.Limits); err != nil {
 		return rank.Response{}, err
 	}
-	p, err := s.pipeline()
+	if req.UserID != "" {
+		defer s.gate.rlock(req.UserID)()
+	}
+	resp, err := s.recommend(ctx, req)
 	if err != nil {
 		return rank.Response{}, err
 	}
-	if req.UserID != "" {
-		defer s.gate.rlock(req.UserID)()
+	resp.RecommendationID = s.imp.served(RouteRecommend, req.UserID, req.SessionID, resp.Strategy, resp.ModelVersion, resp.Items)
+	return resp, nil
+}
+
+// recommend answers a validated request from the response cache, the precomputed lists or the
+// pipeline. The caller holds the user's gate shared.
+func (s *reader) recommend(ctx context.Context, req RecommendRequest) (rank.Response, error) {
+	p, err := s.pipeline()
+	if err != nil {
+		return rank.Response{}, err
 	}
 	// Shared (Redis) or in-process sessions and generation.
 	uv := s.live.viewUser(ctx, req.UserID, req.SessionID, plainRequest(&req), p.Opts.SessionN)

@@ -93,6 +93,8 @@ type Options struct {
 	// be pruned (a pinned model, a running experiment's arms). It must be safe to call from
 	// the training goroutine.
 	ProtectedVersions func() []string
+	// Feedback configures the recording of served lists and the attribution of events to them.
+	Feedback FeedbackOptions
 }
 
 // DefaultOptions returns the defaults.
@@ -103,7 +105,8 @@ func DefaultOptions() Options {
 		ALS: model.DefaultALSOptions(), EASE: model.DefaultEASEOptions(), TFIDF: embed.DefaultTFIDFOptions(), LSA: embed.DefaultLSAOptions(),
 		ProjectionL2: 1, Rank: rank.DefaultOptions(), Sessions: rank.DefaultSessionOptions(),
 		Exposure: rank.DefaultExposureOptions(), HeadShare: rank.DefaultHeadShare, CacheSize: 50000, CacheTTL: time.Minute,
-		Shared: DefaultSharedOptions(), Sources: rank.DefaultSourceCacheOptions(), KeepVersions: DefaultKeepVersions}
+		Shared: DefaultSharedOptions(), Sources: rank.DefaultSourceCacheOptions(), KeepVersions: DefaultKeepVersions,
+		Feedback: DefaultFeedbackOptions()}
 }
 
 // ErrTrainingRunning is returned when a training job is already running.
@@ -121,6 +124,8 @@ var ErrTrainingRunning = errors.New("a training job is already running")
 //     over one serving snapshot and the live state;
 //   - vectors owns the vector spaces, index writes and index snapshots;
 //   - health holds the dependencies' states;
+//   - read.imp (impressions) queues every served list and writes the queue to the store in
+//     batches, off the request path;
 //   - del (deleter) erases a deleted user from the store and from every part that keeps
 //     per-user records, each of which registers a userForgetter with it.
 //
@@ -163,6 +168,7 @@ func New(ctx context.Context, st store.Store, opts Options) (*Service, error) {
 	if opts.MinTimestamp.IsZero() {
 		opts.MinTimestamp = DefaultMinTimestamp
 	}
+	opts.Feedback = opts.Feedback.withDefaults()
 	s := &Service{opts: opts, st: st, log: opts.Logger, Metrics: newMetrics()}
 	mem, err := s.assemble()
 	if err != nil {
@@ -196,15 +202,17 @@ func (s *Service) assemble() (*memState, error) {
 	if s.read, err = newReader(&s.opts, &s.snap, s.live, s.vectors, s.Metrics, s.log, gate); err != nil {
 		return nil, err
 	}
+	s.read.imp = newImpressions(s.opts.Feedback, s.st, s.Metrics, s.log)
 	s.trainer = &trainer{opts: &s.opts, st: s.st, log: s.log, metrics: s.Metrics, snap: &s.snap, live: s.live,
 		vec: s.vectors, vocabulary: s.read.refreshVocabulary}
 	s.write = &writer{opts: &s.opts, st: s.st, gate: gate, live: s.live, vec: s.vectors, health: s.health,
-		metrics: s.Metrics}
+		metrics: s.Metrics, imp: s.read.imp}
 	s.follower = newFollower(s.st, s.live, s.vectors, s.trainer, s.health, s.log)
 	// Every part that keeps per-user records registers its forgetter here.
 	s.del = &deleter{st: s.st, gate: gate, pass: s.follower.exclusive, withEvents: s.opts.Redis != nil}
 	s.del.register(s.live)
 	s.del.register(s.read.ledger)
+	s.del.register(s.read.imp)
 	s.follower.forget = s.del.forgetFollowed
 	return mem, nil
 }

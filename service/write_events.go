@@ -14,6 +14,9 @@ func (w *writer) addEvents(ctx context.Context, events []recd.Event) ([]recd.Eve
 	if err := w.validateEvents(events); err != nil {
 		return nil, err
 	}
+	if err := w.imp.attribute(ctx, events); err != nil {
+		return nil, err
+	}
 	if err := w.createMissing(ctx, events); err != nil {
 		return nil, err
 	}

@@ -22,6 +22,8 @@ type writer struct {
 	health  *health
 	metrics *Metrics
 	commits groupCommit // merges concurrent event writes into one transaction
+	// imp is the impression recorder events are attributed against (nil: impressions off).
+	imp *impressions
 }
 
 // putItemsStaged validates and stores items durably and returns the function that indexes

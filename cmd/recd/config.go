@@ -1,6 +1,7 @@
 package main
 
 import (
+	"strings"
 	"time"
 
 	"github.com/recd/recd/embed"
@@ -146,6 +147,17 @@ type Config struct {
 		Size int      `yaml:"size"`
 		TTL  Duration `yaml:"ttl"`
 	} `yaml:"cache"`
+	// Feedback records every served list as an impression (batched, off the request path) and
+	// attributes events to the lists that showed their items.
+	Feedback struct {
+		Impressions       bool     `yaml:"impressions"`
+		FlushInterval     Duration `yaml:"flush_interval"`
+		BatchSize         int      `yaml:"batch_size"`
+		QueueSize         int      `yaml:"queue_size"`
+		Retention         Duration `yaml:"retention"`
+		AttributionWindow Duration `yaml:"attribution_window"`
+		AttributionTypes  string   `yaml:"attribution_types"` // comma-separated event types
+	} `yaml:"feedback"`
 	// LLM is an OpenAI-compatible endpoint (OpenAI, Ollama, vLLM, llama.cpp) for natural-language
 	// requests and explanations; an empty base_url uses the built-in parser only.
 	LLM struct {
@@ -225,6 +237,7 @@ func defaultConfig() Config {
 	c.Exposure.HalfLife, c.Exposure.MaxItems = Duration(eo.HalfLife), eo.MaxItems
 	c.Sources.Size, c.Sources.MaxAge, c.Sources.MaxNewItems = sc.Size, Duration(sc.MaxAge), sc.MaxNewItems
 	c.Cache.Size, c.Cache.TTL = 50000, Duration(time.Minute)
+	c.defaultFeedback()
 	c.defaultRedis()
 	lo := query.DefaultLLMOptions()
 	c.LLM.Timeout, c.LLM.Mode, c.LLM.MaxTokens = Duration(lo.Timeout), lo.Mode, lo.MaxTokens
@@ -262,4 +275,13 @@ func (c *Config) defaultRedis() {
 	c.Redis.PrecomputeUsers, c.Redis.PrecomputeN = sh.PrecomputeUsers, sh.PrecomputeN
 	c.Redis.PrecomputeTTL, c.Redis.ActiveWindow = Duration(sh.PrecomputeTTL), Duration(sh.ActiveWindow)
 	c.Redis.FlushInterval = Duration(sh.FlushInterval)
+}
+
+// defaultFeedback sets the feedback section's defaults from the service's own.
+func (c *Config) defaultFeedback() {
+	fo := service.DefaultFeedbackOptions()
+	f := &c.Feedback
+	f.Impressions, f.FlushInterval, f.BatchSize, f.QueueSize = fo.Impressions, Duration(fo.FlushInterval), fo.BatchSize, fo.QueueSize
+	f.Retention, f.AttributionWindow = Duration(fo.Retention), Duration(fo.AttributionWindow)
+	f.AttributionTypes = strings.Join(fo.AttributionTypes, ",")
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/recd/recd/embed"
@@ -30,6 +31,7 @@ func (c *Config) serviceOptions() service.Options {
 	o.Sources = rank.SourceCacheOptions{Size: c.Sources.Size, MaxAge: time.Duration(c.Sources.MaxAge),
 		MaxNewItems: c.Sources.MaxNewItems}
 	o.CacheSize, o.CacheTTL = c.Cache.Size, time.Duration(c.Cache.TTL)
+	o.Feedback = c.feedbackOptions()
 	o.Spaces = c.Index.Spaces
 	o.StateDir = c.indexDir()
 	if c.LLM.BaseURL != "" {
@@ -81,3 +83,17 @@ func (c *Config) hnswOptions() hnsw.Options {
 }
 
 func (c *Config) indexDir() string { return filepath.Join(c.DataDir, "index") }
+
+// feedbackOptions are the service's feedback options from the feedback section.
+func (c *Config) feedbackOptions() service.FeedbackOptions {
+	f := c.Feedback
+	o := service.FeedbackOptions{Impressions: f.Impressions, FlushInterval: time.Duration(f.FlushInterval),
+		BatchSize: f.BatchSize, QueueSize: f.QueueSize, Retention: time.Duration(f.Retention),
+		AttributionWindow: time.Duration(f.AttributionWindow), AttributionTypes: []string{}}
+	for _, t := range strings.Split(f.AttributionTypes, ",") {
+		if t = strings.TrimSpace(t); t != "" {
+			o.AttributionTypes = append(o.AttributionTypes, t)
+		}
+	}
+	return o
+}

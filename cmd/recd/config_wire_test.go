@@ -22,7 +22,7 @@ func TestConfig_DefaultsAreTheLibraries(t *testing.T) {
 		"Exposure": {got.Exposure, want.Exposure}, "Sources": {got.Sources, want.Sources}, "Shared": {got.Shared, want.Shared},
 		"Limits": {got.Limits, want.Limits}, "CacheSize": {got.CacheSize, want.CacheSize}, "CacheTTL": {got.CacheTTL, want.CacheTTL},
 		"TrendingHalfLife": {got.TrendingHalfLife, want.TrendingHalfLife}, "Weights": {got.Weights, want.Weights},
-		"KeepVersions": {got.KeepVersions, want.KeepVersions},
+		"KeepVersions": {got.KeepVersions, want.KeepVersions}, "Feedback": {got.Feedback, want.Feedback},
 	} {
 		if !reflect.DeepEqual(pair[0], pair[1]) {
 			t.Errorf("%s: configuration default %+v, service default %+v", name, pair[0], pair[1])
@@ -51,6 +51,7 @@ exposure: {half_life: 2h, max_items: 99}
 sources: {size: 0, max_age: 1m, max_new_items: 2}
 redis: {flush_interval: 1s}
 replica: {grace: 30s}
+feedback: {impressions: false, flush_interval: 1s, batch_size: 7, queue_size: 9, retention: 48h, attribution_window: 5m, attribution_types: "click, purchase"}
 llm: {base_url: "http://127.0.0.1:1/v1", model: m, mode: json_schema, max_tokens: 64}
 `), 0o644)
 	cfg, err := (&commonFlags{config: f}).load()
@@ -81,6 +82,11 @@ llm: {base_url: "http://127.0.0.1:1/v1", model: m, mode: json_schema, max_tokens
 	}
 	if o.Shared.FlushInterval != time.Second || cfg.followOptions().Grace != 30*time.Second {
 		t.Errorf("redis.flush_interval %v, replica.grace %v", o.Shared.FlushInterval, cfg.followOptions().Grace)
+	}
+	want := service.FeedbackOptions{Impressions: false, FlushInterval: time.Second, BatchSize: 7, QueueSize: 9,
+		Retention: 48 * time.Hour, AttributionWindow: 5 * time.Minute, AttributionTypes: []string{"click", "purchase"}}
+	if !reflect.DeepEqual(o.Feedback, want) {
+		t.Errorf("feedback: %+v, want %+v", o.Feedback, want)
 	}
 	if o.LLM.Mode != "json_schema" || o.LLM.MaxTokens != 64 {
 		t.Errorf("llm: %+v", o.LLM)

@@ -155,6 +155,7 @@ func runBackground(bg context.Context, cfg *Config, svc *service.Service, log *s
 	go svc.RunPeriodicSave(bg, time.Duration(cfg.Index.SaveInterval))
 	go svc.RunSharedState(bg) // returns at once without Redis
 	go svc.RunHealthChecks(bg, cfg.healthOptions())
+	go svc.RunFeedback(bg) // returns at once with impressions off
 	if cfg.Store.Driver == "postgres" && cfg.Replica.FollowInterval > 0 {
 		go svc.RunFollower(bg, cfg.followOptions())
 		log.Info("following other replicas", "interval", cfg.Replica.FollowInterval.String(),
@@ -172,6 +173,9 @@ func shutdown(srv *http.Server, svc *service.Service, cancel context.CancelFunc,
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	cancel()
+	if err := svc.FlushImpressions(context.Background()); err != nil {
+		log.Warn("impressions not recorded at shutdown", "err", err)
+	}
 	if err := svc.SaveIndex(context.Background()); err != nil {
 		return fmt.Errorf("save index at shutdown: %w", err)
 	}

@@ -15,7 +15,7 @@ import (
 )
 
 const (
-	eventCols = `seq, user_id, item_id, type, value, ts, session_id`
+	eventCols = `seq, user_id, item_id, type, value, ts, session_id, recommendation_id, position`
 	// reserveSeq takes $1 consecutive numbers from event_seq and returns the last.
 	reserveSeq  = `SELECT setval('event_seq', nextval('event_seq') + $1 - 1)`
 	ensureUsers = `INSERT INTO users (id, attributes, created, updated)
@@ -118,10 +118,11 @@ func (s *Store) AddEvents(ctx context.Context, events []recd.Event) ([]recd.Even
 				return fmt.Errorf("create users: %w", err)
 			}
 			_, err := tx.CopyFrom(ctx, pgx.Identifier{"events"},
-				[]string{"seq", "user_id", "item_id", "type", "value", "ts", "session_id"},
+				[]string{"seq", "user_id", "item_id", "type", "value", "ts", "session_id", "recommendation_id", "position"},
 				pgx.CopyFromSlice(len(out), func(i int) ([]any, error) {
 					e := out[i]
-					return []any{e.Seq, e.UserID, e.ItemID, e.Type, e.Value, ts[i], e.SessionID}, nil
+					return []any{e.Seq, e.UserID, e.ItemID, e.Type, e.Value, ts[i], e.SessionID, e.RecommendationID,
+						int32(codec.EventPosition(&e))}, nil
 				}))
 			return err
 		})
@@ -194,10 +195,12 @@ func (s *Store) events(ctx context.Context, q string, args ...any) ([]recd.Event
 	for rows.Next() {
 		var e recd.Event
 		var ts int64
-		if err := rows.Scan(&e.Seq, &e.UserID, &e.ItemID, &e.Type, &e.Value, &ts, &e.SessionID); err != nil {
+		var pos int32
+		if err := rows.Scan(&e.Seq, &e.UserID, &e.ItemID, &e.Type, &e.Value, &ts, &e.SessionID, &e.RecommendationID, &pos); err != nil {
 			return nil, err
 		}
 		e.Timestamp = codec.Time(ts)
+		codec.SetEventPosition(&e, int64(pos))
 		out = append(out, e)
 	}
 	return out, rows.Err()
@@ -209,19 +212,20 @@ func (s *Store) events(ctx context.Context, q string, args ...any) ([]recd.Event
 func (s *Store) insertEventsBatch(ctx context.Context, out []recd.Event, ts []int64, users []string, now int64) error {
 	n := len(out)
 	uids, iids, types, sess := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
-	vals := make([]float64, n)
+	vals, recs, pos := make([]float64, n), make([]string, n), make([]int32, n)
 	for i, e := range out {
 		uids[i], iids[i], types[i], vals[i], sess[i] = e.UserID, e.ItemID, e.Type, e.Value, e.SessionID
+		recs[i], pos[i] = e.RecommendationID, int32(codec.EventPosition(&e))
 	}
 	b := &pgx.Batch{}
 	b.Queue(`SELECT pg_advisory_xact_lock($1)`, eventLock)
 	b.Queue(reserveSeq, int64(n))
 	b.Queue(ensureUsers, users, now)
 	b.Queue(`INSERT INTO events (`+eventCols+`)
-		SELECT currval('event_seq') - $7 + o, u, i, ty, v, t, se
-		FROM unnest($1::text[], $2::text[], $3::text[], $4::float8[], $5::bigint[], $6::text[])
-			WITH ORDINALITY AS x(u, i, ty, v, t, se, o)`,
-		uids, iids, types, vals, ts, sess, int64(n))
+		SELECT currval('event_seq') - $7 + o, u, i, ty, v, t, se, r, p
+		FROM unnest($1::text[], $2::text[], $3::text[], $4::float8[], $5::bigint[], $6::text[], $8::text[], $9::int4[])
+			WITH ORDINALITY AS x(u, i, ty, v, t, se, r, p, o)`,
+		uids, iids, types, vals, ts, sess, int64(n), recs, pos)
 	br := s.pool.SendBatch(ctx, b)
 	_, err := br.Exec()
 	var last int64

@@ -82,6 +82,23 @@ var migrations = []string{
 		deleted boolean NOT NULL,
 		PRIMARY KEY (kind, id)
 	);`,
+	// 3: served lists (store.Impressions), one row per list with its items as JSON
+	// ([{"i": id, "s": score}, ...] in position order), and the list an event is attributed to
+	// ('' and -1 when none).
+	`CREATE TABLE impressions (
+		id            text COLLATE "C" PRIMARY KEY CHECK (char_length(id) BETWEEN 1 AND 64),
+		user_id       text COLLATE "C" NOT NULL CHECK (char_length(user_id) <= 512),
+		session_id    text COLLATE "C" NOT NULL CHECK (char_length(session_id) <= 512),
+		route         text NOT NULL,
+		strategy      text NOT NULL,
+		model_version text NOT NULL,
+		ts            bigint NOT NULL,
+		items         text NOT NULL
+	);
+	CREATE INDEX impressions_user ON impressions (user_id, ts);
+	CREATE INDEX impressions_ts ON impressions (ts);
+	ALTER TABLE events ADD COLUMN recommendation_id text NOT NULL DEFAULT '';
+	ALTER TABLE events ADD COLUMN position integer NOT NULL DEFAULT -1;`,
 }
 
 // migrate brings the schema (in the connection's search_path) up to date in one transaction

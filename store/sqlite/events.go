@@ -70,6 +70,9 @@ func (s *Store) DeleteUser(ctx context.Context, id string) error {
 	})
 }
 
+// eventParams is the number of parameters of one event's row.
+const eventParams = 9
+
 // AddEvents appends events in one transaction, creating missing users, and returns them with
 // their Seq (consecutive, in input order) and Timestamp (now if it was zero).
 func (s *Store) AddEvents(ctx context.Context, events []recd.Event) ([]recd.Event, error) {
@@ -78,14 +81,14 @@ func (s *Store) AddEvents(ctx context.Context, events []recd.Event) ([]recd.Even
 	}
 	now := time.Now().UTC()
 	out := make([]recd.Event, len(events))
-	args := make([]any, 0, 7*len(events))
+	args := make([]any, 0, eventParams*len(events))
 	for i, e := range events {
 		e, ts, err := codec.EncodeEvent(i, e, now)
 		if err != nil {
 			return nil, fmt.Errorf("add events: %w", err)
 		}
 		out[i] = e
-		args = append(args, nil, e.UserID, e.ItemID, e.Type, e.Value, ts, e.SessionID)
+		args = append(args, nil, e.UserID, e.ItemID, e.Type, e.Value, ts, e.SessionID, e.RecommendationID, codec.EventPosition(&e))
 	}
 	err := s.write(ctx, "add events", func(tx *sql.Tx) error {
 		var seq int64
@@ -98,7 +101,7 @@ func (s *Store) AddEvents(ctx context.Context, events []recd.Event) ([]recd.Even
 		for i := range out {
 			seq++
 			out[i].Seq = seq
-			args[7*i] = seq
+			args[eventParams*i] = seq
 			if _, ok := seen[out[i].UserID]; ok {
 				continue
 			}
@@ -110,13 +113,13 @@ func (s *Store) AddEvents(ctx context.Context, events []recd.Event) ([]recd.Even
 		many := tx.StmtContext(ctx, s.ws.addEvents)
 		i := 0
 		for ; i+eventRows <= len(out); i += eventRows {
-			if _, err := many.ExecContext(ctx, args[7*i:7*(i+eventRows)]...); err != nil {
+			if _, err := many.ExecContext(ctx, args[eventParams*i:eventParams*(i+eventRows)]...); err != nil {
 				return fmt.Errorf("events %d to %d: %w", i, i+eventRows-1, err)
 			}
 		}
 		one := tx.StmtContext(ctx, s.ws.addEvent)
 		for ; i < len(out); i++ {
-			if _, err := one.ExecContext(ctx, args[7*i:7*(i+1)]...); err != nil {
+			if _, err := one.ExecContext(ctx, args[eventParams*i:eventParams*(i+1)]...); err != nil {
 				return fmt.Errorf("event %d: %w", i, err)
 			}
 		}
@@ -187,11 +190,12 @@ func collectEvents(rows *sql.Rows, err error) ([]recd.Event, error) {
 	var out []recd.Event
 	for rows.Next() {
 		var e recd.Event
-		var ts int64
-		if err := rows.Scan(&e.Seq, &e.UserID, &e.ItemID, &e.Type, &e.Value, &ts, &e.SessionID); err != nil {
+		var ts, pos int64
+		if err := rows.Scan(&e.Seq, &e.UserID, &e.ItemID, &e.Type, &e.Value, &ts, &e.SessionID, &e.RecommendationID, &pos); err != nil {
 			return nil, err
 		}
 		e.Timestamp = codec.Time(ts)
+		codec.SetEventPosition(&e, pos)
 		out = append(out, e)
 	}
 	return out, rows.Err()

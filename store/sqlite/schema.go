@@ -65,6 +65,23 @@ var migrations = []string{
 		PRIMARY KEY (kind, id)
 	) WITHOUT ROWID;
 	CREATE UNIQUE INDEX catalog_changes_seq ON catalog_changes (seq);`,
+	// 3: served lists (store.Impressions), one row per list with its items as JSON
+	// ([{"i": id, "s": score}, ...] in position order), and the list an event is attributed to
+	// ("" and -1 when none).
+	`CREATE TABLE impressions (
+		id            TEXT PRIMARY KEY CHECK (length(id) BETWEEN 1 AND 64),
+		user_id       TEXT NOT NULL CHECK (length(user_id) <= 512),
+		session_id    TEXT NOT NULL CHECK (length(session_id) <= 512),
+		route         TEXT NOT NULL,
+		strategy      TEXT NOT NULL,
+		model_version TEXT NOT NULL,
+		ts            INTEGER NOT NULL,
+		items         TEXT NOT NULL
+	) WITHOUT ROWID;
+	CREATE INDEX impressions_user ON impressions (user_id, ts);
+	CREATE INDEX impressions_ts ON impressions (ts);
+	ALTER TABLE events ADD COLUMN recommendation_id TEXT NOT NULL DEFAULT '';
+	ALTER TABLE events ADD COLUMN position INTEGER NOT NULL DEFAULT -1;`,
 }
 
 // migrate brings the schema up to date in one transaction on the writer connection.

@@ -34,11 +34,11 @@ func (r *readStmts) all() []*sql.Stmt {
 		r.listArtifacts, r.loadArtifact, r.latestArtifact, r.scanVectors}
 }
 
-// eventRows is how many events one multi-row INSERT carries (7 parameters each).
+// eventRows is how many events one multi-row INSERT carries (9 parameters each).
 const eventRows = 128
 
 const itemCols = `id, title, text, categories, tags, attributes, available, created, updated`
-const eventCols = `seq, user_id, item_id, type, value, ts, session_id`
+const eventCols = `seq, user_id, item_id, type, value, ts, session_id, recommendation_id, position`
 
 func (s *Store) prepare(ctx context.Context) error {
 	var err error
@@ -69,9 +69,9 @@ func (s *Store) prepare(ctx context.Context) error {
 	p(s.w, &w.deleteUserEvents, `DELETE FROM events WHERE user_id = ?`)
 	p(s.w, &w.deleteUser, `DELETE FROM users WHERE id = ?`)
 	p(s.w, &w.nextEventSeq, `SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'events'), 0)`)
-	p(s.w, &w.addEvent, `INSERT INTO events (`+eventCols+`) VALUES (?, ?, ?, ?, ?, ?, ?)`)
+	p(s.w, &w.addEvent, `INSERT INTO events (`+eventCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 	p(s.w, &w.addEvents, `INSERT INTO events (`+eventCols+`) VALUES `+
-		repeatJoin("(?, ?, ?, ?, ?, ?, ?)", ", ", eventRows))
+		repeatJoin("(?, ?, ?, ?, ?, ?, ?, ?, ?)", ", ", eventRows))
 	p(s.w, &w.saveArtifact, `INSERT OR REPLACE INTO artifacts (version, kind, created, metrics, size, blob)
 		VALUES (?, ?, ?, ?, ?, ?)`)
 	p(s.w, &w.deleteArtifact, `DELETE FROM artifacts WHERE version = ?`)

@@ -46,6 +46,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Concurrency", testConcurrency},
 		{"Reopen", testReopen},
 		{"Changes", testChanges},
+		{"Impressions", testImpressions},
+		{"EventAttribution", testEventAttribution},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open) })

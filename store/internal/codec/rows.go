@@ -90,7 +90,11 @@ func EncodeEvent(i int, e recd.Event, now time.Time) (recd.Event, int64, error) 
 	if math.IsNaN(e.Value) || math.IsInf(e.Value, 0) {
 		return e, 0, recd.Invalid(f("value"), "not a finite number")
 	}
-	for _, c := range []struct{ name, v string }{{"user_id", e.UserID}, {"item_id", e.ItemID}, {"type", e.Type}, {"session_id", e.SessionID}} {
+	if e.Position != nil && (*e.Position < 0 || *e.Position > math.MaxInt32) {
+		return e, 0, recd.Invalid(f("position"), "must be between 0 and 2147483647")
+	}
+	for _, c := range []struct{ name, v string }{{"user_id", e.UserID}, {"item_id", e.ItemID}, {"type", e.Type},
+		{"session_id", e.SessionID}, {"recommendation_id", e.RecommendationID}} {
 		if err := CheckText(f(c.name), c.v); err != nil {
 			return e, 0, err
 		}
@@ -105,4 +109,20 @@ func EncodeArtifactKey(version, kind string) error {
 		return err
 	}
 	return CheckText("kind", kind)
+}
+
+// EventPosition is an event's position as stored: -1 for none.
+func EventPosition(e *recd.Event) int64 {
+	if e.Position == nil {
+		return -1
+	}
+	return int64(*e.Position)
+}
+
+// SetEventPosition sets an event's position from its stored form (-1: none).
+func SetEventPosition(e *recd.Event, pos int64) {
+	if pos >= 0 {
+		p := int(pos)
+		e.Position = &p
+	}
 }

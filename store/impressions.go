@@ -1,0 +1,60 @@
+package store
+
+import (
+	"context"
+	"time"
+)
+
+// Impression is one served list, as recd recorded it: which list (its recommendation id),
+// for whom, what it showed and how it was made.
+type Impression struct {
+	// ID is the list's recommendation id (unique, sortable by time).
+	ID string
+	// UserID is the user the list was served to, or "" for an anonymous request; SessionID
+	// the request's session ("" when none).
+	UserID    string
+	SessionID string
+	// Route is the endpoint family that served the list: recommend, similar or query.
+	Route        string
+	Strategy     string
+	ModelVersion string
+	// Items are the list's items in served order.
+	Items []ImpressionItem
+	// Time is when the list was served (stored with nanosecond precision, returned in UTC).
+	Time time.Time
+}
+
+// ImpressionItem is one item of a served list.
+type ImpressionItem struct {
+	ItemID   string
+	Position int // 0 for the first item
+	Score    float64
+}
+
+// Impressions is implemented by stores that record served lists. Check for it with a type
+// assertion; without it recd serves lists without recording them.
+type Impressions interface {
+	// PutImpressions stores a batch of impressions in one transaction (all or nothing). An
+	// impression whose ID is already stored is an error wrapping recd.ErrInvalid.
+	PutImpressions(ctx context.Context, imps []Impression) error
+	// GetImpression returns one impression with its items, or ErrNotFound.
+	GetImpression(ctx context.Context, id string) (Impression, error)
+	// LatestImpressionOf returns the most recent impression served to user between since and
+	// until (both included) that showed item, or ErrNotFound; its Items hold only item's entry
+	// (its position and score). Anonymous impressions (UserID "") are never found.
+	LatestImpressionOf(ctx context.Context, user, item string, since, until time.Time) (Impression, error)
+	// DeleteUserImpressions deletes every impression served to user and returns how many.
+	DeleteUserImpressions(ctx context.Context, user string) (int, error)
+	// DeleteImpressionsBefore deletes the impressions served before t and returns how many.
+	DeleteImpressionsBefore(ctx context.Context, t time.Time) (int, error)
+}
+
+// ItemEntry returns item's entry in a list's items, if the list showed it.
+func ItemEntry(items []ImpressionItem, item string) (ImpressionItem, bool) {
+	for _, it := range items {
+		if it.ItemID == item {
+			return it, true
+		}
+	}
+	return ImpressionItem{}, false
+}

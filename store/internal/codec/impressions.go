@@ -1,0 +1,44 @@
+package codec
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"github.com/recd/recd/store"
+)
+
+// impressionItem is one item of a stored list; its position is its index.
+type impressionItem struct {
+	ID    string  `json:"i"`
+	Score float64 `json:"s"`
+}
+
+// EncodeImpressionItems writes a list's items as JSON, in position order (positions are the
+// items' indexes, so the items must be in order 0, 1, ...).
+func EncodeImpressionItems(items []store.ImpressionItem) (string, error) {
+	out := make([]impressionItem, len(items))
+	for i, it := range items {
+		if it.Position != i {
+			return "", fmt.Errorf("impression item %d has position %d", i, it.Position)
+		}
+		out[i] = impressionItem{ID: it.ItemID, Score: it.Score}
+	}
+	b, err := json.Marshal(out)
+	return string(b), err
+}
+
+// DecodeImpressionItems reads what EncodeImpressionItems wrote.
+func DecodeImpressionItems(s string) ([]store.ImpressionItem, error) {
+	var in []impressionItem
+	if err := json.Unmarshal([]byte(s), &in); err != nil {
+		return nil, fmt.Errorf("impression items: %w", err)
+	}
+	if len(in) == 0 {
+		return nil, nil
+	}
+	out := make([]store.ImpressionItem, len(in))
+	for i, it := range in {
+		out[i] = store.ImpressionItem{ItemID: it.ID, Position: i, Score: it.Score}
+	}
+	return out, nil
+}

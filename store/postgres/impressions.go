@@ -1,0 +1,110 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/recd/recd/store"
+	"github.com/recd/recd/store/internal/codec"
+)
+
+var _ store.Impressions = (*Store)(nil)
+
+const impressionCols = `id, user_id, session_id, route, strategy, model_version, ts, items`
+
+// PutImpressions stores a batch of impressions in one transaction, one row per list.
+func (s *Store) PutImpressions(ctx context.Context, imps []store.Impression) error {
+	if len(imps) == 0 {
+		return nil
+	}
+	rows := make([][]any, 0, len(imps))
+	for _, im := range imps {
+		items, err := codec.EncodeImpressionItems(im.Items)
+		if err != nil {
+			return fmt.Errorf("put impressions: %w", err)
+		}
+		rows = append(rows, []any{im.ID, im.UserID, im.SessionID, im.Route, im.Strategy, im.ModelVersion, im.Time.UTC().UnixNano(), items})
+	}
+	return s.write(ctx, "put impressions", func(tx pgx.Tx) error {
+		_, err := tx.CopyFrom(ctx, pgx.Identifier{"impressions"},
+			[]string{"id", "user_id", "session_id", "route", "strategy", "model_version", "ts", "items"}, pgx.CopyFromRows(rows))
+		return err
+	})
+}
+
+// scanImpression reads one row of impressionCols.
+func scanImpression(row pgx.Row) (store.Impression, error) {
+	var im store.Impression
+	var ts int64
+	var items string
+	if err := row.Scan(&im.ID, &im.UserID, &im.SessionID, &im.Route, &im.Strategy, &im.ModelVersion, &ts, &items); err != nil {
+		return im, err
+	}
+	im.Time = codec.Time(ts)
+	var err error
+	im.Items, err = codec.DecodeImpressionItems(items)
+	return im, err
+}
+
+// GetImpression returns one impression with its items in position order.
+func (s *Store) GetImpression(ctx context.Context, id string) (store.Impression, error) {
+	im, err := scanImpression(s.pool.QueryRow(ctx, `SELECT `+impressionCols+` FROM impressions WHERE id = $1`, id))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return im, fmt.Errorf("impression %q: %w", id, store.ErrNotFound)
+	}
+	if err != nil {
+		return im, wrap("get impression", err)
+	}
+	return im, nil
+}
+
+// LatestImpressionOf returns the newest impression of user between since and until that
+// showed item: it reads the user's lists in that span, newest first, through the (user_id, ts)
+// index.
+func (s *Store) LatestImpressionOf(ctx context.Context, user, item string, since, until time.Time) (store.Impression, error) {
+	if user == "" {
+		return store.Impression{}, fmt.Errorf("impression of %q: %w", item, store.ErrNotFound)
+	}
+	rows, err := s.pool.Query(ctx, `SELECT `+impressionCols+` FROM impressions
+		WHERE user_id = $1 AND ts >= $2 AND ts <= $3 ORDER BY ts DESC, id DESC`, user, since.UTC().UnixNano(), until.UTC().UnixNano())
+	if err != nil {
+		return store.Impression{}, wrap("latest impression", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		im, err := scanImpression(rows)
+		if err != nil {
+			return store.Impression{}, wrap("latest impression", err)
+		}
+		if it, ok := store.ItemEntry(im.Items, item); ok {
+			im.Items = []store.ImpressionItem{it}
+			return im, nil
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return store.Impression{}, wrap("latest impression", err)
+	}
+	return store.Impression{}, fmt.Errorf("impression of %q for %q: %w", item, user, store.ErrNotFound)
+}
+
+// DeleteUserImpressions deletes every impression of user.
+func (s *Store) DeleteUserImpressions(ctx context.Context, user string) (int, error) {
+	return s.deleteImpressions(ctx, "delete user impressions", `user_id = $1`, user)
+}
+
+// DeleteImpressionsBefore deletes the impressions served before t.
+func (s *Store) DeleteImpressionsBefore(ctx context.Context, t time.Time) (int, error) {
+	return s.deleteImpressions(ctx, "delete old impressions", `ts < $1`, t.UTC().UnixNano())
+}
+
+// deleteImpressions deletes the impressions matching where.
+func (s *Store) deleteImpressions(ctx context.Context, op, where string, arg any) (int, error) {
+	tag, err := s.pool.Exec(ctx, `DELETE FROM impressions WHERE `+where, arg)
+	if err != nil {
+		return 0, wrap(op, err)
+	}
+	return int(tag.RowsAffected()), nil
+}

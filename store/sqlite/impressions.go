@@ -1,0 +1,127 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/recd/recd/store"
+	"github.com/recd/recd/store/internal/codec"
+)
+
+var _ store.Impressions = (*Store)(nil)
+
+const impressionCols = `id, user_id, session_id, route, strategy, model_version, ts, items`
+
+// impressionRows is how many lists one multi-row INSERT of a flush carries at most.
+const impressionRows = 100
+
+// PutImpressions stores a batch of impressions in one transaction, one row per list and many
+// rows per statement.
+func (s *Store) PutImpressions(ctx context.Context, imps []store.Impression) error {
+	if len(imps) == 0 {
+		return nil
+	}
+	args := make([]any, 0, 8*len(imps))
+	for _, im := range imps {
+		items, err := codec.EncodeImpressionItems(im.Items)
+		if err != nil {
+			return fmt.Errorf("put impressions: %w", err)
+		}
+		args = append(args, im.ID, im.UserID, im.SessionID, im.Route, im.Strategy, im.ModelVersion, im.Time.UTC().UnixNano(), items)
+	}
+	return s.write(ctx, "put impressions", func(tx *sql.Tx) error {
+		for len(args) > 0 {
+			n := min(len(args)/8, impressionRows)
+			q := `INSERT INTO impressions (` + impressionCols + `) VALUES ` +
+				repeatJoin("(?"+strings.Repeat(", ?", 7)+")", ", ", n)
+			if _, err := tx.ExecContext(ctx, q, args[:8*n]...); err != nil {
+				return err
+			}
+			args = args[8*n:]
+		}
+		return nil
+	})
+}
+
+// scanImpression reads one row of impressionCols.
+func scanImpression(row interface{ Scan(...any) error }) (store.Impression, error) {
+	var im store.Impression
+	var ts int64
+	var items string
+	if err := row.Scan(&im.ID, &im.UserID, &im.SessionID, &im.Route, &im.Strategy, &im.ModelVersion, &ts, &items); err != nil {
+		return im, err
+	}
+	im.Time = codec.Time(ts)
+	var err error
+	im.Items, err = codec.DecodeImpressionItems(items)
+	return im, err
+}
+
+// GetImpression returns one impression with its items in position order.
+func (s *Store) GetImpression(ctx context.Context, id string) (store.Impression, error) {
+	im, err := scanImpression(s.r.QueryRowContext(ctx, `SELECT `+impressionCols+` FROM impressions WHERE id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return im, fmt.Errorf("impression %q: %w", id, store.ErrNotFound)
+	}
+	if err != nil {
+		return im, wrap("get impression", err)
+	}
+	return im, nil
+}
+
+// LatestImpressionOf returns the newest impression of user between since and until that
+// showed item: it reads the user's lists in that span, newest first, through the (user_id, ts)
+// index.
+func (s *Store) LatestImpressionOf(ctx context.Context, user, item string, since, until time.Time) (store.Impression, error) {
+	if user == "" {
+		return store.Impression{}, fmt.Errorf("impression of %q: %w", item, store.ErrNotFound)
+	}
+	rows, err := s.r.QueryContext(ctx, `SELECT `+impressionCols+` FROM impressions
+		WHERE user_id = ? AND ts >= ? AND ts <= ? ORDER BY ts DESC, id DESC`, user, since.UTC().UnixNano(), until.UTC().UnixNano())
+	if err != nil {
+		return store.Impression{}, wrap("latest impression", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		im, err := scanImpression(rows)
+		if err != nil {
+			return store.Impression{}, wrap("latest impression", err)
+		}
+		if it, ok := store.ItemEntry(im.Items, item); ok {
+			im.Items = []store.ImpressionItem{it}
+			return im, nil
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return store.Impression{}, wrap("latest impression", err)
+	}
+	return store.Impression{}, fmt.Errorf("impression of %q for %q: %w", item, user, store.ErrNotFound)
+}
+
+// DeleteUserImpressions deletes every impression of user.
+func (s *Store) DeleteUserImpressions(ctx context.Context, user string) (int, error) {
+	return s.deleteImpressions(ctx, "delete user impressions", `user_id = ?`, user)
+}
+
+// DeleteImpressionsBefore deletes the impressions served before t.
+func (s *Store) DeleteImpressionsBefore(ctx context.Context, t time.Time) (int, error) {
+	return s.deleteImpressions(ctx, "delete old impressions", `ts < ?`, t.UTC().UnixNano())
+}
+
+// deleteImpressions deletes the impressions matching where.
+func (s *Store) deleteImpressions(ctx context.Context, op, where string, arg any) (int, error) {
+	var n int64
+	err := s.write(ctx, op, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM impressions WHERE `+where, arg)
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	return int(n), err
+}

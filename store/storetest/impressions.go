@@ -1,0 +1,160 @@
+package storetest
+
+import (
+	"errors"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/recd/recd"
+	"github.com/recd/recd/store"
+)
+
+// impressionsOf returns the store's impression log, skipping the test when it has none.
+func impressionsOf(t *testing.T, h *handle) store.Impressions {
+	t.Helper()
+	im, ok := h.Store.(store.Impressions)
+	if !ok {
+		t.Skip("the store records no impressions (store.Impressions)")
+	}
+	return im
+}
+
+func impression(id, user string, at time.Time, items ...string) store.Impression {
+	im := store.Impression{ID: id, UserID: user, SessionID: "s-" + user, Route: "recommend", Strategy: "cf",
+		ModelVersion: "v1", Time: at}
+	for i, it := range items {
+		im.Items = append(im.Items, store.ImpressionItem{ItemID: it, Position: i, Score: 1 / float64(i+1)})
+	}
+	return im
+}
+
+// checkLatestImpressionOf checks the lookup attribution uses against testImpressions' batch.
+func checkLatestImpressionOf(t *testing.T, ims store.Impressions, t0 time.Time) {
+	ctx := t.Context()
+	later := t0.Add(time.Hour)
+	for _, tc := range []struct {
+		user, item string
+		since      time.Time
+		until      time.Time
+		want       string // "" for not found
+		pos        int
+	}{
+		{"u1", "b", t0, later, "01B", 0},
+		{"u1", "b", t0, t0.Add(time.Minute - 1), "01A", 1}, // the newer list is after until
+		{"u1", "c", t0, later, "01A", 2},
+		{"u1", "a", t0, t0, "01A", 0},
+		{"u1", "a", t0.Add(time.Nanosecond), later, "", 0},
+		{"u1", "d", t0.Add(time.Minute), later, "01B", 1},
+		{"u2", "b", t0, later, "01C", 0},
+		{"u2", "a", t0, later, "", 0}, // never crosses users
+		{"", "b", t0, later, "", 0},   // anonymous lists are not attributed
+	} {
+		got, err := ims.LatestImpressionOf(ctx, tc.user, tc.item, tc.since, tc.until)
+		switch {
+		case tc.want == "" && !errors.Is(err, store.ErrNotFound):
+			t.Errorf("LatestImpressionOf(%q, %q, %v) = %q, %v; want ErrNotFound", tc.user, tc.item, tc.since, got.ID, err)
+		case tc.want != "" && (err != nil || got.ID != tc.want):
+			t.Errorf("LatestImpressionOf(%q, %q, %v) = %q, %v; want %q", tc.user, tc.item, tc.since, got.ID, err, tc.want)
+		case tc.want != "" && (got.UserID != tc.user || got.Route != "recommend" || len(got.Items) != 1 || got.Items[0].ItemID != tc.item ||
+			got.Items[0].Position != tc.pos || got.Items[0].Score != 1/float64(tc.pos+1)):
+			t.Errorf("LatestImpressionOf(%q, %q, %v) = %+v; want the list with only the item's entry at %d", tc.user, tc.item, tc.since, got, tc.pos)
+		}
+	}
+}
+
+func testImpressions(t *testing.T, open Opener) {
+	h := openStore(t, open)
+	ims := impressionsOf(t, h)
+	ctx := t.Context()
+	t0 := time.Date(2026, 1, 2, 3, 4, 5, 6, time.UTC)
+	batch := []store.Impression{
+		impression("01A", "u1", t0, "a", "b", "c"),
+		impression("01B", "u1", t0.Add(time.Minute), "b", "d"),
+		impression("01C", "u2", t0.Add(2*time.Minute), "b"),
+		impression("01D", "", t0.Add(3*time.Minute), "b"),
+	}
+	must(t, ims.PutImpressions(ctx, batch), "PutImpressions")
+
+	t.Run("GetImpression", func(t *testing.T) {
+		got, err := ims.GetImpression(ctx, "01A")
+		must(t, err, "GetImpression")
+		if want := batch[0]; !reflect.DeepEqual(got, want) {
+			t.Errorf("GetImpression = %+v, want %+v", got, want)
+		}
+		if _, err := ims.GetImpression(ctx, "nope"); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("GetImpression(unknown) err = %v, want ErrNotFound", err)
+		}
+	})
+	t.Run("DuplicateIDRejectsTheBatch", func(t *testing.T) {
+		err := ims.PutImpressions(ctx, []store.Impression{impression("01E", "u3", t0, "x"), impression("01A", "u3", t0, "y")})
+		if !errors.Is(err, recd.ErrInvalid) {
+			t.Errorf("PutImpressions(duplicate id) err = %v, want ErrInvalid", err)
+		}
+		if _, err := ims.GetImpression(ctx, "01E"); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("a failed batch stored part of itself: GetImpression(01E) err = %v", err)
+		}
+	})
+	t.Run("LatestImpressionOf", func(t *testing.T) { checkLatestImpressionOf(t, ims, t0) })
+	t.Run("DeleteUserImpressions", func(t *testing.T) {
+		n, err := ims.DeleteUserImpressions(ctx, "u1")
+		must(t, err, "DeleteUserImpressions")
+		if n != 2 {
+			t.Errorf("DeleteUserImpressions(u1) = %d, want 2", n)
+		}
+		if _, err := ims.LatestImpressionOf(ctx, "u1", "b", t0, t0.Add(time.Hour)); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("u1's impressions still found after their delete: %v", err)
+		}
+		if _, err := ims.GetImpression(ctx, "01C"); err != nil {
+			t.Errorf("another user's impression went with u1's: %v", err)
+		}
+	})
+	t.Run("DeleteImpressionsBefore", func(t *testing.T) {
+		n, err := ims.DeleteImpressionsBefore(ctx, t0.Add(3*time.Minute))
+		must(t, err, "DeleteImpressionsBefore")
+		if n != 1 {
+			t.Errorf("DeleteImpressionsBefore = %d, want 1 (01C)", n)
+		}
+		if _, err := ims.GetImpression(ctx, "01C"); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("GetImpression(01C) after retention err = %v, want ErrNotFound", err)
+		}
+		if _, err := ims.GetImpression(ctx, "01D"); err != nil {
+			t.Errorf("an impression at the cut-off was deleted: %v", err)
+		}
+	})
+}
+
+// An event's attribution (the list it names and the item's position there) is stored with it
+// and read back; an event attributed to nothing reads back with neither.
+func testEventAttribution(t *testing.T, open Opener) {
+	h := openStore(t, open)
+	ctx := t.Context()
+	pos := 3
+	t0 := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	in := []recd.Event{
+		{UserID: "u1", ItemID: "a", Type: "click", Timestamp: t0, RecommendationID: "01ARYZ6S41TSV4RRFFQ69G5FAV", Position: &pos},
+		{UserID: "u1", ItemID: "b", Type: "view", Timestamp: t0.Add(time.Second)},
+	}
+	stored, err := h.AddEvents(ctx, in)
+	must(t, err, "AddEvents")
+	got, _, err := h.UserEvents(ctx, "u1", "", 10)
+	must(t, err, "UserEvents")
+	if len(got) != 2 {
+		t.Fatalf("UserEvents = %d events, want 2", len(got))
+	}
+	for i, want := range []recd.Event{stored[1], stored[0]} { // newest first
+		if !reflect.DeepEqual(got[i], want) {
+			t.Errorf("UserEvents[%d] = %+v, want %+v", i, got[i], want)
+		}
+	}
+	if got[1].Position == nil || *got[1].Position != 3 || got[1].RecommendationID != in[0].RecommendationID {
+		t.Errorf("attributed event read back as %+v", got[1])
+	}
+	if got[0].Position != nil || got[0].RecommendationID != "" {
+		t.Errorf("unattributed event read back with an attribution: %+v", got[0])
+	}
+	neg := -1
+	if _, err := h.AddEvents(ctx, []recd.Event{{UserID: "u1", ItemID: "a", Type: "click", Position: &neg}}); !errors.Is(err, recd.ErrInvalid) {
+		t.Errorf("AddEvents(position -1) err = %v, want ErrInvalid", err)
+	}
+}
