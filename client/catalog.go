@@ -152,6 +152,9 @@ type eventIn struct {
 	Value     *float64 `json:"value,omitempty"`
 	Timestamp string   `json:"timestamp,omitempty"`
 	SessionID string   `json:"session_id,omitempty"`
+	// RecommendationID and Position attribute the event to a served list.
+	RecommendationID string `json:"recommendation_id,omitempty"`
+	Position         *int   `json:"position,omitempty"`
 }
 
 // PutUser creates or replaces the user u.ID and returns it as stored (with its times).
@@ -210,7 +213,8 @@ func (c *Client) AddEvents(ctx context.Context, events []recd.Event) (EventResul
 	var out EventResult
 	in := make([]eventIn, len(events))
 	for i, e := range events {
-		in[i] = eventIn{UserID: e.UserID, ItemID: e.ItemID, Type: e.Type, SessionID: e.SessionID}
+		in[i] = eventIn{UserID: e.UserID, ItemID: e.ItemID, Type: e.Type, SessionID: e.SessionID,
+			RecommendationID: e.RecommendationID, Position: e.Position}
 		if e.Value != 0 {
 			v := e.Value
 			in[i].Value = &v

@@ -124,9 +124,12 @@ type EventResult struct {
 
 // Recommendations is a ranked list: recommendations, similar, popular or trending items.
 type Recommendations struct {
-	Items        []recd.Recommendation `json:"items"`
-	Strategy     string                `json:"strategy"`
-	ModelVersion string                `json:"model_version"`
+	// RecommendationID names this served list: send it with a click or purchase on one of its
+	// items (recd.Event.RecommendationID) to attribute the event to the list.
+	RecommendationID string                `json:"recommendation_id"`
+	Items            []recd.Recommendation `json:"items"`
+	Strategy         string                `json:"strategy"`
+	ModelVersion     string                `json:"model_version"`
 	// Degraded is true when a dependency was down and the list may be less personal.
 	Degraded bool `json:"degraded,omitempty"`
 }
@@ -135,6 +138,7 @@ type Recommendations struct {
 type QueryResponse struct {
 	// Query is the structured query the text was parsed into.
 	Query             map[string]any        `json:"query"`
+	RecommendationID  string                `json:"recommendation_id"`
 	Parser            string                `json:"parser"`
 	Fallback          string                `json:"fallback,omitempty"`
 	Items             []recd.Recommendation `json:"items"`

@@ -70,6 +70,8 @@ class Event(TypedDict, total=False):
     value: float
     timestamp: str
     session_id: str
+    recommendation_id: str  # the served list the event came from, and the item's position in it
+    position: int
     seq: int
 
 
@@ -110,6 +112,7 @@ class RecommendedItem(TypedDict, total=False):
 class Recommendations(TypedDict, total=False):
     """A ranked list: recommendations, similar, popular or trending items."""
 
+    recommendation_id: str  # names this served list: send it with a click to attribute the click
     items: List[RecommendedItem]
     strategy: str
     model_version: str
@@ -120,6 +123,7 @@ class QueryResponse(TypedDict, total=False):
     """The answer to a natural-language query."""
 
     query: Dict[str, Any]
+    recommendation_id: str
     parser: str
     fallback: str
     items: List[RecommendedItem]

@@ -64,6 +64,9 @@ export interface Event {
   value?: number;
   timestamp?: string;
   session_id?: string;
+  /** The served list the event came from (a response's recommendation_id), and the item's position in it. */
+  recommendation_id?: string;
+  position?: number;
   seq?: number;
 }
 
@@ -99,6 +102,8 @@ export interface RecommendedItem {
 
 /** A ranked list: recommendations, similar, popular or trending items. */
 export interface Recommendations {
+  /** Names this served list: send it with a click on one of its items to attribute the click. */
+  recommendation_id: string;
   items: RecommendedItem[];
   strategy: string;
   model_version?: string;
@@ -108,6 +113,7 @@ export interface Recommendations {
 /** The answer to a natural-language query. */
 export interface QueryResponse {
   query: Record<string, unknown>;
+  recommendation_id: string;
   parser: string;
   fallback?: string;
   items: RecommendedItem[];
@@ -208,7 +214,8 @@ const item: Shape<Item> = {
 };
 const errorDetail: Shape<ErrorDetail> = { code: null, message: null, field: null };
 const event: Shape<Event> = {
-  user_id: null, item_id: null, type: null, value: null, timestamp: null, session_id: null, seq: null,
+  user_id: null, item_id: null, type: null, value: null, timestamp: null, session_id: null,
+  recommendation_id: null, position: null, seq: null,
 };
 const reason: Shape<Reason> = { type: null, items: null, category: null, source: null, text: null };
 const recommendedItem: Shape<RecommendedItem> = { id: null, score: null, title: null, reasons: "Reason" };
@@ -237,10 +244,10 @@ export const shapes: Record<string, Record<string, string | null>> = {
   Reason: reason,
   RecommendedItem: recommendedItem,
   Recommendations: {
-    items: "RecommendedItem", strategy: null, model_version: null, degraded: null,
+    recommendation_id: null, items: "RecommendedItem", strategy: null, model_version: null, degraded: null,
   } satisfies Shape<Recommendations>,
   QueryResponse: {
-    query: null, parser: null, fallback: null, items: "RecommendedItem", strategy: null,
+    query: null, recommendation_id: null, parser: null, fallback: null, items: "RecommendedItem", strategy: null,
     model_version: null, explanation: null, explanation_source: null, degraded: null, matched: null,
   } satisfies Shape<QueryResponse>,
   Space: { name: null, dim: null, metric: null, sparse: null, count: null } satisfies Shape<Space>,
