@@ -21,47 +21,15 @@ func (r paramRange) message() string {
 
 func fmtNum(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
 
-// paramRange returns the range of a numeric query parameter, by name, from the backend's
-// limits and the server's options: a name means the same range on every route, and the
-// service, checking the same fields of a JSON body, uses the same bounds.
-func (s *Server) paramRange(name string) (paramRange, bool) {
-	switch name {
-	case "n":
-		return paramRange{1, float64(s.opts.Limits.MaxN)}, true
-	case "limit":
-		return paramRange{1, float64(s.opts.MaxPageSize)}, true
-	}
-	for _, k := range knobRanges {
-		if k.name == name {
-			return paramRange{k.lo, k.hi}, true
-		}
-	}
-	return paramRange{}, false
-}
-
-// serverKey is the gin context key under which checkPathIDs hands the handlers their server,
-// whose paramRange the free parameter readers below consult.
-const serverKey = "recd.server"
-
-// rangeOf returns the range of the named parameter: the server's (see paramRange) when it
-// has one, else [lo, hi].
-func rangeOf(c *gin.Context, name string, lo, hi float64) paramRange {
-	if v, ok := c.Get(serverKey); ok {
-		if r, ok := v.(*Server).paramRange(name); ok {
-			return r
-		}
-	}
-	return paramRange{lo, hi}
-}
-
-// intParam reads an integer query parameter with a default. Its bounds are the server's
-// range for the name; lo and hi bound a name that has none.
+// intParam reads an integer query parameter with a default, within [lo, hi]. Callers take the
+// bounds from the limits (n: limits.max_n, limit: the page size), so a name means the same
+// range, and the same message, on every route.
 func intParam(c *gin.Context, name string, def, lo, hi int) (int, error) {
 	v, ok := c.GetQuery(name)
 	if !ok || v == "" {
 		return def, nil
 	}
-	r := rangeOf(c, name, float64(lo), float64(hi))
+	r := paramRange{float64(lo), float64(hi)}
 	n, err := strconv.Atoi(v)
 	if err != nil {
 		return 0, recd.Invalid(name, fmt.Sprintf("must be an integer, not %q", truncate(v, 32)))
@@ -100,10 +68,8 @@ func (opts Options) withLimitsOf(b Backend) Options {
 
 // checkPathIDs validates the item or user id in the route's path with the service's one id
 // rule before any handler runs, so every route, read or write, refuses an id that no client
-// could store or send back (".", "..", U+FFFD, invisible or bidirectional characters). It
-// also hands the handlers the ranges of the numeric query parameters (paramRange).
+// could store or send back (".", "..", U+FFFD, invisible or bidirectional characters).
 func (s *Server) checkPathIDs(c *gin.Context) {
-	c.Set(serverKey, s)
 	for _, p := range c.Params {
 		if p.Key != "id" {
 			continue
