@@ -13,18 +13,6 @@ import (
 	"github.com/recd/recd"
 )
 
-// bodyReader reads a request body and marks its read failures as *bodyError, so that a body
-// that did not arrive (a read timeout, a client gone) is told apart from a malformed one.
-type bodyReader struct{ r io.Reader }
-
-func (b bodyReader) Read(p []byte) (int, error) {
-	n, err := b.r.Read(p)
-	if err != nil && err != io.EOF {
-		err = &bodyError{err}
-	}
-	return n, err
-}
-
 // serverSet is a field the server sets and answers with (created_at, updated_at, seq; readOnly
 // in the OpenAPI document). A body may carry it, so that what a GET answered can be written
 // back as it is; its value is ignored. Any other unknown field is still rejected.
@@ -33,8 +21,10 @@ type serverSet struct{}
 // UnmarshalJSON accepts any JSON value and keeps nothing.
 func (*serverSet) UnmarshalJSON([]byte) error { return nil }
 
-// requestBody is the request's body for decoders (see bodyReader).
-func requestBody(c *gin.Context) io.Reader { return bodyReader{c.Request.Body} }
+// requestBody is the request's body for decoders: readBody has already read it in full
+// (under http.body_timeout and the size limit), so a decoder sees a body that arrived, and a
+// failure here is the body's content, never its transport.
+func requestBody(c *gin.Context) io.Reader { return c.Request.Body }
 
 // decodeJSON decodes one JSON value from the request body into v, rejecting unknown fields
 // and trailing data, and turns decoding errors into field errors.
@@ -69,11 +59,10 @@ func decodeError(err error, v any) error {
 }
 
 // jsonError explains a json decoding error as a field error (prefix names the enclosing
-// value). Failures to read the body keep their own type: statusOf maps them.
+// value).
 func jsonError(err error, prefix string) error {
 	var mbe *http.MaxBytesError
 	var de *DepthError
-	var be *bodyError
 	var se *json.SyntaxError
 	var te *json.UnmarshalTypeError
 	switch {
@@ -81,8 +70,6 @@ func jsonError(err error, prefix string) error {
 		return err
 	case errors.As(err, &de):
 		return recd.Invalid(prefix, "malformed JSON: "+de.Error())
-	case errors.As(err, &be):
-		return be
 	case errors.Is(err, io.EOF):
 		return recd.Invalid(prefix, "the body is empty: a JSON value is required")
 	case errors.Is(err, io.ErrUnexpectedEOF):
