@@ -18,6 +18,17 @@ type Impression struct {
 	Route        string
 	Strategy     string
 	ModelVersion string
+	// Experiment and Variant name the experiment the list was served under and the unit's
+	// variant ("" when none). Under an interleaving design Variant is "interleaved" and each
+	// item carries the variant that contributed it.
+	Experiment string
+	Variant    string
+	// Parent is the recommendation id of the first page when this list is a later page of
+	// it ("" for a first page).
+	Parent string
+	// Params is the request that produced the list, in the service's own encoding (opaque to
+	// the store), so a later page can rank the same way again.
+	Params string
 	// Items are the list's items in served order.
 	Items []ImpressionItem
 	// Time is when the list was served (stored with nanosecond precision, returned in UTC).
@@ -29,6 +40,8 @@ type ImpressionItem struct {
 	ItemID   string
 	Position int // 0 for the first item
 	Score    float64
+	// Variant is the variant that contributed the item under an interleaving design ("" else).
+	Variant string
 }
 
 // Impressions is implemented by stores that record served lists. Check for it with a type

@@ -99,6 +99,13 @@ var migrations = []string{
 	CREATE INDEX impressions_ts ON impressions (ts);
 	ALTER TABLE events ADD COLUMN recommendation_id text NOT NULL DEFAULT '';
 	ALTER TABLE events ADD COLUMN position integer NOT NULL DEFAULT -1;`,
+	// 4: the experiment and variant a list was served under, the first page a later page
+	// continues, and the request that produced the list (for later pages).
+	`ALTER TABLE impressions ADD COLUMN experiment text NOT NULL DEFAULT '';
+	ALTER TABLE impressions ADD COLUMN variant text NOT NULL DEFAULT '';
+	ALTER TABLE impressions ADD COLUMN parent text COLLATE "C" NOT NULL DEFAULT '';
+	ALTER TABLE impressions ADD COLUMN params text NOT NULL DEFAULT '';
+	CREATE INDEX impressions_parent ON impressions (parent) WHERE parent <> '';`,
 }
 
 // migrate brings the schema (in the connection's search_path) up to date in one transaction

@@ -14,7 +14,10 @@ import (
 
 var _ store.Impressions = (*Store)(nil)
 
-const impressionCols = `id, user_id, session_id, route, strategy, model_version, ts, items`
+const impressionCols = `id, user_id, session_id, route, strategy, model_version, ts, items, experiment, variant, parent, params`
+
+// impressionArgs is how many values one row of impressionCols takes.
+const impressionArgs = 12
 
 // impressionRows is how many lists one multi-row INSERT of a flush carries at most.
 const impressionRows = 100
@@ -25,23 +28,23 @@ func (s *Store) PutImpressions(ctx context.Context, imps []store.Impression) err
 	if len(imps) == 0 {
 		return nil
 	}
-	args := make([]any, 0, 8*len(imps))
+	args := make([]any, 0, impressionArgs*len(imps))
 	for _, im := range imps {
 		items, err := codec.EncodeImpressionItems(im.Items)
 		if err != nil {
 			return fmt.Errorf("put impressions: %w", err)
 		}
-		args = append(args, im.ID, im.UserID, im.SessionID, im.Route, im.Strategy, im.ModelVersion, im.Time.UTC().UnixNano(), items)
+		args = append(args, im.ID, im.UserID, im.SessionID, im.Route, im.Strategy, im.ModelVersion, im.Time.UTC().UnixNano(), items, im.Experiment, im.Variant, im.Parent, im.Params)
 	}
 	return s.write(ctx, "put impressions", func(tx *sql.Tx) error {
 		for len(args) > 0 {
-			n := min(len(args)/8, impressionRows)
+			n := min(len(args)/impressionArgs, impressionRows)
 			q := `INSERT INTO impressions (` + impressionCols + `) VALUES ` +
-				repeatJoin("(?"+strings.Repeat(", ?", 7)+")", ", ", n)
-			if _, err := tx.ExecContext(ctx, q, args[:8*n]...); err != nil {
+				repeatJoin("(?"+strings.Repeat(", ?", impressionArgs-1)+")", ", ", n)
+			if _, err := tx.ExecContext(ctx, q, args[:impressionArgs*n]...); err != nil {
 				return err
 			}
-			args = args[8*n:]
+			args = args[impressionArgs*n:]
 		}
 		return nil
 	})
@@ -52,7 +55,7 @@ func scanImpression(row interface{ Scan(...any) error }) (store.Impression, erro
 	var im store.Impression
 	var ts int64
 	var items string
-	if err := row.Scan(&im.ID, &im.UserID, &im.SessionID, &im.Route, &im.Strategy, &im.ModelVersion, &ts, &items); err != nil {
+	if err := row.Scan(&im.ID, &im.UserID, &im.SessionID, &im.Route, &im.Strategy, &im.ModelVersion, &ts, &items, &im.Experiment, &im.Variant, &im.Parent, &im.Params); err != nil {
 		return im, err
 	}
 	im.Time = codec.Time(ts)

@@ -82,6 +82,13 @@ var migrations = []string{
 	CREATE INDEX impressions_ts ON impressions (ts);
 	ALTER TABLE events ADD COLUMN recommendation_id TEXT NOT NULL DEFAULT '';
 	ALTER TABLE events ADD COLUMN position INTEGER NOT NULL DEFAULT -1;`,
+	// 4: the experiment and variant a list was served under, the first page a later page
+	// continues, and the request that produced the list (for later pages).
+	`ALTER TABLE impressions ADD COLUMN experiment TEXT NOT NULL DEFAULT '';
+	ALTER TABLE impressions ADD COLUMN variant TEXT NOT NULL DEFAULT '';
+	ALTER TABLE impressions ADD COLUMN parent TEXT NOT NULL DEFAULT '';
+	ALTER TABLE impressions ADD COLUMN params TEXT NOT NULL DEFAULT '';
+	CREATE INDEX impressions_parent ON impressions (parent) WHERE parent != '';`,
 }
 
 // migrate brings the schema up to date in one transaction on the writer connection.

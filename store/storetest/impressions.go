@@ -74,13 +74,20 @@ func testImpressions(t *testing.T, open Opener) {
 		impression("01C", "u2", t0.Add(2*time.Minute), "b"),
 		impression("01D", "", t0.Add(3*time.Minute), "b"),
 	}
+	// One list served under an interleaving experiment as a later page, so every column
+	// round-trips.
+	batch[1].Experiment, batch[1].Variant, batch[1].Parent, batch[1].Params = "exp-1", "interleaved", "01A", `{"n":2}`
+	batch[1].Items[0].Variant, batch[1].Items[1].Variant = "control", "treatment"
+
 	must(t, ims.PutImpressions(ctx, batch), "PutImpressions")
 
 	t.Run("GetImpression", func(t *testing.T) {
-		got, err := ims.GetImpression(ctx, "01A")
-		must(t, err, "GetImpression")
-		if want := batch[0]; !reflect.DeepEqual(got, want) {
-			t.Errorf("GetImpression = %+v, want %+v", got, want)
+		for _, want := range batch[:2] {
+			got, err := ims.GetImpression(ctx, want.ID)
+			must(t, err, "GetImpression")
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("GetImpression = %+v, want %+v", got, want)
+			}
 		}
 		if _, err := ims.GetImpression(ctx, "nope"); !errors.Is(err, store.ErrNotFound) {
 			t.Errorf("GetImpression(unknown) err = %v, want ErrNotFound", err)

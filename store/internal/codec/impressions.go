@@ -9,8 +9,9 @@ import (
 
 // impressionItem is one item of a stored list; its position is its index.
 type impressionItem struct {
-	ID    string  `json:"i"`
-	Score float64 `json:"s"`
+	ID      string  `json:"i"`
+	Score   float64 `json:"s"`
+	Variant string  `json:"v,omitempty"`
 }
 
 // EncodeImpressionItems writes a list's items as JSON, in position order (positions are the
@@ -21,7 +22,7 @@ func EncodeImpressionItems(items []store.ImpressionItem) (string, error) {
 		if it.Position != i {
 			return "", fmt.Errorf("impression item %d has position %d", i, it.Position)
 		}
-		out[i] = impressionItem{ID: it.ItemID, Score: it.Score}
+		out[i] = impressionItem{ID: it.ItemID, Score: it.Score, Variant: it.Variant}
 	}
 	b, err := json.Marshal(out)
 	return string(b), err
@@ -38,7 +39,7 @@ func DecodeImpressionItems(s string) ([]store.ImpressionItem, error) {
 	}
 	out := make([]store.ImpressionItem, len(in))
 	for i, it := range in {
-		out[i] = store.ImpressionItem{ItemID: it.ID, Position: i, Score: it.Score}
+		out[i] = store.ImpressionItem{ItemID: it.ID, Position: i, Score: it.Score, Variant: it.Variant}
 	}
 	return out, nil
 }
