@@ -9,8 +9,9 @@
 #     requests the document itself refuses (a bad parameter, a wrong content type, a body over
 #     the limit), so that recd's 400, 413 and 415 answers are validated too, then the TypeScript
 #     and Python client suites (RECD_URL set to it, RECD_ADMIN_KEY), whose tests of a 400 send
-#     such requests too. There every refused request is listed below and must be flagged, and
-#     nothing else may be.
+#     such requests too; and a second lenient one in front of a second, empty `recd serve` for
+#     the Go client's live suite (RECD_CLIENT_TEST_URL), which seeds its own catalog. There
+#     every refused request is listed below and must be flagged, and nothing else may be.
 # Fails on a wrong status, a failed suite, a status class the traffic never produced (2xx, 400,
 # 401, 403, 404, 409, 413, 415, 422, 429), a documented operation no request reached, any
 # violation or error in the strict log, and in the lenient one anything but the requests
@@ -22,6 +23,7 @@ cd "$(dirname "$0")/.."
 root=$(pwd)
 PRISM=@stoplight/prism-cli@5.14.2
 RECD_PORT=${RECD_PORT:-18181} PRISM_PORT=${PRISM_PORT:-4010} LENIENT_PORT=${LENIENT_PORT:-4011}
+GO_RECD_PORT=${GO_RECD_PORT:-18182} GO_PRISM_PORT=${GO_PRISM_PORT:-4012}
 command -v npx >/dev/null 2>&1 || { echo "openapi-prism: npx (Node.js) is required" >&2; exit 1; }
 dir=$(mktemp -d)
 pids=()
@@ -54,8 +56,18 @@ setsid npx --yes "$PRISM" proxy --errors -p "$PRISM_PORT" "$dir/openapi.json" "h
 pids+=($!)
 setsid npx --yes "$PRISM" proxy -p "$LENIENT_PORT" "$dir/openapi.json" "http://127.0.0.1:$RECD_PORT" >"$dir/lenient.log" 2>&1 &
 pids+=($!)
+# The Go client's live suite seeds its own small catalog into an empty server with its own
+# keys (client/live_test.go), so it gets a second recd, behind a third, lenient Prism.
+RECD_AUTH_KEYS="admin:admin:$(hash recd_test_admin_key),reader:read:$(hash recd_test_reader_key)" \
+	RECD_TRAIN_ALS_FACTORS=8 RECD_TRAIN_ALS_ITERATIONS=3 RECD_TRAIN_CONTENT_DIMS=8 \
+	setsid "$dir/recd" serve --addr "127.0.0.1:$GO_RECD_PORT" --data-dir "$dir/godata" >"$dir/gorecd.log" 2>&1 &
+pids+=($!)
+wait_for "http://127.0.0.1:$GO_RECD_PORT/healthz"
+setsid npx --yes "$PRISM" proxy -p "$GO_PRISM_PORT" "$dir/openapi.json" "http://127.0.0.1:$GO_RECD_PORT" >"$dir/golenient.log" 2>&1 &
+pids+=($!)
 wait_for "http://127.0.0.1:$PRISM_PORT/healthz"
 wait_for "http://127.0.0.1:$LENIENT_PORT/healthz"
+wait_for "http://127.0.0.1:$GO_PRISM_PORT/healthz"
 echo "== server and Prism ready after $((SECONDS - start)) s"
 
 B="http://127.0.0.1:$PRISM_PORT" J='Content-Type: application/json'
@@ -131,6 +143,8 @@ echo "== the client suites through Prism"
 export RECD_URL=$LENIENT RECD_ADMIN_KEY=$ADMIN
 (cd "$root/sdk/typescript" && npm ci --no-audit --no-fund --silent && npm test) || { echo "FAIL: sdk/typescript"; failed=1; }
 (cd "$root/sdk/python" && python3 -m unittest discover -s tests) || { echo "FAIL: sdk/python"; failed=1; }
+RECD_CLIENT_TEST_URL="http://127.0.0.1:$GO_PRISM_PORT" go test -count=1 -run 'TestLive' ./client ||
+	{ echo "FAIL: the Go client"; failed=1; }
 
 for s in 2 400 401 403 404 409 413 415 422 429; do
 	if [ "$s" = 2 ]; then grep -q ' 2[0-9][0-9] ' <<<"$seen" && continue; else grep -q " $s " <<<"$seen" && continue; fi
@@ -138,7 +152,7 @@ for s in 2 400 401 403 404 409 413 415 422 429; do
 	failed=1
 done
 echo "--- documented operations no request reached (HEAD twins are sent to recd directly):"
-python3 - "$dir/openapi.json" "$dir/prism.log" "$dir/lenient.log" <<'EOF' || failed=1
+python3 - "$dir/openapi.json" "$dir/prism.log" "$dir/lenient.log" "$dir/golenient.log" <<'EOF' || failed=1
 import json, re, sys
 doc = json.load(open(sys.argv[1]))
 ops = {(m.upper(), p) for p, item in doc["paths"].items() for m in item if m in ("get", "put", "post", "delete")}
@@ -154,7 +168,8 @@ EOF
 echo "--- the strict Prism flagged (anything):"
 if grep -E "✖|Violation" "$dir/prism.log" | sed 's/^.*\] //'; then failed=1; else echo "nothing"; fi
 # The requests the traffic refuses on purpose, as Prism words their violation: the curl requests
-# above, and the client suites' tests of a 400 (n out of range, an event's bad timestamp).
+# above, and the client suites' tests of a 400 (n out of range, an event's bad timestamp, a
+# query text over its limit).
 # Each must be flagged (the lenient Prism validates) and nothing else may be.
 expected_requests=$(cat <<'EOF'
 Violation: request Invalid security scheme used
@@ -166,10 +181,12 @@ Violation: request Supported content types: application/json
 Violation: request.body.user_id Request body property user_id must NOT have more than 256 characters
 Violation: request.body.0.timestamp Request body property 0.timestamp must match format "date-time"
 Violation: request.query.n Request query parameter n must be >= 1
+Violation: request.query.n Request query parameter n must be <= 200
+Violation: request.body.text Request body property text must NOT have more than 2000 characters
 EOF
 )
 echo "--- the lenient Prism flagged (beyond the requests refused on purpose):"
-flagged=$(grep -E "✖|Violation" "$dir/lenient.log" | sed 's/^.*\] //; s/^.*error *//' | sort -u)
+flagged=$(cat "$dir/lenient.log" "$dir/golenient.log" | grep -E "✖|Violation" | sed 's/^.*\] //; s/^.*error *//' | sort -u)
 if grep -vxF "$expected_requests" <<<"$flagged"; then failed=1; else echo "nothing"; fi
 while IFS= read -r want; do
 	grep -qxF "$want" <<<"$flagged" || { echo "FAIL: the lenient Prism did not flag: $want"; failed=1; }
