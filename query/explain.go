@@ -19,6 +19,9 @@ type ExplainItem struct {
 	Categories []string      `json:"categories,omitempty"`
 	Year       int           `json:"year,omitempty"`
 	Reasons    []recd.Reason `json:"reasons,omitempty"`
+	// Named maps the ids the reasons name (the liked items behind "similar to") to their
+	// titles, so the explanation shows titles, not ids.
+	Named map[string]string `json:"named,omitempty"`
 }
 
 // maxExplained is how many items the sentence builder and the LLM prompt cover.
@@ -26,8 +29,8 @@ const maxExplained = 5
 
 // Explain builds a short explanation from the query and the ranking reasons: one sentence
 // on what was searched for, then one per item (up to five) naming its reasons. Item ids in
-// reasons are shown by title when the query or the list knows it. Pure and safe for
-// concurrent use.
+// reasons are shown by title when the item's Named map, the query or the list knows it. Pure
+// and safe for concurrent use.
 func Explain(q Query, items []ExplainItem) string {
 	var b strings.Builder
 	if s := describeQuery(q); s != "" {
@@ -47,6 +50,11 @@ func Explain(q Query, items []ExplainItem) string {
 	for _, it := range items {
 		if it.Title != "" {
 			titles[it.ID] = it.Title
+		}
+		for id, t := range it.Named {
+			if t != "" {
+				titles[id] = t
+			}
 		}
 	}
 	for _, it := range items[:min(len(items), maxExplained)] {

@@ -45,6 +45,13 @@ func TestExplain(t *testing.T) {
 			t.Errorf("Explain() = %q", got)
 		}
 	})
+	t.Run("liked id named by the item", func(t *testing.T) {
+		got := Explain(Query{}, []ExplainItem{{ID: "9", Title: "X", Reasons: []recd.Reason{{Type: "similar_to", Items: []string{"77", "78"}}},
+			Named: map[string]string{"77": "Alien (1979)"}}})
+		if got != "X: similar to Alien (1979) and 78." {
+			t.Errorf("Explain() = %q", got)
+		}
+	})
 	t.Run("unknown liked id shown as id", func(t *testing.T) {
 		got := Explain(Query{}, []ExplainItem{{ID: "9", Title: "X", Reasons: []recd.Reason{{Type: "similar_to", Items: []string{"77"}}}}})
 		if got != "X: similar to 77." {

@@ -51,9 +51,22 @@ func anyFold(have, want []string) bool {
 }
 
 // ExplainItemFrom builds the explanation input of a recommendation; it supplies the
-// categories and year when not nil.
-func ExplainItemFrom(rec recd.Recommendation, it *recd.Item) ExplainItem {
+// categories and year when not nil, and title (when not nil) names the items its reasons
+// cite.
+func ExplainItemFrom(rec recd.Recommendation, it *recd.Item, title func(id string) string) ExplainItem {
 	e := ExplainItem{ID: rec.ID, Title: rec.Title, Reasons: rec.Reasons}
+	if title != nil {
+		for _, r := range rec.Reasons {
+			for _, id := range r.Items {
+				if t := title(id); t != "" {
+					if e.Named == nil {
+						e.Named = map[string]string{}
+					}
+					e.Named[id] = t
+				}
+			}
+		}
+	}
 	if it != nil {
 		if e.Title == "" {
 			e.Title = it.Title

@@ -153,8 +153,14 @@ func TestCondition_Match(t *testing.T) {
 func TestExplainItemFrom(t *testing.T) {
 	rec := recd.Recommendation{ID: "1", Reasons: []recd.Reason{{Type: "popular"}}}
 	it := &recd.Item{ID: "1", Title: "Heat (1995)", Categories: []string{"Crime"}, Attributes: map[string]any{"year": 1995}}
-	got := ExplainItemFrom(rec, it)
-	if got.Title != "Heat (1995)" || got.Year != 1995 || len(got.Categories) != 1 || len(got.Reasons) != 1 {
+	got := ExplainItemFrom(rec, it, nil)
+	if got.Title != "Heat (1995)" || got.Year != 1995 || len(got.Categories) != 1 || len(got.Reasons) != 1 || got.Named != nil {
 		t.Errorf("ExplainItemFrom() = %+v", got)
+	}
+	rec.Reasons = []recd.Reason{{Type: "similar_to", Items: []string{"2", "3"}}}
+	titles := map[string]string{"2": "Alien (1979)"}
+	got = ExplainItemFrom(rec, it, func(id string) string { return titles[id] })
+	if len(got.Named) != 1 || got.Named["2"] != "Alien (1979)" {
+		t.Errorf("ExplainItemFrom() named %v, want only 2 as Alien (1979)", got.Named)
 	}
 }

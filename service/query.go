@@ -148,7 +148,7 @@ func (s *reader) explainQuery(ctx context.Context, q query.Query, recs []recd.Re
 	for i, r := range recs {
 		m, _ := s.Item(r.ID)
 		it := recd.Item{ID: r.ID, Title: m.Title, Categories: m.Categories, Attributes: m.Attributes}
-		items[i] = query.ExplainItemFrom(r, &it)
+		items[i] = query.ExplainItemFrom(r, &it, func(id string) string { m, _ := s.Item(id); return m.Title })
 	}
 	return s.explainer.Explain(ctx, q, items)
 }

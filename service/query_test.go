@@ -124,3 +124,33 @@ func TestQuery_BadInput(t *testing.T) {
 		}
 	}
 }
+
+// The explanation names the liked items behind "similar to" by title, also when they are
+// neither in the list nor in the query.
+func TestQuery_ExplanationNamesLikedItemsByTitle(t *testing.T) {
+	svc, data := movieLens(t)
+	cat := movies(data)
+	named := 0
+	for _, text := range []string{"comedies", "action movies", "adventure films from the 80s"} {
+		resp, err := svc.Query(context.Background(), service.QueryRequest{Text: text, N: 5, UserID: "1", Explain: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range resp.Items {
+			for _, why := range r.Reasons {
+				if why.Type != "similar_to" {
+					continue
+				}
+				for _, id := range why.Items[:min(len(why.Items), 3)] {
+					if title := cat[id].Title; !strings.Contains(resp.Explanation, title) {
+						t.Errorf("%q: explanation %q does not name %s (%q)", text, resp.Explanation, id, title)
+					}
+					named++
+				}
+			}
+		}
+	}
+	if named == 0 {
+		t.Fatal("no similar_to reason in any answer: the test checks nothing")
+	}
+}
