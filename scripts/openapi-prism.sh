@@ -95,7 +95,7 @@ r() {
 JS='{"title":"OpenAPI test","categories":["Comedy"],"attributes":{"year":1999}}'
 echo "== curl traffic through Prism"
 r 200 - GET /healthz; r 200 - GET /readyz; r 200 - GET /metrics; r 200 - GET /openapi.json
-r 200 - GET /; r 200 - GET /assets/app.js; r 404 - GET /assets/nope.js
+r 200 - GET /; r 200 - GET /admin; r 200 - GET /assets/app.js; r 404 - GET /assets/nope.js
 r 200 W PUT /v1/items/oa1 -H "$J" -d "$JS"
 r 422 W PUT /v1/items/oa5 -H "$J" -d '{"title":"bad vector","vectors":{"v":[]}}'
 r 200 R GET /v1/items/oa1; r 404 R GET /v1/items/nope; r 200 R GET '/v1/items?limit=2'

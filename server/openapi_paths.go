@@ -104,7 +104,9 @@ var docs = []doc{
 	{"POST", "/v1/query", "query", "A natural-language request: parsed (built-in parser, or an LLM when configured) and " +
 		"answered by the ranking pipeline", nil, "QueryRequest", "QueryResponse", "recommendations", nil},
 	{"GET", "/", "page", "The search page (HTML)", nil, "", "", "page", nil},
-	{"GET", "/assets/{path}", "asset", "The search page's script and style", []param{pAsset}, "", "", "page", nil},
+	{"GET", "/admin", "adminPage", "The operator page (HTML): experiments and their reports, online metrics, model versions, " +
+		"a user's list under each variant; its API calls need an admin key", nil, "", "", "page", nil},
+	{"GET", "/assets/{path}", "asset", "The search and operator pages' scripts and styles", []param{pAsset}, "", "", "page", nil},
 	{"GET", "/v1/spaces", "spaces", "Vector spaces with their dimension, metric and size", nil, "", "SpaceList", "vectors", nil},
 	{"POST", "/v1/events", "addEvents", "Store a JSON array of events durably (all or nothing); visible to the next request",
 		nil, "EventBatch", "EventResult", "events", unprocessable},

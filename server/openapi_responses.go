@@ -91,7 +91,7 @@ func (d doc) statuses() []int {
 		add(http.StatusInternalServerError)
 	case d.tag == "page":
 		add(http.StatusPartialContent, http.StatusNotModified, http.StatusRequestedRangeNotSatisfiable)
-		if d.path != "/" {
+		if d.path != "/" && d.path != "/admin" {
 			add(http.StatusNotFound)
 		}
 	}
@@ -139,7 +139,7 @@ func (d doc) success(code int) map[string]any {
 	case d.path == "/openapi.json":
 		r["content"] = jsonContent(map[string]any{"type": "object", "additionalProperties": true,
 			"description": "this OpenAPI 3 document"})
-	case d.path == "/":
+	case d.path == "/" || d.path == "/admin":
 		r["content"] = textContent("text/html")
 	case d.tag == "page":
 		r["content"] = textContent("text/javascript", "text/css")

@@ -9,6 +9,7 @@ var routeRoles = map[string]Role{
 	"GET /metrics":      RolePublic,
 	"GET /openapi.json": RolePublic,
 	"GET /":             RolePublic, // the search page (static); its API calls need a read key when auth is on
+	"GET /admin":        RolePublic, // the operator page (static); its API calls need an admin key
 	"GET /assets/*path": RolePublic,
 
 	"GET /v1/items":                     RoleRead,

@@ -232,6 +232,7 @@ func (s *Server) routes(metrics http.Handler) {
 
 	page := gin.WrapH(web.Handler())
 	r.GET("/", page)
+	r.GET("/admin", page)
 	r.GET("/assets/*path", page)
 
 	v1.POST("/events", cat.postEvents)

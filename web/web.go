@@ -1,5 +1,6 @@
-// Package web holds the search page recd serves at "/": static HTML, CSS and JavaScript
-// embedded in the binary, with no framework and no build step.
+// Package web holds the pages recd serves: the search page at "/" and the operator page at
+// "/admin", static HTML, CSS and JavaScript embedded in the binary, with no framework and no
+// build step.
 package web
 
 import (
@@ -16,8 +17,8 @@ var static embed.FS
 // files is the page's root: index.html and assets/.
 var files, _ = fs.Sub(static, "static")
 
-// Handler serves the page: "/" and "/index.html" give the page, "/assets/..." its script and
-// style sheet; other paths are 404. Mount it at the site root, or under a prefix with
+// Handler serves the pages: "/" and "/index.html" give the search page, "/admin" the operator
+// page, "/assets/..." their scripts and style sheets; other paths are 404. Mount it at the site root, or under a prefix with
 // http.StripPrefix: the page reaches the API with relative URLs ("v1/query"), so the API must
 // be mounted at the same prefix. The page itself needs no key; when the API does, the page
 // asks the reader for one, keeps it in the tab's sessionStorage and sends it only as the
@@ -41,6 +42,9 @@ func Handler() http.Handler {
 		case p == "/" || p == "/index.html":
 			h.Set("Cache-Control", "no-cache")
 			http.ServeFileFS(w, r, files, "index.html")
+		case p == "/admin":
+			h.Set("Cache-Control", "no-cache")
+			http.ServeFileFS(w, r, files, "admin.html")
 		case strings.HasPrefix(p, "/assets/") && p != "/assets/":
 			h.Set("Cache-Control", "no-cache")
 			r2 := r.Clone(r.Context())

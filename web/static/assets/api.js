@@ -76,22 +76,23 @@
   }
 
   // explain turns a failure into a sentence for the page, and says whether the key field
-  // should get the reader's attention.
-  function explain(err) {
+  // should get the reader's attention; role is the role the page needs ("read" by default).
+  function explain(err, role) {
+    role = role || "read";
     if (!(err instanceof APIError)) {
       return { text: "The server could not be reached: " + (err && err.message ? err.message : String(err)) };
     }
     switch (err.status) {
       case 401:
         if (!key.get()) {
-          return { needKey: true, text: "This server needs an API key. Enter one under “API key” above " +
-            "(a read key is enough), then try again." };
+          return { needKey: true, text: "This server needs an API key. Enter one above " +
+            (role === "read" ? "(a read key is enough)" : "(one with the " + role + " role)") + ", then try again." };
         }
         return { needKey: true, text: "The server did not accept this API key. Check it, or ask the " +
-          "operator for a read key, and enter it under “API key” above." };
+          "operator for a " + role + " key, and enter it above." };
       case 403:
-        return { needKey: true, text: "This API key may not do that: the search page needs a key with " +
-          "the read role (or higher)." };
+        return { needKey: true, text: "This API key may not do that: this page needs a key with " +
+          "the " + role + " role" + (role === "read" ? " (or higher)." : ".") };
       case 429:
         return { text: "Too many requests with this key; try again" +
           (err.retryAfter ? " in " + err.retryAfter + " s." : " shortly.") };
