@@ -145,6 +145,7 @@ func (r *impressions) served(route, user, session, strategy, version string, ite
 	r.queue = append(r.queue, im)
 	full := len(r.queue) >= r.opts.BatchSize
 	r.mu.Unlock()
+	r.metrics.Online.served(&im)
 	r.recent.add(im)
 	if full {
 		select {
