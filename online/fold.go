@@ -1,13 +1,10 @@
 package online
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"math"
-	"slices"
-	"strings"
 	"time"
 
 	"github.com/recd/recd"
@@ -86,11 +83,15 @@ type folder struct {
 	userVals map[string]string // user -> group, for a user-attribute grouping
 	marks    map[mark]uint8
 	res      *Result
+	// soft is when the fold stops reading and answers what it has (Truncated): 70% of the
+	// way to the context's deadline, zero without one.
+	soft time.Time
 }
 
 // Fold reads the lists served in q's window and the click and conversion events attributed
 // to them, and returns each group's metrics. It reads through src's window scans (read
-// connections only) and stops at opts' bounds with Result.Truncated set.
+// connections only) and stops at opts' bounds, or 70% of the way to ctx's deadline, with
+// Result.Truncated set: a slow store gives a partial answer, not a timeout.
 func Fold(ctx context.Context, src store.ImpressionScanner, env Env, q Query, opts Options) (*Result, error) {
 	opts = opts.WithDefaults()
 	if err := opts.Validate(); err != nil {
@@ -106,13 +107,16 @@ func Fold(ctx context.Context, src store.ImpressionScanner, env Env, q Query, op
 	f := &folder{opts: opts, env: env, q: q, attr: attr, ids: map[string]int32{}, items: map[string]int32{},
 		accs: map[string]*acc{}, userVals: map[string]string{}, marks: map[mark]uint8{},
 		res: &Result{From: q.From.UTC(), To: q.To.UTC(), GroupBy: q.GroupBy, Experiment: q.Experiment, K: opts.K}}
+	if dl, ok := ctx.Deadline(); ok {
+		f.soft = time.Now().Add(time.Until(dl) * 7 / 10)
+	}
 	err = src.ScanImpressions(ctx, q.From, q.To, func(im store.Impression) error { return f.addList(ctx, &im) })
 	if err != nil && !errors.Is(err, errFull) {
 		return nil, fmt.Errorf("scan impressions: %w", err)
 	}
 	events := 0
 	err = src.ScanAttributedEvents(ctx, q.From, q.To.Add(opts.EventLag), func(e recd.Event) error {
-		if events++; events > opts.MaxEvents {
+		if events++; events > opts.MaxEvents || (events%64 == 0 && f.late()) {
 			f.res.Truncated = true
 			return errFull
 		}
@@ -132,7 +136,7 @@ func (f *folder) addList(ctx context.Context, im *store.Impression) error {
 	if f.q.Experiment != "" && im.Experiment != f.q.Experiment {
 		return nil
 	}
-	if len(f.lists) >= f.opts.MaxImpressions {
+	if len(f.lists) >= f.opts.MaxImpressions || (len(f.lists)%16 == 15 && f.late()) {
 		f.res.Truncated = true
 		t := im.Time.UTC()
 		f.res.ScannedTo = &t
@@ -200,169 +204,5 @@ func (f *folder) exposure(a *acc, u *UnitTally, im *store.Impression) {
 				}
 			}
 		}
-	}
-}
-
-// unitOf is the unit a list counts for: its user, else its session, else the list itself.
-func unitOf(im *store.Impression) string {
-	switch {
-	case im.UserID != "":
-		return im.UserID
-	case im.SessionID != "":
-		return "session:" + im.SessionID
-	}
-	return "list:" + im.ID
-}
-
-// groupOf is the list's group under the query's dimension; past maxRawGroups distinct
-// values a new value goes to GroupOther.
-func (f *folder) groupOf(ctx context.Context, im *store.Impression) (string, error) {
-	var key string
-	switch f.q.GroupBy {
-	case ByNone:
-		key = GroupAll
-	case ByVariant:
-		key = im.Variant
-	case ByStrategy:
-		key = im.Strategy
-	case ByModelVersion:
-		key = im.ModelVersion
-	case ByRoute:
-		key = im.Route
-	default:
-		var err error
-		if key, err = f.userGroup(ctx, im.UserID); err != nil {
-			return "", err
-		}
-	}
-	if key == "" {
-		key = GroupNone
-	}
-	if _, ok := f.accs[key]; !ok && len(f.accs) >= maxRawGroups {
-		key = GroupOther
-	}
-	return key, nil
-}
-
-// userGroup is a user's attribute value, looked up once per user per fold.
-func (f *folder) userGroup(ctx context.Context, user string) (string, error) {
-	if user == "" {
-		return GroupAnonymous, nil
-	}
-	if v, ok := f.userVals[user]; ok {
-		return v, nil
-	}
-	v, ok, err := f.env.Users.UserAttribute(ctx, user, f.attr)
-	if err != nil {
-		return "", fmt.Errorf("attribute of user %q: %w", user, err)
-	}
-	if !ok {
-		v = GroupUnknown
-	}
-	if len(v) > maxAttrName {
-		v = v[:maxAttrName]
-	}
-	f.userVals[user] = v
-	return v, nil
-}
-
-// addEvent marks the (list, position) a click or conversion names. Attribution never
-// crosses users: an event of another user than a user's list is skipped.
-func (f *folder) addEvent(e *recd.Event) {
-	var bit uint8
-	switch {
-	case slices.Contains(f.opts.ClickTypes, e.Type):
-		bit = markClick
-	case slices.Contains(f.opts.ConversionTypes, e.Type):
-		bit = markConversion
-	default:
-		return
-	}
-	li, ok := f.ids[e.RecommendationID]
-	if !ok {
-		return
-	}
-	l := &f.lists[li]
-	if (l.user != "" && e.UserID != l.user) || e.Position == nil || *e.Position < 0 || *e.Position >= int(l.n) {
-		f.res.SkippedEvents++
-		return
-	}
-	f.marks[mark{li, int32(*e.Position)}] |= bit
-}
-
-// settle counts the marked (list, position) pairs into their lists, units and groups.
-func (f *folder) settle() {
-	k := int32(f.opts.K)
-	for m, bits := range f.marks {
-		l := &f.lists[m.list]
-		a, u := l.acc, l.unit
-		if bits&markClick != 0 {
-			u.Clicks++
-			a.total.Clicks++
-			if m.pos < k {
-				u.ClicksAtK++
-				a.total.ClicksAtK++
-				a.posClicked[m.pos]++
-			}
-			if l.firstClick < 0 || m.pos < l.firstClick {
-				l.firstClick = m.pos
-			}
-		}
-		if bits&markConversion != 0 {
-			u.Conversions++
-			a.total.Conversions++
-			l.converted = true
-		}
-	}
-	// In list order, so that the sums of reciprocal ranks do not depend on map order.
-	for i := range f.lists {
-		l := &f.lists[i]
-		if l.firstClick >= 0 {
-			rr := 1 / float64(1+l.firstClick)
-			l.unit.RR += rr
-			l.unit.ClickedLists++
-			l.acc.total.RR += rr
-			l.acc.total.ClickedLists++
-		}
-		if l.converted {
-			l.unit.ConvertedLists++
-			l.acc.total.ConvertedLists++
-		}
-	}
-}
-
-// finish keeps the MaxGroups largest groups (by lists, then name), folds the rest into
-// GroupOther, and computes metrics and, for a user-attribute grouping, the largest gaps.
-func (f *folder) finish() {
-	all := make([]*acc, 0, len(f.accs))
-	for _, a := range f.accs {
-		all = append(all, a)
-	}
-	slices.SortFunc(all, func(x, y *acc) int {
-		return cmp.Or(cmp.Compare(y.total.Lists, x.total.Lists), strings.Compare(x.key, y.key))
-	})
-	other := newAcc(GroupOther, f.opts.K)
-	var kept []*acc
-	for _, a := range all {
-		if a.key != GroupOther && len(kept) < f.opts.MaxGroups {
-			kept = append(kept, a)
-		} else {
-			other.merge(a)
-		}
-	}
-	if other.total.Lists > 0 {
-		kept = append(kept, other)
-	}
-	size := 0
-	if f.env.Catalog != nil {
-		size = f.env.Catalog.Size()
-	}
-	f.res.Groups = make([]Group, 0, len(kept))
-	for _, a := range kept {
-		f.res.Groups = append(f.res.Groups, Group{Key: a.key, Units: a.unitList(),
-			Metrics: a.metrics(size, f.env.Popularity != nil, f.env.Models != nil, f.env.Catalog != nil)})
-	}
-	if f.attr != "" {
-		f.res.LargestGap = LargestGaps(f.res.Groups, f.opts.MinGapLists)
 	}
 }
