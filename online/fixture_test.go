@@ -90,7 +90,8 @@ func ev(user, typ, rec string, pos int, at time.Time) recd.Event {
 //
 //	L1 u1 exp1/A [a b c d] t0      clicks at 1 (twice), 3; a purchase at 1; u2's click at 0
 //	L2 u1 exp1/A [b e]     t0+1m   a click at position 5 (not shown)
-//	L3 u2 exp1/B [a c f]   t0+2m   a click at 2, a view at 0, a purchase at 0
+//	L3 u2 exp1/B [a c f]   t0+2m   a click at 2, a view at 0, a purchase at 0; items of teams
+//	                               control, treatment, control
 //	L4 anonymous session s9, exp1/B [a b] t0+3m   u5's click at 0
 //	L5 u3 exp2/A [a]       t0+4m   a click at 0
 //	L0 u1 exp1/A [a]       t0−1m   (before the window) a click at 0
@@ -106,6 +107,11 @@ func seed(t *testing.T, st scanStore) {
 		list("L5", "u3", "", "exp2", "A", t0.Add(4*m), "a"),
 		list("L0", "u1", "", "exp1", "A", t0.Add(-m), "a"),
 	}
+	// L3 interleaves two teams: its click at 2 credits f's team.
+	for i, team := range []string{"control", "treatment", "control"} {
+		lists[2].Items[i].Variant = team
+	}
+	lists[2].Variant = "B" // the list keeps its variant label for grouping
 	if err := st.PutImpressions(ctx, lists); err != nil {
 		t.Fatal(err)
 	}

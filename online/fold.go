@@ -60,6 +60,7 @@ type listState struct {
 	n          int32  // items shown
 	firstClick int32  // position of the first click, −1 for none
 	converted  bool
+	variants   []string // each position's contributing variant, nil unless some item has one
 }
 
 // mark is one (list, position) an event named.
@@ -158,7 +159,8 @@ func (f *folder) addList(ctx context.Context, im *store.Impression) error {
 		a.units[unit] = u
 	}
 	f.ids[im.ID] = int32(len(f.lists))
-	f.lists = append(f.lists, listState{acc: a, unit: u, user: im.UserID, n: int32(len(im.Items)), firstClick: -1})
+	f.lists = append(f.lists, listState{acc: a, unit: u, user: im.UserID, n: int32(len(im.Items)), firstClick: -1,
+		variants: itemVariants(im)})
 	u.Lists++
 	a.total.Lists++
 	f.exposure(a, u, im)
@@ -169,6 +171,21 @@ func (f *folder) addList(ctx context.Context, im *store.Impression) error {
 		}
 	}
 	return nil
+}
+
+// itemVariants is each position's contributing variant, nil when no item names one.
+func itemVariants(im *store.Impression) []string {
+	var out []string
+	for _, it := range im.Items {
+		if it.Variant == "" || it.Position < 0 || it.Position >= len(im.Items) {
+			continue
+		}
+		if out == nil {
+			out = make([]string, len(im.Items))
+		}
+		out[it.Position] = it.Variant
+	}
+	return out
 }
 
 // exposure folds a list's items: counts, positions, distinct items, novelty, item age.

@@ -52,6 +52,12 @@ func (f *folder) settle() {
 			if l.firstClick < 0 || m.pos < l.firstClick {
 				l.firstClick = m.pos
 			}
+			if l.variants != nil && l.variants[m.pos] != "" {
+				if u.Credit == nil {
+					u.Credit = map[string]int64{}
+				}
+				u.Credit[l.variants[m.pos]]++
+			}
 		}
 		if bits&markConversion != 0 {
 			u.Conversions++

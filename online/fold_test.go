@@ -74,7 +74,8 @@ func TestFold_HandCheckedByVariant(t *testing.T) {
 		b := group(t, r, "B")
 		wantUnits := []online.UnitTally{
 			{Unit: "session:s9", Lists: 1, Items: 2, ItemsAtK: 2, Clicks: 1, ClicksAtK: 1, ClickedLists: 1, RR: 1},
-			{Unit: "u2", Lists: 1, Items: 3, ItemsAtK: 3, Clicks: 1, ClicksAtK: 1, Conversions: 1, ClickedLists: 1, ConvertedLists: 1, RR: 1.0 / 3},
+			{Unit: "u2", Lists: 1, Items: 3, ItemsAtK: 3, Clicks: 1, ClicksAtK: 1, Conversions: 1, ClickedLists: 1, ConvertedLists: 1, RR: 1.0 / 3,
+				Credit: map[string]int64{"control": 1}},
 		}
 		if !reflect.DeepEqual(b.Units, wantUnits) {
 			t.Errorf("group B's units = %+v, want %+v", b.Units, wantUnits)

@@ -24,6 +24,9 @@ type UnitTally struct {
 	ClickedLists, ConvertedLists int64
 	// RR is the sum over the unit's lists of 1/(1+position of the first click), 0 for none.
 	RR float64
+	// Credit counts, for lists whose items carry the variant that contributed them (an
+	// interleaving design), the clicks on each variant's items; nil when none did.
+	Credit map[string]int64
 }
 
 func (u *UnitTally) add(o *UnitTally) {
@@ -36,6 +39,12 @@ func (u *UnitTally) add(o *UnitTally) {
 	u.ClickedLists += o.ClickedLists
 	u.ConvertedLists += o.ConvertedLists
 	u.RR += o.RR
+	for v, n := range o.Credit {
+		if u.Credit == nil {
+			u.Credit = map[string]int64{}
+		}
+		u.Credit[v] += n
+	}
 }
 
 // CTRPairs are the units' (clicks, items) below K: per-user CTR@k as a ratio metric.
