@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -91,5 +92,28 @@ llm: {base_url: "http://127.0.0.1:1/v1", model: m, mode: json_schema, max_tokens
 	}
 	if o.LLM.Mode != "json_schema" || o.LLM.MaxTokens != 64 {
 		t.Errorf("llm: %+v", o.LLM)
+	}
+}
+
+// An event type cannot count as both a click and a conversion in the online metrics.
+func TestConfig_ClickAndConversionTypesAreDisjoint(t *testing.T) {
+	cfg := defaultConfig()
+	if err := cfg.loadEnv([]string{"RECD_FEEDBACK_CLICK_TYPES=click,purchase"}); err != nil {
+		t.Fatal(err)
+	}
+	var ce *ConfigError
+	if err := cfg.validate(); !errors.As(err, &ce) || ce.Field != "feedback.conversion_types" {
+		t.Fatalf("validate = %v, want a ConfigError naming feedback.conversion_types", err)
+	}
+	cfg = defaultConfig()
+	if err := cfg.loadEnv([]string{"RECD_FEEDBACK_CLICK_TYPES=click,like", "RECD_FEEDBACK_CONVERSION_TYPES=purchase,add_to_cart"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := cfg.validate(); err != nil {
+		t.Fatalf("validate = %v", err)
+	}
+	if o := cfg.serviceOptions().Feedback; !reflect.DeepEqual(o.ClickTypes, []string{"click", "like"}) ||
+		!reflect.DeepEqual(o.ConversionTypes, []string{"purchase", "add_to_cart"}) {
+		t.Errorf("feedback options %+v", o)
 	}
 }
