@@ -50,6 +50,8 @@ func TestCompare_AACoverageAndUniformPValues(t *testing.T) {
 		}
 		deciles[min(int(c.P*10), 9)]++
 	}
+	t.Logf("A/A, %d runs of %d users a group: coverage of the 95%% interval %.3f, p < 0.05 in %.3f, deciles %v",
+		runs, users, float64(covered)/runs, float64(under5)/runs, deciles)
 	// Binomial(2000, 0.95) has sd 0.0049; allow four.
 	if cov := float64(covered) / runs; cov < 0.93 || cov > 0.97 {
 		t.Errorf("coverage of the 95%% interval = %.3f, want 0.93..0.97", cov)
@@ -81,6 +83,7 @@ func TestRatioOf_VarianceMatchesSimulation(t *testing.T) {
 	}
 	mean := sum / runs
 	empirical := sumSq/runs - mean*mean
+	t.Logf("delta-method variance / variance over %d samples = %.3f", runs, meanVar/empirical)
 	if ratio := meanVar / empirical; ratio < 0.9 || ratio > 1.1 {
 		t.Errorf("delta-method variance / empirical variance = %.3f (%.3g vs %.3g), want 0.9..1.1", ratio, meanVar, empirical)
 	}
@@ -99,6 +102,7 @@ func TestCompare_DetectsALift(t *testing.T) {
 			found++
 		}
 	}
+	t.Logf("a 30%% lift on 2000 users a group: significant at 1%% with the lift covered in %d of 50 runs", found)
 	if found < 40 {
 		t.Errorf("a 30%% lift was significant at 1%% with the lift in its interval in %d of 50 runs, want 40 or more", found)
 	}
@@ -117,6 +121,7 @@ func TestBootstrapCompare_AACoverage(t *testing.T) {
 			covered++
 		}
 	}
+	t.Logf("bootstrap (400 resamples), %d A/A runs: coverage %.3f", runs, float64(covered)/runs)
 	// Binomial(300, 0.95) has sd 0.0126; allow about three and a half.
 	if cov := float64(covered) / runs; cov < 0.905 || cov > 0.99 {
 		t.Errorf("bootstrap coverage = %.3f, want 0.905..0.99", cov)
@@ -176,6 +181,7 @@ func TestSignTest_NullRejectionRate(t *testing.T) {
 			under5++
 		}
 	}
+	t.Logf("sign test, n = %d, %d null runs: p < 0.05 in %.4f", n, runs, float64(under5)/runs)
 	// The exact size for n = 200 is 0.040 (|wins − 100| ≥ 15); Binomial(4000, 0.04) sd 0.0031.
 	if rate := float64(under5) / runs; rate < 0.028 || rate > 0.052 {
 		t.Errorf("sign test rejection rate under the null = %.4f, want 0.028..0.052", rate)
@@ -208,6 +214,7 @@ func TestSRM_NullRejectionRate(t *testing.T) {
 			under5++
 		}
 	}
+	t.Logf("SRM check of a correct 20/30/50 split, %d runs of %d units: p < 0.05 in %.4f", runs, n, float64(under5)/runs)
 	if rate := float64(under5) / runs; rate < 0.038 || rate > 0.062 {
 		t.Errorf("SRM rejection rate of a correct split = %.4f, want about 0.05", rate)
 	}
