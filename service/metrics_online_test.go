@@ -108,3 +108,13 @@ func TestOnlineCounters_LabelsBounded(t *testing.T) {
 		t.Errorf("other series = %v, want %d", got, 1000-maxStrategyLabels)
 	}
 }
+
+// BenchmarkOnlineCounters_Served is what the online counters add to serving one list.
+func BenchmarkOnlineCounters_Served(b *testing.B) {
+	c := newOnlineCounters()
+	im := store.Impression{Route: RouteRecommend, Strategy: "hybrid", Items: make([]store.ImpressionItem, 10)}
+	b.ReportAllocs()
+	for b.Loop() {
+		c.served(&im)
+	}
+}
