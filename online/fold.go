@@ -19,7 +19,16 @@ type Query struct {
 	GroupBy string
 	// Experiment keeps only the lists served under that experiment ("" keeps all).
 	Experiment string
+	// Unit is what a unit tally counts: UnitUser ("", the default: the list's user, else its
+	// session) or UnitSession (the list's session, else its user), as an experiment assigns.
+	Unit string
 }
+
+// Units a fold can tally by.
+const (
+	UnitUser    = "user"
+	UnitSession = "session"
+)
 
 // Result is a fold's answer.
 type Result struct {
@@ -102,6 +111,9 @@ func Fold(ctx context.Context, src store.ImpressionScanner, env Env, q Query, op
 	if err != nil {
 		return nil, err
 	}
+	if q.Unit != "" && q.Unit != UnitUser && q.Unit != UnitSession {
+		return nil, recd.Invalid("unit", "must be user or session")
+	}
 	if attr != "" && env.Users == nil {
 		return nil, fmt.Errorf("group by %s: no user attributes available", q.GroupBy)
 	}
@@ -152,7 +164,7 @@ func (f *folder) addList(ctx context.Context, im *store.Impression) error {
 		a = newAcc(key, f.opts.K)
 		f.accs[key] = a
 	}
-	unit := unitOf(im)
+	unit := unitOf(im, f.q.Unit == UnitSession)
 	u := a.units[unit]
 	if u == nil {
 		u = &UnitTally{Unit: unit}

@@ -13,9 +13,12 @@ import (
 // late reports whether the fold is past its soft deadline.
 func (f *folder) late() bool { return !f.soft.IsZero() && time.Now().After(f.soft) }
 
-// unitOf is the unit a list counts for: its user, else its session, else the list itself.
-func unitOf(im *store.Impression) string {
+// unitOf is the unit a list counts for: its user, else its session, else the list itself;
+// bySession puts the session first.
+func unitOf(im *store.Impression, bySession bool) string {
 	switch {
+	case bySession && im.SessionID != "":
+		return "session:" + im.SessionID
 	case im.UserID != "":
 		return im.UserID
 	case im.SessionID != "":

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/recd/recd/online"
+	"github.com/recd/recd/store"
 )
 
 func f64(v float64) *float64 { return &v }
@@ -154,6 +155,36 @@ func TestFold_BoundsGroupsAndLists(t *testing.T) {
 		r = fold(t, st, online.Query{From: t0, To: t0.Add(time.Hour)}, o)
 		if !r.Truncated || r.ScannedTo == nil || !r.ScannedTo.Equal(t0.Add(3*time.Minute)) || r.Groups[0].Lists != 3 {
 			t.Errorf("truncated %v at %v with %d lists; want true at L4's time with 3", r.Truncated, r.ScannedTo, r.Groups[0].Lists)
+		}
+	})
+}
+
+// With session units, a user's lists count for their sessions; lists without a session
+// still count for their user.
+func TestFold_SessionUnits(t *testing.T) {
+	eachStore(t, func(t *testing.T, st scanStore) {
+		seed(t, st)
+		ctx := t.Context()
+		extra := []store.Impression{list("L6", "u7", "s1", "", "", t0.Add(5*time.Minute), "a"),
+			list("L7", "u7", "s2", "", "", t0.Add(6*time.Minute), "a")}
+		if err := st.PutImpressions(ctx, extra); err != nil {
+			t.Fatal(err)
+		}
+		q := online.Query{From: t0.Add(5 * time.Minute), To: t0.Add(time.Hour), Unit: online.UnitSession}
+		var units []string
+		for _, u := range fold(t, st, q, opts()).Groups[0].Units {
+			units = append(units, u.Unit)
+		}
+		if want := []string{"session:s1", "session:s2"}; !reflect.DeepEqual(units, want) {
+			t.Errorf("units by session = %v, want %v", units, want)
+		}
+		q.Unit = ""
+		if g := fold(t, st, q, opts()).Groups[0]; len(g.Units) != 1 || g.Units[0].Unit != "u7" || g.Users != 1 {
+			t.Errorf("units by user = %+v, want u7 alone", g.Units)
+		}
+		q.Unit = "device"
+		if _, err := online.Fold(ctx, st, env(st), q, opts()); err == nil {
+			t.Error("unit=device accepted")
 		}
 	})
 }
