@@ -26,33 +26,10 @@ func testImpressionScan(t *testing.T, open Opener) {
 	if !ok {
 		t.Skip("the store scans no impressions (store.ImpressionScanner)")
 	}
-	ims := impressionsOf(t, h)
 	ctx := t.Context()
 	from := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
 	to := from.Add(time.Hour)
-	at := func(i int) time.Time { return from.Add(time.Duration(i/7) * time.Millisecond) }
-	var batch []store.Impression
-	var events []recd.Event
-	for i := range scanned {
-		id := fmt.Sprintf("01S%05d", scanned-i) // ids fall while times rise: the order is by time first
-		im := impression(id, fmt.Sprintf("u%d", i%13), at(i), "a", "b")
-		im.Variant = fmt.Sprintf("v%d", i%2)
-		batch = append(batch, im)
-		pos := i % 2
-		events = append(events, recd.Event{UserID: im.UserID, ItemID: "a", Type: "click", Timestamp: at(i), RecommendationID: id, Position: &pos},
-			recd.Event{UserID: im.UserID, ItemID: "b", Type: "view", Timestamp: at(i)}) // not attributed
-	}
-	batch = append(batch, impression("01X-before", "u1", from.Add(-time.Nanosecond), "a"), impression("01X-at-to", "u1", to, "a"))
-	events = append(events, recd.Event{UserID: "u1", ItemID: "a", Type: "click", Timestamp: to, RecommendationID: "01X-at-to"},
-		recd.Event{UserID: "u1", ItemID: "a", Type: "click", Timestamp: from.Add(-time.Nanosecond), RecommendationID: "01X-before"})
-	for b := 0; b < len(batch); b += 500 {
-		must(t, ims.PutImpressions(ctx, batch[b:min(b+500, len(batch))]), "PutImpressions")
-	}
-	for b := 0; b < len(events); b += 1000 {
-		_, err := h.AddEvents(ctx, events[b:min(b+1000, len(events))])
-		must(t, err, "AddEvents")
-	}
-
+	batch := seedScanWindow(t, h, from, to)
 	// Within one timestamp the ids rise, so the scan's order is by time, then id.
 	want := slices.Clone(batch[:scanned])
 	slices.SortFunc(want, func(a, b store.Impression) int {
@@ -112,4 +89,36 @@ func testImpressionScan(t *testing.T, open Opener) {
 			t.Errorf("an empty window gave %d rows", n)
 		}
 	})
+}
+
+// seedScanWindow stores testImpressionScan's lists and events: scanned lists in [from, to),
+// seven to a millisecond, each with an attributed click and an unattributed view, plus a list
+// and a click just before from and at to. It returns the lists, those in the window first.
+func seedScanWindow(t *testing.T, h *handle, from, to time.Time) []store.Impression {
+	ims := impressionsOf(t, h)
+	ctx := t.Context()
+	at := func(i int) time.Time { return from.Add(time.Duration(i/7) * time.Millisecond) }
+	var batch []store.Impression
+	var events []recd.Event
+	for i := range scanned {
+		id := fmt.Sprintf("01S%05d", scanned-i) // ids fall while times rise: the order is by time first
+		im := impression(id, fmt.Sprintf("u%d", i%13), at(i), "a", "b")
+		im.Variant = fmt.Sprintf("v%d", i%2)
+		batch = append(batch, im)
+		pos := i % 2
+		events = append(events, recd.Event{UserID: im.UserID, ItemID: "a", Type: "click", Timestamp: at(i), RecommendationID: id, Position: &pos},
+			recd.Event{UserID: im.UserID, ItemID: "b", Type: "view", Timestamp: at(i)}) // not attributed
+	}
+	batch = append(batch, impression("01X-before", "u1", from.Add(-time.Nanosecond), "a"), impression("01X-at-to", "u1", to, "a"))
+	events = append(events, recd.Event{UserID: "u1", ItemID: "a", Type: "click", Timestamp: to, RecommendationID: "01X-at-to"},
+		recd.Event{UserID: "u1", ItemID: "a", Type: "click", Timestamp: from.Add(-time.Nanosecond), RecommendationID: "01X-before"})
+	for b := 0; b < len(batch); b += 500 {
+		must(t, ims.PutImpressions(ctx, batch[b:min(b+500, len(batch))]), "PutImpressions")
+	}
+	for b := 0; b < len(events); b += 1000 {
+		_, err := h.AddEvents(ctx, events[b:min(b+1000, len(events))])
+		must(t, err, "AddEvents")
+	}
+
+	return batch
 }
