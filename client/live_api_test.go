@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/recd/recd"
 )
@@ -262,5 +263,28 @@ func TestLive_ContextCancelled(t *testing.T) {
 	cancel()
 	if _, err := l.reader.Popular(ctx, 3); !errors.Is(err, context.Canceled) {
 		t.Fatalf("err = %v, want context.Canceled", err)
+	}
+}
+
+// OnlineMetrics answers, for a read key, the lists the server has served (once flushed) and
+// refuses a bad grouping naming group_by.
+func TestLive_OnlineMetrics(t *testing.T) {
+	l, ctx := liveServer(t), ctxT(t)
+	must(l.reader.Recommend(ctx, "u01", 3))(t)
+	var got OnlineMetrics
+	for range 50 { // impressions are written every feedback.flush_interval
+		got = must(l.reader.OnlineMetrics(ctx, OnlineQuery{GroupBy: "route", K: 3}))(t)
+		if len(got.Groups) > 0 {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if got.K != 3 || got.GroupBy != "route" || len(got.Groups) == 0 || got.Groups[0].Impressions == 0 || len(got.Groups[0].PositionCTR) != 3 {
+		t.Fatalf("online metrics = %+v, want the served lists grouped by route, 3 positions deep", got)
+	}
+	_, err := l.reader.OnlineMetrics(ctx, OnlineQuery{GroupBy: "colour"})
+	var e *Error
+	if !IsInvalid(err) || !errors.As(err, &e) || e.Field != "group_by" {
+		t.Fatalf("group_by=colour: err = %v, want 400 naming group_by", err)
 	}
 }

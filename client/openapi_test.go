@@ -231,6 +231,10 @@ func TestClient_MethodsCallTheirEndpoints(t *testing.T) {
 		{epTrending, func() error { _, err := c.Trending(ctx, 3); return err }},
 		{epTrain, func() error { _, err := c.Train(ctx, true); return err }},
 		{epModels, func() error { _, err := c.Models(ctx); return err }},
+		{epOnlineMetrics, func() error {
+			_, err := c.OnlineMetrics(ctx, OnlineQuery{GroupBy: "variant", From: time.Unix(1700000000, 0), K: 5})
+			return err
+		}},
 	}
 	called := map[string]bool{}
 	for _, k := range calls {

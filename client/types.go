@@ -19,30 +19,31 @@ func typ[T any]() reflect.Type { return reflect.TypeFor[T]() }
 
 // The routes the client calls, one per method of Client.
 var (
-	epHealth       = endpoint{"GET", "/healthz", nil, typ[Health]()}
-	epReady        = endpoint{"GET", "/readyz", nil, typ[Ready]()}
-	epPutItem      = endpoint{"PUT", "/v1/items/{id}", typ[itemIn](), typ[recd.Item]()}
-	epGetItem      = endpoint{"GET", "/v1/items/{id}", nil, typ[recd.Item]()}
-	epDeleteItem   = endpoint{"DELETE", "/v1/items/{id}", nil, nil}
-	epListItems    = endpoint{"GET", "/v1/items", nil, typ[itemPage]()}
-	epPutItems     = endpoint{"POST", "/v1/items", typ[[]itemIn](), typ[BatchResult]()}
-	epSimilar      = endpoint{"GET", "/v1/items/{id}/similar", nil, typ[Recommendations]()}
-	epPutUser      = endpoint{"PUT", "/v1/users/{id}", typ[userIn](), typ[recd.User]()}
-	epGetUser      = endpoint{"GET", "/v1/users/{id}", nil, typ[recd.User]()}
-	epDeleteUser   = endpoint{"DELETE", "/v1/users/{id}", nil, nil}
-	epUserEvents   = endpoint{"GET", "/v1/users/{id}/events", nil, typ[eventPage]()}
-	epRecommend    = endpoint{"GET", "/v1/users/{id}/recommendations", nil, typ[Recommendations]()}
-	epRecommendFor = endpoint{"POST", "/v1/recommendations", typ[RecommendRequest](), typ[Recommendations]()}
-	epQuery        = endpoint{"POST", "/v1/query", typ[queryIn](), typ[QueryResponse]()}
-	epSpaces       = endpoint{"GET", "/v1/spaces", nil, typ[spaceList]()}
-	epAddEvents    = endpoint{"POST", "/v1/events", typ[[]eventIn](), typ[EventResult]()}
-	epPopular      = endpoint{"GET", "/v1/popular", nil, typ[Recommendations]()}
-	epTrending     = endpoint{"GET", "/v1/trending", nil, typ[Recommendations]()}
-	epTrain        = endpoint{"POST", "/v1/admin/train", nil, typ[Model]()}
-	epModels       = endpoint{"GET", "/v1/admin/models", nil, typ[modelList]()}
-	endpoints      = []endpoint{epHealth, epReady, epPutItem, epGetItem, epDeleteItem, epListItems,
+	epHealth        = endpoint{"GET", "/healthz", nil, typ[Health]()}
+	epReady         = endpoint{"GET", "/readyz", nil, typ[Ready]()}
+	epPutItem       = endpoint{"PUT", "/v1/items/{id}", typ[itemIn](), typ[recd.Item]()}
+	epGetItem       = endpoint{"GET", "/v1/items/{id}", nil, typ[recd.Item]()}
+	epDeleteItem    = endpoint{"DELETE", "/v1/items/{id}", nil, nil}
+	epListItems     = endpoint{"GET", "/v1/items", nil, typ[itemPage]()}
+	epPutItems      = endpoint{"POST", "/v1/items", typ[[]itemIn](), typ[BatchResult]()}
+	epSimilar       = endpoint{"GET", "/v1/items/{id}/similar", nil, typ[Recommendations]()}
+	epPutUser       = endpoint{"PUT", "/v1/users/{id}", typ[userIn](), typ[recd.User]()}
+	epGetUser       = endpoint{"GET", "/v1/users/{id}", nil, typ[recd.User]()}
+	epDeleteUser    = endpoint{"DELETE", "/v1/users/{id}", nil, nil}
+	epUserEvents    = endpoint{"GET", "/v1/users/{id}/events", nil, typ[eventPage]()}
+	epRecommend     = endpoint{"GET", "/v1/users/{id}/recommendations", nil, typ[Recommendations]()}
+	epRecommendFor  = endpoint{"POST", "/v1/recommendations", typ[RecommendRequest](), typ[Recommendations]()}
+	epQuery         = endpoint{"POST", "/v1/query", typ[queryIn](), typ[QueryResponse]()}
+	epSpaces        = endpoint{"GET", "/v1/spaces", nil, typ[spaceList]()}
+	epAddEvents     = endpoint{"POST", "/v1/events", typ[[]eventIn](), typ[EventResult]()}
+	epPopular       = endpoint{"GET", "/v1/popular", nil, typ[Recommendations]()}
+	epTrending      = endpoint{"GET", "/v1/trending", nil, typ[Recommendations]()}
+	epTrain         = endpoint{"POST", "/v1/admin/train", nil, typ[Model]()}
+	epModels        = endpoint{"GET", "/v1/admin/models", nil, typ[modelList]()}
+	epOnlineMetrics = endpoint{"GET", "/v1/metrics/online", nil, typ[OnlineMetrics]()}
+	endpoints       = []endpoint{epHealth, epReady, epPutItem, epGetItem, epDeleteItem, epListItems,
 		epPutItems, epSimilar, epPutUser, epGetUser, epDeleteUser, epUserEvents, epRecommend, epRecommendFor,
-		epQuery, epSpaces, epAddEvents, epPopular, epTrending, epTrain, epModels}
+		epQuery, epSpaces, epAddEvents, epPopular, epTrending, epTrain, epModels, epOnlineMetrics}
 )
 
 // Health is the answer of /healthz: the process is up.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/recd/recd"
 	"github.com/recd/recd/model"
@@ -54,6 +55,9 @@ func RunCLI(ctx context.Context, args []string, stdout, stderr io.Writer, models
 		if err := c.tradeoff(ctx, divs, f.diversifier); err != nil {
 			return err
 		}
+	}
+	if err := c.groupBy(f); err != nil {
+		return err
 	}
 	return writeReport(stdout, c.rep, f.output, f.report)
 }
@@ -106,6 +110,23 @@ func (c *comparison) tradeoff(ctx context.Context, divs []float64, diversifierNa
 			NDCG: res.Metrics[MetricNDCG], ILD: res.Metrics[MetricILD]})
 		fmt.Fprintf(c.stderr, "%s diversity %g: NDCG@%d %.4f, ILD %.4f\n", series, d, c.opt.K, res.Metrics[MetricNDCG], res.Metrics[MetricILD])
 	}
+	return nil
+}
+
+// groupBy adds the fairness audit of --group-by user.<attribute> to the report.
+func (c *comparison) groupBy(f *cliFlags) error {
+	if f.groupBy == "" {
+		return nil
+	}
+	groups, err := ReadUserGroups(f.usersPath, strings.TrimPrefix(f.groupBy, "user."))
+	if err != nil {
+		return err
+	}
+	gr := &GroupReport{By: f.groupBy, MinUsers: f.minGroupUsers}
+	for _, row := range c.rep.Rows() {
+		gr.Models = append(gr.Models, GroupBy(row.Result, groups, f.minGroupUsers))
+	}
+	c.rep.Groups = gr
 	return nil
 }
 

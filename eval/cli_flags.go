@@ -20,6 +20,8 @@ type cliFlags struct {
 	k, workers                                       int
 	names, output, report, tradeoff, diversifier     string
 	binary                                           bool
+	groupBy, usersPath                               string
+	minGroupUsers                                    int
 }
 
 // parseCLIFlags parses and checks the flags; the list length k is read here only.
@@ -49,6 +51,11 @@ func parseCLIFlags(args []string, stderr io.Writer) (*cliFlags, error) {
 		"trade-off (needs item categories; default for html: 0,0.2,0.4,0.6,0.8)")
 	fs.StringVar(&f.diversifier, "diversifier", DiversifierMMR, "re-ranker of the --tradeoff: mmr (the served one), mmr-mean (mean instead of max\n"+
 		"similarity) or dpp (greedy DPP MAP)")
+	fs.StringVar(&f.groupBy, "group-by", "", "user.<attribute>: also report each user group's metrics and the largest gap between\n"+
+		"groups (a fairness audit; needs --users)")
+	fs.StringVar(&f.usersPath, "users", "", "users with their attributes for --group-by: JSON lines of {\"id\",\"attributes\"} or a CSV\n"+
+		"file with a user_id column and one per attribute")
+	fs.IntVar(&f.minGroupUsers, "min-group-users", 30, "test users a group needs to be ranked in the largest gap")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -62,6 +69,9 @@ func parseCLIFlags(args []string, stderr io.Writer) (*cliFlags, error) {
 		return nil, recd.Invalid("k", "must be positive")
 	}
 	if _, err := diversifier(f.diversifier); err != nil {
+		return nil, err
+	}
+	if err := f.checkGroupBy(); err != nil {
 		return nil, err
 	}
 	return &f, nil
@@ -171,4 +181,24 @@ func splitBy(events []recd.Event, name string, fraction float64, seed uint64) (*
 		return LeaveLastOut(events)
 	}
 	return nil, recd.Invalid("split", fmt.Sprintf("unknown split %q (random, temporal, leave-last-out)", name))
+}
+
+// checkGroupBy checks --group-by, --users and --min-group-users together.
+func (f *cliFlags) checkGroupBy() error {
+	if f.groupBy == "" {
+		if f.usersPath != "" {
+			return recd.Invalid("users", "goes with --group-by user.<attribute>")
+		}
+		return nil
+	}
+	if attr, ok := strings.CutPrefix(f.groupBy, "user."); !ok || attr == "" {
+		return recd.Invalid("group-by", "must be user.<attribute>")
+	}
+	if f.usersPath == "" {
+		return recd.Invalid("users", "--group-by needs --users FILE with the users' attributes")
+	}
+	if f.minGroupUsers < 2 {
+		return recd.Invalid("min-group-users", "must be at least 2")
+	}
+	return nil
 }

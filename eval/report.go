@@ -22,6 +22,8 @@ type Report struct {
 	// SignificanceMetric is the per-user metric the paired t-test against the best model uses.
 	// Default MetricNDCG.
 	SignificanceMetric string `json:"significance_metric"`
+	// Groups is the fairness audit by a user attribute (recd eval --group-by), nil without.
+	Groups *GroupReport `json:"groups,omitempty"`
 }
 
 // TradeoffPoint is one run of a diversified ranking: the diversity setting (for example
@@ -159,6 +161,7 @@ func WriteMarkdown(w io.Writer, r *Report) error {
 		}
 		fmt.Fprintf(&b, " %s | %s | %s |\n", formatDuration(x.TrainTime), formatSize(x.Size), formatP(row.PValue))
 	}
+	writeGroupsMarkdown(&b, r)
 	_, err := io.WriteString(w, b.String())
 	return err
 }
@@ -184,7 +187,9 @@ func WriteJSON(w io.Writer, r *Report) error {
 		Models   map[string]jsonModel `json:"models"`
 		Order    []string             `json:"order"`
 		Tradeoff []TradeoffPoint      `json:"tradeoff,omitempty"`
-	}{Title: r.Title, Protocol: r.Protocol, K: r.k(), Metric: r.metric(), Models: map[string]jsonModel{}, Tradeoff: r.Tradeoff}
+		Groups   *GroupReport         `json:"groups,omitempty"`
+	}{Title: r.Title, Protocol: r.Protocol, K: r.k(), Metric: r.metric(), Models: map[string]jsonModel{}, Tradeoff: r.Tradeoff,
+		Groups: r.Groups}
 	for _, row := range r.Rows() {
 		x := row.Result
 		jm := jsonModel{Metrics: map[string]float64{}, TrainTimeS: x.TrainTime.Seconds(), EvalTimeS: x.EvalTime.Seconds(),

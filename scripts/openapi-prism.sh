@@ -116,6 +116,7 @@ r 401 not-a-key GET '/v1/popular?n=3'
 r 403 R PUT /v1/items/oa9 -H "$J" -d "$JS"; r 403 W POST /v1/admin/train
 r 200 "$LIMITED" GET '/v1/popular?n=3'; r 429 "$LIMITED" GET '/v1/popular?n=3'
 r 200 A GET /v1/admin/models
+r 200 R GET '/v1/metrics/online?group_by=route&k=5'; r 400 R GET '/v1/metrics/online?group_by=colour'
 # A forced run in the background holds training while the second one asks: 409.
 curl -s -o /dev/null -w '%{http_code}' -X POST -H "Authorization: Bearer $ADMIN" "$B/v1/admin/train?force=true" >"$dir/train1" &
 train=$!

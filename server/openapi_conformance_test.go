@@ -71,6 +71,9 @@ func specCalls() []apiCall {
 		{"POST", "/v1/admin/train", "", "", true}, {"POST", "/v1/admin/train?force=true", "", "", true},
 		{"POST", "/v1/admin/train?force=maybe", "", "", false},
 		{"GET", "/v1/admin/models", "", "", true},
+		{"GET", "/v1/metrics/online?from=2026-01-01T00:00:00Z&to=1767312000&group_by=variant&experiment=e&k=5", "", "", true},
+		{"GET", "/v1/metrics/online?group_by=user.country", "", "", true},
+		{"GET", "/v1/metrics/online?group_by=colour", "", "", false},
 	}
 }
 

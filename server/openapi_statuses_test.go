@@ -144,6 +144,7 @@ func TestOpenAPI_DeclaredStatuses(t *testing.T) {
 		"trending":       {200, 400, 401, 429, 500, 503, 504},
 		"train":          {200, 400, 401, 403, 409, 429, 500, 503, 504},
 		"models":         {200, 400, 401, 403, 429, 500, 503, 504},
+		"onlineMetrics":  {200, 400, 401, 429, 500, 503, 504},
 	}
 	got, heads := map[string][]int{}, map[string]bool{}
 	for _, item := range server.OpenAPI()["paths"].(map[string]any) {

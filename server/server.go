@@ -241,6 +241,7 @@ func (s *Server) routes(metrics http.Handler) {
 
 	v1.POST("/admin/train", admin.train)
 	v1.GET("/admin/models", admin.models)
+	v1.GET("/metrics/online", read.onlineMetrics)
 }
 
 // headRoutes answers HEAD on every GET route as GET does, without the body.

@@ -142,6 +142,8 @@ type Service struct {
 	write *writer
 	read  *reader
 	del   *deleter
+	// online answers online metrics (metrics_online.go).
+	online *onlineMetrics
 	// The parts whose own methods are Service's: Spaces, SaveIndex and RunPeriodicSave
 	// (vectors); Models and RunPeriodicTraining (trainer); Notify, NotifyModel, FollowStatus,
 	// RunFollower and Sync (follower); Health, CheckHealth and RunHealthChecks (health).
@@ -214,6 +216,7 @@ func (s *Service) assemble() (*memState, error) {
 	s.del.register(s.read.ledger)
 	s.del.register(s.read.imp)
 	s.follower.forget = s.del.forgetFollowed
+	s.online = newOnlineMetrics(s.st, &s.snap, s.opts.Feedback)
 	return mem, nil
 }
 

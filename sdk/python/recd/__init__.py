@@ -3,13 +3,15 @@
 from ._client import RECOMMEND_KNOBS, ROUTES, Client, Route
 from ._errors import RecdError, retry_delay
 from ._types import (
-    BatchResult, ErrorDetail, Event, EventPage, EventResult, Item, ItemPage, Model, ModelList,
-    QueryRequest, QueryResponse, Reason, RecommendedItem, RecommendRequest, Recommendations, RejectedLine, Space,
+    BatchResult, ErrorDetail, Event, EventPage, EventResult, Item, ItemPage, Model, ModelList, OnlineGap,
+    OnlineGroup, OnlineMetrics, QueryRequest, QueryResponse, Reason, RecommendedItem, RecommendRequest,
+    Recommendations, RejectedLine, Space,
     SpaceList, User,
 )
 
 __all__ = [
     "RECOMMEND_KNOBS", "ROUTES", "Client", "Route", "RecdError", "retry_delay", "BatchResult", "ErrorDetail", "Event", "EventPage",
-    "EventResult", "Item", "ItemPage", "Model", "ModelList", "QueryRequest", "QueryResponse", "Reason", "RecommendedItem",
+    "EventResult", "Item", "ItemPage", "Model", "ModelList", "OnlineGap", "OnlineGroup",
+    "OnlineMetrics", "QueryRequest", "QueryResponse", "Reason", "RecommendedItem",
     "RecommendRequest", "Recommendations", "RejectedLine", "Space", "SpaceList", "User",
 ]

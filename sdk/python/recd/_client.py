@@ -9,8 +9,8 @@ from typing import Any, Callable, Dict, Iterable, Iterator, Mapping, NamedTuple,
 
 from ._errors import RecdError, retry_delay
 from ._types import (
-    BatchResult, Event, EventPage, EventResult, Item, ItemPage, Model, ModelList, QueryRequest, QueryResponse,
-    RecommendRequest, Recommendations, SpaceList, User,
+    BatchResult, Event, EventPage, EventResult, Item, ItemPage, Model, ModelList, OnlineMetrics, QueryRequest,
+    QueryResponse, RecommendRequest, Recommendations, SpaceList, User,
 )
 
 
@@ -52,6 +52,8 @@ ROUTES: Dict[str, Route] = {
     "spaces": Route("GET", "/v1/spaces", (), None, SpaceList),
     "train": Route("POST", "/v1/admin/train", ("force",), None, Model),
     "models": Route("GET", "/v1/admin/models", (), None, ModelList),
+    "online_metrics": Route("GET", "/v1/metrics/online", ("from", "to", "group_by", "experiment", "k"), None,
+                            OnlineMetrics),
 }
 
 _SERVER_SET = ("created_at", "updated_at")
@@ -189,6 +191,14 @@ class Client:
 
     def models(self) -> ModelList:
         return self._call("models")
+
+    def online_metrics(self, from_: Optional[Union[str, int]] = None, to: Optional[Union[str, int]] = None,
+                       group_by: Optional[str] = None, experiment: Optional[str] = None,
+                       k: Optional[int] = None) -> OnlineMetrics:
+        """Online metrics of the lists served in [from_, to) (RFC 3339 or Unix seconds; default the last
+        24 h) per group_by: variant, strategy, model_version, route or user.<attribute>."""
+        return self._call("online_metrics", query={"from": from_, "to": to, "group_by": group_by,
+                                                   "experiment": experiment, "k": k})
 
     @staticmethod
     def _pages(get: Callable[[Optional[str]], Any], cursor: Optional[str]) -> Iterator[Any]:

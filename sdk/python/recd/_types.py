@@ -170,6 +170,47 @@ class ModelList(TypedDict, total=False):
     models: List[Model]
 
 
+class OnlineGroup(TypedDict, total=False):
+    """One group's online metrics (README, Feedback)."""
+
+    group: str
+    impressions: int
+    impressed_items: int
+    users: int
+    clicks: int
+    conversions: int
+    ctr_at_k: float
+    ctr: float
+    click_rate: float
+    conversion_rate: float
+    mrr: float
+    position_ctr: List[float]
+    distinct_items: int
+    coverage: float
+    novelty: float
+    model_age_seconds: float
+    new_items_day: float
+    new_items_week: float
+
+
+class OnlineGap(TypedDict, total=False):
+    """The spread of one metric between user groups."""
+
+    highest: str
+    high: float
+    lowest: str
+    low: float
+    gap: float
+    p_value: float
+
+
+# The answer to GET /v1/metrics/online; written as a call because "from" is a Python keyword.
+OnlineMetrics = TypedDict("OnlineMetrics", {
+    "from": str, "to": str, "group_by": str, "experiment": str, "k": int, "truncated": bool, "scanned_to": str,
+    "skipped_events": int, "groups": List[OnlineGroup], "largest_gap": Dict[str, OnlineGap],
+}, total=False)
+
+
 class QueryRequest(TypedDict, total=False):
     """The body of POST /v1/query."""
 

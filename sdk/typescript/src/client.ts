@@ -1,8 +1,9 @@
 import { RecdError, retryDelay } from "./errors.js";
 import { routes, type Method } from "./routes.js";
 import type {
-  BatchResult, Event, EventPage, EventResult, Item, ItemInput, ItemPage, Model, ModelList, QueryOptions,
-  QueryResponse, RecommendOptions, RecommendRequest, Recommendations, SpaceList, User, UserInput,
+  BatchResult, Event, EventPage, EventResult, Item, ItemInput, ItemPage, Model, ModelList, OnlineMetrics,
+  OnlineMetricsOptions, QueryOptions, QueryResponse, RecommendOptions, RecommendRequest, Recommendations, SpaceList,
+  User, UserInput,
 } from "./types.js";
 
 /** Options of a Client; every one has a default. */
@@ -158,6 +159,14 @@ export class Client {
 
   models(): Promise<ModelList> {
     return this.call("models", {});
+  }
+
+  /**
+   * Online metrics of the lists served in [from, to) (RFC 3339 or Unix seconds; default the last
+   * 24 h) per group_by: variant, strategy, model_version, route or user.<attribute>.
+   */
+  onlineMetrics(opts: OnlineMetricsOptions = {}): Promise<OnlineMetrics> {
+    return this.call("onlineMetrics", { query: { ...opts } });
   }
 
   private async *pages<P extends { next_cursor: string }>(get: (cursor?: string) => Promise<P>, cursor?: string): AsyncGenerator<P> {

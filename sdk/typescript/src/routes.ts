@@ -40,6 +40,10 @@ export const routes = {
   spaces: { method: "GET", path: "/v1/spaces", query: [], request: null, response: "SpaceList" },
   train: { method: "POST", path: "/v1/admin/train", query: ["force"], request: null, response: "Model" },
   models: { method: "GET", path: "/v1/admin/models", query: [], request: null, response: "ModelList" },
+  onlineMetrics: {
+    method: "GET", path: "/v1/metrics/online", query: ["from", "to", "group_by", "experiment", "k"],
+    request: null, response: "OnlineMetrics",
+  },
 } as const satisfies Record<string, Route>;
 
 export type Method = keyof typeof routes;

@@ -156,6 +156,64 @@ export interface ModelList {
   models: Model[];
 }
 
+/** Parameters of GET /v1/metrics/online, named as its query parameters. */
+export interface OnlineMetricsOptions {
+  /** RFC 3339 or Unix seconds; default 24 h before to. */
+  from?: string;
+  /** RFC 3339 or Unix seconds; default now. */
+  to?: string;
+  /** variant, strategy, model_version, route or user.<attribute>. */
+  group_by?: string;
+  experiment?: string;
+  k?: number;
+}
+
+/** One group's online metrics (README, Feedback). */
+export interface OnlineGroup {
+  group: string;
+  impressions: number;
+  impressed_items: number;
+  users: number;
+  clicks: number;
+  conversions: number;
+  ctr_at_k: number;
+  ctr: number;
+  click_rate: number;
+  conversion_rate: number;
+  mrr: number;
+  position_ctr: number[];
+  distinct_items: number;
+  coverage?: number;
+  novelty?: number;
+  model_age_seconds?: number;
+  new_items_day?: number;
+  new_items_week?: number;
+}
+
+/** The spread of one metric between user groups. */
+export interface OnlineGap {
+  highest: string;
+  high: number;
+  lowest: string;
+  low: number;
+  gap: number;
+  p_value?: number;
+}
+
+/** The answer to GET /v1/metrics/online. */
+export interface OnlineMetrics {
+  from: string;
+  to: string;
+  group_by: string;
+  experiment?: string;
+  k: number;
+  truncated: boolean;
+  scanned_to?: string;
+  skipped_events: number;
+  groups: OnlineGroup[];
+  largest_gap?: Record<string, OnlineGap>;
+}
+
 /** The ranking knobs shared by recommend (query string) and recommendFor (body). */
 export interface Knobs {
   diversity?: number;
@@ -254,6 +312,15 @@ export const shapes: Record<string, Record<string, string | null>> = {
   SpaceList: { spaces: "Space" } satisfies Shape<SpaceList>,
   Model: model,
   ModelList: { models: "Model" } satisfies Shape<ModelList>,
+  OnlineMetrics: {
+    from: null, to: null, group_by: null, experiment: null, k: null, truncated: null, scanned_to: null,
+    skipped_events: null, groups: "OnlineGroup", largest_gap: null,
+  } satisfies Shape<OnlineMetrics>,
+  OnlineGroup: {
+    group: null, impressions: null, impressed_items: null, users: null, clicks: null, conversions: null, ctr_at_k: null,
+    ctr: null, click_rate: null, conversion_rate: null, mrr: null, position_ctr: null, distinct_items: null,
+    coverage: null, novelty: null, model_age_seconds: null, new_items_day: null, new_items_week: null,
+  } satisfies Shape<OnlineGroup>,
   RecommendRequest: {
     user_id: null, session_id: null, context_items: null, n: null, diversity: null, calibration: null,
     long_tail_share: null, session_weight: null, exposure_strength: null, exclude: null, categories: null,
