@@ -18,6 +18,11 @@ type Request struct {
 	// Per-request knobs; nil takes the pipeline's default.
 	Diversity, Calibration, LongTailShare, SessionWeight, ExposureStrength *float64
 	Weights                                                                map[string]float64
+	// Rotation is the per-request rotation (nil: Options.Rotation); Shown is what the rotation
+	// stage demotes: the items shown to the user without an interaction since, each with its
+	// count decayed by the caller (see Rotate). Either empty leaves the list as it is.
+	Rotation *float64
+	Shown    map[string]float64
 	// Extra are candidate sources the caller computed (a query's text search); Keep, when set,
 	// is a hard filter every returned item passes.
 	Extra []SourceList
@@ -57,12 +62,12 @@ type request struct {
 	pos     []Interaction      // liked items, newest first, then the context items
 	weights map[string]float64 // source weights: options, request, cold-start policy
 	// The re-ranking knobs: the request's, or the pipeline's defaults.
-	diversity, calibration, sessionW, tailShare, exposure float64
-	session                                               bool            // the session source is on
-	k                                                     int             // each source's depth
-	filter                                                index.Filter    // the rules an index search applies itself
-	excl                                                  exclusion       // rules.Exclude inside the model, by item index
-	outside                                               map[string]bool // rules.Exclude outside the model
+	diversity, calibration, sessionW, tailShare, exposure, rotation float64
+	session                                                         bool            // the session source is on
+	k                                                               int             // each source's depth
+	filter                                                          index.Filter    // the rules an index search applies itself
+	excl                                                            exclusion       // rules.Exclude inside the model, by item index
+	outside                                                         map[string]bool // rules.Exclude outside the model
 
 	lists []SourceList // the candidate sources (sourcesStage)
 	cold  *[]coldItem  // the cold items of the cached sources, when they serve
@@ -110,6 +115,7 @@ func (p *Pipeline) newRequest(req *Request) *request {
 	r.sessionW = pick(req.SessionWeight, p.Opts.SessionWeight)
 	r.tailShare = pick(req.LongTailShare, p.Opts.LongTailShare)
 	r.exposure = pick(req.ExposureStrength, p.Opts.ExposureStrength)
+	r.rotation = pick(req.Rotation, p.Opts.Rotation)
 	r.session = r.sessionW > 0 && len(r.recent) > 0 && r.on("session")
 	r.k = max(p.Opts.SourceK, req.N)
 	if r.reranks() {
@@ -123,7 +129,8 @@ func (p *Pipeline) newRequest(req *Request) *request {
 
 // reranks reports whether a re-ranking stage that needs a wider choice of candidates is on.
 func (r *request) reranks() bool {
-	return r.diversity > 0 || r.calibration > 0 || r.tailShare > 0 || r.exposure > 0 || (r.sessionW > 0 && len(r.recent) > 0)
+	return r.diversity > 0 || r.calibration > 0 || r.tailShare > 0 || r.exposure > 0 || (r.sessionW > 0 && len(r.recent) > 0) ||
+		r.rotates()
 }
 
 // on reports whether the source name is computed: a source weighted 0 is not computed at
