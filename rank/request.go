@@ -27,6 +27,10 @@ type Request struct {
 	// is a hard filter every returned item passes.
 	Extra []SourceList
 	Keep  func(id string) bool
+	// Depth, when above N, is how many candidates each source gives at least: a later page
+	// of a list, which Keep cuts the earlier pages' items from, asks for those items plus N
+	// so that it is scored over the candidates its first page was.
+	Depth int
 	// SourceCache and SourceKey, when both are set, let a plain request (no context items,
 	// extra sources, weights or category and attribute filters) reuse the model-dependent
 	// sources computed for the key's earlier requests (see SourceCache). SourceKey names
@@ -117,7 +121,7 @@ func (p *Pipeline) newRequest(req *Request) *request {
 	r.exposure = pick(req.ExposureStrength, p.Opts.ExposureStrength)
 	r.rotation = pick(req.Rotation, p.Opts.Rotation)
 	r.session = r.sessionW > 0 && len(r.recent) > 0 && r.on("session")
-	r.k = max(p.Opts.SourceK, req.N)
+	r.k = max(p.Opts.SourceK, req.N, req.Depth)
 	if r.reranks() {
 		r.k = max(r.k, p.Opts.RerankSourceK)
 	}
