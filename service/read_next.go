@@ -14,7 +14,7 @@ import (
 )
 
 // This file is the next page of a served recommendation list (infinite scroll): the list's
-// request ranked again, without every item the list and its earlier pages showed.
+// request ranked again, without the items the list and its earlier pages showed.
 
 // MaxPages bounds the pages of one list, the first included, so that the items a next page
 // leaves out stay within MaxPages × limits.max_n.
@@ -32,8 +32,8 @@ type NextRequest struct {
 
 // nextPage is what makes a recommendation request a later page of a served list.
 type nextPage struct {
-	parent string   // the first page's recommendation id
-	params string   // the first page's request, as recorded
+	parent string              // the first page's recommendation id
+	params string              // the first page's request, as recorded
 	shown  map[string]struct{} // every item the list's pages showed so far
 }
 
@@ -73,9 +73,10 @@ func errNoList(retention time.Duration) error {
 }
 
 // Next serves the next n items of a served recommendation list: the first page's request is
-// ranked again, leaving out every item the first page and its later pages showed (and, as
-// always, what the user interacted with), and answered with a new recommendation id recorded
-// with the first page as its parent. An unknown or expired id, or a session list asked for
+// ranked again over as many candidates as the list's pages showed plus n, and the first n
+// items that neither the first page nor its later pages showed (nor, as always, the user
+// interacted with) are answered with a new recommendation id recorded with the first page as
+// its parent. An unknown or expired id, or a session list asked for
 // without its session, is not found; similar and query lists have no next page.
 func (s *reader) Next(ctx context.Context, req NextRequest) (rank.Response, error) {
 	if err := s.checkN(req.N); err != nil {
