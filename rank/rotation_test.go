@@ -127,3 +127,25 @@ func idsOfRecs(items []recd.Recommendation) []string {
 	}
 	return out
 }
+
+// BenchmarkRotate is the rotation stage on a full pool (rank.pool, 1000 candidates) for a user
+// with a full set of counts (200 items shown before, half of them in the pool).
+func BenchmarkRotate(b *testing.B) {
+	pool := make([]rank.Candidate, rank.DefaultOptions().Pool)
+	shown := make(map[string]float64, 200)
+	for i := range pool {
+		pool[i] = rank.Candidate{ID: fmt.Sprint("i", i), Score: 1 / float64(i+1)}
+		if i%10 == 0 {
+			shown[pool[i].ID] = 3
+			shown[fmt.Sprint("gone", i)] = 2
+		}
+	}
+	cands := make([]rank.Candidate, len(pool))
+	b.ReportAllocs()
+	for b.Loop() {
+		copy(cands, pool)
+		if err := rank.Rotate(cands, shown, 0.5); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
