@@ -48,10 +48,16 @@ type pageParams struct {
 // pageParamsVersion is the version of pageParams' encoding.
 const pageParamsVersion = 1
 
-// encodePageParams encodes a validated request for its impression.
+// maxPageParams bounds the request kept with an impression: a larger one (long exclude or
+// context lists) is not kept, and its list has no next page. Typical requests take well under
+// a kilobyte; this keeps the impression queue's memory and the store's rows near the size of
+// their items.
+const maxPageParams = 16 << 10
+
+// encodePageParams encodes a validated request for its impression ("" when it is too large).
 func encodePageParams(req *RecommendRequest) string {
 	b, err := json.Marshal(pageParams{V: pageParamsVersion, Req: *req})
-	if err != nil { // a validated request always encodes; a list without params has no next page
+	if err != nil || len(b) > maxPageParams { // a validated request always encodes
 		return ""
 	}
 	return string(b)
@@ -61,7 +67,8 @@ func encodePageParams(req *RecommendRequest) string {
 func decodePageParams(s string) (RecommendRequest, error) {
 	var p pageParams
 	if err := json.Unmarshal([]byte(s), &p); err != nil || p.V != pageParamsVersion {
-		return RecommendRequest{}, recd.Invalid("recommendation_id", "names a list served before next pages were recorded")
+		return RecommendRequest{}, recd.Invalid("recommendation_id", fmt.Sprintf("names a list whose request was not "+
+			"kept (over %d KiB, or served before next pages existed): it has no next page", maxPageParams>>10))
 	}
 	return p.Req, nil
 }

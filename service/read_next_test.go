@@ -2,8 +2,10 @@ package service
 
 import (
 	"errors"
+	"fmt"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -185,5 +187,23 @@ func TestService_Next_PagesAreBounded(t *testing.T) {
 	_, err = s.Next(ctx, NextRequest{ID: first.RecommendationID, N: 1})
 	if !errors.Is(err, recd.ErrInvalid) || fieldOf(err) != "recommendation_id" {
 		t.Errorf("page %d: err %v, want invalid recommendation_id", MaxPages+1, err)
+	}
+}
+
+// A request too large to keep with its list leaves the list without next pages, and says so.
+func TestService_Next_RequestTooLargeToKeep(t *testing.T) {
+	s := openTrained(t, filepath.Join(t.TempDir(), "recd.db"), nil, "")
+	ctx := t.Context()
+	var excl []string
+	for i := range 200 {
+		excl = append(excl, fmt.Sprintf("%0100d", i)) // 200 ids of 100 bytes: over maxPageParams
+	}
+	first, err := s.Recommend(ctx, RecommendRequest{UserID: "u07", N: 3, Rules: rank.Rules{Exclude: excl}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = s.Next(ctx, NextRequest{ID: first.RecommendationID, N: 3})
+	if !errors.Is(err, recd.ErrInvalid) || fieldOf(err) != "recommendation_id" || !strings.Contains(err.Error(), "not kept") {
+		t.Errorf("next page of a list whose request was not kept: %v, want invalid recommendation_id", err)
 	}
 }
