@@ -207,3 +207,40 @@ func TestService_Next_RequestTooLargeToKeep(t *testing.T) {
 		t.Errorf("next page of a list whose request was not kept: %v, want invalid recommendation_id", err)
 	}
 }
+
+// Pages served alternately by two replicas over one store never repeat an item: each replica
+// finds the list and the pages the other flushed. A page asked for on a replica before the
+// other flushed the list is not found there.
+func TestService_Next_AcrossReplicas(t *testing.T) {
+	ctx := t.Context()
+	db := filepath.Join(t.TempDir(), "shared.db")
+	a := openTrained(t, db, nil, "")
+	b := openTrained(t, db, nil, "")
+	first, err := a.Recommend(ctx, RecommendRequest{UserID: "u08", N: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Next(ctx, NextRequest{ID: first.RecommendationID, N: 4}); !errors.Is(err, recd.ErrNotFound) {
+		t.Errorf("replica b, before a flushed the list: %v, want not found", err)
+	}
+	shown, id := ids(first.Items), first.RecommendationID
+	for page, s := range []*Service{a, b, a, b} {
+		if err := a.FlushImpressions(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if err := b.FlushImpressions(ctx); err != nil {
+			t.Fatal(err)
+		}
+		next, err := s.Next(ctx, NextRequest{ID: id, N: 4})
+		if err != nil || len(next.Items) != 4 {
+			t.Fatalf("page %d: %d items, %v", page+2, len(next.Items), err)
+		}
+		for _, it := range ids(next.Items) {
+			if slices.Contains(shown, it) {
+				t.Errorf("page %d repeats %s (shown: %v)", page+2, it, shown)
+			}
+			shown = append(shown, it)
+		}
+		id = next.RecommendationID
+	}
+}
