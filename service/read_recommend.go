@@ -111,9 +111,11 @@ func (s *reader) recommend(ctx context.Context, req RecommendRequest) (rank.Resp
 		s.metrics.CacheHits.Inc()
 		return resp, nil
 	}
-	if resp, ok := s.precomputed(&req, p, &uv); ok && !rotating {
-		s.metrics.Recommendations.WithLabelValues(resp.Strategy).Inc()
-		return resp, nil
+	if !rotating {
+		if resp, ok := s.precomputed(&req, p, &uv); ok {
+			s.metrics.Recommendations.WithLabelValues(resp.Strategy).Inc()
+			return resp, nil
+		}
 	}
 	rr := s.rankRequest(&req, &uv, p.Opts.SessionN)
 	now := time.Now()
