@@ -205,6 +205,14 @@ func TestLive_Recommendations(t *testing.T) {
 			t.Fatalf("excluded item %s returned", r.ID)
 		}
 	}
+	first := must(l.reader.Recommend(ctx, "u00", 2, Rotation(0.5)))(t)
+	next := must(l.reader.Next(ctx, first.RecommendationID, 2, ""))(t)
+	if len(next.Items) == 0 || next.RecommendationID == "" || next.RecommendationID == first.RecommendationID ||
+		slices.ContainsFunc(next.Items, func(r recd.Recommendation) bool {
+			return slices.ContainsFunc(first.Items, func(f recd.Recommendation) bool { return f.ID == r.ID })
+		}) {
+		t.Fatalf("next page = %+v after %+v, want new items and a new id", next, first)
+	}
 	post := must(l.reader.RecommendFor(ctx, RecommendRequest{ContextItems: []string{"i01", "i04"}, N: 3,
 		Categories: []string{"Drama"}}))(t)
 	if len(post.Items) == 0 || len(post.Items) > 3 || !l.inCategory(post.Items, "Drama") {

@@ -224,6 +224,7 @@ func TestClient_MethodsCallTheirEndpoints(t *testing.T) {
 		}},
 		{epRecommend, func() error { _, err := c.Recommend(ctx, "u", 3); return err }},
 		{epRecommendFor, func() error { _, err := c.RecommendFor(ctx, RecommendRequest{UserID: "u"}); return err }},
+		{epNext, func() error { _, err := c.Next(ctx, "01HZX3NDEKTSV4RRFFQ69G5FAV", 3, "s"); return err }},
 		{epQuery, func() error { _, err := c.Query(ctx, "x"); return err }},
 		{epSpaces, func() error { _, err := c.Spaces(ctx); return err }},
 		{epAddEvents, func() error { _, err := c.AddEvents(ctx, nil); return err }},

@@ -13,13 +13,14 @@ type RecommendRequest struct {
 	SessionID    string   `json:"session_id,omitempty"`
 	ContextItems []string `json:"context_items,omitempty"` // POST only
 	N            int      `json:"n,omitempty"`             // default 10
-	// Diversity, Calibration, LongTailShare and SessionWeight lie in [0,1];
+	// Diversity, Calibration, LongTailShare, SessionWeight and Rotation lie in [0,1];
 	// ExposureStrength in [0,10].
 	Diversity         *float64 `json:"diversity,omitempty"`
 	Calibration       *float64 `json:"calibration,omitempty"`
 	LongTailShare     *float64 `json:"long_tail_share,omitempty"`
 	SessionWeight     *float64 `json:"session_weight,omitempty"`
 	ExposureStrength  *float64 `json:"exposure_strength,omitempty"`
+	Rotation          *float64 `json:"rotation,omitempty"`
 	Exclude           []string `json:"exclude,omitempty"`
 	Categories        []string `json:"categories,omitempty"`
 	ExcludeCategories []string `json:"exclude_categories,omitempty"`
@@ -52,6 +53,9 @@ func SessionWeight(v float64) RecOption {
 func ExposureStrength(v float64) RecOption {
 	return func(r *RecommendRequest) { knob(&r.ExposureStrength, v) }
 }
+
+// Rotation sets how far items shown to the user before without an interaction sink, in [0,1].
+func Rotation(v float64) RecOption { return func(r *RecommendRequest) { knob(&r.Rotation, v) } }
 
 // SessionID adds the recent actions of an anonymous session.
 func SessionID(id string) RecOption { return func(r *RecommendRequest) { r.SessionID = id } }
@@ -91,7 +95,8 @@ func (r *RecommendRequest) query() url.Values {
 		q.Set("session_id", r.SessionID)
 	}
 	for name, v := range map[string]*float64{"diversity": r.Diversity, "calibration": r.Calibration,
-		"long_tail_share": r.LongTailShare, "session_weight": r.SessionWeight, "exposure_strength": r.ExposureStrength} {
+		"long_tail_share": r.LongTailShare, "session_weight": r.SessionWeight, "exposure_strength": r.ExposureStrength,
+		"rotation": r.Rotation} {
 		if v != nil {
 			q.Set(name, strconv.FormatFloat(*v, 'g', -1, 64))
 		}
@@ -126,6 +131,23 @@ func (c *Client) RecommendFor(ctx context.Context, req RecommendRequest) (Recomm
 		return out, err
 	}
 	err = c.do(ctx, &call{ep: epRecommendFor, body: b}, &out)
+	return out, err
+}
+
+// Next returns the next n items of a served recommendation list (infinite scroll): those its
+// request ranks next that none of its pages showed, with a new RecommendationID chained to the
+// first page. recommendationID is the first page's or any later page's; sessionID must be the
+// list's session when it was served to an anonymous session ("" otherwise).
+func (c *Client) Next(ctx context.Context, recommendationID string, n int, sessionID string) (Recommendations, error) {
+	q := url.Values{}
+	if n > 0 {
+		q.Set("n", strconv.Itoa(n))
+	}
+	if sessionID != "" {
+		q.Set("session_id", sessionID)
+	}
+	var out Recommendations
+	err := c.do(ctx, &call{ep: epNext, params: []string{recommendationID}, query: q}, &out)
 	return out, err
 }
 

@@ -33,6 +33,7 @@ var (
 	epUserEvents    = endpoint{"GET", "/v1/users/{id}/events", nil, typ[eventPage]()}
 	epRecommend     = endpoint{"GET", "/v1/users/{id}/recommendations", nil, typ[Recommendations]()}
 	epRecommendFor  = endpoint{"POST", "/v1/recommendations", typ[RecommendRequest](), typ[Recommendations]()}
+	epNext          = endpoint{"GET", "/v1/recommendations/{recommendation_id}/next", nil, typ[Recommendations]()}
 	epQuery         = endpoint{"POST", "/v1/query", typ[queryIn](), typ[QueryResponse]()}
 	epSpaces        = endpoint{"GET", "/v1/spaces", nil, typ[spaceList]()}
 	epAddEvents     = endpoint{"POST", "/v1/events", typ[[]eventIn](), typ[EventResult]()}
@@ -43,7 +44,7 @@ var (
 	epOnlineMetrics = endpoint{"GET", "/v1/metrics/online", nil, typ[OnlineMetrics]()}
 	endpoints       = []endpoint{epHealth, epReady, epPutItem, epGetItem, epDeleteItem, epListItems,
 		epPutItems, epSimilar, epPutUser, epGetUser, epDeleteUser, epUserEvents, epRecommend, epRecommendFor,
-		epQuery, epSpaces, epAddEvents, epPopular, epTrending, epTrain, epModels, epOnlineMetrics}
+		epNext, epQuery, epSpaces, epAddEvents, epPopular, epTrending, epTrain, epModels, epOnlineMetrics}
 )
 
 // Health is the answer of /healthz: the process is up.

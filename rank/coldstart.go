@@ -92,12 +92,14 @@ func (p *Pipeline) coldTop(items []coldItem, weights map[string]float64) []coldB
 	}
 	share := collab / total
 	var best []coldBoost
+	at := make(map[string]int, len(items)) // an item's place in best: linear in deep sources too
 	for _, c := range items {
 		b := c.lean * share * c.content
-		if i := slices.IndexFunc(best, func(x coldBoost) bool { return x.id == c.id }); i >= 0 {
+		if i, ok := at[c.id]; ok {
 			best[i].boost = max(best[i].boost, b) // an item listed twice keeps its best score
 			continue
 		}
+		at[c.id] = len(best)
 		best = append(best, coldBoost{c.id, b})
 	}
 	sort.SliceStable(best, func(a, b int) bool { return best[a].boost > best[b].boost })

@@ -37,6 +37,11 @@ type Options struct {
 	CalibrationHalfLife time.Duration `json:"calibration_half_life" yaml:"calibration_half_life"`
 	// ExposureStrength is the default amortised exposure boost (0: off).
 	ExposureStrength float64 `json:"exposure_strength" yaml:"exposure_strength"`
+	// Rotation in [0, 1] is the default rotation (0: off): an item shown to a user count times
+	// without an interaction since scores (1-Rotation)^(count-1) of its score (Rotate).
+	// RotationHalfLife is how fast those counts decay back (the service keeps them).
+	Rotation         float64       `json:"rotation" yaml:"rotation"`
+	RotationHalfLife time.Duration `json:"rotation_half_life" yaml:"rotation_half_life"`
 	// RerankPool is how many of the best candidates MMR and calibration choose from (0: the
 	// whole Pool); the rest stay behind for the long-tail share.
 	RerankPool int `json:"rerank_pool" yaml:"rerank_pool"`
@@ -60,7 +65,7 @@ type Options struct {
 // DefaultOptions returns the defaults.
 func DefaultOptions() Options {
 	return Options{SourceK: 200, RerankSourceK: 200, Pool: 1000, FewEvents: 5, ItemWarmEvents: 3, ColdItemBoost: 1, ColdItemSlots: 1, ProfileItems: 50,
-		SessionN: DefaultSessionN, SessionWeight: DefaultSessionWeight, CalibrationHalfLife: 90 * 24 * time.Hour,
+		SessionN: DefaultSessionN, SessionWeight: DefaultSessionWeight, CalibrationHalfLife: 90 * 24 * time.Hour, RotationHalfLife: 24 * time.Hour,
 		RerankPool: 200, DiversityRelevance: RelevanceMinMax, CalibrationRelevance: RelevanceRank, DiversityCategoryWeight: 0.75,
 		Weights: map[string]float64{"itemknn": 0.3, "ease": 2, "cf": 0.5, "content": 0.1, "popular": 0.02, "session": 1}}
 }

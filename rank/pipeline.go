@@ -63,6 +63,7 @@ var stages = []stage{
 	filterStage{},                       // business rules, availability, seen items (stage_filter.go)
 	sessionBoostStage{},                 // towards the session's recent items (stage_rerank.go)
 	exposureStage{},                     // amortised exposure fairness
+	rotationStage{},                     // items shown without interaction sink (rotation.go)
 	diversifyStage{},                    // MMR and calibration in one greedy pass
 	longTailStage{},                     // the long tail's share of the list
 	explainStage{},                      // the list, its reasons, the impressions (stage_explain.go)

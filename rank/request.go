@@ -18,10 +18,19 @@ type Request struct {
 	// Per-request knobs; nil takes the pipeline's default.
 	Diversity, Calibration, LongTailShare, SessionWeight, ExposureStrength *float64
 	Weights                                                                map[string]float64
+	// Rotation is the per-request rotation (nil: Options.Rotation); Shown is what the rotation
+	// stage demotes: the items shown to the user without an interaction since, each with its
+	// count decayed by the caller (see Rotate). Either empty leaves the list as it is.
+	Rotation *float64
+	Shown    map[string]float64
 	// Extra are candidate sources the caller computed (a query's text search); Keep, when set,
 	// is a hard filter every returned item passes.
 	Extra []SourceList
 	Keep  func(id string) bool
+	// Depth, when above N, is how many candidates each source gives at least: a later page
+	// of a list, which Keep cuts the earlier pages' items from, asks for those items plus N
+	// so that it is scored over the candidates its first page was.
+	Depth int
 	// SourceCache and SourceKey, when both are set, let a plain request (no context items,
 	// extra sources, weights or category and attribute filters) reuse the model-dependent
 	// sources computed for the key's earlier requests (see SourceCache). SourceKey names
@@ -57,12 +66,12 @@ type request struct {
 	pos     []Interaction      // liked items, newest first, then the context items
 	weights map[string]float64 // source weights: options, request, cold-start policy
 	// The re-ranking knobs: the request's, or the pipeline's defaults.
-	diversity, calibration, sessionW, tailShare, exposure float64
-	session                                               bool            // the session source is on
-	k                                                     int             // each source's depth
-	filter                                                index.Filter    // the rules an index search applies itself
-	excl                                                  exclusion       // rules.Exclude inside the model, by item index
-	outside                                               map[string]bool // rules.Exclude outside the model
+	diversity, calibration, sessionW, tailShare, exposure, rotation float64
+	session                                                         bool            // the session source is on
+	k                                                               int             // each source's depth
+	filter                                                          index.Filter    // the rules an index search applies itself
+	excl                                                            exclusion       // rules.Exclude inside the model, by item index
+	outside                                                         map[string]bool // rules.Exclude outside the model
 
 	lists []SourceList // the candidate sources (sourcesStage)
 	cold  *[]coldItem  // the cold items of the cached sources, when they serve
@@ -110,8 +119,9 @@ func (p *Pipeline) newRequest(req *Request) *request {
 	r.sessionW = pick(req.SessionWeight, p.Opts.SessionWeight)
 	r.tailShare = pick(req.LongTailShare, p.Opts.LongTailShare)
 	r.exposure = pick(req.ExposureStrength, p.Opts.ExposureStrength)
+	r.rotation = pick(req.Rotation, p.Opts.Rotation)
 	r.session = r.sessionW > 0 && len(r.recent) > 0 && r.on("session")
-	r.k = max(p.Opts.SourceK, req.N)
+	r.k = max(p.Opts.SourceK, req.N, req.Depth)
 	if r.reranks() {
 		r.k = max(r.k, p.Opts.RerankSourceK)
 	}
@@ -123,7 +133,8 @@ func (p *Pipeline) newRequest(req *Request) *request {
 
 // reranks reports whether a re-ranking stage that needs a wider choice of candidates is on.
 func (r *request) reranks() bool {
-	return r.diversity > 0 || r.calibration > 0 || r.tailShare > 0 || r.exposure > 0 || (r.sessionW > 0 && len(r.recent) > 0)
+	return r.diversity > 0 || r.calibration > 0 || r.tailShare > 0 || r.exposure > 0 || (r.sessionW > 0 && len(r.recent) > 0) ||
+		r.rotates()
 }
 
 // on reports whether the source name is computed: a source weighted 0 is not computed at

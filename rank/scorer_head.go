@@ -12,12 +12,12 @@ import (
 
 // plainRequest reports whether a request's only re-ranking stage is the session boost, so
 // that headOf may rank it: no diversity, calibration, long-tail share, exposure boost,
-// boosting rule or caller filter, and a session boost (if any) from the pipeline's own copy
+// rotation of items shown before, boosting rule or caller filter, and a session boost (if any) from the pipeline's own copy
 // of the content vectors. The stages after the session boost then only take the top n.
 func (r *request) plainRequest(ctx context.Context) bool {
 	p := r.p
 	if p.noHead || r.diversity != 0 || r.calibration != 0 || r.tailShare != 0 || (r.exposure != 0 && p.Exposure != nil) ||
-		r.req.Keep != nil || len(r.rules.Boosts) > 0 {
+		r.rotates() || r.req.Keep != nil || len(r.rules.Boosts) > 0 {
 		return false
 	}
 	return r.sessionW == 0 || len(r.recent) == 0 || p.Index == nil || p.contentVectors(ctx) != nil

@@ -105,8 +105,10 @@ r 422 W POST /v1/items -H 'Content-Type: application/x-ndjson' --data-binary $'n
 r 200 R GET '/v1/items/1/similar?n=3'; r 404 R GET /v1/items/nope/similar
 r 200 W PUT /v1/users/oau -H "$J" -d '{"attributes":{"a":1}}'
 r 200 R GET /v1/users/oau; r 404 R GET /v1/users/nope; r 200 R GET '/v1/users/1/events?limit=2'
-r 200 R GET '/v1/users/1/recommendations?n=3&diversity=0.3&category=Comedy&filter=year%3E%3D1990'
+r 200 R GET '/v1/users/1/recommendations?n=3&diversity=0.3&rotation=0.5&category=Comedy&filter=year%3E%3D1990'
 r 200 R POST /v1/recommendations -H "$J" -d '{"user_id":"1","n":3}'
+rid=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["recommendation_id"])' "$dir/body")
+r 200 R GET "/v1/recommendations/$rid/next?n=3"; r 404 R GET /v1/recommendations/01HZX3NDEKTSV4RRFFQ69G5FAV/next
 r 200 R POST /v1/query -H "$J" -d '{"text":"a funny movie from the 90s","n":3}'
 r 200 R GET /v1/spaces
 r 200 W POST /v1/events -H "$J" -d '[{"user_id":"oau","item_id":"oa1","type":"click"}]'

@@ -39,7 +39,7 @@ func worstRecommendBody(ids, genres []string, user, n int) string {
 		"context_items": ids[l.MaxExclude : l.MaxExclude+l.MaxListLength], "n": n,
 		"exclude": ids[:l.MaxExclude], "categories": cats, "exclude_categories": excl,
 		"filters": filters, "boosts": boosts, "diversity": 1, "calibration": 1, "long_tail_share": 1,
-		"session_weight": 1, "exposure_strength": 10})
+		"session_weight": 1, "exposure_strength": 10, "rotation": 1})
 	return string(body)
 }
 
@@ -68,7 +68,7 @@ func BenchmarkWorstReadKeyRequest(b *testing.B) {
 	for _, n := range []int{service.DefaultLimits().MaxN, 10} {
 		b.Run(fmt.Sprintf("recommendations/n=%d", n), func(b *testing.B) {
 			benchCPU(b, h, func(i int) *http.Request {
-				return httptest.NewRequest("POST", "/v1/recommendations", strings.NewReader(worstRecommendBody(ids, genres, 1+i%610, n)))
+				return jsonRequest("/v1/recommendations", worstRecommendBody(ids, genres, 1+i%610, n))
 			})
 		})
 	}
@@ -76,9 +76,16 @@ func BenchmarkWorstReadKeyRequest(b *testing.B) {
 		text := strings.Repeat("a lighthearted comedy like Toy Story but set in Tokyo from the 90s ", 40)[:service.DefaultLimits().MaxQueryText]
 		body, _ := json.Marshal(map[string]any{"text": text, "n": service.DefaultLimits().MaxN, "user_id": "1", "diversity": 1})
 		benchCPU(b, h, func(int) *http.Request {
-			return httptest.NewRequest("POST", "/v1/query", strings.NewReader(string(body)))
+			return jsonRequest("/v1/query", string(body))
 		})
 	})
+}
+
+// jsonRequest is a POST of a JSON body to path.
+func jsonRequest(path, body string) *http.Request {
+	r := httptest.NewRequest("POST", path, strings.NewReader(body))
+	r.Header.Set("Content-Type", "application/json")
+	return r
 }
 
 // benchCPU serves next(i) per iteration, checks each answered 200 and reports the CPU time

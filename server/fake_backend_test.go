@@ -80,6 +80,9 @@ func (f *fakeBackend) AddEvents(_ context.Context, evs []recd.Event) ([]recd.Eve
 func (f *fakeBackend) Recommend(context.Context, service.RecommendRequest) (rank.Response, error) {
 	return rank.Response{Strategy: "canned"}, nil
 }
+func (f *fakeBackend) Next(context.Context, service.NextRequest) (rank.Response, error) {
+	return rank.Response{Strategy: "canned"}, nil
+}
 func (f *fakeBackend) Similar(context.Context, string, int, string, []string) (rank.Response, error) {
 	return rank.Response{Strategy: "canned"}, nil
 }

@@ -126,6 +126,9 @@ func (b *specBackend) AddEvents(_ context.Context, evs []recd.Event) ([]recd.Eve
 func (b *specBackend) Recommend(context.Context, service.RecommendRequest) (rank.Response, error) {
 	return filled[rank.Response](), b.err("Recommend")
 }
+func (b *specBackend) Next(context.Context, service.NextRequest) (rank.Response, error) {
+	return filled[rank.Response](), b.err("Next")
+}
 func (b *specBackend) Similar(context.Context, string, int, string, []string) (rank.Response, error) {
 	return filled[rank.Response](), b.err("Similar")
 }

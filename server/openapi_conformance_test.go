@@ -24,9 +24,9 @@ func specCalls() []apiCall {
 	item := `{"title":"t","text":"x","categories":["a"],"tags":["b"],"attributes":{"year":1999},"available":true,"vectors":{"v":[1,2]}}`
 	event := `{"user_id":"u1","item_id":"i1","type":"click","value":1,"timestamp":"2024-01-01T00:00:00Z","session_id":"s"}`
 	recs := "n=3&exclude=i2,i3&category=a&diversity=0.5&calibration=0.1&long_tail_share=0.1&session_weight=0.1" +
-		"&exposure_strength=0.1&session_id=s&exclude_category=b&filter=year>=1990&boost=category%3Da%5E1.5"
+		"&exposure_strength=0.1&rotation=0.5&session_id=s&exclude_category=b&filter=year>=1990&boost=category%3Da%5E1.5"
 	post := `{"user_id":"u1","session_id":"s","context_items":["i1"],"n":3,"diversity":0.5,"calibration":0.1,` +
-		`"long_tail_share":0.1,"session_weight":0.1,"exposure_strength":0.1,"exclude":["i2"],"categories":["a"],` +
+		`"long_tail_share":0.1,"session_weight":0.1,"exposure_strength":0.1,"rotation":0.5,"exclude":["i2"],"categories":["a"],` +
 		`"exclude_categories":["b"],"filters":["year>=1990"],"boosts":["category=a^1.5"]}`
 	long := strings.Repeat("x", 300)
 	return []apiCall{
@@ -61,6 +61,9 @@ func specCalls() []apiCall {
 		{"GET", "/v1/users/u1/recommendations?diversity=2", "", "", false},
 		{"POST", "/v1/recommendations", "application/json", post, true},
 		{"POST", "/v1/recommendations", "application/json", `{"n":0}`, false},
+		{"GET", "/v1/recommendations/01HZX3NDEKTSV4RRFFQ69G5FAV/next?n=3&session_id=s", "", "", true},
+		{"GET", "/v1/recommendations/01HZX3NDEKTSV4RRFFQ69G5FAV/next?n=0", "", "", false},
+		{"GET", "/v1/recommendations/not-an-id/next", "", "", false},
 		{"POST", "/v1/query", "application/json", `{"text":"funny","user_id":"u1","n":3,"explain":true,"diversity":0.2}`, true},
 		{"POST", "/v1/query", "application/json", `{"text":1}`, false},
 		{"GET", "/v1/spaces", "", "", true},

@@ -48,6 +48,10 @@ var (
 		maxStr(defLimits.MaxValueLength)}
 	pBy = param{"by", "query", "itemknn (default for items with interactions), cf, content (default for new items), " +
 		"hybrid, or any vector space name (at most limits.max_value_length bytes)", maxStr(defLimits.MaxValueLength)}
+	pRecID = param{"recommendation_id", "path", "the recommendation_id of a recommendation list's first page or of any " +
+		"of its later pages", map[string]any{"type": "string", "pattern": "^[0-7][0-9A-HJKMNP-TV-Z]{25}$"}}
+	pSession = param{"session_id", "query", "the list's session: required when the list was served to an anonymous " +
+		"session (at most limits.max_id_length bytes)", maxStr(defLimits.MaxIDLength)}
 	pForce = param{"force", "query", "train even when nothing changed (default false)", boolT}
 	pAsset = param{"path", "path", "asset file", str}
 	rankPs = []param{
@@ -56,6 +60,8 @@ var (
 		knobParam(2, "minimum share of long-tail items in [0,1]"),
 		knobParam(3, "weight of the similarity to the last actions in [0,1]"),
 		knobParam(4, "boost of items under-exposed in recent responses (0..10, 0.1 is gentle)"),
+		knobParam(5, "rotation in [0,1]: items shown to the user several times without an interaction sink, "+
+			"by (1-rotation)^(count-1) (README, Feeds that do not repeat)"),
 		{"session_id", "query", "an anonymous session whose recent actions also count (at most limits.max_id_length bytes)",
 			maxStr(defLimits.MaxIDLength)},
 		{"exclude_category", "query", "never items in these categories (at most limits.max_categories)", strArr},
@@ -68,6 +74,7 @@ var (
 	}
 	conflict      = []int{http.StatusConflict}
 	unprocessable = []int{http.StatusUnprocessableEntity}
+	unknownList   = []int{http.StatusNotFound}
 )
 
 // knobParam is the query parameter of the i-th ranking knob, bounded by its range.
@@ -101,6 +108,11 @@ var docs = []doc{
 		append([]param{pID, pN, pExcl, pCat}, rankPs...), "", "Recommendations", "recommendations", nil},
 	{"POST", "/v1/recommendations", "recommendFor", "Recommendations for a user, an anonymous session or context items alone",
 		nil, "RecommendRequest", "Recommendations", "recommendations", nil},
+	{"GET", "/v1/recommendations/{recommendation_id}/next", "next", fmt.Sprintf("The next page of a served "+
+		"recommendation list (infinite scroll): the items its request ranks next that none of its pages showed, with a "+
+		"new recommendation_id chained to the first page; 404 when the list is unknown, past feedback.retention, or a "+
+		"session's list asked for without that session_id; 400 for a similar or query list, or after %d pages",
+		service.MaxPages), []param{pRecID, pN, pSession}, "", "Recommendations", "recommendations", unknownList},
 	{"POST", "/v1/query", "query", "A natural-language request: parsed (built-in parser, or an LLM when configured) and " +
 		"answered by the ranking pipeline", nil, "QueryRequest", "QueryResponse", "recommendations", nil},
 	{"GET", "/", "page", "The search page (HTML)", nil, "", "", "page", nil},

@@ -33,7 +33,7 @@ var statusText = map[int]string{
 		"On every route, cursor, by, session_id, n and limit may be given once and within their length limits",
 	http.StatusUnauthorized:          "unauthenticated: no API key, or one that is not configured (WWW-Authenticate: Bearer)",
 	http.StatusForbidden:             "permission_denied: the key's role is below the one the route needs",
-	http.StatusNotFound:              "not_found: no such item, user, model version or file",
+	http.StatusNotFound:              "not_found: no such item, user, model version, file or served list",
 	http.StatusRequestTimeout:        "request_timeout: the body did not arrive within http.body_timeout",
 	http.StatusConflict:              "conflict: a training run is already going on",
 	http.StatusRequestEntityTooLarge: "payload_too_large: the body is over http.max_body_bytes (reads sent with POST: http.max_read_body_bytes)",

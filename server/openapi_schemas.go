@@ -164,7 +164,7 @@ func requestSchemas() map[string]any {
 		"RecommendRequest": obj(map[string]any{"user_id": maxStr(l.MaxIDLength), "session_id": maxStr(l.MaxIDLength),
 			"context_items": maxArr(l.MaxListLength, l.MaxIDLength), "n": rangeT("integer", 1, float64(l.MaxN)),
 			"diversity": knob(0), "calibration": knob(1), "long_tail_share": knob(2), "session_weight": knob(3),
-			"exposure_strength": knob(4), "exclude": maxArr(l.MaxExclude, l.MaxIDLength),
+			"exposure_strength": knob(4), "rotation": knob(5), "exclude": maxArr(l.MaxExclude, l.MaxIDLength),
 			"categories": maxArr(l.MaxCategories, l.MaxValueLength), "exclude_categories": maxArr(l.MaxCategories, l.MaxValueLength),
 			"filters": maxArr(l.MaxFilters, l.MaxValueLength), "boosts": maxArr(l.MaxBoosts, l.MaxValueLength)}),
 	}

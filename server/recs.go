@@ -19,6 +19,7 @@ type knobs struct {
 	LongTailShare     *float64 `json:"long_tail_share"`
 	SessionWeight     *float64 `json:"session_weight"`
 	ExposureStrength  *float64 `json:"exposure_strength"`
+	Rotation          *float64 `json:"rotation"`
 	Exclude           []string `json:"exclude"`
 	Categories        []string `json:"categories"`
 	ExcludeCategories []string `json:"exclude_categories"`
@@ -142,8 +143,29 @@ func (s readRoutes) runRecommend(c *gin.Context, req service.RecommendRequest, k
 	}
 	req.Rules = rules
 	req.Diversity, req.Calibration, req.LongTailShare = k.Diversity, k.Calibration, k.LongTailShare
-	req.SessionWeight, req.ExposureStrength = k.SessionWeight, k.ExposureStrength
+	req.SessionWeight, req.ExposureStrength, req.Rotation = k.SessionWeight, k.ExposureStrength, k.Rotation
 	resp, err := s.b.Recommend(c.Request.Context(), req)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	s.answer(c, resp)
+}
+
+// next serves the next page of a served recommendation list; a list served to an anonymous
+// session needs that session_id.
+func (s readRoutes) next(c *gin.Context) {
+	n, err := intParam(c, "n", 10, 1, s.opts.Limits.MaxN)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	id := c.Param("recommendation_id")
+	if !service.ValidRecommendationID(id) {
+		fail(c, recd.Invalid("recommendation_id", "is not a recommendation id (26 Crockford base32 characters)"))
+		return
+	}
+	resp, err := s.b.Next(c.Request.Context(), service.NextRequest{ID: id, SessionID: c.Query("session_id"), N: n})
 	if err != nil {
 		fail(c, err)
 		return

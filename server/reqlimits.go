@@ -25,7 +25,7 @@ type knobRange struct {
 // knobRanges are the ranges of the per-request float knobs, in the order they are checked.
 var knobRanges = []knobRange{
 	{"diversity", 0, 1}, {"calibration", 0, 1}, {"long_tail_share", 0, 1}, {"session_weight", 0, 1},
-	{"exposure_strength", 0, 10},
+	{"exposure_strength", 0, 10}, {"rotation", 0, 1},
 }
 
 // checkRange reports v outside r (nil is absent and fine).
@@ -38,7 +38,7 @@ func (r knobRange) check(v *float64) error {
 
 // floats returns the knobs' float fields in knobRanges' order.
 func (k *knobs) floats() []**float64 {
-	return []**float64{&k.Diversity, &k.Calibration, &k.LongTailShare, &k.SessionWeight, &k.ExposureStrength}
+	return []**float64{&k.Diversity, &k.Calibration, &k.LongTailShare, &k.SessionWeight, &k.ExposureStrength, &k.Rotation}
 }
 
 // listBound is one list parameter: its name in the POST body and in the GET query string,

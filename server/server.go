@@ -39,6 +39,7 @@ type Events interface {
 // Recommender is what the recommendation routes call.
 type Recommender interface {
 	Recommend(ctx context.Context, req service.RecommendRequest) (rank.Response, error)
+	Next(ctx context.Context, req service.NextRequest) (rank.Response, error)
 	Similar(ctx context.Context, id string, n int, by string, categories []string) (rank.Response, error)
 	Popular(ctx context.Context, n int, categories []string) (rank.Response, error)
 	Trending(ctx context.Context, n int, categories []string) (rank.Response, error)
@@ -227,6 +228,7 @@ func (s *Server) routes(metrics http.Handler) {
 	v1.GET("/users/:id/events", cat.userEvents)
 	v1.GET("/users/:id/recommendations", read.recommend)
 	v1.POST("/recommendations", read.recommendPost)
+	v1.GET("/recommendations/:recommendation_id/next", read.next)
 	v1.GET("/spaces", read.spaces)
 	v1.POST("/query", read.query)
 

@@ -84,6 +84,13 @@ func (s *Service) Recommend(ctx context.Context, req RecommendRequest) (rank.Res
 	return s.read.Recommend(ctx, req)
 }
 
+// Next serves the next page of a served recommendation list (see NextRequest): the items its
+// request ranks next that none of its pages showed, with a recommendation id chained to the
+// list's first page.
+func (s *Service) Next(ctx context.Context, req NextRequest) (rank.Response, error) {
+	return s.read.Next(ctx, req)
+}
+
 // Similar returns items similar to id by item-kNN, a vector space, or a hybrid of both (see
 // rank.Pipeline.Similar). An id not in the catalog is ErrNotFound.
 func (s *Service) Similar(ctx context.Context, id string, n int, by string, categories []string) (rank.Response, error) {

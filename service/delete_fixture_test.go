@@ -141,6 +141,12 @@ func checkErased(t *testing.T, s *Service, victim string, exposureBefore float64
 	if inLedger {
 		t.Errorf("impression ledger still holds %s", victim)
 	}
+	s.read.rot.mu.Lock()
+	inRotation := s.read.rot.users.Contains(victim)
+	s.read.rot.mu.Unlock()
+	if inRotation {
+		t.Errorf("rotation counts still hold %s", victim)
+	}
 	checkImpressionsErased(t, s, victim, allItems)
 	if rs, ok := s.live.(*redisState); ok {
 		checkRedisErased(t, rs, victim)

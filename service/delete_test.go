@@ -38,8 +38,9 @@ func raceRound(t *testing.T, s *Service, victim string, round int) {
 		})
 	}
 	wg.Go(func() {
-		for range 3 {
-			if _, err := s.Recommend(ctx, RecommendRequest{UserID: victim, N: 5}); err != nil {
+		for k := range 3 {
+			rot := float64(k%2) / 2 // with rotation on, their counts race the delete too
+			if _, err := s.Recommend(ctx, RecommendRequest{UserID: victim, N: 5, Rotation: &rot}); err != nil {
 				errs <- fmt.Errorf("recommend: %w", err)
 			}
 		}
@@ -103,7 +104,8 @@ func testDeleteRacesWriters(t *testing.T, s *Service) {
 	if _, err := s.AddEvents(ctx, victimEvents(victim, 0)); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Recommend(ctx, RecommendRequest{UserID: victim, N: 5}); err != nil {
+	rot := 0.5
+	if _, err := s.Recommend(ctx, RecommendRequest{UserID: victim, N: 5, Rotation: &rot}); err != nil {
 		t.Fatal(err)
 	}
 	if rs, ok := s.live.(*redisState); ok {

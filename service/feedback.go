@@ -119,16 +119,29 @@ func newImpressions(opts FeedbackOptions, st store.Store, metrics *Metrics, log 
 		recent: newRecentLists(opts.AttributionWindow)}
 }
 
+// servedList says what a served list was, for its impression.
+type servedList struct {
+	route, user, session, strategy, version string
+	// parent is the first page's id when the list is a later page of it; params the request
+	// that produced the list (pageParams' encoding), for its next pages.
+	parent, params string
+}
+
 // served gives a list its recommendation id and queues it as an impression; it never
 // blocks on the store. A caller serving a user holds the user's gate shared.
 func (r *impressions) served(route, user, session, strategy, version string, items []recd.Recommendation) string {
+	return r.record(servedList{route: route, user: user, session: session, strategy: strategy, version: version}, items)
+}
+
+// record is served for a list described in full.
+func (r *impressions) record(l servedList, items []recd.Recommendation) string {
 	now := time.Now()
 	id := newRecommendationID(now)
 	if r == nil {
 		return id
 	}
-	im := store.Impression{ID: id, UserID: user, SessionID: session, Route: route, Strategy: strategy,
-		ModelVersion: version, Time: now, Items: make([]store.ImpressionItem, len(items))}
+	im := store.Impression{ID: id, UserID: l.user, SessionID: l.session, Route: l.route, Strategy: l.strategy,
+		ModelVersion: l.version, Parent: l.parent, Params: l.params, Time: now, Items: make([]store.ImpressionItem, len(items))}
 	for i, it := range items {
 		score := it.Score
 		if math.IsNaN(score) || math.IsInf(score, 0) {

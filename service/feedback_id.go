@@ -56,3 +56,7 @@ func validRecommendationID(s string) bool {
 	}
 	return true
 }
+
+// ValidRecommendationID reports whether s has the form of a recommendation id, so that the
+// HTTP layer can refuse a malformed one before any work.
+func ValidRecommendationID(s string) bool { return validRecommendationID(s) }

@@ -16,8 +16,8 @@ import (
 // natural-language queries, each over one serving snapshot (snap, written by the trainer) and
 // the live state, with the response cache and the precomputed lists as shortcuts beside the
 // pipeline. Its own state is the copy of the serving pipeline without exposure recording that
-// precomputation uses, guarded by preMu, and the ledger of the impressions served to each user
-// (which guards itself). Safe for concurrent use.
+// precomputation uses, guarded by preMu, the ledger of the impressions served to each user
+// and the rotation counts (each guards itself). Safe for concurrent use.
 type reader struct {
 	opts    *Options
 	snap    *atomic.Pointer[serving]
@@ -34,6 +34,8 @@ type reader struct {
 	ledger *impressionLedger
 	// imp records each served list as an impression (nil: lists get ids but are not recorded).
 	imp *impressions
+	// rot counts what each user was shown without interacting, for the rotation stage.
+	rot *rotationCounts
 
 	vocab     *query.SwappableVocabulary
 	parser    *query.FallbackParser
@@ -47,7 +49,7 @@ type reader struct {
 func newReader(opts *Options, snap *atomic.Pointer[serving], live liveState, vec *vectors, metrics *Metrics,
 	log *slog.Logger, gate *userGate) (*reader, error) {
 	r := &reader{opts: opts, snap: snap, live: live, vec: vec, metrics: metrics, log: log, gate: gate,
-		ledger: newImpressionLedger(live.exposureCounter(), live.shareRemovals)}
+		ledger: newImpressionLedger(live.exposureCounter(), live.shareRemovals), rot: newRotationCounts(opts.Rank.RotationHalfLife)}
 	r.pre, _ = live.(precomputer)
 	r.vocab = &query.SwappableVocabulary{}
 	r.parser = &query.FallbackParser{Builtin: query.Builtin{Vocab: r.vocab}, Timeout: opts.LLMBudget}

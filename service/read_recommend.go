@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/recd/recd"
 	"github.com/recd/recd/rank"
@@ -18,6 +19,12 @@ type RecommendRequest struct {
 	Rules        rank.Rules
 	// Per-request knobs (nil: the configured default).
 	Diversity, Calibration, LongTailShare, SessionWeight, ExposureStrength *float64
+	// Rotation in [0, 1] demotes the items the user was shown before without interacting
+	// with them (nil: rank.rotation).
+	Rotation *float64
+
+	// page is set when the request is a next page of a served list (Next).
+	page *nextPage
 }
 
 // validate checks a recommendation request against the limits.
@@ -47,7 +54,7 @@ func (req *RecommendRequest) validate(l Limits) error {
 		return recd.Invalid("n", fmt.Sprintf("must be between 1 and %d", l.MaxN))
 	}
 	for f, v := range map[string]*float64{"diversity": req.Diversity, "calibration": req.Calibration,
-		"long_tail_share": req.LongTailShare, "session_weight": req.SessionWeight} {
+		"long_tail_share": req.LongTailShare, "session_weight": req.SessionWeight, "rotation": req.Rotation} {
 		if err := checkUnit(f, v); err != nil {
 			return err
 		}
@@ -66,6 +73,12 @@ func (s *reader) Recommend(ctx context.Context, req RecommendRequest) (rank.Resp
 	if err := req.validate(s.opts.Limits); err != nil {
 		return rank.Response{}, err
 	}
+	list := servedList{route: RouteRecommend, user: req.UserID, session: req.SessionID}
+	if req.page != nil {
+		list.parent, list.params = req.page.parent, req.page.params
+	} else if s.imp != nil {
+		list.params = encodePageParams(&req)
+	}
 	if req.UserID != "" {
 		defer s.gate.rlock(req.UserID)()
 	}
@@ -73,7 +86,8 @@ func (s *reader) Recommend(ctx context.Context, req RecommendRequest) (rank.Resp
 	if err != nil {
 		return rank.Response{}, err
 	}
-	resp.RecommendationID = s.imp.served(RouteRecommend, req.UserID, req.SessionID, resp.Strategy, resp.ModelVersion, resp.Items)
+	list.strategy, list.version = resp.Strategy, resp.ModelVersion
+	resp.RecommendationID = s.imp.record(list, resp.Items)
 	return resp, nil
 }
 
@@ -87,8 +101,9 @@ func (s *reader) recommend(ctx context.Context, req RecommendRequest) (rank.Resp
 	// Shared (Redis) or in-process sessions and generation.
 	uv := s.live.viewUser(ctx, req.UserID, req.SessionID, plainRequest(&req), p.Opts.SessionN)
 	cache := s.live.responses()
+	rotating := req.UserID != "" && pickKnob(req.Rotation, p.Opts.Rotation) > 0
 	key, gen, catalog := "", uv.gen, cache.generation()
-	if uv.cacheable {
+	if uv.cacheable && !rotating && req.page == nil {
 		key = cacheKey(&req)
 	}
 	if resp, ok := cache.get(key, p.M.Version, gen); ok {
@@ -96,11 +111,18 @@ func (s *reader) recommend(ctx context.Context, req RecommendRequest) (rank.Resp
 		s.metrics.CacheHits.Inc()
 		return resp, nil
 	}
-	if resp, ok := s.precomputed(&req, p, &uv); ok {
-		s.metrics.Recommendations.WithLabelValues(resp.Strategy).Inc()
-		return resp, nil
+	if !rotating {
+		if resp, ok := s.precomputed(&req, p, &uv); ok {
+			s.metrics.Recommendations.WithLabelValues(resp.Strategy).Inc()
+			return resp, nil
+		}
 	}
-	resp, err := p.Recommend(ctx, s.rankRequest(&req, &uv, p.Opts.SessionN))
+	rr := s.rankRequest(&req, &uv, p.Opts.SessionN)
+	now := time.Now()
+	if rotating {
+		rr.Shown = s.rot.shown(req.UserID, rr.History, now)
+	}
+	resp, err := p.Recommend(ctx, rr)
 	if err != nil {
 		return rank.Response{}, err
 	}
@@ -108,9 +130,20 @@ func (s *reader) recommend(ctx context.Context, req RecommendRequest) (rank.Resp
 		s.metrics.CacheMisses.Inc()
 		cache.put(key, p.M.Version, gen, catalog, resp)
 	}
+	if rotating {
+		s.rot.record(req.UserID, resp.Items, rr.History, now)
+	}
 	s.shareImpressions(req.UserID, p, &resp)
 	s.metrics.Recommendations.WithLabelValues(resp.Strategy).Inc()
 	return resp, nil
+}
+
+// pickKnob is *v, or def when v is nil.
+func pickKnob(v *float64, def float64) float64 {
+	if v != nil {
+		return *v
+	}
+	return def
 }
 
 // rankRequest is the pipeline's request for req: the user's live history (with the actions
@@ -119,7 +152,11 @@ func (s *reader) recommend(ctx context.Context, req RecommendRequest) (rank.Resp
 func (s *reader) rankRequest(req *RecommendRequest, uv *userView, n int) rank.Request {
 	rr := rank.Request{N: req.N, ContextItems: req.ContextItems, Rules: req.Rules, Diversity: req.Diversity,
 		Calibration: req.Calibration, LongTailShare: req.LongTailShare, SessionWeight: req.SessionWeight,
-		ExposureStrength: req.ExposureStrength}
+		ExposureStrength: req.ExposureStrength, Rotation: req.Rotation}
+	if pg := req.page; pg != nil { // a next page: the list's ranking, without what its pages showed
+		rr.Keep = func(id string) bool { _, ok := pg.shown[id]; return !ok }
+		rr.Depth = len(pg.shown) + req.N
+	}
 	if req.UserID != "" {
 		rr.History = s.live.History(req.UserID)
 		if !uv.cacheable { // Redis has events for this user the follower has not applied yet

@@ -208,13 +208,14 @@ func (s *Service) assemble() (*memState, error) {
 	s.trainer = &trainer{opts: &s.opts, st: s.st, log: s.log, metrics: s.Metrics, snap: &s.snap, live: s.live,
 		vec: s.vectors, vocabulary: s.read.refreshVocabulary}
 	s.write = &writer{opts: &s.opts, st: s.st, gate: gate, live: s.live, vec: s.vectors, health: s.health,
-		metrics: s.Metrics, imp: s.read.imp}
+		metrics: s.Metrics, imp: s.read.imp, rot: s.read.rot}
 	s.follower = newFollower(s.st, s.live, s.vectors, s.trainer, s.health, s.log)
 	// Every part that keeps per-user records registers its forgetter here.
 	s.del = &deleter{st: s.st, gate: gate, pass: s.follower.exclusive, withEvents: s.opts.Redis != nil}
 	s.del.register(s.live)
 	s.del.register(s.read.ledger)
 	s.del.register(s.read.imp)
+	s.del.register(s.read.rot)
 	s.follower.forget = s.del.forgetFollowed
 	s.online = newOnlineMetrics(s.st, &s.snap, s.opts.Feedback)
 	return mem, nil

@@ -30,6 +30,7 @@ func (w *writer) addEvents(ctx context.Context, events []recd.Event) ([]recd.Eve
 		return nil, fmt.Errorf("store events: %w", err)
 	}
 	w.live.addEvents(ctx, stored)
+	w.rot.interacted(stored)
 	w.metrics.EventsWritten.Add(float64(len(stored)))
 	w.imp.countAttributed(ctx, stored)
 	return stored, nil

@@ -24,6 +24,8 @@ type writer struct {
 	commits groupCommit // merges concurrent event writes into one transaction
 	// imp is the impression recorder events are attributed against (nil: impressions off).
 	imp *impressions
+	// rot are the rotation counts an interaction resets.
+	rot *rotationCounts
 }
 
 // putItemsStaged validates and stores items durably and returns the function that indexes

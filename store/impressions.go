@@ -71,3 +71,12 @@ func ItemEntry(items []ImpressionItem, item string) (ImpressionItem, bool) {
 	}
 	return ImpressionItem{}, false
 }
+
+// ImpressionPages is implemented by stores that find the later pages of a served list (the
+// impressions whose Parent names it). Check for it with a type assertion; without it recd
+// serves no next pages.
+type ImpressionPages interface {
+	// LaterPages returns at most limit impressions whose Parent is parent, in id order
+	// (the order they were served in).
+	LaterPages(ctx context.Context, parent string, limit int) ([]Impression, error)
+}

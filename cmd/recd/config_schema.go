@@ -124,6 +124,8 @@ var schema = []setting{
 	{"rank.long_tail_share", "", between(0, 1)},
 	{"rank.calibration_half_life", "history recency weight of calibration", positiveDuration()},
 	{"rank.exposure_strength", "amortised exposure boost (0: off)", atLeast(0)},
+	{"rank.rotation", "items shown to a user without interaction sink by (1-rotation)^(count-1) (0: off)", between(0, 1)},
+	{"rank.rotation_half_life", "how fast those exposure counts decay back", positiveDuration()},
 	{"rank.rerank_pool", "best candidates MMR and calibration choose from (0: all)", atLeast(0)},
 	{"rank.diversity_relevance", "relevance scale of MMR", oneOf("minmax", "rank")},
 	{"rank.calibration_relevance", "relevance scale of calibration alone", oneOf("minmax", "rank")},

@@ -108,3 +108,31 @@ func (s *Store) deleteImpressions(ctx context.Context, op, where string, arg any
 	}
 	return int(tag.RowsAffected()), nil
 }
+
+var _ store.ImpressionPages = (*Store)(nil)
+
+// LaterPages returns the pages served after the first page parent, through the partial index
+// on parent.
+func (s *Store) LaterPages(ctx context.Context, parent string, limit int) ([]store.Impression, error) {
+	if parent == "" || limit <= 0 {
+		return nil, nil
+	}
+	rows, err := s.pool.Query(ctx, `SELECT `+impressionCols+` FROM impressions
+		WHERE parent = $1 AND parent <> '' ORDER BY id LIMIT $2`, parent, limit)
+	if err != nil {
+		return nil, wrap("later pages", err)
+	}
+	defer rows.Close()
+	var out []store.Impression
+	for rows.Next() {
+		im, err := scanImpression(rows)
+		if err != nil {
+			return nil, wrap("later pages", err)
+		}
+		out = append(out, im)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, wrap("later pages", err)
+	}
+	return out, nil
+}

@@ -63,6 +63,40 @@ func checkLatestImpressionOf(t *testing.T, ims store.Impressions, t0 time.Time) 
 	}
 }
 
+// checkLaterPages stores two more pages of 01A and one of another list, and finds 01A's
+// three pages in the order they were served, bounded by the limit.
+func checkLaterPages(t *testing.T, ims store.Impressions, t0 time.Time) {
+	pages, ok := ims.(store.ImpressionPages)
+	if !ok {
+		t.Skip("the store serves no later pages")
+	}
+	ctx := t.Context()
+	more := []store.Impression{impression("01G", "u9", t0.Add(5*time.Minute), "f"),
+		impression("01F", "u9", t0.Add(4*time.Minute), "e"), impression("01H", "u9", t0.Add(3*time.Minute), "g")}
+	more[0].Parent, more[1].Parent, more[2].Parent = "01A", "01A", "01C"
+	must(t, ims.PutImpressions(ctx, more), "PutImpressions")
+	got, err := pages.LaterPages(ctx, "01A", 10)
+	must(t, err, "LaterPages")
+	var ids []string
+	for _, im := range got {
+		ids = append(ids, im.ID)
+	}
+	if want := []string{"01B", "01F", "01G"}; !reflect.DeepEqual(ids, want) {
+		t.Errorf("LaterPages(01A) = %v, want %v", ids, want)
+	}
+	if len(got) > 1 && !reflect.DeepEqual(got[1], more[1]) {
+		t.Errorf("LaterPages(01A)[1] = %+v, want %+v", got[1], more[1])
+	}
+	if got, err := pages.LaterPages(ctx, "01A", 2); err != nil || len(got) != 2 {
+		t.Errorf("LaterPages(01A, limit 2) = %d pages, %v; want 2", len(got), err)
+	}
+	for _, parent := range []string{"", "01B", "nope"} {
+		if got, err := pages.LaterPages(ctx, parent, 10); err != nil || len(got) != 0 {
+			t.Errorf("LaterPages(%q) = %v, %v; want none", parent, got, err)
+		}
+	}
+}
+
 func testImpressions(t *testing.T, open Opener) {
 	h := openStore(t, open)
 	ims := impressionsOf(t, h)
@@ -103,6 +137,7 @@ func testImpressions(t *testing.T, open Opener) {
 		}
 	})
 	t.Run("LatestImpressionOf", func(t *testing.T) { checkLatestImpressionOf(t, ims, t0) })
+	t.Run("LaterPages", func(t *testing.T) { checkLaterPages(t, ims, t0) })
 	t.Run("DeleteUserImpressions", func(t *testing.T) {
 		n, err := ims.DeleteUserImpressions(ctx, "u1")
 		must(t, err, "DeleteUserImpressions")

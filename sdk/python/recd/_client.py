@@ -27,7 +27,7 @@ class Route(NamedTuple):
 
 # The query parameters recommend takes besides n.
 RECOMMEND_KNOBS = ("diversity", "calibration", "long_tail_share", "session_weight", "exposure_strength",
-                   "session_id", "exclude", "category", "exclude_category", "filter", "boost")
+                   "rotation", "session_id", "exclude", "category", "exclude_category", "filter", "boost")
 _PAGE = ("limit", "cursor")
 _LIST = ("n", "category")
 
@@ -45,6 +45,7 @@ ROUTES: Dict[str, Route] = {
     "add_events": Route("POST", "/v1/events", (), Event, EventResult),
     "recommend": Route("GET", "/v1/users/{id}/recommendations", ("n",) + RECOMMEND_KNOBS, None, Recommendations),
     "recommend_for": Route("POST", "/v1/recommendations", (), RecommendRequest, Recommendations),
+    "next": Route("GET", "/v1/recommendations/{recommendation_id}/next", ("n", "session_id"), None, Recommendations),
     "similar": Route("GET", "/v1/items/{id}/similar", _LIST + ("by",), None, Recommendations),
     "popular": Route("GET", "/v1/popular", _LIST, None, Recommendations),
     "trending": Route("GET", "/v1/trending", _LIST, None, Recommendations),
@@ -150,7 +151,7 @@ class Client:
         """Recommendations for a user (an unknown user gets the popular list).
 
         knobs are the route's query parameters: diversity, calibration, long_tail_share,
-        session_weight, exposure_strength, session_id, and the lists exclude, category,
+        session_weight, exposure_strength, rotation, session_id, and the lists exclude, category,
         exclude_category, filter and boost.
         """
         unknown = sorted(set(knobs) - set(RECOMMEND_KNOBS))
@@ -161,6 +162,14 @@ class Client:
     def recommend_for(self, request: RecommendRequest) -> Recommendations:
         """Recommendations for a user, a session or context items alone (the POST form)."""
         return self._call("recommend_for", body=dict(request))
+
+    def next(self, recommendation_id: str, n: Optional[int] = None, *,
+             session_id: Optional[str] = None) -> Recommendations:
+        """The next page of a served recommendation list (infinite scroll): the items its request
+        ranks next that none of its pages showed, with a new recommendation_id chained to the
+        first page. recommendation_id is the first page's or any later page's; session_id is
+        required for a list served to an anonymous session."""
+        return self._call("next", {"recommendation_id": recommendation_id}, query={"n": n, "session_id": session_id})
 
     def similar(self, item_id: str, n: Optional[int] = None, by: Optional[str] = None, *,
                 category: Optional[Sequence[str]] = None) -> Recommendations:

@@ -233,6 +233,7 @@ class RecommendRequest(TypedDict, total=False):
     long_tail_share: float
     session_weight: float
     exposure_strength: float
+    rotation: float
     exclude: List[str]
     categories: List[str]
     exclude_categories: List[str]

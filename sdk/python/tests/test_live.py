@@ -225,6 +225,16 @@ class RecommendationsTest(unittest.TestCase):
         self.assertEqual(len(ids), 4)
         self.assertFalse({"1", "2"} & set(ids))
 
+    def test_next_pages_a_list_without_repeating_an_item(self):
+        first = c.recommend("1", 3, rotation=0.5)
+        nxt = c.next(first["recommendation_id"], 3)
+        self.assertEqual(len(nxt["items"]), 3)
+        self.assertNotEqual(nxt["recommendation_id"], first["recommendation_id"])
+        self.assertFalse({i["id"] for i in first["items"]} & {i["id"] for i in nxt["items"]})
+        with self.assertRaises(RecdError) as cm:
+            c.next("01HZX3NDEKTSV4RRFFQ69G5FAV", 3)
+        self.assertEqual((cm.exception.status, cm.exception.field), (404, "recommendation_id"))
+
     def test_similar_popular_trending(self):
         sim = c.similar("1", 3, "itemknn")
         self.assertEqual((len(sim["items"]), sim["strategy"]), (3, "itemknn"))

@@ -130,6 +130,16 @@ export class Client {
     return this.call("recommendFor", { body: request });
   }
 
+  /**
+   * The next page of a served recommendation list (infinite scroll): the items its request ranks
+   * next that none of its pages showed, with a new recommendation_id chained to the first page.
+   * recommendationId is the first page's or any later page's; opts.session_id is required for a
+   * list served to an anonymous session.
+   */
+  next(recommendationId: string, n?: number, opts: { session_id?: string } = {}): Promise<Recommendations> {
+    return this.call("next", { params: { recommendation_id: recommendationId }, query: { n, session_id: opts.session_id } });
+  }
+
   /** Items similar to an item; by is itemknn, cf, content, hybrid or a vector space name. */
   similar(itemId: string, n?: number, by?: string, opts: { category?: string[] } = {}): Promise<Recommendations> {
     return this.call("similar", { params: { id: itemId }, query: { n, by, category: opts.category } });

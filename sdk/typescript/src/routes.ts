@@ -33,6 +33,10 @@ export const routes = {
     request: null, response: "Recommendations",
   },
   recommendFor: { method: "POST", path: "/v1/recommendations", query: [], request: "RecommendRequest", response: "Recommendations" },
+  next: {
+    method: "GET", path: "/v1/recommendations/{recommendation_id}/next", query: ["n", "session_id"],
+    request: null, response: "Recommendations",
+  },
   similar: { method: "GET", path: "/v1/items/{id}/similar", query: [...list, "by"], request: null, response: "Recommendations" },
   popular: { method: "GET", path: "/v1/popular", query: list, request: null, response: "Recommendations" },
   trending: { method: "GET", path: "/v1/trending", query: list, request: null, response: "Recommendations" },

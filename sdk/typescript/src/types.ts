@@ -221,6 +221,7 @@ export interface Knobs {
   long_tail_share?: number;
   session_weight?: number;
   exposure_strength?: number;
+  rotation?: number;
 }
 
 /** Options of GET /v1/users/{id}/recommendations, named as its query parameters. */
@@ -285,7 +286,7 @@ const model: Shape<Model> = {
 /** The query parameters recommend may send besides n, by name. */
 export const recommendOptions: Shape<RecommendOptions> = {
   diversity: null, calibration: null, long_tail_share: null, session_weight: null, exposure_strength: null,
-  session_id: null, exclude: null, category: null, exclude_category: null, filter: null, boost: null,
+  rotation: null, session_id: null, exclude: null, category: null, exclude_category: null, filter: null, boost: null,
 };
 
 /** The fields of every request and response type by name, for checking against the server's document. */
@@ -323,8 +324,8 @@ export const shapes: Record<string, Record<string, string | null>> = {
   } satisfies Shape<OnlineGroup>,
   RecommendRequest: {
     user_id: null, session_id: null, context_items: null, n: null, diversity: null, calibration: null,
-    long_tail_share: null, session_weight: null, exposure_strength: null, exclude: null, categories: null,
-    exclude_categories: null, filters: null, boosts: null,
+    long_tail_share: null, session_weight: null, exposure_strength: null, rotation: null, exclude: null,
+    categories: null, exclude_categories: null, filters: null, boosts: null,
   } satisfies Shape<RecommendRequest>,
   QueryRequest: { text: null, user_id: null, n: null, explain: null, diversity: null } satisfies Shape<QueryRequest>,
 };

@@ -241,6 +241,16 @@ describe("recommendations", () => {
     assert.ok(!got.items.some((i) => i.id === "1" || i.id === "2"));
   });
 
+  test("next pages a list without repeating an item", async () => {
+    const first = await c.recommend("1", 3, { rotation: 0.5 });
+    const next = await c.next(first.recommendation_id, 3);
+    assert.equal(next.items.length, 3);
+    assert.notEqual(next.recommendation_id, first.recommendation_id);
+    assert.ok(!next.items.some((i) => first.items.some((f) => f.id === i.id)));
+    await assert.rejects(c.next(first.recommendation_id, 0), { status: 400, code: "invalid_argument", field: "n" });
+    await assert.rejects(c.next("01HZX3NDEKTSV4RRFFQ69G5FAV", 3), { status: 404, field: "recommendation_id" });
+  });
+
   test("similar, popular, trending", async () => {
     const sim = await c.similar("1", 3, "itemknn");
     assert.equal(sim.items.length, 3);
