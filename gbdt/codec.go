@@ -72,6 +72,10 @@ func (m *Model) UnmarshalBinary(data []byte) error {
 	if err := out.check(); err != nil {
 		return err
 	}
+	var err error
+	if out.quant, err = newQuantTrees(&out); err != nil {
+		return err
+	}
 	*m = out
 	return nil
 }

@@ -32,6 +32,7 @@ type Model struct {
 	roots       []int32 // the first node of every tree
 	importance  []float64
 	curve       []float64
+	quant       quantTrees // derived from nodes and roots, for prediction
 }
 
 // NumFeatures is the number of values a row must have.
@@ -55,43 +56,27 @@ func (m *Model) Curve() []float64 { return slices.Clone(m.curve) }
 
 // Predict scores one row of NumFeatures values (NaN = missing); a shorter row panics.
 func (m *Model) Predict(row []float32) float64 {
-	row = row[:m.numFeatures]
-	nodes := m.nodes
-	s := 0.0
-	for _, root := range m.roots {
-		s += float64(nodes[leafOf(nodes, root, row)].val)
-	}
-	return s
-}
-
-// leafOf walks one tree from root to the leaf row falls in.
-func leafOf(nodes []node, i int32, row []float32) int32 {
-	for {
-		n := &nodes[i]
-		if n.flags&flagLeaf != 0 {
-			return i
-		}
-		v := row[n.feat]
-		if v <= n.thr || (v != v && n.flags&flagMissLeft != 0) {
-			i = n.kids
-		} else {
-			i = n.kids + 1
-		}
-	}
+	var out [1]float64
+	m.PredictRows(row[:m.numFeatures], out[:])
+	return out[0]
 }
 
 // PredictRows scores len(out) rows of X (row-major, NumFeatures values a row) into out. It
-// gives the same scores as Predict, tree by tree, so a tree's nodes stay in cache.
+// gives the same scores as Predict.
 func (m *Model) PredictRows(X []float32, out []float64) {
 	nf := m.numFeatures
 	X = X[:len(out)*nf]
-	clear(out)
-	nodes := m.nodes
-	for _, root := range m.roots {
-		for r := range out {
-			out[r] += float64(nodes[leafOf(nodes, root, X[r*nf:r*nf+nf])].val)
-		}
+	var buf [512]uint8
+	codes := buf[:0]
+	if len(X) > len(buf) {
+		codes = make([]uint8, len(X))
 	}
+	codes = codes[:len(X)]
+	for r := range out {
+		m.quant.quantize(X[r*nf:r*nf+nf], codes[r*nf:r*nf+nf])
+	}
+	clear(out)
+	m.predictCodes(codes, nf, out)
 }
 
 // Contributions splits the score of row into a bias and one part per feature (Saabas): along
@@ -101,20 +86,16 @@ func (m *Model) PredictRows(X []float32, out []float64) {
 func (m *Model) Contributions(row []float32, out []float64) float64 {
 	row = row[:m.numFeatures]
 	out = out[:m.numFeatures]
+	codes := make([]uint8, m.numFeatures)
+	m.quant.quantize(row, codes)
 	clear(out)
-	nodes := m.nodes
 	bias := 0.0
 	for _, root := range m.roots {
 		i := root
-		bias += float64(nodes[i].val)
-		for nodes[i].flags&flagLeaf == 0 {
-			n := &nodes[i]
-			v := row[n.feat]
-			next := n.kids + 1
-			if v <= n.thr || (v != v && n.flags&flagMissLeft != 0) {
-				next = n.kids
-			}
-			out[n.feat] += float64(nodes[next].val) - float64(n.val)
+		bias += float64(m.nodes[i].val)
+		for m.nodes[i].flags&flagLeaf == 0 {
+			next := m.quant.step(i, codes)
+			out[m.nodes[i].feat] += float64(m.nodes[next].val) - float64(m.nodes[i].val)
 			i = next
 		}
 	}

@@ -60,6 +60,7 @@ type trainer struct {
 	idx          []int32 // this round's rows, reordered by the grower
 	scores       []float64
 	vscores      []float64
+	vcols        [][]uint8 // the validation set in the training set's bins
 	g, h         []float64
 	grower       *grower
 	rng          *rand.Rand
@@ -81,6 +82,7 @@ func newTrainer(train, valid *Dataset, p Params) *trainer {
 	if valid != nil {
 		t.vg = newGroupSet(valid, t.lr)
 		t.vscores = make([]float64, valid.Rows())
+		t.vcols = t.bins.columns(valid, w)
 	}
 	t.rng = rand.New(rand.NewPCG(p.Seed, p.Seed^0x9e3779b97f4a7c15))
 	t.model = &Model{numFeatures: train.NumFeatures, ndcgAt: p.NDCGAt, names: slices.Clone(train.Names)}
@@ -122,6 +124,10 @@ func (t *trainer) run(ctx context.Context, progress func(round int, trainNDCG, v
 	}
 	if t.valid != nil {
 		t.keep(bestRound)
+	}
+	var err error
+	if t.model.quant, err = newQuantTrees(t.model); err != nil {
+		return nil, err // cannot happen: the thresholds are at most Bins-1 bin edges
 	}
 	t.model.importance = make([]float64, t.model.numFeatures)
 	for i, n := range t.model.nodes {
@@ -193,10 +199,9 @@ func (t *trainer) addTree(tree []growNode) {
 	if t.valid == nil {
 		return
 	}
-	nodes, nf, X := t.model.nodes, t.valid.NumFeatures, t.valid.X
 	parallelChunks(t.workers, len(t.vscores), rowChunk, func(lo, hi int) {
 		for r := lo; r < hi; r++ {
-			t.vscores[r] += float64(nodes[leafOf(nodes, base, X[r*nf:r*nf+nf])].val)
+			t.vscores[r] += float64(tree[leafOfBins(tree, t.vcols, r)].val)
 		}
 	})
 }
