@@ -50,14 +50,14 @@ func allEqual(v []float64) bool {
 // returns the mean NDCG@k over the rated groups.
 func (gs *groupSet) lambdas(lr *lambdaRank, scores []float64, weight []float32, g, h []float64, workers int) float64 {
 	parallelChunks(workers, len(gs.useful), groupChunk, func(a, b int) {
-		order := make([]int32, gs.maxSize)
+		order, ex := make([]rankKey, gs.maxSize), make([]float64, gs.maxSize)
 		for _, q := range gs.useful[a:b] {
 			lo, hi := gs.off[q], gs.off[q+1]
 			var w []float32
 			if weight != nil {
 				w = weight[lo:hi]
 			}
-			gs.ndcg[q] = lr.lambdas(scores[lo:hi], gs.gain[lo:hi], w, gs.ideal[q], order[:hi-lo], g[lo:hi], h[lo:hi])
+			gs.ndcg[q] = lr.lambdas(scores[lo:hi], gs.gain[lo:hi], w, gs.ideal[q], order[:hi-lo], ex[:hi-lo], g[lo:hi], h[lo:hi])
 		}
 	})
 	sum := float64(gs.perfect)
@@ -71,7 +71,7 @@ func (gs *groupSet) lambdas(lr *lambdaRank, scores []float64, weight []float32, 
 func (gs *groupSet) meanNDCG(lr *lambdaRank, scores []float64, workers int) float64 {
 	n := len(gs.ideal)
 	parallelChunks(workers, n, groupChunk, func(a, b int) {
-		order := make([]int32, gs.maxSize)
+		order := make([]rankKey, gs.maxSize)
 		for q := a; q < b; q++ {
 			lo, hi := gs.off[q], gs.off[q+1]
 			if gs.ideal[q] > 0 {

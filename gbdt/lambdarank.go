@@ -60,28 +60,37 @@ func cmpFloat[T float32 | float64](a, b T) int {
 	return 0
 }
 
+// rankKey is a row of a group being ranked: its score and position.
+type rankKey struct {
+	s float64
+	i int32
+}
+
 // rankOrder fills order with the group's positions 0..n-1, highest score first, ties in
 // position order, so the ranking is a function of the scores alone.
-func rankOrder(scores []float64, order []int32) {
-	for i := range order {
-		order[i] = int32(i)
+func rankOrder(scores []float64, order []rankKey) {
+	for i, s := range scores {
+		order[i] = rankKey{s, int32(i)}
 	}
-	slices.SortFunc(order, func(a, b int32) int {
-		if c := cmpFloat(scores[b], scores[a]); c != 0 {
-			return c
+	slices.SortFunc(order, func(a, b rankKey) int {
+		if a.s != b.s {
+			if a.s > b.s {
+				return -1
+			}
+			return 1
 		}
-		return int(a - b)
+		return int(a.i - b.i)
 	})
 }
 
 // ndcg returns NDCG@k of one group under scores; ideal is the group's idealDCG (> 0). order is
 // scratch of the group's size.
 // gain holds the rows' gains (gainOf their grades); ideal > 0.
-func (lr *lambdaRank) ndcg(scores, gain []float64, ideal float64, order []int32) float64 {
+func (lr *lambdaRank) ndcg(scores, gain []float64, ideal float64, order []rankKey) float64 {
 	rankOrder(scores, order)
 	dcg := 0.0
 	for p := 0; p < len(order) && p < lr.k; p++ {
-		dcg += gain[order[p]] * lr.disc[p]
+		dcg += gain[order[p].i] * lr.disc[p]
 	}
 	return dcg / ideal
 }
@@ -92,20 +101,25 @@ func (lr *lambdaRank) ndcg(scores, gain []float64, ideal float64, order []int32)
 // s = score[hi] - score[lo], rho = 1/(1+exp(s)) and delta = |NDCG change of swapping them|:
 // g[hi] -= w*delta*rho, g[lo] += w*delta*rho and both hessians gain w*delta*rho*(1-rho), w being
 // hi's weight (1 when weight is nil). That is the gradient of sum w*delta*log(1+exp(-s)) with
-// delta held fixed.
-func (lr *lambdaRank) lambdas(scores, gain []float64, weight []float32, ideal float64, order []int32, g, h []float64) float64 {
+// delta held fixed. ex is scratch of the group's size: rho is computed as
+// e_lo/(e_lo+e_hi) from e = exp(score - the group's top score), one exp a row, not a pair.
+func (lr *lambdaRank) lambdas(scores, gain []float64, weight []float32, ideal float64, order []rankKey, ex, g, h []float64) float64 {
 	clear(g)
 	clear(h)
 	rankOrder(scores, order)
 	n := len(order)
+	top := order[0].s
+	for i, s := range scores {
+		ex[i] = math.Exp(s - top)
+	}
 	dcg := 0.0
 	for a := 0; a < n && a < lr.k; a++ {
-		i := order[a]
+		i := order[a].i
 		gi := gain[i]
 		da := lr.disc[a]
 		dcg += gi * da
 		for b := a + 1; b < n; b++ {
-			j := order[b]
+			j := order[b].i
 			gj := gain[j]
 			if gj == gi {
 				continue
@@ -115,7 +129,12 @@ func (lr *lambdaRank) lambdas(scores, gain []float64, weight []float32, ideal fl
 			if gj > gi {
 				hi, lo = j, i
 			}
-			rho := 1 / (1 + math.Exp(scores[hi]-scores[lo]))
+			rho := 0.0
+			if d := ex[lo] + ex[hi]; d > 0 {
+				rho = ex[lo] / d
+			} else { // both scores more than 700 below the top
+				rho = 1 / (1 + math.Exp(scores[hi]-scores[lo]))
+			}
 			w := 1.0
 			if weight != nil {
 				w = float64(weight[hi])

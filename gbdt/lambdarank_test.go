@@ -33,7 +33,7 @@ func TestLambdaRank_GradientCheck(t *testing.T) {
 			continue
 		}
 		g, h := make([]float64, n), make([]float64, n)
-		got := lr.lambdas(scores, gain, weight, ideal, make([]int32, n), g, h)
+		got := lr.lambdas(scores, gain, weight, ideal, make([]rankKey, n), make([]float64, n), g, h)
 		want, _ := ndcgAt(scores, grades, k)
 		if math.Abs(got-want) > 1e-12 {
 			t.Fatalf("trial %d: NDCG %v, brute force %v", trial, got, want)
