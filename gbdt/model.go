@@ -66,7 +66,7 @@ func (m *Model) Predict(row []float32) float64 {
 func (m *Model) PredictRows(X []float32, out []float64) {
 	nf := m.numFeatures
 	X = X[:len(out)*nf]
-	var buf [512]uint8
+	var buf [16384]uint8 // 300 rows of 50 features without an allocation
 	codes := buf[:0]
 	if len(X) > len(buf) {
 		codes = make([]uint8, len(X))

@@ -19,7 +19,7 @@ var ErrCorrupt = errors.New("corrupt model")
 type Params struct {
 	// Trees is the most boosting rounds, one tree each; a validation set may keep fewer.
 	Trees int
-	// MaxDepth is the most splits on a path from the root to a leaf, 1..30.
+	// MaxDepth is the most splits on a path from the root to a leaf, 1..10.
 	MaxDepth int
 	// MaxLeaves is the most leaves of one tree, 2..65536. Trees grow best-first (the leaf whose
 	// split gains most is split next) until this, the depth limit or no positive gain stops them.
@@ -76,7 +76,7 @@ func (p Params) Validate() error {
 		lo, hi int
 	}{
 		{"Trees", p.Trees, 1, 100000},
-		{"MaxDepth", p.MaxDepth, 1, 30},
+		{"MaxDepth", p.MaxDepth, 1, maxTreeDepth},
 		{"MaxLeaves", p.MaxLeaves, 2, 65536},
 		{"MinLeafRows", p.MinLeafRows, 1, math.MaxInt32},
 		{"Bins", p.Bins, 2, 255},

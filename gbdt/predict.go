@@ -10,12 +10,11 @@ import (
 // has at most Bins-1 <= 254: its thresholds are bin edges.
 const maxThresholds = 254
 
-// quantNode is a node in the layout prediction walks. Rows are first turned into codes: 0 for
+// quantNode is a node of the trees over quantised rows. Rows are first turned into codes: 0 for
 // a missing value, else 1 + the number of the feature's thresholds below the value, so that
-// "value <= threshold j" is "code <= j+1". A row goes to child[0] when uint8(code-lo) <= span:
-// lo 0 sends the missing code left with the low codes, lo 1 sends it right. A leaf points to
-// itself from both sides, so every row takes the same number of steps through a tree and the
-// walk has no branch on whether a node is a leaf.
+// "value <= threshold j" is "code <= j+1". A row goes to child[0] when uint8(code-lo) <= span
+// (goesLeft): lo 0 sends the missing code left with the low codes, lo 1 sends it right. A leaf
+// points to itself from both sides.
 type quantNode struct {
 	feat  uint16
 	lo    uint8
@@ -28,6 +27,7 @@ type quantTrees struct {
 	thresholds [][]float32 // every feature's distinct thresholds, ascending
 	nodes      []quantNode
 	depth      []int32 // the longest path of every tree, in steps
+	heap       heapTrees
 }
 
 func newQuantTrees(m *Model) (quantTrees, error) {
@@ -62,7 +62,11 @@ func newQuantTrees(m *Model) (quantTrees, error) {
 			q.nodes[i] = qn
 			level[n.kids], level[n.kids+1] = level[i]+1, level[i]+1
 		}
+		if q.depth[t] > maxTreeDepth {
+			return q, fmt.Errorf("%w: tree %d is %d deep, at most %d", ErrCorrupt, t, q.depth[t], maxTreeDepth)
+		}
 	}
+	q.heap = newHeapTrees(m, &q)
 	return q, nil
 }
 
@@ -96,54 +100,15 @@ func (q *quantTrees) quantize(row []float32, codes []uint8) {
 	}
 }
 
+// goesLeft is the split rule over codes, for every walk.
+func goesLeft(code, lo, span uint8) bool { return code-lo <= span }
+
 // step moves from node i one level down for a row's codes.
 func (q *quantTrees) step(i int32, codes []uint8) int32 {
 	n := &q.nodes[i]
 	c := 1
-	if codes[n.feat]-n.lo <= n.span {
+	if goesLeft(codes[n.feat], n.lo, n.span) {
 		c = 0
 	}
 	return n.child[c&1]
-}
-
-// predictLanes is how many rows walk a tree together: their walks are independent, so the
-// processor overlaps their memory loads.
-const predictLanes = 8
-
-// predictCodes adds every tree's output for the quantised rows (nf codes a row) to out, tree
-// after tree, predictLanes rows at a time.
-func (m *Model) predictCodes(codes []uint8, nf int, out []float64) {
-	q, nodes := &m.quant, m.nodes
-	n := len(out)
-	for t, root := range m.roots {
-		depth := q.depth[t]
-		r := 0
-		for ; r+predictLanes <= n; r += predictLanes {
-			var cur [predictLanes]int32
-			var base [predictLanes]int
-			for l := range cur {
-				cur[l], base[l] = root, (r+l)*nf
-			}
-			for range depth {
-				for l := range cur {
-					qn := &q.nodes[cur[l]]
-					c := 1
-					if codes[base[l]+int(qn.feat)]-qn.lo <= qn.span {
-						c = 0
-					}
-					cur[l] = qn.child[c&1]
-				}
-			}
-			for l := range cur {
-				out[r+l] += float64(nodes[cur[l]].val)
-			}
-		}
-		for ; r < n; r++ {
-			i, row := root, codes[r*nf:r*nf+nf]
-			for range depth {
-				i = q.step(i, row)
-			}
-			out[r] += float64(nodes[i].val)
-		}
-	}
 }

@@ -233,7 +233,7 @@ func TestTrainLambdaMART_BadInput(t *testing.T) {
 		field string
 	}{
 		{"trees", func(p *Params, d, v *Dataset) { p.Trees = 0 }, "Params.Trees"},
-		{"depth", func(p *Params, d, v *Dataset) { p.MaxDepth = 31 }, "Params.MaxDepth"},
+		{"depth", func(p *Params, d, v *Dataset) { p.MaxDepth = 11 }, "Params.MaxDepth"},
 		{"bins", func(p *Params, d, v *Dataset) { p.Bins = 256 }, "Params.Bins"},
 		{"rate", func(p *Params, d, v *Dataset) { p.LearningRate = math.NaN() }, "Params.LearningRate"},
 		{"rowsample", func(p *Params, d, v *Dataset) { p.RowSample = 0 }, "Params.RowSample"},
