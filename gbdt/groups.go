@@ -91,10 +91,10 @@ func (gs *groupSet) meanNDCG(lr *lambdaRank, scores []float64, workers int) floa
 	return sum / float64(gs.rated)
 }
 
-// usefulRows lists the rows of the useful groups, ascending.
-func (gs *groupSet) usefulRows() []int32 {
+// rowsOf lists the rows of the given groups (ascending), ascending.
+func (gs *groupSet) rowsOf(groups []int) []int32 {
 	var rows []int32
-	for _, q := range gs.useful {
+	for _, q := range groups {
 		for r := gs.off[q]; r < gs.off[q+1]; r++ {
 			rows = append(rows, int32(r))
 		}

@@ -47,6 +47,9 @@ type Params struct {
 	L2 float64
 	// Seed fixes the row and feature samples; the same seed and data give the same model.
 	Seed uint64
+	// Objective is the loss; the zero value is LambdaRank. Whatever the loss, the learning
+	// curve and early stopping use NDCG@NDCGAt over the query groups.
+	Objective Objective
 }
 
 // DefaultParams returns parameters that suit a few hundred candidates per query and a few dozen
@@ -97,6 +100,9 @@ func (p Params) Validate() error {
 		if !(c.v > 0 && c.v <= 1) {
 			return fmt.Errorf("%w: Params.%s %v not in (0, 1]", ErrInvalid, c.name, c.v)
 		}
+	}
+	if p.Objective < LambdaRank || p.Objective > Logistic {
+		return fmt.Errorf("%w: Params.Objective %d unknown", ErrInvalid, int(p.Objective))
 	}
 	if !(p.L2 >= 0 && p.L2 < math.Inf(1)) {
 		return fmt.Errorf("%w: Params.L2 %v not a finite number >= 0", ErrInvalid, p.L2)

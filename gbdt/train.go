@@ -14,13 +14,21 @@ const rowChunk = 8192
 // maxRows bounds a training set: row indexes are int32.
 const maxRows = math.MaxInt32
 
-// TrainLambdaMART grows gradient-boosted regression trees on train with the LambdaRank
-// gradient for NDCG@p.NDCGAt. With valid it records the validation NDCG after every round,
+// TrainLambdaMART is Train with the LambdaRank objective: it grows gradient-boosted regression
+// trees on train with the LambdaRank gradient for NDCG@p.NDCGAt. With valid it records the validation NDCG after every round,
 // stops after p.EarlyStop rounds without improvement and keeps the best round's trees. progress,
 // when not nil, is called after every round with its number (from 1) and the NDCG@k of the
 // model so far on both sets (validNDCG is NaN without valid). The model depends on the data,
 // p.Seed and the other parameters, never on p.Workers. ctx cancels between rounds.
 func TrainLambdaMART(ctx context.Context, train, valid *Dataset, p Params, progress func(round int, trainNDCG, validNDCG float64)) (*Model, error) {
+	p.Objective = LambdaRank
+	return Train(ctx, train, valid, p, progress)
+}
+
+// Train grows gradient-boosted regression trees on train for p.Objective; otherwise it is
+// TrainLambdaMART. The pointwise objectives use every row; the NDCG they report averages the
+// groups with a relevant row (label > 0), NaN when there is none.
+func Train(ctx context.Context, train, valid *Dataset, p Params, progress func(round int, trainNDCG, validNDCG float64)) (*Model, error) {
 	if err := p.Validate(); err != nil {
 		return nil, err
 	}
@@ -38,8 +46,15 @@ func TrainLambdaMART(ctx context.Context, train, valid *Dataset, p Params, progr
 			return nil, fmt.Errorf("%w: valid.NumFeatures %d, train has %d", ErrInvalid, valid.NumFeatures, train.NumFeatures)
 		}
 	}
+	if p.Objective == Logistic {
+		for i, l := range train.Label {
+			if l > 1 {
+				return nil, fmt.Errorf("%w: train.Label[%d] = %v, the logistic objective wants labels in [0, 1]", ErrInvalid, i, l)
+			}
+		}
+	}
 	t := newTrainer(train, valid, p)
-	if len(t.tg.useful) == 0 {
+	if p.Objective == LambdaRank && len(t.tg.useful) == 0 {
 		return nil, fmt.Errorf("%w: train has no query group with rows of different grades", ErrInvalid)
 	}
 	if valid != nil && t.vg.rated == 0 {
@@ -56,7 +71,8 @@ type trainer struct {
 	lr           *lambdaRank
 	bins         *binner
 	tg, vg       *groupSet
-	rows         []int32 // the useful rows, ascending
+	groups       []int   // the groups trees are grown on: the useful ones for LambdaRank, else all
+	rows         []int32 // their rows, ascending
 	idx          []int32 // this round's rows, reordered by the grower
 	scores       []float64
 	vscores      []float64
@@ -66,6 +82,7 @@ type trainer struct {
 	rng          *rand.Rand
 	model        *Model
 	gains        []float64 // split gain of every model node
+	base         float64   // the score before the first tree, folded into its values
 }
 
 func newTrainer(train, valid *Dataset, p Params) *trainer {
@@ -74,10 +91,21 @@ func newTrainer(train, valid *Dataset, p Params) *trainer {
 	t.bins = fitBins(train, p.Bins, w)
 	cols := t.bins.columns(train, w)
 	t.tg = newGroupSet(train, t.lr)
-	t.rows = t.tg.usefulRows()
+	t.groups = t.tg.useful
+	if p.Objective != LambdaRank {
+		t.groups = make([]int, len(train.Group))
+		for q := range t.groups {
+			t.groups[q] = q
+		}
+	}
+	t.rows = t.tg.rowsOf(t.groups)
 	t.idx = make([]int32, 0, len(t.rows))
 	n := train.Rows()
 	t.scores, t.g, t.h = make([]float64, n), make([]float64, n), make([]float64, n)
+	t.base = baseScore(p.Objective, train)
+	for r := range t.scores {
+		t.scores[r] = t.base
+	}
 	t.grower = newGrower(p, w, cols, newHistLayout(t.bins), t.g, t.h)
 	if valid != nil {
 		t.vg = newGroupSet(valid, t.lr)
@@ -96,7 +124,7 @@ func (t *trainer) run(ctx context.Context, progress func(round int, trainNDCG, v
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		trainNDCG := t.tg.lambdas(t.lr, t.scores, t.train.Weight, t.g, t.h, t.workers)
+		trainNDCG := t.gradients()
 		if round > 0 {
 			v := math.NaN()
 			if t.valid != nil {
@@ -138,13 +166,23 @@ func (t *trainer) run(ctx context.Context, progress func(round int, trainNDCG, v
 	return t.model, nil
 }
 
-// sampleRows returns this round's rows: those of a RowSample share of the useful groups.
+// gradients sets every row's gradient and hessian under the current scores and returns the
+// training NDCG@k of those scores.
+func (t *trainer) gradients() float64 {
+	if t.p.Objective == LambdaRank {
+		return t.tg.lambdas(t.lr, t.scores, t.train.Weight, t.g, t.h, t.workers)
+	}
+	pointwise(t.p.Objective, t.scores, t.train.Label, t.train.Weight, t.g, t.h, t.workers)
+	return t.tg.meanNDCG(t.lr, t.scores, t.workers)
+}
+
+// sampleRows returns this round's rows: those of a RowSample share of t.groups.
 func (t *trainer) sampleRows() []int32 {
 	t.idx = t.idx[:0]
 	if t.p.RowSample >= 1 {
 		return append(t.idx, t.rows...)
 	}
-	for _, q := range t.tg.useful {
+	for _, q := range t.groups {
 		if t.rng.Float64() < t.p.RowSample {
 			for r := t.tg.off[q]; r < t.tg.off[q+1]; r++ {
 				t.idx = append(t.idx, int32(r))
@@ -175,6 +213,12 @@ func (t *trainer) sampleFeatures() []int {
 
 // addTree appends a grown tree to the model and adds its output to the scores of both sets.
 func (t *trainer) addTree(tree []growNode) {
+	if len(t.model.roots) == 0 && t.base != 0 {
+		for i := range tree {
+			tree[i].val = float32(float64(tree[i].val) + t.base)
+		}
+		clear(t.scores) // the first tree now carries the base score
+	}
 	base := int32(len(t.model.nodes))
 	t.model.roots = append(t.model.roots, base)
 	for _, n := range tree {

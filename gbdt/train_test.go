@@ -263,3 +263,40 @@ func TestTrainLambdaMART_BadInput(t *testing.T) {
 		})
 	}
 }
+
+// TestTrainLambdaMART_WeightsSteerTheModel: in half of the groups feature 0 decides the
+// grades, in the other half feature 1 does; weighting the first half 1 and the second 0.01
+// makes feature 0 the important one, and the reverse weighting feature 1.
+func TestTrainLambdaMART_WeightsSteerTheModel(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 11))
+	d := &Dataset{NumFeatures: 2}
+	for q := 0; q < 200; q++ {
+		for i := 0; i < 20; i++ {
+			x0, x1 := rng.Float32(), rng.Float32()
+			grade := float32(0)
+			if (q%2 == 0 && x0 > 0.8) || (q%2 == 1 && x1 > 0.8) {
+				grade = 1
+			}
+			d.X = append(d.X, x0, x1)
+			d.Label = append(d.Label, grade)
+		}
+		d.Group = append(d.Group, 20)
+	}
+	for _, favour := range []int{0, 1} {
+		d.Weight = make([]float32, d.Rows())
+		for r := range d.Weight {
+			d.Weight[r] = 0.01
+			if (r/20)%2 == favour {
+				d.Weight[r] = 1
+			}
+		}
+		m, err := TrainLambdaMART(context.Background(), d, nil, testParams(), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		imp := m.Importance()
+		if imp[favour] < 3*imp[1-favour] {
+			t.Errorf("weighting the groups feature %d decides: importance %v", favour, imp)
+		}
+	}
+}
