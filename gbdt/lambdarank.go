@@ -66,28 +66,47 @@ type rankKey struct {
 	i int32
 }
 
-// rankOrder fills order with the group's positions 0..n-1, highest score first, ties in
-// position order, so the ranking is a function of the scores alone.
-func rankOrder(scores []float64, order []rankKey) {
+// better is the ranking order: higher score first, ties in position order, so a ranking is a
+// function of the scores alone.
+func better(a, b rankKey) bool { return a.s > b.s || (a.s == b.s && a.i < b.i) }
+
+// rankTop puts the group's min(k, n) best rows first, best first, and the others after them in
+// position order: NDCG@k and its pair changes need no order below k, and keeping the top k
+// costs O(n) for most score orders where a full sort costs O(n log n).
+func rankTop(scores []float64, k int, order []rankKey) {
+	m := min(k, len(scores))
+	top := order[:0]
 	for i, s := range scores {
-		order[i] = rankKey{s, int32(i)}
-	}
-	slices.SortFunc(order, func(a, b rankKey) int {
-		if a.s != b.s {
-			if a.s > b.s {
-				return -1
+		key := rankKey{s, int32(i)}
+		if len(top) == m {
+			if !better(key, top[m-1]) {
+				continue
 			}
-			return 1
+			top = top[:m-1]
 		}
-		return int(a.i - b.i)
-	})
+		j := len(top)
+		top = append(top, key)
+		for ; j > 0 && better(key, top[j-1]); j-- {
+			top[j] = top[j-1]
+		}
+		top[j] = key
+	}
+	if m == len(scores) {
+		return
+	}
+	last, rest := top[m-1], order[m:m]
+	for i, s := range scores {
+		if key := (rankKey{s, int32(i)}); better(last, key) {
+			rest = append(rest, key)
+		}
+	}
 }
 
 // ndcg returns NDCG@k of one group under scores; ideal is the group's idealDCG (> 0). order is
 // scratch of the group's size.
 // gain holds the rows' gains (gainOf their grades); ideal > 0.
 func (lr *lambdaRank) ndcg(scores, gain []float64, ideal float64, order []rankKey) float64 {
-	rankOrder(scores, order)
+	rankTop(scores, lr.k, order)
 	dcg := 0.0
 	for p := 0; p < len(order) && p < lr.k; p++ {
 		dcg += gain[order[p].i] * lr.disc[p]
@@ -106,7 +125,7 @@ func (lr *lambdaRank) ndcg(scores, gain []float64, ideal float64, order []rankKe
 func (lr *lambdaRank) lambdas(scores, gain []float64, weight []float32, ideal float64, order []rankKey, ex, g, h []float64) float64 {
 	clear(g)
 	clear(h)
-	rankOrder(scores, order)
+	rankTop(scores, lr.k, order)
 	n := len(order)
 	top := order[0].s
 	for i, s := range scores {
