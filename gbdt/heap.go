@@ -1,20 +1,44 @@
 package gbdt
 
+import (
+	"fmt"
+	"math"
+)
+
 // maxTreeDepth is the deepest tree a model may hold: prediction lays every tree out as a
 // complete binary tree of its depth, 2^depth leaves.
 const maxTreeDepth = 10
 
-// heapSplit is a split in the complete layout: feature and the goesLeft rule's lo and span.
+// goesLeft is the split rule of every walk: a value at or below the threshold goes left, and a
+// missing value (NaN) is read as miss, -Inf to go left and +Inf to go right.
+func goesLeft(v, thr, miss float32) bool {
+	if v != v {
+		v = miss
+	}
+	return v <= thr
+}
+
+// missValue is what a node's flags make of a missing value, for goesLeft.
+func missValue(flags uint8) float32 {
+	if flags&flagMissLeft != 0 {
+		return float32(math.Inf(-1))
+	}
+	return float32(math.Inf(1))
+}
+
+// heapSplit is a split in the complete layout.
 type heapSplit struct {
-	feat uint16
-	lo   uint8
-	span uint8
+	thr  float32
+	miss float32
+	feat uint32
 }
 
 // heapTrees lays every tree out as a complete binary tree of its depth d: 2^d - 1 splits,
 // the children of slot i at 2i+1 and 2i+2, then 2^d leaf values. A leaf above the last level
-// becomes splits that always go left down to a copy of its value. A walk is then d steps of
-// one 4-byte load and arithmetic, with no child index to load and no branch on the data.
+// becomes splits that send every value left, down to a copy of its value. A walk is then d
+// steps of one load and arithmetic, with no child index to load and no branch that depends on
+// where the row goes.
+// It is derived from a model's nodes and read only.
 type heapTrees struct {
 	splits   []heapSplit
 	leaves   []float32
@@ -23,43 +47,54 @@ type heapTrees struct {
 	depth    []uint8
 }
 
-func newHeapTrees(m *Model, q *quantTrees) heapTrees {
+func newHeapTrees(m *Model) (heapTrees, error) {
 	var h heapTrees
-	for t, root := range m.roots {
-		d := int(q.depth[t])
+	level := make([]int, len(m.nodes))
+	for t := range m.roots {
+		root, end := m.treeSpan(t)
+		d := 0
+		for i := root; i < end; i++ {
+			if n := m.nodes[i]; n.flags&flagLeaf == 0 {
+				level[n.kids], level[n.kids+1] = level[i]+1, level[i]+1
+			} else {
+				d = max(d, level[i])
+			}
+		}
+		if d > maxTreeDepth {
+			return h, fmt.Errorf("%w: tree %d is %d deep, at most %d", ErrCorrupt, t, d, maxTreeDepth)
+		}
 		so, lo := len(h.splits), len(h.leaves)
 		h.splitOff = append(h.splitOff, int32(so))
 		h.leafOff = append(h.leafOff, int32(lo))
 		h.depth = append(h.depth, uint8(d))
 		h.splits = append(h.splits, make([]heapSplit, 1<<d-1)...)
 		h.leaves = append(h.leaves, make([]float32, 1<<d)...)
-		h.fill(m, q, root, 0, 0, d, so, lo)
+		h.fill(m, root, 0, 0, d, so, lo)
 	}
-	return h
+	return h, nil
 }
 
 // fill places node, found at the given level of its tree, in slot.
-func (h *heapTrees) fill(m *Model, q *quantTrees, node int32, slot, level, depth, so, lo int) {
+func (h *heapTrees) fill(m *Model, node int32, slot, level, depth, so, lo int) {
 	if level == depth {
 		h.leaves[lo+slot-(1<<depth-1)] = m.nodes[node].val
 		return
 	}
-	if m.nodes[node].flags&flagLeaf != 0 {
-		h.splits[so+slot] = heapSplit{span: 255} // every code goes left
-		h.fill(m, q, node, 2*slot+1, level+1, depth, so, lo)
+	n := m.nodes[node]
+	if n.flags&flagLeaf != 0 {
+		h.splits[so+slot] = heapSplit{thr: float32(math.Inf(1)), miss: float32(math.Inf(-1))}
+		h.fill(m, node, 2*slot+1, level+1, depth, so, lo)
 		return
 	}
-	qn := q.nodes[node]
-	h.splits[so+slot] = heapSplit{feat: qn.feat, lo: qn.lo, span: qn.span}
-	h.fill(m, q, qn.child[0], 2*slot+1, level+1, depth, so, lo)
-	h.fill(m, q, qn.child[1], 2*slot+2, level+1, depth, so, lo)
+	h.splits[so+slot] = heapSplit{thr: n.thr, miss: missValue(n.flags), feat: uint32(n.feat)}
+	h.fill(m, n.kids, 2*slot+1, level+1, depth, so, lo)
+	h.fill(m, n.kids+1, 2*slot+2, level+1, depth, so, lo)
 }
 
-// predictCodes adds every tree's output for the quantised rows (nf codes a row) to out. It
-// walks one tree at a time, level by level over all rows: the rows' steps are independent, so
-// the processor overlaps their loads, and the tree stays in cache.
-func (m *Model) predictCodes(codes []uint8, nf int, out []float64) {
-	h := &m.quant.heap
+// predict adds every tree's output for the rows of X (nf values a row) to out. It walks one
+// tree at a time, level by level over all rows: the rows' steps are independent, so the
+// processor overlaps their loads, and the tree stays in cache.
+func (h *heapTrees) predict(X []float32, nf int, out []float64) {
 	var buf [512]int32
 	cur := buf[:0]
 	if len(out) > len(buf) {
@@ -74,9 +109,9 @@ func (m *Model) predictCodes(codes []uint8, nf int, out []float64) {
 		for range d {
 			base := 0
 			for r, i := range cur {
-				s := splits[i]
+				s := &splits[i]
 				c := int32(2)
-				if goesLeft(codes[base+int(s.feat)], s.lo, s.span) {
+				if goesLeft(X[base+int(s.feat)], s.thr, s.miss) {
 					c = 1
 				}
 				cur[r] = 2*i + c

@@ -38,7 +38,7 @@ func TestModel_PredictRowsMatchesTheTrees(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := slices.Max(m.quant.depth); got != int32(depth) {
+		if got := slices.Max(m.heap.depth); got != uint8(depth) {
 			t.Fatalf("MaxDepth %d grew trees %d deep", depth, got)
 		}
 		checkPredictions(t, m, train)

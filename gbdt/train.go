@@ -154,8 +154,8 @@ func (t *trainer) run(ctx context.Context, progress func(round int, trainNDCG, v
 		t.keep(bestRound)
 	}
 	var err error
-	if t.model.quant, err = newQuantTrees(t.model); err != nil {
-		return nil, err // cannot happen: the thresholds are at most Bins-1 bin edges
+	if t.model.heap, err = newHeapTrees(t.model); err != nil {
+		return nil, err // cannot happen: MaxDepth is at most maxTreeDepth
 	}
 	t.model.importance = make([]float64, t.model.numFeatures)
 	for i, n := range t.model.nodes {
