@@ -61,8 +61,10 @@ func (m *Model) Predict(row []float32) float64 {
 	return out[0]
 }
 
-// PredictRows scores len(out) rows of X (row-major, NumFeatures values a row) into out. It
-// gives the same scores as Predict.
+// PredictRows scores len(out) rows of X (row-major, NumFeatures values a row) into out; X
+// must hold at least len(out)*NumFeatures values, else it panics. It gives the same scores as
+// Predict, and evaluates the trees one at a time over all the rows, so scoring a request's
+// candidates together is much faster than one Predict each.
 func (m *Model) PredictRows(X []float32, out []float64) {
 	nf := m.numFeatures
 	X = X[:len(out)*nf]
