@@ -21,8 +21,10 @@ type Params struct {
 	Trees int
 	// MaxDepth is the most splits on a path from the root to a leaf, 1..10.
 	MaxDepth int
-	// MaxLeaves is the most leaves of one tree, 2..65536. Trees grow best-first (the leaf whose
-	// split gains most is split next) until this, the depth limit or no positive gain stops them.
+	// MaxLeaves is the most leaves of one tree, 2..1024 (a tree of depth 10 has no more). Trees
+	// grow best-first (the leaf whose split gains most is split next) until this, the depth limit
+	// or no positive gain stops them. Training holds one histogram (about 6 KB a feature) per
+	// leaf that may still split.
 	MaxLeaves int
 	// MinLeafRows is the fewest training rows a leaf may hold.
 	MinLeafRows int
@@ -82,7 +84,7 @@ func (p Params) Validate() error {
 	}{
 		{"Trees", p.Trees, 1, 100000},
 		{"MaxDepth", p.MaxDepth, 1, maxTreeDepth},
-		{"MaxLeaves", p.MaxLeaves, 2, 65536},
+		{"MaxLeaves", p.MaxLeaves, 2, 1 << maxTreeDepth},
 		{"MinLeafRows", p.MinLeafRows, 1, math.MaxInt32},
 		{"Bins", p.Bins, 2, 255},
 		{"NDCGAt", p.NDCGAt, 1, 1 << 20},

@@ -15,11 +15,12 @@ const rowChunk = 8192
 const maxRows = math.MaxInt32
 
 // TrainLambdaMART is Train with the LambdaRank objective: it grows gradient-boosted regression
-// trees on train with the LambdaRank gradient for NDCG@p.NDCGAt. With valid it records the validation NDCG after every round,
-// stops after p.EarlyStop rounds without improvement and keeps the best round's trees. progress,
-// when not nil, is called after every round with its number (from 1) and the NDCG@k of the
-// model so far on both sets (validNDCG is NaN without valid). The model depends on the data,
-// p.Seed and the other parameters, never on p.Workers. ctx cancels between rounds.
+// trees on train with the LambdaRank gradient for NDCG@p.NDCGAt. With valid it records the
+// validation NDCG after every round, stops after p.EarlyStop rounds without improvement and
+// keeps the best round's trees. progress, when not nil, is called after every round with its
+// number (from 1) and the NDCG@k of the model so far on both sets (validNDCG is NaN without
+// valid). The model depends on the data, p.Seed and the other parameters, never on p.Workers.
+// ctx cancels between rounds. Training reads train and valid and never changes them.
 func TrainLambdaMART(ctx context.Context, train, valid *Dataset, p Params, progress func(round int, trainNDCG, validNDCG float64)) (*Model, error) {
 	p.Objective = LambdaRank
 	return Train(ctx, train, valid, p, progress)
