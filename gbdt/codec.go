@@ -159,7 +159,7 @@ func (m *Model) checkNode(i, end int32) error {
 		return nil
 	case int(n.feat) >= m.numFeatures:
 		return fmt.Errorf("feature %d of %d", n.feat, m.numFeatures)
-	case math.IsNaN(float64(n.thr)) || math.IsInf(float64(n.thr), 1):
+	case math.IsNaN(float64(n.thr)):
 		return fmt.Errorf("threshold %v", n.thr)
 	case n.kids <= i || n.kids >= end-1:
 		return fmt.Errorf("children at %d outside the tree's nodes after it", n.kids)

@@ -10,27 +10,20 @@ import (
 const maxTreeDepth = 10
 
 // goesLeft is the split rule of every walk: a value at or below the threshold goes left, and a
-// missing value (NaN) is read as miss, -Inf to go left and +Inf to go right.
-func goesLeft(v, thr, miss float32) bool {
+// missing value (NaN) goes left when the node's flags hold flagMissLeft.
+func goesLeft(v, thr float32, flags uint8) bool {
 	if v != v {
-		v = miss
+		return flags&flagMissLeft != 0
 	}
 	return v <= thr
 }
 
-// missValue is what a node's flags make of a missing value, for goesLeft.
-func missValue(flags uint8) float32 {
-	if flags&flagMissLeft != 0 {
-		return float32(math.Inf(-1))
-	}
-	return float32(math.Inf(1))
-}
-
-// heapSplit is a split in the complete layout.
+// heapSplit is a split in the complete layout, 8 bytes.
 type heapSplit struct {
-	thr  float32
-	miss float32
-	feat uint32
+	thr   float32
+	feat  uint16
+	flags uint8 // flagMissLeft or 0
+	_     uint8
 }
 
 // heapTrees lays every tree out as a complete binary tree of its depth d: 2^d - 1 splits,
@@ -82,11 +75,11 @@ func (h *heapTrees) fill(m *Model, node int32, slot, level, depth, so, lo int) {
 	}
 	n := m.nodes[node]
 	if n.flags&flagLeaf != 0 {
-		h.splits[so+slot] = heapSplit{thr: float32(math.Inf(1)), miss: float32(math.Inf(-1))}
+		h.splits[so+slot] = heapSplit{thr: float32(math.Inf(1)), flags: flagMissLeft}
 		h.fill(m, node, 2*slot+1, level+1, depth, so, lo)
 		return
 	}
-	h.splits[so+slot] = heapSplit{thr: n.thr, miss: missValue(n.flags), feat: uint32(n.feat)}
+	h.splits[so+slot] = heapSplit{thr: n.thr, feat: n.feat, flags: n.flags & flagMissLeft}
 	h.fill(m, n.kids, 2*slot+1, level+1, depth, so, lo)
 	h.fill(m, n.kids+1, 2*slot+2, level+1, depth, so, lo)
 }
@@ -111,7 +104,7 @@ func (h *heapTrees) predict(X []float32, nf int, out []float64) {
 			for r, i := range cur {
 				s := &splits[i]
 				c := int32(2)
-				if goesLeft(X[base+int(s.feat)], s.thr, s.miss) {
+				if goesLeft(X[base+int(s.feat)], s.thr, s.flags) {
 					c = 1
 				}
 				cur[r] = 2*i + c

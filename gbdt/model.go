@@ -87,7 +87,7 @@ func (m *Model) Contributions(row []float32, out []float64) float64 {
 		for m.nodes[i].flags&flagLeaf == 0 {
 			n := &m.nodes[i]
 			next := n.kids + 1
-			if goesLeft(row[n.feat], n.thr, missValue(n.flags)) {
+			if goesLeft(row[n.feat], n.thr, n.flags) {
 				next = n.kids
 			}
 			out[n.feat] += float64(m.nodes[next].val) - float64(n.val)
