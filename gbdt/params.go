@@ -32,7 +32,7 @@ type Params struct {
 	// own and learn their direction at every split.
 	Bins int
 	// NDCGAt is the k of NDCG@k, the metric the LambdaRank gradient optimises and early stopping
-	// watches.
+	// watches, 1..10000.
 	NDCGAt int
 	// EarlyStop stops training after this many rounds without a better validation NDCG; 0 never
 	// stops early. Either way, with a validation set the model keeps the best round's trees.
@@ -87,7 +87,7 @@ func (p Params) Validate() error {
 		{"MaxLeaves", p.MaxLeaves, 2, 1 << maxTreeDepth},
 		{"MinLeafRows", p.MinLeafRows, 1, math.MaxInt32},
 		{"Bins", p.Bins, 2, 255},
-		{"NDCGAt", p.NDCGAt, 1, 1 << 20},
+		{"NDCGAt", p.NDCGAt, 1, 10000},
 		{"EarlyStop", p.EarlyStop, 0, 100000},
 		{"Workers", p.Workers, 0, 4096},
 	}
