@@ -79,6 +79,7 @@ type trainer struct {
 	vscores      []float64
 	vcols        [][]uint8 // the validation set in the training set's bins
 	g, h         []float64
+	stamp        []int32 // the number of trees when a row was last grown on
 	grower       *grower
 	rng          *rand.Rand
 	model        *Model
@@ -103,6 +104,7 @@ func newTrainer(train, valid *Dataset, p Params) *trainer {
 	t.idx = make([]int32, 0, len(t.rows))
 	n := train.Rows()
 	t.scores, t.g, t.h = make([]float64, n), make([]float64, n), make([]float64, n)
+	t.stamp = make([]int32, n)
 	t.base = baseScore(p.Objective, train)
 	for r := range t.scores {
 		t.scores[r] = t.base
@@ -141,8 +143,9 @@ func (t *trainer) run(ctx context.Context, progress func(round int, trainNDCG, v
 		if round == t.p.Trees || (t.p.EarlyStop > 0 && t.valid != nil && round-bestRound >= t.p.EarlyStop) {
 			break
 		}
-		tree := t.grower.grow(t.sampleRows(), t.sampleFeatures())
-		t.addTree(tree)
+		idx := t.sampleRows()
+		tree, leaves := t.grower.grow(idx, t.sampleFeatures())
+		t.addTree(tree, idx, leaves)
 		if t.valid != nil {
 			v := t.vg.meanNDCG(t.lr, t.vscores, t.workers)
 			vcurve = append(vcurve, v)
@@ -213,13 +216,45 @@ func (t *trainer) sampleFeatures() []int {
 }
 
 // addTree appends a grown tree to the model and adds its output to the scores of both sets.
-func (t *trainer) addTree(tree []growNode) {
+// The rows the tree was grown on (idx) get their leaf's value from where the grower left them;
+// the others walk the tree.
+func (t *trainer) addTree(tree []growNode, idx []int32, leaves []leafRows) {
 	if len(t.model.roots) == 0 && t.base != 0 {
 		for i := range tree {
 			tree[i].val = float32(float64(tree[i].val) + t.base)
 		}
 		clear(t.scores) // the first tree now carries the base score
 	}
+	t.appendTree(tree)
+	stamp := int32(len(t.model.roots))
+	parallelFor(t.workers, len(leaves), func(k int) {
+		l := leaves[k]
+		v := float64(tree[l.node].val)
+		for _, r := range idx[l.begin:l.end] {
+			t.scores[r] += v
+			t.stamp[r] = stamp
+		}
+	})
+	cols := t.grower.cols
+	parallelChunks(t.workers, len(t.scores), rowChunk, func(lo, hi int) {
+		for r := lo; r < hi; r++ {
+			if t.stamp[r] != stamp {
+				t.scores[r] += float64(tree[leafOfBins(tree, cols, r)].val)
+			}
+		}
+	})
+	if t.valid == nil {
+		return
+	}
+	parallelChunks(t.workers, len(t.vscores), rowChunk, func(lo, hi int) {
+		for r := lo; r < hi; r++ {
+			t.vscores[r] += float64(tree[leafOfBins(tree, t.vcols, r)].val)
+		}
+	})
+}
+
+// appendTree appends a grown tree's nodes to the model, thresholds as the bins' edges.
+func (t *trainer) appendTree(tree []growNode) {
 	base := int32(len(t.model.nodes))
 	t.model.roots = append(t.model.roots, base)
 	for _, n := range tree {
@@ -235,20 +270,6 @@ func (t *trainer) addTree(tree []growNode) {
 		t.model.nodes = append(t.model.nodes, mn)
 		t.gains = append(t.gains, n.gain)
 	}
-	cols := t.grower.cols
-	parallelChunks(t.workers, len(t.scores), rowChunk, func(lo, hi int) {
-		for r := lo; r < hi; r++ {
-			t.scores[r] += float64(tree[leafOfBins(tree, cols, r)].val)
-		}
-	})
-	if t.valid == nil {
-		return
-	}
-	parallelChunks(t.workers, len(t.vscores), rowChunk, func(lo, hi int) {
-		for r := lo; r < hi; r++ {
-			t.vscores[r] += float64(tree[leafOfBins(tree, t.vcols, r)].val)
-		}
-	})
 }
 
 // keep truncates the model to its first trees.
