@@ -21,13 +21,6 @@ func newLambdaRank(k int) *lambdaRank {
 	return lr
 }
 
-func (lr *lambdaRank) discount(p int) float64 {
-	if p < lr.k {
-		return lr.disc[p]
-	}
-	return 0
-}
-
 func gainOf(label float32) float64 { return math.Exp2(float64(label)) - 1 }
 
 // gains returns the gain of every row.
@@ -131,6 +124,7 @@ func (lr *lambdaRank) lambdas(scores, gain []float64, weight []float32, ideal fl
 	for i, s := range scores {
 		ex[i] = math.Exp(s - top)
 	}
+	inv := 1 / ideal
 	dcg := 0.0
 	for a := 0; a < n && a < lr.k; a++ {
 		i := order[a].i
@@ -143,7 +137,10 @@ func (lr *lambdaRank) lambdas(scores, gain []float64, weight []float32, ideal fl
 			if gj == gi {
 				continue
 			}
-			delta := math.Abs((gi - gj) * (da - lr.discount(b)) / ideal)
+			db := 0.0
+			if b < lr.k {
+				db = lr.disc[b]
+			}
 			hi, lo := i, j
 			if gj > gi {
 				hi, lo = j, i
@@ -154,11 +151,10 @@ func (lr *lambdaRank) lambdas(scores, gain []float64, weight []float32, ideal fl
 			} else { // both scores more than 700 below the top
 				rho = 1 / (1 + math.Exp(scores[hi]-scores[lo]))
 			}
-			w := 1.0
+			lam := math.Abs((gi-gj)*(da-db)) * inv * rho
 			if weight != nil {
-				w = float64(weight[hi])
+				lam *= float64(weight[hi])
 			}
-			lam := w * delta * rho
 			g[hi] -= lam
 			g[lo] += lam
 			hess := lam * (1 - rho)
