@@ -89,6 +89,8 @@ var migrations = []string{
 	ALTER TABLE impressions ADD COLUMN parent TEXT NOT NULL DEFAULT '';
 	ALTER TABLE impressions ADD COLUMN params TEXT NOT NULL DEFAULT '';
 	CREATE INDEX impressions_parent ON impressions (parent) WHERE parent != '';`,
+	// online metrics: the events attributed to a served list, by time (store.ImpressionScanner).
+	`CREATE INDEX events_attributed ON events (ts, seq) WHERE recommendation_id != '';`,
 	// experiments (store.Experiments): one row per definition, the definition as JSON; the
 	// lists served under an experiment and the events that cite a list, for its report.
 	`CREATE TABLE experiments (

@@ -48,6 +48,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Changes", testChanges},
 		{"Impressions", testImpressions},
 		{"EventAttribution", testEventAttribution},
+		{"ImpressionScan", testImpressionScan},
 		{"Experiments", testExperiments},
 		{"ExperimentLists", testExperimentLists},
 	}
