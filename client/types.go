@@ -33,7 +33,6 @@ var (
 	epUserEvents    = endpoint{"GET", "/v1/users/{id}/events", nil, typ[eventPage]()}
 	epRecommend     = endpoint{"GET", "/v1/users/{id}/recommendations", nil, typ[Recommendations]()}
 	epRecommendFor  = endpoint{"POST", "/v1/recommendations", typ[RecommendRequest](), typ[Recommendations]()}
-	epNext          = endpoint{"GET", "/v1/recommendations/{recommendation_id}/next", nil, typ[Recommendations]()}
 	epQuery         = endpoint{"POST", "/v1/query", typ[queryIn](), typ[QueryResponse]()}
 	epSpaces        = endpoint{"GET", "/v1/spaces", nil, typ[spaceList]()}
 	epAddEvents     = endpoint{"POST", "/v1/events", typ[[]eventIn](), typ[EventResult]()}
@@ -41,10 +40,19 @@ var (
 	epTrending      = endpoint{"GET", "/v1/trending", nil, typ[Recommendations]()}
 	epTrain         = endpoint{"POST", "/v1/admin/train", nil, typ[Model]()}
 	epModels        = endpoint{"GET", "/v1/admin/models", nil, typ[modelList]()}
+	epNext          = endpoint{"GET", "/v1/recommendations/{recommendation_id}/next", nil, typ[Recommendations]()}
 	epOnlineMetrics = endpoint{"GET", "/v1/metrics/online", nil, typ[OnlineMetrics]()}
-	endpoints       = []endpoint{epHealth, epReady, epPutItem, epGetItem, epDeleteItem, epListItems,
+
+	epPutExperiment    = endpoint{"PUT", "/v1/experiments/{id}", typ[Experiment](), typ[Experiment]()}
+	epGetExperiment    = endpoint{"GET", "/v1/experiments/{id}", nil, typ[Experiment]()}
+	epListExperiments  = endpoint{"GET", "/v1/experiments", nil, typ[experimentList]()}
+	epDeleteExperiment = endpoint{"DELETE", "/v1/experiments/{id}", nil, nil}
+	epExperimentReport = endpoint{"GET", "/v1/experiments/{id}/report", nil, typ[ExperimentReport]()}
+
+	endpoints = []endpoint{epHealth, epReady, epPutItem, epGetItem, epDeleteItem, epListItems,
 		epPutItems, epSimilar, epPutUser, epGetUser, epDeleteUser, epUserEvents, epRecommend, epRecommendFor,
-		epNext, epQuery, epSpaces, epAddEvents, epPopular, epTrending, epTrain, epModels, epOnlineMetrics}
+		epQuery, epSpaces, epAddEvents, epPopular, epTrending, epTrain, epModels, epNext, epOnlineMetrics,
+		epPutExperiment, epGetExperiment, epListExperiments, epDeleteExperiment, epExperimentReport}
 )
 
 // Health is the answer of /healthz: the process is up.
@@ -134,6 +142,10 @@ type Recommendations struct {
 	ModelVersion     string                `json:"model_version"`
 	// Degraded is true when a dependency was down and the list may be less personal.
 	Degraded bool `json:"degraded,omitempty"`
+	// Experiment and Variant name the running experiment the list was served under and the
+	// request's variant ("interleaved": each item then names its own Variant).
+	Experiment string `json:"experiment,omitempty"`
+	Variant    string `json:"variant,omitempty"`
 }
 
 // QueryResponse is the answer to a natural-language request.

@@ -119,35 +119,29 @@ func newImpressions(opts FeedbackOptions, st store.Store, metrics *Metrics, log 
 		recent: newRecentLists(opts.AttributionWindow)}
 }
 
-// servedList says what a served list was, for its impression.
-type servedList struct {
-	route, user, session, strategy, version string
-	// parent is the first page's id when the list is a later page of it; params the request
-	// that produced the list (pageParams' encoding), for its next pages.
-	parent, params string
-}
-
 // served gives a list its recommendation id and queues it as an impression; it never
 // blocks on the store. A caller serving a user holds the user's gate shared.
 func (r *impressions) served(route, user, session, strategy, version string, items []recd.Recommendation) string {
-	return r.record(servedList{route: route, user: user, session: session, strategy: strategy, version: version}, items)
+	now := time.Now()
+	return r.record(store.Impression{ID: newRecommendationID(now), UserID: user, SessionID: session, Route: route,
+		Strategy: strategy, ModelVersion: version, Time: now}, items)
 }
 
-// record is served for a list described in full.
-func (r *impressions) record(l servedList, items []recd.Recommendation) string {
-	now := time.Now()
-	id := newRecommendationID(now)
+// record queues im, its Items made from items (with the variant that placed each), and
+// returns its id; it never blocks on the store. A caller serving a user holds the user's gate
+// shared.
+func (r *impressions) record(im store.Impression, items []recd.Recommendation) string {
+	id := im.ID
 	if r == nil {
 		return id
 	}
-	im := store.Impression{ID: id, UserID: l.user, SessionID: l.session, Route: l.route, Strategy: l.strategy,
-		ModelVersion: l.version, Parent: l.parent, Params: l.params, Time: now, Items: make([]store.ImpressionItem, len(items))}
+	im.Items = make([]store.ImpressionItem, len(items))
 	for i, it := range items {
 		score := it.Score
 		if math.IsNaN(score) || math.IsInf(score, 0) {
 			score = 0
 		}
-		im.Items[i] = store.ImpressionItem{ItemID: it.ID, Position: i, Score: score}
+		im.Items[i] = store.ImpressionItem{ItemID: it.ID, Position: i, Score: score, Variant: it.Variant}
 	}
 	r.mu.Lock()
 	if len(r.queue) >= r.opts.QueueSize {

@@ -36,6 +36,8 @@ type reader struct {
 	imp *impressions
 	// rot counts what each user was shown without interacting, for the rotation stage.
 	rot *rotationCounts
+	// exps is the running experiment, if any, whose variants recommendation requests get.
+	exps *experiments
 
 	vocab     *query.SwappableVocabulary
 	parser    *query.FallbackParser

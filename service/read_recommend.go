@@ -7,6 +7,7 @@ import (
 
 	"github.com/recd/recd"
 	"github.com/recd/recd/rank"
+	"github.com/recd/recd/store"
 )
 
 // RecommendRequest is a recommendation request. UserID, SessionID and ContextItems may each be
@@ -25,6 +26,10 @@ type RecommendRequest struct {
 
 	// page is set when the request is a next page of a served list (Next).
 	page *nextPage
+
+	// Weights overrides blend weights by source (nil: the configured ones); a running
+	// experiment's variant sets it.
+	Weights map[string]float64
 }
 
 // validate checks a recommendation request against the limits.
@@ -73,21 +78,28 @@ func (s *reader) Recommend(ctx context.Context, req RecommendRequest) (rank.Resp
 	if err := req.validate(s.opts.Limits); err != nil {
 		return rank.Response{}, err
 	}
-	list := servedList{route: RouteRecommend, user: req.UserID, session: req.SessionID}
+	// The impression keeps the request (or, for a next page, its first page's), for next pages.
+	im := store.Impression{Route: RouteRecommend, UserID: req.UserID, SessionID: req.SessionID}
 	if req.page != nil {
-		list.parent, list.params = req.page.parent, req.page.params
+		im.Parent, im.Params = req.page.parent, req.page.params
 	} else if s.imp != nil {
-		list.params = encodePageParams(&req)
+		im.Params = encodePageParams(&req)
 	}
 	if req.UserID != "" {
 		defer s.gate.rlock(req.UserID)()
+	}
+	if x := s.exps.current(); x != nil {
+		if unit := x.unitOf(&req); unit != "" {
+			return s.recommendIn(ctx, req, x, unit, im)
+		}
 	}
 	resp, err := s.recommend(ctx, req)
 	if err != nil {
 		return rank.Response{}, err
 	}
-	list.strategy, list.version = resp.Strategy, resp.ModelVersion
-	resp.RecommendationID = s.imp.record(list, resp.Items)
+	now := time.Now()
+	im.ID, im.Time, im.Strategy, im.ModelVersion = newRecommendationID(now), now, resp.Strategy, resp.ModelVersion
+	resp.RecommendationID = s.imp.record(im, resp.Items)
 	return resp, nil
 }
 
@@ -152,7 +164,8 @@ func pickKnob(v *float64, def float64) float64 {
 func (s *reader) rankRequest(req *RecommendRequest, uv *userView, n int) rank.Request {
 	rr := rank.Request{N: req.N, ContextItems: req.ContextItems, Rules: req.Rules, Diversity: req.Diversity,
 		Calibration: req.Calibration, LongTailShare: req.LongTailShare, SessionWeight: req.SessionWeight,
-		ExposureStrength: req.ExposureStrength, Rotation: req.Rotation}
+		ExposureStrength: req.ExposureStrength, Rotation: req.Rotation,
+		Weights: req.Weights}
 	if pg := req.page; pg != nil { // a next page: the list's ranking, without what its pages showed
 		rr.Keep = func(id string) bool { _, ok := pg.shown[id]; return !ok }
 		rr.Depth = len(pg.shown) + req.N
