@@ -106,6 +106,8 @@ var migrations = []string{
 	ALTER TABLE impressions ADD COLUMN parent text COLLATE "C" NOT NULL DEFAULT '';
 	ALTER TABLE impressions ADD COLUMN params text NOT NULL DEFAULT '';
 	CREATE INDEX impressions_parent ON impressions (parent) WHERE parent <> '';`,
+	// items' generated descriptions (store.Descriptions): JSON, '' when none.
+	`ALTER TABLE items ADD COLUMN generated text NOT NULL DEFAULT '';`,
 }
 
 // migrate brings the schema (in the connection's search_path) up to date in one transaction

@@ -89,6 +89,8 @@ var migrations = []string{
 	ALTER TABLE impressions ADD COLUMN parent TEXT NOT NULL DEFAULT '';
 	ALTER TABLE impressions ADD COLUMN params TEXT NOT NULL DEFAULT '';
 	CREATE INDEX impressions_parent ON impressions (parent) WHERE parent != '';`,
+	// items' generated descriptions (store.Descriptions): JSON, '' when none.
+	`ALTER TABLE items ADD COLUMN generated TEXT NOT NULL DEFAULT '';`,
 }
 
 // migrate brings the schema up to date in one transaction on the writer connection.
