@@ -90,6 +90,9 @@ var docs = []doc{
 	{"POST", "/v1/items", "putItems", "Store a batch of items: a JSON array (all or nothing), or NDJSON with Content-Type " +
 		"application/x-ndjson or application/jsonl (bad lines reported by number, with 422 when any was rejected)",
 		nil, "ItemBatch", "BatchResult", "items", unprocessable},
+	{"PUT", "/v1/items/{id}/generated_text", "putGeneratedText", "Set an item's generated description (kept apart from " +
+		"text; a later write of the item keeps it and marks it stale when the fields it was written from changed)",
+		[]param{pID}, "GeneratedTextIn", "Item", "items", nil},
 	{"GET", "/v1/items/{id}/similar", "similar", "Items similar to an item, by item-kNN, a vector space or a hybrid",
 		[]param{pID, pN, pCat, pBy}, "", "Recommendations", "recommendations", nil},
 	{"PUT", "/v1/users/{id}", "putUser", "Create or replace a user", []param{pID}, "User", "User", "users", nil},

@@ -28,6 +28,8 @@ var routeRoles = map[string]Role{
 	"PUT /v1/users/:id": RoleWrite,
 	"POST /v1/events":   RoleWrite,
 
+	"PUT /v1/items/:id/generated_text": RoleWrite,
+
 	"DELETE /v1/items/:id": RoleAdmin,
 	"DELETE /v1/users/:id": RoleAdmin,
 	"POST /v1/admin/train": RoleAdmin,

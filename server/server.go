@@ -66,6 +66,7 @@ type Backend interface {
 	Recommender
 	Spaces
 	Admin
+	Descriptions
 }
 
 // Options configure the server.
@@ -220,6 +221,7 @@ func (s *Server) routes(metrics http.Handler) {
 	v1.GET("/items", cat.listItems)
 	v1.POST("/items", cat.postItems)
 	v1.GET("/items/:id/similar", read.similar)
+	v1.PUT("/items/:id/generated_text", cat.putGenerated)
 
 	v1.PUT("/users/:id", cat.putUser)
 	v1.GET("/users/:id", cat.getUser)
