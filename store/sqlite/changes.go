@@ -123,7 +123,7 @@ func scanChange(rows *sql.Rows) (store.Change, error) {
 type itemScan struct {
 	id, title, text, cats, tags, attrs, gen string
 	available                               bool
-	created, updated                   int64
+	created, updated                        int64
 }
 
 // Scan implements scanner by copying the held columns.

@@ -38,6 +38,7 @@ func (r *readStmts) all() []*sql.Stmt {
 const eventRows = 128
 
 const itemCols = `id, title, text, categories, tags, attributes, available, created, updated`
+
 // itemReadCols are the columns scanItem reads: itemCols and the generated description.
 const itemReadCols = itemCols + `, generated`
 const eventCols = `seq, user_id, item_id, type, value, ts, session_id, recommendation_id, position`
