@@ -40,9 +40,10 @@ var (
 	epTrending     = endpoint{"GET", "/v1/trending", nil, typ[Recommendations]()}
 	epTrain        = endpoint{"POST", "/v1/admin/train", nil, typ[Model]()}
 	epModels       = endpoint{"GET", "/v1/admin/models", nil, typ[modelList]()}
+	epPutGenerated = endpoint{"PUT", "/v1/items/{id}/generated_text", typ[GeneratedText](), typ[recd.Item]()}
 	endpoints      = []endpoint{epHealth, epReady, epPutItem, epGetItem, epDeleteItem, epListItems,
 		epPutItems, epSimilar, epPutUser, epGetUser, epDeleteUser, epUserEvents, epRecommend, epRecommendFor,
-		epQuery, epSpaces, epAddEvents, epPopular, epTrending, epTrain, epModels}
+		epQuery, epSpaces, epAddEvents, epPopular, epTrending, epTrain, epModels, epPutGenerated}
 )
 
 // Health is the answer of /healthz: the process is up.
