@@ -1,6 +1,7 @@
 package describe
 
 import (
+	"encoding/json"
 	"fmt"
 	"regexp"
 	"strings"
@@ -16,7 +17,7 @@ var refusalRE = regexp.MustCompile(`(?i)^\W*(` + refusalToken + `|i'?m sorry|i a
 // titleRE finds what an answer presents as a title: a quoted or starred phrase, or a
 // capitalised phrase followed by a year in parentheses.
 var titleRE = regexp.MustCompile(`"([^"]{2,120})"|“([^”]{2,120})”|\*{1,2}([^*]{2,120})\*{1,2}|_([^_]{2,120})_|` +
-	`((?:[A-Z0-9][\w'’:&!,.-]*\s+){0,8}[A-Z0-9][\w'’:&!.-]*)\s+\((\d{4})\)`)
+	`((?:[\p{Lu}\p{N}][\p{L}\p{N}_'’:&!,.-]*\s+){0,8}[\p{Lu}\p{N}][\p{L}\p{N}_'’:&!.-]*)\s+\((\d{4})\)`)
 
 // yearRE is a title's trailing year, "(1995)".
 var yearRE = regexp.MustCompile(`\s*\(\d{4}(?:[–-]\d{0,4})?\)\s*$`)
@@ -32,9 +33,9 @@ func CheckAnswer(answer, title string, minChars, maxChars int) (string, error) {
 		return "", fmt.Errorf("%w: empty", ErrMalformed)
 	case !utf8.ValidString(s) || strings.ContainsRune(s, 0):
 		return "", fmt.Errorf("%w: not valid text", ErrMalformed)
-	case refusalRE.MatchString(s):
+	case refusalRE.MatchString(withoutTitle(s, title)):
 		return "", fmt.Errorf("%w: %.80q", ErrRefused, s)
-	case strings.HasPrefix(s, "{") || strings.HasPrefix(s, "[") || strings.Contains(s, "```") ||
+	case json.Valid([]byte(s)) || strings.Contains(s, "```") ||
 		strings.Contains(s, fenceOpen) || strings.Contains(s, fenceClose):
 		return "", fmt.Errorf("%w: not plain prose", ErrMalformed)
 	}
@@ -45,6 +46,17 @@ func CheckAnswer(answer, title string, minChars, maxChars int) (string, error) {
 		return "", fmt.Errorf("%w: %.80q is not %.80q", ErrOtherTitle, other, title)
 	}
 	return s, nil
+}
+
+// withoutTitle returns s without the item's title at its start, so that a title such as
+// "I Can't Think Straight" does not read as a refusal.
+func withoutTitle(s, title string) string {
+	for _, t := range []string{title, yearRE.ReplaceAllString(title, "")} {
+		if t != "" && len(s) >= len(t) && strings.EqualFold(s[:len(t)], t) {
+			return s[len(t):]
+		}
+	}
+	return s
 }
 
 // otherTitle returns the first title-like phrase of s that is not the item's title, or "".
@@ -69,7 +81,8 @@ func otherTitle(s, title string) string {
 			continue
 		}
 		got := normTitle(phrase)
-		if got == "" || strings.Contains(got, want) || strings.Contains(want, got) {
+		if got == "" || strings.Contains(got, want) || strings.Contains(want, got) ||
+			strings.Contains(strings.ToLower(title), strings.ToLower(phrase)) {
 			continue
 		}
 		return phrase

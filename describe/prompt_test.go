@@ -71,6 +71,10 @@ func TestCheckAnswer(t *testing.T) {
 		{"```\nHeat (1995) is a crime thriller about a heist crew.\n```", "Heat (1995)", ErrMalformed},
 		{`{"text": "Heat (1995) is a crime thriller about a heist crew."}`, "Heat (1995)", ErrMalformed},
 		{"Too short.", "Heat (1995)", ErrLength},
+		{"I Can't Think Straight (2007) is a drama and romance film about two women in London.", "I Can't Think Straight (2007)", nil},
+		{"[REC] (2007) is a horror film shot as a news crew's footage inside a quarantined building.", "[REC] (2007)", nil},
+		{"'burbs, The (1989) is a comedy about suburban neighbours who suspect the new family next door.", "'burbs, The (1989)", nil},
+		{"Jetée, La (1962) is a science fiction short told almost entirely in still photographs.", "Jetée, La (1962)", nil},
 		{long, "Heat (1995)", ErrLength},
 	}
 	for _, c := range cases {
