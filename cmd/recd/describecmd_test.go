@@ -2,7 +2,9 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
+	"net/http"
 	"os"
 	"os/exec"
 	"strings"
@@ -118,5 +120,34 @@ func TestDescribe_SIGKILLResumes(t *testing.T) {
 	}
 	if !strings.Contains(out.String(), fmt.Sprintf("described %d of %d selected items", n-before, n-before)) {
 		t.Errorf("the summary does not say what was done:\n%s", out)
+	}
+}
+
+// TestDescribe_ServerMode: with --server, recd describe reads the items and writes their
+// descriptions through a running server's API.
+func TestDescribe_ServerMode(t *testing.T) {
+	cfg := describeFixture(t, 5)
+	server, base := startServer(t, cfg.DataDir)
+	defer func() { server.Process.Kill(); _ = server.Wait() }()
+	srv := openaitest.New(nil)
+	defer srv.Close()
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), "RECD_TEST_MAIN=1", "RECD_DESCRIBE_REQUESTS_PER_SECOND=0",
+		"RECD_TEST_ARGS=describe --server "+base+" --base-url "+srv.BaseURL()+" --model double --no-progress --fields title,tags")
+	if out, err := cmd.CombinedOutput(); err != nil || srv.Count() != 5 {
+		t.Fatalf("describe --server: %v, %d requests\n%s", err, srv.Count(), out)
+	}
+	r, err := http.Get(base + "/v1/items/i003")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Body.Close()
+	var it recd.Item
+	if err := json.NewDecoder(r.Body).Decode(&it); err != nil {
+		t.Fatal(err)
+	}
+	if g := it.Generated; g == nil || g.Model != "double" || g.Stale || !strings.HasPrefix(g.Text, "Film 3 (1943) is") ||
+		strings.Join(g.Fields, ",") != "title,tags" || g.SourceHash != recd.SourceHash(it, g.Fields) {
+		t.Errorf("GET i003 generated = %+v", g)
 	}
 }
