@@ -20,3 +20,19 @@ func (f *fakeBackend) PutGenerated(_ context.Context, id string, in service.Gene
 	}
 	return recd.Item{ID: id, Title: "canned", Available: true}, nil
 }
+
+func (b *specBackend) StartDescribe(context.Context, service.DescribeRequest) (service.Job, error) {
+	return filled[service.Job](), b.err("StartDescribe")
+}
+
+func (b *specBackend) Job(context.Context, string) (service.Job, error) {
+	return filled[service.Job](), b.err("Job")
+}
+
+func (f *fakeBackend) StartDescribe(context.Context, service.DescribeRequest) (service.Job, error) {
+	return service.Job{ID: "j", Kind: "describe", State: service.JobRunning}, nil
+}
+
+func (f *fakeBackend) Job(_ context.Context, id string) (service.Job, error) {
+	return service.Job{ID: id, Kind: "describe", State: service.JobDone}, nil
+}

@@ -120,4 +120,18 @@ var docs = []doc{
 		"reason, unless force=true", []param{pForce}, "", "Model", "admin", conflict},
 	{"GET", "/v1/admin/models", "models", "Saved model versions with training time and sizes", nil, "", "ModelList",
 		"admin", nil},
+	{"POST", "/v1/admin/describe", "describe", "Start a job that has the configured chat model describe the items whose " +
+		"generated description is missing or stale (409 while one runs, 422 when no model is configured); its " +
+		"progress is in GET /v1/admin/jobs/{id}", []param{pOnlyThin, pFields}, "", "Job", "admin",
+		[]int{http.StatusConflict, http.StatusUnprocessableEntity}},
+	{"GET", "/v1/admin/jobs/{id}", "job", "A background job's state, progress and outcome (the last 16 are kept)",
+		[]param{pJobID}, "", "Job", "admin", nil},
 }
+
+// The describe job's parameters.
+var (
+	pOnlyThin = param{"only_thin", "query", "only items whose text is shorter than describe.min_text", boolT}
+	pFields   = param{"fields", "query", "item fields shown to the model, comma-separated (title, text, categories, " +
+		"tags, attributes; default describe.fields)", maxStr(128)}
+	pJobID = param{"id", "path", "the job's id", maxStr(defLimits.MaxIDLength)}
+)

@@ -109,6 +109,7 @@ func TestOpenAPI_ServiceAnswersAreDeclared(t *testing.T) {
 		apiCall{"PUT", "/v1/items/i1", "application/json", `{"vectors":{"cf":[1]}}`, false},
 		apiCall{"POST", "/v1/events", "application/json", `[{"user_id":"u1","item_id":"nope","type":"click"}]`, false},
 		apiCall{"GET", "/v1/items/i1", "", "", false},
+		apiCall{"POST", "/v1/admin/describe", "", "", false}, apiCall{"GET", "/v1/admin/jobs/nope", "", "", false},
 		apiCall{"PUT", "/v1/items/nope/generated_text", "application/json", `{"text":"A film.","model":"m"}`, false},
 		apiCall{"PUT", "/v1/items/i1/generated_text", "application/json", `{"text":"","model":"m"}`, false},
 		apiCall{"PUT", "/v1/items/i1/generated_text", "application/json", `{"text":"A film.","model":"m","fields":["title"]}`, false},
@@ -148,6 +149,8 @@ func TestOpenAPI_DeclaredStatuses(t *testing.T) {
 		"trending":         {200, 400, 401, 429, 500, 503, 504},
 		"train":            {200, 400, 401, 403, 409, 429, 500, 503, 504},
 		"models":           {200, 400, 401, 403, 429, 500, 503, 504},
+		"describe":         {200, 400, 401, 403, 409, 422, 429, 500, 503, 504},
+		"job":              {200, 400, 401, 403, 404, 429, 500, 503, 504},
 	}
 	got, heads := map[string][]int{}, map[string]bool{}
 	for _, item := range server.OpenAPI()["paths"].(map[string]any) {

@@ -34,6 +34,9 @@ var routeRoles = map[string]Role{
 	"DELETE /v1/users/:id": RoleAdmin,
 	"POST /v1/admin/train": RoleAdmin,
 	"GET /v1/admin/models": RoleAdmin,
+
+	"POST /v1/admin/describe": RoleAdmin,
+	"GET /v1/admin/jobs/:id":  RoleAdmin,
 }
 
 // RouteRole returns the role a request needs, from its method and gin full path

@@ -67,6 +67,7 @@ type Backend interface {
 	Spaces
 	Admin
 	Descriptions
+	Jobs
 }
 
 // Options configure the server.
@@ -241,6 +242,8 @@ func (s *Server) routes(metrics http.Handler) {
 	v1.GET("/trending", read.trending)
 
 	v1.POST("/admin/train", admin.train)
+	v1.POST("/admin/describe", admin.describe)
+	v1.GET("/admin/jobs/:id", admin.job)
 	v1.GET("/admin/models", admin.models)
 }
 

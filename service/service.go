@@ -95,6 +95,8 @@ type Options struct {
 	ProtectedVersions func() []string
 	// Feedback configures the recording of served lists and the attribution of events to them.
 	Feedback FeedbackOptions
+	// Describe configures the describe jobs started through StartDescribe.
+	Describe DescribeOptions
 }
 
 // DefaultOptions returns the defaults.
@@ -142,6 +144,7 @@ type Service struct {
 	write *writer
 	read  *reader
 	del   *deleter
+	jobs  *describeJobs // background describe jobs
 	// The parts whose own methods are Service's: Spaces, SaveIndex and RunPeriodicSave
 	// (vectors); Models and RunPeriodicTraining (trainer); Notify, NotifyModel, FollowStatus,
 	// RunFollower and Sync (follower); Health, CheckHealth and RunHealthChecks (health).
@@ -209,6 +212,7 @@ func (s *Service) assemble() (*memState, error) {
 		metrics: s.Metrics, imp: s.read.imp}
 	s.follower = newFollower(s.st, s.live, s.vectors, s.trainer, s.health, s.log)
 	// Every part that keeps per-user records registers its forgetter here.
+	s.jobs = newDescribeJobs(s.opts.Describe, serviceCatalog{s})
 	s.del = &deleter{st: s.st, gate: gate, pass: s.follower.exclusive, withEvents: s.opts.Redis != nil}
 	s.del.register(s.live)
 	s.del.register(s.read.ledger)
@@ -267,6 +271,9 @@ func (s *Service) Stats() Stats { return s.live.stats() }
 // mappings, a Qdrant connection). Call it after the last request and after SaveIndex; the
 // store and the Redis client belong to the caller.
 func (s *Service) Close() error {
+	if s.jobs != nil {
+		s.jobs.close()
+	}
 	if c, ok := s.opts.Index.(io.Closer); ok {
 		return c.Close()
 	}

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/recd/recd/describe"
+	"github.com/recd/recd/service"
 )
 
 // defaultDescribe sets the describe section's defaults from the describe package's own.
@@ -50,4 +51,16 @@ func splitFields(s string) []string {
 		}
 	}
 	return out
+}
+
+// describeServiceOptions are the service's describe-job options: the chat model when one is
+// configured (describe.*, else llm.*), none otherwise.
+func (c *Config) describeServiceOptions() service.DescribeOptions {
+	o := service.DescribeOptions{Options: c.describeOptions()}
+	if m := c.describeModel(); m.BaseURL != "" && m.Model != "" {
+		if w, err := describe.NewOpenAI(m); err == nil {
+			o.Writer = w
+		}
+	}
+	return o
 }
