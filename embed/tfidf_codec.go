@@ -6,7 +6,7 @@ import (
 )
 
 const (
-	tfidfMagic   = "RECDTFID"
+	tfidfMagic = "RECDTFID"
 	// tfidfVersion 2 appends the generated-text weight; version 1 reads with weight 0, as
 	// those models were fitted without generated text.
 	tfidfVersion = 2
