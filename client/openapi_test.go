@@ -209,6 +209,8 @@ func TestClient_MethodsCallTheirEndpoints(t *testing.T) {
 		{epHealth, func() error { _, err := c.Health(ctx); return err }},
 		{epReady, func() error { _, err := c.Ready(ctx); return err }},
 		{epPutItem, func() error { _, err := c.PutItem(ctx, recd.Item{ID: "a"}); return err }},
+		{epDescribe, func() error { _, err := c.StartDescribe(ctx, DescribeOptions{OnlyThin: true}); return err }},
+		{epJob, func() error { _, err := c.Job(ctx, "j"); return err }},
 		{epPutGenerated, func() error {
 			_, err := c.PutGeneratedText(ctx, "a", GeneratedText{Text: "t", Model: "m"})
 			return err

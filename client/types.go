@@ -41,9 +41,12 @@ var (
 	epTrain        = endpoint{"POST", "/v1/admin/train", nil, typ[Model]()}
 	epModels       = endpoint{"GET", "/v1/admin/models", nil, typ[modelList]()}
 	epPutGenerated = endpoint{"PUT", "/v1/items/{id}/generated_text", typ[GeneratedText](), typ[recd.Item]()}
+	epDescribe     = endpoint{"POST", "/v1/admin/describe", nil, typ[Job]()}
+	epJob          = endpoint{"GET", "/v1/admin/jobs/{id}", nil, typ[Job]()}
 	endpoints      = []endpoint{epHealth, epReady, epPutItem, epGetItem, epDeleteItem, epListItems,
 		epPutItems, epSimilar, epPutUser, epGetUser, epDeleteUser, epUserEvents, epRecommend, epRecommendFor,
-		epQuery, epSpaces, epAddEvents, epPopular, epTrending, epTrain, epModels, epPutGenerated}
+		epQuery, epSpaces, epAddEvents, epPopular, epTrending, epTrain, epModels, epPutGenerated,
+		epDescribe, epJob}
 )
 
 // Health is the answer of /healthz: the process is up.
