@@ -9,8 +9,8 @@ from typing import Any, Callable, Dict, Iterable, Iterator, Mapping, NamedTuple,
 
 from ._errors import RecdError, retry_delay
 from ._types import (
-    BatchResult, Event, EventPage, EventResult, Item, ItemPage, Model, ModelList, QueryRequest, QueryResponse,
-    RecommendRequest, Recommendations, SpaceList, User,
+    BatchResult, Event, EventPage, EventResult, GeneratedTextIn, Item, ItemPage, Job, Model, ModelList, QueryRequest,
+    QueryResponse, RecommendRequest, Recommendations, SpaceList, User,
 )
 
 
@@ -52,9 +52,12 @@ ROUTES: Dict[str, Route] = {
     "spaces": Route("GET", "/v1/spaces", (), None, SpaceList),
     "train": Route("POST", "/v1/admin/train", ("force",), None, Model),
     "models": Route("GET", "/v1/admin/models", (), None, ModelList),
+    "put_generated_text": Route("PUT", "/v1/items/{id}/generated_text", (), GeneratedTextIn, Item),
+    "start_describe": Route("POST", "/v1/admin/describe", ("only_thin", "fields"), None, Job),
+    "job": Route("GET", "/v1/admin/jobs/{id}", (), None, Job),
 }
 
-_SERVER_SET = ("created_at", "updated_at")
+_SERVER_SET = ("created_at", "updated_at", "generated")
 _NDJSON = "application/x-ndjson"
 Query = Mapping[str, Union[None, str, int, float, bool, Sequence[str]]]
 
@@ -189,6 +192,19 @@ class Client:
 
     def models(self) -> ModelList:
         return self._call("models")
+
+    def put_generated_text(self, item_id: str, generated: Mapping[str, Any]) -> Item:
+        """Sets an item's generated description (write role), kept apart from its text; returns the item."""
+        return self._call("put_generated_text", {"id": item_id}, body=dict(generated))
+
+    def start_describe(self, only_thin: bool = False, fields: Optional[Sequence[str]] = None) -> Job:
+        """Starts the describe job on the server (admin role); 409 while one runs. Follow it with job."""
+        return self._call("start_describe", query={"only_thin": True if only_thin else None,
+                                                   "fields": ",".join(fields) if fields else None})
+
+    def job(self, job_id: str) -> Job:
+        """A background job's state, progress and report."""
+        return self._call("job", {"id": job_id})
 
     @staticmethod
     def _pages(get: Callable[[Optional[str]], Any], cursor: Optional[str]) -> Iterator[Any]:

@@ -1,8 +1,8 @@
 import { RecdError, retryDelay } from "./errors.js";
 import { routes, type Method } from "./routes.js";
 import type {
-  BatchResult, Event, EventPage, EventResult, Item, ItemInput, ItemPage, Model, ModelList, QueryOptions,
-  QueryResponse, RecommendOptions, RecommendRequest, Recommendations, SpaceList, User, UserInput,
+  BatchResult, Event, EventPage, EventResult, GeneratedTextIn, Item, ItemInput, ItemPage, Job, Model, ModelList,
+  QueryOptions, QueryResponse, RecommendOptions, RecommendRequest, Recommendations, SpaceList, User, UserInput,
 } from "./types.js";
 
 /** Options of a Client; every one has a default. */
@@ -31,7 +31,7 @@ interface Call {
   raw?: { type: string; data: string | ReadableStream<Uint8Array> };
 }
 
-const serverSet = new Set(["created_at", "updated_at"]);
+const serverSet = new Set(["created_at", "updated_at", "generated"]);
 
 /** writable drops the fields the server sets, so an object read from the API can be sent back. */
 function writable<T extends object>(v: T): T {
@@ -158,6 +158,23 @@ export class Client {
 
   models(): Promise<ModelList> {
     return this.call("models", {});
+  }
+
+  /** Sets an item's generated description (write role), kept apart from its text; answers the item. */
+  putGeneratedText(id: string, generated: GeneratedTextIn): Promise<Item> {
+    return this.call("putGeneratedText", { params: { id }, body: generated });
+  }
+
+  /** Starts the describe job on the server (admin role); 409 while one runs. Follow it with job. */
+  startDescribe(options: { onlyThin?: boolean; fields?: string[] } = {}): Promise<Job> {
+    return this.call("startDescribe", {
+      query: { only_thin: options.onlyThin || undefined, fields: options.fields?.join(",") || undefined },
+    });
+  }
+
+  /** A background job's state, progress and report. */
+  job(id: string): Promise<Job> {
+    return this.call("job", { params: { id } });
   }
 
   private async *pages<P extends { next_cursor: string }>(get: (cursor?: string) => Promise<P>, cursor?: string): AsyncGenerator<P> {

@@ -40,6 +40,11 @@ export const routes = {
   spaces: { method: "GET", path: "/v1/spaces", query: [], request: null, response: "SpaceList" },
   train: { method: "POST", path: "/v1/admin/train", query: ["force"], request: null, response: "Model" },
   models: { method: "GET", path: "/v1/admin/models", query: [], request: null, response: "ModelList" },
+  putGeneratedText: {
+    method: "PUT", path: "/v1/items/{id}/generated_text", query: [], request: "GeneratedTextIn", response: "Item",
+  },
+  startDescribe: { method: "POST", path: "/v1/admin/describe", query: ["only_thin", "fields"], request: null, response: "Job" },
+  job: { method: "GET", path: "/v1/admin/jobs/{id}", query: [], request: null, response: "Job" },
 } as const satisfies Record<string, Route>;
 
 export type Method = keyof typeof routes;
