@@ -62,8 +62,9 @@ type Catalog interface {
 	PutGenerated(ctx context.Context, id string, g recd.Generated) error
 }
 
-// Options configure a job. Durations are wall time; zero values are replaced by
-// DefaultOptions' in Validate's caller (New).
+// Options configure a job. New replaces a zero Concurrency, MinChars, MaxChars,
+// InitialBackoff, MaxBackoff or Timeout with DefaultOptions' value; a zero
+// RequestsPerSecond, MaxRetries or MinText means none.
 type Options struct {
 	// Fields are the item fields shown to the model and hashed (recd.DescribeFields; empty:
 	// recd.DefaultDescribeFields).

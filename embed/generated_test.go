@@ -76,3 +76,42 @@ func TestItemText_Generated(t *testing.T) {
 		t.Errorf("ItemTextWith(false) = %q, want %q", got, want)
 	}
 }
+
+// TestTFIDF_UnmarshalVersion1: a model saved before generated text existed reads with weight
+// 0, so it transforms items as it did when it was fitted.
+func TestTFIDF_UnmarshalVersion1(t *testing.T) {
+	o := titleOnly()
+	o.GeneratedTextWeight = 0
+	m, err := FitTFIDF(generatedItems(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Version 1's layout: version 2's without the trailing weight.
+	e := newEncoder(tfidfMagic, 1)
+	for _, w := range []float64{o.TitleWeight, o.TextWeight, o.CategoryWeight, o.CategoryWordWeight,
+		o.TagWeight, o.TagWordWeight, o.YearWeight, o.MaxDFRatio} {
+		e.f64(w)
+	}
+	e.bool(o.YearTokens)
+	e.bool(o.StopWords)
+	e.uvarint(uint64(o.MinTokenLen))
+	e.uvarint(uint64(o.MinDF))
+	e.uvarint(uint64(o.MaxFeatures))
+	e.uvarint(uint64(m.nDocs))
+	e.uvarint(uint64(len(m.terms)))
+	for _, tm := range m.terms {
+		e.str(tm.Token)
+		e.uvarint(uint64(tm.DF))
+		e.f64(tm.IDF)
+	}
+	var back TFIDF
+	if err := back.UnmarshalBinary(e.finish()); err != nil {
+		t.Fatal(err)
+	}
+	if back.Options().GeneratedTextWeight != 0 || back.Dim() != m.Dim() {
+		t.Errorf("version 1 read as weight %v, %d terms; want 0 and %d", back.Options().GeneratedTextWeight, back.Dim(), m.Dim())
+	}
+	if got, want := back.Transform(generatedItems()[0]), m.Transform(generatedItems()[0]); len(got.Indices) != len(want.Indices) {
+		t.Errorf("version 1 transforms to %v, want %v", got, want)
+	}
+}

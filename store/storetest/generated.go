@@ -73,22 +73,7 @@ func testGenerated(t *testing.T, open Opener) {
 	must(t, s.PutItems(ctx, []recd.Item{it}), "PutItems (title restored)")
 	check("after the title was restored", false)
 
-	page, _, err := s.ListItems(ctx, "", 10)
-	must(t, err, "ListItems")
-	if len(page) != 1 || page[0].Generated == nil || page[0].Generated.Text != g.Text {
-		t.Errorf("ListItems = %+v, want g with its generated text", page)
-	}
-	var scanned int
-	must(t, s.ScanItems(ctx, func(x recd.Item) error {
-		if x.Generated != nil && x.Generated.Text == g.Text {
-			scanned++
-		}
-		return nil
-	}), "ScanItems")
-	if scanned != 1 {
-		t.Errorf("ScanItems saw the generated text %d times, want 1", scanned)
-	}
-
+	checkGeneratedReads(t, s, g.Text)
 	bad := g
 	bad.Text = "bad \x00 text"
 	if err := ds.PutGenerated(ctx, "g", bad); !errors.Is(err, recd.ErrInvalid) {
@@ -103,4 +88,26 @@ func testGenerated(t *testing.T, open Opener) {
 	if got.Generated != nil {
 		t.Errorf("a deleted and re-created item kept generated text %+v", *got.Generated)
 	}
+}
+
+// checkGeneratedReads checks that ListItems and ScanItems carry the one item's generated text.
+func checkGeneratedReads(t *testing.T, s *handle, text string) {
+	t.Helper()
+	ctx := t.Context()
+	page, _, err := s.ListItems(ctx, "", 10)
+	must(t, err, "ListItems")
+	if len(page) != 1 || page[0].Generated == nil || page[0].Generated.Text != text {
+		t.Errorf("ListItems = %+v, want g with its generated text", page)
+	}
+	var scanned int
+	must(t, s.ScanItems(ctx, func(x recd.Item) error {
+		if x.Generated != nil && x.Generated.Text == text {
+			scanned++
+		}
+		return nil
+	}), "ScanItems")
+	if scanned != 1 {
+		t.Errorf("ScanItems saw the generated text %d times, want 1", scanned)
+	}
+
 }
