@@ -21,7 +21,7 @@ type cliFlags struct {
 	names, output, report, tradeoff, diversifier     string
 	binary                                           bool
 	// generated and key: the cold-items protocol's source of generated descriptions.
-	generated, key     string
+	generated, key    string
 	kSet, fractionSet bool
 }
 
