@@ -60,6 +60,9 @@ type Item struct {
 	Vectors   map[string][]float32 `json:"vectors,omitempty"`
 	CreatedAt time.Time            `json:"created_at"`
 	UpdatedAt time.Time            `json:"updated_at"`
+	// Generated is the description a language model wrote for the item, nil when none.
+	// Read-only: a write of the item ignores it (see Generated).
+	Generated *Generated `json:"generated,omitempty"`
 }
 
 // User is someone recommendations are made for. Users need not be registered:

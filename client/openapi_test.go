@@ -24,6 +24,8 @@ var docExceptions = map[string]string{
 	"itemIn.updated_at":   "readOnly: set by the server",
 	"[]itemIn.created_at": "readOnly: set by the server",
 	"[]itemIn.updated_at": "readOnly: set by the server",
+	"itemIn.generated":    "readOnly: set through PUT /v1/items/{id}/generated_text",
+	"[]itemIn.generated":  "readOnly: set through PUT /v1/items/{id}/generated_text",
 	"userIn.created_at":   "readOnly: set by the server",
 	"userIn.updated_at":   "readOnly: set by the server",
 	"[]eventIn.seq":       "readOnly: assigned by the store",
@@ -207,6 +209,12 @@ func TestClient_MethodsCallTheirEndpoints(t *testing.T) {
 		{epHealth, func() error { _, err := c.Health(ctx); return err }},
 		{epReady, func() error { _, err := c.Ready(ctx); return err }},
 		{epPutItem, func() error { _, err := c.PutItem(ctx, recd.Item{ID: "a"}); return err }},
+		{epDescribe, func() error { _, err := c.StartDescribe(ctx, DescribeOptions{OnlyThin: true}); return err }},
+		{epJob, func() error { _, err := c.Job(ctx, "j"); return err }},
+		{epPutGenerated, func() error {
+			_, err := c.PutGeneratedText(ctx, "a", GeneratedText{Text: "t", Model: "m"})
+			return err
+		}},
 		{epGetItem, func() error { _, err := c.GetItem(ctx, "a"); return err }},
 		{epDeleteItem, func() error { return c.DeleteItem(ctx, "a") }},
 		{epListItems, func() error { return drain(c.ListItems(ctx, 5)) }},

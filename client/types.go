@@ -42,6 +42,9 @@ var (
 	epModels        = endpoint{"GET", "/v1/admin/models", nil, typ[modelList]()}
 	epNext          = endpoint{"GET", "/v1/recommendations/{recommendation_id}/next", nil, typ[Recommendations]()}
 	epOnlineMetrics = endpoint{"GET", "/v1/metrics/online", nil, typ[OnlineMetrics]()}
+	epPutGenerated  = endpoint{"PUT", "/v1/items/{id}/generated_text", typ[GeneratedText](), typ[recd.Item]()}
+	epDescribe      = endpoint{"POST", "/v1/admin/describe", nil, typ[Job]()}
+	epJob           = endpoint{"GET", "/v1/admin/jobs/{id}", nil, typ[Job]()}
 
 	epPutExperiment    = endpoint{"PUT", "/v1/experiments/{id}", typ[Experiment](), typ[Experiment]()}
 	epGetExperiment    = endpoint{"GET", "/v1/experiments/{id}", nil, typ[Experiment]()}
@@ -51,7 +54,7 @@ var (
 
 	endpoints = []endpoint{epHealth, epReady, epPutItem, epGetItem, epDeleteItem, epListItems,
 		epPutItems, epSimilar, epPutUser, epGetUser, epDeleteUser, epUserEvents, epRecommend, epRecommendFor,
-		epQuery, epSpaces, epAddEvents, epPopular, epTrending, epTrain, epModels, epNext, epOnlineMetrics,
+		epQuery, epSpaces, epAddEvents, epPopular, epTrending, epTrain, epModels, epNext, epOnlineMetrics, epPutGenerated, epDescribe, epJob,
 		epPutExperiment, epGetExperiment, epListExperiments, epDeleteExperiment, epExperimentReport}
 )
 

@@ -51,21 +51,29 @@ type decoder struct {
 
 // newDecoder checks the checksum, the magic and the version.
 func newDecoder(data []byte, magic string, version uint64) (*decoder, error) {
+	d, _, err := newDecoderFrom(data, magic, version, version)
+	return d, err
+}
+
+// newDecoderFrom is newDecoder for a format that still reads versions oldest to newest; it
+// returns the version found.
+func newDecoderFrom(data []byte, magic string, oldest, newest uint64) (*decoder, uint64, error) {
 	if len(data) < len(magic)+1+4 {
-		return nil, fmt.Errorf("%w: %d bytes is too short", ErrCorrupt, len(data))
+		return nil, 0, fmt.Errorf("%w: %d bytes is too short", ErrCorrupt, len(data))
 	}
 	body, sum := data[:len(data)-4], binary.LittleEndian.Uint32(data[len(data)-4:])
 	if string(body[:len(magic)]) != magic {
-		return nil, fmt.Errorf("%w: not a %s model", ErrCorrupt, magic)
+		return nil, 0, fmt.Errorf("%w: not a %s model", ErrCorrupt, magic)
 	}
 	if crc32.ChecksumIEEE(body) != sum {
-		return nil, fmt.Errorf("%w: checksum mismatch", ErrCorrupt)
+		return nil, 0, fmt.Errorf("%w: checksum mismatch", ErrCorrupt)
 	}
 	d := &decoder{buf: body[len(magic):]}
-	if v := d.uvarint(); d.err == nil && v != version {
-		return nil, fmt.Errorf("%w: version %d, want %d", ErrCorrupt, v, version)
+	v := d.uvarint()
+	if d.err == nil && (v < oldest || v > newest) {
+		return nil, v, fmt.Errorf("%w: version %d, want %d to %d", ErrCorrupt, v, oldest, newest)
 	}
-	return d, d.err
+	return d, v, d.err
 }
 
 func (d *decoder) fail(what string) {

@@ -10,9 +10,12 @@ import (
 )
 
 // ItemText is the text an embedding model sees for an item: the title, the categories,
-// the tags and the free text, one sentence each, in that order. Empty parts are left out,
-// so an item with no content gives "".
-func ItemText(it recd.Item) string {
+// the tags, the free text and the generated description (recd.Generated), one sentence or
+// more each, in that order. Empty parts are left out, so an item with no content gives "".
+func ItemText(it recd.Item) string { return ItemTextWith(it, true) }
+
+// ItemTextWith is ItemText with the generated description left out when generated is false.
+func ItemTextWith(it recd.Item, generated bool) string {
 	var b strings.Builder
 	add := func(s string) {
 		s = strings.TrimSpace(s)
@@ -35,6 +38,9 @@ func ItemText(it recd.Item) string {
 		add("Tags: " + strings.Join(tags, ", "))
 	}
 	add(strings.Join(strings.Fields(it.Text), " "))
+	if generated && it.Generated != nil {
+		add(strings.Join(strings.Fields(it.Generated.Text), " "))
+	}
 	return b.String()
 }
 

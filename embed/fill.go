@@ -35,10 +35,15 @@ type FillOptions struct {
 	// Progress, when not nil, is called after each batch is written with the items
 	// seen so far (embedded or skipped) and Total.
 	Progress func(done, total int)
+	// NoGenerated leaves the items' generated descriptions out of the embedded text.
+	NoGenerated bool
 }
 
 // DefaultFillOptions fills the space "text" in batches of 64.
 func DefaultFillOptions() FillOptions { return FillOptions{Space: "text", BatchSize: 64} }
+
+// text is what FillSpace embeds for an item.
+func (o FillOptions) text(it recd.Item) string { return ItemTextWith(it, !o.NoGenerated) }
 
 // FillStats counts what FillSpace did.
 type FillStats struct {
@@ -75,7 +80,7 @@ func FillSpace(ctx context.Context, src ItemPager, emb TextEmbedder,
 		var batch []recd.Item
 		var texts []string
 		for _, it := range page {
-			if s := ItemText(it); s != "" {
+			if s := opts.text(it); s != "" {
 				batch, texts = append(batch, it), append(texts, s)
 			} else {
 				st.Skipped++

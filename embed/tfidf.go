@@ -16,12 +16,16 @@ import (
 // TFIDFOptions tunes FitTFIDF. Weights multiply a field's sublinear term frequency
 // (1 + ln count) before the idf; a zero weight leaves the field out.
 type TFIDFOptions struct {
-	TitleWeight        float64 `yaml:"title_weight"`         // words of the title (the trailing "(1995)" is not a word)
-	TextWeight         float64 `yaml:"text_weight"`          // words of the free text
-	CategoryWeight     float64 `yaml:"category_weight"`      // the whole category as one token, "cat:sci_fi"
-	CategoryWordWeight float64 `yaml:"category_word_weight"` // the words of a category, "sci", "fi"
-	TagWeight          float64 `yaml:"tag_weight"`           // the whole tag as one token, "tag:based_on_a_book"
-	TagWordWeight      float64 `yaml:"tag_word_weight"`      // the words of a tag
+	TitleWeight float64 `yaml:"title_weight"` // words of the title (the trailing "(1995)" is not a word)
+	TextWeight  float64 `yaml:"text_weight"`  // words of the free text
+	// GeneratedTextWeight weighs the words of the item's generated description
+	// (recd.Generated, written by recd describe), kept apart from the owner's text; 0 leaves
+	// it out.
+	GeneratedTextWeight float64 `yaml:"generated_text_weight"`
+	CategoryWeight      float64 `yaml:"category_weight"`      // the whole category as one token, "cat:sci_fi"
+	CategoryWordWeight  float64 `yaml:"category_word_weight"` // the words of a category, "sci", "fi"
+	TagWeight           float64 `yaml:"tag_weight"`           // the whole tag as one token, "tag:based_on_a_book"
+	TagWordWeight       float64 `yaml:"tag_word_weight"`      // the words of a tag
 	// YearTokens adds "year:1995" and "decade:1990s" from the title's trailing year (or the
 	// item's "year" attribute), weighted by YearWeight.
 	YearTokens bool    `yaml:"year_tokens"`
@@ -44,7 +48,7 @@ type TFIDFOptions struct {
 // items dropped, at most 50,000 tokens, no year tokens.
 func DefaultTFIDFOptions() TFIDFOptions {
 	return TFIDFOptions{
-		TitleWeight: 1, TextWeight: 1,
+		TitleWeight: 1, TextWeight: 1, GeneratedTextWeight: 1,
 		CategoryWeight: 3, CategoryWordWeight: 1,
 		TagWeight: 2, TagWordWeight: 1,
 		YearWeight:  1,
@@ -58,7 +62,7 @@ func (o TFIDFOptions) Validate() error {
 	for _, w := range []struct {
 		name string
 		v    float64
-	}{{"title_weight", o.TitleWeight}, {"text_weight", o.TextWeight},
+	}{{"title_weight", o.TitleWeight}, {"text_weight", o.TextWeight}, {"generated_text_weight", o.GeneratedTextWeight},
 		{"category_weight", o.CategoryWeight}, {"category_word_weight", o.CategoryWordWeight},
 		{"tag_weight", o.TagWeight}, {"tag_word_weight", o.TagWordWeight}, {"year_weight", o.YearWeight}} {
 		if w.v < 0 || math.IsNaN(w.v) || math.IsInf(w.v, 0) {
@@ -213,6 +217,10 @@ func (t *TFIDF) weightedTF(it recd.Item) map[string]float64 {
 	field(o.TitleWeight)
 	words(it.Text)
 	field(o.TextWeight)
+	if it.Generated != nil {
+		words(it.Generated.Text)
+		field(o.GeneratedTextWeight)
+	}
 	for _, c := range it.Categories {
 		if tok := phraseToken("cat:", c); tok != "" {
 			counts[tok]++

@@ -6,8 +6,10 @@ import (
 )
 
 const (
-	tfidfMagic   = "RECDTFID"
-	tfidfVersion = 1
+	tfidfMagic = "RECDTFID"
+	// tfidfVersion 2 appends the generated-text weight; version 1 reads with weight 0, as
+	// those models were fitted without generated text.
+	tfidfVersion = 2
 )
 
 // MarshalBinary encodes the options and the vocabulary with a version header and a checksum.
@@ -30,13 +32,14 @@ func (t *TFIDF) MarshalBinary() ([]byte, error) {
 		e.uvarint(uint64(tm.DF))
 		e.f64(tm.IDF)
 	}
+	e.f64(o.GeneratedTextWeight)
 	return e.finish(), nil
 }
 
 // UnmarshalBinary decodes what MarshalBinary wrote; bad data returns an error wrapping
 // ErrCorrupt and leaves t unchanged.
 func (t *TFIDF) UnmarshalBinary(data []byte) error {
-	d, err := newDecoder(data, tfidfMagic, tfidfVersion)
+	d, version, err := newDecoderFrom(data, tfidfMagic, 1, tfidfVersion)
 	if err != nil {
 		return fmt.Errorf("unmarshal tfidf: %w", err)
 	}
@@ -57,6 +60,9 @@ func (t *TFIDF) UnmarshalBinary(data []byte) error {
 		if d.err == nil && i > 0 && strings.Compare(terms[i-1].Token, terms[i].Token) >= 0 {
 			d.fail("vocabulary order")
 		}
+	}
+	if version >= 2 {
+		o.GeneratedTextWeight = d.finite()
 	}
 	if err := d.done(); err != nil {
 		return fmt.Errorf("unmarshal tfidf: %w", err)

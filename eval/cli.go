@@ -25,6 +25,9 @@ func RunCLI(ctx context.Context, args []string, stdout, stderr io.Writer, models
 	if err != nil {
 		return err
 	}
+	if f.splitName == SplitColdItems {
+		return runCold(ctx, f, stdout, stderr)
+	}
 	selected, err := selectModels(f.names, models)
 	if err != nil {
 		return err

@@ -22,6 +22,9 @@ type cliFlags struct {
 	binary                                           bool
 	groupBy, usersPath                               string
 	minGroupUsers                                    int
+	// generated and key: the cold-items protocol's source of generated descriptions.
+	generated, key    string
+	kSet, fractionSet bool
 }
 
 // parseCLIFlags parses and checks the flags; the list length k is read here only.
@@ -36,7 +39,12 @@ func parseCLIFlags(args []string, stderr io.Writer) (*cliFlags, error) {
 	}
 	fs.StringVar(&f.dataPath, "data", "", "data set: a MovieLens directory, an events JSONL file or a CSV file")
 	fs.StringVar(&f.format, "format", "", "data format: movielens, events-jsonl or csv (default: from the path)")
-	fs.StringVar(&f.splitName, "split", "random", "split: random (per user), temporal (global time cut) or leave-last-out")
+	fs.StringVar(&f.splitName, "split", "random", "split: random (per user), temporal (global time cut), leave-last-out, or\n"+
+		"cold-items (every event of a random --test-fraction of the items held out, default 0.1; the content models'\n"+
+		"recall at --k, default 50, of those items among the users who interacted with them)")
+	fs.StringVar(&f.generated, "generated", "", "cold-items: also measure with generated descriptions: stand-in (written from tags and\n"+
+		"genres, as recd describe --stand-in does) or the URL of a running recd whose items have them (recd describe)")
+	fs.StringVar(&f.key, "key", "", "cold-items: API key (read role) for --generated URL")
 	fs.Float64Var(&f.fraction, "test-fraction", 0.2, "share of each user's items (random) or of all events (temporal) held out")
 	fs.Uint64Var(&f.seed, "seed", 42, "seed of the random split")
 	fs.IntVar(&f.k, "k", 10, "list length the metrics are cut at")
@@ -59,6 +67,10 @@ func parseCLIFlags(args []string, stderr io.Writer) (*cliFlags, error) {
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
+	fs.Visit(func(fl *flag.Flag) {
+		f.kSet = f.kSet || fl.Name == "k"
+		f.fractionSet = f.fractionSet || fl.Name == "test-fraction"
+	})
 	if fs.NArg() > 0 {
 		return nil, recd.Invalid("args", fmt.Sprintf("unexpected arguments %q", fs.Args()))
 	}
@@ -180,7 +192,7 @@ func splitBy(events []recd.Event, name string, fraction float64, seed uint64) (*
 	case "leave-last-out":
 		return LeaveLastOut(events)
 	}
-	return nil, recd.Invalid("split", fmt.Sprintf("unknown split %q (random, temporal, leave-last-out)", name))
+	return nil, recd.Invalid("split", fmt.Sprintf("unknown split %q (random, temporal, leave-last-out, cold-items)", name))
 }
 
 // checkGroupBy checks --group-by, --users and --min-group-users together.

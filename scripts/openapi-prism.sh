@@ -119,6 +119,9 @@ r 403 R PUT /v1/items/oa9 -H "$J" -d "$JS"; r 403 W POST /v1/admin/train
 r 200 "$LIMITED" GET '/v1/popular?n=3'; r 429 "$LIMITED" GET '/v1/popular?n=3'
 r 200 A GET /v1/admin/models
 r 200 R GET '/v1/metrics/online?group_by=route&k=5'; r 400 R GET '/v1/metrics/online?group_by=colour'
+r 200 W PUT /v1/items/oa1/generated_text -H "$J" -d '{"text":"OpenAPI test is a comedy from 1999, described by hand.","model":"by hand"}'
+r 404 W PUT /v1/items/nope/generated_text -H "$J" -d '{"text":"Nothing to describe here, no item.","model":"by hand"}'
+r 422 A POST '/v1/admin/describe?only_thin=true'; r 404 A GET /v1/admin/jobs/nope
 # A forced run in the background holds training while the second one asks: 409.
 curl -s -o /dev/null -w '%{http_code}' -X POST -H "Authorization: Bearer $ADMIN" "$B/v1/admin/train?force=true" >"$dir/train1" &
 train=$!
@@ -133,6 +136,7 @@ B=$LENIENT
 r 401 - GET '/v1/popular?n=3'
 r 400 R GET '/v1/items?limit=0'; r 400 R GET '/v1/users/1/recommendations?diversity=3'
 r 400 R POST /v1/query -H "$J" -d '{}'; r 400 A POST '/v1/admin/train?force=maybe'
+r 400 W PUT /v1/items/oa1/generated_text -H "$J" -d '{"text":"","model":"m"}'; r 400 A POST '/v1/admin/describe?only_thin=maybe'
 r 415 W PUT /v1/items/oa1 -H 'Content-Type: text/plain' -d 'x'
 { printf '{"user_id":"'; head -c 1100000 /dev/zero | tr '\0' a; printf '"}'; } >"$dir/big.json"
 r 413 R POST /v1/recommendations -H "$J" --data-binary "@$dir/big.json"

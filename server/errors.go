@@ -41,6 +41,7 @@ type class struct {
 // its text from messages; the others' text is the message.
 var classes = []class{
 	{service.ErrTrainingRunning, http.StatusConflict, "conflict", false},
+	{service.ErrDescribeRunning, http.StatusConflict, "conflict", false},
 	{recd.ErrInvalid, http.StatusBadRequest, "invalid_argument", true},
 	{recd.ErrNotFound, http.StatusNotFound, "not_found", true},
 	{recd.ErrUnprocessable, http.StatusUnprocessableEntity, "unprocessable_entity", true},

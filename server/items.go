@@ -23,6 +23,9 @@ type itemIn struct {
 	Vectors    map[string][]float32 `json:"vectors"`
 	CreatedAt  serverSet            `json:"created_at"`
 	UpdatedAt  serverSet            `json:"updated_at"`
+	// Generated is written only through PUT /v1/items/{id}/generated_text; a write of the
+	// item keeps the stored one.
+	Generated serverSet `json:"generated"`
 }
 
 func (in itemIn) item() recd.Item {

@@ -97,6 +97,9 @@ var docs = []doc{
 	{"POST", "/v1/items", "putItems", "Store a batch of items: a JSON array (all or nothing), or NDJSON with Content-Type " +
 		"application/x-ndjson or application/jsonl (bad lines reported by number, with 422 when any was rejected)",
 		nil, "ItemBatch", "BatchResult", "items", unprocessable},
+	{"PUT", "/v1/items/{id}/generated_text", "putGeneratedText", "Set an item's generated description (kept apart from " +
+		"text; a later write of the item keeps it and marks it stale when the fields it was written from changed)",
+		[]param{pID}, "GeneratedTextIn", "Item", "items", nil},
 	{"GET", "/v1/items/{id}/similar", "similar", "Items similar to an item, by item-kNN, a vector space or a hybrid",
 		[]param{pID, pN, pCat, pBy}, "", "Recommendations", "recommendations", nil},
 	{"PUT", "/v1/users/{id}", "putUser", "Create or replace a user", []param{pID}, "User", "User", "users", nil},
@@ -145,6 +148,12 @@ var docs = []doc{
 	{"GET", "/v1/metrics/online", "onlineMetrics", "Online metrics of the lists served in a window (default the last 24 h, " +
 		"at most 90 days) and the clicks and conversions attributed to them, per group; with group_by=user.<attribute> " +
 		"also the largest gap between groups", onlinePs, "", "OnlineMetrics", "metrics", nil},
+	{"POST", "/v1/admin/describe", "describe", "Start a job that has the configured chat model describe the items whose " +
+		"generated description is missing or stale (409 while one runs, 422 when no model is configured); its " +
+		"progress is in GET /v1/admin/jobs/{id}", []param{pOnlyThin, pFields}, "", "Job", "admin",
+		[]int{http.StatusConflict, http.StatusUnprocessableEntity}},
+	{"GET", "/v1/admin/jobs/{id}", "job", "A background job's state, progress and outcome (the last 16 are kept)",
+		[]param{pJobID}, "", "Job", "admin", nil},
 }
 
 // onlinePs are the parameters of GET /v1/metrics/online.
@@ -156,3 +165,11 @@ var onlinePs = []param{
 	{"experiment", "query", "only the lists served under this experiment", maxStr(defLimits.MaxIDLength)},
 	{"k", "query", "positions counted by ctr_at_k and position_ctr (default 10)", rangeT("integer", 1, 100)},
 }
+
+// The describe job's parameters.
+var (
+	pOnlyThin = param{"only_thin", "query", "only items whose text is shorter than describe.min_text", boolT}
+	pFields   = param{"fields", "query", "item fields shown to the model, comma-separated (title, text, categories, " +
+		"tags, attributes; default describe.fields)", maxStr(128)}
+	pJobID = param{"id", "path", "the job's id", maxStr(defLimits.MaxIDLength)}
+)

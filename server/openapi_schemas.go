@@ -1,5 +1,10 @@
 package server
 
+import (
+	"github.com/recd/recd"
+	"github.com/recd/recd/service"
+)
+
 // This file holds the component schemas of the OpenAPI document: what the handlers accept and
 // send, field for field. Request bodies are decoded with unknown fields rejected, so their
 // schemas forbid additional properties; fields the server sets (created_at, updated_at, seq)
@@ -43,6 +48,15 @@ func arrOf(name string) map[string]any { return map[string]any{"type": "array", 
 // batchOf is a non-empty array of name: an empty batch is refused.
 func batchOf(name string) map[string]any {
 	return map[string]any{"type": "array", "minItems": 1, "items": ref(name)}
+}
+
+// with returns a copy of s with key set to v.
+func with(s map[string]any, key string, v any) map[string]any {
+	o := map[string]any{key: v}
+	for k, x := range s {
+		o[k] = x
+	}
+	return o
 }
 
 func described(s map[string]any, desc string) map[string]any {
@@ -98,7 +112,32 @@ func catalogSchemas() map[string]any {
 		"Item": obj(map[string]any{"id": described(maxStr(defLimits.MaxIDLength), "always in answers; required in POST /v1/items; in PUT, optional and equal to the path's id"),
 			"title": str, "text": str, "categories": strArr, "tags": strArr, "attributes": anyObj,
 			"available": described(boolT, "default true"), "vectors": vectors,
-			"created_at": serverTime, "updated_at": serverTime}, "created_at", "updated_at"),
+			"created_at": serverTime, "updated_at": serverTime, "generated": ref("Generated")}, "created_at", "updated_at"),
+		"Generated": with(described(obj(map[string]any{"text": str, "model": str, "at": dtime, "fields": strArr,
+			"source_hash": str, "stale": described(boolT, "the fields it was written from changed since")},
+			"text", "model", "at", "fields", "source_hash", "stale"),
+			"the description a language model wrote from the item's fields; set through PUT "+
+				"/v1/items/{id}/generated_text, ignored by writes of the item"), "readOnly", true),
+		"GeneratedTextIn": obj(map[string]any{
+			"text":  described(map[string]any{"type": "string", "minLength": 1, "maxLength": service.MaxGeneratedText}, "the description"),
+			"model": described(map[string]any{"type": "string", "minLength": 1, "maxLength": 256}, "the model that wrote it"),
+			"fields": described(map[string]any{"type": "array", "maxItems": len(recd.DescribeFields),
+				"items": map[string]any{"type": "string", "enum": recd.DescribeFields}},
+				"the item fields it was written from (default title, categories, tags, attributes)"),
+			"source_hash": described(map[string]any{"type": "string", "pattern": "^[0-9a-f]{64}$"},
+				"SHA-256 of the fields as the describer read them (default: the item as stored now)")},
+			"text", "model"),
+		"Job": obj(map[string]any{"id": str, "kind": described(str, "describe"),
+			"state":      map[string]any{"type": "string", "enum": []string{"running", "done", "failed", "cancelled"}},
+			"started_at": dtime, "finished_at": dtime, "error": str,
+			"progress": obj(map[string]any{"total": integ, "done": integ, "written": integ, "failed": integ,
+				"elapsed_seconds": num, "eta_seconds": num}, "total", "done", "written", "failed", "elapsed_seconds", "eta_seconds"),
+			"report": obj(map[string]any{"scanned": integ, "fresh": integ, "thick": integ, "selected": integ,
+				"written": integ, "failed": integ, "requests": integ,
+				"failures": map[string]any{"type": "array", "description": "the first 100; each is asked again on a later run",
+					"items": obj(map[string]any{"id": str, "reason": str}, "id", "reason")}},
+				"scanned", "fresh", "thick", "selected", "written", "failed", "requests")},
+			"id", "kind", "state", "started_at", "progress"),
 		"ItemBatch": batchOf("Item"),
 		"BatchResult": obj(map[string]any{"stored": integ, "rejected": map[string]any{"type": "array",
 			"description": "NDJSON only: the lines refused, by number from 1",

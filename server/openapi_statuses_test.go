@@ -108,6 +108,11 @@ func TestOpenAPI_ServiceAnswersAreDeclared(t *testing.T) {
 		apiCall{"GET", "/v1/users/nope/recommendations", "", "", false},
 		apiCall{"PUT", "/v1/items/i1", "application/json", `{"vectors":{"cf":[1]}}`, false},
 		apiCall{"POST", "/v1/events", "application/json", `[{"user_id":"u1","item_id":"nope","type":"click"}]`, false},
+		apiCall{"GET", "/v1/items/i1", "", "", false},
+		apiCall{"POST", "/v1/admin/describe", "", "", false}, apiCall{"GET", "/v1/admin/jobs/nope", "", "", false},
+		apiCall{"PUT", "/v1/items/nope/generated_text", "application/json", `{"text":"A film.","model":"m"}`, false},
+		apiCall{"PUT", "/v1/items/i1/generated_text", "application/json", `{"text":"","model":"m"}`, false},
+		apiCall{"PUT", "/v1/items/i1/generated_text", "application/json", `{"text":"A film.","model":"m","fields":["title"]}`, false},
 		apiCall{"GET", "/v1/items/i1", "", "", false})
 	for _, c := range withHeads(calls) {
 		cf.serve(h, c, "")
@@ -127,6 +132,7 @@ func TestOpenAPI_DeclaredStatuses(t *testing.T) {
 		"deleteItem":       {204, 400, 401, 403, 404, 429, 500, 503, 504},
 		"listItems":        {200, 400, 401, 429, 500, 503, 504},
 		"putItems":         {200, 400, 401, 403, 408, 413, 415, 422, 429, 500, 503, 504},
+		"putGeneratedText": {200, 400, 401, 403, 404, 408, 413, 415, 429, 500, 503, 504},
 		"similar":          {200, 400, 401, 404, 429, 500, 503, 504},
 		"putUser":          {200, 400, 401, 403, 404, 408, 413, 415, 429, 500, 503, 504},
 		"getUser":          {200, 400, 401, 404, 429, 500, 503, 504},
@@ -149,8 +155,10 @@ func TestOpenAPI_DeclaredStatuses(t *testing.T) {
 		"getExperiment":    {200, 400, 401, 404, 429, 500, 503, 504},
 		"deleteExperiment": {204, 400, 401, 403, 404, 429, 500, 503, 504},
 		"experimentReport": {200, 400, 401, 404, 429, 500, 503, 504},
-		"next":           {200, 400, 401, 404, 429, 500, 503, 504},
-		"adminPage":      {200, 206, 304, 400, 416},
+		"next":             {200, 400, 401, 404, 429, 500, 503, 504},
+		"adminPage":        {200, 206, 304, 400, 416},
+		"describe":         {200, 400, 401, 403, 409, 422, 429, 500, 503, 504},
+		"job":              {200, 400, 401, 403, 404, 429, 500, 503, 504},
 	}
 	got, heads := map[string][]int{}, map[string]bool{}
 	for _, item := range server.OpenAPI()["paths"].(map[string]any) {

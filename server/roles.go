@@ -31,6 +31,8 @@ var routeRoles = map[string]Role{
 	"PUT /v1/users/:id": RoleWrite,
 	"POST /v1/events":   RoleWrite,
 
+	"PUT /v1/items/:id/generated_text": RoleWrite,
+
 	"DELETE /v1/items/:id": RoleAdmin,
 	"DELETE /v1/users/:id": RoleAdmin,
 	"POST /v1/admin/train": RoleAdmin,
@@ -41,6 +43,8 @@ var routeRoles = map[string]Role{
 	"GET /v1/experiments/:id/report": RoleRead,
 	"PUT /v1/experiments/:id":        RoleAdmin,
 	"DELETE /v1/experiments/:id":     RoleAdmin,
+	"POST /v1/admin/describe":        RoleAdmin,
+	"GET /v1/admin/jobs/:id":         RoleAdmin,
 }
 
 // RouteRole returns the role a request needs, from its method and gin full path

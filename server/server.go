@@ -67,6 +67,8 @@ type Backend interface {
 	Recommender
 	Spaces
 	Admin
+	Descriptions
+	Jobs
 }
 
 // Options configure the server.
@@ -221,6 +223,7 @@ func (s *Server) routes(metrics http.Handler) {
 	v1.GET("/items", cat.listItems)
 	v1.POST("/items", cat.postItems)
 	v1.GET("/items/:id/similar", read.similar)
+	v1.PUT("/items/:id/generated_text", cat.putGenerated)
 
 	v1.PUT("/users/:id", cat.putUser)
 	v1.GET("/users/:id", cat.getUser)
@@ -242,6 +245,8 @@ func (s *Server) routes(metrics http.Handler) {
 	v1.GET("/trending", read.trending)
 
 	v1.POST("/admin/train", admin.train)
+	v1.POST("/admin/describe", admin.describe)
+	v1.GET("/admin/jobs/:id", admin.job)
 	v1.GET("/admin/models", admin.models)
 
 	exp := experimentRoutes{s}

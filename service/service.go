@@ -99,6 +99,8 @@ type Options struct {
 	// (default DefaultExperimentRefresh): the longest a write through another replica takes
 	// to reach this one.
 	ExperimentRefresh time.Duration
+	// Describe configures the describe jobs started through StartDescribe.
+	Describe DescribeOptions
 }
 
 // DefaultOptions returns the defaults.
@@ -151,6 +153,7 @@ type Service struct {
 	exps  *experiments
 	// online answers online metrics (metrics_online.go).
 	online *onlineMetrics
+	jobs   *describeJobs // background describe jobs
 	// The parts whose own methods are Service's: Spaces, SaveIndex and RunPeriodicSave
 	// (vectors); Models and RunPeriodicTraining (trainer); Notify, NotifyModel, FollowStatus,
 	// RunFollower and Sync (follower); Health, CheckHealth and RunHealthChecks (health).
@@ -220,6 +223,7 @@ func (s *Service) assemble() (*memState, error) {
 		metrics: s.Metrics, imp: s.read.imp, rot: s.read.rot}
 	s.follower = newFollower(s.st, s.live, s.vectors, s.trainer, s.health, s.log)
 	// Every part that keeps per-user records registers its forgetter here.
+	s.jobs = newDescribeJobs(s.opts.Describe, serviceCatalog{s})
 	s.del = &deleter{st: s.st, gate: gate, pass: s.follower.exclusive, withEvents: s.opts.Redis != nil}
 	s.del.register(s.live)
 	s.del.register(s.read.ledger)
@@ -283,6 +287,9 @@ func (s *Service) Stats() Stats { return s.live.stats() }
 // mappings, a Qdrant connection). Call it after the last request and after SaveIndex; the
 // store and the Redis client belong to the caller.
 func (s *Service) Close() error {
+	if s.jobs != nil {
+		s.jobs.close()
+	}
 	if c, ok := s.opts.Index.(io.Closer); ok {
 		return c.Close()
 	}

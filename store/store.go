@@ -107,3 +107,13 @@ type VectorLog interface {
 	// including tombstones (Vector nil) for deleted items.
 	ScanVectors(ctx context.Context, afterSeq int64, fn func(VectorRecord) error) error
 }
+
+// Descriptions is implemented by stores that keep items' generated descriptions
+// (recd.Generated) apart from the owner's fields. Every item a store returns carries its
+// description, marked stale by the store when the fields it was written from changed;
+// PutItems keeps it. Check for it with a type assertion.
+type Descriptions interface {
+	// PutGenerated sets an item's generated description and logs an item change, so replicas
+	// following the change feed see it; ErrNotFound if the item does not exist.
+	PutGenerated(ctx context.Context, id string, g recd.Generated) error
+}

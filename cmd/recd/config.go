@@ -185,6 +185,22 @@ type Config struct {
 		Interval Duration `yaml:"interval"` // between checks
 		Timeout  Duration `yaml:"timeout"`  // per check
 	} `yaml:"health"`
+	// Describe configures recd describe and POST /v1/admin/describe: the OpenAI-compatible
+	// chat model that writes items' generated descriptions (base_url and model default to
+	// llm's), and how the job selects items and paces its calls.
+	Describe struct {
+		BaseURL           string   `yaml:"base_url"`
+		Model             string   `yaml:"model"`
+		APIKey            string   `yaml:"api_key"`
+		Fields            string   `yaml:"fields"` // comma-separated item fields shown to the model
+		MinText           int      `yaml:"min_text"`
+		Concurrency       int      `yaml:"concurrency"`
+		RequestsPerSecond float64  `yaml:"requests_per_second"`
+		MaxRetries        int      `yaml:"max_retries"`
+		Timeout           Duration `yaml:"timeout"`
+		MaxChars          int      `yaml:"max_chars"`
+		MaxTokens         int      `yaml:"max_tokens"`
+	} `yaml:"describe"`
 }
 
 // Duration is a time.Duration written with a unit, "90s", "1h"; a bare number other than 0
@@ -249,6 +265,7 @@ func defaultConfig() Config {
 	c.Replica.FollowInterval, c.Replica.PollInterval = Duration(fo.Interval), Duration(fo.ModelInterval)
 	c.Replica.Grace = Duration(fo.Grace)
 	c.Health.Interval, c.Health.Timeout = Duration(ho.Interval), Duration(ho.Timeout)
+	c.defaultDescribe()
 	return c
 }
 

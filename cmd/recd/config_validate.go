@@ -77,6 +77,8 @@ func (c *Config) validateCross() error {
 		return bad("rank.pool", fmt.Sprintf("must be between 10 and limits.max_candidates (%d)", c.Limits.MaxCandidates))
 	case c.LLM.BaseURL != "" && c.LLM.Model == "":
 		return bad("llm.model", "is required when llm.base_url is set")
+	case c.Describe.BaseURL != "" && c.Describe.Model == "" && c.LLM.Model == "":
+		return bad("describe.model", "is required when describe.base_url is set")
 	case c.HTTP.BodyTimeout+c.HTTP.RequestTimeout >= c.HTTP.WriteTimeout:
 		return bad("http.request_timeout", "body_timeout + request_timeout must be shorter than write_timeout")
 	}
@@ -102,7 +104,8 @@ func (c *Config) validateLibraries() error {
 		err     error
 	}{{"train.knn", c.Train.KNN.Validate()}, {"train.als", c.Train.ALS.Validate()},
 		{"train.tfidf", c.Train.TFIDF.Validate()}, {"index", c.hnswOptions().Validate()}, {"rank", c.Rank.ValidateRerank()},
-		{"limits", c.Limits.Validate()}, {"feedback", c.onlineOptions().Validate()}} {
+		{"limits", c.Limits.Validate()}, {"feedback", c.onlineOptions().Validate()},
+		{"describe", c.describeOptions().Validate()}} {
 		if v.err == nil {
 			continue
 		}

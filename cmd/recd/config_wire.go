@@ -43,6 +43,7 @@ func (c *Config) serviceOptions() service.Options {
 	o.LLMBudget = time.Duration(c.LLM.Budget)
 	o.RedisPrefix = c.Redis.Prefix
 	o.Shared = c.sharedOptions()
+	o.Describe = c.describeServiceOptions()
 	return o
 }
 

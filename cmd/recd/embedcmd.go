@@ -26,6 +26,7 @@ func runEmbed(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.IntVar(&ec.BatchSize, "batch", ec.BatchSize, "texts per request")
 	fs.Float64Var(&ec.RequestsPerSecond, "rps", ec.RequestsPerSecond, "request rate limit (0: none)")
 	noProgress := fs.Bool("no-progress", false, "do not draw a progress bar")
+	generated := fs.Bool("generated-text", true, "embed each item's generated description (recd describe) with its own text")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -52,7 +53,7 @@ func runEmbed(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		progressbar.OptionSetDescription("embedding"), progressbar.OptionShowCount(), progressbar.OptionShowIts(),
 		progressbar.OptionSetPredictTime(true), progressbar.OptionThrottle(200*time.Millisecond))
 	opts := embed.DefaultFillOptions()
-	opts.Space, opts.BatchSize, opts.Total = *space, ec.BatchSize, total
+	opts.Space, opts.BatchSize, opts.Total, opts.NoGenerated = *space, ec.BatchSize, total, !*generated
 	opts.Progress = func(done, _ int) { _ = bar.Set(done) }
 	// put merges the new vector into each stored item, keeping its fields and other vectors.
 	put := func(ctx context.Context, items []recd.Item) error {

@@ -16,6 +16,7 @@ var cmdExamples = map[string]string{
 	"import":      "recd import movielens --data-dir ./data examples/ml-latest-small",
 	"ingest":      "recd ingest --server http://127.0.0.1:8080 --key $RECD_API_KEY --file items.jsonl.gz",
 	"embed":       "recd embed --space text --base-url http://localhost:11434/v1 --model nomic-embed-text",
+	"describe":    "recd describe --base-url http://localhost:11434/v1 --model llama3.1 --only-thin --dry-run",
 	"train":       "recd train --data-dir ./data",
 	"eval":        "recd eval --data examples/ml-latest-small --models als,ease,hybrid --k 10",
 	"tune":        "recd tune --data examples/ml-latest-small --model als --trials 30 --out recd-tuned.yaml",

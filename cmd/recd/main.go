@@ -26,6 +26,7 @@ Commands:
   import    import a data set (movielens) into a data dir
   ingest    stream items with vectors from a JSON-lines file into a data dir or a server
   embed     fill a vector space from an OpenAI-compatible embedding endpoint
+  describe  have an OpenAI-compatible chat model write items' descriptions (generated text)
   train     train every model on a data dir and save a new version
   eval      compare models offline on a data set (NDCG, recall, coverage, ...)
   tune      search a model's hyper-parameters on a validation split and write the best config
@@ -55,6 +56,7 @@ func commands() map[string]command {
 		"ingest":      {runIngest},
 		"eval":        {runEval},
 		"embed":       {runEmbed},
+		"describe":    {runDescribe},
 		"train":       {runTrain},
 		"hash-key":    {runHashKey},
 		"healthcheck": {runHealthcheck},

@@ -14,7 +14,7 @@ var _ store.ChangeFeed = (*Store)(nil)
 // the same statement, so from one snapshot).
 const changesPage = `SELECT COALESCE(i.id, ''), COALESCE(i.title, ''), COALESCE(i.text, ''),
 	COALESCE(i.categories::text, '[]'), COALESCE(i.tags::text, '[]'), COALESCE(i.attributes::text, '{}'),
-	COALESCE(i.available, false), COALESCE(i.created, 0), COALESCE(i.updated, 0),
+	COALESCE(i.available, false), COALESCE(i.created, 0), COALESCE(i.updated, 0), COALESCE(i.generated, ''),
 	c.seq, c.kind, c.id, c.deleted, i.id IS NOT NULL
 	FROM catalog_changes c LEFT JOIN items i ON c.kind = 'item' AND NOT c.deleted AND i.id = c.id
 	WHERE c.seq > $1 ORDER BY c.seq LIMIT $2`

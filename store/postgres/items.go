@@ -14,7 +14,7 @@ import (
 	"github.com/recd/recd/store/internal/codec"
 )
 
-const itemCols = `id, title, text, categories::text, tags::text, attributes::text, available, created, updated`
+const itemCols = `id, title, text, categories::text, tags::text, attributes::text, available, created, updated, generated`
 
 // PutItems inserts or replaces items and their vectors in one transaction with set-based
 // statements (a constant number of round trips per batch). See store.MaxIDLen for the
@@ -259,9 +259,9 @@ func (s *Store) CountItems(ctx context.Context) (int, error) {
 
 func scanItem(row pgx.Row, extra ...any) (recd.Item, error) {
 	var it recd.Item
-	var cats, tags, attrs string
+	var cats, tags, attrs, gen string
 	var created, updated int64
-	dest := append([]any{&it.ID, &it.Title, &it.Text, &cats, &tags, &attrs, &it.Available, &created, &updated}, extra...)
+	dest := append([]any{&it.ID, &it.Title, &it.Text, &cats, &tags, &attrs, &it.Available, &created, &updated, &gen}, extra...)
 	if err := row.Scan(dest...); err != nil {
 		return it, err
 	}
@@ -276,5 +276,5 @@ func scanItem(row pgx.Row, extra ...any) (recd.Item, error) {
 		return it, err
 	}
 	it.CreatedAt, it.UpdatedAt = codec.Time(created), codec.Time(updated)
-	return it, nil
+	return it, codec.DecodeGenerated(&it, gen)
 }

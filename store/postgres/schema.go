@@ -118,6 +118,8 @@ var migrations = []string{
 	);
 	CREATE INDEX IF NOT EXISTS impressions_by_experiment ON impressions (experiment, id) WHERE experiment <> '';
 	CREATE INDEX IF NOT EXISTS events_by_recommendation ON events (recommendation_id) WHERE recommendation_id <> '';`,
+	// items' generated descriptions (store.Descriptions): JSON, '' when none.
+	`ALTER TABLE items ADD COLUMN generated text NOT NULL DEFAULT '';`,
 }
 
 // migrate brings the schema (in the connection's search_path) up to date in one transaction

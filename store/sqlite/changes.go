@@ -15,7 +15,7 @@ var _ store.ChangeFeed = (*Store)(nil)
 const changeCols = `c.seq, c.kind, c.id, c.deleted, i.id IS NOT NULL,
 	COALESCE(i.id, ''), COALESCE(i.title, ''), COALESCE(i.text, ''), COALESCE(i.categories, '[]'),
 	COALESCE(i.tags, '[]'), COALESCE(i.attributes, '{}'), COALESCE(i.available, 0), COALESCE(i.created, 0),
-	COALESCE(i.updated, 0)`
+	COALESCE(i.updated, 0), COALESCE(i.generated, '')`
 
 const changesPage = `SELECT ` + changeCols + ` FROM catalog_changes c
 	LEFT JOIN items i ON c.kind = 'item' AND c.deleted = 0 AND i.id = c.id
@@ -105,7 +105,7 @@ func scanChange(rows *sql.Rows) (store.Change, error) {
 	var hasItem bool
 	var it itemScan
 	if err := rows.Scan(&c.Seq, &kind, &c.ID, &c.Deleted, &hasItem, &it.id, &it.title, &it.text, &it.cats,
-		&it.tags, &it.attrs, &it.available, &it.created, &it.updated); err != nil {
+		&it.tags, &it.attrs, &it.available, &it.created, &it.updated, &it.gen); err != nil {
 		return c, err
 	}
 	c.Kind = store.ChangeKind(kind)
@@ -121,19 +121,20 @@ func scanChange(rows *sql.Rows) (store.Change, error) {
 
 // itemScan holds an item's columns read by a wider query, so scanItem can decode them.
 type itemScan struct {
-	id, title, text, cats, tags, attrs string
-	available                          bool
-	created, updated                   int64
+	id, title, text, cats, tags, attrs, gen string
+	available                               bool
+	created, updated                        int64
 }
 
 // Scan implements scanner by copying the held columns.
 func (r *itemScan) Scan(dest ...any) error {
-	if len(dest) != 9 {
-		return fmt.Errorf("item scan: %d destinations, want 9", len(dest))
+	if len(dest) != 10 {
+		return fmt.Errorf("item scan: %d destinations, want 10", len(dest))
 	}
 	*dest[0].(*string), *dest[1].(*string), *dest[2].(*string) = r.id, r.title, r.text
 	*dest[3].(*string), *dest[4].(*string), *dest[5].(*string) = r.cats, r.tags, r.attrs
 	*dest[6].(*bool), *dest[7].(*int64), *dest[8].(*int64) = r.available, r.created, r.updated
+	*dest[9].(*string) = r.gen
 	return nil
 }
 

@@ -209,9 +209,9 @@ type scanner interface{ Scan(dest ...any) error }
 
 func scanItem(sc scanner) (recd.Item, error) {
 	var it recd.Item
-	var cats, tags, attrs string
+	var cats, tags, attrs, gen string
 	var created, updated int64
-	if err := sc.Scan(&it.ID, &it.Title, &it.Text, &cats, &tags, &attrs, &it.Available, &created, &updated); err != nil {
+	if err := sc.Scan(&it.ID, &it.Title, &it.Text, &cats, &tags, &attrs, &it.Available, &created, &updated, &gen); err != nil {
 		return it, err
 	}
 	var err error
@@ -225,5 +225,5 @@ func scanItem(sc scanner) (recd.Item, error) {
 		return it, err
 	}
 	it.CreatedAt, it.UpdatedAt = codec.Time(created), codec.Time(updated)
-	return it, nil
+	return it, codec.DecodeGenerated(&it, gen)
 }

@@ -101,6 +101,8 @@ var migrations = []string{
 	) WITHOUT ROWID;
 	CREATE INDEX IF NOT EXISTS impressions_by_experiment ON impressions (experiment, id) WHERE experiment != '';
 	CREATE INDEX IF NOT EXISTS events_by_recommendation ON events (recommendation_id) WHERE recommendation_id != '';`,
+	// items' generated descriptions (store.Descriptions): JSON, '' when none.
+	`ALTER TABLE items ADD COLUMN generated TEXT NOT NULL DEFAULT '';`,
 }
 
 // migrate brings the schema up to date in one transaction on the writer connection.

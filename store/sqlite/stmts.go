@@ -38,6 +38,9 @@ func (r *readStmts) all() []*sql.Stmt {
 const eventRows = 128
 
 const itemCols = `id, title, text, categories, tags, attributes, available, created, updated`
+
+// itemReadCols are the columns scanItem reads: itemCols and the generated description.
+const itemReadCols = itemCols + `, generated`
 const eventCols = `seq, user_id, item_id, type, value, ts, session_id, recommendation_id, position`
 
 func (s *Store) prepare(ctx context.Context) error {
@@ -76,9 +79,9 @@ func (s *Store) prepare(ctx context.Context) error {
 		VALUES (?, ?, ?, ?, ?, ?)`)
 	p(s.w, &w.deleteArtifact, `DELETE FROM artifacts WHERE version = ?`)
 
-	p(s.r, &r.getItem, `SELECT `+itemCols+` FROM items WHERE id = ?`)
+	p(s.r, &r.getItem, `SELECT `+itemReadCols+` FROM items WHERE id = ?`)
 	p(s.r, &r.getVecs, `SELECT space, vec FROM item_vectors WHERE item_id = ? AND vec IS NOT NULL`)
-	p(s.r, &r.listItems, `SELECT `+itemCols+` FROM items WHERE id > ? ORDER BY id LIMIT ?`)
+	p(s.r, &r.listItems, `SELECT `+itemReadCols+` FROM items WHERE id > ? ORDER BY id LIMIT ?`)
 	p(s.r, &r.countItems, `SELECT COUNT(*) FROM items`)
 	p(s.r, &r.getUser, `SELECT id, attributes, created, updated FROM users WHERE id = ?`)
 	p(s.r, &r.userEvents, `SELECT `+eventCols+` FROM events WHERE user_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?`)

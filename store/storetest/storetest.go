@@ -51,6 +51,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"ImpressionScan", testImpressionScan},
 		{"Experiments", testExperiments},
 		{"ExperimentLists", testExperimentLists},
+		{"Generated", testGenerated},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open) })

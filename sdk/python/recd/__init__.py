@@ -3,19 +3,19 @@
 from ._client import RECOMMEND_KNOBS, ROUTES, Client, Route
 from ._errors import RecdError, retry_delay
 from ._types import (
-    BatchResult, ErrorDetail, Estimate, Event, EventPage, EventResult, Experiment, ExperimentList, ExperimentOverrides,
-    ExperimentReport, ExperimentVariant, InterleavingResult, Item, ItemPage, Model, ModelList, SourceWeights, SRMCheck,
-    VariantReport,
-    QueryRequest, QueryResponse, Reason, RecommendedItem, RecommendRequest, Recommendations, RejectedLine, Space,
-    OnlineGap, OnlineGroup, OnlineMetrics,
-    SpaceList, User,
+    BatchResult, ErrorDetail, Estimate, Event, EventPage, EventResult, Experiment, ExperimentList,
+    ExperimentOverrides, ExperimentReport, ExperimentVariant, InterleavingResult, Item, ItemPage, Model,
+    ModelList, SourceWeights, SRMCheck, VariantReport, DescribeFailure, DescribeReport, Generated,
+    GeneratedTextIn, Job, JobProgress, QueryRequest, QueryResponse, Reason, RecommendedItem, RecommendRequest,
+    Recommendations, RejectedLine, Space, OnlineGap, OnlineGroup, OnlineMetrics, SpaceList, User,
 )
 
 __all__ = [
-    "RECOMMEND_KNOBS", "ROUTES", "Client", "Route", "RecdError", "retry_delay", "BatchResult", "ErrorDetail", "Event", "EventPage",
-    "EventResult", "Item", "ItemPage", "Model", "ModelList", "QueryRequest", "QueryResponse", "Reason", "RecommendedItem",
-    "RecommendRequest", "Recommendations", "RejectedLine", "Space", "SpaceList", "User", "Estimate", "Experiment",
-    "ExperimentList", "ExperimentOverrides", "ExperimentReport", "ExperimentVariant", "InterleavingResult",
-    "SourceWeights", "SRMCheck", "VariantReport",
-    "OnlineGap", "OnlineGroup", "OnlineMetrics",
+    "RECOMMEND_KNOBS", "ROUTES", "Client", "Route", "RecdError", "retry_delay", "BatchResult", "ErrorDetail",
+    "Event", "EventPage", "EventResult", "Item", "ItemPage", "Model", "ModelList", "QueryRequest",
+    "QueryResponse", "Reason", "RecommendedItem", "RecommendRequest", "Recommendations", "RejectedLine",
+    "Space", "SpaceList", "User", "Estimate", "Experiment", "ExperimentList", "ExperimentOverrides",
+    "ExperimentReport", "ExperimentVariant", "InterleavingResult", "SourceWeights", "SRMCheck",
+    "VariantReport", "OnlineGap", "OnlineGroup", "OnlineMetrics", "DescribeFailure", "DescribeReport",
+    "Generated", "GeneratedTextIn", "Job", "JobProgress",
 ]

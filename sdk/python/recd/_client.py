@@ -9,9 +9,9 @@ from typing import Any, Callable, Dict, Iterable, Iterator, Mapping, NamedTuple,
 
 from ._errors import RecdError, retry_delay
 from ._types import (
-    BatchResult, Event, EventPage, EventResult, Experiment, ExperimentList, ExperimentReport, Item, ItemPage, Model,
-    ModelList, QueryRequest, QueryResponse, RecommendRequest, Recommendations, SpaceList, User,
-    OnlineMetrics,
+    BatchResult, Event, EventPage, EventResult, Experiment, ExperimentList, ExperimentReport, Item, ItemPage,
+    Model, ModelList, QueryRequest, QueryResponse, RecommendRequest, Recommendations, SpaceList, User,
+    OnlineMetrics, GeneratedTextIn, Job,
 )
 
 
@@ -61,9 +61,12 @@ ROUTES: Dict[str, Route] = {
     "experiment_report": Route("GET", "/v1/experiments/{id}/report", (), None, ExperimentReport),
     "online_metrics": Route("GET", "/v1/metrics/online", ("from", "to", "group_by", "experiment", "k"), None,
                             OnlineMetrics),
+    "put_generated_text": Route("PUT", "/v1/items/{id}/generated_text", (), GeneratedTextIn, Item),
+    "start_describe": Route("POST", "/v1/admin/describe", ("only_thin", "fields"), None, Job),
+    "job": Route("GET", "/v1/admin/jobs/{id}", (), None, Job),
 }
 
-_SERVER_SET = ("created_at", "updated_at")
+_SERVER_SET = ("created_at", "updated_at", "generated")
 _NDJSON = "application/x-ndjson"
 Query = Mapping[str, Union[None, str, int, float, bool, Sequence[str]]]
 
@@ -231,6 +234,19 @@ class Client:
         24 h) per group_by: variant, strategy, model_version, route or user.<attribute>."""
         return self._call("online_metrics", query={"from": from_, "to": to, "group_by": group_by,
                                                    "experiment": experiment, "k": k})
+
+    def put_generated_text(self, item_id: str, generated: Mapping[str, Any]) -> Item:
+        """Sets an item's generated description (write role), kept apart from its text; returns the item."""
+        return self._call("put_generated_text", {"id": item_id}, body=dict(generated))
+
+    def start_describe(self, only_thin: bool = False, fields: Optional[Sequence[str]] = None) -> Job:
+        """Starts the describe job on the server (admin role); 409 while one runs. Follow it with job."""
+        return self._call("start_describe", query={"only_thin": True if only_thin else None,
+                                                   "fields": ",".join(fields) if fields else None})
+
+    def job(self, job_id: str) -> Job:
+        """A background job's state, progress and report."""
+        return self._call("job", {"id": job_id})
 
     @staticmethod
     def _pages(get: Callable[[Optional[str]], Any], cursor: Optional[str]) -> Iterator[Any]:

@@ -7,6 +7,26 @@ empty optional fields. The tests compare each type's fields with the live docume
 from typing import Any, Dict, List, TypedDict
 
 
+class Generated(TypedDict, total=False):
+    """An item's generated description; stale when the fields it was written from changed since."""
+
+    text: str
+    model: str
+    at: str
+    fields: List[str]
+    source_hash: str
+    stale: bool
+
+
+class GeneratedTextIn(TypedDict, total=False):
+    """The body of PUT /v1/items/{id}/generated_text: text and model are required."""
+
+    text: str
+    model: str
+    fields: List[str]
+    source_hash: str
+
+
 class Item(TypedDict, total=False):
     """An item of the catalog. created_at and updated_at are set by the server and not sent."""
 
@@ -20,6 +40,7 @@ class Item(TypedDict, total=False):
     vectors: Dict[str, List[float]]
     created_at: str
     updated_at: str
+    generated: Generated
 
 
 class ItemPage(TypedDict, total=False):
@@ -347,3 +368,47 @@ class ExperimentReport(TypedDict, total=False):
     interleaving: InterleavingResult
     conclusive: bool
     reason: str
+
+
+class JobProgress(TypedDict, total=False):
+    """Where a running job stands."""
+
+    total: int
+    done: int
+    written: int
+    failed: int
+    elapsed_seconds: float
+    eta_seconds: float
+
+
+class DescribeFailure(TypedDict, total=False):
+    """One item a describe job could not describe; a later job asks again."""
+
+    id: str
+    reason: str
+
+
+class DescribeReport(TypedDict, total=False):
+    """A finished describe job's outcome."""
+
+    scanned: int
+    fresh: int
+    thick: int
+    selected: int
+    written: int
+    failed: int
+    failures: List[DescribeFailure]
+    requests: int
+
+
+class Job(TypedDict, total=False):
+    """A background job on the server (POST /v1/admin/describe): state, progress, report."""
+
+    id: str
+    kind: str
+    state: str
+    started_at: str
+    finished_at: str
+    progress: JobProgress
+    report: DescribeReport
+    error: str

@@ -1,9 +1,9 @@
 import { RecdError, retryDelay } from "./errors.js";
 import { routes, type Method } from "./routes.js";
 import type {
-  BatchResult, Event, EventPage, EventResult, Experiment, ExperimentList, ExperimentReport, Item, ItemInput, ItemPage,
-  Model, ModelList, QueryOptions, QueryResponse, RecommendOptions, RecommendRequest, Recommendations, SpaceList, User, UserInput,
-  OnlineMetrics, OnlineMetricsOptions,
+  BatchResult, Event, EventPage, EventResult, Experiment, ExperimentList, ExperimentReport, Item, ItemInput,
+  ItemPage, Model, ModelList, QueryOptions, QueryResponse, RecommendOptions, RecommendRequest, Recommendations,
+  SpaceList, User, UserInput, OnlineMetrics, OnlineMetricsOptions, GeneratedTextIn, Job,
 } from "./types.js";
 
 /** Options of a Client; every one has a default. */
@@ -32,7 +32,7 @@ interface Call {
   raw?: { type: string; data: string | ReadableStream<Uint8Array> };
 }
 
-const serverSet = new Set(["created_at", "updated_at"]);
+const serverSet = new Set(["created_at", "updated_at", "generated"]);
 
 /** writable drops the fields the server sets, so an object read from the API can be sent back. */
 function writable<T extends object>(v: T): T {
@@ -201,6 +201,23 @@ export class Client {
    */
   onlineMetrics(opts: OnlineMetricsOptions = {}): Promise<OnlineMetrics> {
     return this.call("onlineMetrics", { query: { ...opts } });
+  }
+
+  /** Sets an item's generated description (write role), kept apart from its text; answers the item. */
+  putGeneratedText(id: string, generated: GeneratedTextIn): Promise<Item> {
+    return this.call("putGeneratedText", { params: { id }, body: generated });
+  }
+
+  /** Starts the describe job on the server (admin role); 409 while one runs. Follow it with job. */
+  startDescribe(options: { onlyThin?: boolean; fields?: string[] } = {}): Promise<Job> {
+    return this.call("startDescribe", {
+      query: { only_thin: options.onlyThin || undefined, fields: options.fields?.join(",") || undefined },
+    });
+  }
+
+  /** A background job's state, progress and report. */
+  job(id: string): Promise<Job> {
+    return this.call("job", { params: { id } });
   }
 
   private async *pages<P extends { next_cursor: string }>(get: (cursor?: string) => Promise<P>, cursor?: string): AsyncGenerator<P> {

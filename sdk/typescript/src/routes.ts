@@ -53,6 +53,11 @@ export const routes = {
     method: "GET", path: "/v1/metrics/online", query: ["from", "to", "group_by", "experiment", "k"],
     request: null, response: "OnlineMetrics",
   },
+  putGeneratedText: {
+    method: "PUT", path: "/v1/items/{id}/generated_text", query: [], request: "GeneratedTextIn", response: "Item",
+  },
+  startDescribe: { method: "POST", path: "/v1/admin/describe", query: ["only_thin", "fields"], request: null, response: "Job" },
+  job: { method: "GET", path: "/v1/admin/jobs/{id}", query: [], request: null, response: "Job" },
 } as const satisfies Record<string, Route>;
 
 export type Method = keyof typeof routes;

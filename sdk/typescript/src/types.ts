@@ -14,10 +14,65 @@ export interface Item {
   vectors?: Record<string, number[]>;
   created_at?: string;
   updated_at?: string;
+  /** The description a language model wrote (set through putGeneratedText); read-only. */
+  generated?: Generated;
 }
 
-/** An item as clients send it; server-set fields (created_at, updated_at) are dropped before sending. */
-export type ItemInput = Omit<Item, "created_at" | "updated_at"> & Partial<Pick<Item, "created_at" | "updated_at">>;
+/** An item's generated description; stale when the fields it was written from changed since. */
+export interface Generated {
+  text: string;
+  model: string;
+  at: string;
+  fields: string[];
+  source_hash: string;
+  stale: boolean;
+}
+
+/** The body of PUT /v1/items/{id}/generated_text. */
+export interface GeneratedTextIn {
+  text: string;
+  model: string;
+  fields?: string[];
+  source_hash?: string;
+}
+
+/** A background job on the server (POST /v1/admin/describe), with its progress and report. */
+export interface Job {
+  id: string;
+  kind: string;
+  state: "running" | "done" | "failed" | "cancelled";
+  started_at: string;
+  finished_at?: string;
+  progress: JobProgress;
+  report?: DescribeReport;
+  error?: string;
+}
+
+/** Where a running job stands. */
+export interface JobProgress {
+  total: number;
+  done: number;
+  written: number;
+  failed: number;
+  elapsed_seconds: number;
+  eta_seconds: number;
+}
+
+/** A finished describe job's outcome. */
+export interface DescribeReport {
+  scanned: number;
+  fresh: number;
+  thick: number;
+  selected: number;
+  written: number;
+  failed: number;
+  failures?: { id: string; reason: string }[];
+  requests: number;
+}
+
+/** An item as clients send it; server-set fields (created_at, updated_at, generated) are dropped before sending. */
+export type ItemInput = Omit<Item, "created_at" | "updated_at" | "generated"> &
+  Partial<Pick<Item, "created_at" | "updated_at" | "generated">>;
 
 /** One page of GET /v1/items; next_cursor is empty on the last page. */
 export interface ItemPage {
@@ -275,7 +330,7 @@ export type Shape<T> = { [K in keyof Required<T>]: string | null };
 
 const item: Shape<Item> = {
   id: null, title: null, text: null, categories: null, tags: null, attributes: null,
-  available: null, vectors: null, created_at: null, updated_at: null,
+  available: null, vectors: null, created_at: null, updated_at: null, generated: "Generated",
 };
 const errorDetail: Shape<ErrorDetail> = { code: null, message: null, field: null };
 const event: Shape<Event> = {
@@ -298,6 +353,20 @@ export const recommendOptions: Shape<RecommendOptions> = {
 /** The fields of every request and response type by name, for checking against the server's document. */
 export const shapes: Record<string, Record<string, string | null>> = {
   Item: item,
+  Generated: { text: null, model: null, at: null, fields: null, source_hash: null, stale: null } satisfies Shape<Generated>,
+  GeneratedTextIn: { text: null, model: null, fields: null, source_hash: null } satisfies Shape<GeneratedTextIn>,
+  Job: {
+    id: null, kind: null, state: null, started_at: null, finished_at: null, progress: "JobProgress",
+    report: "DescribeReport", error: null,
+  } satisfies Shape<Job>,
+  JobProgress: {
+    total: null, done: null, written: null, failed: null, elapsed_seconds: null, eta_seconds: null,
+  } satisfies Shape<JobProgress>,
+  DescribeReport: {
+    scanned: null, fresh: null, thick: null, selected: null, written: null, failed: null,
+    failures: "DescribeFailure", requests: null,
+  } satisfies Shape<DescribeReport>,
+  DescribeFailure: { id: null, reason: null },
   ItemPage: { items: "Item", next_cursor: null } satisfies Shape<ItemPage>,
   ErrorDetail: errorDetail,
   BatchResult: { stored: null, rejected: "RejectedLine" } satisfies Shape<BatchResult>,
