@@ -23,7 +23,7 @@ Usage:
 Commands:
   serve     serve the REST API from a data dir
   demo      import the bundled MovieLens data on first start, train and serve (auth off)
-  import    import a data set (movielens) into a data dir
+  import    import a data set (movielens, or items and events as JSON lines) into a data dir
   ingest    stream items with vectors from a JSON-lines file into a data dir or a server
   embed     fill a vector space from an OpenAI-compatible embedding endpoint
   train     train every model on a data dir and save a new version

@@ -1,0 +1,104 @@
+package main
+
+import (
+	"bytes"
+	"compress/gzip"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/recd/recd/store/sqlite"
+)
+
+// TestRunImport_JSONL: a directory of items.jsonl and events.jsonl (the latter gzipped) is
+// recognised without naming the format; good lines are stored in batches, every bad line is
+// named with its file and line number and changes nothing, and the summary counts both.
+func TestRunImport_JSONL(t *testing.T) {
+	in := t.TempDir()
+	items := `{"id":"a","title":"Alpha","categories":["x"],"text":"first"}
+{"id":"b","title":"Beta","bogus":1}
+
+{"id":"c","title":"Gamma","tags":["t"]}
+{"id":"d","title":"Delta","available":false}
+`
+	events := `{"user_id":"u1","item_id":"a","type":"view","timestamp":"2020-01-01T00:00:00Z"}
+{"user_id":"u1","item_id":"c","type":"rating","value":4,"session_id":"s1"}
+{"user_id":"","item_id":"c","type":"view"}
+not json
+{"user_id":"u2","item_id":"a","type":"like","timestamp":"1960-01-01T00:00:00Z"}
+{"user_id":"u2","item_id":"d","type":"purchase"}
+{"user_id":"u3","item_id":"c","type":"click"}
+`
+	if err := os.WriteFile(filepath.Join(in, "items.jsonl"), []byte(items), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	zw.Write([]byte(events))
+	zw.Close()
+	if err := os.WriteFile(filepath.Join(in, "events.jsonl.gz"), gz.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	data := t.TempDir()
+	var out, errs bytes.Buffer
+	// Batches of two: the bad entries fall in different batches, each retried one by one.
+	args := []string{"--data-dir", data, "--no-progress", "--log-level", "error", "--batch", "2", in}
+	if err := runImport(t.Context(), args, &out, &errs); err != nil {
+		t.Fatalf("import: %v\n%s", err, errs.String())
+	}
+	if want := "imported 3 items and 4 events (4 lines rejected)"; !strings.Contains(out.String(), want) {
+		t.Errorf("stdout %q, want %q", out.String(), want)
+	}
+	for _, want := range []string{
+		"items.jsonl line 2: rejected: bogus:",
+		`events.jsonl.gz line 3: rejected (id "/c"): user_id:`,
+		"events.jsonl.gz line 4: rejected: malformed JSON",
+		`events.jsonl.gz line 5: rejected (id "u2/a"): timestamp:`,
+	} {
+		if !strings.Contains(errs.String(), want) {
+			t.Errorf("stderr lacks %q:\n%s", want, errs.String())
+		}
+	}
+	st, err := sqlite.Open(filepath.Join(data, "recd.db"), sqlite.DefaultOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	ctx := t.Context()
+	if n, err := st.CountEvents(ctx); err != nil || n != 4 {
+		t.Errorf("events stored = %d, %v; want 4", n, err)
+	}
+	if it, err := st.GetItem(ctx, "c"); err != nil || it.Title != "Gamma" || len(it.Tags) != 1 || !it.Available {
+		t.Errorf("item c = %+v, %v", it, err)
+	}
+	if it, err := st.GetItem(ctx, "d"); err != nil || it.Available {
+		t.Errorf("item d = %+v, %v; want stored unavailable", it, err)
+	}
+	if _, err := st.GetItem(ctx, "b"); err == nil {
+		t.Error("the rejected item b was stored")
+	}
+}
+
+// TestRunImport_Formats: the format is detected from the directory, or named first; a
+// directory without data and an unknown format name are refused.
+func TestRunImport_Formats(t *testing.T) {
+	ml := filepath.Join("..", "..", "examples", "ml-latest-small")
+	if f, err := detectFormat(ml); err != nil || f != "movielens" {
+		t.Errorf("detectFormat(MovieLens) = %q, %v", f, err)
+	}
+	in := t.TempDir()
+	os.WriteFile(filepath.Join(in, "events.jsonl"), []byte(`{"user_id":"u","item_id":"i","type":"view"}`+"\n"), 0o600)
+	if f, err := detectFormat(in); err != nil || f != "jsonl" {
+		t.Errorf("detectFormat(events.jsonl) = %q, %v", f, err)
+	}
+	var out, errs bytes.Buffer
+	if err := runImport(t.Context(), []string{"jsonl", "--data-dir", t.TempDir(), "--no-progress", t.TempDir()}, &out, &errs); err == nil ||
+		!strings.Contains(err.Error(), "no items.jsonl or events.jsonl") {
+		t.Errorf("jsonl of an empty directory: %v", err)
+	}
+	if err := runImport(t.Context(), []string{"--data-dir", t.TempDir(), "csv", in}, &out, &errs); err == nil ||
+		!strings.Contains(err.Error(), `unknown format "csv"`) {
+		t.Errorf("unknown format: %v", err)
+	}
+}
