@@ -24,6 +24,7 @@ Commands:
   serve     serve the REST API from a data dir
   demo      import the bundled MovieLens data on first start, train and serve (auth off)
   import    import a data set (movielens, or items and events as JSON lines) into a data dir
+  generate  write a synthetic data set (items and events as JSON lines) for recd import
   ingest    stream items with vectors from a JSON-lines file into a data dir or a server
   embed     fill a vector space from an OpenAI-compatible embedding endpoint
   train     train every model on a data dir and save a new version
@@ -52,6 +53,7 @@ func commands() map[string]command {
 		"serve":       {runServe},
 		"demo":        {runDemo},
 		"import":      {runImport},
+		"generate":    {runGenerate},
 		"ingest":      {runIngest},
 		"eval":        {runEval},
 		"embed":       {runEmbed},
