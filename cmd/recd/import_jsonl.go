@@ -96,12 +96,12 @@ func runImportJSONL(ctx context.Context, cfg *Config, dir string, batch int, noP
 		}
 	}
 	if files[0] != "" {
-		if n.items, err = importFile(ctx, files[0], bar, batch, server.DecodeItem, itemPutter(svc), reject(files[0])); err != nil {
+		if n.items, err = importFile(ctx, files[0], bar, batch, (&server.ItemDecoder{}).Decode, itemPutter(svc), reject(files[0])); err != nil {
 			return err
 		}
 	}
 	if files[1] != "" {
-		if n.events, err = importFile(ctx, files[1], bar, batch, server.DecodeEvent, eventPutter(svc), reject(files[1])); err != nil {
+		if n.events, err = importFile(ctx, files[1], bar, batch, (&server.EventDecoder{}).Decode, eventPutter(svc), reject(files[1])); err != nil {
 			return err
 		}
 	}
@@ -147,28 +147,68 @@ func importFile[T any](ctx context.Context, path string, bar io.Writer, batch in
 type batchPutter[T any] func(ctx context.Context, batch []T, reject func(i int, err error)) error
 
 // streamJSONL decodes r line by line and hands batches of at most batch entries to put.
-// Lines that do not decode, and entries put refuses, go to reject with their 1-based line.
+// Lines that do not decode, and entries put refuses, go to reject with their 1-based line,
+// batch by batch in line order. One goroutine decodes the next batch while put stores the
+// current one (decoding is about a third of an import's CPU), so memory holds at most three
+// batches.
 func streamJSONL[T any](ctx context.Context, r io.Reader, batch int, decode func([]byte) (T, error),
 	put batchPutter[T], reject func(rejection)) (int, error) {
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 1<<20), 64<<20)
-	entries, lines := make([]T, 0, batch), make([]int, 0, batch)
+	batches, stop := make(chan decodedBatch[T], 1), make(chan struct{})
+	go decodeBatches(r, batch, decode, batches, stop)
+	defer func() {
+		close(stop)
+		for range batches { // let the decoder see stop and return
+		}
+	}()
 	stored := 0
-	flush := func() error {
-		if len(entries) == 0 {
-			return nil
+	for b := range batches {
+		for _, rj := range b.rejected {
+			reject(rj)
+		}
+		if b.err != nil {
+			return stored, b.err
+		}
+		if len(b.entries) == 0 {
+			continue
 		}
 		refused := 0
-		err := put(ctx, entries, func(i int, err error) {
+		err := put(ctx, b.entries, func(i int, err error) {
 			refused++
-			reject(rejection{Line: lines[i], ID: entryID(entries[i]), Reason: err.Error()})
+			reject(rejection{Line: b.lines[i], ID: entryID(b.entries[i]), Reason: err.Error()})
 		})
-		stored += len(entries) - refused
-		// Fresh slices: the service may keep what it was given (the live state applies
-		// stored events), so the backing arrays are never refilled.
-		entries, lines = make([]T, 0, batch), make([]int, 0, batch)
-		return err
+		stored += len(b.entries) - refused
+		if err != nil {
+			return stored, err
+		}
 	}
+	return stored, nil
+}
+
+// decodedBatch is one batch of decoded entries with their line numbers, the lines among
+// them that did not decode, and the read error that ends the stream.
+type decodedBatch[T any] struct {
+	entries  []T
+	lines    []int
+	rejected []rejection
+	err      error
+}
+
+// decodeBatches reads r and sends batches of at most batch entries to out until r ends, a
+// read fails, or stop is closed; it closes out. Each batch has fresh slices: the service may
+// keep what it was given (the live state applies stored events).
+func decodeBatches[T any](r io.Reader, batch int, decode func([]byte) (T, error), out chan<- decodedBatch[T], stop <-chan struct{}) {
+	defer close(out)
+	send := func(b decodedBatch[T]) bool {
+		select {
+		case out <- b:
+			return true
+		case <-stop:
+			return false
+		}
+	}
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 1<<20), 64<<20)
+	cur := decodedBatch[T]{entries: make([]T, 0, batch), lines: make([]int, 0, batch)}
 	line := 0
 	for sc.Scan() {
 		line++
@@ -176,22 +216,24 @@ func streamJSONL[T any](ctx context.Context, r io.Reader, batch int, decode func
 		if len(b) == 0 {
 			continue
 		}
-		v, err := decode(b)
-		if err != nil {
-			reject(rejection{Line: line, Reason: err.Error()})
-			continue
+		if v, err := decode(b); err != nil {
+			cur.rejected = append(cur.rejected, rejection{Line: line, Reason: err.Error()})
+		} else {
+			cur.entries, cur.lines = append(cur.entries, v), append(cur.lines, line)
 		}
-		entries, lines = append(entries, v), append(lines, line)
-		if len(entries) >= batch {
-			if err := flush(); err != nil {
-				return stored, err
+		// A batch also ends at batch rejected lines, so a file of bad lines is reported as
+		// it is read rather than collected.
+		if len(cur.entries) >= batch || len(cur.rejected) >= batch {
+			if !send(cur) {
+				return
 			}
+			cur = decodedBatch[T]{entries: make([]T, 0, batch), lines: make([]int, 0, batch)}
 		}
 	}
 	if err := sc.Err(); err != nil {
-		return stored, fmt.Errorf("line %d: %w", line+1, err)
+		cur.err = fmt.Errorf("line %d: %w", line+1, err)
 	}
-	return stored, flush()
+	send(cur)
 }
 
 // entryID is the id a rejection names: the item's, or the event's user and item.

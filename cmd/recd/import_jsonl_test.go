@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"compress/gzip"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -101,4 +102,21 @@ func TestRunImport_Formats(t *testing.T) {
 		!strings.Contains(err.Error(), `unknown format "csv"`) {
 		t.Errorf("unknown format: %v", err)
 	}
+}
+
+// BenchmarkImport_JSONL imports 100,000 generated events (and their 1,000 items) from JSON
+// lines into a fresh SQLite data dir: decoding, validation, batched transactions, live state.
+func BenchmarkImport_JSONL(b *testing.B) {
+	gen := filepath.Join(b.TempDir(), "gen")
+	if err := runGenerate(b.Context(), []string{"--events", "100000", "--out", gen, "--no-progress"}, io.Discard, io.Discard); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		args := []string{"--data-dir", b.TempDir(), "--no-progress", "--log-level", "error", gen}
+		if err := runImport(b.Context(), args, io.Discard, io.Discard); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N)*100000/b.Elapsed().Seconds(), "events/s")
 }
