@@ -3,11 +3,18 @@ package main
 import (
 	"bytes"
 	"compress/gzip"
+	"context"
+	"errors"
+	"fmt"
+	"github.com/recd/recd"
+	"github.com/recd/recd/server"
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/recd/recd/store/sqlite"
 )
@@ -119,4 +126,71 @@ func BenchmarkImport_JSONL(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.N)*100000/b.Elapsed().Seconds(), "events/s")
+}
+
+// TestStreamJSONL_Bounded: rejected lines are reported as they are read (a stream of bad
+// lines is not collected until its end), and a failing put stops the run and the decoding
+// goroutine with it.
+func TestStreamJSONL_Bounded(t *testing.T) {
+	decode := (&server.EventDecoder{}).Decode
+	t.Run("bad lines are reported before the stream ends", func(t *testing.T) {
+		pr, pw := io.Pipe()
+		const batch = 10
+		reported := make(chan struct{})
+		n := 0
+		done := make(chan error, 1)
+		go func() {
+			_, err := streamJSONL(t.Context(), pr, batch, decode,
+				func(context.Context, []recd.Event, func(int, error)) error { return nil },
+				func(rejection) {
+					if n++; n == batch {
+						close(reported)
+					}
+				})
+			done <- err
+		}()
+		go func() {
+			for range batch {
+				if _, err := pw.Write([]byte("not json\n")); err != nil {
+					return
+				}
+			}
+		}()
+		select {
+		case <-reported:
+		case <-time.After(10 * time.Second):
+			t.Fatal("no rejection reported while the stream is open: bad lines are being collected")
+		}
+		pw.Close()
+		if err := <-done; err != nil || n != batch {
+			t.Errorf("stream = %v, %d rejected; want nil, %d", err, n, batch)
+		}
+	})
+	t.Run("a put error stops the run", func(t *testing.T) {
+		var b strings.Builder
+		for i := range 100 {
+			fmt.Fprintf(&b, `{"user_id":"u%d","item_id":"i","type":"view"}`+"\n", i)
+		}
+		calls := 0
+		boom := errors.New("disk full")
+		before := runtime.NumGoroutine()
+		stored, err := streamJSONL(t.Context(), strings.NewReader(b.String()), 10, decode,
+			func(_ context.Context, evs []recd.Event, _ func(int, error)) error {
+				if calls++; calls == 3 {
+					return boom
+				}
+				return nil
+			}, func(rejection) { t.Error("unexpected rejection") })
+		if !errors.Is(err, boom) || stored != 30 || calls != 3 {
+			t.Errorf("stream = %d stored, %v after %d puts; want 30 and the put's error after 3", stored, err, calls)
+		}
+		// The decoder's last act is closing its channel, so it may take a moment to be gone.
+		deadline := time.Now().Add(2 * time.Second)
+		for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
+			time.Sleep(time.Millisecond)
+		}
+		if after := runtime.NumGoroutine(); after > before {
+			t.Errorf("%d goroutines after the run, %d before: the decoder is still running", after, before)
+		}
+	})
 }
