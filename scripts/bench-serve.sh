@@ -53,7 +53,11 @@ load_pin=()
 if (( cores > 2 )); then load_pin=(taskset -c "2-$(( cores - 1 ))"); fi
 port=${PORT:-$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')}
 base=http://127.0.0.1:$port
-RECD_AUTH_ENABLED=false RECD_TRAIN_INTERVAL=0s GOMAXPROCS=2 taskset -c "$server_cpus" \
+# recd-load is one client standing in for many: the per-key and per-address shares of
+# requests in flight (http.max_in_flight_per_*, 429 above) would measure that fairness rule,
+# not serving, so they are off; the route classes' slots (503 when taken) still apply.
+RECD_AUTH_ENABLED=false RECD_TRAIN_INTERVAL=0s RECD_HTTP_MAX_IN_FLIGHT_PER_KEY=0 RECD_HTTP_MAX_IN_FLIGHT_PER_ADDRESS=0 \
+	GOMAXPROCS=2 taskset -c "$server_cpus" \
 	"$work/bin/recd" serve --data-dir "$data" --addr "127.0.0.1:$port" --log-level warn >"$out/serve.out" 2>"$out/serve.log" &
 server_pid=$!
 for _ in $(seq 1 600); do
