@@ -1,6 +1,8 @@
 package server
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
@@ -36,19 +38,12 @@ func (s catalogRoutes) postEvents(c *gin.Context) {
 	}
 	evs := make([]recd.Event, len(in))
 	for i, e := range in {
-		evs[i] = recd.Event{UserID: e.UserID, ItemID: e.ItemID, Type: e.Type, SessionID: e.SessionID,
-			RecommendationID: e.RecommendationID, Position: e.Position}
-		if e.Value != nil {
-			evs[i].Value = *e.Value
+		ev, err := e.event(fmt.Sprintf("[%d].timestamp", i))
+		if err != nil {
+			fail(c, err)
+			return
 		}
-		if e.Timestamp != nil {
-			ts, err := parseTimestamp(fmt.Sprintf("[%d].timestamp", i), *e.Timestamp)
-			if err != nil {
-				fail(c, err)
-				return
-			}
-			evs[i].Timestamp = ts
-		}
+		evs[i] = ev
 	}
 	stored, err := s.b.AddEvents(c.Request.Context(), evs)
 	if err != nil {
@@ -61,6 +56,39 @@ func (s catalogRoutes) postEvents(c *gin.Context) {
 		resp["last_seq"] = stored[len(stored)-1].Seq
 	}
 	c.JSON(http.StatusOK, resp)
+}
+
+// event converts an event as sent; tsField names its timestamp in an error.
+func (e eventIn) event(tsField string) (recd.Event, error) {
+	ev := recd.Event{UserID: e.UserID, ItemID: e.ItemID, Type: e.Type, SessionID: e.SessionID,
+		RecommendationID: e.RecommendationID, Position: e.Position}
+	if e.Value != nil {
+		ev.Value = *e.Value
+	}
+	if e.Timestamp != nil {
+		ts, err := parseTimestamp(tsField, *e.Timestamp)
+		if err != nil {
+			return recd.Event{}, err
+		}
+		ev.Timestamp = ts
+	}
+	return ev, nil
+}
+
+// DecodeEvent decodes one event as clients send it in a POST /v1/events batch (unknown
+// fields rejected, a missing timestamp left zero for the service to set), for readers of
+// event files such as recd import.
+func DecodeEvent(b []byte) (recd.Event, error) {
+	var in eventIn
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&in); err != nil {
+		return recd.Event{}, decodeError(err, &in)
+	}
+	if dec.More() {
+		return recd.Event{}, recd.Invalid("", "the line holds more than one JSON value")
+	}
+	return in.event("timestamp")
 }
 
 // Stand-ins for well-formed timestamps that time.Time parsing cannot hold or that would read

@@ -7,6 +7,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -113,6 +114,7 @@ type Server struct {
 	opts    Options
 	b       Backend
 	engine  *gin.Engine
+	debug   *gin.Engine // /debug/pprof/, outside the API's route table (pprof.go)
 	log     *slog.Logger
 	latency *prometheus.HistogramVec
 }
@@ -194,6 +196,7 @@ func New(b Backend, opts Options) *Server {
 	})
 	s.routes(promhttp.HandlerFor(opts.Registry, promhttp.HandlerOpts{}))
 	s.headRoutes()
+	s.debug = s.newDebugEngine()
 	return s
 }
 
@@ -290,7 +293,13 @@ func (w headWriter) WriteString(s string) (int, error) {
 }
 
 // ServeHTTP implements http.Handler.
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.engine.ServeHTTP(w, r) }
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if strings.HasPrefix(r.URL.Path, pprofPrefix) {
+		s.debug.ServeHTTP(w, r)
+		return
+	}
+	s.engine.ServeHTTP(w, r)
+}
 
 // Engine exposes the gin engine for route listing in tests and for mounting extras.
 func (s *Server) Engine() *gin.Engine { return s.engine }

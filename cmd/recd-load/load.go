@@ -36,6 +36,7 @@ type config struct {
 	Duration    time.Duration
 	UserLo      int
 	UserHi      int
+	UserPrefix  string // put before the user number ("u" for recd generate's ids)
 	Items       []string
 	Key         string
 	Concurrency int           // most requests in flight
@@ -150,7 +151,7 @@ var queryTexts = []string{
 
 // request builds the next request of kind k.
 func (r *runner) request(ctx context.Context, k kind) (*http.Request, error) {
-	user := strconv.Itoa(r.cfg.UserLo + r.rng.IntN(r.cfg.UserHi-r.cfg.UserLo+1))
+	user := r.cfg.UserPrefix + strconv.Itoa(r.cfg.UserLo+r.rng.IntN(r.cfg.UserHi-r.cfg.UserLo+1))
 	var method, path string
 	var body []byte
 	switch k {

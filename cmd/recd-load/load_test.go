@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -228,5 +229,45 @@ func TestRunner_Run_Missed(t *testing.T) {
 	}
 	if s := res.Kinds[kindRecs]; s.Sent != 3 || s.OK != 3 || s.Missed != 7 || fs.counts["recs"] != 3 {
 		t.Errorf("stats = %+v, server saw %d; want 3 sent and 7 missed", s, fs.counts["recs"])
+	}
+}
+
+// TestRunner_UserPrefix: with a user prefix every recommendation and event names a user
+// "<prefix><number>" within the range, as recd generate's ids are spelled.
+func TestRunner_UserPrefix(t *testing.T) {
+	var mu sync.Mutex
+	var bad []string
+	seen := 0
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		seen++
+		mu.Unlock()
+		user := ""
+		if r.Method == "GET" {
+			user = strings.TrimSuffix(strings.TrimPrefix(r.URL.Path, "/v1/users/"), "/recommendations")
+		} else {
+			var evs []map[string]string
+			_ = json.NewDecoder(r.Body).Decode(&evs)
+			if len(evs) == 1 {
+				user = evs[0]["user_id"]
+			}
+		}
+		if n, err := strconv.Atoi(strings.TrimPrefix(user, "u")); !strings.HasPrefix(user, "u") || err != nil || n < 3 || n > 5 {
+			mu.Lock()
+			bad = append(bad, r.Method+" "+r.URL.Path+" "+user)
+			mu.Unlock()
+		}
+		w.Write([]byte(`{}`))
+	}))
+	defer ts.Close()
+	clk := &fakeClock{now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+	cfg := config{Target: ts.URL, Rates: [numKinds]float64{20, 10, 0}, Duration: time.Second, UserLo: 3, UserHi: 5,
+		UserPrefix: "u", Items: []string{"x"}, Concurrency: 4, Timeout: 5 * time.Second, Seed: 1}
+	r := &runner{cfg: cfg, clk: clk, client: ts.Client()}
+	if _, err := r.run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if len(bad) > 0 || seen != 30 {
+		t.Errorf("%d requests, want 30; with users outside u3..u5: %v", seen, bad)
 	}
 }

@@ -44,6 +44,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	rpsQuery := fs.Float64("rps-query", 0, "POST /v1/query per second (404 is reported as unavailable)")
 	duration := fs.Duration("duration", 10*time.Second, "how long to send (at most 30m)")
 	users := fs.String("users", "1..610", "user id range lo..hi")
+	userPrefix := fs.String("user-prefix", "", `text before each user number ("u" for the ids recd generate writes)`)
 	items := fs.String("items", "", "item ids for events: a..b range or comma list (default: read GET /v1/items)")
 	key := fs.String("key", "", "API key sent as Authorization: Bearer (default $RECD_LOAD_KEY)")
 	concurrency := fs.Int("concurrency", 128, "most requests in flight")
@@ -55,7 +56,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	cfg := config{Target: strings.TrimRight(*target, "/"), Rates: [numKinds]float64{*rpsRecs, *rpsEvents, *rpsQuery},
-		Duration: *duration, Key: *key, Concurrency: *concurrency, Timeout: *timeout, Seed: *seed}
+		Duration: *duration, Key: *key, UserPrefix: *userPrefix, Concurrency: *concurrency, Timeout: *timeout, Seed: *seed}
 	if cfg.Key == "" {
 		cfg.Key = os.Getenv("RECD_LOAD_KEY")
 	}

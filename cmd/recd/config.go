@@ -44,6 +44,10 @@ type Config struct {
 		RequestTimeout        Duration `yaml:"request_timeout"`
 		MaxInFlightPerKey     int      `yaml:"max_in_flight_per_key"`
 		MaxInFlightPerAddress int      `yaml:"max_in_flight_per_address"`
+		// PprofMutexFraction and PprofBlockRate turn on the samples behind /debug/pprof/mutex
+		// (1 in N contended mutex events) and /debug/pprof/block (one per N ns blocked); 0: off.
+		PprofMutexFraction int `yaml:"pprof_mutex_fraction"`
+		PprofBlockRate     int `yaml:"pprof_block_rate"`
 	} `yaml:"http"`
 	Auth struct {
 		// Enabled turns API keys on in serve (demo forces it off).

@@ -37,6 +37,8 @@ var schema = []setting{
 	{"http.request_timeout", "deadline of a request's work (504 past it); body_timeout + request_timeout < write_timeout", positiveDuration()},
 	{"http.max_in_flight_per_key", "requests in flight per API key, 429 above (0: unbounded)", atLeast(0)},
 	{"http.max_in_flight_per_address", "requests in flight per client address within a key, 429 above (0: unbounded)", atLeast(0)},
+	{"http.pprof_mutex_fraction", "serve: sample 1 in N contended mutex events for /debug/pprof/mutex (0: off)", between(0, 1e6)},
+	{"http.pprof_block_rate", "serve: sample one blocking event per N ns blocked for /debug/pprof/block (0: off)", between(0, 1e9)},
 	{"auth", "", nil},
 	{"auth.enabled", "serve; demo forces false; --auth=off", nil},
 	{"auth.keys", "name:role:sha256:<hex>[:rate[:burst]],... (recd hash-key)", nil},

@@ -14,6 +14,7 @@ var cmdExamples = map[string]string{
 	"serve":       "recd serve --config recd.yaml --addr 0.0.0.0:8080",
 	"demo":        "recd demo --data-dir ./demo-data",
 	"import":      "recd import movielens --data-dir ./data examples/ml-latest-small",
+	"generate":    "recd generate --preset ml20m --events 1000000 --seed 1 --out ./ml20m-1m",
 	"ingest":      "recd ingest --server http://127.0.0.1:8080 --key $RECD_API_KEY --file items.jsonl.gz",
 	"embed":       "recd embed --space text --base-url http://localhost:11434/v1 --model nomic-embed-text",
 	"describe":    "recd describe --base-url http://localhost:11434/v1 --model llama3.1 --only-thin --dry-run",

@@ -96,8 +96,8 @@ func TestRunImport_FormatArgument(t *testing.T) {
 		code int
 		want string
 	}{
-		{[]string{"import"}, 1, "names the format: movielens"},
-		{[]string{"import", "csv", "x"}, 1, "names the format: movielens"},
+		{[]string{"import"}, 1, "give the path"},
+		{[]string{"import", "csv", "x"}, 1, `unknown format "csv": movielens or jsonl`},
 		{[]string{"import", "movielens"}, 1, "give the path"},
 		{[]string{"import", "--data-dir", t.TempDir(), "movielens"}, 1, "give the path"},
 		{[]string{"import", "--data-dir", t.TempDir(), "movielens", "/nonexistent-dir"}, 1, "nonexistent-dir"},

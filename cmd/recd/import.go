@@ -3,9 +3,10 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
-	"strings"
+	"slices"
 	"time"
 
 	"github.com/recd/recd"
@@ -14,39 +15,39 @@ import (
 	"github.com/schollz/progressbar/v3"
 )
 
+// importFormats are the data sets recd import reads; the format may be named first or left
+// to detectFormat.
+var importFormats = []string{"movielens", "jsonl"}
+
 func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var cf commonFlags
-	fs := newFlagSet("import", stderr, "import movielens [--data-dir DIR] PATH")
+	fs := newFlagSet("import", stderr, "import [movielens|jsonl] [--data-dir DIR] PATH")
 	cf.register(fs, false)
 	noProgress := fs.Bool("no-progress", false, "do not draw a progress bar")
-	// The format comes first ("import movielens --data-dir DIR PATH"); flags before it are
-	// accepted too, so that --help works wherever it is written.
-	format := ""
-	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
-		format, args = args[0], args[1:]
-	}
-	if err := fs.Parse(args); err != nil {
+	batch := fs.Int("batch", importBatch, "jsonl: entries per transaction (1-10000)")
+	format, rest, err := parseImportArgs(fs, args)
+	if err != nil {
 		return err
-	}
-	rest := fs.Args()
-	if format == "" && len(rest) > 0 {
-		format, rest = rest[0], rest[1:]
-		if err := fs.Parse(rest); err != nil {
-			return err
-		}
-		rest = fs.Args()
-	}
-	if format != "movielens" {
-		fs.Usage()
-		return errors.New("the first argument names the format: movielens")
 	}
 	if len(rest) != 1 {
 		fs.Usage()
-		return errors.New("give the path of a MovieLens directory (latest-small CSV or 100K u.data/u.item)")
+		return errors.New("give the path of a data set: a MovieLens directory (latest-small CSV or 100K u.data/u.item), " +
+			"or a directory with items.jsonl and events.jsonl (optionally .gz)")
+	}
+	if *batch < 1 || *batch > 10000 {
+		return errors.New("--batch must be between 1 and 10000")
+	}
+	if format == "" {
+		if format, err = detectFormat(rest[0]); err != nil {
+			return err
+		}
 	}
 	cfg, err := cf.load()
 	if err != nil {
 		return err
+	}
+	if format == "jsonl" {
+		return runImportJSONL(ctx, cfg, rest[0], *batch, *noProgress, stdout, stderr)
 	}
 	data, err := dataset.ReadMovieLens(rest[0])
 	if err != nil {
@@ -69,6 +70,32 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fmt.Fprintf(stdout, "imported %d items and %d events into %s in %s\n", len(data.Items), len(data.Events),
 		cfg.DataDir, time.Since(start).Round(time.Millisecond))
 	return nil
+}
+
+// parseImportArgs parses the flags and returns the format, when one is named first ("import
+// movielens --data-dir DIR PATH"; flags before it are accepted too, so that --help works
+// wherever it is written), and the remaining arguments.
+func parseImportArgs(fs *flag.FlagSet, args []string) (string, []string, error) {
+	format := ""
+	if len(args) > 0 && slices.Contains(importFormats, args[0]) {
+		format, args = args[0], args[1:]
+	}
+	if err := fs.Parse(args); err != nil {
+		return "", nil, err
+	}
+	rest := fs.Args()
+	if format == "" && len(rest) > 0 && slices.Contains(importFormats, rest[0]) {
+		format = rest[0]
+		if err := fs.Parse(rest[1:]); err != nil {
+			return "", nil, err
+		}
+		rest = fs.Args()
+	}
+	if format == "" && len(rest) > 1 {
+		fs.Usage()
+		return "", nil, fmt.Errorf("unknown format %q: movielens or jsonl", rest[0])
+	}
+	return format, rest, nil
 }
 
 func progressWriter(w io.Writer, off bool) io.Writer {

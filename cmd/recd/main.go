@@ -23,7 +23,8 @@ Usage:
 Commands:
   serve     serve the REST API from a data dir
   demo      import the bundled MovieLens data on first start, train and serve (auth off)
-  import    import a data set (movielens) into a data dir
+  import    import a data set (movielens, or items and events as JSON lines) into a data dir
+  generate  write a synthetic data set (items and events as JSON lines) for recd import
   ingest    stream items with vectors from a JSON-lines file into a data dir or a server
   embed     fill a vector space from an OpenAI-compatible embedding endpoint
   describe  have an OpenAI-compatible chat model write items' descriptions (generated text)
@@ -53,6 +54,7 @@ func commands() map[string]command {
 		"serve":       {runServe},
 		"demo":        {runDemo},
 		"import":      {runImport},
+		"generate":    {runGenerate},
 		"ingest":      {runIngest},
 		"eval":        {runEval},
 		"embed":       {runEmbed},

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"runtime"
 	"strings"
 	"time"
 
@@ -47,6 +48,10 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 // listening address once the server accepts connections.
 func serve(ctx context.Context, cfg *Config, logw io.Writer, ready func(addr string)) error {
 	log := newLogger(cfg, logw)
+	// The contention profiles cost a little on every contended lock and blocking operation,
+	// so they are sampled only when asked for.
+	runtime.SetMutexProfileFraction(cfg.HTTP.PprofMutexFraction)
+	runtime.SetBlockProfileRate(cfg.HTTP.PprofBlockRate)
 	svc, st, err := openService(ctx, cfg, log)
 	if err != nil {
 		return err

@@ -34,6 +34,8 @@ var rules = []rule{
 	{prefix: "go build -o recd ./cmd/recd", verdict: skipped, reason: "this test builds the same binary itself"},
 	{prefix: "./recd import ", verdict: skipped,
 		reason: "fills ./data for a later serve; cmd/recd's import tests cover it"},
+	{prefix: "./recd generate ", verdict: skipped,
+		reason: "writes a million events for a later import; dataset/synth's and cmd/recd's generate tests cover it"},
 	{prefix: "./recd train ", verdict: skipped, reason: "trains ./data for a later serve; cmd/recd's train tests cover it"},
 	{prefix: "./recd serve ", verdict: skipped,
 		reason: "a second server on port 8080 over ./data; the client and cmd/recd tests start serve"},

@@ -1,0 +1,133 @@
+#!/usr/bin/env bash
+# Tail latency on two cores, measured the same way every time. recd serve runs pinned to two
+# cores (GOMAXPROCS=2 taskset -c 0,1); recd-load (open loop: requests leave at the fixed rate
+# whether or not earlier ones answered) runs on the other cores when the machine has more
+# than two, else unpinned beside the server (then the client-side figures include the load
+# generator's own scheduling and the server-side ones are the figures to report). For each
+# rate pair: a warm-up run, then the measured run. The table gives, for the recommendation
+# route, the client-side p50/p99 (recd-load) and the server-side p50/p99 (from recd's own
+# recd_http_request_duration_seconds histogram, the difference of two /metrics scrapes,
+# interpolated within buckets as Prometheus' histogram_quantile does), the server's CPU
+# time per request (utime+stime of /proc/PID/stat over the run) and the load average.
+#
+#   scripts/bench-serve.sh [DATA_DIR]     RATES="2000:500 5000:500" DURATION=30s scripts/bench-serve.sh
+#
+# DATA_DIR: a trained data dir to serve (for generated data add USER_PREFIX=u USERS=1..N);
+# without one the bundled MovieLens data is imported and trained into a temporary dir.
+# Environment: RATES (recs/s:events/s pairs, default "2000:500 5000:500"), DURATION of each
+# measured run (30s), WARMUP run (10s), USERS (1..610), USER_PREFIX (""), SERVER_CPUS (0,1),
+# PORT (a free one), OUT (a directory that keeps the raw reports; default: a temp dir).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+rates=${RATES:-"2000:500 5000:500"}
+duration=${DURATION:-30s}
+warmup=${WARMUP:-10s}
+users=${USERS:-1..610}
+prefix=${USER_PREFIX:-}
+server_cpus=${SERVER_CPUS:-0,1}
+work=$(mktemp -d -t recd-bench.XXXXXX)
+out=${OUT:-$work}
+mkdir -p "$out"
+server_pid=""
+cleanup() {
+	if [[ -n $server_pid ]] && kill -0 "$server_pid" 2>/dev/null; then
+		kill -TERM "$server_pid" 2>/dev/null || true
+		wait "$server_pid" 2>/dev/null || true
+	fi
+	rm -rf "$work/data" "$work/bin"
+}
+trap cleanup EXIT
+
+go build -o "$work/bin/recd" ./cmd/recd
+go build -o "$work/bin/recd-load" ./cmd/recd-load
+data=${1:-}
+if [[ -z $data ]]; then
+	data=$work/data
+	"$work/bin/recd" import movielens --data-dir "$data" --no-progress --log-level warn examples/ml-latest-small >/dev/null
+	"$work/bin/recd" train --data-dir "$data" --no-progress --log-level warn >/dev/null
+fi
+
+cores=$(nproc)
+load_pin=()
+if (( cores > 2 )); then load_pin=(taskset -c "2-$(( cores - 1 ))"); fi
+port=${PORT:-$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')}
+base=http://127.0.0.1:$port
+# recd-load is one client standing in for many: the per-key and per-address shares of
+# requests in flight (http.max_in_flight_per_*, 429 above) would measure that fairness rule,
+# not serving, so they are off; the route classes' slots (503 when taken) still apply.
+RECD_AUTH_ENABLED=false RECD_TRAIN_INTERVAL=0s RECD_HTTP_MAX_IN_FLIGHT_PER_KEY=0 RECD_HTTP_MAX_IN_FLIGHT_PER_ADDRESS=0 \
+	GOMAXPROCS=2 taskset -c "$server_cpus" \
+	"$work/bin/recd" serve --data-dir "$data" --addr "127.0.0.1:$port" --log-level warn >"$out/serve.out" 2>"$out/serve.log" &
+server_pid=$!
+for _ in $(seq 1 600); do
+	curl -sf "$base/readyz" >/dev/null 2>&1 && break
+	kill -0 "$server_pid" 2>/dev/null || { echo "bench-serve: recd exited; see $out/serve.log" >&2; exit 2; }
+	sleep 0.5
+done
+curl -sf "$base/readyz" >/dev/null || { echo "bench-serve: recd not ready after 300 s" >&2; exit 2; }
+
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$server_pid/stat"; }
+load() { # load RECS EVENTS DURATION REPORT
+	"${load_pin[@]}" "$work/bin/recd-load" --target "$base" --rps-recs "$1" --rps-events "$2" --duration "$3" \
+		--users "$users" --user-prefix "$prefix" --concurrency 512 --json >"$4" 2>>"$out/load.log"
+}
+
+echo "bench-serve: server on CPUs $server_cpus (GOMAXPROCS=2) of $cores; recd-load $([[ ${#load_pin[@]} -gt 0 ]] && echo "on CPUs 2-$(( cores - 1 ))" || echo "unpinned, beside the server (report the server-side p99)"); $duration per run after a $warmup warm-up; data $data"
+rows=()
+for pair in $rates; do
+	recs=${pair%%:*} events=${pair##*:}
+	load "$recs" "$events" "$warmup" "$out/warmup-$pair.json"
+	curl -sf "$base/metrics" >"$out/before-$pair.prom"
+	c0=$(cpu_ticks)
+	load "$recs" "$events" "$duration" "$out/run-$pair.json"
+	c1=$(cpu_ticks)
+	curl -sf "$base/metrics" >"$out/after-$pair.prom"
+	rows+=("$pair $(( c1 - c0 )) $(cut -d' ' -f1 /proc/loadavg)")
+done
+rss=$(( $(awk '/^VmRSS:/ {print $2}' "/proc/$server_pid/status") / 1024 ))
+
+python3 - "$out" "$(getconf CLK_TCK)" "$rss" "${rows[@]}" <<'PY'
+import json, re, sys
+out, hz, rss, rows = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4:]
+route = '/v1/users/:id/recommendations'
+pat = re.compile(r'^recd_http_request_duration_seconds_bucket\{(.*)\} (\S+)$')
+def buckets(path):
+    b = {}
+    for line in open(path):
+        m = pat.match(line.strip())
+        if not m:
+            continue
+        labels = dict(kv.split('=', 1) for kv in re.findall(r'\w+="[^"]*"', m.group(1)))
+        labels = {k: v.strip('"') for k, v in labels.items()}
+        if labels.get('route') == route and labels.get('method') == 'GET' and labels.get('status') == '2xx':
+            le = float('inf') if labels['le'] == '+Inf' else float(labels['le'])
+            b[le] = b.get(le, 0) + float(m.group(2))
+    return b
+def quantile(q, b):
+    les = sorted(b)
+    total = b[les[-1]] if les else 0
+    if total == 0:
+        return float('nan')
+    rank, prev_le, prev_c = q * total, 0.0, 0.0
+    for le in les:
+        if b[le] >= rank:
+            if le == float('inf'):
+                return prev_le * 1000
+            return (prev_le + (le - prev_le) * (rank - prev_c) / max(b[le] - prev_c, 1e-12)) * 1000
+        prev_le, prev_c = le, b[le]
+    return float('nan')
+print('| recs/s : events/s | recs/s served | client p50 / p99 ms | server p50 / p99 ms | CPU ms per request | errors | load avg |')
+print('|---|---|---|---|---|---|---|')
+for row in rows:
+    pair, ticks, la = row.split()
+    rep = json.load(open(f'{out}/run-{pair}.json'))
+    before, after = buckets(f'{out}/before-{pair}.prom'), buckets(f'{out}/after-{pair}.prom')
+    delta = {le: after.get(le, 0) - before.get(le, 0) for le in after}
+    recs = next(k for k in rep['kinds'] if k['kind'].startswith('rec'))
+    ok = sum(k['ok'] for k in rep['kinds'])
+    cpu = int(ticks) * 1000 / hz / max(ok, 1)
+    print(f"| {pair.replace(':', ' : ')} | {recs['throughput']:.0f} | {recs['p50_ms']:.2f} / {recs['p99_ms']:.2f} | "
+          f"{quantile(0.5, delta):.2f} / {quantile(0.99, delta):.2f} | {cpu:.3f} | {rep['errors']} | {la} |")
+print(f'serving RSS after the runs: {rss} MB')
+PY
