@@ -2,7 +2,11 @@ package client
 
 import (
 	"context"
+	"net/url"
+	"strconv"
 	"time"
+
+	"github.com/recd/recd"
 )
 
 // Experiment is an online experiment (PUT /v1/experiments/{id}). Design is "ab" (default) or
@@ -119,5 +123,32 @@ func (c *Client) DeleteExperiment(ctx context.Context, id string) error {
 func (c *Client) ExperimentReport(ctx context.Context, id string) (ExperimentReport, error) {
 	var out ExperimentReport
 	err := c.do(ctx, &call{ep: epExperimentReport, params: []string{id}}, &out)
+	return out, err
+}
+
+// VariantPreview is one variant's list in an ExperimentPreview.
+type VariantPreview struct {
+	Name     string                `json:"name"`
+	Strategy string                `json:"strategy"`
+	Items    []recd.Recommendation `json:"items"`
+}
+
+// ExperimentPreview is a user's list under each variant of an experiment
+// (GET /v1/experiments/{id}/preview).
+type ExperimentPreview struct {
+	Experiment string           `json:"experiment"`
+	UserID     string           `json:"user_id"`
+	Variants   []VariantPreview `json:"variants"`
+}
+
+// PreviewExperiment returns userID's list of n items under each variant of the experiment
+// (admin role): the user is not assigned and nothing is recorded.
+func (c *Client) PreviewExperiment(ctx context.Context, id, userID string, n int) (ExperimentPreview, error) {
+	var out ExperimentPreview
+	q := url.Values{"user_id": {userID}}
+	if n > 0 {
+		q.Set("n", strconv.Itoa(n))
+	}
+	err := c.do(ctx, &call{ep: epPreviewExperiment, params: []string{id}, query: q}, &out)
 	return out, err
 }

@@ -245,6 +245,7 @@ func TestClient_MethodsCallTheirEndpoints(t *testing.T) {
 		{epListExperiments, func() error { _, err := c.ListExperiments(ctx); return err }},
 		{epDeleteExperiment, func() error { return c.DeleteExperiment(ctx, "e") }},
 		{epExperimentReport, func() error { _, err := c.ExperimentReport(ctx, "e"); return err }},
+		{epPreviewExperiment, func() error { _, err := c.PreviewExperiment(ctx, "e", "u", 3); return err }},
 		{epOnlineMetrics, func() error {
 			_, err := c.OnlineMetrics(ctx, OnlineQuery{GroupBy: "variant", From: time.Unix(1700000000, 0), K: 5})
 			return err

@@ -46,16 +46,18 @@ var (
 	epDescribe      = endpoint{"POST", "/v1/admin/describe", nil, typ[Job]()}
 	epJob           = endpoint{"GET", "/v1/admin/jobs/{id}", nil, typ[Job]()}
 
-	epPutExperiment    = endpoint{"PUT", "/v1/experiments/{id}", typ[Experiment](), typ[Experiment]()}
-	epGetExperiment    = endpoint{"GET", "/v1/experiments/{id}", nil, typ[Experiment]()}
-	epListExperiments  = endpoint{"GET", "/v1/experiments", nil, typ[experimentList]()}
-	epDeleteExperiment = endpoint{"DELETE", "/v1/experiments/{id}", nil, nil}
-	epExperimentReport = endpoint{"GET", "/v1/experiments/{id}/report", nil, typ[ExperimentReport]()}
+	epPutExperiment     = endpoint{"PUT", "/v1/experiments/{id}", typ[Experiment](), typ[Experiment]()}
+	epGetExperiment     = endpoint{"GET", "/v1/experiments/{id}", nil, typ[Experiment]()}
+	epListExperiments   = endpoint{"GET", "/v1/experiments", nil, typ[experimentList]()}
+	epDeleteExperiment  = endpoint{"DELETE", "/v1/experiments/{id}", nil, nil}
+	epExperimentReport  = endpoint{"GET", "/v1/experiments/{id}/report", nil, typ[ExperimentReport]()}
+	epPreviewExperiment = endpoint{"GET", "/v1/experiments/{id}/preview", nil, typ[ExperimentPreview]()}
 
 	endpoints = []endpoint{epHealth, epReady, epPutItem, epGetItem, epDeleteItem, epListItems,
 		epPutItems, epSimilar, epPutUser, epGetUser, epDeleteUser, epUserEvents, epRecommend, epRecommendFor,
 		epQuery, epSpaces, epAddEvents, epPopular, epTrending, epTrain, epModels, epNext, epOnlineMetrics, epPutGenerated, epDescribe, epJob,
-		epPutExperiment, epGetExperiment, epListExperiments, epDeleteExperiment, epExperimentReport}
+		epPutExperiment, epGetExperiment, epListExperiments, epDeleteExperiment, epExperimentReport,
+		epPreviewExperiment}
 )
 
 // Health is the answer of /healthz: the process is up.

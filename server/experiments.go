@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"github.com/recd/recd"
 	"github.com/recd/recd/experiment"
 	"github.com/recd/recd/service"
 )
@@ -18,6 +19,7 @@ type Experimenter interface {
 	ListExperiments(ctx context.Context) ([]service.ExperimentInfo, error)
 	DeleteExperiment(ctx context.Context, id string) error
 	ExperimentReport(ctx context.Context, id string) (experiment.Report, error)
+	PreviewExperiment(ctx context.Context, id, user string, n int) (service.ExperimentPreview, error)
 }
 
 var _ Experimenter = (*service.Service)(nil)
@@ -128,4 +130,33 @@ func (s experimentRoutes) report(c *gin.Context) {
 		return
 	}
 	c.JSON(http.StatusOK, r)
+}
+
+// preview answers a user's list under each variant of the experiment, for the operator page
+// (admin): nothing is recorded, the user is not assigned.
+func (s experimentRoutes) preview(c *gin.Context) {
+	x, ok := s.experimenter(c)
+	if !ok {
+		return
+	}
+	user := c.Query("user_id")
+	if user == "" {
+		fail(c, recd.Invalid("user_id", "is required"))
+		return
+	}
+	if err := s.opts.Limits.ValidateID("user_id", user); err != nil {
+		fail(c, err)
+		return
+	}
+	n, err := intParam(c, "n", 10, 1, s.opts.Limits.MaxN)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	p, err := x.PreviewExperiment(c.Request.Context(), c.Param("id"), user, n)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, p)
 }

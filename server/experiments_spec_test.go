@@ -36,3 +36,6 @@ func (b *specBackend) DeleteExperiment(context.Context, string) error {
 func (b *specBackend) ExperimentReport(context.Context, string) (experiment.Report, error) {
 	return filled[experiment.Report](), b.err("ExperimentReport")
 }
+func (b *specBackend) PreviewExperiment(context.Context, string, string, int) (service.ExperimentPreview, error) {
+	return filled[service.ExperimentPreview](), b.err("PreviewExperiment")
+}

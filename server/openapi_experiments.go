@@ -12,7 +12,9 @@ import (
 var (
 	pExpID = param{"id", "path", "experiment id: 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit",
 		maxStr(64)}
-	created = []int{http.StatusCreated}
+	created      = []int{http.StatusCreated}
+	pPreviewUser = param{"user_id", "query", "the user whose lists are previewed (required; the id rule)",
+		maxStr(defLimits.MaxIDLength)}
 )
 
 // experimentSchemas are the experiment definitions and reports.
@@ -48,7 +50,11 @@ func experimentSchemas() map[string]any {
 			"sources": map[string]any{"type": "array", "minItems": 1, "maxItems": len(experiment.Sources),
 				"items": map[string]any{"type": "string", "enum": experiment.Sources}, "description": "keep only these sources"}}),
 		"ExperimentList": obj(map[string]any{"experiments": arrOf("Experiment")}, "experiments"),
-		"Estimate":       est,
+		"ExperimentPreview": obj(map[string]any{"experiment": str, "user_id": str, "variants": arrOf("VariantPreview")},
+			"experiment", "user_id", "variants"),
+		"VariantPreview": obj(map[string]any{"name": str, "strategy": str, "items": arrOf("Recommendation")},
+			"name", "strategy", "items"),
+		"Estimate": est,
 		"ExperimentReport": obj(map[string]any{"experiment": str, "design": str, "status": str,
 			"primary_metric": described(str, "per_user_ctr: clicked over impressed items per unit, compared by the delta method"),
 			"variants":       arrOf("VariantReport"),

@@ -145,6 +145,9 @@ var docs = []doc{
 	{"GET", "/v1/experiments/{id}/report", "experimentReport", "An experiment's report: per-user CTR per variant with 95% " +
 		"intervals, lift against the control and p-values, the sample-ratio check, and for interleaving the preference test",
 		[]param{pExpID}, "", "ExperimentReport", "experiments", nil},
+	{"GET", "/v1/experiments/{id}/preview", "previewExperiment", "A user's list under each variant of the experiment, " +
+		"side by side, whatever its status (the operator page's preview): the user is not assigned, nothing is recorded " +
+		"as an impression or counted as exposure", []param{pExpID, pPreviewUser, pN}, "", "ExperimentPreview", "experiments", nil},
 	{"GET", "/v1/metrics/online", "onlineMetrics", "Online metrics of the lists served in a window (default the last 24 h, " +
 		"at most 90 days) and the clicks and conversions attributed to them, per group; with group_by=user.<attribute> " +
 		"also the largest gap between groups", onlinePs, "", "OnlineMetrics", "metrics", nil},

@@ -38,13 +38,14 @@ var routeRoles = map[string]Role{
 	"POST /v1/admin/train": RoleAdmin,
 	"GET /v1/admin/models": RoleAdmin,
 
-	"GET /v1/experiments":            RoleRead,
-	"GET /v1/experiments/:id":        RoleRead,
-	"GET /v1/experiments/:id/report": RoleRead,
-	"PUT /v1/experiments/:id":        RoleAdmin,
-	"DELETE /v1/experiments/:id":     RoleAdmin,
-	"POST /v1/admin/describe":        RoleAdmin,
-	"GET /v1/admin/jobs/:id":         RoleAdmin,
+	"GET /v1/experiments":             RoleRead,
+	"GET /v1/experiments/:id":         RoleRead,
+	"GET /v1/experiments/:id/report":  RoleRead,
+	"GET /v1/experiments/:id/preview": RoleAdmin,
+	"PUT /v1/experiments/:id":         RoleAdmin,
+	"DELETE /v1/experiments/:id":      RoleAdmin,
+	"POST /v1/admin/describe":         RoleAdmin,
+	"GET /v1/admin/jobs/:id":          RoleAdmin,
 }
 
 // RouteRole returns the role a request needs, from its method and gin full path

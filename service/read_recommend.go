@@ -26,6 +26,9 @@ type RecommendRequest struct {
 
 	// page is set when the request is a next page of a served list (Next).
 	page *nextPage
+	// preview is set for an operator's preview (PreviewExperiment): the list is shown to no
+	// user, so it counts toward no exposure or rotation.
+	preview bool
 
 	// Weights overrides blend weights by source (nil: the configured ones); a running
 	// experiment's variant sets it.
@@ -141,6 +144,9 @@ func (s *reader) recommend(ctx context.Context, req RecommendRequest) (rank.Resp
 	if key != "" {
 		s.metrics.CacheMisses.Inc()
 		cache.put(key, p.M.Version, gen, catalog, resp)
+	}
+	if req.preview {
+		return resp, nil
 	}
 	if rotating {
 		s.rot.record(req.UserID, resp.Items, rr.History, now)

@@ -4,8 +4,8 @@ from ._client import RECOMMEND_KNOBS, ROUTES, Client, Route
 from ._errors import RecdError, retry_delay
 from ._types import (
     BatchResult, ErrorDetail, Estimate, Event, EventPage, EventResult, Experiment, ExperimentList,
-    ExperimentOverrides, ExperimentReport, ExperimentVariant, InterleavingResult, Item, ItemPage, Model,
-    ModelList, SourceWeights, SRMCheck, VariantReport, DescribeFailure, DescribeReport, Generated,
+    ExperimentOverrides, ExperimentPreview, ExperimentReport, ExperimentVariant, InterleavingResult, Item, ItemPage, Model,
+    ModelList, SourceWeights, SRMCheck, VariantPreview, VariantReport, DescribeFailure, DescribeReport, Generated,
     GeneratedTextIn, Job, JobProgress, QueryRequest, QueryResponse, Reason, RecommendedItem, RecommendRequest,
     Recommendations, RejectedLine, Space, OnlineGap, OnlineGroup, OnlineMetrics, SpaceList, User,
 )
@@ -15,7 +15,7 @@ __all__ = [
     "Event", "EventPage", "EventResult", "Item", "ItemPage", "Model", "ModelList", "QueryRequest",
     "QueryResponse", "Reason", "RecommendedItem", "RecommendRequest", "Recommendations", "RejectedLine",
     "Space", "SpaceList", "User", "Estimate", "Experiment", "ExperimentList", "ExperimentOverrides",
-    "ExperimentReport", "ExperimentVariant", "InterleavingResult", "SourceWeights", "SRMCheck",
-    "VariantReport", "OnlineGap", "OnlineGroup", "OnlineMetrics", "DescribeFailure", "DescribeReport",
+    "ExperimentPreview", "ExperimentReport", "ExperimentVariant", "InterleavingResult", "SourceWeights", "SRMCheck",
+    "VariantPreview", "VariantReport", "OnlineGap", "OnlineGroup", "OnlineMetrics", "DescribeFailure", "DescribeReport",
     "Generated", "GeneratedTextIn", "Job", "JobProgress",
 ]

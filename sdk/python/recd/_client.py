@@ -9,7 +9,7 @@ from typing import Any, Callable, Dict, Iterable, Iterator, Mapping, NamedTuple,
 
 from ._errors import RecdError, retry_delay
 from ._types import (
-    BatchResult, Event, EventPage, EventResult, Experiment, ExperimentList, ExperimentReport, Item, ItemPage,
+    BatchResult, Event, EventPage, EventResult, Experiment, ExperimentList, ExperimentReport, ExperimentPreview, Item, ItemPage,
     Model, ModelList, QueryRequest, QueryResponse, RecommendRequest, Recommendations, SpaceList, User,
     OnlineMetrics, GeneratedTextIn, Job,
 )
@@ -59,6 +59,7 @@ ROUTES: Dict[str, Route] = {
     "list_experiments": Route("GET", "/v1/experiments", (), None, ExperimentList),
     "delete_experiment": Route("DELETE", "/v1/experiments/{id}", (), None, None),
     "experiment_report": Route("GET", "/v1/experiments/{id}/report", (), None, ExperimentReport),
+    "preview_experiment": Route("GET", "/v1/experiments/{id}/preview", ("user_id", "n"), None, ExperimentPreview),
     "online_metrics": Route("GET", "/v1/metrics/online", ("from", "to", "group_by", "experiment", "k"), None,
                             OnlineMetrics),
     "put_generated_text": Route("PUT", "/v1/items/{id}/generated_text", (), GeneratedTextIn, Item),
@@ -226,6 +227,10 @@ class Client:
 
     def experiment_report(self, experiment_id: str) -> ExperimentReport:
         return self._call("experiment_report", {"id": experiment_id})
+
+    def preview_experiment(self, experiment_id: str, user_id: str, n: Optional[int] = None) -> ExperimentPreview:
+        """A user's list of n items under each variant (admin role); the user is not assigned, nothing is recorded."""
+        return self._call("preview_experiment", {"id": experiment_id}, query={"user_id": user_id, "n": n})
 
     def online_metrics(self, from_: Optional[Union[str, int]] = None, to: Optional[Union[str, int]] = None,
                        group_by: Optional[str] = None, experiment: Optional[str] = None,

@@ -356,6 +356,22 @@ class InterleavingResult(TypedDict, total=False):
     p_value: float
 
 
+class VariantPreview(TypedDict, total=False):
+    """One variant's list in an experiment preview."""
+
+    name: str
+    strategy: str
+    items: List[RecommendedItem]
+
+
+class ExperimentPreview(TypedDict, total=False):
+    """A user's list under each variant of an experiment (the operator's preview)."""
+
+    experiment: str
+    user_id: str
+    variants: List[VariantPreview]
+
+
 class ExperimentReport(TypedDict, total=False):
     """An experiment's report."""
 

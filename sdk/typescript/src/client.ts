@@ -1,7 +1,7 @@
 import { RecdError, retryDelay } from "./errors.js";
 import { routes, type Method } from "./routes.js";
 import type {
-  BatchResult, Event, EventPage, EventResult, Experiment, ExperimentList, ExperimentReport, Item, ItemInput,
+  BatchResult, Event, EventPage, EventResult, Experiment, ExperimentList, ExperimentReport, ExperimentPreview, Item, ItemInput,
   ItemPage, Model, ModelList, QueryOptions, QueryResponse, RecommendOptions, RecommendRequest, Recommendations,
   SpaceList, User, UserInput, OnlineMetrics, OnlineMetricsOptions, GeneratedTextIn, Job,
 } from "./types.js";
@@ -193,6 +193,11 @@ export class Client {
 
   experimentReport(id: string): Promise<ExperimentReport> {
     return this.call("experimentReport", { params: { id } });
+  }
+
+  /** A user's list of n items under each variant (admin role); the user is not assigned, nothing is recorded. */
+  previewExperiment(id: string, userId: string, n?: number): Promise<ExperimentPreview> {
+    return this.call("previewExperiment", { params: { id }, query: { user_id: userId, n } });
   }
 
   /**

@@ -49,6 +49,9 @@ export const routes = {
   listExperiments: { method: "GET", path: "/v1/experiments", query: [], request: null, response: "ExperimentList" },
   deleteExperiment: { method: "DELETE", path: "/v1/experiments/{id}", query: [], request: null, response: null },
   experimentReport: { method: "GET", path: "/v1/experiments/{id}/report", query: [], request: null, response: "ExperimentReport" },
+  previewExperiment: {
+    method: "GET", path: "/v1/experiments/{id}/preview", query: ["user_id", "n"], request: null, response: "ExperimentPreview",
+  },
   onlineMetrics: {
     method: "GET", path: "/v1/metrics/online", query: ["from", "to", "group_by", "experiment", "k"],
     request: null, response: "OnlineMetrics",

@@ -416,6 +416,8 @@ export const shapes: Record<string, Record<string, string | null>> = {
     itemknn: null, ease: null, cf: null, content: null, popular: null, session: null,
   } satisfies Shape<SourceWeights>,
   ExperimentList: { experiments: "Experiment" } satisfies Shape<ExperimentList>,
+  ExperimentPreview: { experiment: null, user_id: null, variants: "VariantPreview" } satisfies Shape<ExperimentPreview>,
+  VariantPreview: { name: null, strategy: null, items: "RecommendedItem" } satisfies Shape<VariantPreview>,
   ExperimentReport: {
     experiment: null, design: null, status: null, primary_metric: null, variants: "VariantReport", srm: "SRMCheck",
     interleaving: "InterleavingResult", conclusive: null, reason: null,
@@ -513,6 +515,20 @@ export interface InterleavingResult {
   ties: number;
   preference_share: number;
   p_value: number;
+}
+
+/** One variant's list in an experiment preview. */
+export interface VariantPreview {
+  name: string;
+  strategy: string;
+  items: RecommendedItem[];
+}
+
+/** A user's list under each variant of an experiment (the operator's preview). */
+export interface ExperimentPreview {
+  experiment: string;
+  user_id: string;
+  variants: VariantPreview[];
 }
 
 /** An experiment's report. */

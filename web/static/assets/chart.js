@@ -16,6 +16,7 @@
 
   function fmt(v) {
     if (!isFinite(v)) return "–";
+    if (Number.isInteger(v)) return String(v);
     if (Math.abs(v) >= 1000) return Math.round(v).toString();
     if (Math.abs(v) >= 1) return v.toFixed(1);
     return v.toFixed(3);
