@@ -16,7 +16,7 @@ import (
 // unfitted model (DefaultModels gives the library's own). Progress lines go to stderr. A
 // model that implements io.Closer is closed before RunCLI returns.
 //
-//	recd eval --data PATH [--format movielens|events-jsonl|csv] [--split random|temporal|leave-last-out]
+//	recd eval --data PATH [--format movielens|events-jsonl|csv] [--split random|temporal|user-time|leave-last-out]
 //	          [--test-fraction 0.2] [--seed 42] [--k 10] [--models a,b,c] [--output markdown|json|html] [--report FILE]
 //	recd eval --train FILE --test FILE [...]
 func RunCLI(ctx context.Context, args []string, stdout, stderr io.Writer, models map[string]func() model.Recommender) error {

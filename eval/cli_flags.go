@@ -34,8 +34,8 @@ func parseCLIFlags(args []string, stderr io.Writer) (*cliFlags, error) {
 	}
 	fs.StringVar(&f.dataPath, "data", "", "data set: a MovieLens directory, an events JSONL file or a CSV file")
 	fs.StringVar(&f.format, "format", "", "data format: movielens, events-jsonl or csv (default: from the path)")
-	fs.StringVar(&f.splitName, "split", "random", "split: random (per user), temporal (global time cut) or leave-last-out")
-	fs.Float64Var(&f.fraction, "test-fraction", 0.2, "share of each user's items (random) or of all events (temporal) held out")
+	fs.StringVar(&f.splitName, "split", "random", "split: random (per user), temporal (global time cut), user-time (each user's latest items) or leave-last-out")
+	fs.Float64Var(&f.fraction, "test-fraction", 0.2, "share of each user's items (random, user-time) or of all events (temporal) held out")
 	fs.Uint64Var(&f.seed, "seed", 42, "seed of the random split")
 	fs.IntVar(&f.k, "k", 10, "list length the metrics are cut at")
 	fs.StringVar(&f.names, "models", "", "comma-separated models to compare (default: all registered)")
@@ -167,8 +167,10 @@ func splitBy(events []recd.Event, name string, fraction float64, seed uint64) (*
 		return RandomSplit(events, fraction, seed)
 	case "temporal":
 		return TemporalSplit(events, fraction)
+	case "user-time":
+		return UserTimeSplit(events, fraction)
 	case "leave-last-out":
 		return LeaveLastOut(events)
 	}
-	return nil, recd.Invalid("split", fmt.Sprintf("unknown split %q (random, temporal, leave-last-out)", name))
+	return nil, recd.Invalid("split", fmt.Sprintf("unknown split %q (random, temporal, user-time, leave-last-out)", name))
 }
