@@ -1,0 +1,141 @@
+package rank
+
+import (
+	"context"
+	"fmt"
+	"slices"
+
+	"github.com/recd/recd"
+)
+
+// TreeModel is what the learned scorer needs of a trained model (gbdt.Model has it): scores
+// of row-major feature rows, and one row's per-feature contributions along its tree paths.
+// Implementations are safe for concurrent use.
+type TreeModel interface {
+	PredictRows(X []float32, out []float64)
+	Contributions(row []float32, out []float64) float64
+	NumFeatures() int
+}
+
+// Ranker is a trained learned ranker: the model and the feature set it was trained on. It
+// is immutable and safe for concurrent use.
+type Ranker struct {
+	Model    TreeModel
+	Features FeatureSet
+}
+
+// ErrFeatureSet is returned by NewRanker for a model trained on other features.
+var ErrFeatureSet = fmt.Errorf("%w: ranker model was trained on another feature set", recd.ErrInvalid)
+
+// NewRanker returns the ranker of m, trained on the features trainedOn, for a pipeline whose
+// features are fs. A model of another feature set (names or order differ) or of another
+// width is refused.
+func NewRanker(m TreeModel, trainedOn []string, fs FeatureSet) (*Ranker, error) {
+	if HashFeatures(trainedOn) != fs.Hash() {
+		return nil, fmt.Errorf("%w (model %016x, pipeline %016x)", ErrFeatureSet, HashFeatures(trainedOn), fs.Hash())
+	}
+	if m == nil || m.NumFeatures() != len(fs.Names) {
+		return nil, fmt.Errorf("%w: model has %d features, the set %d", ErrFeatureSet, numFeatures(m), len(fs.Names))
+	}
+	return &Ranker{Model: m, Features: fs}, nil
+}
+
+func numFeatures(m TreeModel) int {
+	if m == nil {
+		return 0
+	}
+	return m.NumFeatures()
+}
+
+// learnedScorer scores with the pipeline's Ranker: Blend first (the sources' normalised
+// scores and reasons, and the blend's own score, itself a feature), then the model over
+// every candidate a ranker source proposed. Those map onto (0.5, 1] by their model score;
+// the others (proposed only by sources the ranker has no features of) follow in blend order
+// within [0, 0.5), so later stages see scores on the blend's scale. Safe for concurrent use.
+type learnedScorer struct{ rk *Ranker }
+
+func (s learnedScorer) Score(ctx context.Context, in *ScoreInput) ([]Candidate, error) {
+	cands, err := WeightedBlend{}.Score(ctx, in)
+	if err != nil {
+		return nil, err
+	}
+	r := in.req
+	ranked := rankedByRanker(cands)
+	X, err := r.p.features(ctx, r, cands[:ranked], s.rk.Features, nil)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]float64, ranked)
+	s.rk.Model.PredictRows(X, out)
+	lo, hi := minMax(out)
+	for j := range cands {
+		if j < ranked {
+			cands[j].Score = 0.5 + 0.5*scaled(out[j], lo, hi)
+		} else {
+			cands[j].Score = 0.5 * min(max(cands[j].Score, 0), 0.999)
+		}
+	}
+	r.ranker = &rankerRows{X: X, ids: make(map[string]int32, ranked)}
+	for j := range cands[:ranked] {
+		r.ranker.ids[cands[j].ID] = int32(j)
+	}
+	SortByScore(cands)
+	return cands, nil
+}
+
+// rankedByRanker moves the candidates some ranker source proposed to the front (keeping the
+// blend's order on either side) and returns how many there are.
+func rankedByRanker(cands []Candidate) int {
+	proposed := func(c Candidate) bool {
+		return slices.ContainsFunc(rankerSources, func(s string) bool { _, ok := c.Sources[s]; return ok })
+	}
+	slices.SortStableFunc(cands, func(a, b Candidate) int {
+		pa, pb := proposed(a), proposed(b)
+		switch {
+		case pa == pb:
+			return 0
+		case pa:
+			return -1
+		}
+		return 1
+	})
+	n := 0
+	for n < len(cands) && proposed(cands[n]) {
+		n++
+	}
+	return n
+}
+
+func minMax(xs []float64) (lo, hi float64) {
+	if len(xs) == 0 {
+		return 0, 0
+	}
+	lo, hi = xs[0], xs[0]
+	for _, x := range xs {
+		lo, hi = min(lo, x), max(hi, x)
+	}
+	return lo, hi
+}
+
+func scaled(x, lo, hi float64) float64 {
+	if hi <= lo {
+		return 1
+	}
+	return (x - lo) / (hi - lo)
+}
+
+// rankerRows are the feature rows the learned scorer scored, kept for the explanations.
+type rankerRows struct {
+	X   []float32
+	ids map[string]int32 // candidate id → row
+}
+
+// usesRanker reports whether the request is ranked by the pipeline's Ranker: a request with
+// liked items whose sources are the ones the ranker was trained on (no session source, no
+// caller's extra source, whose candidates it has no features for).
+func (r *request) usesRanker() bool {
+	if r.p.M.Ranker == nil || r.p.Opts.BlendOnly || len(r.pos) == 0 || len(r.req.Extra) > 0 {
+		return false
+	}
+	return !slices.ContainsFunc(r.lists, func(l SourceList) bool { return l.Name == "session" })
+}
