@@ -42,7 +42,7 @@ func RunCLI(ctx context.Context, args []string, stdout, stderr io.Writer, models
 	if err != nil {
 		return err
 	}
-	c := &comparison{stderr: stderr, train: train, test: in.split.Test, opt: opt, items: in.items,
+	c := &comparison{stderr: stderr, train: train, events: in.split.Train, test: in.split.Test, opt: opt, items: in.items,
 		rep: &Report{Title: "recd model comparison", Protocol: in.protocol}, fitted: map[string]model.Recommender{}}
 	defer c.close()
 	for _, name := range selected {
@@ -63,6 +63,7 @@ func RunCLI(ctx context.Context, args []string, stdout, stderr io.Writer, models
 type comparison struct {
 	stderr io.Writer
 	train  *model.Dataset
+	events []recd.Event // the training events the dataset was built from
 	test   map[string][]string
 	opt    Options
 	items  []recd.Item
@@ -75,6 +76,9 @@ func (c *comparison) evaluate(ctx context.Context, name string, rec model.Recomm
 	c.fitted[name] = rec // kept for the trade-off, and closed with the others
 	if ia, ok := rec.(ItemAware); ok && c.items != nil {
 		ia.SetItems(c.items)
+	}
+	if ea, ok := rec.(EventAware); ok {
+		ea.SetTrainEvents(c.events)
 	}
 	res, err := Evaluate(ctx, rec, c.train, c.test, c.opt)
 	if err != nil {
