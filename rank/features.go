@@ -22,7 +22,7 @@ const (
 
 // baseFeatures are the features every ranker has, after the per-source ones.
 var baseFeatures = []string{
-	"blend_score",        // the hand-weighted blend's score
+	"blend_score",        // the hand-weighted blend of the ranker sources
 	"item_count_log",     // log(1 + interactions)
 	"item_pop_recent",    // interactions in the 30 days before the newest event
 	"item_pop_at_user",   // interactions in the 30 days before the user's newest event
@@ -151,21 +151,49 @@ func (p *Pipeline) features(ctx context.Context, r *request, cands []Candidate, 
 	}
 	u := p.userView(r)
 	base := 3 * len(rankerSources)
+	blend := r.rankerBlend(cands)
 	for j := range cands {
 		if j%64 == 0 {
 			if err := ctx.Err(); err != nil {
 				return nil, err
 			}
 		}
+		X[j*nf+base] = float32(blend[j])
 		p.itemFeatures(&cands[j], &u, fs, X[j*nf+base:(j+1)*nf])
 	}
 	return X, nil
 }
 
+// rankerBlend is the blend of the ranker sources alone (their weighted mean normalised
+// score), so that the feature does not depend on sources only serving has (cf, content) or
+// on the cold-item lean.
+func (r *request) rankerBlend(cands []Candidate) []float64 {
+	out := make([]float64, len(cands))
+	total := 0.0
+	for _, name := range rankerSources {
+		if !slices.ContainsFunc(r.lists, func(l SourceList) bool { return l.Name == name }) {
+			continue
+		}
+		w, ok := r.weights[name]
+		if !ok {
+			w = 1
+		}
+		total += w
+		for j := range cands {
+			out[j] += w * cands[j].Sources[name]
+		}
+	}
+	if total > 0 {
+		for j := range out {
+			out[j] /= total
+		}
+	}
+	return out
+}
+
 // itemFeatures writes one candidate's base and attribute features into row.
 func (p *Pipeline) itemFeatures(c *Candidate, u *userView, fs FeatureSet, row []float32) {
 	const day = 86400.0
-	row[0] = float32(c.Score)
 	idx, known := p.M.ItemIndex[c.ID]
 	if known && int(idx) < len(p.M.Counts) {
 		row[1] = float32(math.Log1p(float64(p.M.Counts[idx])))
