@@ -1,0 +1,64 @@
+package gbdt
+
+import (
+	"context"
+	"math"
+	"testing"
+)
+
+// walkFloats is the trees' rule read directly from the stored nodes: value <= threshold goes
+// left, a NaN goes where the node says. Prediction's quantised walk must agree with it.
+func walkFloats(m *Model, row []float32) float64 {
+	s := 0.0
+	for _, i := range m.roots {
+		for m.nodes[i].flags&flagLeaf == 0 {
+			n := m.nodes[i]
+			v := row[n.feat]
+			if v <= n.thr || (v != v && n.flags&flagMissLeft != 0) {
+				i = n.kids
+			} else {
+				i = n.kids + 1
+			}
+		}
+		s += float64(m.nodes[i].val)
+	}
+	return s
+}
+
+// TestModel_PredictRowsMatchesTheTrees scores rows holding missing values, infinities and
+// values exactly at thresholds, in batches that are and are not a multiple of the lane count,
+// and compares PredictRows, Predict and the nodes read as floats with ==.
+func TestModel_PredictRowsMatchesTheTrees(t *testing.T) {
+	train := synth(1, 100, 30, 6, 0.3)
+	p := testParams()
+	p.Trees = 25
+	m, err := TrainLambdaMART(context.Background(), train, nil, p, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var X []float32
+	X = append(X, train.X[:50*6]...)
+	for _, n := range m.nodes[:40] {
+		if n.flags&flagLeaf == 0 {
+			row := make([]float32, 6)
+			copy(row, train.X[6:12])
+			row[n.feat] = n.thr
+			X = append(X, row...)
+			row[n.feat] = math.Nextafter32(n.thr, float32(math.Inf(1)))
+			X = append(X, row...)
+		}
+	}
+	nan, inf := float32(math.NaN()), float32(math.Inf(1))
+	X = append(X, nan, nan, nan, nan, nan, nan, inf, -inf, inf, -inf, nan, 0)
+	rows := len(X) / 6
+	for _, n := range []int{rows, 8, 7, 1} {
+		out := make([]float64, n)
+		m.PredictRows(X[:n*6], out)
+		for r := range out {
+			row := X[r*6 : r*6+6]
+			if want := walkFloats(m, row); out[r] != want || m.Predict(row) != want {
+				t.Fatalf("batch of %d, row %d %v: PredictRows %v, Predict %v, the trees %v", n, r, row, out[r], m.Predict(row), want)
+			}
+		}
+	}
+}
