@@ -130,11 +130,13 @@ type rankerRows struct {
 	ids map[string]int32 // candidate id → row
 }
 
-// usesRanker reports whether the request is ranked by the pipeline's Ranker: a request with
-// liked items whose sources are the ones the ranker was trained on (no session source, no
-// caller's extra source, whose candidates it has no features for).
+// usesRanker reports whether the request is ranked by the pipeline's Ranker: a user's
+// request with liked items in their history, the kind the ranker was trained on; not one
+// with context items (a query's "like X"), a caller's extra source or a session source,
+// whose candidates and intent its features do not see.
 func (r *request) usesRanker() bool {
-	if r.p.M.Ranker == nil || r.p.Opts.BlendOnly || len(r.pos) == 0 || len(r.req.Extra) > 0 {
+	if r.p.M.Ranker == nil || r.p.Opts.BlendOnly || len(r.pos) == 0 || len(r.req.Extra) > 0 ||
+		len(r.req.ContextItems) > 0 || len(r.req.History) == 0 {
 		return false
 	}
 	return !slices.ContainsFunc(r.lists, func(l SourceList) bool { return l.Name == "session" })

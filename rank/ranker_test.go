@@ -213,3 +213,22 @@ func recIDs(recs []recd.Recommendation) []string {
 	}
 	return out
 }
+
+func TestPipeline_RankerLeavesContextRequestsToTheBlend(t *testing.T) {
+	p, _, hist := rankedPipeline(t, map[string]float64{"item_count_log": -1})
+	blendOnly := p.Opts
+	blendOnly.BlendOnly = true
+	q := rank.NewPipeline(p.M, p.Catalog, p.Index, nil, blendOnly)
+	ctx := context.Background()
+	for name, req := range map[string]rank.Request{
+		"context items": {History: hist, ContextItems: []string{hist[0].ItemID}, N: 10},
+		"no history":    {ContextItems: []string{hist[0].ItemID}, N: 10},
+		"extra source":  {History: hist, Extra: []rank.SourceList{{Name: "query", Items: []rank.SourceScore{{ID: hist[1].ItemID, Score: 1}}}}, N: 10},
+	} {
+		a, _ := p.Recommend(ctx, req)
+		b, _ := q.Recommend(ctx, req)
+		if !slices.Equal(recIDs(a.Items), recIDs(b.Items)) {
+			t.Errorf("%s: the ranker scored it", name)
+		}
+	}
+}

@@ -32,6 +32,7 @@ func (c *Config) serviceOptions() service.Options {
 		MaxNewItems: c.Sources.MaxNewItems}
 	o.CacheSize, o.CacheTTL = c.Cache.Size, time.Duration(c.Cache.TTL)
 	o.Feedback = c.feedbackOptions()
+	o.Ranker = c.rankerOptions()
 	o.Spaces = c.Index.Spaces
 	o.StateDir = c.indexDir()
 	if c.LLM.BaseURL != "" {
@@ -93,6 +94,18 @@ func (c *Config) feedbackOptions() service.FeedbackOptions {
 	for _, t := range strings.Split(f.AttributionTypes, ",") {
 		if t = strings.TrimSpace(t); t != "" {
 			o.AttributionTypes = append(o.AttributionTypes, t)
+		}
+	}
+	return o
+}
+
+// rankerOptions are the learned ranker's options.
+func (c *Config) rankerOptions() service.RankerOptions {
+	r := c.Ranker
+	o := service.RankerOptions{Enabled: r.Enabled, LabelSplit: r.LabelSplit, Holdout: r.Holdout, Trees: r.Trees, Seed: r.Seed}
+	for _, f := range strings.Split(r.Features, ",") {
+		if f = strings.TrimSpace(f); f != "" {
+			o.Features = append(o.Features, f)
 		}
 	}
 	return o
