@@ -80,8 +80,8 @@ func (t *trainer) fitRanker(ctx context.Context, td *trainData) (blob []byte, in
 		return nil, info, fmt.Errorf("train ranker: %w", err)
 	}
 	fs := p.Features()
-	info.Features, info.Importance, info.Curve = fs.Names, m.Importance(), m.Curve()
-	info.Trees = len(info.Curve)
+	info.Features, info.Importance, info.Curve = fs.Names, shares(m.Importance()), m.Curve()
+	info.Trees = m.NumTrees()
 	scores := make([]float64, len(va.data.Label))
 	m.PredictRows(va.data.X, scores)
 	info.ValidNDCG, info.BlendNDCG = va.ndcg(scores), va.ndcg(va.blend)
@@ -267,4 +267,19 @@ func (s *rankerSet) ndcg(scores []float64) float64 {
 		off += n
 	}
 	return total / float64(max(len(s.data.Group), 1))
+}
+
+// shares scales gains to shares of their sum.
+func shares(gains []float64) []float64 {
+	total := 0.0
+	for _, g := range gains {
+		total += g
+	}
+	out := make([]float64, len(gains))
+	for i, g := range gains {
+		if total > 0 {
+			out[i] = g / total
+		}
+	}
+	return out
 }
