@@ -48,10 +48,10 @@ func numFeatures(m TreeModel) int {
 }
 
 // learnedScorer scores with the pipeline's Ranker: Blend first (the sources' normalised
-// scores and reasons, and the blend's own score, itself a feature), then the model over
-// every candidate a ranker source proposed. Those map onto (0.5, 1] by their model score;
-// the others (proposed only by sources the ranker has no features of) follow in blend order
-// within [0, 0.5), so later stages see scores on the blend's scale. Safe for concurrent use.
+// scores and reasons), then the model over the blend's best rankerPool candidates a ranker
+// source proposed. Those map onto [0.5, 1] by their model score; the others follow in blend
+// order within [0, 0.5), so later stages see scores on the blend's scale. Safe for
+// concurrent use.
 type learnedScorer struct{ rk *Ranker }
 
 func (s learnedScorer) Score(ctx context.Context, in *ScoreInput) ([]Candidate, error) {
@@ -83,27 +83,35 @@ func (s learnedScorer) Score(ctx context.Context, in *ScoreInput) ([]Candidate, 
 	return cands, nil
 }
 
+// rankerPool is how many candidates the learned ranker scores at most: the blend's best of
+// those a ranker source proposed. The rest follow in blend order.
+const rankerPool = 300
+
 // rankedByRanker moves the candidates some ranker source proposed to the front (keeping the
-// blend's order on either side) and returns how many there are.
+// blend's order on either side) and returns how many of them the ranker scores (at most
+// rankerPool).
 func rankedByRanker(cands []Candidate) int {
-	proposed := func(c Candidate) bool {
-		return slices.ContainsFunc(rankerSources, func(s string) bool { _, ok := c.Sources[s]; return ok })
-	}
-	slices.SortStableFunc(cands, func(a, b Candidate) int {
-		pa, pb := proposed(a), proposed(b)
-		switch {
-		case pa == pb:
-			return 0
-		case pa:
-			return -1
+	proposed := func(c *Candidate) bool {
+		for _, s := range rankerSources {
+			if _, ok := c.Sources[s]; ok {
+				return true
+			}
 		}
-		return 1
-	})
-	n := 0
-	for n < len(cands) && proposed(cands[n]) {
-		n++
+		return false
 	}
-	return n
+	// A stable partition: the proposed in place, the others through a buffer.
+	var rest []Candidate
+	n := 0
+	for j := range cands {
+		if proposed(&cands[j]) {
+			cands[n] = cands[j]
+			n++
+		} else {
+			rest = append(rest, cands[j])
+		}
+	}
+	copy(cands[n:], rest)
+	return min(n, rankerPool)
 }
 
 func minMax(xs []float64) (lo, hi float64) {
