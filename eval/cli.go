@@ -85,6 +85,12 @@ func (c *comparison) evaluate(ctx context.Context, name string, rec model.Recomm
 		return fmt.Errorf("model %s: %w", name, err)
 	}
 	res.Model = name
+	if l, ok := rec.(Learner); ok {
+		if lr := l.LearnedRanking(); lr != nil {
+			lr.Model = name
+			c.rep.Learned = append(c.rep.Learned, lr)
+		}
+	}
 	k := c.opt.K
 	fmt.Fprintf(c.stderr, "%s: fit %.2fs, eval %.2fs, NDCG@%d %.4f, Recall@%d %.4f, coverage %.4f\n", name,
 		res.TrainTime.Seconds(), res.EvalTime.Seconds(), k, res.Metrics[MetricNDCG], k, res.Metrics[MetricRecall], res.Metrics[MetricCoverage])

@@ -22,6 +22,8 @@ type Report struct {
 	// SignificanceMetric is the per-user metric the paired t-test against the best model uses.
 	// Default MetricNDCG.
 	SignificanceMetric string `json:"significance_metric"`
+	// Learned holds the learned ranking stages of the models that have one (Learner).
+	Learned []*LearnedRanking `json:"learned,omitempty"`
 }
 
 // TradeoffPoint is one run of a diversified ranking: the diversity setting (for example

@@ -65,6 +65,7 @@ var (
 	_ eval.VectorAware     = (*Pipeline)(nil)
 	_ eval.ListLengthAware = (*Pipeline)(nil)
 	_ eval.EventAware      = (*Pipeline)(nil)
+	_ eval.Learner         = (*Pipeline)(nil)
 	_ io.Closer            = (*Pipeline)(nil)
 )
 
@@ -94,9 +95,16 @@ func (p *Pipeline) Name() string { return p.name }
 // place of the dataset's pairs.
 func (p *Pipeline) SetTrainEvents(events []recd.Event) { p.events = events }
 
-// RankerInfo says whether the fitted service's learned ranker serves and why (nil before Fit
-// or with the ranker off).
-func (p *Pipeline) RankerInfo() *service.RankerInfo { return p.ranker }
+// LearnedRanking implements eval.Learner: whether the fitted service's learned ranker serves
+// and why, its feature importance and its learning curve (nil before Fit or with the ranker
+// off).
+func (p *Pipeline) LearnedRanking() *eval.LearnedRanking {
+	if p.ranker == nil {
+		return nil
+	}
+	return &eval.LearnedRanking{Model: p.name, Note: p.ranker.Reason, Features: p.ranker.Features,
+		Importance: p.ranker.Importance, Curve: p.ranker.Curve}
+}
 
 // SetItems implements eval.ItemAware: the catalog feeds the content model.
 func (p *Pipeline) SetItems(items []recd.Item) { p.items = items }
