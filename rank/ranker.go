@@ -49,7 +49,7 @@ func numFeatures(m TreeModel) int {
 
 // learnedScorer scores with the pipeline's Ranker: Blend first (the sources' normalised
 // scores and reasons), then the model over the blend's best rankerPool candidates a ranker
-// source proposed. Those map onto [0.5, 1] by their model score; the others follow in blend
+// source proposed (in practice all of them). Those map onto [0.5, 1] by their model score; the others follow in blend
 // order within [0, 0.5), so later stages see scores on the blend's scale. Safe for
 // concurrent use.
 type learnedScorer struct{ rk *Ranker }
@@ -84,8 +84,10 @@ func (s learnedScorer) Score(ctx context.Context, in *ScoreInput) ([]Candidate, 
 }
 
 // rankerPool is how many candidates the learned ranker scores at most: the blend's best of
-// those a ranker source proposed. The rest follow in blend order.
-const rankerPool = 300
+// those a ranker source proposed (the rest follow in blend order). On MovieLens a cut at 300
+// cost 0.007 NDCG@10 of the per-user time split against scoring the whole union (about 600 at
+// source depth 200): held-out items the blend ranks low are what the ranker finds.
+const rankerPool = 1000
 
 // rankedByRanker moves the candidates some ranker source proposed to the front (keeping the
 // blend's order on either side) and returns how many of them the ranker scores (at most
