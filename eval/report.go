@@ -186,7 +186,9 @@ func WriteJSON(w io.Writer, r *Report) error {
 		Models   map[string]jsonModel `json:"models"`
 		Order    []string             `json:"order"`
 		Tradeoff []TradeoffPoint      `json:"tradeoff,omitempty"`
-	}{Title: r.Title, Protocol: r.Protocol, K: r.k(), Metric: r.metric(), Models: map[string]jsonModel{}, Tradeoff: r.Tradeoff}
+		Learned  []*LearnedRanking    `json:"learned,omitempty"`
+	}{Title: r.Title, Protocol: r.Protocol, K: r.k(), Metric: r.metric(), Models: map[string]jsonModel{}, Tradeoff: r.Tradeoff,
+		Learned: r.Learned}
 	for _, row := range r.Rows() {
 		x := row.Result
 		jm := jsonModel{Metrics: map[string]float64{}, TrainTimeS: x.TrainTime.Seconds(), EvalTimeS: x.EvalTime.Seconds(),
