@@ -46,7 +46,7 @@ func benchRanker(b *testing.B, fs rank.FeatureSet, trees int) *rank.Ranker {
 func BenchmarkPipeline_Ranker(b *testing.B) {
 	p, hist := benchPipeline(b, 10_000)
 	opts := p.Opts
-	opts.SourceK = 150 // item-kNN and popularity propose about 300 candidates together
+	opts.SourceK = 230 // item-kNN and popularity propose about 300 candidates together
 	m := *p.M
 	var items []int32
 	var times []int64
