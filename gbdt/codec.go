@@ -73,7 +73,7 @@ func (m *Model) UnmarshalBinary(data []byte) error {
 		return err
 	}
 	var err error
-	if out.quant, err = newQuantTrees(&out); err != nil {
+	if out.heap, err = newHeapTrees(&out); err != nil {
 		return err
 	}
 	*m = out
@@ -133,13 +133,12 @@ func (m *Model) check() error {
 		return fmt.Errorf("%w: no trees, or the first does not start at node 0", ErrCorrupt)
 	}
 	for t, root := range m.roots {
-		end := int32(len(m.nodes))
-		if t+1 < len(m.roots) {
-			end = m.roots[t+1]
+		if root < 0 || int(root) >= len(m.nodes) || (t > 0 && root <= m.roots[t-1]) {
+			return fmt.Errorf("%w: tree %d starts at node %d", ErrCorrupt, t, root)
 		}
-		if root >= end {
-			return fmt.Errorf("%w: tree %d is empty or out of order", ErrCorrupt, t)
-		}
+	}
+	for t := range m.roots {
+		root, end := m.treeSpan(t)
 		for i := root; i < end; i++ {
 			if err := m.checkNode(i, end); err != nil {
 				return fmt.Errorf("%w: tree %d node %d: %v", ErrCorrupt, t, i, err)
@@ -161,7 +160,7 @@ func (m *Model) checkNode(i, end int32) error {
 	case int(n.feat) >= m.numFeatures:
 		return fmt.Errorf("feature %d of %d", n.feat, m.numFeatures)
 	case math.IsNaN(float64(n.thr)):
-		return fmt.Errorf("threshold NaN")
+		return fmt.Errorf("threshold %v", n.thr)
 	case n.kids <= i || n.kids >= end-1:
 		return fmt.Errorf("children at %d outside the tree's nodes after it", n.kids)
 	}

@@ -116,3 +116,26 @@ func FuzzModel_UnmarshalBinary(f *testing.F) {
 		m.Contributions(row, make([]float64, len(row)))
 	})
 }
+
+// TestModel_UnmarshalBinaryRefusesBadRoots: tree starts past the nodes or out of order are
+// refused before any node is read through them.
+func TestModel_UnmarshalBinaryRefusesBadRoots(t *testing.T) {
+	m, _ := trainedModel(t)
+	b, _ := m.MarshalBinary()
+	payload := b[:len(b)-4]
+	roots := len(magic) + 24
+	for _, s := range m.names {
+		roots += 4 + len(s)
+	}
+	for _, c := range []struct {
+		tree int
+		v    uint32
+	}{{1, 1 << 20}, {1, 0}, {len(m.roots) - 1, uint32(len(m.nodes))}, {0, 1}} {
+		p := append([]byte(nil), payload...)
+		binary.LittleEndian.PutUint32(p[roots+4*c.tree:], c.v)
+		var dst Model
+		if err := dst.UnmarshalBinary(withCRC(p)); !errors.Is(err, ErrCorrupt) {
+			t.Errorf("tree %d starting at %d: err = %v, want ErrCorrupt", c.tree, c.v, err)
+		}
+	}
+}

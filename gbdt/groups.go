@@ -13,7 +13,6 @@ type groupSet struct {
 	useful  []int     // groups with rows of different grades: only they have a gradient
 	perfect int       // groups whose rows are all relevant alike: NDCG 1 whatever the order
 	rated   int       // groups with a relevant row, over which NDCG@k is averaged
-	maxSize int
 	ndcg    []float64 // scratch: NDCG@k of every useful (train) or rated (valid) group
 }
 
@@ -21,7 +20,6 @@ func newGroupSet(d *Dataset, lr *lambdaRank) *groupSet {
 	gs := &groupSet{off: d.offsets(), gain: gains(d.Label), ideal: make([]float64, len(d.Group))}
 	for q := range d.Group {
 		lo, hi := gs.off[q], gs.off[q+1]
-		gs.maxSize = max(gs.maxSize, hi-lo)
 		gs.ideal[q] = lr.idealDCG(gs.gain[lo:hi])
 		if gs.ideal[q] == 0 {
 			continue
@@ -37,6 +35,15 @@ func newGroupSet(d *Dataset, lr *lambdaRank) *groupSet {
 	return gs
 }
 
+// maxSize is the size of the largest of the groups [a, b).
+func (gs *groupSet) maxSize(a, b int) int {
+	size := 0
+	for q := a; q < b; q++ {
+		size = max(size, gs.off[q+1]-gs.off[q])
+	}
+	return size
+}
+
 func allEqual(v []float64) bool {
 	for _, x := range v[1:] {
 		if x != v[0] {
@@ -50,14 +57,18 @@ func allEqual(v []float64) bool {
 // returns the mean NDCG@k over the rated groups.
 func (gs *groupSet) lambdas(lr *lambdaRank, scores []float64, weight []float32, g, h []float64, workers int) float64 {
 	parallelChunks(workers, len(gs.useful), groupChunk, func(a, b int) {
-		order := make([]int32, gs.maxSize)
+		size := 0
+		for _, q := range gs.useful[a:b] {
+			size = max(size, gs.off[q+1]-gs.off[q])
+		}
+		order, ex := make([]rankKey, size), make([]float64, size) // scratch for this chunk's groups
 		for _, q := range gs.useful[a:b] {
 			lo, hi := gs.off[q], gs.off[q+1]
 			var w []float32
 			if weight != nil {
 				w = weight[lo:hi]
 			}
-			gs.ndcg[q] = lr.lambdas(scores[lo:hi], gs.gain[lo:hi], w, gs.ideal[q], order[:hi-lo], g[lo:hi], h[lo:hi])
+			gs.ndcg[q] = lr.lambdas(scores[lo:hi], gs.gain[lo:hi], w, gs.ideal[q], order[:hi-lo], ex[:hi-lo], g[lo:hi], h[lo:hi])
 		}
 	})
 	sum := float64(gs.perfect)
@@ -71,7 +82,7 @@ func (gs *groupSet) lambdas(lr *lambdaRank, scores []float64, weight []float32, 
 func (gs *groupSet) meanNDCG(lr *lambdaRank, scores []float64, workers int) float64 {
 	n := len(gs.ideal)
 	parallelChunks(workers, n, groupChunk, func(a, b int) {
-		order := make([]int32, gs.maxSize)
+		order := make([]rankKey, gs.maxSize(a, b))
 		for q := a; q < b; q++ {
 			lo, hi := gs.off[q], gs.off[q+1]
 			if gs.ideal[q] > 0 {
@@ -91,10 +102,10 @@ func (gs *groupSet) meanNDCG(lr *lambdaRank, scores []float64, workers int) floa
 	return sum / float64(gs.rated)
 }
 
-// usefulRows lists the rows of the useful groups, ascending.
-func (gs *groupSet) usefulRows() []int32 {
+// rowsOf lists the rows of the given groups (ascending), ascending.
+func (gs *groupSet) rowsOf(groups []int) []int32 {
 	var rows []int32
-	for _, q := range gs.useful {
+	for _, q := range groups {
 		for r := gs.off[q]; r < gs.off[q+1]; r++ {
 			rows = append(rows, int32(r))
 		}

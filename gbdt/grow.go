@@ -50,9 +50,17 @@ func newGrower(p Params, workers int, cols [][]uint8, layout histLayout, g, h []
 	}
 }
 
+// leafRows says which rows a leaf of a grown tree holds: idx[begin:end] of the rows grow was
+// given.
+type leafRows struct {
+	node       int32
+	begin, end int
+}
+
 // grow grows one tree on the rows idx (ascending; reordered in place) using the features
-// feats, best leaf first, and returns its nodes, the root first.
-func (gr *grower) grow(idx []int32, feats []int) []growNode {
+// feats, best leaf first, and returns its nodes, the root first, and where its leaves' rows
+// lie in idx.
+func (gr *grower) grow(idx []int32, feats []int) ([]growNode, []leafRows) {
 	var total stats
 	for _, r := range idx {
 		total.g += gr.g[r]
@@ -80,10 +88,12 @@ func (gr *grower) grow(idx []int32, feats []int) []growNode {
 		leaves[bi] = left
 		leaves = append(leaves, right)
 	}
+	rows := make([]leafRows, len(leaves))
 	for i := range leaves {
 		gr.release(&leaves[i])
+		rows[i] = leafRows{leaves[i].node, leaves[i].begin, leaves[i].end}
 	}
-	return nodes
+	return nodes, rows
 }
 
 // split splits leaf l by its best split, appends its children to nodes and returns them with

@@ -21,13 +21,6 @@ func newLambdaRank(k int) *lambdaRank {
 	return lr
 }
 
-func (lr *lambdaRank) discount(p int) float64 {
-	if p < lr.k {
-		return lr.disc[p]
-	}
-	return 0
-}
-
 func gainOf(label float32) float64 { return math.Exp2(float64(label)) - 1 }
 
 // gains returns the gain of every row.
@@ -60,28 +53,56 @@ func cmpFloat[T float32 | float64](a, b T) int {
 	return 0
 }
 
-// rankOrder fills order with the group's positions 0..n-1, highest score first, ties in
-// position order, so the ranking is a function of the scores alone.
-func rankOrder(scores []float64, order []int32) {
-	for i := range order {
-		order[i] = int32(i)
-	}
-	slices.SortFunc(order, func(a, b int32) int {
-		if c := cmpFloat(scores[b], scores[a]); c != 0 {
-			return c
+// rankKey is a row of a group being ranked: its score and position.
+type rankKey struct {
+	s float64
+	i int32
+}
+
+// better is the ranking order: higher score first, ties in position order, so a ranking is a
+// function of the scores alone.
+func better(a, b rankKey) bool { return a.s > b.s || (a.s == b.s && a.i < b.i) }
+
+// rankTop puts the group's min(k, n) best rows first, best first, and the others after them in
+// position order: NDCG@k and its pair changes need no order below k, and keeping the top k
+// costs O(n) for most score orders where a full sort costs O(n log n).
+func rankTop(scores []float64, k int, order []rankKey) {
+	m := min(k, len(scores))
+	top := order[:0]
+	for i, s := range scores {
+		key := rankKey{s, int32(i)}
+		if len(top) == m {
+			if !better(key, top[m-1]) {
+				continue
+			}
+			top = top[:m-1]
 		}
-		return int(a - b)
-	})
+		j := len(top)
+		top = append(top, key)
+		for ; j > 0 && better(key, top[j-1]); j-- {
+			top[j] = top[j-1]
+		}
+		top[j] = key
+	}
+	if m == len(scores) {
+		return
+	}
+	last, rest := top[m-1], order[m:m]
+	for i, s := range scores {
+		if key := (rankKey{s, int32(i)}); better(last, key) {
+			rest = append(rest, key)
+		}
+	}
 }
 
 // ndcg returns NDCG@k of one group under scores; ideal is the group's idealDCG (> 0). order is
 // scratch of the group's size.
 // gain holds the rows' gains (gainOf their grades); ideal > 0.
-func (lr *lambdaRank) ndcg(scores, gain []float64, ideal float64, order []int32) float64 {
-	rankOrder(scores, order)
+func (lr *lambdaRank) ndcg(scores, gain []float64, ideal float64, order []rankKey) float64 {
+	rankTop(scores, lr.k, order)
 	dcg := 0.0
 	for p := 0; p < len(order) && p < lr.k; p++ {
-		dcg += gain[order[p]] * lr.disc[p]
+		dcg += gain[order[p].i] * lr.disc[p]
 	}
 	return dcg / ideal
 }
@@ -92,35 +113,48 @@ func (lr *lambdaRank) ndcg(scores, gain []float64, ideal float64, order []int32)
 // s = score[hi] - score[lo], rho = 1/(1+exp(s)) and delta = |NDCG change of swapping them|:
 // g[hi] -= w*delta*rho, g[lo] += w*delta*rho and both hessians gain w*delta*rho*(1-rho), w being
 // hi's weight (1 when weight is nil). That is the gradient of sum w*delta*log(1+exp(-s)) with
-// delta held fixed.
-func (lr *lambdaRank) lambdas(scores, gain []float64, weight []float32, ideal float64, order []int32, g, h []float64) float64 {
+// delta held fixed. ex is scratch of the group's size: rho is computed as
+// e_lo/(e_lo+e_hi) from e = exp(score - the group's top score), one exp a row, not a pair.
+func (lr *lambdaRank) lambdas(scores, gain []float64, weight []float32, ideal float64, order []rankKey, ex, g, h []float64) float64 {
 	clear(g)
 	clear(h)
-	rankOrder(scores, order)
+	rankTop(scores, lr.k, order)
 	n := len(order)
+	top := order[0].s
+	for i, s := range scores {
+		ex[i] = math.Exp(s - top)
+	}
+	inv := 1 / ideal
 	dcg := 0.0
 	for a := 0; a < n && a < lr.k; a++ {
-		i := order[a]
+		i := order[a].i
 		gi := gain[i]
 		da := lr.disc[a]
 		dcg += gi * da
 		for b := a + 1; b < n; b++ {
-			j := order[b]
+			j := order[b].i
 			gj := gain[j]
 			if gj == gi {
 				continue
 			}
-			delta := math.Abs((gi - gj) * (da - lr.discount(b)) / ideal)
+			db := 0.0
+			if b < lr.k {
+				db = lr.disc[b]
+			}
 			hi, lo := i, j
 			if gj > gi {
 				hi, lo = j, i
 			}
-			rho := 1 / (1 + math.Exp(scores[hi]-scores[lo]))
-			w := 1.0
-			if weight != nil {
-				w = float64(weight[hi])
+			rho := 0.0
+			if d := ex[lo] + ex[hi]; d > 0 {
+				rho = ex[lo] / d
+			} else { // both scores more than 700 below the top
+				rho = 1 / (1 + math.Exp(scores[hi]-scores[lo]))
 			}
-			lam := w * delta * rho
+			lam := math.Abs((gi-gj)*(da-db)) * inv * rho
+			if weight != nil {
+				lam *= float64(weight[hi])
+			}
 			g[hi] -= lam
 			g[lo] += lam
 			hess := lam * (1 - rho)

@@ -3,6 +3,7 @@ package gbdt
 import (
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 )
 
@@ -33,7 +34,7 @@ func TestLambdaRank_GradientCheck(t *testing.T) {
 			continue
 		}
 		g, h := make([]float64, n), make([]float64, n)
-		got := lr.lambdas(scores, gain, weight, ideal, make([]int32, n), g, h)
+		got := lr.lambdas(scores, gain, weight, ideal, make([]rankKey, n), make([]float64, n), g, h)
 		want, _ := ndcgAt(scores, grades, k)
 		if math.Abs(got-want) > 1e-12 {
 			t.Fatalf("trial %d: NDCG %v, brute force %v", trial, got, want)
@@ -90,5 +91,34 @@ func pairLoss(scores []float64, grades, weight []float32, k int) func([]float64)
 			l += p.w * math.Log1p(math.Exp(-(s[p.hi] - s[p.lo])))
 		}
 		return l
+	}
+}
+
+// TestRankTop_MatchesAFullSort: the top k are a full sort's first k (ties in position order),
+// the others follow in position order.
+func TestRankTop_MatchesAFullSort(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 5))
+	for trial := 0; trial < 500; trial++ {
+		n, k := 1+rng.IntN(40), 1+rng.IntN(12)
+		scores := make([]float64, n)
+		for i := range scores {
+			scores[i] = float64(rng.IntN(6)) // many ties
+		}
+		want := make([]rankKey, n)
+		for i, s := range scores {
+			want[i] = rankKey{s, int32(i)}
+		}
+		slices.SortStableFunc(want, func(a, b rankKey) int { return cmpFloat(b.s, a.s) })
+		got := make([]rankKey, n)
+		rankTop(scores, k, got)
+		m := min(k, n)
+		if !slices.Equal(got[:m], want[:m]) {
+			t.Fatalf("scores %v k %d: top %v, want %v", scores, k, got[:m], want[:m])
+		}
+		rest := slices.Clone(want[m:])
+		slices.SortFunc(rest, func(a, b rankKey) int { return int(a.i - b.i) })
+		if !slices.Equal(got[m:], rest) {
+			t.Fatalf("scores %v k %d: rest %v, want %v", scores, k, got[m:], rest)
+		}
 	}
 }

@@ -32,7 +32,7 @@ type Model struct {
 	roots       []int32 // the first node of every tree
 	importance  []float64
 	curve       []float64
-	quant       quantTrees // derived from nodes and roots, for prediction
+	heap        heapTrees // derived from nodes and roots, for prediction
 }
 
 // NumFeatures is the number of values a row must have.
@@ -61,22 +61,15 @@ func (m *Model) Predict(row []float32) float64 {
 	return out[0]
 }
 
-// PredictRows scores len(out) rows of X (row-major, NumFeatures values a row) into out. It
-// gives the same scores as Predict.
+// PredictRows scores len(out) rows of X (row-major, NumFeatures values a row) into out; X
+// must hold at least len(out)*NumFeatures values, else it panics. It gives the same scores as
+// Predict, and evaluates the trees one at a time over all the rows, so scoring a request's
+// candidates together is much faster than one Predict each.
 func (m *Model) PredictRows(X []float32, out []float64) {
 	nf := m.numFeatures
 	X = X[:len(out)*nf]
-	var buf [512]uint8
-	codes := buf[:0]
-	if len(X) > len(buf) {
-		codes = make([]uint8, len(X))
-	}
-	codes = codes[:len(X)]
-	for r := range out {
-		m.quant.quantize(X[r*nf:r*nf+nf], codes[r*nf:r*nf+nf])
-	}
 	clear(out)
-	m.predictCodes(codes, nf, out)
+	m.heap.predict(X, nf, out)
 }
 
 // Contributions splits the score of row into a bias and one part per feature (Saabas): along
@@ -86,18 +79,29 @@ func (m *Model) PredictRows(X []float32, out []float64) {
 func (m *Model) Contributions(row []float32, out []float64) float64 {
 	row = row[:m.numFeatures]
 	out = out[:m.numFeatures]
-	codes := make([]uint8, m.numFeatures)
-	m.quant.quantize(row, codes)
 	clear(out)
 	bias := 0.0
 	for _, root := range m.roots {
 		i := root
 		bias += float64(m.nodes[i].val)
 		for m.nodes[i].flags&flagLeaf == 0 {
-			next := m.quant.step(i, codes)
-			out[m.nodes[i].feat] += float64(m.nodes[next].val) - float64(m.nodes[i].val)
+			n := &m.nodes[i]
+			next := n.kids + 1
+			if goesLeft(row[n.feat], n.thr, n.flags) {
+				next = n.kids
+			}
+			out[n.feat] += float64(m.nodes[next].val) - float64(n.val)
 			i = next
 		}
 	}
 	return bias
+}
+
+// treeSpan returns the nodes of tree t: [root, end).
+func (m *Model) treeSpan(t int) (root, end int32) {
+	end = int32(len(m.nodes))
+	if t+1 < len(m.roots) {
+		end = m.roots[t+1]
+	}
+	return m.roots[t], end
 }

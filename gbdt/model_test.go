@@ -3,6 +3,7 @@ package gbdt
 import (
 	"context"
 	"math"
+	"slices"
 	"testing"
 )
 
@@ -30,12 +31,21 @@ func walkFloats(m *Model, row []float32) float64 {
 // and compares PredictRows, Predict and the nodes read as floats with ==.
 func TestModel_PredictRowsMatchesTheTrees(t *testing.T) {
 	train := synth(1, 100, 30, 6, 0.3)
-	p := testParams()
-	p.Trees = 25
-	m, err := TrainLambdaMART(context.Background(), train, nil, p, nil)
-	if err != nil {
-		t.Fatal(err)
+	for _, depth := range []int{1, 6, maxTreeDepth} {
+		p := testParams()
+		p.Trees, p.MaxDepth, p.MaxLeaves, p.MinLeafRows = 25, depth, 200, 2
+		m, err := TrainLambdaMART(context.Background(), train, nil, p, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := slices.Max(m.heap.depth); got != uint8(depth) {
+			t.Fatalf("MaxDepth %d grew trees %d deep", depth, got)
+		}
+		checkPredictions(t, m, train)
 	}
+}
+
+func checkPredictions(t *testing.T, m *Model, train *Dataset) {
 	var X []float32
 	X = append(X, train.X[:50*6]...)
 	for _, n := range m.nodes[:40] {

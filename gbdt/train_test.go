@@ -155,33 +155,41 @@ func TestTrainLambdaMART_ProgressMatchesPredict(t *testing.T) {
 	}
 }
 
-// TestTrainLambdaMART_MissingValuesLearnDirection: when the missing values of the only
-// informative feature belong to the most relevant rows, they are sent to the high side.
+// TestTrainLambdaMART_MissingValuesLearnDirection: missing values of the only informative
+// feature go with the rows they resemble: to the high side when they are the most relevant
+// rows, to the low side when they are irrelevant.
 func TestTrainLambdaMART_MissingValuesLearnDirection(t *testing.T) {
-	rng := rand.New(rand.NewPCG(3, 3))
-	d := &Dataset{NumFeatures: 2}
-	for q := 0; q < 200; q++ {
-		for i := 0; i < 20; i++ {
-			x := rng.Float32()
-			grade := float32(0)
-			if x > 0.7 {
-				grade = 1
+	for _, missingGrade := range []float32{2, 0} {
+		rng := rand.New(rand.NewPCG(3, 3))
+		d := &Dataset{NumFeatures: 2}
+		for q := 0; q < 200; q++ {
+			for i := 0; i < 20; i++ {
+				x := rng.Float32()
+				grade := float32(0)
+				if x > 0.7 {
+					grade = 1
+				}
+				if rng.Float64() < 0.1 {
+					x, grade = float32(math.NaN()), missingGrade
+				}
+				d.X = append(d.X, x, rng.Float32())
+				d.Label = append(d.Label, grade)
 			}
-			if rng.Float64() < 0.1 {
-				x, grade = float32(math.NaN()), 2
-			}
-			d.X = append(d.X, x, rng.Float32())
-			d.Label = append(d.Label, grade)
+			d.Group = append(d.Group, 20)
 		}
-		d.Group = append(d.Group, 20)
-	}
-	m, err := TrainLambdaMART(context.Background(), d, nil, testParams(), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	nan, high, low := m.Predict([]float32{float32(math.NaN()), 0.5}), m.Predict([]float32{0.9, 0.5}), m.Predict([]float32{0.1, 0.5})
-	if !(nan > high && high > low) {
-		t.Errorf("scores NaN %v, high %v, low %v; want NaN > high > low", nan, high, low)
+		m, err := TrainLambdaMART(context.Background(), d, nil, testParams(), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// 1 is above every value seen, 0 below: a missing value that always went right would
+		// share every leaf with 1, one that always went left every leaf with 0.
+		nan, high, low := m.Predict([]float32{float32(math.NaN()), 0.5}), m.Predict([]float32{1, 0.5}), m.Predict([]float32{0, 0.5})
+		if missingGrade == 2 && !(nan > high && high > low) {
+			t.Errorf("missing values most relevant: scores NaN %v, high %v, low %v; want NaN > high > low", nan, high, low)
+		}
+		if missingGrade == 0 && !(high > low && high-nan > 0.5*(high-low)) {
+			t.Errorf("missing values irrelevant: scores NaN %v, high %v, low %v; want NaN nearer low than high", nan, high, low)
+		}
 	}
 }
 
@@ -233,7 +241,7 @@ func TestTrainLambdaMART_BadInput(t *testing.T) {
 		field string
 	}{
 		{"trees", func(p *Params, d, v *Dataset) { p.Trees = 0 }, "Params.Trees"},
-		{"depth", func(p *Params, d, v *Dataset) { p.MaxDepth = 31 }, "Params.MaxDepth"},
+		{"depth", func(p *Params, d, v *Dataset) { p.MaxDepth = 11 }, "Params.MaxDepth"},
 		{"bins", func(p *Params, d, v *Dataset) { p.Bins = 256 }, "Params.Bins"},
 		{"rate", func(p *Params, d, v *Dataset) { p.LearningRate = math.NaN() }, "Params.LearningRate"},
 		{"rowsample", func(p *Params, d, v *Dataset) { p.RowSample = 0 }, "Params.RowSample"},
