@@ -17,7 +17,7 @@ import (
 // unfitted model (DefaultModels gives the library's own). Progress lines go to stderr. A
 // model that implements io.Closer is closed before RunCLI returns.
 //
-//	recd eval --data PATH [--format movielens|events-jsonl|csv] [--split random|temporal|leave-last-out]
+//	recd eval --data PATH [--format movielens|events-jsonl|csv] [--split random|temporal|user-time|leave-last-out]
 //	          [--test-fraction 0.2] [--seed 42] [--k 10] [--models a,b,c] [--output markdown|json|html] [--report FILE]
 //	recd eval --train FILE --test FILE [...]
 func RunCLI(ctx context.Context, args []string, stdout, stderr io.Writer, models map[string]func() model.Recommender) error {
@@ -46,7 +46,7 @@ func RunCLI(ctx context.Context, args []string, stdout, stderr io.Writer, models
 	if err != nil {
 		return err
 	}
-	c := &comparison{stderr: stderr, train: train, test: in.split.Test, opt: opt, items: in.items,
+	c := &comparison{stderr: stderr, train: train, events: in.split.Train, test: in.split.Test, opt: opt, items: in.items,
 		rep: &Report{Title: "recd model comparison", Protocol: in.protocol}, fitted: map[string]model.Recommender{}}
 	defer c.close()
 	for _, name := range selected {
@@ -70,6 +70,7 @@ func RunCLI(ctx context.Context, args []string, stdout, stderr io.Writer, models
 type comparison struct {
 	stderr io.Writer
 	train  *model.Dataset
+	events []recd.Event // the training events the dataset was built from
 	test   map[string][]string
 	opt    Options
 	items  []recd.Item
@@ -83,11 +84,20 @@ func (c *comparison) evaluate(ctx context.Context, name string, rec model.Recomm
 	if ia, ok := rec.(ItemAware); ok && c.items != nil {
 		ia.SetItems(c.items)
 	}
+	if ea, ok := rec.(EventAware); ok {
+		ea.SetTrainEvents(c.events)
+	}
 	res, err := Evaluate(ctx, rec, c.train, c.test, c.opt)
 	if err != nil {
 		return fmt.Errorf("model %s: %w", name, err)
 	}
 	res.Model = name
+	if l, ok := rec.(Learner); ok {
+		if lr := l.LearnedRanking(); lr != nil {
+			lr.Model = name
+			c.rep.Learned = append(c.rep.Learned, lr)
+		}
+	}
 	k := c.opt.K
 	fmt.Fprintf(c.stderr, "%s: fit %.2fs, eval %.2fs, NDCG@%d %.4f, Recall@%d %.4f, coverage %.4f\n", name,
 		res.TrainTime.Seconds(), res.EvalTime.Seconds(), k, res.Metrics[MetricNDCG], k, res.Metrics[MetricRecall], res.Metrics[MetricCoverage])

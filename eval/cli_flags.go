@@ -39,13 +39,14 @@ func parseCLIFlags(args []string, stderr io.Writer) (*cliFlags, error) {
 	}
 	fs.StringVar(&f.dataPath, "data", "", "data set: a MovieLens directory, an events JSONL file or a CSV file")
 	fs.StringVar(&f.format, "format", "", "data format: movielens, events-jsonl or csv (default: from the path)")
-	fs.StringVar(&f.splitName, "split", "random", "split: random (per user), temporal (global time cut), leave-last-out, or\n"+
+	fs.StringVar(&f.splitName, "split", "random", "split: random (per user), temporal (global time cut), user-time (each user's latest items),\n"+
+		"leave-last-out, or "+
 		"cold-items (every event of a random --test-fraction of the items held out, default 0.1; the content models'\n"+
 		"recall at --k, default 50, of those items among the users who interacted with them)")
 	fs.StringVar(&f.generated, "generated", "", "cold-items: also measure with generated descriptions: stand-in (written from tags and\n"+
 		"genres, as recd describe --stand-in does) or the URL of a running recd whose items have them (recd describe)")
 	fs.StringVar(&f.key, "key", "", "cold-items: API key (read role) for --generated URL")
-	fs.Float64Var(&f.fraction, "test-fraction", 0.2, "share of each user's items (random) or of all events (temporal) held out")
+	fs.Float64Var(&f.fraction, "test-fraction", 0.2, "share of each user's items (random, user-time) or of all events (temporal) held out")
 	fs.Uint64Var(&f.seed, "seed", 42, "seed of the random split")
 	fs.IntVar(&f.k, "k", 10, "list length the metrics are cut at")
 	fs.StringVar(&f.names, "models", "", "comma-separated models to compare (default: all registered)")
@@ -189,10 +190,12 @@ func splitBy(events []recd.Event, name string, fraction float64, seed uint64) (*
 		return RandomSplit(events, fraction, seed)
 	case "temporal":
 		return TemporalSplit(events, fraction)
+	case "user-time":
+		return UserTimeSplit(events, fraction)
 	case "leave-last-out":
 		return LeaveLastOut(events)
 	}
-	return nil, recd.Invalid("split", fmt.Sprintf("unknown split %q (random, temporal, leave-last-out, cold-items)", name))
+	return nil, recd.Invalid("split", fmt.Sprintf("unknown split %q (random, temporal, user-time, leave-last-out, cold-items)", name))
 }
 
 // checkGroupBy checks --group-by, --users and --min-group-users together.

@@ -124,10 +124,11 @@ func readEventsCSV(path string) (*dataset.Data, error) {
 	}
 }
 
-// readPairs reads user-item pairs: user<TAB>item lines (further tab-separated fields are
-// ignored), or a CSV with a header naming user and item columns when the file ends in .csv
-// or its first line has a comma and no tab.
-func readPairs(path string) ([][2]string, error) {
+// readPairs reads user-item pairs as click events: user<TAB>item[<TAB>unix-seconds] lines
+// (further tab-separated fields are ignored; the optional third field dates the event), or a
+// CSV with a header naming user and item columns (and optionally a timestamp column) when the
+// file ends in .csv or its first line has a comma and no tab.
+func readPairs(path string) ([]recd.Event, error) {
 	raw, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
@@ -138,13 +139,13 @@ func readPairs(path string) ([][2]string, error) {
 		if err != nil {
 			return nil, err
 		}
-		out := make([][2]string, len(d.Events))
+		out := make([]recd.Event, len(d.Events))
 		for i, e := range d.Events {
-			out[i] = [2]string{e.UserID, e.ItemID}
+			out[i] = recd.Event{UserID: e.UserID, ItemID: e.ItemID, Type: recd.EventClick, Timestamp: e.Timestamp}
 		}
 		return out, nil
 	}
-	var out [][2]string
+	var out []recd.Event
 	for n, line := range strings.Split(string(raw), "\n") {
 		line = strings.TrimRight(line, "\r")
 		if strings.TrimSpace(line) == "" {
@@ -154,14 +155,22 @@ func readPairs(path string) ([][2]string, error) {
 		if len(f) < 2 || f[0] == "" || f[1] == "" {
 			return nil, fmt.Errorf("%s line %d: %w", path, n+1, recd.Invalid("line", "want user<TAB>item"))
 		}
-		out = append(out, [2]string{f[0], f[1]})
+		e := recd.Event{UserID: f[0], ItemID: f[1], Type: recd.EventClick}
+		if len(f) > 2 && f[2] != "" {
+			sec, err := strconv.ParseInt(f[2], 10, 64)
+			if err != nil {
+				return nil, fmt.Errorf("%s line %d: %w", path, n+1, recd.Invalid("timestamp", "want Unix seconds"))
+			}
+			e.Timestamp = time.Unix(sec, 0).UTC()
+		}
+		out = append(out, e)
 	}
 	return out, nil
 }
 
 // ReadSplitFiles reads a split given as a training and a test file of user-item pairs (see
 // readPairs), so that the exact split can be shared with other systems. Training pairs
-// become interaction events in file order.
+// become click events in file order, dated when the file carries timestamps.
 func ReadSplitFiles(trainPath, testPath string) (*Split, error) {
 	tr, err := readPairs(trainPath)
 	if err != nil {
@@ -172,15 +181,13 @@ func ReadSplitFiles(trainPath, testPath string) (*Split, error) {
 		return nil, fmt.Errorf("read test: %w", err)
 	}
 	s := &Split{Test: map[string][]string{}}
-	for _, p := range tr {
-		s.Train = append(s.Train, recd.Event{UserID: p[0], ItemID: p[1], Type: recd.EventClick})
-	}
+	s.Train = tr
 	seen := map[pairKey]bool{}
-	for _, p := range te {
-		k := pairKey{p[0], p[1]}
+	for _, e := range te {
+		k := pairKey{e.UserID, e.ItemID}
 		if !seen[k] {
 			seen[k] = true
-			s.Test[p[0]] = append(s.Test[p[0]], p[1])
+			s.Test[k.user] = append(s.Test[k.user], k.item)
 		}
 	}
 	for _, items := range s.Test {
@@ -189,7 +196,8 @@ func ReadSplitFiles(trainPath, testPath string) (*Split, error) {
 	return s, nil
 }
 
-// WriteSplitFiles writes a split as user<TAB>item files readable by ReadSplitFiles.
+// WriteSplitFiles writes a split as user<TAB>item files readable by ReadSplitFiles; a
+// training pair whose first event is dated gets its Unix time as a third field.
 func WriteSplitFiles(s *Split, trainPath, testPath string) error {
 	err := writeFileAtomic(trainPath, func(w io.Writer) error {
 		bw := bufio.NewWriter(w)
@@ -197,7 +205,11 @@ func WriteSplitFiles(s *Split, trainPath, testPath string) error {
 		for _, e := range s.Train {
 			if k := (pairKey{e.UserID, e.ItemID}); !seen[k] {
 				seen[k] = true
-				fmt.Fprintf(bw, "%s\t%s\n", e.UserID, e.ItemID)
+				if e.Timestamp.IsZero() {
+					fmt.Fprintf(bw, "%s\t%s\n", e.UserID, e.ItemID)
+				} else { // the time split and the ranker's recency features need it
+					fmt.Fprintf(bw, "%s\t%s\t%d\n", e.UserID, e.ItemID, e.Timestamp.Unix())
+				}
 			}
 		}
 		return bw.Flush()

@@ -16,6 +16,13 @@ type ItemAware interface {
 	SetItems(items []recd.Item)
 }
 
+// EventAware is implemented by models that fit on the training events themselves (their
+// times), not only on the dataset built from them, such as the served pipeline with its
+// learned ranker; RunCLI hands them the split's training events before fitting.
+type EventAware interface {
+	SetTrainEvents(events []recd.Event)
+}
+
 // VectorAware is implemented by models that hold item vectors for the training items, such
 // as the served hybrid pipeline (content and CF vectors). After fitting, the evaluation asks
 // it for the cosine similarity of two training items' vectors in each space it has (by item

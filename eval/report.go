@@ -24,6 +24,8 @@ type Report struct {
 	SignificanceMetric string `json:"significance_metric"`
 	// Groups is the fairness audit by a user attribute (recd eval --group-by), nil without.
 	Groups *GroupReport `json:"groups,omitempty"`
+	// Learned holds the learned ranking stages of the models that have one (Learner).
+	Learned []*LearnedRanking `json:"learned,omitempty"`
 }
 
 // TradeoffPoint is one run of a diversified ranking: the diversity setting (for example
@@ -188,8 +190,9 @@ func WriteJSON(w io.Writer, r *Report) error {
 		Order    []string             `json:"order"`
 		Tradeoff []TradeoffPoint      `json:"tradeoff,omitempty"`
 		Groups   *GroupReport         `json:"groups,omitempty"`
+		Learned  []*LearnedRanking    `json:"learned,omitempty"`
 	}{Title: r.Title, Protocol: r.Protocol, K: r.k(), Metric: r.metric(), Models: map[string]jsonModel{}, Tradeoff: r.Tradeoff,
-		Groups: r.Groups}
+		Groups: r.Groups, Learned: r.Learned}
 	for _, row := range r.Rows() {
 		x := row.Result
 		jm := jsonModel{Metrics: map[string]float64{}, TrainTimeS: x.TrainTime.Seconds(), EvalTimeS: x.EvalTime.Seconds(),

@@ -228,6 +228,9 @@ func WriteHTML(w io.Writer, r *Report) error {
 			return err
 		}
 	}
+	if err := learnedPlots(r, add); err != nil {
+		return err
+	}
 	title := r.Title
 	if strings.TrimSpace(title) == "" {
 		title = "recd evaluation"

@@ -39,6 +39,8 @@ type Models struct {
 	EASE      *model.EASE // nil when not trained (a catalog too large to invert)
 	Tail      *TailSet    // long-tail items; nil: none marked
 	Counts    []int32     // interactions per item index
+	Times     *ItemTimes  // interaction times per item index; nil: no recency features
+	Ranker    *Ranker     // the learned ranker; nil: the blend scores
 }
 
 // Interaction is one item of a user's aggregated history.

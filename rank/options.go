@@ -60,6 +60,11 @@ type Options struct {
 	// ALS factors: "liked by the same people") in that similarity; category and CF weights
 	// add up to at most 1 and the content cosine takes what is left.
 	DiversityCFWeight float64 `json:"diversity_cf_weight" yaml:"diversity_cf_weight"`
+	// BlendOnly keeps the hand-weighted blend as the scorer even when the models hold a
+	// learned ranker; RankerAttributes are the numeric item attributes the learned ranker
+	// reads as features (see FeatureSet). The service sets both from its ranker options.
+	BlendOnly        bool     `json:"-" yaml:"-"`
+	RankerAttributes []string `json:"-" yaml:"-"`
 }
 
 // DefaultOptions returns the defaults.

@@ -85,6 +85,7 @@ type request struct {
 	head    bool
 	sim     Similarity // content similarity of cands and recent; see similarity
 	simDone bool
+	ranker  *rankerRows // the learned scorer's feature rows, for the explanations; nil: blend
 }
 
 // newRequest sets a request up: the rules with the seen items excluded, the liked items,

@@ -5,8 +5,8 @@ import "context"
 // Scorer combines a request's candidate source lists into one scored candidate per item,
 // sorted best first (ties by id), with each proposing source's normalised score in
 // Candidate.Sources and its reason in Candidate.Reasons. It scores the whole pool in one
-// call. WeightedBlend is the pipeline's Scorer; a learned ranker would be a second one,
-// named in scoreStage instead.
+// call. WeightedBlend is the pipeline's Scorer; learnedScorer replaces it for the requests
+// a learned ranker serves (scoreStage).
 type Scorer interface {
 	Score(ctx context.Context, in *ScoreInput) ([]Candidate, error)
 }
@@ -24,6 +24,7 @@ type ScoreInput struct {
 	// ColdItems turns on the item side of the cold-start policy (see coldItems).
 	ColdItems bool
 	cold      *[]coldItem // the cold items of the cached sources, when they serve
+	req       *request    // the request, whose history and lists the learned scorer reads
 }
 
 // poolScorer is a Scorer that can also score lazily: every item's score, but a Candidate
@@ -70,15 +71,19 @@ func (in *ScoreInput) blendOptions() BlendOptions {
 	return BlendOptions{Weights: in.Weights, DefaultWeight: 1, Normalisation: in.Normalisation}
 }
 
-// scoreStage runs the Scorer over the sources' lists. For a plain request (plainRequest)
+// scoreStage runs the Scorer over the sources' lists: the learned ranker when the models
+// hold one and the request suits it (usesRanker), else its own. For a plain request (plainRequest)
 // whose Scorer can score lazily it takes the head shortcut instead (scorer_head.go), which also
 // filters and session-boosts the head it takes; the filter and session stages then skip.
 type scoreStage struct{ scorer Scorer }
 
 func (s scoreStage) run(ctx context.Context, r *request) error {
-	in := &ScoreInput{Pipeline: r.p, Lists: r.lists, Weights: r.weights, Normalisation: r.normalisation(),
-		ColdItems: r.coldItems(), cold: r.cold}
-	if ps, ok := s.scorer.(poolScorer); ok && r.plainRequest(ctx) {
+	in := r.scoreInput()
+	scorer := s.scorer
+	if r.usesRanker() {
+		scorer = learnedScorer{r.p.M.Ranker}
+	}
+	if ps, ok := scorer.(poolScorer); ok && r.plainRequest(ctx) {
 		pool, err := ps.scorePool(ctx, in)
 		if err != nil {
 			return err
@@ -89,6 +94,12 @@ func (s scoreStage) run(ctx context.Context, r *request) error {
 		return err
 	}
 	var err error
-	r.cands, err = s.scorer.Score(ctx, in)
+	r.cands, err = scorer.Score(ctx, in)
 	return err
+}
+
+// scoreInput is what the request's Scorer scores.
+func (r *request) scoreInput() *ScoreInput {
+	return &ScoreInput{Pipeline: r.p, Lists: r.lists, Weights: r.weights, Normalisation: r.normalisation(),
+		ColdItems: r.coldItems(), cold: r.cold, req: r}
 }

@@ -192,8 +192,14 @@ func listSchemas() map[string]any {
 			"name", "dim", "metric", "count"),
 		"Model": obj(map[string]any{"version": str, "kind": str, "created": dtime, "size_bytes": integ,
 			"metrics": map[string]any{"type": "object", "additionalProperties": num}, "serving": boolT,
-			"skipped": boolT, "reason": str}, "version", "kind", "created", "size_bytes", "serving"),
+			"skipped": boolT, "reason": str, "ranker": ref("RankerInfo")}, "version", "kind", "created", "size_bytes", "serving"),
 		"ModelList": obj(map[string]any{"models": arrOf("Model")}, "models"),
+		"RankerInfo": described(obj(map[string]any{"serving": boolT, "reason": str, "valid_ndcg": num, "blend_ndcg": num,
+			"trees": integ, "train_groups": integ, "valid_groups": integ, "train_seconds": num,
+			"features": map[string]any{"type": "array", "items": str}, "importance": map[string]any{"type": "array", "items": num},
+			"curve": map[string]any{"type": "array", "items": num}}, "serving", "reason"),
+			"the learned ranker of the version being served: whether it serves (it must beat the blend's NDCG@10 on the "+
+				"training run's validation users) and why"),
 	}
 }
 

@@ -101,6 +101,9 @@ type Options struct {
 	ExperimentRefresh time.Duration
 	// Describe configures the describe jobs started through StartDescribe.
 	Describe DescribeOptions
+	// Ranker configures the learned ranker training fits after the sources; the zero value
+	// (Enabled false) keeps the blend.
+	Ranker RankerOptions
 }
 
 // DefaultOptions returns the defaults.
@@ -112,7 +115,7 @@ func DefaultOptions() Options {
 		ProjectionL2: 1, Rank: rank.DefaultOptions(), Sessions: rank.DefaultSessionOptions(),
 		Exposure: rank.DefaultExposureOptions(), HeadShare: rank.DefaultHeadShare, CacheSize: 50000, CacheTTL: time.Minute,
 		Shared: DefaultSharedOptions(), Sources: rank.DefaultSourceCacheOptions(), KeepVersions: DefaultKeepVersions,
-		Feedback: DefaultFeedbackOptions()}
+		Feedback: DefaultFeedbackOptions(), Ranker: DefaultRankerOptions()}
 }
 
 // ErrTrainingRunning is returned when a training job is already running.
@@ -181,6 +184,8 @@ func New(ctx context.Context, st store.Store, opts Options) (*Service, error) {
 		opts.MinTimestamp = DefaultMinTimestamp
 	}
 	opts.Feedback = opts.Feedback.withDefaults()
+	opts.Ranker = opts.Ranker.withDefaults()
+	opts.Rank.RankerAttributes, opts.Rank.BlendOnly = opts.Ranker.Features, !opts.Ranker.Enabled
 	s := &Service{opts: opts, st: st, log: opts.Logger, Metrics: newMetrics()}
 	mem, err := s.assemble()
 	if err != nil {

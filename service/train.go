@@ -110,6 +110,7 @@ type trainData struct {
 	d      *model.Dataset
 	items  []recd.Item
 	events int
+	evs    []recd.Event // the events themselves, kept when the ranker trains
 }
 
 // train fits and publishes one version; in is the store's state read before the run, saved
@@ -117,7 +118,7 @@ type trainData struct {
 func (t *trainer) train(ctx context.Context, in inputMark) (ModelInfo, error) {
 	start := time.Now()
 	// read, popularity, item-kNN, ALS iterations, EASE, content, save, index
-	pr := &progress{t: t, total: 7 + t.opts.ALS.Iterations, start: start}
+	pr := &progress{t: t, total: 8 + t.opts.ALS.Iterations, start: start}
 	td, err := t.read(ctx)
 	if err != nil {
 		return ModelInfo{}, err
@@ -125,6 +126,9 @@ func (t *trainer) train(ctx context.Context, in inputMark) (ModelInfo, error) {
 	pr.step("read", "items", td.d.NumItems(), "users", td.d.NumUsers(), "events", td.events)
 	bd, err := t.fit(ctx, td, pr)
 	if err != nil {
+		return ModelInfo{}, err
+	}
+	if err := t.fitRankerStep(ctx, td, bd, pr); err != nil {
 		return ModelInfo{}, err
 	}
 	now := time.Now().UTC()
@@ -156,7 +160,16 @@ func (t *trainer) read(ctx context.Context) (*trainData, error) {
 	if err := t.st.ScanItems(ctx, func(it recd.Item) error { b.AddItem(it.ID); td.items = append(td.items, it); return nil }); err != nil {
 		return nil, fmt.Errorf("read items: %w", err)
 	}
-	if err := t.st.ScanEvents(ctx, 0, func(e recd.Event) error { td.events++; b.Add(e); return nil }); err != nil {
+	keep := t.opts.Ranker.Enabled
+	if err := t.st.ScanEvents(ctx, 0, func(e recd.Event) error {
+		td.events++
+		b.Add(e)
+		if keep {
+			td.evs = append(td.evs, recd.Event{UserID: e.UserID, ItemID: e.ItemID, Type: e.Type, Value: e.Value,
+				Timestamp: e.Timestamp, Seq: e.Seq})
+		}
+		return nil
+	}); err != nil {
 		return nil, fmt.Errorf("read events: %w", err)
 	}
 	td.d = b.Build()
@@ -205,6 +218,28 @@ func (t *trainer) fit(ctx context.Context, td *trainData, pr *progress) (*bundle
 	}
 	pr.step("content", "trained", bd.Content != nil)
 	return bd, nil
+}
+
+// fitRankerStep fits the learned ranker into bd when it is enabled (see fitRanker). Only a
+// cancelled context fails the run: a ranker that cannot be trained leaves the blend serving,
+// and the bundle's RankerInfo says why.
+func (t *trainer) fitRankerStep(ctx context.Context, td *trainData, bd *bundle, pr *progress) error {
+	if !t.opts.Ranker.Enabled {
+		pr.step("ranker", "enabled", false)
+		return nil
+	}
+	bd.Times = itemTimes(td.d.ItemIndex, len(td.d.Items), td.evs)
+	blob, info, err := t.fitRanker(ctx, td)
+	switch {
+	case err != nil && ctx.Err() != nil:
+		return ctx.Err()
+	case err != nil:
+		t.log.Warn("ranker not trained; the blend serves", "err", err)
+		info.Reason = "the blend serves: ranker training failed: " + err.Error()
+	}
+	bd.Ranker, bd.RankerInfo = blob, &info
+	pr.step("ranker", "serving", info.Serving, "reason", info.Reason)
+	return nil
 }
 
 // fitContent fits the content model and the content-to-CF projection, when items have text.

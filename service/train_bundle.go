@@ -8,6 +8,7 @@ import (
 
 	"github.com/recd/recd/embed"
 	"github.com/recd/recd/model"
+	"github.com/recd/recd/rank"
 	"github.com/recd/recd/store"
 )
 
@@ -31,6 +32,12 @@ type bundle struct {
 	Content *embed.ContentModel // nil when the catalog has no text
 	Proj    *embed.Projection   // nil when too few items have both content and CF vectors
 	Stats   TrainStats
+	// Times are the items' interaction times (the ranker's recency features); Ranker the
+	// encoded learned ranker (nil: the blend serves) and RankerInfo why. All nil when the
+	// ranker is off.
+	Times      *rank.ItemTimes
+	Ranker     []byte
+	RankerInfo *RankerInfo
 }
 
 // TrainStats describe a training run.
@@ -59,6 +66,8 @@ type ModelInfo struct {
 	// changed since the version described, which keeps serving.
 	Skipped bool   `json:"skipped,omitempty"`
 	Reason  string `json:"reason,omitempty"`
+	// Ranker says, for the version being served, whether its learned ranker serves and why.
+	Ranker *RankerInfo `json:"ranker,omitempty"`
 }
 
 func (t TrainStats) metrics() map[string]float64 {

@@ -44,16 +44,42 @@ func (t *trainer) swap(bd *bundle, size int64) {
 		t.log.Warn("long-tail set not built", "err", err)
 	}
 	m := &rank.Models{Version: bd.Version, Items: bd.Items, ItemIndex: idx, Pop: bd.Pop, KNN: bd.KNN,
-		ALS: bd.ALS, EASE: bd.EASE, Tail: tail, Counts: bd.Counts}
+		ALS: bd.ALS, EASE: bd.EASE, Tail: tail, Counts: bd.Counts, Times: bd.Times}
+	m.Ranker = t.loadRanker(bd)
 	t.snap.Store(&serving{
 		info: ModelInfo{Version: bd.Version, Kind: artifactKind, Created: bd.Created, Size: size,
-			Metrics: bd.Stats.metrics(), Serving: true},
+			Metrics: bd.Stats.metrics(), Serving: true, Ranker: bd.RankerInfo},
 		models:   m,
 		pipeline: rank.NewPipeline(m, t.live, t.vec.idx, t.live.exposureCounter(), t.opts.Rank),
 		content:  bd.Content,
 		proj:     bd.Proj,
 	})
 	t.vocabulary(counts)
+}
+
+// loadRanker decodes the bundle's learned ranker for the serving pipeline's feature set. A
+// ranker that is corrupt or of another feature set is refused (the blend serves) and the
+// bundle's RankerInfo says so; so is one saved while the ranker is off.
+func (t *trainer) loadRanker(bd *bundle) *rank.Ranker {
+	if bd.Ranker == nil {
+		return nil
+	}
+	info := RankerInfo{}
+	if bd.RankerInfo != nil {
+		info = *bd.RankerInfo
+	}
+	defer func() { bd.RankerInfo = &info }()
+	if !t.opts.Ranker.Enabled {
+		info.Serving, info.Reason = false, "the blend serves: ranker.enabled is false"
+		return nil
+	}
+	rk, err := decodeRanker(bd.Ranker, rank.NewFeatureSet(t.opts.Rank.RankerAttributes))
+	if err != nil {
+		t.log.Error("saved ranker refused; the blend serves", "version", bd.Version, "err", err)
+		info.Serving, info.Reason = false, "the blend serves: the saved ranker was refused at load: "+err.Error()
+		return nil
+	}
+	return rk
 }
 
 // loadLatest serves the newest saved bundle, if any.
@@ -141,8 +167,12 @@ func (t *trainer) Models(ctx context.Context) ([]ModelInfo, error) {
 	}
 	out := make([]ModelInfo, 0, len(arts))
 	for _, a := range arts {
-		out = append(out, ModelInfo{Version: a.Version, Kind: a.Kind, Created: a.Created, Size: a.Size,
-			Metrics: a.Metrics, Serving: a.Version == cur})
+		info := ModelInfo{Version: a.Version, Kind: a.Kind, Created: a.Created, Size: a.Size,
+			Metrics: a.Metrics, Serving: a.Version == cur}
+		if info.Serving {
+			info.Ranker = t.snap.Load().info.Ranker
+		}
+		out = append(out, info)
 	}
 	return out, nil
 }

@@ -205,6 +205,15 @@ type Config struct {
 		MaxChars          int      `yaml:"max_chars"`
 		MaxTokens         int      `yaml:"max_tokens"`
 	} `yaml:"describe"`
+	// Ranker is the learned ranking stage training fits after the candidate sources.
+	Ranker struct {
+		Enabled    bool    `yaml:"enabled"`
+		Features   string  `yaml:"features"` // comma-separated numeric item attributes
+		LabelSplit string  `yaml:"label_split"`
+		Holdout    float64 `yaml:"holdout"`
+		Trees      int     `yaml:"trees"`
+		Seed       uint64  `yaml:"seed"`
+	} `yaml:"ranker"`
 }
 
 // Duration is a time.Duration written with a unit, "90s", "1h"; a bare number other than 0
@@ -270,6 +279,9 @@ func defaultConfig() Config {
 	c.Replica.Grace = Duration(fo.Grace)
 	c.Health.Interval, c.Health.Timeout = Duration(ho.Interval), Duration(ho.Timeout)
 	c.defaultDescribe()
+	ro := service.DefaultRankerOptions()
+	c.Ranker.Enabled, c.Ranker.LabelSplit, c.Ranker.Holdout = ro.Enabled, ro.LabelSplit, ro.Holdout
+	c.Ranker.Trees, c.Ranker.Seed = ro.Trees, ro.Seed
 	return c
 }
 

@@ -217,4 +217,11 @@ var schema = []setting{
 	{"describe.timeout", "per call", positiveDuration()},
 	{"describe.max_chars", "longest description kept (runes; 40 the shortest)", between(40, 1024)},
 	{"describe.max_tokens", "sent as max_tokens when positive", atLeast(0)},
+	{"ranker", "the learned ranking stage fitted after the sources (README: Learned ranking)", nil},
+	{"ranker.enabled", "train the ranker; it serves only when it beats the blend on the run's validation users", nil},
+	{"ranker.features", "comma-separated numeric item attributes the ranker reads as features (at most 64)", nil},
+	{"ranker.label_split", "each user's labels: their latest items (user-time) or a random share", oneOf("user-time", "random")},
+	{"ranker.holdout", "share of each user's items that become labels", between(0.01, 0.99)},
+	{"ranker.trees", "boosting rounds at most (early stopping on the validation users)", between(1, 5000)},
+	{"ranker.seed", "random label split, validation users, tree sampling", nil},
 }

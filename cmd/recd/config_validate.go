@@ -105,7 +105,8 @@ func (c *Config) validateLibraries() error {
 	}{{"train.knn", c.Train.KNN.Validate()}, {"train.als", c.Train.ALS.Validate()},
 		{"train.tfidf", c.Train.TFIDF.Validate()}, {"index", c.hnswOptions().Validate()}, {"rank", c.Rank.ValidateRerank()},
 		{"limits", c.Limits.Validate()}, {"feedback", c.onlineOptions().Validate()},
-		{"describe", c.describeOptions().Validate()}} {
+		{"describe", c.describeOptions().Validate()},
+		{"ranker", c.rankerOptions().Validate()}} {
 		if v.err == nil {
 			continue
 		}

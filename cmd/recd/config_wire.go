@@ -33,6 +33,7 @@ func (c *Config) serviceOptions() service.Options {
 		MaxNewItems: c.Sources.MaxNewItems}
 	o.CacheSize, o.CacheTTL = c.Cache.Size, time.Duration(c.Cache.TTL)
 	o.Feedback = c.feedbackOptions()
+	o.Ranker = c.rankerOptions()
 	o.Spaces = c.Index.Spaces
 	o.StateDir = c.indexDir()
 	if c.LLM.BaseURL != "" {
@@ -111,4 +112,16 @@ func eventTypes(s string) []string {
 func (c *Config) onlineOptions() online.Options {
 	f := c.Feedback
 	return online.Options{ClickTypes: eventTypes(f.ClickTypes), ConversionTypes: eventTypes(f.ConversionTypes)}.WithDefaults()
+}
+
+// rankerOptions are the learned ranker's options.
+func (c *Config) rankerOptions() service.RankerOptions {
+	r := c.Ranker
+	o := service.RankerOptions{Enabled: r.Enabled, LabelSplit: r.LabelSplit, Holdout: r.Holdout, Trees: r.Trees, Seed: r.Seed}
+	for _, f := range strings.Split(r.Features, ",") {
+		if f = strings.TrimSpace(f); f != "" {
+			o.Features = append(o.Features, f)
+		}
+	}
+	return o
 }

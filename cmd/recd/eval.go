@@ -29,6 +29,7 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	models := eval.DefaultModels()
 	models[served.Name] = func() model.Recommender { return served.New(opts, evalBackends, stderr) }
+	models[served.RankerName] = func() model.Recommender { return served.NewRanker(opts, evalBackends, stderr) }
 	return eval.RunCLI(ctx, args, stdout, stderr, models)
 }
 

@@ -20,20 +20,27 @@ const (
 // TTL is minutes), so a request sees the training history as history only.
 var historyTime = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
 
-// load writes the catalog and the training interactions of d into svc.
-func load(ctx context.Context, svc *service.Service, catalog []recd.Item, d *model.Dataset) error {
+// load writes the catalog and the training interactions of d into svc: one event per
+// (user, item) pair of d, dated by the newest of the pair's events when events are given,
+// else all at historyTime.
+func load(ctx context.Context, svc *service.Service, catalog []recd.Item, d *model.Dataset, events []recd.Event) error {
 	items := recommendable(catalog, d)
 	for i := 0; i < len(items); i += itemBatch {
 		if err := svc.PutItems(ctx, items[i:min(i+itemBatch, len(items))]); err != nil {
 			return fmt.Errorf("hybrid: items: %w", err)
 		}
 	}
+	when := pairTimes(events)
 	var batch []recd.Event
 	for u := 0; u < d.NumUsers(); u++ {
 		its, ws := d.UserRow(u)
 		for n, i := range its {
+			ts, ok := when[[2]string{d.Users[u], d.Items[i]}]
+			if !ok {
+				ts = historyTime
+			}
 			batch = append(batch, recd.Event{UserID: d.Users[u], ItemID: d.Items[i], Type: "interaction",
-				Value: float64(ws[n]), Timestamp: historyTime})
+				Value: float64(ws[n]), Timestamp: ts})
 			if len(batch) == eventBatch {
 				if _, err := svc.AddEvents(ctx, batch); err != nil {
 					return fmt.Errorf("hybrid: events: %w", err)
@@ -70,4 +77,16 @@ func recommendable(catalog []recd.Item, d *model.Dataset) []recd.Item {
 		}
 	}
 	return items
+}
+
+// pairTimes returns the newest time of each (user, item) pair's dated events.
+func pairTimes(events []recd.Event) map[[2]string]time.Time {
+	out := make(map[[2]string]time.Time, len(events))
+	for _, e := range events {
+		k := [2]string{e.UserID, e.ItemID}
+		if !e.Timestamp.IsZero() && e.Timestamp.After(out[k]) {
+			out[k] = e.Timestamp
+		}
+	}
+	return out
 }

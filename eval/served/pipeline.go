@@ -20,8 +20,13 @@ import (
 	"github.com/recd/recd/store"
 )
 
-// Name is the served pipeline's model name in `recd eval --models` and `recd tune --model`.
-const Name = "hybrid"
+// Name is the served pipeline's name in `recd eval --models` and `recd tune --model` with the
+// hand-weighted blend scoring; RankerName its name with the learned ranker trained and
+// serving (when it beats the blend on its validation users, see service.RankerInfo).
+const (
+	Name       = "hybrid"
+	RankerName = "ranker"
+)
 
 // Backends opens the store and the vector index a Pipeline's service runs on, both kept in
 // dir, a fresh temporary directory per fit. The binary wires the backends (the embedded
@@ -37,10 +42,13 @@ type Backends func(dir string) (store.Store, index.Index, error)
 // Fit, SetItems, SetListLength and Close must not run concurrently with anything else;
 // Score and the VectorSimilarities functions are safe for concurrent use after Fit.
 type Pipeline struct {
-	opts service.Options
-	open Backends
-	log  io.Writer // where a failed request is reported
-	n    int       // list length asked for (the evaluation's k)
+	opts   service.Options
+	open   Backends
+	log    io.Writer // where a failed request is reported
+	n      int       // list length asked for (the evaluation's k)
+	name   string
+	events []recd.Event // the training events, with their times; nil: from the dataset
+	ranker *service.RankerInfo
 
 	items []recd.Item
 	dir   string
@@ -56,6 +64,8 @@ var (
 	_ eval.ItemAware       = (*Pipeline)(nil)
 	_ eval.VectorAware     = (*Pipeline)(nil)
 	_ eval.ListLengthAware = (*Pipeline)(nil)
+	_ eval.EventAware      = (*Pipeline)(nil)
+	_ eval.Learner         = (*Pipeline)(nil)
 	_ io.Closer            = (*Pipeline)(nil)
 )
 
@@ -66,11 +76,35 @@ func New(opts service.Options, open Backends, log io.Writer) *Pipeline {
 	if log == nil {
 		log = io.Discard
 	}
-	return &Pipeline{opts: opts, open: open, log: log, n: 10}
+	opts.Ranker.Enabled = false
+	return &Pipeline{opts: opts, open: open, log: log, n: 10, name: Name}
+}
+
+// NewRanker is New with the learned ranker on: Fit trains it after the sources, as `recd
+// train` does, and it serves when it beats the blend on its validation users.
+func NewRanker(opts service.Options, open Backends, log io.Writer) *Pipeline {
+	p := New(opts, open, log)
+	p.opts.Ranker.Enabled, p.name = true, RankerName
+	return p
 }
 
 // Name implements model.Recommender.
-func (p *Pipeline) Name() string { return Name }
+func (p *Pipeline) Name() string { return p.name }
+
+// SetTrainEvents implements eval.EventAware: Fit loads these events, with their times, in
+// place of the dataset's pairs.
+func (p *Pipeline) SetTrainEvents(events []recd.Event) { p.events = events }
+
+// LearnedRanking implements eval.Learner: whether the fitted service's learned ranker serves
+// and why, its feature importance and its learning curve (nil before Fit or with the ranker
+// off).
+func (p *Pipeline) LearnedRanking() *eval.LearnedRanking {
+	if p.ranker == nil {
+		return nil
+	}
+	return &eval.LearnedRanking{Model: p.name, Note: p.ranker.Reason, Features: p.ranker.Features,
+		Importance: p.ranker.Importance, Curve: p.ranker.Curve}
+}
 
 // SetItems implements eval.ItemAware: the catalog feeds the content model.
 func (p *Pipeline) SetItems(items []recd.Item) { p.items = items }
@@ -97,11 +131,15 @@ func (p *Pipeline) Fit(ctx context.Context, d *model.Dataset) error {
 	if p.svc, err = service.New(ctx, p.st, o); err != nil {
 		return err
 	}
-	if err := load(ctx, p.svc, p.items, d); err != nil {
+	if err := load(ctx, p.svc, p.items, d, p.events); err != nil {
 		return err
 	}
-	if _, err := p.svc.Train(ctx); err != nil {
-		return fmt.Errorf("hybrid: train: %w", err)
+	info, err := p.svc.Train(ctx)
+	if err != nil {
+		return fmt.Errorf("%s: train: %w", p.name, err)
+	}
+	if p.ranker = info.Ranker; p.ranker != nil {
+		fmt.Fprintf(p.log, "%s: %s (%d trees, %.1fs)\n", p.name, p.ranker.Reason, p.ranker.Trees, p.ranker.Seconds)
 	}
 	p.users, p.index = d.Users, d.ItemIndex
 	return nil
@@ -164,6 +202,6 @@ func (p *Pipeline) Close() error {
 			err = rerr
 		}
 	}
-	p.svc, p.st, p.idx, p.dir = nil, nil, nil, ""
+	p.svc, p.st, p.idx, p.dir, p.ranker = nil, nil, nil, "", nil
 	return err
 }

@@ -1,0 +1,249 @@
+package rank
+
+import (
+	"context"
+	"hash/fnv"
+	"math"
+	"slices"
+)
+
+// rankerSources are the candidate sources whose normalised score, rank and proposal are the
+// learned ranker's features. They are the sources a pipeline without a vector index has
+// (the one the ranker's labels are made with, see service), so the features of a candidate
+// are computed the same way offline and when serving.
+var rankerSources = []string{"itemknn", "ease", "popular"}
+
+// Windows of the recency features.
+const (
+	recentWindow = 30 * 86400  // seconds: "popular lately"
+	longWindow   = 365 * 86400 // seconds: "popular this year"
+	maxProfile   = 200         // newest liked and disliked items the category features read
+)
+
+// baseFeatures are the features every ranker has, after the per-source ones.
+var baseFeatures = []string{
+	"blend_score",        // the hand-weighted blend of the ranker sources
+	"item_count_log",     // log(1 + interactions)
+	"item_pop_recent",    // interactions in the 30 days before the newest event
+	"item_pop_at_user",   // interactions in the 30 days before the user's newest event
+	"item_pop_year_user", // interactions in the year before the user's newest event
+	"item_age_days",      // the user's newest event minus the item's first
+	"item_idle_days",     // the user's newest event minus the item's last before it
+	"cat_affinity",       // share of the user's liked items sharing the item's best category
+	"cat_disliked",       // share of the user's disliked items sharing one of its categories
+	"user_activity_log",  // log(1 + history length)
+	"user_idle_days",     // the newest event minus the user's newest
+}
+
+// FeatureSet names the learned ranker's features in column order: per ranker source its
+// normalised score, rank and whether it proposed the item, the base features, then
+// "attr_NAME" for every numeric item attribute configured. It is immutable.
+type FeatureSet struct {
+	Names []string
+	attrs []string
+}
+
+// NewFeatureSet returns the feature set with the item attributes named (their order kept,
+// duplicates dropped).
+func NewFeatureSet(attributes []string) FeatureSet {
+	var fs FeatureSet
+	for _, s := range rankerSources {
+		fs.Names = append(fs.Names, "src_"+s+"_score", "src_"+s+"_rank", "src_"+s+"_proposed")
+	}
+	fs.Names = append(fs.Names, baseFeatures...)
+	for _, a := range attributes {
+		if !slices.Contains(fs.attrs, a) {
+			fs.attrs = append(fs.attrs, a)
+			fs.Names = append(fs.Names, "attr_"+a)
+		}
+	}
+	return fs
+}
+
+// Hash identifies the feature set: a model trained on one set is refused by another.
+func (fs FeatureSet) Hash() uint64 { return HashFeatures(fs.Names) }
+
+// HashFeatures is the FNV-1a hash of the names, each followed by a zero byte.
+func HashFeatures(names []string) uint64 {
+	h := fnv.New64a()
+	for _, n := range names {
+		h.Write([]byte(n))
+		h.Write([]byte{0})
+	}
+	return h.Sum64()
+}
+
+// userView is what the features read of one request's user, computed once per request.
+type userView struct {
+	ref, newest int64 // the user's newest event and the run's newest (Unix seconds)
+	liked, dis  map[string]float64
+	nLiked      float64
+	nDis        float64
+	activity    float64
+}
+
+func (p *Pipeline) userView(r *request) userView {
+	u := userView{liked: map[string]float64{}, dis: map[string]float64{}}
+	if t := p.M.Times; t != nil {
+		u.newest = t.Newest
+	}
+	u.ref = u.newest
+	var last int64
+	for _, h := range r.req.History {
+		if !h.Last.IsZero() {
+			last = max(last, h.Last.Unix())
+		}
+	}
+	if last > 0 {
+		u.ref = min(last, u.newest)
+	}
+	u.activity = math.Log1p(float64(len(r.req.History)))
+	for i, x := range r.pos {
+		if i == maxProfile {
+			break
+		}
+		m, _ := p.Catalog.Item(x.ItemID)
+		for _, c := range m.Categories {
+			u.liked[c]++
+		}
+		u.nLiked++
+	}
+	for _, h := range r.req.History {
+		if h.Weight <= 0 && u.nDis < maxProfile {
+			m, _ := p.Catalog.Item(h.ItemID)
+			for _, c := range m.Categories {
+				u.dis[c]++
+			}
+			u.nDis++
+		}
+	}
+	return u
+}
+
+// features writes the feature rows of cands (row-major, len(fs.Names) columns) into X and
+// returns it. The sources' lists give the ranks; cands carry the normalised scores (Blend).
+// It is the one feature function: the ranker's training rows and its serving rows both come
+// from here.
+func (p *Pipeline) features(ctx context.Context, r *request, cands []Candidate, fs FeatureSet, X []float32) ([]float32, error) {
+	nf := len(fs.Names)
+	X = slices.Grow(X[:0], len(cands)*nf)[:len(cands)*nf]
+	clear(X)
+	at := make(map[string]int32, len(cands))
+	for j := range cands {
+		at[cands[j].ID] = int32(j)
+	}
+	absent := float32(r.k + 1)
+	for s, name := range rankerSources {
+		for j := range cands {
+			X[j*nf+3*s+1] = absent
+		}
+		for _, l := range r.lists {
+			if l.Name != name {
+				continue
+			}
+			for pos, it := range l.Items {
+				if j, ok := at[it.ID]; ok && X[int(j)*nf+3*s+2] == 0 {
+					row := X[int(j)*nf:]
+					row[3*s], row[3*s+1], row[3*s+2] = float32(cands[j].Sources[name]), float32(pos+1), 1
+				}
+			}
+		}
+	}
+	u := p.userView(r)
+	base := 3 * len(rankerSources)
+	blend := r.rankerBlend(cands)
+	for j := range cands {
+		if j%64 == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+		}
+		X[j*nf+base] = float32(blend[j])
+		p.itemFeatures(&cands[j], &u, fs, X[j*nf+base:(j+1)*nf])
+	}
+	return X, nil
+}
+
+// rankerBlend is the blend of the ranker sources alone (their weighted mean normalised
+// score), so that the feature does not depend on sources only serving has (cf, content) or
+// on the cold-item lean.
+func (r *request) rankerBlend(cands []Candidate) []float64 {
+	out := make([]float64, len(cands))
+	total := 0.0
+	for _, name := range rankerSources {
+		if !slices.ContainsFunc(r.lists, func(l SourceList) bool { return l.Name == name }) {
+			continue
+		}
+		w, ok := r.weights[name]
+		if !ok {
+			w = 1
+		}
+		total += w
+		for j := range cands {
+			out[j] += w * cands[j].Sources[name]
+		}
+	}
+	if total > 0 {
+		for j := range out {
+			out[j] /= total
+		}
+	}
+	return out
+}
+
+// itemFeatures writes one candidate's base and attribute features into row.
+func (p *Pipeline) itemFeatures(c *Candidate, u *userView, fs FeatureSet, row []float32) {
+	const day = 86400.0
+	idx, known := p.M.ItemIndex[c.ID]
+	if known && int(idx) < len(p.M.Counts) {
+		row[1] = float32(math.Log1p(float64(p.M.Counts[idx])))
+	}
+	if t := p.M.Times; t != nil && known {
+		row[2] = float32(t.Count(idx, u.newest-recentWindow, u.newest))
+		row[3] = float32(t.Count(idx, u.ref-recentWindow, u.ref))
+		row[4] = float32(t.Count(idx, u.ref-longWindow, u.ref))
+		if first, last, ok := t.Span(idx, u.ref); ok {
+			row[5] = float32(float64(u.ref-first) / day)
+			row[6] = float32(float64(u.ref-last) / day)
+		} else {
+			row[5], row[6] = -1, -1 // not yet seen at the user's time
+		}
+	}
+	m, _ := p.Catalog.Item(c.ID)
+	for _, cat := range m.Categories {
+		if u.nLiked > 0 {
+			row[7] = max(row[7], float32(u.liked[cat]/u.nLiked))
+		}
+		if u.nDis > 0 {
+			row[8] = max(row[8], float32(u.dis[cat]/u.nDis))
+		}
+	}
+	row[9] = float32(u.activity)
+	row[10] = float32(float64(u.newest-u.ref) / day)
+	for a, name := range fs.attrs {
+		row[len(baseFeatures)+a] = numeric(m.Attributes[name])
+	}
+}
+
+// numeric returns an attribute value as a feature: numbers as they are, true as 1, anything
+// else (missing, text, lists) as 0.
+func numeric(v any) float32 {
+	switch x := v.(type) {
+	case float64:
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return 0
+		}
+		return float32(x)
+	case float32:
+		return x
+	case int:
+		return float32(x)
+	case int64:
+		return float32(x)
+	case bool:
+		if x {
+			return 1
+		}
+	}
+	return 0
+}

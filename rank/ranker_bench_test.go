@@ -1,0 +1,91 @@
+package rank_test
+
+import (
+	"context"
+	"math/rand/v2"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/recd/recd/gbdt"
+	"github.com/recd/recd/rank"
+)
+
+// benchRanker trains a model of trees full-size trees (up to 31 leaves, no early stopping) on
+// random rows of the pipeline's feature width, so its serving cost is what a trained one costs.
+func benchRanker(b *testing.B, fs rank.FeatureSet, trees int) *rank.Ranker {
+	rng := rand.New(rand.NewPCG(1, 2))
+	nf, groups, size := len(fs.Names), 40, 100
+	d := &gbdt.Dataset{NumFeatures: nf, Names: fs.Names}
+	for range groups {
+		for range size {
+			for range nf {
+				d.X = append(d.X, float32(rng.NormFloat64()))
+			}
+			d.Label = append(d.Label, float32(rng.IntN(2)))
+		}
+		d.Group = append(d.Group, size)
+	}
+	p := gbdt.DefaultParams()
+	p.MinLeafRows, p.EarlyStop, p.Trees = 5, 0, trees
+	m, err := gbdt.TrainLambdaMART(context.Background(), d, nil, p, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	rk, err := rank.NewRanker(m, fs.Names, fs)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return rk
+}
+
+// BenchmarkPipeline_Ranker serves one plain request (n=10, about 300 candidates the ranker
+// scores, reported as "candidates") over a 10,000-item catalog with the blend and with learned rankers of 60 and 300 trees, reporting
+// p50 and p99: the difference is the ranker's serving cost (the full scoring path instead of the
+// blend's head shortcut, features for 300 candidates, trees, explanations).
+func BenchmarkPipeline_Ranker(b *testing.B) {
+	p, hist := benchPipeline(b, 10_000)
+	opts := p.Opts
+	opts.SourceK = 230 // item-kNN and popularity propose about 300 candidates together
+	m := *p.M
+	var items []int32
+	var times []int64
+	for i := range m.Items {
+		for k := 0; k < int(m.Counts[i]); k++ {
+			items, times = append(items, int32(i)), append(times, int64(3600*(i+k)))
+		}
+	}
+	m.Times = rank.NewItemTimes(len(m.Items), items, times)
+	blend, small, full := m, m, m
+	small.Ranker = benchRanker(b, p.Features(), 60) // the size early stopping keeps on MovieLens
+	full.Ranker = benchRanker(b, p.Features(), 300) // the most trees the default allows
+	for _, c := range []struct {
+		name string
+		m    *rank.Models
+	}{{"blend", &blend}, {"ranker-trees=60", &small}, {"ranker-trees=300", &full}} {
+		b.Run(c.name, func(b *testing.B) {
+			q := rank.NewPipeline(c.m, p.Catalog, p.Index, nil, opts)
+			req := rank.Request{History: hist, N: 10}
+			ex, err := q.RankerCandidates(context.Background(), req)
+			if err != nil {
+				b.Fatal(err)
+			}
+			lat := make([]time.Duration, 0, b.N)
+			b.ReportAllocs()
+			b.ResetTimer()
+			for range b.N {
+				start := time.Now()
+				resp, err := q.Recommend(context.Background(), req)
+				lat = append(lat, time.Since(start))
+				if err != nil || len(resp.Items) != 10 {
+					b.Fatalf("%v, %d items", err, len(resp.Items))
+				}
+			}
+			b.StopTimer()
+			slices.Sort(lat)
+			b.ReportMetric(float64(lat[len(lat)/2].Microseconds()), "p50-µs")
+			b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds()), "p99-µs")
+			b.ReportMetric(float64(len(ex.IDs)), "candidates")
+		})
+	}
+}

@@ -1,0 +1,234 @@
+package rank_test
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"sync"
+	"testing"
+
+	"github.com/recd/recd"
+	"github.com/recd/recd/rank"
+)
+
+// linearModel is a TreeModel scoring w·x; it records the rows it scored.
+type linearModel struct {
+	w    []float64
+	mu   sync.Mutex
+	seen []float32
+}
+
+func (m *linearModel) NumFeatures() int { return len(m.w) }
+
+func (m *linearModel) PredictRows(X []float32, out []float64) {
+	m.mu.Lock()
+	m.seen = append(m.seen[:0], X...)
+	m.mu.Unlock()
+	for j := range out {
+		_ = m.Contributions(X[j*len(m.w):(j+1)*len(m.w)], nil)
+		out[j] = m.dot(X[j*len(m.w) : (j+1)*len(m.w)])
+	}
+}
+
+func (m *linearModel) dot(row []float32) float64 {
+	s := 0.0
+	for f, w := range m.w {
+		s += w * float64(row[f])
+	}
+	return s
+}
+
+func (m *linearModel) Contributions(row []float32, out []float64) float64 {
+	for f := range out {
+		out[f] = m.w[f] * float64(row[f])
+	}
+	return 0
+}
+
+// rankedPipeline is benchPipeline's with item times and a ranker scoring by weights
+// (feature name → weight).
+func rankedPipeline(t *testing.T, weights map[string]float64) (*rank.Pipeline, *linearModel, []rank.Interaction) {
+	t.Helper()
+	p, hist := benchPipeline(t, 2000)
+	fs := p.Features()
+	lm := &linearModel{w: make([]float64, len(fs.Names))}
+	for name, w := range weights {
+		k := slices.Index(fs.Names, name)
+		if k < 0 {
+			t.Fatalf("no feature %q in %v", name, fs.Names)
+		}
+		lm.w[k] = w
+	}
+	rk, err := rank.NewRanker(lm, fs.Names, fs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := *p.M
+	var items []int32
+	var times []int64
+	for i := range m.Items {
+		for k := 0; k < int(m.Counts[i]); k++ {
+			items, times = append(items, int32(i)), append(times, int64(1000*(i+k)))
+		}
+	}
+	m.Times, m.Ranker = rank.NewItemTimes(len(m.Items), items, times), rk
+	return rank.NewPipeline(&m, p.Catalog, p.Index, nil, p.Opts), lm, hist
+}
+
+func TestPipeline_RankerCandidatesAreWhatServingScores(t *testing.T) {
+	p, lm, hist := rankedPipeline(t, map[string]float64{"src_ease_score": 1, "item_count_log": -0.3})
+	ctx := context.Background()
+	for _, n := range []int{5, 10, 40} {
+		req := rank.Request{History: hist[:10+n], N: 10}
+		if _, err := p.Recommend(ctx, req); err != nil {
+			t.Fatal(err)
+		}
+		ex, err := p.RankerCandidates(ctx, req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(ex.IDs) < 100 {
+			t.Fatalf("%d candidates, want the sources' union (hundreds)", len(ex.IDs))
+		}
+		if !slices.Equal(ex.X, lm.seen) {
+			t.Fatalf("history %d: offline rows differ from the rows serving scored (%d vs %d values)", 10+n, len(ex.X), len(lm.seen))
+		}
+	}
+}
+
+func TestPipeline_LearnedScorerOrdersByModel(t *testing.T) {
+	// The model prefers the least interacted-with items: the opposite of the blend's taste.
+	p, _, hist := rankedPipeline(t, map[string]float64{"item_count_log": -1})
+	ctx := context.Background()
+	req := rank.Request{History: hist, N: 20}
+	got, err := p.Recommend(ctx, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ex, _ := p.RankerCandidates(ctx, req)
+	count := slices.Index(p.Features().Names, "item_count_log")
+	nf := len(p.Features().Names)
+	countOf := map[string]float32{}
+	for j, id := range ex.IDs {
+		countOf[id] = ex.X[j*nf+count]
+	}
+	for k := 1; k < len(got.Items); k++ {
+		a, b := got.Items[k-1], got.Items[k]
+		if countOf[a.ID] > countOf[b.ID] {
+			t.Fatalf("item %d (%s, log count %g) before %s (log count %g): not the model's order", k-1, a.ID, countOf[a.ID], b.ID, countOf[b.ID])
+		}
+	}
+	blendOnly := p.Opts
+	blendOnly.BlendOnly = true
+	q := rank.NewPipeline(p.M, p.Catalog, p.Index, nil, blendOnly)
+	want, _ := q.Recommend(ctx, req)
+	if slices.Equal(recIDs(got.Items), recIDs(want.Items)) {
+		t.Fatal("the ranker served the blend's list")
+	}
+	plain := *p.M
+	plain.Ranker = nil
+	r := rank.NewPipeline(&plain, p.Catalog, p.Index, nil, p.Opts)
+	if blend, _ := r.Recommend(ctx, req); !slices.Equal(recIDs(blend.Items), recIDs(want.Items)) {
+		t.Error("BlendOnly does not serve what a pipeline without a ranker serves")
+	}
+	t.Run("a session request keeps the blend", func(t *testing.T) {
+		sreq := req
+		sreq.Recent = []string{hist[0].ItemID}
+		a, _ := p.Recommend(ctx, sreq)
+		b, _ := q.Recommend(ctx, sreq)
+		if !slices.Equal(recIDs(a.Items), recIDs(b.Items)) {
+			t.Error("the ranker scored a request with a session source it has no features for")
+		}
+	})
+}
+
+func TestPipeline_RankerReasons(t *testing.T) {
+	ctx := context.Background()
+	for _, tc := range []struct {
+		weights map[string]float64
+		lead    string // the first reason's type
+	}{
+		{map[string]float64{"src_itemknn_score": 5, "src_itemknn_proposed": 1}, rank.ReasonSimilarTo},
+		{map[string]float64{"item_pop_recent": 1, "src_itemknn_proposed": 0.1}, rank.ReasonTrending},
+	} {
+		p, _, hist := rankedPipeline(t, tc.weights)
+		got, err := p.Recommend(ctx, rank.Request{History: hist, N: 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, it := range got.Items {
+			if len(it.Reasons) == 0 || it.Reasons[0].Type != tc.lead || it.Reasons[0].Text == "" {
+				t.Fatalf("%v: %s's reasons %+v, want %s first with a sentence", tc.weights, it.ID, it.Reasons, tc.lead)
+			}
+		}
+	}
+}
+
+func TestNewRanker_RefusesAnotherFeatureSet(t *testing.T) {
+	fs := rank.NewFeatureSet([]string{"price"})
+	lm := &linearModel{w: make([]float64, len(fs.Names))}
+	if _, err := rank.NewRanker(lm, fs.Names, fs); err != nil {
+		t.Fatalf("same set: %v", err)
+	}
+	other := rank.NewFeatureSet([]string{"margin"})
+	if _, err := rank.NewRanker(lm, other.Names, fs); !errors.Is(err, rank.ErrFeatureSet) {
+		t.Errorf("other names: err = %v, want ErrFeatureSet", err)
+	}
+	narrow := &linearModel{w: make([]float64, len(fs.Names)-1)}
+	if _, err := rank.NewRanker(narrow, fs.Names, fs); !errors.Is(err, rank.ErrFeatureSet) {
+		t.Errorf("other width: err = %v, want ErrFeatureSet", err)
+	}
+	if got := len(fs.Names); got != len(rank.NewFeatureSet(nil).Names)+1 {
+		t.Errorf("one attribute adds %d features", got-len(rank.NewFeatureSet(nil).Names))
+	}
+}
+
+func TestItemTimes(t *testing.T) {
+	day := int64(86400)
+	tm := rank.NewItemTimes(3, []int32{0, 0, 1, 0, 7, -1}, []int64{5 * day, 1 * day, 2 * day, 3 * day, 9 * day, 9 * day})
+	if tm.Newest != 5*day {
+		t.Errorf("newest = %d, want %d (events of unknown items ignored)", tm.Newest, 5*day)
+	}
+	for _, c := range []struct {
+		item     int32
+		from, to int64
+		want     int
+	}{{0, 0, 10 * day, 3}, {0, day, 3 * day, 1}, {0, 0, day, 1}, {1, 0, day, 0}, {2, 0, 10 * day, 0}, {9, 0, 10 * day, 0}} {
+		if got := tm.Count(c.item, c.from, c.to); got != c.want {
+			t.Errorf("Count(%d, %d, %d) = %d, want %d", c.item, c.from, c.to, got, c.want)
+		}
+	}
+	if f, l, ok := tm.Span(0, 4*day); !ok || f != day || l != 3*day {
+		t.Errorf("Span(0, day 4) = %d, %d, %v; want day 1, day 3", f/day, l/day, ok)
+	}
+	if _, _, ok := tm.Span(1, day); ok {
+		t.Error("Span before the item's first event: ok")
+	}
+}
+
+func recIDs(recs []recd.Recommendation) []string {
+	out := make([]string, len(recs))
+	for i, r := range recs {
+		out[i] = r.ID
+	}
+	return out
+}
+
+func TestPipeline_RankerLeavesContextRequestsToTheBlend(t *testing.T) {
+	p, _, hist := rankedPipeline(t, map[string]float64{"item_count_log": -1})
+	blendOnly := p.Opts
+	blendOnly.BlendOnly = true
+	q := rank.NewPipeline(p.M, p.Catalog, p.Index, nil, blendOnly)
+	ctx := context.Background()
+	for name, req := range map[string]rank.Request{
+		"context items": {History: hist, ContextItems: []string{hist[0].ItemID}, N: 10},
+		"no history":    {ContextItems: []string{hist[0].ItemID}, N: 10},
+		"extra source":  {History: hist, Extra: []rank.SourceList{{Name: "query", Items: []rank.SourceScore{{ID: hist[1].ItemID, Score: 1}}}}, N: 10},
+	} {
+		a, _ := p.Recommend(ctx, req)
+		b, _ := q.Recommend(ctx, req)
+		if !slices.Equal(recIDs(a.Items), recIDs(b.Items)) {
+			t.Errorf("%s: the ranker scored it", name)
+		}
+	}
+}

@@ -1,0 +1,69 @@
+package service
+
+import (
+	"fmt"
+
+	"github.com/recd/recd"
+)
+
+// Label splits of the learned ranker's training (RankerOptions.LabelSplit).
+const (
+	LabelSplitUserTime = "user-time" // each user's latest items are the labels
+	LabelSplitRandom   = "random"    // a random share of each user's items are the labels
+)
+
+// RankerOptions configure the learned ranker that training fits after the candidate
+// sources (see train_ranker.go).
+type RankerOptions struct {
+	// Enabled fits the ranker on every training run and serves it when it beats the blend on
+	// the run's validation users; false keeps the blend (and ignores a saved ranker).
+	Enabled bool `yaml:"enabled"`
+	// Features are numeric item attributes the ranker reads as features, beside its own.
+	Features []string `yaml:"features"`
+	// LabelSplit is how each user's labels are cut from their interactions: user-time (the
+	// latest Holdout share, default) or random.
+	LabelSplit string `yaml:"label_split"`
+	// Holdout is the share of each user's items that become the labels (default 0.2).
+	Holdout float64 `yaml:"holdout"`
+	// Trees bounds the boosting rounds (early stopping on the validation users ends sooner).
+	Trees int `yaml:"trees"`
+	// Seed fixes the random label split, the validation users and the trees' sampling.
+	Seed uint64 `yaml:"seed"`
+}
+
+// DefaultRankerOptions returns the defaults: on, the per-user time split of 20%, 300 trees.
+func DefaultRankerOptions() RankerOptions {
+	return RankerOptions{Enabled: true, LabelSplit: LabelSplitUserTime, Holdout: 0.2, Trees: 300, Seed: 1}
+}
+
+// Validate reports a bad option as a recd.ErrInvalid field error.
+func (o RankerOptions) Validate() error {
+	if o.LabelSplit != LabelSplitUserTime && o.LabelSplit != LabelSplitRandom {
+		return recd.Invalid("label_split", fmt.Sprintf("unknown split %q (user-time, random)", o.LabelSplit))
+	}
+	if !(o.Holdout > 0 && o.Holdout < 1) {
+		return recd.Invalid("holdout", "must be in (0, 1)")
+	}
+	if o.Trees < 1 || o.Trees > 5000 {
+		return recd.Invalid("trees", "must be in [1, 5000]")
+	}
+	if len(o.Features) > 64 {
+		return recd.Invalid("features", "at most 64 attributes")
+	}
+	return nil
+}
+
+// withDefaults fills the zero fields other than Enabled and Features with the defaults.
+func (o RankerOptions) withDefaults() RankerOptions {
+	d := DefaultRankerOptions()
+	if o.LabelSplit == "" {
+		o.LabelSplit = d.LabelSplit
+	}
+	if o.Holdout == 0 {
+		o.Holdout = d.Holdout
+	}
+	if o.Trees == 0 {
+		o.Trees = d.Trees
+	}
+	return o
+}
