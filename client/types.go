@@ -192,6 +192,24 @@ type Model struct {
 	// serving; Reason says why.
 	Skipped bool   `json:"skipped,omitempty"`
 	Reason  string `json:"reason,omitempty"`
+	// Ranker is the learned ranker of the version: whether it serves and why.
+	Ranker *RankerInfo `json:"ranker,omitempty"`
+}
+
+// RankerInfo describes a version's learned ranker: it serves only when its NDCG@10 beat the
+// blend's on the training run's validation users.
+type RankerInfo struct {
+	Serving     bool      `json:"serving"`
+	Reason      string    `json:"reason"`
+	ValidNDCG   float64   `json:"valid_ndcg,omitempty"`
+	BlendNDCG   float64   `json:"blend_ndcg,omitempty"`
+	Trees       int       `json:"trees,omitempty"`
+	TrainGroups int       `json:"train_groups,omitempty"`
+	ValidGroups int       `json:"valid_groups,omitempty"`
+	Seconds     float64   `json:"train_seconds,omitempty"`
+	Features    []string  `json:"features,omitempty"`
+	Importance  []float64 `json:"importance,omitempty"`
+	Curve       []float64 `json:"curve,omitempty"`
 }
 
 // The envelopes of lists, internal: the methods return their contents.

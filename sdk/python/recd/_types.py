@@ -175,6 +175,22 @@ class SpaceList(TypedDict, total=False):
     spaces: List[Space]
 
 
+class RankerInfo(TypedDict, total=False):
+    """A version's learned ranker: whether it serves (it must beat the blend on validation) and why."""
+
+    serving: bool
+    reason: str
+    valid_ndcg: float
+    blend_ndcg: float
+    trees: int
+    train_groups: int
+    valid_groups: int
+    train_seconds: float
+    features: List[str]
+    importance: List[float]
+    curve: List[float]
+
+
 class Model(TypedDict, total=False):
     """A saved model version; skipped and reason are set when a train found nothing new."""
 
@@ -186,6 +202,7 @@ class Model(TypedDict, total=False):
     serving: bool
     skipped: bool
     reason: str
+    ranker: RankerInfo
 
 
 class ModelList(TypedDict, total=False):

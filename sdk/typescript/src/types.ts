@@ -210,6 +210,23 @@ export interface Model {
   serving: boolean;
   skipped?: boolean;
   reason?: string;
+  /** The version's learned ranker: whether it serves (it must beat the blend on validation) and why. */
+  ranker?: RankerInfo;
+}
+
+/** A version's learned ranker. */
+export interface RankerInfo {
+  serving: boolean;
+  reason: string;
+  valid_ndcg?: number;
+  blend_ndcg?: number;
+  trees?: number;
+  train_groups?: number;
+  valid_groups?: number;
+  train_seconds?: number;
+  features?: string[];
+  importance?: number[];
+  curve?: number[];
 }
 
 /** The answer to GET /v1/admin/models. */
@@ -341,7 +358,7 @@ const reason: Shape<Reason> = { type: null, items: null, category: null, source:
 const recommendedItem: Shape<RecommendedItem> = { id: null, score: null, title: null, reasons: "Reason", variant: null };
 const model: Shape<Model> = {
   version: null, kind: null, created: null, size_bytes: null, metrics: null, serving: null,
-  skipped: null, reason: null,
+  skipped: null, reason: null, ranker: "RankerInfo",
 };
 
 /** The query parameters recommend may send besides n, by name. */
@@ -388,6 +405,10 @@ export const shapes: Record<string, Record<string, string | null>> = {
   Space: { name: null, dim: null, metric: null, sparse: null, count: null } satisfies Shape<Space>,
   SpaceList: { spaces: "Space" } satisfies Shape<SpaceList>,
   Model: model,
+  RankerInfo: {
+    serving: null, reason: null, valid_ndcg: null, blend_ndcg: null, trees: null, train_groups: null, valid_groups: null,
+    train_seconds: null, features: null, importance: null, curve: null,
+  } satisfies Shape<RankerInfo>,
   ModelList: { models: "Model" } satisfies Shape<ModelList>,
   OnlineMetrics: {
     from: null, to: null, group_by: null, experiment: null, k: null, truncated: null, scanned_to: null,
