@@ -1,0 +1,155 @@
+package sim
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/recd/recd"
+	"github.com/recd/recd/client"
+)
+
+// Runner simulates users against one server, or several replicas of one: successive requests
+// of a user alternate between the URLs (a list from one, its clicks to the next). It is safe
+// for concurrent use; each Run has its own clients and tally.
+type Runner struct {
+	split *Split
+	urls  []string
+	key   string
+	opts  Options
+}
+
+// NewRunner returns a runner of split's users against the servers at urls, sending key as the
+// API key ("" for none).
+func NewRunner(split *Split, urls []string, key string, o Options) (*Runner, error) {
+	if err := o.Validate(); err != nil {
+		return nil, err
+	}
+	if len(urls) == 0 {
+		return nil, fmt.Errorf("sim: no server URL")
+	}
+	return &Runner{split: split, urls: urls, key: key, opts: o}, nil
+}
+
+// Pair names the control and the treatment of an interleaving experiment, whose clicks are
+// credited to the variant that contributed the item; nil for A/B.
+type Pair = *[2]string
+
+// Run simulates users (Options.Visits lists each) and returns what the simulator saw. done,
+// when not nil, is called after each user. Users are simulated Options.Workers at a time; each
+// user's decisions come from a source seeded by Options.Seed and the user id.
+func (r *Runner) Run(ctx context.Context, users []string, pair Pair, done func()) (*Tally, error) {
+	t := newTally()
+	next := atomic.Int64{}
+	var wg sync.WaitGroup
+	errs := make([]error, r.opts.Workers)
+	for w := range r.opts.Workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			tp := &tap{next: http.DefaultTransport}
+			clients, err := r.clients(tp)
+			if err != nil {
+				errs[w] = err
+				return
+			}
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= len(users) || ctx.Err() != nil {
+					return
+				}
+				rec, err := r.visit(ctx, clients, tp, users[i], i)
+				if err != nil {
+					errs[w] = fmt.Errorf("user %s: %w", users[i], err)
+					next.Store(int64(len(users))) // stop the others too
+					return
+				}
+				t.record(rec, pair)
+				if done != nil {
+					done()
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	t.finish()
+	return t, nil
+}
+
+func (r *Runner) clients(tp *tap) ([]*client.Client, error) {
+	hc := &http.Client{Timeout: 60 * time.Second, Transport: tp}
+	out := make([]*client.Client, len(r.urls))
+	for i, u := range r.urls {
+		opts := []client.Option{client.WithHTTPClient(hc)}
+		if r.key != "" {
+			opts = append(opts, client.WithAPIKey(r.key))
+		}
+		c, err := client.New(u, opts...)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = c
+	}
+	return out, nil
+}
+
+// visit runs one user's visits: each asks for a list without the items already clicked, draws
+// the clicks, and sends them as click events naming the list and the position.
+func (r *Runner) visit(ctx context.Context, clients []*client.Client, tp *tap, user string, ui int) (*userRecord, error) {
+	rng := userRand(r.opts.Seed, "visit", user)
+	rec := &userRecord{user: user, credit: map[string]int{}}
+	var clicked []string
+	call := ui // alternates between replicas, starting at a different one per user
+	for range r.opts.Visits {
+		c := clients[call%len(clients)]
+		call++
+		list, err := c.Recommend(ctx, user, r.opts.ListSize, client.Exclude(clicked...))
+		if err != nil {
+			return nil, fmt.Errorf("recommend: %w", err)
+		}
+		wire := tp.take()
+		if wire.RecommendationID != list.RecommendationID {
+			return nil, fmt.Errorf("the tap read list %q, the client %q", wire.RecommendationID, list.RecommendationID)
+		}
+		if wire.Experiment != "" {
+			rec.experiment = wire.Experiment
+		}
+		rec.variants = append(rec.variants, wire.Variant)
+		rec.shown = append(rec.shown, len(list.Items))
+		ps := r.opts.Click.Clicks(rng, len(list.Items), func(p int) bool { return r.split.HeldOut(user, list.Items[p].ID) })
+		if len(ps) == 0 {
+			continue
+		}
+		evs := make([]recd.Event, len(ps))
+		now := time.Now().UTC()
+		for k, p := range ps {
+			item := list.Items[p].ID
+			cl := Click{User: user, Item: item, RecommendationID: list.RecommendationID, Position: p, Variant: wire.Variant}
+			if p < len(wire.Items) && wire.Items[p].Variant != "" {
+				cl.Variant = wire.Items[p].Variant
+				rec.credit[cl.Variant]++
+			}
+			rec.clicks = append(rec.clicks, cl)
+			clicked = append(clicked, item)
+			evs[k] = recd.Event{UserID: user, ItemID: item, Type: recd.EventClick, Timestamp: now,
+				RecommendationID: list.RecommendationID, Position: &p}
+		}
+		c = clients[call%len(clients)]
+		call++
+		if _, err := c.AddEvents(ctx, evs); err != nil {
+			return nil, fmt.Errorf("click events: %w", err)
+		}
+	}
+	return rec, nil
+}
