@@ -41,6 +41,7 @@ type Split struct {
 	// Users are the users with at least MinHeldOut liked held-out items, sorted.
 	Users   []string
 	heldOut map[string]map[string]bool
+	train   map[string][]recd.Event // each user's training part
 }
 
 // NewSplit holds out a seeded share of each user's ratings. The same data and options give
@@ -64,7 +65,8 @@ func NewSplit(data *dataset.Data, o SplitOptions) (*Split, error) {
 		users = append(users, u)
 	}
 	slices.Sort(users)
-	s := &Split{Items: data.Items, heldOut: map[string]map[string]bool{}}
+	s := &Split{Items: data.Items, heldOut: map[string]map[string]bool{},
+		train: map[string][]recd.Event{}}
 	for _, u := range users {
 		evs := byUser[u]
 		slices.SortStableFunc(evs, func(a, b recd.Event) int { return cmp.Compare(a.ItemID, b.ItemID) })
@@ -78,6 +80,7 @@ func NewSplit(data *dataset.Data, o SplitOptions) (*Split, error) {
 			}
 		}
 		s.Train = append(s.Train, evs[k:]...)
+		s.train[u] = evs[k:]
 		if len(liked) >= o.MinHeldOut {
 			s.heldOut[u] = liked
 			s.Users = append(s.Users, u)
@@ -89,6 +92,9 @@ func NewSplit(data *dataset.Data, o SplitOptions) (*Split, error) {
 
 // HeldOut reports whether item is in user's held-out liked set.
 func (s *Split) HeldOut(user, item string) bool { return s.heldOut[user][item] }
+
+// TrainOf returns user's training events (shared: do not modify).
+func (s *Split) TrainOf(user string) []recd.Event { return s.train[user] }
 
 // HeldOutSize is the number of user's held-out liked items.
 func (s *Split) HeldOutSize(user string) int { return len(s.heldOut[user]) }
