@@ -9,7 +9,7 @@ import (
 // presets are the variants the command names: "popular" ranks by popularity alone, "hybrid"
 // serves the server's default blend (no overrides).
 var presets = map[string]map[string]any{
-	"popular": {"sources": []string{"popularity"}},
+	"popular": {"sources": []string{"popular"}},
 	"hybrid":  nil,
 }
 

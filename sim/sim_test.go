@@ -7,7 +7,6 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/recd/recd"
 	"github.com/recd/recd/client"
 	"github.com/recd/recd/dataset"
 	"github.com/recd/recd/examples"
@@ -116,54 +115,11 @@ func TestRunner_ClicksAreAttributedAsSent(t *testing.T) {
 	if v := tally.Variants[""]; v == nil || v.Users != len(users) || v.Lists != len(users)*o.Visits || v.Clicks == 0 {
 		t.Fatalf("tally = %+v, want %d users, %d lists and some clicks", v, len(users), len(users)*o.Visits)
 	}
-	assertServerAttribution(t, []string{url}, users, tally)
-}
-
-// assertServerAttribution reads every user's click events back from each server and compares
-// them with the clicks the simulator sent.
-func assertServerAttribution(t *testing.T, urls []string, users []string, tally *sim.Tally) {
-	t.Helper()
-	want := map[string][]sim.Click{}
-	for _, c := range tally.Clicks {
-		c.Variant = ""
-		want[c.User] = append(want[c.User], c)
+	c, err := client.New(url)
+	if err != nil {
+		t.Fatal(err)
 	}
-	for _, u := range urls {
-		c, err := client.New(u)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, user := range users {
-			var got []sim.Click
-			for e, err := range c.UserEvents(context.Background(), user, 500) {
-				if err != nil {
-					t.Fatal(err)
-				}
-				if e.Type != recd.EventClick {
-					continue
-				}
-				if e.Position == nil {
-					t.Fatalf("%s: click on %s stored without a position", u, e.ItemID)
-				}
-				got = append(got, sim.Click{User: user, Item: e.ItemID, RecommendationID: e.RecommendationID, Position: *e.Position})
-			}
-			sortClicks(got)
-			sortClicks(want[user])
-			if !slices.Equal(got, want[user]) {
-				t.Fatalf("%s: user %s: server has clicks %v, the simulator sent %v", u, user, got, want[user])
-			}
-		}
+	if err := sim.CheckAttribution(context.Background(), c, tally); err != nil {
+		t.Fatal(err)
 	}
-}
-
-func sortClicks(cs []sim.Click) {
-	slices.SortFunc(cs, func(a, b sim.Click) int {
-		if a.RecommendationID != b.RecommendationID {
-			if a.RecommendationID < b.RecommendationID {
-				return -1
-			}
-			return 1
-		}
-		return a.Position - b.Position
-	})
 }
