@@ -76,6 +76,10 @@ type Driver struct {
 	// Reset deletes each drawn user and writes their training part again before a run, so
 	// that clicks of earlier runs do not shape this one.
 	Reset bool
+	// Settle, when set, is called after a reset and after each batch of clicks with the store
+	// sequence of the last event written, and returns when every server serves from it
+	// (replicas that follow the store).
+	Settle func(ctx context.Context, lastSeq int64) error
 }
 
 // Run simulates one experiment with users users, drawn and clicking with seed.
@@ -84,6 +88,12 @@ func (d *Driver) Run(ctx context.Context, design Design, users int, seed int64, 
 		return nil, err
 	}
 	id := fmt.Sprintf("sim-%s-%d-%d", design.Kind, users, seed)
+	drawn := d.Split.Draw(users, seed)
+	if d.Reset {
+		if err := d.reset(ctx, drawn); err != nil {
+			return nil, err
+		}
+	}
 	admin := NewAdmin(d.URLs[0], d.Key)
 	exp := design.experiment(time.Now())
 	served := true
@@ -95,18 +105,13 @@ func (d *Driver) Run(ctx context.Context, design Design, users int, seed int64, 
 	if served {
 		defer admin.DeleteExperiment(context.WithoutCancel(ctx), id)
 	}
-	drawn := d.Split.Draw(users, seed)
-	if d.Reset {
-		if err := d.reset(ctx, drawn); err != nil {
-			return nil, err
-		}
-	}
 	o := d.Opts
 	o.Seed = seed
 	r, err := NewRunner(d.Split, d.URLs, d.Key, o)
 	if err != nil {
 		return nil, err
 	}
+	r.Settle = d.Settle
 	var pair Pair
 	if design.Kind == "interleaving" {
 		pair = &[2]string{design.Control.Name, design.Treatment.Name}
@@ -175,7 +180,8 @@ func (d *Driver) report(ctx context.Context, admin *Admin, id string, users int)
 	}
 }
 
-// reset deletes users and writes their training part again, through the first server.
+// reset deletes users and writes their training part again, through the first server, then
+// waits for Settle.
 func (d *Driver) reset(ctx context.Context, users []string) error {
 	opts := []client.Option{}
 	if d.Key != "" {
@@ -185,6 +191,7 @@ func (d *Driver) reset(ctx context.Context, users []string) error {
 	if err != nil {
 		return err
 	}
+	var last int64
 	for _, u := range users {
 		var nf *client.Error
 		if err := c.DeleteUser(ctx, u); err != nil && !(errors.As(err, &nf) && nf.StatusCode == 404) {
@@ -192,10 +199,15 @@ func (d *Driver) reset(ctx context.Context, users []string) error {
 		}
 		evs := d.Split.TrainOf(u)
 		for i := 0; i < len(evs); i += 1000 {
-			if _, err := c.AddEvents(ctx, append([]recd.Event(nil), evs[i:min(i+1000, len(evs))]...)); err != nil {
+			res, err := c.AddEvents(ctx, append([]recd.Event(nil), evs[i:min(i+1000, len(evs))]...))
+			if err != nil {
 				return fmt.Errorf("reset %s: %w", u, err)
 			}
+			last = max(last, res.LastSeq)
 		}
+	}
+	if d.Settle != nil {
+		return d.Settle(ctx, last)
 	}
 	return nil
 }

@@ -12,14 +12,19 @@ import (
 	"github.com/recd/recd/client"
 )
 
-// Runner simulates users against one server, or several replicas of one: successive requests
-// of a user alternate between the URLs (a list from one, its clicks to the next). It is safe
-// for concurrent use; each Run has its own clients and tally.
+// Runner simulates users against one server, or several replicas of one: a user's successive
+// visits alternate between the URLs (and with Options.CrossClicks, a list's clicks go to
+// another replica than the list). It is safe for concurrent use; each Run has its own clients
+// and tally.
 type Runner struct {
 	split *Split
 	urls  []string
 	key   string
 	opts  Options
+	// Settle, when set, is called after each visit with the store sequence of its last click
+	// (0 without clicks), and returns when every server serves from it: replicas that follow
+	// the store then answer the user's next visit from the same history.
+	Settle func(ctx context.Context, lastSeq int64) error
 }
 
 // NewRunner returns a runner of split's users against the servers at urls, sending key as the
@@ -129,6 +134,9 @@ func (r *Runner) visit(ctx context.Context, clients []*client.Client, tp *tap, u
 		rec.shown = append(rec.shown, len(list.Items))
 		ps := r.opts.Click.Clicks(rng, len(list.Items), func(p int) bool { return r.split.HeldOut(user, list.Items[p].ID) })
 		if len(ps) == 0 {
+			if err := r.settle(ctx, 0); err != nil {
+				return nil, err
+			}
 			continue
 		}
 		evs := make([]recd.Event, len(ps))
@@ -145,11 +153,24 @@ func (r *Runner) visit(ctx context.Context, clients []*client.Client, tp *tap, u
 			evs[k] = recd.Event{UserID: user, ItemID: item, Type: recd.EventClick, Timestamp: now,
 				RecommendationID: list.RecommendationID, Position: &p}
 		}
-		c = clients[call%len(clients)]
-		call++
-		if _, err := c.AddEvents(ctx, evs); err != nil {
+		if r.opts.CrossClicks {
+			c = clients[call%len(clients)]
+			call++
+		}
+		res, err := c.AddEvents(ctx, evs)
+		if err != nil {
 			return nil, fmt.Errorf("click events: %w", err)
+		}
+		if err := r.settle(ctx, res.LastSeq); err != nil {
+			return nil, err
 		}
 	}
 	return rec, nil
+}
+
+func (r *Runner) settle(ctx context.Context, seq int64) error {
+	if r.Settle == nil {
+		return nil
+	}
+	return r.Settle(ctx, seq)
 }

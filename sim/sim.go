@@ -24,6 +24,10 @@ type Options struct {
 	Workers int
 	// Click is the click model.
 	Click ClickModel
+	// CrossClicks sends a list's clicks to the next server rather than the one that served
+	// the list (with several URLs). Off, a user's visits alternate between the servers and each
+	// visit's clicks go where its list came from.
+	CrossClicks bool
 }
 
 // DefaultOptions returns 300 users, 3 visits each, lists of 10, 4 workers and
