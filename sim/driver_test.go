@@ -35,7 +35,7 @@ func TestDriver_SameSeedSameOutcome(t *testing.T) {
 	if testing.Short() {
 		t.Skip("trains a server on MovieLens")
 	}
-	d := newDriver(t, liveServer(t, testSplit(t)))
+	d := newDriver(t, sharedServer(t))
 	ctx := context.Background()
 	design := popVsHybrid(t, "ab")
 	a, err := d.Run(ctx, design, 40, 9, nil)

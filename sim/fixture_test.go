@@ -2,7 +2,9 @@ package sim_test
 
 import (
 	"context"
+	"fmt"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -43,16 +45,89 @@ var (
 	splitErr  error
 )
 
+// sharedServer is one live server over the test split for the tests that reset their users
+// before each run (sim.Driver.Reset), so that they need not train one each. TestMain stops it.
+func sharedServer(t testing.TB) string {
+	t.Helper()
+	sharedOnce.Do(func() {
+		st := &stopper{}
+		sharedURL, sharedErr = st.start(testSplit(t))
+		stopShared = st.stop
+	})
+	if sharedErr != nil {
+		t.Fatal(sharedErr)
+	}
+	return sharedURL
+}
+
+var (
+	sharedOnce sync.Once
+	sharedURL  string
+	sharedErr  error
+	stopShared = func() {}
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	stopShared()
+	os.Exit(code)
+}
+
+// stopper runs the cleanups of a server started outside a test, last first.
+type stopper struct{ fns []func() }
+
+func (s *stopper) Cleanup(f func()) { s.fns = append(s.fns, f) }
+func (s *stopper) stop() {
+	for i := len(s.fns) - 1; i >= 0; i-- {
+		s.fns[i]()
+	}
+}
+
+func (s *stopper) start(sp *sim.Split) (url string, err error) {
+	dir, err := os.MkdirTemp("", "recd-sim-test-")
+	if err != nil {
+		return "", err
+	}
+	s.Cleanup(func() { os.RemoveAll(dir) })
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("start the shared server: %v", r)
+		}
+	}()
+	return serveSplit(fatalf{}, s, dir, sp), nil
+}
+
+// fatalf panics, for helpers run outside a test (recovered by stopper.start).
+type fatalf struct{}
+
+func (fatalf) Helper()           {}
+func (fatalf) Fatal(args ...any) { panic(fmt.Sprint(args...)) }
+
 // liveServer serves a service trained on the split's training part over loopback HTTP, with
 // authentication off, and returns its URL.
 func liveServer(t testing.TB, s *sim.Split) string {
 	t.Helper()
+	return serveSplit(t, t, t.TempDir(), s)
+}
+
+// tb and cleaner are the parts of testing.TB the server helpers use, so that TestMain's
+// shared server can use them too.
+type (
+	tb interface {
+		Helper()
+		Fatal(args ...any)
+	}
+	cleaner interface{ Cleanup(func()) }
+)
+
+func serveSplit(t tb, c cleaner, dir string, s *sim.Split) string {
+	t.Helper()
 	ctx := context.Background()
-	st, err := sqlite.Open(filepath.Join(t.TempDir(), "recd.db"), sqlite.DefaultOptions())
+	st, err := sqlite.Open(filepath.Join(dir, "recd.db"), sqlite.DefaultOptions())
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { st.Close() })
+	c.Cleanup(func() { st.Close() })
 	ix, err := hnsw.New(hnsw.DefaultOptions())
 	if err != nil {
 		t.Fatal(err)
@@ -63,19 +138,19 @@ func liveServer(t testing.TB, s *sim.Split) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { svc.Close() })
+	c.Cleanup(func() { svc.Close() })
 	seed(t, svc, s)
 	bg, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() { defer close(done); svc.RunFeedback(bg) }()
-	t.Cleanup(func() { cancel(); <-done })
+	c.Cleanup(func() { cancel(); <-done })
 	hs := httptest.NewServer(server.New(svc, server.DefaultOptions()))
-	t.Cleanup(hs.Close)
+	c.Cleanup(hs.Close)
 	return hs.URL
 }
 
 // seed writes the split's catalog and training part and trains once.
-func seed(t testing.TB, svc *service.Service, s *sim.Split) {
+func seed(t tb, svc *service.Service, s *sim.Split) {
 	t.Helper()
 	ctx := context.Background()
 	if err := svc.PutItems(ctx, s.Items); err != nil {
