@@ -117,4 +117,6 @@ type Recommendation struct {
 	Score   float64  `json:"score"`
 	Title   string   `json:"title,omitempty"`
 	Reasons []Reason `json:"reasons"`
+	// Variant is, in an interleaved list, the experiment variant that placed the item.
+	Variant string `json:"variant,omitempty"`
 }

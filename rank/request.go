@@ -38,6 +38,11 @@ type Response struct {
 	// RecommendationID names this serving of the list (set by the service per response,
 	// never cached): events cite it to attribute themselves to the list.
 	RecommendationID string `json:"recommendation_id,omitempty"`
+	// Experiment and Variant name the running experiment the list was served under and the
+	// variant the request was assigned ("interleaved" under an interleaving design); set by
+	// the service, never cached.
+	Experiment string `json:"experiment,omitempty"`
+	Variant    string `json:"variant,omitempty"`
 }
 
 // request is one Recommend call as it flows through the stages: what the set-up decided

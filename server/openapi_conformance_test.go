@@ -71,8 +71,18 @@ func specCalls() []apiCall {
 		{"POST", "/v1/admin/train", "", "", true}, {"POST", "/v1/admin/train?force=true", "", "", true},
 		{"POST", "/v1/admin/train?force=maybe", "", "", false},
 		{"GET", "/v1/admin/models", "", "", true},
+		{"PUT", "/v1/experiments/e1", "application/json", experimentBody, true},
+		{"PUT", "/v1/experiments/e1", "application/json", `{"start":"yesterday"}`, false},
+		{"PUT", "/v1/experiments/e1", "application/json", `{"id":"other"}`, false},
+		{"GET", "/v1/experiments", "", "", true}, {"GET", "/v1/experiments/e1", "", "", true},
+		{"GET", "/v1/experiments/e1/report", "", "", true}, {"DELETE", "/v1/experiments/e1", "", "", true},
 	}
 }
+
+// experimentBody is a PUT /v1/experiments body the document allows, every field set.
+const experimentBody = `{"id":"e1","design":"ab","unit":"user","start":"2026-01-01T00:00:00Z","end":"2026-02-01T00:00:00Z",` +
+	`"variants":[{"name":"control","weight":50},{"name":"b","weight":50,"overrides":{"diversity":0.5,"calibration":0.1,` +
+	`"long_tail_share":0.1,"session_weight":0.2,"exposure_strength":1,"weights":{"cf":2},"sources":["cf","popular"]}}]}`
 
 // conformance checks answers against the document: the status is declared for the route's
 // operation, the content type is one declared for that status, and a JSON body validates

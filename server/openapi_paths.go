@@ -117,4 +117,15 @@ var docs = []doc{
 		"reason, unless force=true", []param{pForce}, "", "Model", "admin", conflict},
 	{"GET", "/v1/admin/models", "models", "Saved model versions with training time and sizes", nil, "", "ModelList",
 		"admin", nil},
+	{"PUT", "/v1/experiments/{id}", "putExperiment", "Create (201) or replace (200) an experiment; 400 naming the field " +
+		"for an invalid definition, an unknown override, a span overlapping an experiment not yet finished (start), or a " +
+		"33rd experiment (id)", []param{pExpID}, "Experiment", "Experiment", "experiments", created},
+	{"GET", "/v1/experiments", "listExperiments", "Every experiment with its status", nil, "", "ExperimentList", "experiments", nil},
+	{"GET", "/v1/experiments/{id}", "getExperiment", "One experiment with its status", []param{pExpID}, "", "Experiment",
+		"experiments", nil},
+	{"DELETE", "/v1/experiments/{id}", "deleteExperiment", "Delete an experiment (its served lists stay until retention)",
+		[]param{pExpID}, "", "", "experiments", nil},
+	{"GET", "/v1/experiments/{id}/report", "experimentReport", "An experiment's report: per-user CTR per variant with 95% " +
+		"intervals, lift against the control and p-values, the sample-ratio check, and for interleaving the preference test",
+		[]param{pExpID}, "", "ExperimentReport", "experiments", nil},
 }

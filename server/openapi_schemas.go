@@ -56,7 +56,7 @@ func described(s map[string]any, desc string) map[string]any {
 // schemas returns the component schemas.
 func schemas() map[string]any {
 	s := map[string]any{}
-	for _, part := range []map[string]any{statusSchemas(), catalogSchemas(), listSchemas(), requestSchemas()} {
+	for _, part := range []map[string]any{statusSchemas(), catalogSchemas(), listSchemas(), requestSchemas(), experimentSchemas()} {
 		for k, v := range part {
 			s[k] = v
 		}
@@ -122,7 +122,8 @@ func catalogSchemas() map[string]any {
 
 // listSchemas are the pages and ranked lists the read routes answer with.
 func listSchemas() map[string]any {
-	rec := obj(map[string]any{"id": str, "score": num, "title": str, "reasons": arrOf("Reason")}, "id", "score", "reasons")
+	rec := obj(map[string]any{"id": str, "score": num, "title": str, "reasons": arrOf("Reason"),
+		"variant": described(str, "in an interleaved list: the experiment variant that placed the item")}, "id", "score", "reasons")
 	// recommendation_id names one serving of a recommendation, similar-items or query list
 	// (absent from popular and trending lists); an event cites it to attribute itself.
 	recID := map[string]any{"type": "string", "pattern": "^[0-7][0-9A-HJKMNP-TV-Z]{25}$",
@@ -135,7 +136,9 @@ func listSchemas() map[string]any {
 			"collaborative, session, long_tail or query"), "items": strArr, "category": str, "source": str, "text": str}, "type"),
 		"Recommendation": rec,
 		"Recommendations": obj(map[string]any{"items": arrOf("Recommendation"), "strategy": str, "model_version": str,
-			"recommendation_id": recID, "degraded": described(boolT, "present and true while a dependency is down")}, "items", "strategy", "model_version"),
+			"recommendation_id": recID, "degraded": described(boolT, "present and true while a dependency is down"),
+			"experiment": described(str, "the running experiment the list was served under, if any"),
+			"variant":    described(str, "the request's variant in that experiment, or \"interleaved\"")}, "items", "strategy", "model_version"),
 		"QueryResponse": obj(map[string]any{"query": described(anyObj, "the structured query the request was parsed into"),
 			"parser": str, "fallback": str, "items": arrOf("Recommendation"),
 			"strategy": str, "model_version": str, "recommendation_id": recID, "explanation": str,

@@ -32,6 +32,12 @@ var routeRoles = map[string]Role{
 	"DELETE /v1/users/:id": RoleAdmin,
 	"POST /v1/admin/train": RoleAdmin,
 	"GET /v1/admin/models": RoleAdmin,
+
+	"GET /v1/experiments":            RoleRead,
+	"GET /v1/experiments/:id":        RoleRead,
+	"GET /v1/experiments/:id/report": RoleRead,
+	"PUT /v1/experiments/:id":        RoleAdmin,
+	"DELETE /v1/experiments/:id":     RoleAdmin,
 }
 
 // RouteRole returns the role a request needs, from its method and gin full path

@@ -240,6 +240,13 @@ func (s *Server) routes(metrics http.Handler) {
 
 	v1.POST("/admin/train", admin.train)
 	v1.GET("/admin/models", admin.models)
+
+	exp := experimentRoutes{s}
+	v1.PUT("/experiments/:id", exp.put)
+	v1.GET("/experiments", exp.list)
+	v1.GET("/experiments/:id", exp.get)
+	v1.DELETE("/experiments/:id", exp.delete)
+	v1.GET("/experiments/:id/report", exp.report)
 }
 
 // headRoutes answers HEAD on every GET route as GET does, without the body.

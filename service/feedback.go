@@ -112,18 +112,25 @@ func newImpressions(opts FeedbackOptions, st store.Store, metrics *Metrics, log 
 // blocks on the store. A caller serving a user holds the user's gate shared.
 func (r *impressions) served(route, user, session, strategy, version string, items []recd.Recommendation) string {
 	now := time.Now()
-	id := newRecommendationID(now)
+	return r.record(store.Impression{ID: newRecommendationID(now), UserID: user, SessionID: session, Route: route,
+		Strategy: strategy, ModelVersion: version, Time: now}, items)
+}
+
+// record queues im, its Items made from items (with the variant that placed each), and
+// returns its id; it never blocks on the store. A caller serving a user holds the user's gate
+// shared.
+func (r *impressions) record(im store.Impression, items []recd.Recommendation) string {
+	id := im.ID
 	if r == nil {
 		return id
 	}
-	im := store.Impression{ID: id, UserID: user, SessionID: session, Route: route, Strategy: strategy,
-		ModelVersion: version, Time: now, Items: make([]store.ImpressionItem, len(items))}
+	im.Items = make([]store.ImpressionItem, len(items))
 	for i, it := range items {
 		score := it.Score
 		if math.IsNaN(score) || math.IsInf(score, 0) {
 			score = 0
 		}
-		im.Items[i] = store.ImpressionItem{ItemID: it.ID, Position: i, Score: score}
+		im.Items[i] = store.ImpressionItem{ItemID: it.ID, Position: i, Score: score, Variant: it.Variant}
 	}
 	r.mu.Lock()
 	if len(r.queue) >= r.opts.QueueSize {

@@ -113,7 +113,7 @@ func plainRequest(req *RecommendRequest) bool {
 	return req.UserID != "" && req.SessionID == "" && len(req.ContextItems) == 0 && req.Diversity == nil &&
 		req.Calibration == nil && req.LongTailShare == nil && req.SessionWeight == nil && req.ExposureStrength == nil &&
 		len(r.Exclude) == 0 && len(r.Categories) == 0 && len(r.ExcludeCategories) == 0 && len(r.Filters) == 0 &&
-		len(r.Boosts) == 0
+		len(r.Boosts) == 0 && req.Weights == nil
 }
 
 // batchID is the id a catalog change names: the item's, or "" for a batch.

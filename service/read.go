@@ -34,6 +34,8 @@ type reader struct {
 	ledger *impressionLedger
 	// imp records each served list as an impression (nil: lists get ids but are not recorded).
 	imp *impressions
+	// exps is the running experiment, if any, whose variants recommendation requests get.
+	exps *experiments
 
 	vocab     *query.SwappableVocabulary
 	parser    *query.FallbackParser

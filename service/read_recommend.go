@@ -18,6 +18,9 @@ type RecommendRequest struct {
 	Rules        rank.Rules
 	// Per-request knobs (nil: the configured default).
 	Diversity, Calibration, LongTailShare, SessionWeight, ExposureStrength *float64
+	// Weights overrides blend weights by source (nil: the configured ones); a running
+	// experiment's variant sets it.
+	Weights map[string]float64
 }
 
 // validate checks a recommendation request against the limits.
@@ -69,6 +72,11 @@ func (s *reader) Recommend(ctx context.Context, req RecommendRequest) (rank.Resp
 	if req.UserID != "" {
 		defer s.gate.rlock(req.UserID)()
 	}
+	if x := s.exps.current(); x != nil {
+		if unit := x.unitOf(&req); unit != "" {
+			return s.recommendIn(ctx, req, x, unit)
+		}
+	}
 	resp, err := s.recommend(ctx, req)
 	if err != nil {
 		return rank.Response{}, err
@@ -119,7 +127,7 @@ func (s *reader) recommend(ctx context.Context, req RecommendRequest) (rank.Resp
 func (s *reader) rankRequest(req *RecommendRequest, uv *userView, n int) rank.Request {
 	rr := rank.Request{N: req.N, ContextItems: req.ContextItems, Rules: req.Rules, Diversity: req.Diversity,
 		Calibration: req.Calibration, LongTailShare: req.LongTailShare, SessionWeight: req.SessionWeight,
-		ExposureStrength: req.ExposureStrength}
+		ExposureStrength: req.ExposureStrength, Weights: req.Weights}
 	if req.UserID != "" {
 		rr.History = s.live.History(req.UserID)
 		if !uv.cacheable { // Redis has events for this user the follower has not applied yet

@@ -95,6 +95,10 @@ type Options struct {
 	ProtectedVersions func() []string
 	// Feedback configures the recording of served lists and the attribution of events to them.
 	Feedback FeedbackOptions
+	// ExperimentRefresh is how often RunExperiments rereads the experiment definitions
+	// (default DefaultExperimentRefresh): the longest a write through another replica takes
+	// to reach this one.
+	ExperimentRefresh time.Duration
 }
 
 // DefaultOptions returns the defaults.
@@ -124,6 +128,8 @@ var ErrTrainingRunning = errors.New("a training job is already running")
 //     over one serving snapshot and the live state;
 //   - vectors owns the vector spaces, index writes and index snapshots;
 //   - health holds the dependencies' states;
+//   - exps (experiments) holds the running experiment the read path assigns variants by,
+//     reread from the store;
 //   - read.imp (impressions) queues every served list and writes the queue to the store in
 //     batches, off the request path;
 //   - del (deleter) erases a deleted user from the store and from every part that keeps
@@ -142,6 +148,7 @@ type Service struct {
 	write *writer
 	read  *reader
 	del   *deleter
+	exps  *experiments
 	// The parts whose own methods are Service's: Spaces, SaveIndex and RunPeriodicSave
 	// (vectors); Models and RunPeriodicTraining (trainer); Notify, NotifyModel, FollowStatus,
 	// RunFollower and Sync (follower); Health, CheckHealth and RunHealthChecks (health).
@@ -203,6 +210,8 @@ func (s *Service) assemble() (*memState, error) {
 		return nil, err
 	}
 	s.read.imp = newImpressions(s.opts.Feedback, s.st, s.Metrics, s.log)
+	s.exps = newExperiments(s.st, s.log)
+	s.read.exps = s.exps
 	s.trainer = &trainer{opts: &s.opts, st: s.st, log: s.log, metrics: s.Metrics, snap: &s.snap, live: s.live,
 		vec: s.vectors, vocabulary: s.read.refreshVocabulary}
 	s.write = &writer{opts: &s.opts, st: s.st, gate: gate, live: s.live, vec: s.vectors, health: s.health,
@@ -235,6 +244,9 @@ func (s *Service) open(ctx context.Context, mem *memState) error {
 		"elapsed", time.Since(start).Round(time.Millisecond))
 	if err := s.trainer.loadLatest(ctx); err != nil && !errors.Is(err, store.ErrNotFound) {
 		return err
+	}
+	if err := s.exps.refresh(ctx); err != nil {
+		s.log.Warn("experiments not loaded", "err", err)
 	}
 	return s.vectors.catchUpIndex(ctx)
 }

@@ -155,7 +155,8 @@ func runBackground(bg context.Context, cfg *Config, svc *service.Service, log *s
 	go svc.RunPeriodicSave(bg, time.Duration(cfg.Index.SaveInterval))
 	go svc.RunSharedState(bg) // returns at once without Redis
 	go svc.RunHealthChecks(bg, cfg.healthOptions())
-	go svc.RunFeedback(bg) // returns at once with impressions off
+	go svc.RunFeedback(bg)    // returns at once with impressions off
+	go svc.RunExperiments(bg) // rereads the experiment definitions every second
 	if cfg.Store.Driver == "postgres" && cfg.Replica.FollowInterval > 0 {
 		go svc.RunFollower(bg, cfg.followOptions())
 		log.Info("following other replicas", "interval", cfg.Replica.FollowInterval.String(),

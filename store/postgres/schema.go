@@ -106,6 +106,18 @@ var migrations = []string{
 	ALTER TABLE impressions ADD COLUMN parent text COLLATE "C" NOT NULL DEFAULT '';
 	ALTER TABLE impressions ADD COLUMN params text NOT NULL DEFAULT '';
 	CREATE INDEX impressions_parent ON impressions (parent) WHERE parent <> '';`,
+	// online metrics: the events attributed to a served list, by time (store.ImpressionScanner).
+	`CREATE INDEX events_attributed ON events (ts, seq) WHERE recommendation_id <> '';`,
+	// experiments (store.Experiments): one row per definition, the definition as JSON; the
+	// lists served under an experiment and the events that cite a list, for its report.
+	`CREATE TABLE experiments (
+		id      text COLLATE "C" PRIMARY KEY CHECK (char_length(id) BETWEEN 1 AND 64),
+		spec    text NOT NULL,
+		created bigint NOT NULL,
+		updated bigint NOT NULL
+	);
+	CREATE INDEX IF NOT EXISTS impressions_by_experiment ON impressions (experiment, id) WHERE experiment <> '';
+	CREATE INDEX IF NOT EXISTS events_by_recommendation ON events (recommendation_id) WHERE recommendation_id <> '';`,
 }
 
 // migrate brings the schema (in the connection's search_path) up to date in one transaction

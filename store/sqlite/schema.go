@@ -89,6 +89,18 @@ var migrations = []string{
 	ALTER TABLE impressions ADD COLUMN parent TEXT NOT NULL DEFAULT '';
 	ALTER TABLE impressions ADD COLUMN params TEXT NOT NULL DEFAULT '';
 	CREATE INDEX impressions_parent ON impressions (parent) WHERE parent != '';`,
+	// online metrics: the events attributed to a served list, by time (store.ImpressionScanner).
+	`CREATE INDEX events_attributed ON events (ts, seq) WHERE recommendation_id != '';`,
+	// experiments (store.Experiments): one row per definition, the definition as JSON; the
+	// lists served under an experiment and the events that cite a list, for its report.
+	`CREATE TABLE experiments (
+		id      TEXT PRIMARY KEY CHECK (length(id) BETWEEN 1 AND 64),
+		spec    TEXT NOT NULL,
+		created INTEGER NOT NULL,
+		updated INTEGER NOT NULL
+	) WITHOUT ROWID;
+	CREATE INDEX IF NOT EXISTS impressions_by_experiment ON impressions (experiment, id) WHERE experiment != '';
+	CREATE INDEX IF NOT EXISTS events_by_recommendation ON events (recommendation_id) WHERE recommendation_id != '';`,
 }
 
 // migrate brings the schema up to date in one transaction on the writer connection.

@@ -48,6 +48,9 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Changes", testChanges},
 		{"Impressions", testImpressions},
 		{"EventAttribution", testEventAttribution},
+		{"ImpressionScan", testImpressionScan},
+		{"Experiments", testExperiments},
+		{"ExperimentLists", testExperimentLists},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open) })
