@@ -60,7 +60,7 @@ func (t *Tally) Compare(control, treatment string) Estimate {
 	return e
 }
 
-// Preference is the treatment's share of the decided interleaved users (wins over wins and
+// Preference is the control's share of the decided interleaved lists (wins over wins and
 // losses) and the two-sided exact binomial p-value of a share of one half.
 func (t *Tally) Preference() (share, p float64) {
 	w, l := t.Interleaved.Wins, t.Interleaved.Losses

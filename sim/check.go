@@ -53,21 +53,27 @@ func sortClicks(cs []Click) {
 }
 
 // CheckReport compares the server's report with the simulator's tally: per variant the same
-// users and clicks, and impressions equal to the lists or the items the simulator was shown
-// (whichever the report counts). Under interleaving the per-variant lines are credit, so only
-// the units are compared.
+// users, items shown and clicks. Under interleaving the per-variant lines are per-item credit,
+// so the lists won, lost and tied are compared instead.
 func CheckReport(r *Report, t *Tally, interleaving bool) error {
-	for name, v := range t.Variants {
-		if interleaving {
-			break
+	if interleaving {
+		got := Interleaved{}
+		if r.Interleaving != nil {
+			got = Interleaved{Wins: r.Interleaving.Wins, Losses: r.Interleaving.Losses, Ties: r.Interleaving.Ties}
 		}
+		if got != t.Interleaved {
+			return fmt.Errorf("the report counts interleaved lists %+v, the simulator %+v", got, t.Interleaved)
+		}
+		return nil
+	}
+	for name, v := range t.Variants {
 		rv := r.Variant(name)
 		if rv == nil {
 			return fmt.Errorf("the report has no variant %q, the simulator saw %d users in it", name, v.Users)
 		}
-		if rv.Users != v.Users || rv.Clicks != v.Clicks || (rv.Impressions != v.Lists && rv.Impressions != v.Impressions) {
-			return fmt.Errorf("variant %s: the report counts %d users, %d impressions, %d clicks; the simulator %d users, %d lists (%d items), %d clicks",
-				name, rv.Users, rv.Impressions, rv.Clicks, v.Users, v.Lists, v.Impressions, v.Clicks)
+		if rv.Users != v.Users || rv.Clicks != v.Clicks || rv.Impressions != v.Impressions {
+			return fmt.Errorf("variant %s: the report counts %d users, %d impressions, %d clicks; the simulator %d, %d, %d",
+				name, rv.Users, rv.Impressions, rv.Clicks, v.Users, v.Impressions, v.Clicks)
 		}
 	}
 	return nil

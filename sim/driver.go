@@ -129,7 +129,7 @@ func (d *Driver) Run(ctx context.Context, design Design, users int, seed int64, 
 		out.P, out.SRMOK = out.OwnP, true
 	}
 	if served {
-		if out.Report, err = d.report(ctx, admin, id, len(drawn)); err != nil {
+		if out.Report, err = d.report(ctx, admin, id, tally); err != nil {
 			return nil, err
 		}
 		out.judge(design)
@@ -152,12 +152,17 @@ func (o *Outcome) judge(design Design) {
 	}
 }
 
-// report fetches the report once it counts every user (or after 30 s, as it is then).
-func (d *Driver) report(ctx context.Context, admin *Admin, id string, users int) (*Report, error) {
+// report fetches the report once it counts every item the simulator was shown (the served
+// lists reach the store in batches), or after 30 s as it is then.
+func (d *Driver) report(ctx context.Context, admin *Admin, id string, t *Tally) (*Report, error) {
 	if d.Flush != nil {
 		if err := d.Flush(ctx); err != nil {
 			return nil, err
 		}
+	}
+	shown := 0
+	for _, v := range t.Variants {
+		shown += v.Impressions
 	}
 	deadline := time.Now().Add(30 * time.Second)
 	for {
@@ -167,16 +172,35 @@ func (d *Driver) report(ctx context.Context, admin *Admin, id string, users int)
 		}
 		n := 0
 		for _, v := range r.Variants {
-			n += v.Users
+			n += v.Impressions
 		}
-		if n >= users || time.Now().After(deadline) {
+		if n >= shown {
+			// Once every list is stored, fetch once more: a report read while the last batch
+			// of lists was being written may have missed clicks on it.
+			if err := sleep(ctx, settleReport); err != nil {
+				return nil, err
+			}
+			return admin.Report(ctx, id)
+		}
+		if time.Now().After(deadline) {
 			return r, nil
 		}
-		select {
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		case <-time.After(200 * time.Millisecond):
+		if err := sleep(ctx, 100*time.Millisecond); err != nil {
+			return nil, err
 		}
+	}
+}
+
+// settleReport is how long the driver waits, once a report counts every list, before the
+// report it keeps.
+const settleReport = 300 * time.Millisecond
+
+func sleep(ctx context.Context, d time.Duration) error {
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-time.After(d):
+		return nil
 	}
 }
 

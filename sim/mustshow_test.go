@@ -33,11 +33,11 @@ func TestSimulation_ABHybridBeatsPopularity(t *testing.T) {
 	if !r.SRM.OK {
 		t.Fatalf("sample-ratio check failed: %+v", r.SRM)
 	}
-	if err := sim.CheckReport(r, o.Tally, false); err != nil {
-		t.Fatal(err)
-	}
 	cl, _ := client.New(url)
 	if err := sim.CheckAttribution(context.Background(), cl, o.Tally); err != nil {
+		t.Fatal(err)
+	}
+	if err := sim.CheckReport(r, o.Tally, false); err != nil {
 		t.Fatal(err)
 	}
 	t.Logf("hybrid lift %.1f%% [%.1f%%, %.1f%%], p %.2g; simulator's own: lift %.1f%%, p %.2g",
@@ -98,8 +98,12 @@ func TestSimulation_InterleavingNeedsFewerUsers(t *testing.T) {
 		t.Fatalf("interleaving with 60 users reached p < 0.01 in %d of %d runs", il.Significant, runs)
 	}
 	for _, o := range il.Runs {
-		if o.Report.Interleaving == nil || !(o.Report.Interleaving.PreferenceShare > 0.5) {
+		// The share is the control's (popularity): below one half, the hybrid won.
+		if o.Report.Interleaving == nil || !(o.Report.Interleaving.PreferenceShare < 0.5) {
 			t.Fatalf("%s: interleaving does not prefer the hybrid: %+v", o.ID, o.Report.Interleaving)
+		}
+		if err := sim.CheckReport(o.Report, o.Tally, true); err != nil {
+			t.Fatalf("%s: %v", o.ID, err)
 		}
 	}
 	t.Logf("A/B 240 users: %d/%d significant; interleaving 60 users: %d/%d", ab.Significant, runs, il.Significant, runs)

@@ -113,7 +113,7 @@ func (r *Runner) clients(tp *tap) ([]*client.Client, error) {
 // the clicks, and sends them as click events naming the list and the position.
 func (r *Runner) visit(ctx context.Context, clients []*client.Client, tp *tap, user string, ui int) (*userRecord, error) {
 	rng := userRand(r.opts.Seed, "visit", user)
-	rec := &userRecord{user: user, credit: map[string]int{}}
+	rec := &userRecord{user: user}
 	var clicked []string
 	call := ui // alternates between replicas, starting at a different one per user
 	for range r.opts.Visits {
@@ -139,6 +139,8 @@ func (r *Runner) visit(ctx context.Context, clients []*client.Client, tp *tap, u
 			}
 			continue
 		}
+		duel := map[string]int{}
+		rec.duels = append(rec.duels, duel)
 		evs := make([]recd.Event, len(ps))
 		now := time.Now().UTC()
 		for k, p := range ps {
@@ -146,7 +148,7 @@ func (r *Runner) visit(ctx context.Context, clients []*client.Client, tp *tap, u
 			cl := Click{User: user, Item: item, RecommendationID: list.RecommendationID, Position: p, Variant: wire.Variant}
 			if p < len(wire.Items) && wire.Items[p].Variant != "" {
 				cl.Variant = wire.Items[p].Variant
-				rec.credit[cl.Variant]++
+				duel[cl.Variant]++
 			}
 			rec.clicks = append(rec.clicks, cl)
 			clicked = append(clicked, item)

@@ -32,8 +32,9 @@ type UserCount struct {
 	Clicks, Impressions int
 }
 
-// Interleaved counts, per user, whether the treatment's items drew more clicks than the
-// control's in the user's interleaved lists (a win), fewer (a loss) or as many (a tie).
+// Interleaved counts the interleaved lists by the variant whose items drew more clicks: a win
+// of the control (the first variant), a loss (the treatment drew more) or a tie (as many, at
+// least one). Lists without clicks do not count. These are the server report's semantics.
 type Interleaved struct {
 	Wins   int `json:"wins"`
 	Losses int `json:"losses"`
@@ -65,7 +66,7 @@ type userRecord struct {
 	variants   []string // each list's variant
 	shown      []int    // each list's item count
 	clicks     []Click
-	credit     map[string]int // clicks per item variant (interleaving)
+	duels      []map[string]int // per list, clicks per item variant (interleaving)
 }
 
 // record adds one user's visits. pair names the control and the treatment of an interleaving
@@ -102,13 +103,16 @@ func (t *Tally) record(r *userRecord, pair *[2]string) {
 	vt.Clicks += uc.Clicks
 	vt.PerUser = append(vt.PerUser, uc)
 	t.Clicks = append(t.Clicks, r.clicks...)
-	if pair != nil {
-		switch a, b := r.credit[pair[1]], r.credit[pair[0]]; {
-		case a > b:
+	if pair == nil {
+		return
+	}
+	for _, d := range r.duels {
+		switch c, x := d[pair[0]], d[pair[1]]; {
+		case c > x:
 			t.Interleaved.Wins++
-		case a < b:
+		case c < x:
 			t.Interleaved.Losses++
-		default:
+		case c > 0:
 			t.Interleaved.Ties++
 		}
 	}
