@@ -80,6 +80,9 @@ type Driver struct {
 	// sequence of the last event written, and returns when every server serves from it
 	// (replicas that follow the store).
 	Settle func(ctx context.Context, lastSeq int64) error
+	// Propagation is how long a new experiment takes to reach every server (replicas reread
+	// the definitions periodically); the users arrive after it.
+	Propagation time.Duration
 }
 
 // Run simulates one experiment with users users, drawn and clicking with seed.
@@ -104,6 +107,9 @@ func (d *Driver) Run(ctx context.Context, design Design, users int, seed int64, 
 	}
 	if served {
 		defer admin.DeleteExperiment(context.WithoutCancel(ctx), id)
+		if err := sleep(ctx, d.Propagation); err != nil {
+			return nil, err
+		}
 	}
 	o := d.Opts
 	o.Seed = seed

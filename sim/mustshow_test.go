@@ -55,8 +55,9 @@ func TestSimulation_AAFalsePositives(t *testing.T) {
 	url := sharedServer(t)
 	needExperiments(t, url)
 	d := newDriver(t, url)
-	const runs = 20
-	s, err := d.Repeat(context.Background(), popVsHybrid(t, "aa"), 150, runs, 100, 0.05, nil)
+	d.Reset = false // an A/A run only needs a new experiment id and seed
+	const runs = 8
+	s, err := d.Repeat(context.Background(), popVsHybrid(t, "aa"), 80, runs, 100, 0.05, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -83,19 +84,19 @@ func TestSimulation_InterleavingNeedsFewerUsers(t *testing.T) {
 	d := newDriver(t, url)
 	ctx := context.Background()
 	const runs = 5
-	ab, err := d.Repeat(ctx, popVsHybrid(t, "ab"), 240, runs, 200, 0.01, nil)
+	ab, err := d.Repeat(ctx, popVsHybrid(t, "ab"), 200, runs, 200, 0.01, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if ab.Power() < 0.8 {
-		t.Fatalf("A/B with 240 users reached p < 0.01 in %d of %d runs; the comparison needs it at 80%%", ab.Significant, runs)
+		t.Fatalf("A/B with 200 users reached p < 0.01 in %d of %d runs; the comparison needs it at 80%%", ab.Significant, runs)
 	}
-	il, err := d.Repeat(ctx, popVsHybrid(t, "interleaving"), 60, runs, 200, 0.01, nil)
+	il, err := d.Repeat(ctx, popVsHybrid(t, "interleaving"), 50, runs, 200, 0.01, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if il.Power() < 0.8 {
-		t.Fatalf("interleaving with 60 users reached p < 0.01 in %d of %d runs", il.Significant, runs)
+		t.Fatalf("interleaving with 50 users reached p < 0.01 in %d of %d runs", il.Significant, runs)
 	}
 	for _, o := range il.Runs {
 		// The share is the control's (popularity): below one half, the hybrid won.
@@ -106,5 +107,5 @@ func TestSimulation_InterleavingNeedsFewerUsers(t *testing.T) {
 			t.Fatalf("%s: %v", o.ID, err)
 		}
 	}
-	t.Logf("A/B 240 users: %d/%d significant; interleaving 60 users: %d/%d", ab.Significant, runs, il.Significant, runs)
+	t.Logf("A/B 200 users: %d/%d significant; interleaving 50 users: %d/%d", ab.Significant, runs, il.Significant, runs)
 }

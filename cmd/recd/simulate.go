@@ -8,6 +8,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/recd/recd/dataset"
 	"github.com/recd/recd/examples"
@@ -80,12 +81,19 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		d.URLs, d.Flush = []string{srv.URL}, srv.Flush
 	} else {
 		d.URLs = strings.Split(f.servers, ",")
+		if len(d.URLs) > 1 {
+			d.Propagation = replicaPropagation
+		}
 	}
 	if f.search != "" {
 		return simSearch(ctx, d, design, &f, stdout, progress)
 	}
 	return simRepeat(ctx, d, design, &f, stdout, progress)
 }
+
+// replicaPropagation is how long the simulation waits after creating an experiment before
+// its users arrive when several replicas serve it: each rereads the definitions every second.
+const replicaPropagation = 1500 * time.Millisecond
 
 // design reads --experiment and --variants.
 func (f *simFlags) design() (sim.Design, error) {

@@ -47,7 +47,8 @@ func TestSimulate_ReplicasAgreeWithOneServer(t *testing.T) {
 		return st == http.StatusOK && body["model_version"] == trained["version"]
 	})
 	d := &sim.Driver{Split: split, URLs: []string{a.base}, Reset: true, Opts: sim.DefaultOptions(),
-		Settle: func(ctx context.Context, seq int64) error { return followed(t, []*proc{a, b}, seq) }}
+		Settle:      func(ctx context.Context, seq int64) error { return followed(t, []*proc{a, b}, seq) },
+		Propagation: replicaPropagation}
 	c, _ := sim.ParseVariant("popular", 50)
 	h, _ := sim.ParseVariant("hybrid", 50)
 	design := sim.Design{Kind: "ab", Control: c, Treatment: h}
