@@ -113,21 +113,21 @@ func printOutcome(w io.Writer, design sim.Design, o *sim.Outcome) {
 			p = num(*rv.PValue)
 		}
 		fmt.Fprintf(tw, "\t| %d\t%d\t%d\t%s [%s, %s]\t%s\t%s\n", rv.Users, rv.Impressions, rv.Clicks,
-			pct(rv.CTR.Value), pct(rv.CTR.Low), pct(rv.CTR.High), lift, p)
+			share(rv.CTR.Value), share(rv.CTR.Low), share(rv.CTR.High), lift, p)
 	}
 	tw.Flush()
 	fmt.Fprintf(w, "\nsimulator: lift %s, p %s (per-user CTR, delta method)\n", pct(o.Own.Lift), num(o.Own.P))
 	if design.Kind == "interleaving" {
 		t := o.Tally.Interleaved
-		fmt.Fprintf(w, "simulator interleaving: %d wins, %d losses, %d ties for %s; preference %s, p %s\n",
-			t.Wins, t.Losses, t.Ties, design.Treatment.Name, pct(o.OwnShare), num(o.OwnP))
+		fmt.Fprintf(w, "simulator interleaving: %s won %d lists, lost %d, tied %d; its share %.3f, p %s\n",
+			design.Control.Name, t.Wins, t.Losses, t.Ties, o.OwnShare, num(o.OwnP))
 	}
 	if r := o.Report; r != nil {
 		fmt.Fprintf(w, "report: primary metric %s; sample ratio chi-square %.3f, p %s (%s); conclusive %v %s\n",
 			r.PrimaryMetric, r.SRM.ChiSquare, num(r.SRM.PValue), okWord(r.SRM.OK), r.Conclusive, r.Reason)
 		if il := r.Interleaving; il != nil {
-			fmt.Fprintf(w, "report interleaving: %d wins, %d losses, %d ties; preference %s, p %s\n",
-				il.Wins, il.Losses, il.Ties, pct(il.PreferenceShare), num(il.PValue))
+			fmt.Fprintf(w, "report interleaving: %s won %d lists, lost %d, tied %d; its share %.3f, p %s\n",
+				design.Control.Name, il.Wins, il.Losses, il.Ties, il.PreferenceShare, num(il.PValue))
 		}
 	} else {
 		fmt.Fprintln(w, "report: none (the server has no experiment routes; every user saw the same list)")
@@ -146,6 +146,14 @@ func pct(v float64) string {
 		return "-"
 	}
 	return fmt.Sprintf("%+.1f%%", 100*v)
+}
+
+// share prints a rate as a percentage, pct a change with its sign.
+func share(v float64) string {
+	if math.IsNaN(v) {
+		return "-"
+	}
+	return fmt.Sprintf("%.2f%%", 100*v)
 }
 
 func num(v float64) string {
