@@ -96,7 +96,7 @@ func printOutcome(w io.Writer, design sim.Design, o *sim.Outcome) {
 		if label == "" {
 			label = "(none)"
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%s", label, v.Users, v.Lists, v.Impressions, v.Clicks, pct(ratioOf(v.Clicks, v.Impressions)))
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%s", label, v.Users, v.Lists, v.Impressions, v.Clicks, share(ratioOf(v.Clicks, v.Impressions)))
 		var rv *sim.VariantReport
 		if o.Report != nil {
 			rv = o.Report.Variant(name)
