@@ -231,6 +231,11 @@ func TestClient_MethodsCallTheirEndpoints(t *testing.T) {
 		{epTrending, func() error { _, err := c.Trending(ctx, 3); return err }},
 		{epTrain, func() error { _, err := c.Train(ctx, true); return err }},
 		{epModels, func() error { _, err := c.Models(ctx); return err }},
+		{epPutExperiment, func() error { _, err := c.PutExperiment(ctx, Experiment{ID: "e"}); return err }},
+		{epGetExperiment, func() error { _, err := c.GetExperiment(ctx, "e"); return err }},
+		{epListExperiments, func() error { _, err := c.ListExperiments(ctx); return err }},
+		{epDeleteExperiment, func() error { return c.DeleteExperiment(ctx, "e") }},
+		{epExperimentReport, func() error { _, err := c.ExperimentReport(ctx, "e"); return err }},
 	}
 	called := map[string]bool{}
 	for _, k := range calls {

@@ -40,9 +40,17 @@ var (
 	epTrending     = endpoint{"GET", "/v1/trending", nil, typ[Recommendations]()}
 	epTrain        = endpoint{"POST", "/v1/admin/train", nil, typ[Model]()}
 	epModels       = endpoint{"GET", "/v1/admin/models", nil, typ[modelList]()}
-	endpoints      = []endpoint{epHealth, epReady, epPutItem, epGetItem, epDeleteItem, epListItems,
+
+	epPutExperiment    = endpoint{"PUT", "/v1/experiments/{id}", typ[Experiment](), typ[Experiment]()}
+	epGetExperiment    = endpoint{"GET", "/v1/experiments/{id}", nil, typ[Experiment]()}
+	epListExperiments  = endpoint{"GET", "/v1/experiments", nil, typ[experimentList]()}
+	epDeleteExperiment = endpoint{"DELETE", "/v1/experiments/{id}", nil, nil}
+	epExperimentReport = endpoint{"GET", "/v1/experiments/{id}/report", nil, typ[ExperimentReport]()}
+
+	endpoints = []endpoint{epHealth, epReady, epPutItem, epGetItem, epDeleteItem, epListItems,
 		epPutItems, epSimilar, epPutUser, epGetUser, epDeleteUser, epUserEvents, epRecommend, epRecommendFor,
-		epQuery, epSpaces, epAddEvents, epPopular, epTrending, epTrain, epModels}
+		epQuery, epSpaces, epAddEvents, epPopular, epTrending, epTrain, epModels,
+		epPutExperiment, epGetExperiment, epListExperiments, epDeleteExperiment, epExperimentReport}
 )
 
 // Health is the answer of /healthz: the process is up.
@@ -132,6 +140,10 @@ type Recommendations struct {
 	ModelVersion     string                `json:"model_version"`
 	// Degraded is true when a dependency was down and the list may be less personal.
 	Degraded bool `json:"degraded,omitempty"`
+	// Experiment and Variant name the running experiment the list was served under and the
+	// request's variant ("interleaved": each item then names its own Variant).
+	Experiment string `json:"experiment,omitempty"`
+	Variant    string `json:"variant,omitempty"`
 }
 
 // QueryResponse is the answer to a natural-language request.

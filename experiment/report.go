@@ -37,6 +37,9 @@ type Duel struct{ Clicks [2]int }
 type Data struct {
 	Units [][]Tally // by variant index
 	Duels []Duel
+	// Truncated says the lists or events were more than one report reads: the report covers
+	// a part of the experiment only.
+	Truncated bool
 }
 
 // Estimate is a value with its 95% confidence interval.
@@ -134,6 +137,9 @@ func Compute(x *Experiment, status string, d Data) Report {
 		r.SRM = unitSRM(x, r.Variants)
 	}
 	r.Conclusive, r.Reason = conclusive(&r)
+	if d.Truncated {
+		r.Conclusive, r.Reason = false, "the experiment served more lists or events than one report reads; it covers the first part only"
+	}
 	return r
 }
 

@@ -8,6 +8,7 @@ import (
 
 	"github.com/recd/recd"
 	"github.com/recd/recd/index"
+	"github.com/recd/recd/online"
 	"github.com/recd/recd/rank"
 	"github.com/recd/recd/server"
 	"github.com/recd/recd/service"
@@ -104,4 +105,9 @@ func (f *fakeBackend) Query(_ context.Context, req service.QueryRequest) (servic
 		return service.QueryResponse{}, recd.Invalid("text", "is required")
 	}
 	return service.QueryResponse{Parser: "builtin", Items: []recd.Recommendation{}, Strategy: "query"}, nil
+}
+
+// OnlineMetrics answers an empty fold of the asked window.
+func (f *fakeBackend) OnlineMetrics(_ context.Context, q online.Query, k int) (*online.Result, error) {
+	return &online.Result{From: q.From, To: q.To, GroupBy: q.GroupBy, Experiment: q.Experiment, K: k, Groups: []online.Group{}}, nil
 }

@@ -115,7 +115,8 @@ func tags() []any {
 	return []any{t("ops", "Health, readiness, metrics and this document"), t("items", "The catalog"),
 		t("users", "Users and their events"), t("events", "Interactions"),
 		t("recommendations", "Ranked lists: personalised, similar, popular, trending, natural-language"),
-		t("vectors", "Vector spaces"), t("admin", "Training and model versions"), t("page", "The search page")}
+		t("vectors", "Vector spaces"), t("admin", "Training and model versions"), t("page", "The search page"),
+		t("metrics", "Online metrics of the served lists")}
 }
 
 // headOp is the HEAD operation of a GET operation: the same answers without a body.

@@ -7,6 +7,7 @@ import (
 
 	"github.com/recd/recd"
 	"github.com/recd/recd/index"
+	"github.com/recd/recd/online"
 	"github.com/recd/recd/rank"
 	"github.com/recd/recd/server"
 	"github.com/recd/recd/service"
@@ -158,3 +159,8 @@ func (b *specBackend) Health() service.HealthReport {
 }
 func (b *specBackend) Degraded() bool                     { return b.degraded }
 func (b *specBackend) FollowStatus() service.FollowStatus { return filled[service.FollowStatus]() }
+
+func (b *specBackend) OnlineMetrics(context.Context, online.Query, int) (*online.Result, error) {
+	r := filled[online.Result]()
+	return &r, b.err("OnlineMetrics")
+}

@@ -76,6 +76,9 @@ func specCalls() []apiCall {
 		{"PUT", "/v1/experiments/e1", "application/json", `{"id":"other"}`, false},
 		{"GET", "/v1/experiments", "", "", true}, {"GET", "/v1/experiments/e1", "", "", true},
 		{"GET", "/v1/experiments/e1/report", "", "", true}, {"DELETE", "/v1/experiments/e1", "", "", true},
+		{"GET", "/v1/metrics/online?from=2026-01-01T00:00:00Z&to=1767312000&group_by=variant&experiment=e&k=5", "", "", true},
+		{"GET", "/v1/metrics/online?group_by=user.country", "", "", true},
+		{"GET", "/v1/metrics/online?group_by=colour", "", "", false},
 	}
 }
 

@@ -128,4 +128,17 @@ var docs = []doc{
 	{"GET", "/v1/experiments/{id}/report", "experimentReport", "An experiment's report: per-user CTR per variant with 95% " +
 		"intervals, lift against the control and p-values, the sample-ratio check, and for interleaving the preference test",
 		[]param{pExpID}, "", "ExperimentReport", "experiments", nil},
+	{"GET", "/v1/metrics/online", "onlineMetrics", "Online metrics of the lists served in a window (default the last 24 h, " +
+		"at most 90 days) and the clicks and conversions attributed to them, per group; with group_by=user.<attribute> " +
+		"also the largest gap between groups", onlinePs, "", "OnlineMetrics", "metrics", nil},
+}
+
+// onlinePs are the parameters of GET /v1/metrics/online.
+var onlinePs = []param{
+	{"from", "query", "start of the window, included: RFC 3339 or Unix seconds (default: 24 h before to)", str},
+	{"to", "query", "end of the window, excluded: RFC 3339 or Unix seconds (default: now)", str},
+	{"group_by", "query", "variant, strategy, model_version, route, or user.<attribute> (the user's value now; " +
+		"at most 50 groups by lists, the rest as other)", maxStr(defLimits.MaxValueLength)},
+	{"experiment", "query", "only the lists served under this experiment", maxStr(defLimits.MaxIDLength)},
+	{"k", "query", "positions counted by ctr_at_k and position_ctr (default 10)", rangeT("integer", 1, 100)},
 }

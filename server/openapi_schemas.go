@@ -56,7 +56,8 @@ func described(s map[string]any, desc string) map[string]any {
 // schemas returns the component schemas.
 func schemas() map[string]any {
 	s := map[string]any{}
-	for _, part := range []map[string]any{statusSchemas(), catalogSchemas(), listSchemas(), requestSchemas(), experimentSchemas()} {
+	for _, part := range []map[string]any{statusSchemas(), catalogSchemas(), listSchemas(), requestSchemas(), onlineMetricsSchemas(),
+		experimentSchemas()} {
 		for k, v := range part {
 			s[k] = v
 		}

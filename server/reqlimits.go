@@ -150,7 +150,8 @@ var scalarParams = []struct {
 	name string
 	size func(service.Limits) int
 }{{"cursor", maxValueLen}, {"by", maxValueLen}, {"session_id", maxIDLen}, {"n", maxValueLen},
-	{"limit", maxValueLen}}
+	{"limit", maxValueLen}, {"from", maxValueLen}, {"to", maxValueLen}, {"group_by", maxValueLen},
+	{"experiment", maxIDLen}, {"k", maxValueLen}}
 
 // boundParams is a middleware that rejects, before the body is read or any slot taken, a
 // path id longer than limits.max_id_length and a scalar query parameter that is repeated or

@@ -22,6 +22,7 @@ var routeRoles = map[string]Role{
 	"GET /v1/spaces":                    RoleRead,
 	"GET /v1/popular":                   RoleRead,
 	"GET /v1/trending":                  RoleRead,
+	"GET /v1/metrics/online":            RoleRead,
 
 	"PUT /v1/items/:id": RoleWrite,
 	"POST /v1/items":    RoleWrite,

@@ -247,6 +247,7 @@ func (s *Server) routes(metrics http.Handler) {
 	v1.GET("/experiments/:id", exp.get)
 	v1.DELETE("/experiments/:id", exp.delete)
 	v1.GET("/experiments/:id/report", exp.report)
+	v1.GET("/metrics/online", read.onlineMetrics)
 }
 
 // headRoutes answers HEAD on every GET route as GET does, without the body.

@@ -41,13 +41,18 @@ type FeedbackOptions struct {
 	// event types that are attributed (default click, add_to_cart, purchase, like).
 	AttributionWindow time.Duration
 	AttributionTypes  []string
+	// ClickTypes and ConversionTypes are the event types online metrics count as clicks
+	// and conversions (default click, and purchase).
+	ClickTypes      []string
+	ConversionTypes []string
 }
 
 // DefaultFeedbackOptions returns the defaults, impressions on.
 func DefaultFeedbackOptions() FeedbackOptions {
 	return FeedbackOptions{Impressions: true, FlushInterval: 100 * time.Millisecond, BatchSize: 500,
 		QueueSize: 10000, Retention: 720 * time.Hour, AttributionWindow: 30 * time.Minute,
-		AttributionTypes: []string{recd.EventClick, recd.EventAddToCart, recd.EventPurchase, recd.EventLike}}
+		AttributionTypes: []string{recd.EventClick, recd.EventAddToCart, recd.EventPurchase, recd.EventLike},
+		ClickTypes:       []string{recd.EventClick}, ConversionTypes: []string{recd.EventPurchase}}
 }
 
 // withDefaults fills the zero fields.
@@ -70,6 +75,12 @@ func (o FeedbackOptions) withDefaults() FeedbackOptions {
 	}
 	if o.AttributionTypes == nil {
 		o.AttributionTypes = d.AttributionTypes
+	}
+	if o.ClickTypes == nil {
+		o.ClickTypes = d.ClickTypes
+	}
+	if o.ConversionTypes == nil {
+		o.ConversionTypes = d.ConversionTypes
 	}
 	return o
 }
@@ -141,6 +152,7 @@ func (r *impressions) record(im store.Impression, items []recd.Recommendation) s
 	r.queue = append(r.queue, im)
 	full := len(r.queue) >= r.opts.BatchSize
 	r.mu.Unlock()
+	r.metrics.Online.served(&im)
 	r.recent.add(im)
 	if full {
 		select {

@@ -17,6 +17,8 @@ type Metrics struct {
 	// dropped because the queue was full or their batch's write failed.
 	ImpressionsRecorded prometheus.Counter
 	ImpressionsDropped  prometheus.Counter
+	// Online are the online metrics' counters (metrics_online_prom.go).
+	Online *OnlineCounters
 }
 
 func newMetrics() *Metrics {
@@ -43,11 +45,13 @@ func newMetrics() *Metrics {
 			Help: "Served lists recorded as impressions in the store."}),
 		ImpressionsDropped: prometheus.NewCounter(prometheus.CounterOpts{Name: "recd_impressions_dropped_total",
 			Help: "Served lists not recorded: the impression queue was full or the store write failed."}),
+		Online: newOnlineCounters(),
 	}
 }
 
 // Collectors returns every collector, for registration.
 func (m *Metrics) Collectors() []prometheus.Collector {
-	return []prometheus.Collector{m.EventsWritten, m.ItemsWritten, m.Recommendations, m.TrainRuns, m.TrainSeconds,
-		m.CacheHits, m.CacheMisses, m.Precomputed, m.SharedErrors, m.ImpressionsRecorded, m.ImpressionsDropped}
+	return append([]prometheus.Collector{m.EventsWritten, m.ItemsWritten, m.Recommendations, m.TrainRuns, m.TrainSeconds,
+		m.CacheHits, m.CacheMisses, m.Precomputed, m.SharedErrors, m.ImpressionsRecorded, m.ImpressionsDropped},
+		m.Online.collectors()...)
 }

@@ -149,6 +149,8 @@ type Service struct {
 	read  *reader
 	del   *deleter
 	exps  *experiments
+	// online answers online metrics (metrics_online.go).
+	online *onlineMetrics
 	// The parts whose own methods are Service's: Spaces, SaveIndex and RunPeriodicSave
 	// (vectors); Models and RunPeriodicTraining (trainer); Notify, NotifyModel, FollowStatus,
 	// RunFollower and Sync (follower); Health, CheckHealth and RunHealthChecks (health).
@@ -223,6 +225,7 @@ func (s *Service) assemble() (*memState, error) {
 	s.del.register(s.read.ledger)
 	s.del.register(s.read.imp)
 	s.follower.forget = s.del.forgetFollowed
+	s.online = newOnlineMetrics(s.st, &s.snap, s.opts.Feedback)
 	return mem, nil
 }
 

@@ -31,6 +31,7 @@ func (w *writer) addEvents(ctx context.Context, events []recd.Event) ([]recd.Eve
 	}
 	w.live.addEvents(ctx, stored)
 	w.metrics.EventsWritten.Add(float64(len(stored)))
+	w.imp.countAttributed(ctx, stored)
 	return stored, nil
 }
 

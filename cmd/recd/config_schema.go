@@ -151,6 +151,8 @@ var schema = []setting{
 	{"feedback.retention", "impressions older than this are deleted (hourly and at start)", durationUpTo(10 * 365 * 24 * time.Hour)},
 	{"feedback.attribution_window", "an event without recommendation_id is attributed to its user's newest list that showed its item within this", durationUpTo(30 * 24 * time.Hour)},
 	{"feedback.attribution_types", "comma-separated event types that are attributed", nil},
+	{"feedback.click_types", "comma-separated event types online metrics count as clicks", nil},
+	{"feedback.conversion_types", "comma-separated event types online metrics count as conversions (none also a click type)", nil},
 	{"redis", "state shared by replicas (docs/redis.md); empty addr: all in-process", nil},
 	{"redis.addr", "host:6379", nil},
 	{"redis.password", "", nil},

@@ -102,7 +102,7 @@ func (c *Config) validateLibraries() error {
 		err     error
 	}{{"train.knn", c.Train.KNN.Validate()}, {"train.als", c.Train.ALS.Validate()},
 		{"train.tfidf", c.Train.TFIDF.Validate()}, {"index", c.hnswOptions().Validate()}, {"rank", c.Rank.ValidateRerank()},
-		{"limits", c.Limits.Validate()}} {
+		{"limits", c.Limits.Validate()}, {"feedback", c.onlineOptions().Validate()}} {
 		if v.err == nil {
 			continue
 		}

@@ -8,6 +8,7 @@ import (
 	"github.com/recd/recd/embed"
 	"github.com/recd/recd/index/hnsw"
 	"github.com/recd/recd/model"
+	"github.com/recd/recd/online"
 	"github.com/recd/recd/query"
 	"github.com/recd/recd/rank"
 	"github.com/recd/recd/service"
@@ -89,11 +90,24 @@ func (c *Config) feedbackOptions() service.FeedbackOptions {
 	f := c.Feedback
 	o := service.FeedbackOptions{Impressions: f.Impressions, FlushInterval: time.Duration(f.FlushInterval),
 		BatchSize: f.BatchSize, QueueSize: f.QueueSize, Retention: time.Duration(f.Retention),
-		AttributionWindow: time.Duration(f.AttributionWindow), AttributionTypes: []string{}}
-	for _, t := range strings.Split(f.AttributionTypes, ",") {
+		AttributionWindow: time.Duration(f.AttributionWindow), AttributionTypes: eventTypes(f.AttributionTypes),
+		ClickTypes: eventTypes(f.ClickTypes), ConversionTypes: eventTypes(f.ConversionTypes)}
+	return o
+}
+
+// eventTypes splits a comma-separated list of event types (never nil: an empty list is none).
+func eventTypes(s string) []string {
+	out := []string{}
+	for _, t := range strings.Split(s, ",") {
 		if t = strings.TrimSpace(t); t != "" {
-			o.AttributionTypes = append(o.AttributionTypes, t)
+			out = append(out, t)
 		}
 	}
-	return o
+	return out
+}
+
+// onlineOptions are the online metrics' options from the feedback section.
+func (c *Config) onlineOptions() online.Options {
+	f := c.Feedback
+	return online.Options{ClickTypes: eventTypes(f.ClickTypes), ConversionTypes: eventTypes(f.ConversionTypes)}.WithDefaults()
 }

@@ -9,8 +9,8 @@ from typing import Any, Callable, Dict, Iterable, Iterator, Mapping, NamedTuple,
 
 from ._errors import RecdError, retry_delay
 from ._types import (
-    BatchResult, Event, EventPage, EventResult, Item, ItemPage, Model, ModelList, QueryRequest, QueryResponse,
-    RecommendRequest, Recommendations, SpaceList, User,
+    BatchResult, Event, EventPage, EventResult, Experiment, ExperimentList, ExperimentReport, Item, ItemPage, Model,
+    ModelList, QueryRequest, QueryResponse, RecommendRequest, Recommendations, SpaceList, User,
 )
 
 
@@ -52,6 +52,11 @@ ROUTES: Dict[str, Route] = {
     "spaces": Route("GET", "/v1/spaces", (), None, SpaceList),
     "train": Route("POST", "/v1/admin/train", ("force",), None, Model),
     "models": Route("GET", "/v1/admin/models", (), None, ModelList),
+    "put_experiment": Route("PUT", "/v1/experiments/{id}", (), Experiment, Experiment),
+    "get_experiment": Route("GET", "/v1/experiments/{id}", (), None, Experiment),
+    "list_experiments": Route("GET", "/v1/experiments", (), None, ExperimentList),
+    "delete_experiment": Route("DELETE", "/v1/experiments/{id}", (), None, None),
+    "experiment_report": Route("GET", "/v1/experiments/{id}/report", (), None, ExperimentReport),
 }
 
 _SERVER_SET = ("created_at", "updated_at")
@@ -189,6 +194,23 @@ class Client:
 
     def models(self) -> ModelList:
         return self._call("models")
+
+    def put_experiment(self, experiment: Mapping[str, Any]) -> Experiment:
+        """Creates or replaces the experiment experiment["id"] (admin role); answers it with its status."""
+        body = {k: v for k, v in experiment.items() if k not in ("created", "status")}
+        return self._call("put_experiment", {"id": experiment["id"]}, body=body)
+
+    def get_experiment(self, experiment_id: str) -> Experiment:
+        return self._call("get_experiment", {"id": experiment_id})
+
+    def list_experiments(self) -> ExperimentList:
+        return self._call("list_experiments")
+
+    def delete_experiment(self, experiment_id: str) -> None:
+        self._call("delete_experiment", {"id": experiment_id})
+
+    def experiment_report(self, experiment_id: str) -> ExperimentReport:
+        return self._call("experiment_report", {"id": experiment_id})
 
     @staticmethod
     def _pages(get: Callable[[Optional[str]], Any], cursor: Optional[str]) -> Iterator[Any]:

@@ -107,6 +107,7 @@ class RecommendedItem(TypedDict, total=False):
     score: float
     title: str
     reasons: List[Reason]
+    variant: str  # in an interleaved list: the experiment variant that placed the item
 
 
 class Recommendations(TypedDict, total=False):
@@ -117,6 +118,8 @@ class Recommendations(TypedDict, total=False):
     strategy: str
     model_version: str
     degraded: bool
+    experiment: str  # the running experiment the list was served under, if any
+    variant: str  # the request's variant in it, or "interleaved"
 
 
 class QueryResponse(TypedDict, total=False):
@@ -197,3 +200,108 @@ class RecommendRequest(TypedDict, total=False):
     exclude_categories: List[str]
     filters: List[str]
     boosts: List[str]
+
+
+class SourceWeights(TypedDict, total=False):
+    """Blend weights by source, 0 to 100 (0 turns a source off)."""
+
+    itemknn: float
+    ease: float
+    cf: float
+    content: float
+    popular: float
+    session: float
+
+
+class ExperimentOverrides(TypedDict, total=False):
+    """The ranking knobs a variant overrides."""
+
+    diversity: float
+    calibration: float
+    long_tail_share: float
+    session_weight: float
+    exposure_strength: float
+    weights: SourceWeights
+    sources: List[str]
+
+
+class ExperimentVariant(TypedDict, total=False):
+    """One arm of an experiment; the first variant is the control."""
+
+    name: str
+    weight: float
+    overrides: ExperimentOverrides
+
+
+class Experiment(TypedDict, total=False):
+    """An online experiment: design ab or interleaving, unit user or session, start and end in RFC 3339;
+    created and status (scheduled, running, finished) are set by the server."""
+
+    id: str
+    design: str
+    unit: str
+    variants: List[ExperimentVariant]
+    start: str
+    end: str
+    created: str
+    status: str
+
+
+class ExperimentList(TypedDict, total=False):
+    """The answer to GET /v1/experiments."""
+
+    experiments: List[Experiment]
+
+
+class Estimate(TypedDict, total=False):
+    """A value with its 95% confidence interval."""
+
+    value: float
+    low: float
+    high: float
+
+
+class VariantReport(TypedDict, total=False):
+    """One variant's counts and per-user CTR; lift and p_value compare it with the control (absent for it)."""
+
+    name: str
+    weight: float
+    users: int
+    impressions: int
+    clicks: int
+    conversions: int
+    ctr: Estimate
+    lift: Estimate
+    p_value: float
+
+
+class SRMCheck(TypedDict, total=False):
+    """The sample-ratio-mismatch check; ok is false when the traffic split is broken."""
+
+    chi_square: float
+    p_value: float
+    ok: bool
+
+
+class InterleavingResult(TypedDict, total=False):
+    """The interleaved lists won, lost and tied by the first variant, and the sign test."""
+
+    wins: int
+    losses: int
+    ties: int
+    preference_share: float
+    p_value: float
+
+
+class ExperimentReport(TypedDict, total=False):
+    """An experiment's report."""
+
+    experiment: str
+    design: str
+    status: str
+    primary_metric: str
+    variants: List[VariantReport]
+    srm: SRMCheck
+    interleaving: InterleavingResult
+    conclusive: bool
+    reason: str

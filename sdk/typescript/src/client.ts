@@ -1,8 +1,8 @@
 import { RecdError, retryDelay } from "./errors.js";
 import { routes, type Method } from "./routes.js";
 import type {
-  BatchResult, Event, EventPage, EventResult, Item, ItemInput, ItemPage, Model, ModelList, QueryOptions,
-  QueryResponse, RecommendOptions, RecommendRequest, Recommendations, SpaceList, User, UserInput,
+  BatchResult, Event, EventPage, EventResult, Experiment, ExperimentList, ExperimentReport, Item, ItemInput, ItemPage,
+  Model, ModelList, QueryOptions, QueryResponse, RecommendOptions, RecommendRequest, Recommendations, SpaceList, User, UserInput,
 } from "./types.js";
 
 /** Options of a Client; every one has a default. */
@@ -158,6 +158,30 @@ export class Client {
 
   models(): Promise<ModelList> {
     return this.call("models", {});
+  }
+
+  /** Creates or replaces the experiment x.id (admin role); answers it with its status. */
+  putExperiment(x: Experiment & { id: string }): Promise<Experiment> {
+    const body: Experiment = { ...x };
+    delete body.created;
+    delete body.status;
+    return this.call("putExperiment", { params: { id: x.id }, body });
+  }
+
+  getExperiment(id: string): Promise<Experiment> {
+    return this.call("getExperiment", { params: { id } });
+  }
+
+  listExperiments(): Promise<ExperimentList> {
+    return this.call("listExperiments", {});
+  }
+
+  deleteExperiment(id: string): Promise<void> {
+    return this.call("deleteExperiment", { params: { id } });
+  }
+
+  experimentReport(id: string): Promise<ExperimentReport> {
+    return this.call("experimentReport", { params: { id } });
   }
 
   private async *pages<P extends { next_cursor: string }>(get: (cursor?: string) => Promise<P>, cursor?: string): AsyncGenerator<P> {

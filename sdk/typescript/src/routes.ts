@@ -40,6 +40,11 @@ export const routes = {
   spaces: { method: "GET", path: "/v1/spaces", query: [], request: null, response: "SpaceList" },
   train: { method: "POST", path: "/v1/admin/train", query: ["force"], request: null, response: "Model" },
   models: { method: "GET", path: "/v1/admin/models", query: [], request: null, response: "ModelList" },
+  putExperiment: { method: "PUT", path: "/v1/experiments/{id}", query: [], request: "Experiment", response: "Experiment" },
+  getExperiment: { method: "GET", path: "/v1/experiments/{id}", query: [], request: null, response: "Experiment" },
+  listExperiments: { method: "GET", path: "/v1/experiments", query: [], request: null, response: "ExperimentList" },
+  deleteExperiment: { method: "DELETE", path: "/v1/experiments/{id}", query: [], request: null, response: null },
+  experimentReport: { method: "GET", path: "/v1/experiments/{id}/report", query: [], request: null, response: "ExperimentReport" },
 } as const satisfies Record<string, Route>;
 
 export type Method = keyof typeof routes;

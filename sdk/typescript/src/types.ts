@@ -98,6 +98,8 @@ export interface RecommendedItem {
   score: number;
   title?: string;
   reasons: Reason[];
+  /** In an interleaved list: the experiment variant that placed the item. */
+  variant?: string;
 }
 
 /** A ranked list: recommendations, similar, popular or trending items. */
@@ -108,6 +110,10 @@ export interface Recommendations {
   strategy: string;
   model_version?: string;
   degraded?: boolean;
+  /** The running experiment the list was served under, if any. */
+  experiment?: string;
+  /** The request's variant in that experiment, or "interleaved". */
+  variant?: string;
 }
 
 /** The answer to a natural-language query. */
@@ -218,7 +224,7 @@ const event: Shape<Event> = {
   recommendation_id: null, position: null, seq: null,
 };
 const reason: Shape<Reason> = { type: null, items: null, category: null, source: null, text: null };
-const recommendedItem: Shape<RecommendedItem> = { id: null, score: null, title: null, reasons: "Reason" };
+const recommendedItem: Shape<RecommendedItem> = { id: null, score: null, title: null, reasons: "Reason", variant: null };
 const model: Shape<Model> = {
   version: null, kind: null, created: null, size_bytes: null, metrics: null, serving: null,
   skipped: null, reason: null,
@@ -245,6 +251,7 @@ export const shapes: Record<string, Record<string, string | null>> = {
   RecommendedItem: recommendedItem,
   Recommendations: {
     recommendation_id: null, items: "RecommendedItem", strategy: null, model_version: null, degraded: null,
+    experiment: null, variant: null,
   } satisfies Shape<Recommendations>,
   QueryResponse: {
     query: null, recommendation_id: null, parser: null, fallback: null, items: "RecommendedItem", strategy: null,
@@ -260,4 +267,126 @@ export const shapes: Record<string, Record<string, string | null>> = {
     exclude_categories: null, filters: null, boosts: null,
   } satisfies Shape<RecommendRequest>,
   QueryRequest: { text: null, user_id: null, n: null, explain: null, diversity: null } satisfies Shape<QueryRequest>,
+  Experiment: {
+    id: null, design: null, unit: null, variants: "ExperimentVariant", start: null, end: null, created: null, status: null,
+  } satisfies Shape<Experiment>,
+  ExperimentVariant: { name: null, weight: null, overrides: "ExperimentOverrides" } satisfies Shape<ExperimentVariant>,
+  ExperimentOverrides: {
+    diversity: null, calibration: null, long_tail_share: null, session_weight: null, exposure_strength: null,
+    weights: "SourceWeights", sources: null,
+  } satisfies Shape<ExperimentOverrides>,
+  SourceWeights: {
+    itemknn: null, ease: null, cf: null, content: null, popular: null, session: null,
+  } satisfies Shape<SourceWeights>,
+  ExperimentList: { experiments: "Experiment" } satisfies Shape<ExperimentList>,
+  ExperimentReport: {
+    experiment: null, design: null, status: null, primary_metric: null, variants: "VariantReport", srm: "SRMCheck",
+    interleaving: "InterleavingResult", conclusive: null, reason: null,
+  } satisfies Shape<ExperimentReport>,
+  VariantReport: {
+    name: null, weight: null, users: null, impressions: null, clicks: null, conversions: null, ctr: "Estimate",
+    lift: "Estimate", p_value: null,
+  } satisfies Shape<VariantReport>,
+  Estimate: { value: null, low: null, high: null } satisfies Shape<Estimate>,
+  SRMCheck: { chi_square: null, p_value: null, ok: null } satisfies Shape<SRMCheck>,
+  InterleavingResult: {
+    wins: null, losses: null, ties: null, preference_share: null, p_value: null,
+  } satisfies Shape<InterleavingResult>,
 };
+
+/** Blend weights by source, 0 to 100 (0 turns a source off). */
+export interface SourceWeights {
+  itemknn?: number;
+  ease?: number;
+  cf?: number;
+  content?: number;
+  popular?: number;
+  session?: number;
+}
+
+/** The ranking knobs a variant overrides. */
+export interface ExperimentOverrides {
+  diversity?: number;
+  calibration?: number;
+  long_tail_share?: number;
+  session_weight?: number;
+  exposure_strength?: number;
+  weights?: SourceWeights;
+  sources?: string[];
+}
+
+/** One arm of an experiment; the first variant is the control. */
+export interface ExperimentVariant {
+  name: string;
+  weight: number;
+  overrides?: ExperimentOverrides;
+}
+
+/**
+ * An online experiment: design "ab" or "interleaving", unit "user" or "session", start and end
+ * in RFC 3339; created and status (scheduled, running, finished) are set by the server.
+ */
+export interface Experiment {
+  id?: string;
+  design?: string;
+  unit?: string;
+  variants: ExperimentVariant[];
+  start: string;
+  end: string;
+  created?: string;
+  status?: string;
+}
+
+/** The answer to GET /v1/experiments. */
+export interface ExperimentList {
+  experiments: Experiment[];
+}
+
+/** A value with its 95% confidence interval. */
+export interface Estimate {
+  value: number;
+  low: number;
+  high: number;
+}
+
+/** One variant's counts and per-user CTR; lift and p_value compare it with the control (absent for it). */
+export interface VariantReport {
+  name: string;
+  weight: number;
+  users: number;
+  impressions: number;
+  clicks: number;
+  conversions: number;
+  ctr: Estimate;
+  lift?: Estimate;
+  p_value?: number;
+}
+
+/** The sample-ratio-mismatch check; ok is false when the traffic split is broken. */
+export interface SRMCheck {
+  chi_square: number;
+  p_value: number;
+  ok: boolean;
+}
+
+/** The interleaved lists won, lost and tied by the first variant, and the sign test. */
+export interface InterleavingResult {
+  wins: number;
+  losses: number;
+  ties: number;
+  preference_share: number;
+  p_value: number;
+}
+
+/** An experiment's report. */
+export interface ExperimentReport {
+  experiment: string;
+  design: string;
+  status: string;
+  primary_metric: string;
+  variants: VariantReport[];
+  srm: SRMCheck;
+  interleaving?: InterleavingResult;
+  conclusive: boolean;
+  reason?: string;
+}
