@@ -67,7 +67,7 @@ func CheckReport(r *Report, t *Tally, interleaving bool) error {
 		return nil
 	}
 	for name, v := range t.Variants {
-		rv := r.Variant(name)
+		rv := ReportVariant(r, name)
 		if rv == nil {
 			return fmt.Errorf("the report has no variant %q, the simulator saw %d users in it", name, v.Users)
 		}
@@ -100,7 +100,7 @@ func SameOutcome(a, b *Outcome) error {
 		return nil
 	}
 	for _, v := range a.Report.Variants {
-		w := b.Report.Variant(v.Name)
+		w := ReportVariant(b.Report, v.Name)
 		if w == nil || v.Users != w.Users || v.Impressions != w.Impressions || v.Clicks != w.Clicks ||
 			!near(v.CTR.Value, w.CTR.Value) || !closeP(v.PValue, w.PValue) {
 			return fmt.Errorf("report variant %s differs: %+v and %+v", v.Name, v, w)

@@ -97,7 +97,10 @@ func (d *Driver) Run(ctx context.Context, design Design, users int, seed int64, 
 			return nil, err
 		}
 	}
-	admin := NewAdmin(d.URLs[0], d.Key)
+	admin, err := NewAdmin(d.URLs[0], d.Key)
+	if err != nil {
+		return nil, err
+	}
 	exp := design.experiment(time.Now())
 	served := true
 	if err := admin.PutExperiment(ctx, id, exp); errors.Is(err, ErrNoExperiments) {
@@ -151,7 +154,7 @@ func (o *Outcome) judge(design Design) {
 		o.P = r.Interleaving.PValue
 		return
 	}
-	if v := r.Variant(design.Treatment.Name); v != nil && v.PValue != nil {
+	if v := ReportVariant(r, design.Treatment.Name); v != nil && v.PValue != nil {
 		o.P = *v.PValue
 	} else {
 		o.P = math.NaN()
@@ -213,11 +216,7 @@ func sleep(ctx context.Context, d time.Duration) error {
 // reset deletes users and writes their training part again, through the first server, then
 // waits for Settle.
 func (d *Driver) reset(ctx context.Context, users []string) error {
-	opts := []client.Option{}
-	if d.Key != "" {
-		opts = append(opts, client.WithAPIKey(d.Key))
-	}
-	c, err := client.New(d.URLs[0], opts...)
+	c, err := newClient(d.URLs[0], d.Key)
 	if err != nil {
 		return err
 	}

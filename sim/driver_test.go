@@ -86,8 +86,11 @@ func TestBinomialBound(t *testing.T) {
 // needExperiments skips a test when the server has no experiment routes.
 func needExperiments(t *testing.T, url string) {
 	t.Helper()
-	a := sim.NewAdmin(url, "")
-	err := a.PutExperiment(context.Background(), "probe", sim.Experiment{})
+	a, err := sim.NewAdmin(url, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = a.PutExperiment(context.Background(), "probe", sim.Experiment{})
 	if errors.Is(err, sim.ErrNoExperiments) {
 		t.Skip("the server has no experiment routes")
 	}

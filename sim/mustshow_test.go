@@ -23,7 +23,7 @@ func TestSimulation_ABHybridBeatsPopularity(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := o.Report
-	h := r.Variant("hybrid")
+	h := sim.ReportVariant(r, "hybrid")
 	if h == nil || h.PValue == nil || h.Lift == nil {
 		t.Fatalf("the report has no lift and p-value for the hybrid: %+v", r)
 	}

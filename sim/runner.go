@@ -55,8 +55,7 @@ func (r *Runner) Run(ctx context.Context, users []string, pair Pair, done func()
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			tp := &tap{next: http.DefaultTransport}
-			clients, err := r.clients(tp)
+			clients, err := r.clients()
 			if err != nil {
 				errs[w] = err
 				return
@@ -66,7 +65,7 @@ func (r *Runner) Run(ctx context.Context, users []string, pair Pair, done func()
 				if i >= len(users) || ctx.Err() != nil {
 					return
 				}
-				rec, err := r.visit(ctx, clients, tp, users[i], i)
+				rec, err := r.visit(ctx, clients, users[i], i)
 				if err != nil {
 					errs[w] = fmt.Errorf("user %s: %w", users[i], err)
 					next.Store(int64(len(users))) // stop the others too
@@ -92,15 +91,11 @@ func (r *Runner) Run(ctx context.Context, users []string, pair Pair, done func()
 	return t, nil
 }
 
-func (r *Runner) clients(tp *tap) ([]*client.Client, error) {
-	hc := &http.Client{Timeout: 60 * time.Second, Transport: tp}
+func (r *Runner) clients() ([]*client.Client, error) {
+	hc := &http.Client{Timeout: 60 * time.Second}
 	out := make([]*client.Client, len(r.urls))
 	for i, u := range r.urls {
-		opts := []client.Option{client.WithHTTPClient(hc)}
-		if r.key != "" {
-			opts = append(opts, client.WithAPIKey(r.key))
-		}
-		c, err := client.New(u, opts...)
+		c, err := newClient(u, r.key, client.WithHTTPClient(hc))
 		if err != nil {
 			return nil, err
 		}
@@ -111,7 +106,7 @@ func (r *Runner) clients(tp *tap) ([]*client.Client, error) {
 
 // visit runs one user's visits: each asks for a list without the items already clicked, draws
 // the clicks, and sends them as click events naming the list and the position.
-func (r *Runner) visit(ctx context.Context, clients []*client.Client, tp *tap, user string, ui int) (*userRecord, error) {
+func (r *Runner) visit(ctx context.Context, clients []*client.Client, user string, ui int) (*userRecord, error) {
 	rng := userRand(r.opts.Seed, "visit", user)
 	rec := &userRecord{user: user}
 	var clicked []string
@@ -123,14 +118,10 @@ func (r *Runner) visit(ctx context.Context, clients []*client.Client, tp *tap, u
 		if err != nil {
 			return nil, fmt.Errorf("recommend: %w", err)
 		}
-		wire := tp.take()
-		if wire.RecommendationID != list.RecommendationID {
-			return nil, fmt.Errorf("the tap read list %q, the client %q", wire.RecommendationID, list.RecommendationID)
+		if list.Experiment != "" {
+			rec.experiment = list.Experiment
 		}
-		if wire.Experiment != "" {
-			rec.experiment = wire.Experiment
-		}
-		rec.variants = append(rec.variants, wire.Variant)
+		rec.variants = append(rec.variants, list.Variant)
 		rec.shown = append(rec.shown, len(list.Items))
 		ps := r.opts.Click.Clicks(rng, len(list.Items), func(p int) bool { return r.split.HeldOut(user, list.Items[p].ID) })
 		if len(ps) == 0 {
@@ -145,9 +136,9 @@ func (r *Runner) visit(ctx context.Context, clients []*client.Client, tp *tap, u
 		now := time.Now().UTC()
 		for k, p := range ps {
 			item := list.Items[p].ID
-			cl := Click{User: user, Item: item, RecommendationID: list.RecommendationID, Position: p, Variant: wire.Variant}
-			if p < len(wire.Items) && wire.Items[p].Variant != "" {
-				cl.Variant = wire.Items[p].Variant
+			cl := Click{User: user, Item: item, RecommendationID: list.RecommendationID, Position: p, Variant: list.Variant}
+			if v := list.Items[p].Variant; v != "" {
+				cl.Variant = v
 				duel[cl.Variant]++
 			}
 			rec.clicks = append(rec.clicks, cl)

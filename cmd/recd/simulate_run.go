@@ -99,7 +99,7 @@ func printOutcome(w io.Writer, design sim.Design, o *sim.Outcome) {
 		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%s", label, v.Users, v.Lists, v.Impressions, v.Clicks, share(ratioOf(v.Clicks, v.Impressions)))
 		var rv *sim.VariantReport
 		if o.Report != nil {
-			rv = o.Report.Variant(name)
+			rv = sim.ReportVariant(o.Report, name)
 		}
 		if rv == nil {
 			fmt.Fprintln(tw, "\t| -\t-\t-\t-\t-\t-")
