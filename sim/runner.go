@@ -108,6 +108,7 @@ func (r *Runner) clients() ([]*client.Client, error) {
 // the clicks, and sends them as click events naming the list and the position.
 func (r *Runner) visit(ctx context.Context, clients []*client.Client, user string, ui int) (*userRecord, error) {
 	rng := userRand(r.opts.Seed, "visit", user)
+	activity := r.opts.Click.UserActivity(userRand(r.opts.Seed, "activity", user))
 	rec := &userRecord{user: user}
 	var clicked []string
 	call := ui // alternates between replicas, starting at a different one per user
@@ -123,7 +124,7 @@ func (r *Runner) visit(ctx context.Context, clients []*client.Client, user strin
 		}
 		rec.variants = append(rec.variants, list.Variant)
 		rec.shown = append(rec.shown, len(list.Items))
-		ps := r.opts.Click.Clicks(rng, len(list.Items), func(p int) bool { return r.split.HeldOut(user, list.Items[p].ID) })
+		ps := r.opts.Click.Clicks(rng, activity, len(list.Items), func(p int) bool { return r.split.HeldOut(user, list.Items[p].ID) })
 		if len(ps) == 0 {
 			if err := r.settle(ctx, 0); err != nil {
 				return nil, err

@@ -63,16 +63,38 @@ func TestNewSplit_SeededAndDisjoint(t *testing.T) {
 	}
 }
 
+func TestClickModel_UserActivity(t *testing.T) {
+	m := sim.DefaultClickModel()
+	m.Activity = 0
+	if a := m.UserActivity(rand.NewPCG(1, 1)); a != 1 {
+		t.Fatalf("activity 0 gives multiplier %g, want 1", a)
+	}
+	m.Activity = 2
+	src := rand.NewPCG(3, 4)
+	const n = 20000
+	var sum, sq float64
+	for range n {
+		a := m.UserActivity(src)
+		sum += a
+		sq += a * a
+	}
+	mean := sum / n
+	variance := sq/n - mean*mean
+	if math.Abs(mean-1) > 0.03 || math.Abs(variance-0.5) > 0.05 {
+		t.Fatalf("Gamma(2, 2) draws: mean %.3f, variance %.3f; want 1 and 0.5", mean, variance)
+	}
+}
+
 func TestClickModel_Clicks(t *testing.T) {
 	m := sim.DefaultClickModel()
 	rng := rand.New(rand.NewPCG(1, 2))
 	const lists = 20000
 	var relevant, irrelevant [10]int
 	for range lists {
-		for _, p := range m.Clicks(rng, 10, func(int) bool { return true }) {
+		for _, p := range m.Clicks(rng, 1, 10, func(int) bool { return true }) {
 			relevant[p]++
 		}
-		for _, p := range m.Clicks(rng, 10, func(int) bool { return false }) {
+		for _, p := range m.Clicks(rng, 1, 10, func(int) bool { return false }) {
 			irrelevant[p]++
 		}
 	}
