@@ -32,9 +32,6 @@ func newDriver(t testing.TB, urls ...string) *sim.Driver {
 // TestDriver_SameSeedSameOutcome: with the users reset, a second run of one seed sees the
 // same lists, clicks, assignment and report; another seed does not.
 func TestDriver_SameSeedSameOutcome(t *testing.T) {
-	if testing.Short() {
-		t.Skip("trains a server on MovieLens")
-	}
 	d := newDriver(t, sharedServer(t))
 	ctx := context.Background()
 	design := popVsHybrid(t, "ab")

@@ -13,6 +13,7 @@ import (
 	"github.com/recd/recd/dataset"
 	"github.com/recd/recd/examples"
 	"github.com/recd/recd/index/hnsw"
+	"github.com/recd/recd/internal/racetest"
 	"github.com/recd/recd/server"
 	"github.com/recd/recd/service"
 	"github.com/recd/recd/sim"
@@ -20,7 +21,7 @@ import (
 )
 
 // testSplit is the split every test of this package uses: the 1500 most-rated movies, so that
-// a server trains in seconds.
+// a server trains in seconds (200 under the race detector, which slows training tenfold).
 func testSplit(t testing.TB) *sim.Split {
 	t.Helper()
 	splitOnce.Do(func() {
@@ -31,6 +32,9 @@ func testSplit(t testing.TB) *sim.Split {
 		}
 		o := sim.DefaultSplitOptions()
 		o.MaxItems = 1500
+		if racetest.Enabled {
+			o.MaxItems = 200
+		}
 		split, splitErr = sim.NewSplit(data, o)
 	})
 	if splitErr != nil {

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/recd/recd/client"
+	"github.com/recd/recd/internal/racetest"
 	"github.com/recd/recd/sim"
 )
 
@@ -12,8 +13,8 @@ import (
 // hybrid, 300 simulated users, reports a lift for the hybrid at p < 0.01 with the sample-ratio
 // check passing, and its counts are the simulator's own.
 func TestSimulation_ABHybridBeatsPopularity(t *testing.T) {
-	if testing.Short() {
-		t.Skip("trains a server on MovieLens")
+	if racetest.Enabled {
+		t.Skip(racetest.SkipMsg)
 	}
 	url := sharedServer(t)
 	needExperiments(t, url)
@@ -49,8 +50,8 @@ func TestSimulation_ABHybridBeatsPopularity(t *testing.T) {
 // would happen with probability under 1% if the test held its level. `recd simulate
 // --experiment aa --runs 100` is the full-size run.
 func TestSimulation_AAFalsePositives(t *testing.T) {
-	if testing.Short() {
-		t.Skip("trains a server on MovieLens")
+	if testing.Short() || racetest.Enabled {
+		t.Skip("repeats seeded experiments for half a minute; recd simulate runs the full size")
 	}
 	url := sharedServer(t)
 	needExperiments(t, url)
@@ -76,8 +77,8 @@ func TestSimulation_AAFalsePositives(t *testing.T) {
 // reaches it in at least 80% of its runs, and prefers the hybrid. `recd simulate --search`
 // finds the smallest counts.
 func TestSimulation_InterleavingNeedsFewerUsers(t *testing.T) {
-	if testing.Short() {
-		t.Skip("trains a server on MovieLens")
+	if testing.Short() || racetest.Enabled {
+		t.Skip("repeats seeded experiments for half a minute; recd simulate runs the full size")
 	}
 	url := sharedServer(t)
 	needExperiments(t, url)

@@ -118,9 +118,6 @@ func TestClickModel_Clicks(t *testing.T) {
 // TestRunner_ClicksAreAttributedAsSent runs users against a live server and checks that the
 // server stored each click with the list and position the simulator sent, and no other.
 func TestRunner_ClicksAreAttributedAsSent(t *testing.T) {
-	if testing.Short() {
-		t.Skip("trains a server on MovieLens")
-	}
 	s := testSplit(t)
 	url := liveServer(t, s)
 	o := sim.DefaultOptions()
