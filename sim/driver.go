@@ -64,7 +64,8 @@ type Outcome struct {
 }
 
 // Driver runs simulated experiments against one server (or replicas of one), each under its
-// own experiment id and seed. It is safe for concurrent use only if its servers are.
+// own experiment id and seed. Its runs must not overlap: a server runs one experiment at a
+// time, so each run deletes its experiment before it returns.
 type Driver struct {
 	Split *Split
 	URLs  []string // the first also gets the experiment calls

@@ -21,7 +21,7 @@ type simFlags struct {
 	seed                                                int64
 	users, visits, n, workers, runs, items              int
 	level, power, activity                              float64
-	reset, noProgress                                   bool
+	reset, noProgress, crossClicks                      bool
 }
 
 func (f *simFlags) register(fs *flag.FlagSet) {
@@ -42,6 +42,7 @@ func (f *simFlags) register(fs *flag.FlagSet) {
 	fs.Float64Var(&f.power, "power", 0.8, "share of runs that must reach --level in --search")
 	fs.Float64Var(&f.activity, "activity", sim.DefaultClickModel().Activity, "users' click propensity: each user's click probabilities are multiplied by a draw of Gamma(k, rate k) with this shape k (mean 1, variance 1/k); 0: every user alike")
 	fs.BoolVar(&f.reset, "reset", true, "before each run, delete the drawn users and write their training part again, so earlier runs' clicks do not carry over")
+	fs.BoolVar(&f.crossClicks, "cross-clicks", false, "with several --server URLs, send a list's clicks to another replica than the one that served it")
 	fs.BoolVar(&f.noProgress, "no-progress", false, "do not draw a progress bar")
 }
 
@@ -70,7 +71,7 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	progress := progressWriter(stderr, f.noProgress)
 	d := &sim.Driver{Split: split, Key: f.key, Reset: f.reset, Opts: sim.DefaultOptions()}
 	d.Opts.Users, d.Opts.Visits, d.Opts.ListSize, d.Opts.Workers = f.users, f.visits, f.n, f.workers
-	d.Opts.Click.Activity = f.activity
+	d.Opts.Click.Activity, d.Opts.CrossClicks = f.activity, f.crossClicks
 	if err := d.Opts.Validate(); err != nil {
 		return err
 	}
