@@ -84,8 +84,10 @@ func printOutcome(w io.Writer, design sim.Design, o *sim.Outcome) {
 	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "variant\tusers\tlists\titems shown\tclicks\tCTR\t| report: users\timpressions\tclicks\tCTR [95%]\tlift [95%]\tp")
 	names := []string{design.Control.Name, design.Treatment.Name}
-	if _, ok := o.Tally.Variants[""]; ok {
-		names = append(names, "") // lists served outside the experiment
+	for _, n := range o.Tally.Names() { // "interleaved", or "" for lists served outside it
+		if n != design.Control.Name && n != design.Treatment.Name {
+			names = append(names, n)
+		}
 	}
 	for _, name := range names {
 		v := o.Tally.Variants[name]
