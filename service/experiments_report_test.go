@@ -108,3 +108,36 @@ func TestService_ExperimentReport_SeededLists(t *testing.T) {
 		t.Errorf("control placed %d items for %d users, want 1500 for 300", v.Impressions, v.Users)
 	}
 }
+
+// Assignments are computed, not stored: once a user is deleted, with their lists and events,
+// a report no longer counts them.
+func TestService_ExperimentReport_ForgetsDeletedUsers(t *testing.T) {
+	s := openTrained(t, filepath.Join(t.TempDir(), "recd.db"), nil, "")
+	ctx := t.Context()
+	x := runningAB("gone")
+	seedLists(t, s, x, 20, 3, func(string) float64 { return 0.5 })
+	if _, _, err := s.PutExperiment(ctx, x); err != nil {
+		t.Fatal(err)
+	}
+	count := func() (users, clicks int) {
+		r, err := s.ExperimentReport(ctx, x.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, v := range r.Variants {
+			users += v.Users
+			clicks += v.Clicks
+		}
+		return users, clicks
+	}
+	users, clicks := count()
+	if users != 20 || clicks == 0 {
+		t.Fatalf("report counts %d users and %d clicks, want 20 users and some clicks", users, clicks)
+	}
+	if err := s.DeleteUser(ctx, "gone-user-007"); err != nil {
+		t.Fatal(err)
+	}
+	if u, c := count(); u != 19 || c >= clicks {
+		t.Errorf("after deleting a user the report counts %d users and %d clicks, want 19 and fewer than %d", u, c, clicks)
+	}
+}

@@ -75,7 +75,8 @@ func (s *reader) recommendIn(ctx context.Context, req RecommendRequest, x *runni
 }
 
 // interleaved ranks req under both variants and merges the lists by team draft, seeded by
-// the list's recommendation id; each item names the variant that placed it.
+// the list's recommendation id; each item names the variant that placed it. Both rankings are
+// computed lists, so the exposure counters count the items of both, not only those shown.
 func (s *reader) interleaved(ctx context.Context, req RecommendRequest, x *running, id string) (rank.Response, error) {
 	var lists [2]rank.Response
 	for i := range lists {

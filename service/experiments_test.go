@@ -219,3 +219,58 @@ func TestService_PutExperiment_Refusals(t *testing.T) {
 		t.Errorf("ListExperiments = %d experiments (%v), want %d", len(list), err, experiment.MaxStored)
 	}
 }
+
+// Requests served while experiments are written and reread see either no experiment or a
+// whole one: run with -race.
+func TestService_Experiment_ServedWhileRewritten(t *testing.T) {
+	s := openTrained(t, filepath.Join(t.TempDir(), "recd.db"), nil, "")
+	ctx := t.Context()
+	done := make(chan struct{})
+	errs := make(chan error, 4)
+	for w := range 3 {
+		go func() {
+			for i := 0; ; i++ {
+				select {
+				case <-done:
+					errs <- nil
+					return
+				default:
+				}
+				r, err := s.Recommend(ctx, RecommendRequest{UserID: fmt.Sprintf("u%02d", (w*7+i)%20), N: 5})
+				if err == nil && r.Experiment != "" && r.Experiment != "flip" {
+					err = fmt.Errorf("served under %q", r.Experiment)
+				}
+				if err == nil && r.Experiment == "flip" && r.Variant != "control" && r.Variant != "popular" && r.Variant != experiment.Interleaved {
+					err = fmt.Errorf("variant %q", r.Variant)
+				}
+				if err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	for i := range 20 {
+		x := runningAB("flip")
+		if i%3 == 2 {
+			x.Design = experiment.DesignInterleaving
+		}
+		if _, _, err := s.PutExperiment(ctx, x); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.RefreshExperiments(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if i%2 == 1 {
+			if err := s.DeleteExperiment(ctx, "flip"); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	close(done)
+	for range 3 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+}
