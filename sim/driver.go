@@ -107,7 +107,7 @@ func (d *Driver) Run(ctx context.Context, design Design, users int, seed int64, 
 	if err := admin.PutExperiment(ctx, id, exp); errors.Is(err, ErrNoExperiments) {
 		served = false
 	} else if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("create experiment %s: %w", id, err)
 	}
 	if served {
 		defer admin.DeleteExperiment(context.WithoutCancel(ctx), id)
@@ -178,7 +178,7 @@ func (d *Driver) report(ctx context.Context, admin *Admin, id string, t *Tally) 
 	for {
 		r, err := admin.Report(ctx, id)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("report of %s: %w", id, err)
 		}
 		n := 0
 		for _, v := range r.Variants {
@@ -190,7 +190,11 @@ func (d *Driver) report(ctx context.Context, admin *Admin, id string, t *Tally) 
 			if err := sleep(ctx, settleReport); err != nil {
 				return nil, err
 			}
-			return admin.Report(ctx, id)
+			r, err := admin.Report(ctx, id)
+			if err != nil {
+				return nil, fmt.Errorf("report of %s: %w", id, err)
+			}
+			return r, nil
 		}
 		if time.Now().After(deadline) {
 			return r, nil
