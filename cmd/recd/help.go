@@ -21,6 +21,7 @@ var cmdExamples = map[string]string{
 	"train":       "recd train --data-dir ./data",
 	"eval":        "recd eval --data examples/ml-latest-small --models als,ease,hybrid --k 10",
 	"tune":        "recd tune --data examples/ml-latest-small --model als --trials 30 --out recd-tuned.yaml",
+	"simulate":    "recd simulate --experiment ab --variants popular,hybrid --users 300 --seed 1",
 	"hash-key":    "recd hash-key --new",
 	"healthcheck": "recd healthcheck --url http://127.0.0.1:8080/readyz --timeout 3s",
 	"version":     "recd version",

@@ -31,6 +31,7 @@ Commands:
   train     train every model on a data dir and save a new version
   eval      compare models offline on a data set (NDCG, recall, coverage, ...)
   tune      search a model's hyper-parameters on a validation split and write the best config
+  simulate  simulate users of the bundled MovieLens data clicking through an A/B, A/A or interleaving experiment
   hash-key  hash an API key for the configuration (--new makes a key)
   healthcheck  exit 0 when a running server answers GET /readyz with 200 (for containers)
   version   print the version and VCS revision (also recd --version)
@@ -63,6 +64,7 @@ func commands() map[string]command {
 		"hash-key":    {runHashKey},
 		"healthcheck": {runHealthcheck},
 		"tune":        {runTune},
+		"simulate":    {runSimulate},
 		"version":     {runVersion},
 	}
 }

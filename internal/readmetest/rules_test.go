@@ -44,6 +44,8 @@ var rules = []rule{
 		reason: "writes a data dir no server is using, from the reader's own items.jsonl.gz"},
 	{prefix: "./recd tune ", verdict: skipped, reason: "a hyper-parameter search of a minute or more; TestTune covers it"},
 	{prefix: "./recd eval ", verdict: skipped, reason: "trains six models on the bundled data for minutes; cmd/recd's eval tests cover it"},
+	{prefix: "./recd simulate ", verdict: skipped,
+		reason: "starts its own server trained on the bundled data; the sim tests and cmd/recd's TestSimulate tests cover it"},
 	{prefix: "docker ", verdict: skipped, reason: "needs a Docker engine, which CI does not have"},
 	{prefix: "./recd describe ", verdict: skipped,
 		reason: "needs an OpenAI-compatible chat model; cmd/recd's describe tests run it against a test double of the protocol"},
