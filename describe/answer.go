@@ -90,15 +90,13 @@ func otherTitle(s, title string) string {
 	return ""
 }
 
-// normTitle lowercases a title, drops its trailing year, moves a trailing article to the
-// front ("Matrix, The" → "the matrix"), drops leading articles and keeps letters and digits
+// normTitle lowercases a title, drops its trailing year, its trailing article ("Matrix, The"
+// → "matrix") and its leading articles ("The Matrix" → "matrix"), and keeps letters and digits
 // separated by single spaces.
 func normTitle(t string) string {
 	t = yearRE.ReplaceAllString(strings.TrimSpace(t), "")
 	for _, a := range []string{", The", ", A", ", An", ", Les", ", La", ", Le", ", Il", ", Der", ", Die", ", Das"} {
-		if strings.HasSuffix(t, a) {
-			t = strings.TrimSuffix(t, a)
-		}
+		t = strings.TrimSuffix(t, a)
 	}
 	f := strings.FieldsFunc(strings.ToLower(t), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
 	for len(f) > 1 && (f[0] == "the" || f[0] == "a" || f[0] == "an") {
