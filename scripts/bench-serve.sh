@@ -16,7 +16,8 @@
 # without one the bundled MovieLens data is imported and trained into a temporary dir.
 # Environment: RATES (recs/s:events/s pairs, default "2000:500 5000:500"), DURATION of each
 # measured run (30s), WARMUP run (10s), USERS (1..610), USER_PREFIX (""), SERVER_CPUS (0,1),
-# PORT (a free one), OUT (a directory that keeps the raw reports; default: a temp dir).
+# PORT (a free one), OUT (a directory that keeps the raw reports; default: a temp dir),
+# RECD_BIN (a recd binary to serve instead of one built from this tree: old against new).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -39,7 +40,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-go build -o "$work/bin/recd" ./cmd/recd
+mkdir -p "$work/bin"
+if [[ -n ${RECD_BIN:-} ]]; then cp "$RECD_BIN" "$work/bin/recd"; else go build -o "$work/bin/recd" ./cmd/recd; fi
 go build -o "$work/bin/recd-load" ./cmd/recd-load
 data=${1:-}
 if [[ -z $data ]]; then
