@@ -16,7 +16,9 @@
 # without one the bundled MovieLens data is imported and trained into a temporary dir.
 # Environment: RATES (recs/s:events/s pairs, default "2000:500 5000:500"), DURATION of each
 # measured run (30s), WARMUP run (10s), USERS (1..610), USER_PREFIX (""), SERVER_CPUS (0,1),
-# PORT (a free one), OUT (a directory that keeps the raw reports; default: a temp dir).
+# PORT (a free one), OUT (a directory that keeps the raw reports; default: a temp dir),
+# RECD_BIN (a recd binary to serve instead of one built from this tree: old against new),
+# COPY_DATA (1: serve a scratch copy of DATA_DIR, so runs never feed each other; 0: serve it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -39,10 +41,17 @@ cleanup() {
 }
 trap cleanup EXIT
 
-go build -o "$work/bin/recd" ./cmd/recd
+mkdir -p "$work/bin"
+if [[ -n ${RECD_BIN:-} ]]; then cp "$RECD_BIN" "$work/bin/recd"; else go build -o "$work/bin/recd" ./cmd/recd; fi
 go build -o "$work/bin/recd-load" ./cmd/recd-load
 data=${1:-}
-if [[ -z $data ]]; then
+if [[ -n $data && ${COPY_DATA:-1} != 0 ]]; then
+	# Serve a scratch copy: the events and impressions one run writes (5,000 lists a second
+	# are recorded) would make the next run's attribution reads slower, and an old binary
+	# measured against a new one would not start from the same data.
+	cp -r "$data" "$work/data"
+	data=$work/data
+elif [[ -z $data ]]; then
 	data=$work/data
 	"$work/bin/recd" import movielens --data-dir "$data" --no-progress --log-level warn examples/ml-latest-small >/dev/null
 	"$work/bin/recd" train --data-dir "$data" --no-progress --log-level warn >/dev/null

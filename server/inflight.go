@@ -2,6 +2,7 @@ package server
 
 import (
 	"fmt"
+	"hash/maphash"
 	"net"
 	"net/http"
 	"sync"
@@ -14,15 +15,29 @@ import (
 // address, from the moment a request is authenticated until it is answered (its body read
 // included), so that neither one key nor one client of a shared key (a read key shipped in
 // a web page) can hold what the others need. A request over its share is answered at once
-// with 429 and Retry-After, without waiting. The limiter owns its counts and their mutex; it
-// is safe for concurrent use. Its maps hold only keys and addresses with requests in flight.
+// with 429 and Retry-After, without waiting. The counts are spread over clientShards shards
+// by the hash of the key (a key's count and its addresses' in its shard), each shard's mutex
+// guarding its two maps, so that requests of different keys do not take the same lock. A
+// share that is not bounded is not counted, and with neither bounded the limiter does
+// nothing. Safe for concurrent use. Its maps hold only keys and addresses with
+// requests in flight.
 type ClientLimiter struct {
 	perKey, perAddr int
 	rejected        *prometheus.CounterVec
 
-	mu    sync.Mutex // guards keys and addrs
+	seed   maphash.Seed
+	shards [clientShards]clientShard
+}
+
+// clientShards is the number of shards of a ClientLimiter's counts.
+const clientShards = 64
+
+// clientShard holds the counts of the keys and addresses that hash to it; mu guards them.
+type clientShard struct {
+	mu    sync.Mutex
 	keys  map[string]int
 	addrs map[clientAddr]int
+	_     [40]byte // one shard per cache line: shards next to each other do not contend
 }
 
 type clientAddr struct{ key, addr string }
@@ -34,7 +49,10 @@ func NewClientLimiter(perKey, perAddr int, reg prometheus.Registerer) (*ClientLi
 	if perKey < 0 || perAddr < 0 {
 		return nil, fmt.Errorf("client limits: bounds must be >= 0")
 	}
-	l := &ClientLimiter{perKey: perKey, perAddr: perAddr, keys: map[string]int{}, addrs: map[clientAddr]int{}}
+	l := &ClientLimiter{perKey: perKey, perAddr: perAddr, seed: maphash.MakeSeed()}
+	for i := range l.shards {
+		l.shards[i].keys, l.shards[i].addrs = map[string]int{}, map[clientAddr]int{}
+	}
 	l.rejected = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "recd_http_client_limited_total",
 		Help: "Requests answered 429 because their key's or client address's share of requests in flight was used up."},
 		[]string{"share"})
@@ -46,40 +64,68 @@ func NewClientLimiter(perKey, perAddr int, reg prometheus.Registerer) (*ClientLi
 	return l, nil
 }
 
+// shardOf returns the shard of key's counts (its own and its addresses').
+func (l *ClientLimiter) shardOf(key string) *clientShard {
+	return &l.shards[maphash.String(l.seed, key)%clientShards]
+}
+
 // acquire counts a request of key from addr in, or returns the share ("key" or "address")
 // that is used up.
 func (l *ClientLimiter) acquire(key, addr string) (string, bool) {
 	ca := clientAddr{key, addr}
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.perKey > 0 && l.keys[key] >= l.perKey {
+	sh := l.shardOf(key)
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	if l.perKey > 0 && sh.keys[key] >= l.perKey {
 		return "key", false
 	}
-	if l.perAddr > 0 && l.addrs[ca] >= l.perAddr {
+	if l.perAddr > 0 && sh.addrs[ca] >= l.perAddr {
 		return "address", false
 	}
-	l.keys[key]++
-	l.addrs[ca]++
+	if l.perKey > 0 {
+		sh.keys[key]++
+	}
+	if l.perAddr > 0 {
+		sh.addrs[ca]++
+	}
 	return "", true
 }
 
 func (l *ClientLimiter) release(key, addr string) {
 	ca := clientAddr{key, addr}
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.keys[key]--; l.keys[key] <= 0 {
-		delete(l.keys, key)
+	sh := l.shardOf(key)
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	if l.perKey > 0 {
+		if sh.keys[key]--; sh.keys[key] <= 0 {
+			delete(sh.keys, key)
+		}
 	}
-	if l.addrs[ca]--; l.addrs[ca] <= 0 {
-		delete(l.addrs, ca)
+	if l.perAddr > 0 {
+		if sh.addrs[ca]--; sh.addrs[ca] <= 0 {
+			delete(sh.addrs, ca)
+		}
 	}
 }
 
-// InFlight returns the requests of key in flight ("" is the unauthenticated caller).
+// InFlight returns the requests of key in flight ("" is the unauthenticated caller); 0 when
+// the key's share is not bounded (then it is not counted).
 func (l *ClientLimiter) InFlight(key string) int {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.keys[key]
+	sh := l.shardOf(key)
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	return sh.keys[key]
+}
+
+// tracked returns the keys and addresses the limiter holds a count for.
+func (l *ClientLimiter) tracked() (keys, addrs int) {
+	for i := range l.shards {
+		sh := &l.shards[i]
+		sh.mu.Lock()
+		keys, addrs = keys+len(sh.keys), addrs+len(sh.addrs)
+		sh.mu.Unlock()
+	}
+	return keys, addrs
 }
 
 // Middleware admits a request when its key (KeyName; "" without authentication) and its
@@ -88,7 +134,7 @@ func (l *ClientLimiter) InFlight(key string) int {
 // body is read.
 func (l *ClientLimiter) Middleware(required func(*gin.Context) Role) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		if required(c) == RolePublic {
+		if required(c) == RolePublic || (l.perKey == 0 && l.perAddr == 0) {
 			c.Next()
 			return
 		}

@@ -5,10 +5,12 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/recd/recd/service"
 )
 
 // ConcurrencyOptions bound the requests in flight per route class (the Role a route needs).
@@ -28,7 +30,9 @@ func DefaultConcurrencyOptions() ConcurrencyOptions {
 	return ConcurrencyOptions{Read: 256, Write: 64, Admin: 4, Wait: 50 * time.Millisecond}
 }
 
-// ConcurrencyLimiter is a semaphore per route class. Safe for concurrent use.
+// ConcurrencyLimiter is a semaphore per route class. A write request's context carries the
+// release of its slot (service.WithSlotRelease) so that an event batch queued for the group
+// commit gives it back early. Safe for concurrent use.
 type ConcurrencyLimiter struct {
 	wait     time.Duration
 	sems     [RoleAdmin + 1]chan struct{}
@@ -94,7 +98,17 @@ func (l *ConcurrencyLimiter) Middleware(class func(*gin.Context) Role) gin.Handl
 				return
 			}
 		}
-		defer func() { <-sem }()
+		if r != RoleWrite {
+			defer func() { <-sem }()
+			c.Next()
+			return
+		}
+		// A write may give its slot back early (an event batch queued for the group commit,
+		// see service.WithSlotRelease), so the slot is released once, whichever comes first.
+		var once sync.Once
+		release := func() { once.Do(func() { <-sem }) }
+		defer release()
+		c.Request = c.Request.WithContext(service.WithSlotRelease(c.Request.Context(), release))
 		c.Next()
 	}
 }

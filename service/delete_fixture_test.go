@@ -165,7 +165,10 @@ func checkImpressionsErased(t *testing.T, s *Service, victim string, allItems []
 		}
 	}
 	imp.mu.Unlock()
-	if _, ok := imp.recent.users.Peek(victim); ok {
+	sh := imp.recent.shard(victim)
+	_, ok := sh.users.Peek(victim)
+	sh.mu.Unlock()
+	if ok {
 		t.Errorf("recent lists still hold %s", victim)
 	}
 	if err := s.FlushImpressions(t.Context()); err != nil {

@@ -1,6 +1,7 @@
 package service
 
 import (
+	"hash/maphash"
 	"sync"
 	"time"
 
@@ -20,18 +21,38 @@ const (
 // is attributed without a store read. A miss is not an answer (the list may be older, evicted,
 // or served by another replica): the caller then asks the store, which holds every flushed
 // list. On one replica a hit is the list the store gives (TestRecentLists_AgreesWithTheStore);
-// with several, a newer list another replica served may win in the store only. mu guards users.
-// Safe for concurrent use.
+// with several, a newer list another replica served may win in the store only. Users are
+// spread over recentShards shards by the hash of their id, each an LRU of its share of
+// maxRecentUsers with its own mutex guarding it, so that lists served to different users
+// (every recommendation adds one) rarely wait on each other. Safe for concurrent use.
 type recentLists struct {
 	window time.Duration
+	seed   maphash.Seed
+	shards [recentShards]recentShard
+}
 
+// recentShards is the number of shards of the recent lists.
+const recentShards = 16
+
+// recentShard is the users whose id hashes to it; mu guards users.
+type recentShard struct {
 	mu    sync.Mutex
 	users *lru.LRU[string, []store.Impression]
 }
 
 func newRecentLists(window time.Duration) *recentLists {
-	users, _ := lru.NewLRU[string, []store.Impression](maxRecentUsers, nil)
-	return &recentLists{window: window, users: users}
+	c := &recentLists{window: window, seed: maphash.MakeSeed()}
+	for i := range c.shards {
+		c.shards[i].users, _ = lru.NewLRU[string, []store.Impression](maxRecentUsers/recentShards, nil)
+	}
+	return c
+}
+
+// shard locks and returns user's shard.
+func (c *recentLists) shard(user string) *recentShard {
+	sh := &c.shards[maphash.String(c.seed, user)%recentShards]
+	sh.mu.Lock()
+	return sh
 }
 
 // add remembers a list served to a user (anonymous lists are not attributed by time).
@@ -39,24 +60,29 @@ func (c *recentLists) add(im store.Impression) {
 	if im.UserID == "" {
 		return
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	lists, _ := c.users.Get(im.UserID)
+	sh := c.shard(im.UserID)
+	defer sh.mu.Unlock()
+	// The user's slice never leaves the shard's lock (readers get copies of its lists), so
+	// it is compacted in place: the lists out of the window and the oldest beyond
+	// maxRecentLists go, and a new backing array is needed only when it grows.
+	lists, _ := sh.users.Get(im.UserID)
 	cut := im.Time.Add(-c.window)
-	keep := lists[:0:0]
+	n := 0
 	for _, l := range lists[max(0, len(lists)-maxRecentLists+1):] {
 		if !l.Time.Before(cut) {
-			keep = append(keep, l)
+			lists[n] = l
+			n++
 		}
 	}
-	c.users.Add(im.UserID, append(keep, im))
+	clear(lists[n:]) // drop what the removed lists refer to
+	sh.users.Add(im.UserID, append(lists[:n], im))
 }
 
 // latestOf returns the newest list served to user between since and until that showed item.
 func (c *recentLists) latestOf(user, item string, since, until time.Time) (store.Impression, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	lists, _ := c.users.Peek(user)
+	sh := c.shard(user)
+	defer sh.mu.Unlock()
+	lists, _ := sh.users.Peek(user)
 	for i := len(lists) - 1; i >= 0; i-- {
 		if l := &lists[i]; !l.Time.Before(since) && !l.Time.After(until) && positionOf(l, item) != nil {
 			return *l, true
@@ -67,9 +93,9 @@ func (c *recentLists) latestOf(user, item string, since, until time.Time) (store
 
 // get returns the list with id if it was served to user and is remembered.
 func (c *recentLists) get(user, id string) (store.Impression, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	lists, _ := c.users.Peek(user)
+	sh := c.shard(user)
+	defer sh.mu.Unlock()
+	lists, _ := sh.users.Peek(user)
 	for i := range lists {
 		if lists[i].ID == id {
 			return lists[i], true
@@ -80,7 +106,7 @@ func (c *recentLists) get(user, id string) (store.Impression, bool) {
 
 // forget drops the user's lists and reports whether any was remembered.
 func (c *recentLists) forget(user string) bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.users.Remove(user)
+	sh := c.shard(user)
+	defer sh.mu.Unlock()
+	return sh.users.Remove(user)
 }

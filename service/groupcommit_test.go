@@ -119,3 +119,63 @@ func TestGroupCommit_Add(t *testing.T) {
 		t.Errorf("got %d stored events, want %d", len(seqs), want)
 	}
 }
+
+// While a commit is held, writes queue until their events would pass maxWaitingEvents; the
+// next is refused with ErrUnavailable without giving back a slot it keeps, and the queued
+// ones, whose slots were given back on admission, are all stored once the commit ends.
+func TestGroupCommit_QueueBounds(t *testing.T) {
+	ctx := context.Background()
+	st, err := sqlite.Open(filepath.Join(t.TempDir(), "recd.db"), sqlite.DefaultOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	gs := &gateStore{Store: st, gate: make(chan struct{}), entered: make(chan struct{})}
+	var g groupCommit
+	ev := func(n int) []recd.Event {
+		out := make([]recd.Event, n)
+		for i := range out {
+			out[i] = recd.Event{UserID: "u", ItemID: fmt.Sprint("i", i%100), Type: "click", Timestamp: time.Unix(1, 0).UTC()}
+		}
+		return out
+	}
+	var released sync.WaitGroup
+	write := func(n int, errs chan<- error) { // the caller adds 1 to released first
+		var once sync.Once
+		sctx := WithSlotRelease(ctx, func() { once.Do(released.Done) })
+		_, err := g.add(sctx, gs, ev(n))
+		errs <- err
+	}
+	errs := make(chan error, 8)
+	queued := (maxWaitingEvents - 1) / maxGroupEvents // batches of maxGroupEvents that fit beside the leader's one event
+	released.Add(1 + queued)
+	go write(1, errs)
+	<-gs.entered
+	for range queued {
+		go write(maxGroupEvents, errs)
+	}
+	released.Wait() // every admitted write gave its slot back
+	g.mu.Lock()
+	waiting, events := g.waiting, g.events
+	g.mu.Unlock()
+	if waiting != 1+queued || events != 1+queued*maxGroupEvents {
+		t.Fatalf("waiting %d writes of %d events, want %d of %d", waiting, events, 1+queued, 1+queued*maxGroupEvents)
+	}
+	refusedCtx := WithSlotRelease(ctx, func() { t.Error("a refused write gave back its slot") })
+	if _, err := g.add(refusedCtx, gs, ev(maxGroupEvents)); !errors.Is(err, recd.ErrUnavailable) {
+		t.Fatalf("write past the bound: got %v, want ErrUnavailable", err)
+	}
+	close(gs.gate)
+	for range 1 + queued {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if g.waiting != 0 || g.events != 0 {
+		t.Errorf("after the commits: waiting %d writes of %d events, want none", g.waiting, g.events)
+	}
+	// Alone, a batch larger than the bound on events is admitted.
+	if _, err := g.add(ctx, gs, ev(maxWaitingEvents+1)); err != nil {
+		t.Errorf("one batch past the bound alone: %v", err)
+	}
+}

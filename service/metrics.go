@@ -17,6 +17,11 @@ type Metrics struct {
 	// dropped because the queue was full or their batch's write failed.
 	ImpressionsRecorded prometheus.Counter
 	ImpressionsDropped  prometheus.Counter
+	// GroupCommitSeconds is the time of each group commit's store transaction, and
+	// GroupCommitBatches the event batches (requests) it carried; their _count is the
+	// transactions (fsyncs with store.sync=full) per second.
+	GroupCommitSeconds prometheus.Histogram
+	GroupCommitBatches prometheus.Histogram
 	// Online are the online metrics' counters (metrics_online_prom.go).
 	Online *OnlineCounters
 }
@@ -45,6 +50,10 @@ func newMetrics() *Metrics {
 			Help: "Served lists recorded as impressions in the store."}),
 		ImpressionsDropped: prometheus.NewCounter(prometheus.CounterOpts{Name: "recd_impressions_dropped_total",
 			Help: "Served lists not recorded: the impression queue was full or the store write failed."}),
+		GroupCommitSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "recd_event_group_commit_seconds",
+			Help: "Wall time of each event group commit's store transaction.", Buckets: prometheus.ExponentialBuckets(0.0001, 2, 16)}),
+		GroupCommitBatches: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "recd_event_group_commit_batches",
+			Help: "Event batches (write requests) merged into each group commit.", Buckets: prometheus.ExponentialBuckets(1, 2, 12)}),
 		Online: newOnlineCounters(),
 	}
 }
@@ -52,6 +61,7 @@ func newMetrics() *Metrics {
 // Collectors returns every collector, for registration.
 func (m *Metrics) Collectors() []prometheus.Collector {
 	return append([]prometheus.Collector{m.EventsWritten, m.ItemsWritten, m.Recommendations, m.TrainRuns, m.TrainSeconds,
-		m.CacheHits, m.CacheMisses, m.Precomputed, m.SharedErrors, m.ImpressionsRecorded, m.ImpressionsDropped},
+		m.CacheHits, m.CacheMisses, m.Precomputed, m.SharedErrors, m.ImpressionsRecorded, m.ImpressionsDropped,
+		m.GroupCommitSeconds, m.GroupCommitBatches},
 		m.Online.collectors()...)
 }

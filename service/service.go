@@ -225,7 +225,7 @@ func (s *Service) assemble() (*memState, error) {
 	s.trainer = &trainer{opts: &s.opts, st: s.st, log: s.log, metrics: s.Metrics, snap: &s.snap, live: s.live,
 		vec: s.vectors, vocabulary: s.read.refreshVocabulary}
 	s.write = &writer{opts: &s.opts, st: s.st, gate: gate, live: s.live, vec: s.vectors, health: s.health,
-		metrics: s.Metrics, imp: s.read.imp, rot: s.read.rot}
+		metrics: s.Metrics, imp: s.read.imp, rot: s.read.rot, commits: groupCommit{metrics: s.Metrics}}
 	s.follower = newFollower(s.st, s.live, s.vectors, s.trainer, s.health, s.log)
 	// Every part that keeps per-user records registers its forgetter here.
 	s.jobs = newDescribeJobs(s.opts.Describe, serviceCatalog{s})
