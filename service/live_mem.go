@@ -64,6 +64,7 @@ func (m *memState) load(ctx context.Context, st store.Store) error {
 		return fmt.Errorf("load events: %w", err)
 	}
 	m.users.applied.settle(m.users.lastSeq)
+	m.users.trim()
 	return nil
 }
 
