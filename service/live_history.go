@@ -24,6 +24,9 @@ type histories struct {
 	weights  model.Weights
 	lastSeq  int64
 	nEvents  int
+	// loading is set during a bulk load (see beginLoad): events are appended unsorted, one
+	// entry each, and endLoad sorts and merges them.
+	loading bool
 }
 
 // history is one user's live interaction history: the summed weight per item, and what the
@@ -62,7 +65,15 @@ func (h *histories) apply(e *recd.Event) {
 		h.hist[strings.Clone(e.UserID)] = u
 	}
 	w := h.weights.Of(*e)
-	he := u.entry(&h.ids, e.ItemID, histEntry{lastSec: zeroSec, mass: math.Inf(-1)})
+	empty := histEntry{lastSec: zeroSec, mass: math.Inf(-1)}
+	var he *histEntry
+	if h.loading {
+		empty.item = h.ids.intern(e.ItemID)
+		u.ents = append(u.ents, empty)
+		he = &u.ents[len(u.ents)-1]
+	} else {
+		he = u.entry(&h.ids, e.ItemID, empty)
+	}
 	he.w += w
 	he.mass = model.LogAddExp(he.mass, h.trending.Contribution(w, e.Timestamp))
 	if he.newer(e.Timestamp) {
@@ -98,9 +109,20 @@ func (h *histories) forget(userID string) *history {
 	return u
 }
 
-// trim gives back the spare capacity of every history after a bulk load.
-func (h *histories) trim() {
+// beginLoad starts a bulk load: until endLoad, apply appends one entry per event, unsorted,
+// which spares a restart the binary search and the insertion (a memmove of the user's
+// entries) of every event. Nothing may read the histories in between (memState.load holds
+// mu throughout).
+func (h *histories) beginLoad() { h.loading = true }
+
+// endLoad ends a bulk load: it sorts every history by item id, merges the entries of one
+// item in event order (so sums are those apply would have made) and gives back spare
+// capacity.
+func (h *histories) endLoad() {
+	h.loading = false
+	rank := h.ids.order()
 	for _, u := range h.hist {
+		u.merge(rank)
 		u.trim()
 	}
 }

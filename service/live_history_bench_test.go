@@ -82,3 +82,19 @@ func BenchmarkLiveState_Load(b *testing.B) {
 		benchLoad(b, evs)
 	}
 }
+
+// BenchmarkHistories_BulkLoad is the same rebuild through the restart's bulk load (append,
+// then sort and merge once).
+func BenchmarkHistories_BulkLoad(b *testing.B) {
+	evs := benchEvents(1000, 100)
+	o := DefaultOptions()
+	b.ReportAllocs()
+	for b.Loop() {
+		h := newHistories(o.Weights, o.TrendingHalfLife)
+		h.beginLoad()
+		for n := range evs {
+			h.observe(&evs[n])
+		}
+		h.endLoad()
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/recd/recd/model"
 	"github.com/recd/recd/rank"
 )
 
@@ -34,6 +35,21 @@ func (t *itemIDs) intern(id string) int32 {
 	t.ids = append(t.ids, id)
 	t.index[id] = n
 	return n
+}
+
+// order returns each interned id's rank in item id (string) order, so that entries can be
+// sorted by comparing int32s.
+func (t *itemIDs) order() []int32 {
+	byID := make([]int32, len(t.ids))
+	for i := range byID {
+		byID[i] = int32(i)
+	}
+	slices.SortFunc(byID, func(a, b int32) int { return strings.Compare(t.ids[a], t.ids[b]) })
+	rank := make([]int32, len(t.ids))
+	for r, i := range byID {
+		rank[i] = int32(r)
+	}
+	return rank
 }
 
 // histEntry is what a user's events on one item add up to: 32 bytes, no pointers.
@@ -87,6 +103,28 @@ func (u *history) interactions(ids *itemIDs) []rank.Interaction {
 		out[i] = rank.Interaction{ItemID: ids.ids[he.item], Weight: he.w, Last: he.last()}
 	}
 	return out
+}
+
+// merge sorts entries appended in event order by item id (rank from itemIDs.order) and
+// folds the entries of one item into the first, in event order: weights summed left to
+// right, trending masses added in log space, the newest time kept. The result is what apply
+// gives event by event.
+func (u *history) merge(rank []int32) {
+	slices.SortStableFunc(u.ents, func(a, b histEntry) int { return int(rank[a.item]) - int(rank[b.item]) })
+	out := u.ents[:0]
+	for _, he := range u.ents {
+		if k := len(out) - 1; k >= 0 && out[k].item == he.item {
+			o := &out[k]
+			o.w += he.w
+			o.mass = model.LogAddExp(o.mass, he.mass)
+			if he.lastSec > o.lastSec || (he.lastSec == o.lastSec && he.lastNano > o.lastNano) {
+				o.lastSec, o.lastNano = he.lastSec, he.lastNano
+			}
+			continue
+		}
+		out = append(out, he)
+	}
+	u.ents = out
 }
 
 // trim gives back the spare capacity appends left (up to half of a slice), once a bulk load

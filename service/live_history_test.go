@@ -136,10 +136,11 @@ func TestHistories_BytesPerInteraction(t *testing.T) {
 	runtime.GC()
 	runtime.ReadMemStats(&before)
 	h := newHistories(o.Weights, o.TrendingHalfLife)
+	h.beginLoad()
 	for n := range evs {
 		h.observe(&evs[n])
 	}
-	h.trim()
+	h.endLoad()
 	runtime.GC()
 	runtime.ReadMemStats(&after)
 	per1 := float64(after.HeapAlloc-before.HeapAlloc) / float64(len(evs))
@@ -149,4 +150,44 @@ func TestHistories_BytesPerInteraction(t *testing.T) {
 	}
 	runtime.KeepAlive(h)
 	runtime.KeepAlive(evs)
+}
+
+// TestHistories_BulkLoadMatchesApply: a restart's bulk load (append, then sort and merge)
+// leaves exactly the histories and trending counter that applying event by event leaves.
+func TestHistories_BulkLoadMatchesApply(t *testing.T) {
+	o := DefaultOptions()
+	evs := histEvents(11, 20000, 50, 400) // about 1.5 events per (user, item): many merges
+	one := newHistories(o.Weights, o.TrendingHalfLife)
+	for n := range evs {
+		one.observe(&evs[n])
+	}
+	bulk := newHistories(o.Weights, o.TrendingHalfLife)
+	bulk.beginLoad()
+	for n := range evs {
+		bulk.observe(&evs[n])
+	}
+	bulk.endLoad()
+	if len(bulk.hist) != len(one.hist) || bulk.nEvents != one.nEvents || bulk.lastSeq != one.lastSeq {
+		t.Fatalf("bulk: %d users, %d events, seq %d; one by one: %d, %d, %d", len(bulk.hist), bulk.nEvents,
+			bulk.lastSeq, len(one.hist), one.nEvents, one.lastSeq)
+	}
+	for user, u := range one.hist {
+		b := bulk.hist[user]
+		if b == nil || len(b.ents) != len(u.ents) || b.n != u.n || b.seq != u.seq {
+			t.Fatalf("user %s: bulk %+v, one by one %+v", user, b, u)
+		}
+		for k := range u.ents {
+			x, y := u.ents[k], b.ents[k]
+			if one.ids.ids[x.item] != bulk.ids.ids[y.item] || x.w != y.w || x.mass != y.mass ||
+				x.lastSec != y.lastSec || x.lastNano != y.lastNano {
+				t.Fatalf("user %s entry %d: bulk %+v (%s), one by one %+v (%s)", user, k, y,
+					bulk.ids.ids[y.item], x, one.ids.ids[x.item])
+			}
+		}
+	}
+	gotIDs, gotScores := bulk.trending.Top(400, func(string) bool { return true })
+	wantIDs, wantScores := one.trending.Top(400, func(string) bool { return true })
+	if !slices.Equal(gotIDs, wantIDs) || !slices.Equal(gotScores, wantScores) {
+		t.Errorf("trending after a bulk load differs from one by one")
+	}
 }
