@@ -54,22 +54,40 @@ func BenchmarkLiveState_History(b *testing.B) {
 	}
 }
 
-// BenchmarkLiveState_AddEvents is the write path's apply of one event to a user holding per
-// items (new items, and again an item already held).
+// BenchmarkLiveState_AddEvents is the write path's apply of one event to a user holding
+// per items: "held" on an item the user holds already, "new" on an item the user does not
+// hold (the user is reset to per items, untimed, each time it reaches 2*per).
 func BenchmarkLiveState_AddEvents(b *testing.B) {
-	for _, per := range []int{10, 100, 1000} {
-		b.Run(fmt.Sprint(per), func(b *testing.B) {
-			mem := benchMem(b, 10, per)
-			ctx := context.Background()
-			t0 := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
-			ev := []recd.Event{{UserID: "u3", Type: recd.EventClick}}
-			b.ReportAllocs()
-			for n := 0; b.Loop(); n++ {
-				ev[0].Seq, ev[0].Timestamp = int64(per*10+n+1), t0.Add(time.Duration(n))
-				ev[0].ItemID = fmt.Sprintf("item-%d", (n*13)%20000)
-				mem.addEvents(ctx, ev)
-			}
-		})
+	for _, kind := range []string{"held", "new"} {
+		for _, per := range []int{10, 100, 1000} {
+			b.Run(fmt.Sprintf("%s/%d", kind, per), func(b *testing.B) {
+				base := benchEvents(1, per)
+				mem := benchLoad(b, base)
+				ctx := context.Background()
+				t0 := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+				ev := []recd.Event{{UserID: "u0", Type: recd.EventClick}}
+				seq, fresh := int64(len(base)), 0
+				b.ReportAllocs()
+				for n := 0; b.Loop(); n++ {
+					seq++
+					ev[0].Seq, ev[0].Timestamp = seq, t0.Add(time.Duration(n))
+					if kind == "held" {
+						ev[0].ItemID = base[n%per].ItemID
+					} else {
+						if fresh == per {
+							b.StopTimer()
+							mem.users.forget("u0")
+							mem.addEvents(ctx, base)
+							fresh = 0
+							b.StartTimer()
+						}
+						ev[0].ItemID = fmt.Sprintf("new-%d", (n*7919)%1000003)
+						fresh++
+					}
+					mem.addEvents(ctx, ev)
+				}
+			})
+		}
 	}
 }
 
@@ -80,21 +98,5 @@ func BenchmarkLiveState_Load(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		benchLoad(b, evs)
-	}
-}
-
-// BenchmarkHistories_BulkLoad is the same rebuild through the restart's bulk load (append,
-// then sort and merge once).
-func BenchmarkHistories_BulkLoad(b *testing.B) {
-	evs := benchEvents(1000, 100)
-	o := DefaultOptions()
-	b.ReportAllocs()
-	for b.Loop() {
-		h := newHistories(o.Weights, o.TrendingHalfLife)
-		h.beginLoad()
-		for n := range evs {
-			h.observe(&evs[n])
-		}
-		h.endLoad()
 	}
 }

@@ -191,3 +191,19 @@ func TestHistories_BulkLoadMatchesApply(t *testing.T) {
 		t.Errorf("trending after a bulk load differs from one by one")
 	}
 }
+
+// BenchmarkHistories_BulkLoad is the same rebuild through the restart's bulk load (append,
+// then sort and merge once).
+func BenchmarkHistories_BulkLoad(b *testing.B) {
+	evs := benchEvents(1000, 100)
+	o := DefaultOptions()
+	b.ReportAllocs()
+	for b.Loop() {
+		h := newHistories(o.Weights, o.TrendingHalfLife)
+		h.beginLoad()
+		for n := range evs {
+			h.observe(&evs[n])
+		}
+		h.endLoad()
+	}
+}
