@@ -68,6 +68,12 @@ func (h *histories) apply(e *recd.Event) {
 	empty := histEntry{lastSec: zeroSec, mass: math.Inf(-1)}
 	var he *histEntry
 	if h.loading {
+		if n := len(u.ents); n >= minCompact && n == cap(u.ents) {
+			// Before the slice grows: one entry per event would outgrow the history. Room
+			// for as many again keeps the merges to one per doubling of the events.
+			u.merge(nil)
+			u.ents = slices.Grow(u.ents, len(u.ents))
+		}
 		empty.item = h.ids.intern(e.ItemID)
 		u.ents = append(u.ents, empty)
 		he = &u.ents[len(u.ents)-1]
@@ -108,6 +114,11 @@ func (h *histories) forget(userID string) *history {
 	delete(h.hist, userID)
 	return u
 }
+
+// minCompact is the size from which a bulk load merges a user's appended entries before
+// their slice grows, so that a load holds at most about four times the entries the
+// histories end with, however many events each (user, item) pair has.
+const minCompact = 64
 
 // beginLoad starts a bulk load: until endLoad, apply appends one entry per event, unsorted,
 // which spares a restart the binary search and the insertion (a memmove of the user's

@@ -109,8 +109,15 @@ func (u *history) interactions(ids *itemIDs) []rank.Interaction {
 // folds the entries of one item into the first, in event order: weights summed left to
 // right, trending masses added in log space, the newest time kept. The result is what apply
 // gives event by event.
+// A nil rank sorts by the interned index instead: the bulk load's interim compaction, whose
+// result the final merge (stable, so the compacted entry stays ahead of later events on the
+// same item) merges again to the same sums.
 func (u *history) merge(rank []int32) {
-	slices.SortStableFunc(u.ents, func(a, b histEntry) int { return int(rank[a.item]) - int(rank[b.item]) })
+	if rank == nil {
+		slices.SortStableFunc(u.ents, func(a, b histEntry) int { return int(a.item) - int(b.item) })
+	} else {
+		slices.SortStableFunc(u.ents, func(a, b histEntry) int { return int(rank[a.item]) - int(rank[b.item]) })
+	}
 	out := u.ents[:0]
 	for _, he := range u.ents {
 		if k := len(out) - 1; k >= 0 && out[k].item == he.item {

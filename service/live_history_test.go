@@ -155,8 +155,19 @@ func TestHistories_BytesPerInteraction(t *testing.T) {
 // TestHistories_BulkLoadMatchesApply: a restart's bulk load (append, then sort and merge)
 // leaves exactly the histories and trending counter that applying event by event leaves.
 func TestHistories_BulkLoadMatchesApply(t *testing.T) {
+	for _, c := range []struct {
+		name               string
+		events, users, its int
+	}{
+		{"few repeats", 20000, 50, 400}, // about 1.5 events per (user, item)
+		{"many repeats", 20000, 5, 100}, // about 40 per (user, item): interim compactions
+	} {
+		t.Run(c.name, func(t *testing.T) { testBulkLoad(t, histEvents(11, c.events, c.users, c.its), c.its) })
+	}
+}
+
+func testBulkLoad(t *testing.T, evs []recd.Event, items int) {
 	o := DefaultOptions()
-	evs := histEvents(11, 20000, 50, 400) // about 1.5 events per (user, item): many merges
 	one := newHistories(o.Weights, o.TrendingHalfLife)
 	for n := range evs {
 		one.observe(&evs[n])
@@ -185,8 +196,8 @@ func TestHistories_BulkLoadMatchesApply(t *testing.T) {
 			}
 		}
 	}
-	gotIDs, gotScores := bulk.trending.Top(400, func(string) bool { return true })
-	wantIDs, wantScores := one.trending.Top(400, func(string) bool { return true })
+	gotIDs, gotScores := bulk.trending.Top(items, func(string) bool { return true })
+	wantIDs, wantScores := one.trending.Top(items, func(string) bool { return true })
 	if !slices.Equal(gotIDs, wantIDs) || !slices.Equal(gotScores, wantScores) {
 		t.Errorf("trending after a bulk load differs from one by one")
 	}
