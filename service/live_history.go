@@ -13,34 +13,31 @@ import (
 )
 
 // histories are the users' live interaction histories, the trending counter they feed and
-// the tracker of which event sequence numbers are applied. Not safe for concurrent use:
-// memState.mu guards it. Recent actions live in memState.sessions.
+// the tracker of which event sequence numbers are applied. Item ids are interned (ids), and
+// each history is a compact sorted slice (see live_history_compact.go). Not safe for
+// concurrent use: memState.mu guards it. Recent actions live in memState.sessions.
 type histories struct {
 	hist     map[string]*history
+	ids      itemIDs
 	trending *model.Trending
 	applied  *seqTracker
 	weights  model.Weights
 	lastSeq  int64
 	nEvents  int
+	// loading is set during a bulk load (see beginLoad): events are appended unsorted, one
+	// entry each, and endLoad sorts and merges them.
+	loading bool
 }
 
 // history is one user's live interaction history: the summed weight per item, and what the
 // user's deletion must take back out of the shared structures.
 type history struct {
-	items map[string]histEntry
-	n     int   // events observed
-	seq   int64 // Seq of the newest event: the generation cached responses are keyed by
+	ents []histEntry // one per item, sorted by item id
+	n    int         // events observed
+	seq  int64       // Seq of the newest event: the generation cached responses are keyed by
 	// sessions are the anonymous sessions the user's events named (at most maxUserSessions),
 	// whose recent actions go with the user.
 	sessions []string
-}
-
-type histEntry struct {
-	w    float64
-	last time.Time
-	// mass is what the user's events on the item added to the trending counter (log space,
-	// see model.Trending.Contribution), which their deletion removes.
-	mass float64
 }
 
 // maxUserSessions bounds the anonymous sessions a history remembers; sessions expire with
@@ -48,8 +45,8 @@ type histEntry struct {
 const maxUserSessions = 64
 
 func newHistories(w model.Weights, halfLife time.Duration) *histories {
-	return &histories{hist: map[string]*history{}, trending: model.NewTrending(halfLife), applied: newSeqTracker(),
-		weights: w}
+	return &histories{hist: map[string]*history{}, ids: newItemIDs(), trending: model.NewTrending(halfLife),
+		applied: newSeqTracker(), weights: w}
 }
 
 // observe applies an event to the live state once.
@@ -64,26 +61,36 @@ func (h *histories) observe(e *recd.Event) {
 func (h *histories) apply(e *recd.Event) {
 	u := h.hist[e.UserID]
 	if u == nil {
-		u = &history{items: map[string]histEntry{}}
-		h.hist[e.UserID] = u
+		u = &history{}
+		h.hist[strings.Clone(e.UserID)] = u
 	}
 	w := h.weights.Of(*e)
-	he, ok := u.items[e.ItemID]
-	if !ok {
-		he.mass = math.Inf(-1)
+	empty := histEntry{lastSec: zeroSec, mass: math.Inf(-1)}
+	var he *histEntry
+	if h.loading {
+		if n := len(u.ents); n >= minCompact && n == cap(u.ents) {
+			// Before the slice grows: one entry per event would outgrow the history. Room
+			// for as many again keeps the merges to one per doubling of the events.
+			u.merge(nil)
+			u.ents = slices.Grow(u.ents, len(u.ents))
+		}
+		empty.item = h.ids.intern(e.ItemID)
+		u.ents = append(u.ents, empty)
+		he = &u.ents[len(u.ents)-1]
+	} else {
+		he = u.entry(&h.ids, e.ItemID, empty)
 	}
 	he.w += w
 	he.mass = model.LogAddExp(he.mass, h.trending.Contribution(w, e.Timestamp))
-	if e.Timestamp.After(he.last) {
-		he.last = e.Timestamp
+	if he.newer(e.Timestamp) {
+		he.setLast(e.Timestamp)
 	}
-	u.items[e.ItemID] = he
-	h.trending.Add(e.ItemID, w, e.Timestamp)
+	h.trending.Add(h.ids.ids[he.item], w, e.Timestamp) // the interned id: no copy kept per event
 	if e.Seq > h.lastSeq {
 		h.lastSeq = e.Seq
 	}
 	if sid := e.SessionID; sid != "" && len(u.sessions) < maxUserSessions && !slices.Contains(u.sessions, sid) {
-		u.sessions = append(u.sessions, sid)
+		u.sessions = append(u.sessions, strings.Clone(sid))
 	}
 	u.n++
 	if e.Seq > u.seq {
@@ -100,17 +107,41 @@ func (h *histories) forget(userID string) *history {
 	if u == nil {
 		return nil
 	}
-	for id, he := range u.items {
-		h.trending.Remove(id, he.mass)
+	for i := range u.ents {
+		h.trending.Remove(h.ids.ids[u.ents[i].item], u.ents[i].mass)
 	}
 	h.nEvents -= u.n
 	delete(h.hist, userID)
 	return u
 }
 
+// minCompact is the size from which a bulk load merges a user's appended entries before
+// their slice grows, so that a load holds at most about four times the entries the
+// histories end with, however many events each (user, item) pair has.
+const minCompact = 64
+
+// beginLoad starts a bulk load: until endLoad, apply appends one entry per event, unsorted,
+// which spares a restart the binary search and the insertion (a memmove of the user's
+// entries) of every event. Nothing may read the histories in between (memState.load holds
+// mu throughout).
+func (h *histories) beginLoad() { h.loading = true }
+
+// endLoad ends a bulk load: it sorts every history by item id, merges the entries of one
+// item in event order (so sums are those apply would have made) and gives back spare
+// capacity.
+func (h *histories) endLoad() {
+	h.loading = false
+	rank := h.ids.order()
+	for _, u := range h.hist {
+		u.merge(rank)
+		u.trim()
+	}
+}
+
 // History returns a copy of a user's aggregated history (nil for an unknown user), in item id
 // order: the pipeline sums over the history (fold-in, EASE, the calibration target), and a
-// fixed order makes those sums, and so the ranking, the same on every call.
+// fixed order makes those sums, and so the ranking, the same on every call. The history is
+// kept in that order, so this is one copy, no sort.
 func (m *memState) History(userID string) []rank.Interaction {
 	m.mu.RLock()
 	defer m.mu.RUnlock()
@@ -118,12 +149,7 @@ func (m *memState) History(userID string) []rank.Interaction {
 	if h == nil {
 		return nil
 	}
-	out := make([]rank.Interaction, 0, len(h.items))
-	for id, he := range h.items {
-		out = append(out, rank.Interaction{ItemID: id, Weight: he.w, Last: he.last})
-	}
-	slices.SortFunc(out, func(a, b rank.Interaction) int { return strings.Compare(a.ItemID, b.ItemID) })
-	return out
+	return h.interactions(&m.users.ids)
 }
 
 // userGen is the Seq of a user's newest event (0 for a user without history).

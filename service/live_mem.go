@@ -56,10 +56,12 @@ func (m *memState) load(ctx context.Context, st store.Store) error {
 	if err != nil {
 		return fmt.Errorf("load catalog: %w", err)
 	}
+	m.users.beginLoad()
 	err = st.ScanEvents(ctx, 0, func(e recd.Event) error {
 		m.users.observe(&e)
 		return nil
 	})
+	m.users.endLoad()
 	if err != nil {
 		return fmt.Errorf("load events: %w", err)
 	}

@@ -154,13 +154,17 @@ func (s *Store) UserEvents(ctx context.Context, userID, cursor string, limit int
 	return evs, codec.SeqCursor(evs[limit-1].Seq), nil
 }
 
-// ScanEvents calls fn for every event with Seq > afterSeq in Seq order, a page at a time.
+// ScanEvents calls fn for every event with Seq > afterSeq in Seq order, a page at a time,
+// reusing one page buffer (fn gets each event by value).
 func (s *Store) ScanEvents(ctx context.Context, afterSeq int64, fn func(recd.Event) error) error {
+	buf := make([]recd.Event, 0, pageSize)
 	for {
-		page, err := collectEvents(s.rs.scanEvents.QueryContext(ctx, afterSeq, pageSize))
+		rows, err := s.rs.scanEvents.QueryContext(ctx, afterSeq, pageSize)
+		page, err := collectEventsInto(buf[:0], rows, err)
 		if err != nil {
 			return wrap("scan events", err)
 		}
+		buf = page
 		for _, e := range page {
 			if err := fn(e); err != nil {
 				return err
@@ -183,11 +187,15 @@ func (s *Store) CountEvents(ctx context.Context) (int, error) {
 }
 
 func collectEvents(rows *sql.Rows, err error) ([]recd.Event, error) {
+	return collectEventsInto(nil, rows, err)
+}
+
+// collectEventsInto appends the rows' events to out.
+func collectEventsInto(out []recd.Event, rows *sql.Rows, err error) ([]recd.Event, error) {
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []recd.Event
 	for rows.Next() {
 		var e recd.Event
 		var ts, pos int64
