@@ -4,6 +4,7 @@ import (
 	"context"
 	"math/rand/v2"
 	"slices"
+	"syscall"
 	"testing"
 	"time"
 
@@ -37,6 +38,16 @@ func benchRanker(b *testing.B, fs rank.FeatureSet, trees int) *rank.Ranker {
 		b.Fatal(err)
 	}
 	return rk
+}
+
+// processCPU is the CPU time the process has used (user and system): on a loaded machine the
+// CPU time per operation is what the work costs, where the wall time also counts waiting.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // BenchmarkPipeline_Ranker serves one plain request (n=10, about 300 candidates the ranker
@@ -73,6 +84,7 @@ func BenchmarkPipeline_Ranker(b *testing.B) {
 			lat := make([]time.Duration, 0, b.N)
 			b.ReportAllocs()
 			b.ResetTimer()
+			cpu0 := processCPU()
 			for range b.N {
 				start := time.Now()
 				resp, err := q.Recommend(context.Background(), req)
@@ -81,7 +93,9 @@ func BenchmarkPipeline_Ranker(b *testing.B) {
 					b.Fatalf("%v, %d items", err, len(resp.Items))
 				}
 			}
+			cpu := processCPU() - cpu0
 			b.StopTimer()
+			b.ReportMetric(float64(cpu.Microseconds())/float64(b.N), "cpu-µs/op")
 			slices.Sort(lat)
 			b.ReportMetric(float64(lat[len(lat)/2].Microseconds()), "p50-µs")
 			b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds()), "p99-µs")

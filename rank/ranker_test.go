@@ -3,6 +3,7 @@ package rank_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"sync"
 	"testing"
@@ -229,6 +230,38 @@ func TestPipeline_RankerLeavesContextRequestsToTheBlend(t *testing.T) {
 		b, _ := q.Recommend(ctx, req)
 		if !slices.Equal(recIDs(a.Items), recIDs(b.Items)) {
 			t.Errorf("%s: the ranker scored it", name)
+		}
+	}
+}
+
+// TestPipeline_RankerHeadOf checks that a plain request the learned ranker serves takes the
+// head shortcut and ranks exactly what the full path ranks: the same items, scores and
+// reasons, for short and long histories, with and without rules.
+func TestPipeline_RankerHeadOf(t *testing.T) {
+	p, _, hist := rankedPipeline(t, map[string]float64{"src_ease_score": 1, "item_count_log": -0.3, "item_pop_recent": 0.2})
+	ctx := context.Background()
+	for _, tc := range []struct {
+		h     int
+		n     int
+		rules rank.Rules
+	}{{10, 10, rank.Rules{}}, {40, 1, rank.Rules{}}, {80, 50, rank.Rules{ExcludeCategories: []string{"h"}}}} {
+		req := rank.Request{History: hist[:tc.h], N: tc.n, Rules: tc.rules}
+		rank.SetNoHead(p, true)
+		want, err := p.Recommend(ctx, req)
+		rank.SetNoHead(p, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		heads := rank.HeadRuns(p)
+		got, err := p.Recommend(ctx, req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rank.HeadRuns(p) != heads+1 {
+			t.Fatalf("history %d: the ranked request did not take the shortcut", tc.h)
+		}
+		if len(got.Items) != tc.n || fmt.Sprint(got.Items) != fmt.Sprint(want.Items) {
+			t.Fatalf("history %d, n %d: shortcut %v, full path %v", tc.h, tc.n, got.Items, want.Items)
 		}
 	}
 }
