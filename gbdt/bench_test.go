@@ -45,7 +45,7 @@ func benchmarkTrain(b *testing.B, groups int) {
 // BenchmarkPredict300 scores 300 candidates of 30 features with 300 trees of depth 6, what one
 // ranked request costs at serving time, for trees of 31 (the default) and 63 leaves, and with
 // 100 trees: the cost is linear in the number of trees. Rows with missing values (5% of the
-// values) take the level-by-level walk, dense rows (a ranker's) the four-row walk.
+// values) take the level-by-level walk, dense rows (a ranker's) the eight-row walk.
 func BenchmarkPredict300(b *testing.B) {
 	train := synth(1, 300, 100, 30, 0.5)
 	for _, c := range []struct{ trees, leaves int }{{300, 31}, {300, 63}, {100, 31}} {

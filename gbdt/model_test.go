@@ -75,7 +75,7 @@ func checkPredictions(t *testing.T, m *Model, train *Dataset) {
 
 func checkBatches(t *testing.T, m *Model, X []float32) {
 	rows := len(X) / 6
-	for _, n := range []int{rows, 8, 7, 5, 1} {
+	for _, n := range []int{rows, 17, 8, 7, 1} {
 		out := make([]float64, n)
 		m.PredictRows(X[:n*6], out)
 		for r := range out {
