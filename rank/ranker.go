@@ -47,14 +47,14 @@ func numFeatures(m TreeModel) int {
 	return m.NumFeatures()
 }
 
-// learnedScorer scores with the pipeline's Ranker: the blend's pool first (the sources'
-// normalised scores, computed lazily, see blendPool), then the model over the pool's best
-// rankerPool items a ranker source proposed (in practice all of them), in one PredictRows
-// call over flat feature rows. Those map onto [0.5, 1] by their model score; the others
-// follow in blend order within [0, 0.5), so later stages see scores on the blend's scale.
-// As a poolScorer it lets a plain request take the head shortcut: only the items the
+// learnedScorer scores with the pipeline's Ranker, or its RemoteRanker: the blend's pool
+// first (the sources' normalised scores, computed lazily, see blendPool), then the model over
+// the pool's best rankerPool items a ranker source proposed (in practice all of them), in one
+// call over flat feature rows (modelScores). Those map onto [0.5, 1] by their model score; the
+// others follow in blend order within [0, 0.5), so later stages see scores on the blend's
+// scale. As a poolScorer it lets a plain request take the head shortcut: only the items the
 // response can draw from become Candidates. Safe for concurrent use.
-type learnedScorer struct{ rk *Ranker }
+type learnedScorer struct{}
 
 var _ poolScorer = learnedScorer{}
 
@@ -69,20 +69,25 @@ func (s learnedScorer) Score(ctx context.Context, in *ScoreInput) ([]Candidate, 
 }
 
 // scorePool scores the pool's items by the model and keeps their rows for the explanations.
-func (s learnedScorer) scorePool(ctx context.Context, in *ScoreInput) (*blendPool, error) {
+// When the model gives no scores (a failed remote ranker without a local one) the pool keeps
+// the blend's.
+func (learnedScorer) scorePool(ctx context.Context, in *ScoreInput) (*blendPool, error) {
 	pool, err := WeightedBlend{}.scorePool(ctx, in)
 	if err != nil {
 		return nil, err
 	}
 	r := in.req
+	fs := r.rankerFeatures()
 	sel := rankedByRanker(pool)
-	X, err := r.p.features(ctx, r, pool, sel, s.rk.Features, nil)
+	X, err := r.p.features(ctx, r, pool, sel, fs, nil)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]float64, len(sel))
-	s.rk.Model.PredictRows(X, out)
-	r.ranker = &rankerRows{X: X, pool: pool, row: make([]int32, len(pool.ids))}
+	out, local, err := r.modelScores(ctx, fs, X, len(sel))
+	if err != nil || out == nil {
+		return pool, err
+	}
+	r.ranker = &rankerRows{X: X, pool: pool, row: make([]int32, len(pool.ids)), local: local}
 	for j := range r.ranker.row {
 		r.ranker.row[j] = -1
 	}
@@ -164,6 +169,9 @@ type rankerRows struct {
 	X    []float32
 	pool *blendPool // the scored pool: its pos map finds an item's index
 	row  []int32    // the pool item's row of X, -1 when the ranker did not score it
+	// local is true when the local model scored the rows (its contributions explain them),
+	// false when the remote ranker did.
+	local bool
 }
 
 // of returns the feature row of item id, nil when the ranker did not score it.
@@ -181,7 +189,7 @@ func (rr *rankerRows) of(id string, nf int) []float32 {
 // with context items (a query's "like X"), a caller's extra source or a session source,
 // whose candidates and intent its features do not see.
 func (r *request) usesRanker() bool {
-	if r.p.M.Ranker == nil || r.p.Opts.BlendOnly || len(r.pos) == 0 || len(r.req.Extra) > 0 ||
+	if (r.p.M.Ranker == nil && r.p.Opts.Remote == nil) || r.p.Opts.BlendOnly || len(r.pos) == 0 || len(r.req.Extra) > 0 ||
 		len(r.req.ContextItems) > 0 || len(r.req.History) == 0 {
 		return false
 	}

@@ -9,7 +9,7 @@ import "github.com/recd/recd"
 // features lowered its score keeps its reasons in blend order.
 func (r *request) explainRanked(cands []Candidate) {
 	rk := r.p.M.Ranker
-	if r.ranker == nil || rk == nil {
+	if r.ranker == nil || !r.ranker.local || rk == nil {
 		return
 	}
 	nf := len(rk.Features.Names)

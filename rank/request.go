@@ -52,6 +52,10 @@ type Response struct {
 	// the service, never cached.
 	Experiment string `json:"experiment,omitempty"`
 	Variant    string `json:"variant,omitempty"`
+	// RankerFallback is set when the remote ranker (ranker.backend remote) failed or timed
+	// out for this list: "local" when the local ranker scored it instead, "blend" when the
+	// hand-weighted blend did.
+	RankerFallback string `json:"ranker_fallback,omitempty"`
 }
 
 // request is one Recommend call as it flows through the stages: what the set-up decided
