@@ -2,14 +2,22 @@ package service
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/recd/recd"
+	"github.com/recd/recd/rank"
 )
 
 // Label splits of the learned ranker's training (RankerOptions.LabelSplit).
 const (
 	LabelSplitUserTime = "user-time" // each user's latest items are the labels
 	LabelSplitRandom   = "random"    // a random share of each user's items are the labels
+)
+
+// Ranker backends (RankerOptions.Backend).
+const (
+	RankerLocal  = "local"  // the ranker training fits scores in process
+	RankerRemote = "remote" // an external model server scores (Open Inference Protocol)
 )
 
 // RankerOptions configure the learned ranker that training fits after the candidate
@@ -31,11 +39,19 @@ type RankerOptions struct {
 	Trees int `yaml:"trees"`
 	// Seed fixes the random label split, the validation users and the trees' sampling.
 	Seed uint64 `yaml:"seed"`
+	// Backend is what scores the ranker's features when serving: local (default), the model
+	// training fits, or remote, Remote (an external model server, built by the binary from
+	// ranker.remote_url and ranker.remote_model), with the local model, else the blend, as
+	// its fallback when it fails or takes longer than RemoteTimeout (default 50ms).
+	Backend       string            `yaml:"backend"`
+	Remote        rank.RemoteRanker `yaml:"-"`
+	RemoteTimeout time.Duration     `yaml:"remote_timeout"`
 }
 
 // DefaultRankerOptions returns the defaults: on, the per-user time split of 20%, 200 trees.
 func DefaultRankerOptions() RankerOptions {
-	return RankerOptions{Enabled: true, LabelSplit: LabelSplitUserTime, Holdout: 0.2, Trees: 200, Seed: 1}
+	return RankerOptions{Enabled: true, LabelSplit: LabelSplitUserTime, Holdout: 0.2, Trees: 200, Seed: 1,
+		Backend: RankerLocal, RemoteTimeout: rank.DefaultRemoteTimeout}
 }
 
 // Validate reports a bad option as a recd.ErrInvalid field error.
@@ -48,6 +64,15 @@ func (o RankerOptions) Validate() error {
 	}
 	if o.Trees < 1 || o.Trees > 5000 {
 		return recd.Invalid("trees", "must be in [1, 5000]")
+	}
+	if o.Backend != RankerLocal && o.Backend != RankerRemote {
+		return recd.Invalid("backend", fmt.Sprintf("unknown backend %q (local, remote)", o.Backend))
+	}
+	if o.Backend == RankerRemote && o.Remote == nil {
+		return recd.Invalid("remote_url", "the remote backend needs a model server (remote_url and remote_model)")
+	}
+	if o.RemoteTimeout <= 0 || o.RemoteTimeout > 10*time.Second {
+		return recd.Invalid("remote_timeout", "must be in (0, 10s]")
 	}
 	if len(o.Features) > 64 {
 		return recd.Invalid("features", "at most 64 attributes")
@@ -66,6 +91,12 @@ func (o RankerOptions) withDefaults() RankerOptions {
 	}
 	if o.Trees == 0 {
 		o.Trees = d.Trees
+	}
+	if o.Backend == "" {
+		o.Backend = d.Backend
+	}
+	if o.RemoteTimeout == 0 {
+		o.RemoteTimeout = d.RemoteTimeout
 	}
 	return o
 }

@@ -143,7 +143,9 @@ func (s *reader) recommend(ctx context.Context, req RecommendRequest) (rank.Resp
 	}
 	if key != "" {
 		s.metrics.CacheMisses.Inc()
-		cache.put(key, p.M.Version, gen, catalog, resp)
+		if resp.RankerFallback == "" { // a fallback list is not kept past the remote ranker's outage
+			cache.put(key, p.M.Version, gen, catalog, resp)
+		}
 	}
 	if req.preview {
 		return resp, nil

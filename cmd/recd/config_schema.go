@@ -224,4 +224,8 @@ var schema = []setting{
 	{"ranker.holdout", "share of each user's items that become labels", between(0.01, 0.99)},
 	{"ranker.trees", "boosting rounds at most (early stopping on the validation users)", between(1, 5000)},
 	{"ranker.seed", "random label split, validation users, tree sampling", nil},
+	{"ranker.backend", "what scores the features when serving: the trained model (local) or a model server (remote)", oneOf("local", "remote")},
+	{"ranker.remote_url", "remote: the Open Inference Protocol server's root, e.g. http://localhost:8000", nil},
+	{"ranker.remote_model", "remote: the model's name ({remote_url}/v2/models/{name}/infer)", nil},
+	{"ranker.remote_timeout", "remote: past it a list falls back to the local ranker or the blend", durationUpTo(10 * time.Second)},
 }
