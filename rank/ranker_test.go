@@ -265,3 +265,36 @@ func TestPipeline_RankerHeadOf(t *testing.T) {
 		}
 	}
 }
+
+// TestPipeline_RankerLogsFeatures checks that a request asking for its feature rows gets the
+// rows the ranker scored for exactly the items returned, in their order, and that one not
+// asking, or served by the blend, gets none.
+func TestPipeline_RankerLogsFeatures(t *testing.T) {
+	p, _, hist := rankedPipeline(t, map[string]float64{"src_ease_score": 1, "item_count_log": -0.3})
+	ctx := context.Background()
+	req := rank.Request{History: hist[:40], N: 7, LogFeatures: true}
+	got, err := p.Recommend(ctx, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ex, _ := p.RankerCandidates(ctx, req)
+	nf := len(p.Features().Names)
+	f := got.Features
+	if f == nil || !slices.Equal(f.Names, p.Features().Names) || len(f.Rows) != len(got.Items) {
+		t.Fatalf("features %+v for %d items", f, len(got.Items))
+	}
+	for k, it := range got.Items {
+		j := slices.Index(ex.IDs, it.ID)
+		if j < 0 || !slices.Equal(f.Rows[k], ex.X[j*nf:(j+1)*nf]) {
+			t.Fatalf("item %d (%s): logged row %v is not the row the ranker scored", k, it.ID, f.Rows[k])
+		}
+	}
+	req.LogFeatures = false
+	if got, _ := p.Recommend(ctx, req); got.Features != nil {
+		t.Error("features logged for a request that did not ask")
+	}
+	req.LogFeatures, req.ContextItems = true, []string{hist[0].ItemID}
+	if got, _ := p.Recommend(ctx, req); got.Features != nil {
+		t.Error("features logged for a list the blend scored")
+	}
+}
