@@ -2,6 +2,7 @@ package service
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"time"
 
 	"github.com/recd/recd"
@@ -46,7 +47,14 @@ type RankerOptions struct {
 	Backend       string            `yaml:"backend"`
 	Remote        rank.RemoteRanker `yaml:"-"`
 	RemoteTimeout time.Duration     `yaml:"remote_timeout"`
+	// LogFeatures is the share of a user's ranked lists, in [0, 1], whose impression keeps
+	// the ranker's feature rows of its items (0, the default: none). A sampled list is ranked
+	// afresh, not taken from the response cache.
+	LogFeatures float64 `yaml:"log_features"`
 }
+
+// sampled reports whether one list falls in a sample of the given rate.
+func sampled(rate float64) bool { return rate > 0 && rand.Float64() < rate }
 
 // DefaultRankerOptions returns the defaults: on, the per-user time split of 20%, 200 trees.
 func DefaultRankerOptions() RankerOptions {
@@ -73,6 +81,9 @@ func (o RankerOptions) Validate() error {
 	}
 	if o.RemoteTimeout <= 0 || o.RemoteTimeout > 10*time.Second {
 		return recd.Invalid("remote_timeout", "must be in (0, 10s]")
+	}
+	if !(o.LogFeatures >= 0 && o.LogFeatures <= 1) {
+		return recd.Invalid("log_features", "must be in [0, 1]")
 	}
 	if len(o.Features) > 64 {
 		return recd.Invalid("features", "at most 64 attributes")

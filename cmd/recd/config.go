@@ -218,6 +218,7 @@ type Config struct {
 		RemoteURL     string   `yaml:"remote_url"`
 		RemoteModel   string   `yaml:"remote_model"`
 		RemoteTimeout Duration `yaml:"remote_timeout"`
+		LogFeatures   float64  `yaml:"log_features"`
 	} `yaml:"ranker"`
 }
 
