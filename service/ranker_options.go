@@ -51,6 +51,11 @@ type RankerOptions struct {
 	// the ranker's feature rows of its items (0, the default: none). A sampled list is ranked
 	// afresh, not taken from the response cache.
 	LogFeatures float64 `yaml:"log_features"`
+	// Labels is what the ranker learns from: offline (default), each user's held-out items;
+	// online, the clicks and conversions on the logged lists of the impressions' retention
+	// window (LogFeatures), each click weighted by the inverse of its position's examination
+	// propensity from the position-CTR curve; or both. Validation stays offline.
+	Labels string `yaml:"labels"`
 }
 
 // sampled reports whether one list falls in a sample of the given rate.
@@ -59,7 +64,7 @@ func sampled(rate float64) bool { return rate > 0 && rand.Float64() < rate }
 // DefaultRankerOptions returns the defaults: on, the per-user time split of 20%, 200 trees.
 func DefaultRankerOptions() RankerOptions {
 	return RankerOptions{Enabled: true, LabelSplit: LabelSplitUserTime, Holdout: 0.2, Trees: 200, Seed: 1,
-		Backend: RankerLocal, RemoteTimeout: rank.DefaultRemoteTimeout}
+		Backend: RankerLocal, RemoteTimeout: rank.DefaultRemoteTimeout, Labels: LabelsOffline}
 }
 
 // Validate reports a bad option as a recd.ErrInvalid field error.
@@ -82,6 +87,9 @@ func (o RankerOptions) Validate() error {
 	if o.RemoteTimeout <= 0 || o.RemoteTimeout > 10*time.Second {
 		return recd.Invalid("remote_timeout", "must be in (0, 10s]")
 	}
+	if o.Labels != LabelsOffline && o.Labels != LabelsOnline && o.Labels != LabelsBoth {
+		return recd.Invalid("labels", fmt.Sprintf("unknown labels %q (offline, online, both)", o.Labels))
+	}
 	if !(o.LogFeatures >= 0 && o.LogFeatures <= 1) {
 		return recd.Invalid("log_features", "must be in [0, 1]")
 	}
@@ -102,6 +110,9 @@ func (o RankerOptions) withDefaults() RankerOptions {
 	}
 	if o.Trees == 0 {
 		o.Trees = d.Trees
+	}
+	if o.Labels == "" {
+		o.Labels = d.Labels
 	}
 	if o.Backend == "" {
 		o.Backend = d.Backend

@@ -219,6 +219,7 @@ type Config struct {
 		RemoteModel   string   `yaml:"remote_model"`
 		RemoteTimeout Duration `yaml:"remote_timeout"`
 		LogFeatures   float64  `yaml:"log_features"`
+		Labels        string   `yaml:"labels"`
 	} `yaml:"ranker"`
 }
 
@@ -288,7 +289,7 @@ func defaultConfig() Config {
 	ro := service.DefaultRankerOptions()
 	c.Ranker.Enabled, c.Ranker.LabelSplit, c.Ranker.Holdout = ro.Enabled, ro.LabelSplit, ro.Holdout
 	c.Ranker.Trees, c.Ranker.Seed = ro.Trees, ro.Seed
-	c.Ranker.Backend, c.Ranker.RemoteTimeout = ro.Backend, Duration(ro.RemoteTimeout)
+	c.Ranker.Backend, c.Ranker.RemoteTimeout, c.Ranker.Labels = ro.Backend, Duration(ro.RemoteTimeout), ro.Labels
 	return c
 }
 
