@@ -72,7 +72,7 @@ func TestClient_ScoreRowsErrors(t *testing.T) {
 		t.Fatal("3 rows of 2 values were sent")
 	}
 	for _, body := range []string{
-		`{"outputs":[{"name":"s","shape":[1],"datatype":"FP32","data":[1]}]}`,      // 1 score for 2 rows
+		`{"outputs":[{"name":"s","shape":[1],"datatype":"FP32","data":[1]}]}`,        // 1 score for 2 rows
 		`{"outputs":[{"name":"s","shape":[2],"datatype":"BYTES","data":["x","y"]}]}`, // not numbers
 		`{"outputs":[]}`,
 		`not json`,
