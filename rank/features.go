@@ -11,7 +11,7 @@ import (
 // learned ranker's features. They are the sources a pipeline without a vector index has
 // (the one the ranker's labels are made with, see service), so the features of a candidate
 // are computed the same way offline and when serving.
-var rankerSources = []string{"itemknn", "ease", "popular"}
+var rankerSources = [...]string{"itemknn", "ease", "popular"}
 
 // Windows of the recency features.
 const (
@@ -120,81 +120,77 @@ func (p *Pipeline) userView(r *request) userView {
 	return u
 }
 
-// features writes the feature rows of cands (row-major, len(fs.Names) columns) into X and
-// returns it. The sources' lists give the ranks; cands carry the normalised scores (Blend).
-// It is the one feature function: the ranker's training rows and its serving rows both come
-// from here.
-func (p *Pipeline) features(ctx context.Context, r *request, cands []Candidate, fs FeatureSet, X []float32) ([]float32, error) {
+// features writes the feature rows of the pool's items sel (row-major, len(fs.Names)
+// columns, row k for item sel[k]) into X and returns it. A source's score is the best
+// normalised score of its entries for the item, its rank the position of the first. It is the
+// one feature function: the ranker's training rows and its serving rows both come from here.
+// It reads flat arrays only; per item, the catalog and the item index are looked up once.
+func (p *Pipeline) features(ctx context.Context, r *request, pool *blendPool, sel []int32, fs FeatureSet, X []float32) ([]float32, error) {
 	nf := len(fs.Names)
-	X = slices.Grow(X[:0], len(cands)*nf)[:len(cands)*nf]
+	X = slices.Grow(X[:0], len(sel)*nf)[:len(sel)*nf]
 	clear(X)
-	at := make(map[string]int32, len(cands))
-	for j := range cands {
-		at[cands[j].ID] = int32(j)
-	}
+	srcOf := rankerSourceOf(pool.lists)
+	w, total := r.rankerWeights()
 	absent := float32(r.k + 1)
-	for s, name := range rankerSources {
-		for j := range cands {
-			X[j*nf+3*s+1] = absent
-		}
-		for _, l := range r.lists {
-			if l.Name != name {
-				continue
-			}
-			for pos, it := range l.Items {
-				if j, ok := at[it.ID]; ok && X[int(j)*nf+3*s+2] == 0 {
-					row := X[int(j)*nf:]
-					row[3*s], row[3*s+1], row[3*s+2] = float32(cands[j].Sources[name]), float32(pos+1), 1
-				}
-			}
-		}
-	}
 	u := p.userView(r)
 	base := 3 * len(rankerSources)
-	blend := r.rankerBlend(cands)
-	for j := range cands {
-		if j%64 == 0 {
+	for k, j := range sel {
+		if k%64 == 0 {
 			if err := ctx.Err(); err != nil {
 				return nil, err
 			}
 		}
-		X[j*nf+base] = float32(blend[j])
-		p.itemFeatures(&cands[j], &u, fs, X[j*nf+base:(j+1)*nf])
+		row := X[k*nf : (k+1)*nf]
+		var norm [len(rankerSources)]float64
+		for s := range rankerSources {
+			row[3*s+1] = absent
+		}
+		for e := pool.head[j]; e >= 0; e = pool.next[e] {
+			s := int(srcOf[pool.entryList[e]])
+			switch {
+			case s < 0:
+			case row[3*s+2] == 0:
+				row[3*s+1], row[3*s+2], norm[s] = float32(pool.entryItem[e]+1), 1, pool.norm[e]
+			default:
+				norm[s] = max(norm[s], pool.norm[e])
+			}
+		}
+		blend := 0.0
+		for s := range rankerSources {
+			row[3*s] = float32(norm[s])
+			blend += w[s] * norm[s]
+		}
+		if total > 0 {
+			blend /= total
+		}
+		row[base] = float32(blend)
+		p.itemFeatures(pool.ids[j], &u, fs, row[base:])
 	}
 	return X, nil
 }
 
-// rankerBlend is the blend of the ranker sources alone (their weighted mean normalised
-// score), so that the feature does not depend on sources only serving has (cf, content) or
-// on the cold-item lean.
-func (r *request) rankerBlend(cands []Candidate) []float64 {
-	out := make([]float64, len(cands))
-	total := 0.0
-	for _, name := range rankerSources {
+// rankerWeights are the weights of the ranker sources in the blend_score feature (0 for a
+// source the request has no list of) and their total: the blend of the ranker sources alone,
+// so that the feature does not depend on sources only serving has (cf, content) or on the
+// cold-item lean.
+func (r *request) rankerWeights() (w [len(rankerSources)]float64, total float64) {
+	for s, name := range rankerSources {
 		if !slices.ContainsFunc(r.lists, func(l SourceList) bool { return l.Name == name }) {
 			continue
 		}
-		w, ok := r.weights[name]
-		if !ok {
-			w = 1
+		var ok bool
+		if w[s], ok = r.weights[name]; !ok {
+			w[s] = 1
 		}
-		total += w
-		for j := range cands {
-			out[j] += w * cands[j].Sources[name]
-		}
+		total += w[s]
 	}
-	if total > 0 {
-		for j := range out {
-			out[j] /= total
-		}
-	}
-	return out
+	return w, total
 }
 
 // itemFeatures writes one candidate's base and attribute features into row.
-func (p *Pipeline) itemFeatures(c *Candidate, u *userView, fs FeatureSet, row []float32) {
+func (p *Pipeline) itemFeatures(id string, u *userView, fs FeatureSet, row []float32) {
 	const day = 86400.0
-	idx, known := p.M.ItemIndex[c.ID]
+	idx, known := p.M.ItemIndex[id]
 	if known && int(idx) < len(p.M.Counts) {
 		row[1] = float32(math.Log1p(float64(p.M.Counts[idx])))
 	}
@@ -209,7 +205,7 @@ func (p *Pipeline) itemFeatures(c *Candidate, u *userView, fs FeatureSet, row []
 			row[5], row[6] = -1, -1 // not yet seen at the user's time
 		}
 	}
-	m, _ := p.Catalog.Item(c.ID)
+	m, _ := p.Catalog.Item(id)
 	for _, cat := range m.Categories {
 		if u.nLiked > 0 {
 			row[7] = max(row[7], float32(u.liked[cat]/u.nLiked))

@@ -65,6 +65,11 @@ type Options struct {
 	// reads as features (see FeatureSet). The service sets both from its ranker options.
 	BlendOnly        bool     `json:"-" yaml:"-"`
 	RankerAttributes []string `json:"-" yaml:"-"`
+	// Remote, when set, scores the learned ranker's features outside the process
+	// (ranker.backend remote) within RemoteTimeout (0: DefaultRemoteTimeout); when it fails
+	// the local Ranker scores, or the blend without one, and Response.RankerFallback says so.
+	Remote        RemoteRanker  `json:"-" yaml:"-"`
+	RemoteTimeout time.Duration `json:"-" yaml:"-"`
 }
 
 // DefaultOptions returns the defaults.

@@ -47,40 +47,62 @@ func numFeatures(m TreeModel) int {
 	return m.NumFeatures()
 }
 
-// learnedScorer scores with the pipeline's Ranker: Blend first (the sources' normalised
-// scores and reasons), then the model over the blend's best rankerPool candidates a ranker
-// source proposed (in practice all of them). Those map onto [0.5, 1] by their model score; the others follow in blend
-// order within [0, 0.5), so later stages see scores on the blend's scale. Safe for
-// concurrent use.
-type learnedScorer struct{ rk *Ranker }
+// learnedScorer scores with the pipeline's Ranker, or its RemoteRanker: the blend's pool
+// first (the sources' normalised scores, computed lazily, see blendPool), then the model over
+// the pool's best rankerPool items a ranker source proposed (in practice all of them), in one
+// call over flat feature rows (modelScores). Those map onto [0.5, 1] by their model score; the
+// others follow in blend order within [0, 0.5), so later stages see scores on the blend's
+// scale. As a poolScorer it lets a plain request take the head shortcut: only the items the
+// response can draw from become Candidates. Safe for concurrent use.
+type learnedScorer struct{}
 
+var _ poolScorer = learnedScorer{}
+
+// Score is scorePool with every item taken, best first: what the head shortcut ranks from.
 func (s learnedScorer) Score(ctx context.Context, in *ScoreInput) ([]Candidate, error) {
-	cands, err := WeightedBlend{}.Score(ctx, in)
+	pool, err := s.scorePool(ctx, in)
+	if err != nil {
+		return nil, err
+	}
+	n := pool.len()
+	return pool.take(make([]Candidate, 0, n), n), nil
+}
+
+// scorePool scores the pool's items by the model and keeps their rows for the explanations.
+// When the model gives no scores (a failed remote ranker without a local one) the pool keeps
+// the blend's.
+func (learnedScorer) scorePool(ctx context.Context, in *ScoreInput) (*blendPool, error) {
+	pool, err := WeightedBlend{}.scorePool(ctx, in)
 	if err != nil {
 		return nil, err
 	}
 	r := in.req
-	ranked := rankedByRanker(cands)
-	X, err := r.p.features(ctx, r, cands[:ranked], s.rk.Features, nil)
+	fs := r.rankerFeatures()
+	sel := rankedByRanker(pool)
+	X, err := r.p.features(ctx, r, pool, sel, fs, nil)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]float64, ranked)
-	s.rk.Model.PredictRows(X, out)
+	out, local, err := r.modelScores(ctx, fs, X, len(sel))
+	if err != nil || out == nil {
+		return pool, err
+	}
+	r.ranker = &rankerRows{X: X, pool: pool, row: make([]int32, len(pool.ids)), local: local}
+	for j := range r.ranker.row {
+		r.ranker.row[j] = -1
+	}
+	for k, j := range sel {
+		r.ranker.row[j] = int32(k)
+	}
 	lo, hi := minMax(out)
-	for j := range cands {
-		if j < ranked {
-			cands[j].Score = 0.5 + 0.5*scaled(out[j], lo, hi)
+	for j, k := range r.ranker.row {
+		if k >= 0 {
+			pool.score[j] = 0.5 + 0.5*scaled(out[k], lo, hi)
 		} else {
-			cands[j].Score = 0.5 * min(max(cands[j].Score, 0), 0.999)
+			pool.score[j] = 0.5 * min(max(pool.score[j], 0), 0.999)
 		}
 	}
-	r.ranker = &rankerRows{X: X, ids: make(map[string]int32, ranked)}
-	for j := range cands[:ranked] {
-		r.ranker.ids[cands[j].ID] = int32(j)
-	}
-	SortByScore(cands)
-	return cands, nil
+	return pool, nil
 }
 
 // rankerPool is how many candidates the learned ranker scores at most: the blend's best of
@@ -89,31 +111,39 @@ func (s learnedScorer) Score(ctx context.Context, in *ScoreInput) ([]Candidate, 
 // source depth 200): held-out items the blend ranks low are what the ranker finds.
 const rankerPool = 1000
 
-// rankedByRanker moves the candidates some ranker source proposed to the front (keeping the
-// blend's order on either side) and returns how many of them the ranker scores (at most
-// rankerPool).
-func rankedByRanker(cands []Candidate) int {
-	proposed := func(c *Candidate) bool {
-		for _, s := range rankerSources {
-			if _, ok := c.Sources[s]; ok {
-				return true
+// rankedByRanker returns the pool's items some ranker source proposed, in blend order (best
+// first, ties by id), at most rankerPool of them: the rows the ranker scores. Call it before
+// the pool's first take.
+func rankedByRanker(pool *blendPool) []int32 {
+	srcOf := rankerSourceOf(pool.lists)
+	sel := make([]int32, 0, len(pool.ids))
+	for j := range pool.ids {
+		for e := pool.head[j]; e >= 0; e = pool.next[e] {
+			if srcOf[pool.entryList[e]] >= 0 {
+				sel = append(sel, int32(j))
+				break
 			}
 		}
-		return false
 	}
-	// A stable partition: the proposed in place, the others through a buffer.
-	var rest []Candidate
-	n := 0
-	for j := range cands {
-		if proposed(&cands[j]) {
-			cands[n] = cands[j]
-			n++
-		} else {
-			rest = append(rest, cands[j])
+	slices.SortFunc(sel, func(a, b int32) int {
+		switch {
+		case a == b:
+			return 0
+		case pool.less(a, b):
+			return -1
 		}
+		return 1
+	})
+	return sel[:min(len(sel), rankerPool)]
+}
+
+// rankerSourceOf returns, for every list, the index of its source in rankerSources, or -1.
+func rankerSourceOf(lists []SourceList) []int8 {
+	out := make([]int8, len(lists))
+	for li, l := range lists {
+		out[li] = int8(slices.Index(rankerSources[:], l.Name))
 	}
-	copy(cands[n:], rest)
-	return min(n, rankerPool)
+	return out
 }
 
 func minMax(xs []float64) (lo, hi float64) {
@@ -136,8 +166,22 @@ func scaled(x, lo, hi float64) float64 {
 
 // rankerRows are the feature rows the learned scorer scored, kept for the explanations.
 type rankerRows struct {
-	X   []float32
-	ids map[string]int32 // candidate id → row
+	X    []float32
+	pool *blendPool // the scored pool: its pos map finds an item's index
+	row  []int32    // the pool item's row of X, -1 when the ranker did not score it
+	// local is true when the local model scored the rows (its contributions explain them),
+	// false when the remote ranker did.
+	local bool
+}
+
+// of returns the feature row of item id, nil when the ranker did not score it.
+func (rr *rankerRows) of(id string, nf int) []float32 {
+	j, ok := rr.pool.pos[id]
+	if !ok || rr.row[j] < 0 {
+		return nil
+	}
+	k := int(rr.row[j])
+	return rr.X[k*nf : (k+1)*nf]
 }
 
 // usesRanker reports whether the request is ranked by the pipeline's Ranker: a user's
@@ -145,7 +189,7 @@ type rankerRows struct {
 // with context items (a query's "like X"), a caller's extra source or a session source,
 // whose candidates and intent its features do not see.
 func (r *request) usesRanker() bool {
-	if r.p.M.Ranker == nil || r.p.Opts.BlendOnly || len(r.pos) == 0 || len(r.req.Extra) > 0 ||
+	if (r.p.M.Ranker == nil && r.p.Opts.Remote == nil) || r.p.Opts.BlendOnly || len(r.pos) == 0 || len(r.req.Extra) > 0 ||
 		len(r.req.ContextItems) > 0 || len(r.req.History) == 0 {
 		return false
 	}

@@ -24,16 +24,16 @@ func (p *Pipeline) RankerCandidates(ctx context.Context, req Request) (*RankerEx
 	if err := (sourcesStage{}).run(ctx, r); err != nil {
 		return nil, err
 	}
-	cands, err := WeightedBlend{}.Score(ctx, r.scoreInput())
+	pool, err := WeightedBlend{}.scorePool(ctx, r.scoreInput())
 	if err != nil {
 		return nil, err
 	}
-	n := rankedByRanker(cands)
-	ex := &RankerExamples{IDs: make([]string, n), Blend: make([]float64, n)}
-	for j, c := range cands[:n] {
-		ex.IDs[j], ex.Blend[j] = c.ID, c.Score
+	sel := rankedByRanker(pool)
+	ex := &RankerExamples{IDs: make([]string, len(sel)), Blend: make([]float64, len(sel))}
+	for k, j := range sel {
+		ex.IDs[k], ex.Blend[k] = pool.ids[j], pool.score[j]
 	}
-	if ex.X, err = p.features(ctx, r, cands[:n], p.Features(), nil); err != nil {
+	if ex.X, err = p.features(ctx, r, pool, sel, p.Features(), nil); err != nil {
 		return nil, err
 	}
 	return ex, nil

@@ -9,18 +9,18 @@ import "github.com/recd/recd"
 // features lowered its score keeps its reasons in blend order.
 func (r *request) explainRanked(cands []Candidate) {
 	rk := r.p.M.Ranker
-	if r.ranker == nil || rk == nil {
+	if r.ranker == nil || !r.ranker.local || rk == nil {
 		return
 	}
 	nf := len(rk.Features.Names)
 	contrib := make([]float64, nf)
 	base := 3 * len(rankerSources)
 	for i := range cands {
-		j, ok := r.ranker.ids[cands[i].ID]
-		if !ok {
+		row := r.ranker.of(cands[i].ID, nf)
+		if row == nil {
 			continue
 		}
-		rk.Model.Contributions(r.ranker.X[int(j)*nf:int(j+1)*nf], contrib)
+		rk.Model.Contributions(row, contrib)
 		lead, best := "", 0.0
 		for s, name := range rankerSources {
 			if v := contrib[3*s] + contrib[3*s+1] + contrib[3*s+2]; v > best {

@@ -3,6 +3,7 @@ package rank_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"sync"
 	"testing"
@@ -230,5 +231,70 @@ func TestPipeline_RankerLeavesContextRequestsToTheBlend(t *testing.T) {
 		if !slices.Equal(recIDs(a.Items), recIDs(b.Items)) {
 			t.Errorf("%s: the ranker scored it", name)
 		}
+	}
+}
+
+// TestPipeline_RankerHeadOf checks that a plain request the learned ranker serves takes the
+// head shortcut and ranks exactly what the full path ranks: the same items, scores and
+// reasons, for short and long histories, with and without rules.
+func TestPipeline_RankerHeadOf(t *testing.T) {
+	p, _, hist := rankedPipeline(t, map[string]float64{"src_ease_score": 1, "item_count_log": -0.3, "item_pop_recent": 0.2})
+	ctx := context.Background()
+	for _, tc := range []struct {
+		h     int
+		n     int
+		rules rank.Rules
+	}{{10, 10, rank.Rules{}}, {40, 1, rank.Rules{}}, {80, 50, rank.Rules{ExcludeCategories: []string{"h"}}}} {
+		req := rank.Request{History: hist[:tc.h], N: tc.n, Rules: tc.rules}
+		rank.SetNoHead(p, true)
+		want, err := p.Recommend(ctx, req)
+		rank.SetNoHead(p, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		heads := rank.HeadRuns(p)
+		got, err := p.Recommend(ctx, req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rank.HeadRuns(p) != heads+1 {
+			t.Fatalf("history %d: the ranked request did not take the shortcut", tc.h)
+		}
+		if len(got.Items) != tc.n || fmt.Sprint(got.Items) != fmt.Sprint(want.Items) {
+			t.Fatalf("history %d, n %d: shortcut %v, full path %v", tc.h, tc.n, got.Items, want.Items)
+		}
+	}
+}
+
+// TestPipeline_RankerLogsFeatures checks that a request asking for its feature rows gets the
+// rows the ranker scored for exactly the items returned, in their order, and that one not
+// asking, or served by the blend, gets none.
+func TestPipeline_RankerLogsFeatures(t *testing.T) {
+	p, _, hist := rankedPipeline(t, map[string]float64{"src_ease_score": 1, "item_count_log": -0.3})
+	ctx := context.Background()
+	req := rank.Request{History: hist[:40], N: 7, LogFeatures: true}
+	got, err := p.Recommend(ctx, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ex, _ := p.RankerCandidates(ctx, req)
+	nf := len(p.Features().Names)
+	f := got.Features
+	if f == nil || !slices.Equal(f.Names, p.Features().Names) || len(f.Rows) != len(got.Items) {
+		t.Fatalf("features %+v for %d items", f, len(got.Items))
+	}
+	for k, it := range got.Items {
+		j := slices.Index(ex.IDs, it.ID)
+		if j < 0 || !slices.Equal(f.Rows[k], ex.X[j*nf:(j+1)*nf]) {
+			t.Fatalf("item %d (%s): logged row %v is not the row the ranker scored", k, it.ID, f.Rows[k])
+		}
+	}
+	req.LogFeatures = false
+	if got, _ := p.Recommend(ctx, req); got.Features != nil {
+		t.Error("features logged for a request that did not ask")
+	}
+	req.LogFeatures, req.ContextItems = true, []string{hist[0].ItemID}
+	if got, _ := p.Recommend(ctx, req); got.Features != nil {
+		t.Error("features logged for a list the blend scored")
 	}
 }

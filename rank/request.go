@@ -37,6 +37,9 @@ type Request struct {
 	// the user whose History this is.
 	SourceCache *SourceCache
 	SourceKey   string
+	// LogFeatures asks for the learned ranker's feature rows of the returned items in
+	// Response.Features (the caller's sample for feature logging).
+	LogFeatures bool
 }
 
 // Response is a ranked list with the strategy that produced it.
@@ -52,6 +55,20 @@ type Response struct {
 	// the service, never cached.
 	Experiment string `json:"experiment,omitempty"`
 	Variant    string `json:"variant,omitempty"`
+	// RankerFallback is set when the remote ranker (ranker.backend remote) failed or timed
+	// out for this list: "local" when the local ranker scored it instead, "blend" when the
+	// hand-weighted blend did.
+	RankerFallback string `json:"ranker_fallback,omitempty"`
+	// Features are the learned ranker's feature rows of Items, when the request asked for
+	// them (Request.LogFeatures) and a ranker scored the list; never sent to clients.
+	Features *FeatureRows `json:"-"`
+}
+
+// FeatureRows are a served list's feature rows: the names in column order, and Rows[k] the
+// row of item k (empty when the ranker did not score it).
+type FeatureRows struct {
+	Names []string
+	Rows  [][]float32
 }
 
 // request is one Recommend call as it flows through the stages: what the set-up decided

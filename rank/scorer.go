@@ -81,7 +81,7 @@ func (s scoreStage) run(ctx context.Context, r *request) error {
 	in := r.scoreInput()
 	scorer := s.scorer
 	if r.usesRanker() {
-		scorer = learnedScorer{r.p.M.Ranker}
+		scorer = learnedScorer{}
 	}
 	if ps, ok := scorer.(poolScorer); ok && r.plainRequest(ctx) {
 		pool, err := ps.scorePool(ctx, in)

@@ -16,6 +16,7 @@ func (explainStage) run(_ context.Context, r *request) error {
 		cands = cands[:r.req.N]
 	}
 	r.explainRanked(cands)
+	r.logFeatures(cands)
 	Explain(cands, p.title)
 	for _, c := range cands {
 		r.resp.Items = append(r.resp.Items, recd.Recommendation{ID: c.ID, Score: c.Score, Title: p.title(c.ID),

@@ -178,7 +178,10 @@ func listSchemas() map[string]any {
 		"Recommendations": obj(map[string]any{"items": arrOf("Recommendation"), "strategy": str, "model_version": str,
 			"recommendation_id": recID, "degraded": described(boolT, "present and true while a dependency is down"),
 			"experiment": described(str, "the running experiment the list was served under, if any"),
-			"variant":    described(str, "the request's variant in that experiment, or \"interleaved\"")}, "items", "strategy", "model_version"),
+			"variant":    described(str, "the request's variant in that experiment, or \"interleaved\""),
+			"ranker_fallback": described(str, "set when the remote ranker (ranker.backend remote) failed or timed out: "+
+				"\"local\" when the local ranker scored the list instead, \"blend\" when the blend did")},
+			"items", "strategy", "model_version"),
 		"QueryResponse": obj(map[string]any{"query": described(anyObj, "the structured query the request was parsed into"),
 			"parser": str, "fallback": str, "items": arrOf("Recommendation"),
 			"strategy": str, "model_version": str, "recommendation_id": recID, "explanation": str,

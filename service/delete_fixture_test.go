@@ -12,6 +12,8 @@ import (
 
 	"github.com/recd/recd"
 	"github.com/recd/recd/index/hnsw"
+	"github.com/recd/recd/oip"
+	"github.com/recd/recd/oip/oiptest"
 	"github.com/recd/recd/store/sqlite"
 	"github.com/redis/go-redis/v9"
 )
@@ -22,7 +24,7 @@ var victimItems = []string{"vx0", "vx1", "vx2", "vx3"}
 // openTrained opens a service over the SQLite file at db (shared by replicas opened on the
 // same file) with small models, loads 40 items in 4 genres, the victim's items and 20 users'
 // seeded events, and trains. rc, when set, is the Redis shared state under prefix.
-func openTrained(t *testing.T, db string, rc redis.UniversalClient, prefix string) *Service {
+func openTrained(t *testing.T, db string, rc redis.UniversalClient, prefix string, with ...func(*Options)) *Service {
 	t.Helper()
 	ctx := t.Context()
 	st, err := sqlite.Open(db, sqlite.DefaultOptions())
@@ -37,6 +39,9 @@ func openTrained(t *testing.T, db string, rc redis.UniversalClient, prefix strin
 	o := DefaultOptions()
 	o.Index, o.ALS.Factors, o.ALS.Iterations, o.LSA.Dim = idx, 8, 3, 8
 	o.Redis, o.RedisPrefix = rc, prefix
+	for _, f := range with {
+		f(&o)
+	}
 	s, err := New(ctx, st, o)
 	if err != nil {
 		t.Fatal(err)
@@ -222,5 +227,26 @@ func checkRedisErased(t *testing.T, rs *redisState, victim string) {
 		if slices.Contains(ids, id) {
 			t.Errorf("redis trending still counts %s", id)
 		}
+	}
+}
+
+// withLoggedFeatures ranks every user's list with a remote ranker (a model server double
+// scoring by the first feature) and logs the feature rows of every list, so that a user's
+// impressions carry logged features whether or not training keeps a local ranker.
+func withLoggedFeatures(t *testing.T) func(*Options) {
+	srv := oiptest.NewServer("ranker", func(names []string, X []float32, rows int) []float64 {
+		out := make([]float64, rows)
+		for r := range out {
+			out[r] = float64(X[r*len(names)])
+		}
+		return out
+	})
+	t.Cleanup(srv.Close)
+	client, err := oip.New(srv.URL, "ranker", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return func(o *Options) {
+		o.Ranker.Backend, o.Ranker.Remote, o.Ranker.RemoteTimeout, o.Ranker.LogFeatures = RankerRemote, client, 5*time.Second, 1
 	}
 }

@@ -104,10 +104,20 @@ func testDeleteRacesWriters(t *testing.T, s *Service) {
 	if _, err := s.AddEvents(ctx, victimEvents(victim, 0)); err != nil {
 		t.Fatal(err)
 	}
-	rot := 0.5
-	if _, err := s.Recommend(ctx, RecommendRequest{UserID: victim, N: 5, Rotation: &rot}); err != nil {
+	// Enough likes for the hybrid strategy, which the ranker (and the feature log) serves.
+	var more []recd.Event
+	for i := range 8 {
+		more = append(more, recd.Event{UserID: victim, ItemID: fmt.Sprintf("i%02d", 2+i), Type: "like", Timestamp: time.Now().UTC()})
+	}
+	if _, err := s.AddEvents(ctx, more); err != nil {
 		t.Fatal(err)
 	}
+	rot, noSession := 0.5, 0.0 // the ranker serves requests without a session source
+	served, err := s.Recommend(ctx, RecommendRequest{UserID: victim, N: 5, Rotation: &rot, SessionWeight: &noSession})
+	if err != nil {
+		t.Fatal(err)
+	}
+	logged := checkLoggedFeatures(t, s, served)
 	if rs, ok := s.live.(*redisState); ok {
 		if _, err := s.PrecomputeActive(ctx); err != nil {
 			t.Fatal(err)
@@ -120,6 +130,11 @@ func testDeleteRacesWriters(t *testing.T, s *Service) {
 		t.Fatal(err)
 	}
 	checkErased(t, s, victim, exposureBefore, all)
+	if logged {
+		if _, err := s.read.imp.st.GetImpression(ctx, served.RecommendationID); !errors.Is(err, recd.ErrNotFound) {
+			t.Errorf("the list with %s's logged features is still stored (err %v)", victim, err)
+		}
+	}
 	if err := s.DeleteUser(ctx, victim); !errors.Is(err, recd.ErrNotFound) {
 		t.Errorf("second delete = %v, want not found", err)
 	}
@@ -136,13 +151,33 @@ func testDeleteRacesWriters(t *testing.T, s *Service) {
 	}
 }
 
+// checkLoggedFeatures checks, when the service logs features, that the served list's stored
+// impression carries a feature row for each of its items, and reports whether it does.
+func checkLoggedFeatures(t *testing.T, s *Service, served rank.Response) bool {
+	t.Helper()
+	if s.opts.Ranker.LogFeatures == 0 {
+		return false
+	}
+	if err := s.FlushImpressions(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	im, err := s.read.imp.st.GetImpression(t.Context(), served.RecommendationID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f := im.Features; f == nil || len(f.Rows) != len(served.Items) || len(f.Rows[0]) != len(f.Names) || len(f.Names) == 0 {
+		t.Fatalf("the served list's impression holds features %+v for %d items (strategy %s, fallback %q)", im.Features, len(served.Items), served.Strategy, served.RankerFallback)
+	}
+	return true
+}
+
 func TestService_DeleteUser_RacesWriters(t *testing.T) {
-	testDeleteRacesWriters(t, openTrained(t, filepath.Join(t.TempDir(), "recd.db"), nil, ""))
+	testDeleteRacesWriters(t, openTrained(t, filepath.Join(t.TempDir(), "recd.db"), nil, "", withLoggedFeatures(t)))
 }
 
 func TestService_DeleteUser_RacesWriters_Redis(t *testing.T) {
 	c, prefix := redistest.Client(t)
-	testDeleteRacesWriters(t, openTrained(t, filepath.Join(t.TempDir(), "recd.db"), c, prefix))
+	testDeleteRacesWriters(t, openTrained(t, filepath.Join(t.TempDir(), "recd.db"), c, prefix, withLoggedFeatures(t)))
 }
 
 // TestService_DeleteUser_SecondDeletePurgesLiveState covers a user the store no longer holds

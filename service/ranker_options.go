@@ -2,14 +2,23 @@ package service
 
 import (
 	"fmt"
+	"math/rand/v2"
+	"time"
 
 	"github.com/recd/recd"
+	"github.com/recd/recd/rank"
 )
 
 // Label splits of the learned ranker's training (RankerOptions.LabelSplit).
 const (
 	LabelSplitUserTime = "user-time" // each user's latest items are the labels
 	LabelSplitRandom   = "random"    // a random share of each user's items are the labels
+)
+
+// Ranker backends (RankerOptions.Backend).
+const (
+	RankerLocal  = "local"  // the ranker training fits scores in process
+	RankerRemote = "remote" // an external model server scores (Open Inference Protocol)
 )
 
 // RankerOptions configure the learned ranker that training fits after the candidate
@@ -25,15 +34,37 @@ type RankerOptions struct {
 	LabelSplit string `yaml:"label_split"`
 	// Holdout is the share of each user's items that become the labels (default 0.2).
 	Holdout float64 `yaml:"holdout"`
-	// Trees bounds the boosting rounds (early stopping on the validation users ends sooner).
+	// Trees bounds the boosting rounds (early stopping on the validation users ends sooner),
+	// and so the trees a served ranker walks for every request: 200 fit the +1 ms serving
+	// budget for 300 candidates (BenchmarkPipeline_Ranker in package rank).
 	Trees int `yaml:"trees"`
 	// Seed fixes the random label split, the validation users and the trees' sampling.
 	Seed uint64 `yaml:"seed"`
+	// Backend is what scores the ranker's features when serving: local (default), the model
+	// training fits, or remote, Remote (an external model server, built by the binary from
+	// ranker.remote_url and ranker.remote_model), with the local model, else the blend, as
+	// its fallback when it fails or takes longer than RemoteTimeout (default 50ms).
+	Backend       string            `yaml:"backend"`
+	Remote        rank.RemoteRanker `yaml:"-"`
+	RemoteTimeout time.Duration     `yaml:"remote_timeout"`
+	// LogFeatures is the share of a user's ranked lists, in [0, 1], whose impression keeps
+	// the ranker's feature rows of its items (0, the default: none). A sampled list is ranked
+	// afresh, not taken from the response cache.
+	LogFeatures float64 `yaml:"log_features"`
+	// Labels is what the ranker learns from: offline (default), each user's held-out items;
+	// online, the clicks and conversions on the logged lists of the impressions' retention
+	// window (LogFeatures), each click weighted by the inverse of its position's examination
+	// propensity from the position-CTR curve; or both. Validation stays offline.
+	Labels string `yaml:"labels"`
 }
 
-// DefaultRankerOptions returns the defaults: on, the per-user time split of 20%, 300 trees.
+// sampled reports whether one list falls in a sample of the given rate.
+func sampled(rate float64) bool { return rate > 0 && rand.Float64() < rate }
+
+// DefaultRankerOptions returns the defaults: on, the per-user time split of 20%, 200 trees.
 func DefaultRankerOptions() RankerOptions {
-	return RankerOptions{Enabled: true, LabelSplit: LabelSplitUserTime, Holdout: 0.2, Trees: 300, Seed: 1}
+	return RankerOptions{Enabled: true, LabelSplit: LabelSplitUserTime, Holdout: 0.2, Trees: 200, Seed: 1,
+		Backend: RankerLocal, RemoteTimeout: rank.DefaultRemoteTimeout, Labels: LabelsOffline}
 }
 
 // Validate reports a bad option as a recd.ErrInvalid field error.
@@ -46,6 +77,21 @@ func (o RankerOptions) Validate() error {
 	}
 	if o.Trees < 1 || o.Trees > 5000 {
 		return recd.Invalid("trees", "must be in [1, 5000]")
+	}
+	if o.Backend != RankerLocal && o.Backend != RankerRemote {
+		return recd.Invalid("backend", fmt.Sprintf("unknown backend %q (local, remote)", o.Backend))
+	}
+	if o.Backend == RankerRemote && o.Remote == nil {
+		return recd.Invalid("remote_url", "the remote backend needs a model server (remote_url and remote_model)")
+	}
+	if o.RemoteTimeout <= 0 || o.RemoteTimeout > 10*time.Second {
+		return recd.Invalid("remote_timeout", "must be in (0, 10s]")
+	}
+	if o.Labels != LabelsOffline && o.Labels != LabelsOnline && o.Labels != LabelsBoth {
+		return recd.Invalid("labels", fmt.Sprintf("unknown labels %q (offline, online, both)", o.Labels))
+	}
+	if !(o.LogFeatures >= 0 && o.LogFeatures <= 1) {
+		return recd.Invalid("log_features", "must be in [0, 1]")
 	}
 	if len(o.Features) > 64 {
 		return recd.Invalid("features", "at most 64 attributes")
@@ -64,6 +110,15 @@ func (o RankerOptions) withDefaults() RankerOptions {
 	}
 	if o.Trees == 0 {
 		o.Trees = d.Trees
+	}
+	if o.Labels == "" {
+		o.Labels = d.Labels
+	}
+	if o.Backend == "" {
+		o.Backend = d.Backend
+	}
+	if o.RemoteTimeout == 0 {
+		o.RemoteTimeout = d.RemoteTimeout
 	}
 	return o
 }

@@ -29,6 +29,10 @@ type RecommendRequest struct {
 	// preview is set for an operator's preview (PreviewExperiment): the list is shown to no
 	// user, so it counts toward no exposure or rotation.
 	preview bool
+	// logFeatures is set when the list is sampled for feature logging (ranker.log_features):
+	// it is ranked afresh (no cached or precomputed list) and its impression keeps the
+	// ranker's feature rows of its items.
+	logFeatures bool
 
 	// Weights overrides blend weights by source (nil: the configured ones); a running
 	// experiment's variant sets it.
@@ -96,9 +100,13 @@ func (s *reader) Recommend(ctx context.Context, req RecommendRequest) (rank.Resp
 			return s.recommendIn(ctx, req, x, unit, im)
 		}
 	}
+	req.logFeatures = req.UserID != "" && req.page == nil && s.imp != nil && sampled(s.opts.Ranker.LogFeatures)
 	resp, err := s.recommend(ctx, req)
 	if err != nil {
 		return rank.Response{}, err
+	}
+	if f := resp.Features; f != nil {
+		im.Features, resp.Features = &store.FeatureLog{Names: f.Names, Rows: f.Rows}, nil
 	}
 	now := time.Now()
 	im.ID, im.Time, im.Strategy, im.ModelVersion = newRecommendationID(now), now, resp.Strategy, resp.ModelVersion
@@ -118,7 +126,7 @@ func (s *reader) recommend(ctx context.Context, req RecommendRequest) (rank.Resp
 	cache := s.live.responses()
 	rotating := req.UserID != "" && pickKnob(req.Rotation, p.Opts.Rotation) > 0
 	key, gen, catalog := "", uv.gen, cache.generation()
-	if uv.cacheable && !rotating && req.page == nil {
+	if uv.cacheable && !rotating && req.page == nil && !req.logFeatures {
 		key = cacheKey(&req)
 	}
 	if resp, ok := cache.get(key, p.M.Version, gen); ok {
@@ -126,7 +134,7 @@ func (s *reader) recommend(ctx context.Context, req RecommendRequest) (rank.Resp
 		s.metrics.CacheHits.Inc()
 		return resp, nil
 	}
-	if !rotating {
+	if !rotating && !req.logFeatures {
 		if resp, ok := s.precomputed(&req, p, &uv); ok {
 			s.metrics.Recommendations.WithLabelValues(resp.Strategy).Inc()
 			return resp, nil
@@ -143,7 +151,9 @@ func (s *reader) recommend(ctx context.Context, req RecommendRequest) (rank.Resp
 	}
 	if key != "" {
 		s.metrics.CacheMisses.Inc()
-		cache.put(key, p.M.Version, gen, catalog, resp)
+		if resp.RankerFallback == "" { // a fallback list is not kept past the remote ranker's outage
+			cache.put(key, p.M.Version, gen, catalog, resp)
+		}
 	}
 	if req.preview {
 		return resp, nil
@@ -171,7 +181,7 @@ func (s *reader) rankRequest(req *RecommendRequest, uv *userView, n int) rank.Re
 	rr := rank.Request{N: req.N, ContextItems: req.ContextItems, Rules: req.Rules, Diversity: req.Diversity,
 		Calibration: req.Calibration, LongTailShare: req.LongTailShare, SessionWeight: req.SessionWeight,
 		ExposureStrength: req.ExposureStrength, Rotation: req.Rotation,
-		Weights: req.Weights}
+		Weights: req.Weights, LogFeatures: req.logFeatures}
 	if pg := req.page; pg != nil { // a next page: the list's ranking, without what its pages showed
 		rr.Keep = func(id string) bool { _, ok := pg.shown[id]; return !ok }
 		rr.Depth = len(pg.shown) + req.N

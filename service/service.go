@@ -186,6 +186,10 @@ func New(ctx context.Context, st store.Store, opts Options) (*Service, error) {
 	opts.Feedback = opts.Feedback.withDefaults()
 	opts.Ranker = opts.Ranker.withDefaults()
 	opts.Rank.RankerAttributes, opts.Rank.BlendOnly = opts.Ranker.Features, !opts.Ranker.Enabled
+	if opts.Ranker.Backend == RankerRemote {
+		// The remote model serves whether or not training fits a local one (its fallback).
+		opts.Rank.Remote, opts.Rank.RemoteTimeout, opts.Rank.BlendOnly = opts.Ranker.Remote, opts.Ranker.RemoteTimeout, false
+	}
 	s := &Service{opts: opts, st: st, log: opts.Logger, Metrics: newMetrics()}
 	mem, err := s.assemble()
 	if err != nil {

@@ -67,7 +67,15 @@ func (t *trainer) fitRanker(ctx context.Context, td *trainData) (blob []byte, in
 	if err != nil {
 		return nil, info, err
 	}
-	info.TrainGroups, info.ValidGroups = len(tr.data.Group), len(va.data.Group)
+	train := &tr.data
+	if o.Labels != LabelsOffline {
+		logged, err := t.loggedDataset(ctx, p.Features().Names)
+		if err != nil {
+			return nil, info, err
+		}
+		train = withLogged(train, logged, o.Labels)
+	}
+	info.TrainGroups, info.ValidGroups = len(train.Group), len(va.data.Group)
 	if info.TrainGroups < rankerMinGroups || info.ValidGroups < rankerMinGroups/3 {
 		info.Reason = fmt.Sprintf("the blend serves: too little data for a ranker (%d training and %d validation users with held-out items among their candidates)",
 			info.TrainGroups, info.ValidGroups)
@@ -75,7 +83,7 @@ func (t *trainer) fitRanker(ctx context.Context, td *trainData) (blob []byte, in
 	}
 	params := gbdt.DefaultParams()
 	params.Trees, params.NDCGAt, params.Seed = o.Trees, rankerK, o.Seed
-	m, err := gbdt.TrainLambdaMART(ctx, &tr.data, &va.data, params, nil)
+	m, err := gbdt.TrainLambdaMART(ctx, train, &va.data, params, nil)
 	if err != nil {
 		return nil, info, fmt.Errorf("train ranker: %w", err)
 	}

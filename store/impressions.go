@@ -33,6 +33,16 @@ type Impression struct {
 	Items []ImpressionItem
 	// Time is when the list was served (stored with nanosecond precision, returned in UTC).
 	Time time.Time
+	// Features are the learned ranker's feature rows of the items, when this list was sampled
+	// for feature logging (ranker.log_features); nil otherwise.
+	Features *FeatureLog
+}
+
+// FeatureLog is what a learned ranker saw of a served list: the feature names in column
+// order, and Rows[k] the row of the list's item k (empty when the ranker did not score it).
+type FeatureLog struct {
+	Names []string
+	Rows  [][]float32
 }
 
 // ImpressionItem is one item of a served list.

@@ -213,6 +213,13 @@ type Config struct {
 		Holdout    float64 `yaml:"holdout"`
 		Trees      int     `yaml:"trees"`
 		Seed       uint64  `yaml:"seed"`
+		// Backend local or remote; the remote model server's root, model and deadline.
+		Backend       string   `yaml:"backend"`
+		RemoteURL     string   `yaml:"remote_url"`
+		RemoteModel   string   `yaml:"remote_model"`
+		RemoteTimeout Duration `yaml:"remote_timeout"`
+		LogFeatures   float64  `yaml:"log_features"`
+		Labels        string   `yaml:"labels"`
 	} `yaml:"ranker"`
 }
 
@@ -282,6 +289,7 @@ func defaultConfig() Config {
 	ro := service.DefaultRankerOptions()
 	c.Ranker.Enabled, c.Ranker.LabelSplit, c.Ranker.Holdout = ro.Enabled, ro.LabelSplit, ro.Holdout
 	c.Ranker.Trees, c.Ranker.Seed = ro.Trees, ro.Seed
+	c.Ranker.Backend, c.Ranker.RemoteTimeout, c.Ranker.Labels = ro.Backend, Duration(ro.RemoteTimeout), ro.Labels
 	return c
 }
 

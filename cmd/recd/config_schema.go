@@ -224,4 +224,10 @@ var schema = []setting{
 	{"ranker.holdout", "share of each user's items that become labels", between(0.01, 0.99)},
 	{"ranker.trees", "boosting rounds at most (early stopping on the validation users)", between(1, 5000)},
 	{"ranker.seed", "random label split, validation users, tree sampling", nil},
+	{"ranker.backend", "what scores the features when serving: the trained model (local) or a model server (remote)", oneOf("local", "remote")},
+	{"ranker.remote_url", "remote: the Open Inference Protocol server's root, e.g. http://localhost:8000", nil},
+	{"ranker.remote_model", "remote: the model's name ({remote_url}/v2/models/{name}/infer)", nil},
+	{"ranker.log_features", "share of users' ranked lists whose impression keeps the ranker's feature rows (0: none)", between(0, 1)},
+	{"ranker.labels", "what the ranker learns from: held-out items (offline), clicks on logged lists debiased by position (online), or both", oneOf("offline", "online", "both")},
+	{"ranker.remote_timeout", "remote: past it a list falls back to the local ranker or the blend", durationUpTo(10 * time.Second)},
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/recd/recd"
 	"github.com/recd/recd/index"
+	"github.com/recd/recd/service"
 )
 
 // ConfigError names the configuration field that is wrong, e.g.
@@ -79,6 +80,10 @@ func (c *Config) validateCross() error {
 		return bad("llm.model", "is required when llm.base_url is set")
 	case c.Describe.BaseURL != "" && c.Describe.Model == "" && c.LLM.Model == "":
 		return bad("describe.model", "is required when describe.base_url is set")
+	case c.Ranker.Backend == service.RankerRemote && c.Ranker.RemoteModel == "":
+		return bad("ranker.remote_model", "is required for the remote backend")
+	case c.Ranker.Backend == service.RankerRemote && c.Ranker.RemoteURL == "":
+		return bad("ranker.remote_url", "is required for the remote backend (http://host:8000)")
 	case c.HTTP.BodyTimeout+c.HTTP.RequestTimeout >= c.HTTP.WriteTimeout:
 		return bad("http.request_timeout", "body_timeout + request_timeout must be shorter than write_timeout")
 	}

@@ -8,6 +8,7 @@ import (
 	"github.com/recd/recd/embed"
 	"github.com/recd/recd/index/hnsw"
 	"github.com/recd/recd/model"
+	"github.com/recd/recd/oip"
 	"github.com/recd/recd/online"
 	"github.com/recd/recd/query"
 	"github.com/recd/recd/rank"
@@ -117,7 +118,13 @@ func (c *Config) onlineOptions() online.Options {
 // rankerOptions are the learned ranker's options.
 func (c *Config) rankerOptions() service.RankerOptions {
 	r := c.Ranker
-	o := service.RankerOptions{Enabled: r.Enabled, LabelSplit: r.LabelSplit, Holdout: r.Holdout, Trees: r.Trees, Seed: r.Seed}
+	o := service.RankerOptions{Enabled: r.Enabled, LabelSplit: r.LabelSplit, Holdout: r.Holdout, Trees: r.Trees, Seed: r.Seed,
+		Backend: r.Backend, RemoteTimeout: time.Duration(r.RemoteTimeout), LogFeatures: r.LogFeatures, Labels: r.Labels}
+	if r.Backend == service.RankerRemote {
+		if client, err := oip.New(r.RemoteURL, r.RemoteModel, nil); err == nil {
+			o.Remote = client
+		}
+	}
 	for _, f := range strings.Split(r.Features, ",") {
 		if f = strings.TrimSpace(f); f != "" {
 			o.Features = append(o.Features, f)

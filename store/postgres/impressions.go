@@ -13,7 +13,7 @@ import (
 
 var _ store.Impressions = (*Store)(nil)
 
-const impressionCols = `id, user_id, session_id, route, strategy, model_version, ts, items, experiment, variant, parent, params`
+const impressionCols = `id, user_id, session_id, route, strategy, model_version, ts, items, experiment, variant, parent, params, features`
 
 // PutImpressions stores a batch of impressions in one transaction, one row per list.
 func (s *Store) PutImpressions(ctx context.Context, imps []store.Impression) error {
@@ -26,11 +26,15 @@ func (s *Store) PutImpressions(ctx context.Context, imps []store.Impression) err
 		if err != nil {
 			return fmt.Errorf("put impressions: %w", err)
 		}
-		rows = append(rows, []any{im.ID, im.UserID, im.SessionID, im.Route, im.Strategy, im.ModelVersion, im.Time.UTC().UnixNano(), items, im.Experiment, im.Variant, im.Parent, im.Params})
+		features, err := codec.EncodeFeatureLog(im.Features)
+		if err != nil {
+			return fmt.Errorf("put impressions: %w", err)
+		}
+		rows = append(rows, []any{im.ID, im.UserID, im.SessionID, im.Route, im.Strategy, im.ModelVersion, im.Time.UTC().UnixNano(), items, im.Experiment, im.Variant, im.Parent, im.Params, features})
 	}
 	return s.write(ctx, "put impressions", func(tx pgx.Tx) error {
 		_, err := tx.CopyFrom(ctx, pgx.Identifier{"impressions"},
-			[]string{"id", "user_id", "session_id", "route", "strategy", "model_version", "ts", "items", "experiment", "variant", "parent", "params"}, pgx.CopyFromRows(rows))
+			[]string{"id", "user_id", "session_id", "route", "strategy", "model_version", "ts", "items", "experiment", "variant", "parent", "params", "features"}, pgx.CopyFromRows(rows))
 		return err
 	})
 }
@@ -39,13 +43,16 @@ func (s *Store) PutImpressions(ctx context.Context, imps []store.Impression) err
 func scanImpression(row pgx.Row) (store.Impression, error) {
 	var im store.Impression
 	var ts int64
-	var items string
-	if err := row.Scan(&im.ID, &im.UserID, &im.SessionID, &im.Route, &im.Strategy, &im.ModelVersion, &ts, &items, &im.Experiment, &im.Variant, &im.Parent, &im.Params); err != nil {
+	var items, features string
+	if err := row.Scan(&im.ID, &im.UserID, &im.SessionID, &im.Route, &im.Strategy, &im.ModelVersion, &ts, &items, &im.Experiment, &im.Variant, &im.Parent, &im.Params, &features); err != nil {
 		return im, err
 	}
 	im.Time = codec.Time(ts)
 	var err error
-	im.Items, err = codec.DecodeImpressionItems(items)
+	if im.Items, err = codec.DecodeImpressionItems(items); err != nil {
+		return im, err
+	}
+	im.Features, err = codec.DecodeFeatureLog(features)
 	return im, err
 }
 

@@ -120,6 +120,9 @@ var migrations = []string{
 	CREATE INDEX IF NOT EXISTS events_by_recommendation ON events (recommendation_id) WHERE recommendation_id <> '';`,
 	// items' generated descriptions (store.Descriptions): JSON, '' when none.
 	`ALTER TABLE items ADD COLUMN generated text NOT NULL DEFAULT '';`,
+	// the learned ranker's feature rows of a served list (store.FeatureLog), when it was
+	// sampled for feature logging: JSON, '' when none.
+	`ALTER TABLE impressions ADD COLUMN features text NOT NULL DEFAULT '';`,
 }
 
 // migrate brings the schema (in the connection's search_path) up to date in one transaction

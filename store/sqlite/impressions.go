@@ -14,10 +14,10 @@ import (
 
 var _ store.Impressions = (*Store)(nil)
 
-const impressionCols = `id, user_id, session_id, route, strategy, model_version, ts, items, experiment, variant, parent, params`
+const impressionCols = `id, user_id, session_id, route, strategy, model_version, ts, items, experiment, variant, parent, params, features`
 
 // impressionArgs is how many values one row of impressionCols takes.
-const impressionArgs = 12
+const impressionArgs = 13
 
 // impressionRows is how many lists one multi-row INSERT of a flush carries at most.
 const impressionRows = 100
@@ -34,7 +34,11 @@ func (s *Store) PutImpressions(ctx context.Context, imps []store.Impression) err
 		if err != nil {
 			return fmt.Errorf("put impressions: %w", err)
 		}
-		args = append(args, im.ID, im.UserID, im.SessionID, im.Route, im.Strategy, im.ModelVersion, im.Time.UTC().UnixNano(), items, im.Experiment, im.Variant, im.Parent, im.Params)
+		features, err := codec.EncodeFeatureLog(im.Features)
+		if err != nil {
+			return fmt.Errorf("put impressions: %w", err)
+		}
+		args = append(args, im.ID, im.UserID, im.SessionID, im.Route, im.Strategy, im.ModelVersion, im.Time.UTC().UnixNano(), items, im.Experiment, im.Variant, im.Parent, im.Params, features)
 	}
 	return s.write(ctx, "put impressions", func(tx *sql.Tx) error {
 		for len(args) > 0 {
@@ -54,13 +58,16 @@ func (s *Store) PutImpressions(ctx context.Context, imps []store.Impression) err
 func scanImpression(row interface{ Scan(...any) error }) (store.Impression, error) {
 	var im store.Impression
 	var ts int64
-	var items string
-	if err := row.Scan(&im.ID, &im.UserID, &im.SessionID, &im.Route, &im.Strategy, &im.ModelVersion, &ts, &items, &im.Experiment, &im.Variant, &im.Parent, &im.Params); err != nil {
+	var items, features string
+	if err := row.Scan(&im.ID, &im.UserID, &im.SessionID, &im.Route, &im.Strategy, &im.ModelVersion, &ts, &items, &im.Experiment, &im.Variant, &im.Parent, &im.Params, &features); err != nil {
 		return im, err
 	}
 	im.Time = codec.Time(ts)
 	var err error
-	im.Items, err = codec.DecodeImpressionItems(items)
+	if im.Items, err = codec.DecodeImpressionItems(items); err != nil {
+		return im, err
+	}
+	im.Features, err = codec.DecodeFeatureLog(features)
 	return im, err
 }
 

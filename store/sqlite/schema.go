@@ -103,6 +103,9 @@ var migrations = []string{
 	CREATE INDEX IF NOT EXISTS events_by_recommendation ON events (recommendation_id) WHERE recommendation_id != '';`,
 	// items' generated descriptions (store.Descriptions): JSON, '' when none.
 	`ALTER TABLE items ADD COLUMN generated TEXT NOT NULL DEFAULT '';`,
+	// the learned ranker's feature rows of a served list (store.FeatureLog), when it was
+	// sampled for feature logging: JSON, '' when none.
+	`ALTER TABLE impressions ADD COLUMN features TEXT NOT NULL DEFAULT '';`,
 }
 
 // migrate brings the schema up to date in one transaction on the writer connection.

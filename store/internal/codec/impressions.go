@@ -43,3 +43,30 @@ func DecodeImpressionItems(s string) ([]store.ImpressionItem, error) {
 	}
 	return out, nil
 }
+
+// featureLog is a FeatureLog's JSON form: {"n": names, "r": rows}.
+type featureLog struct {
+	Names []string    `json:"n"`
+	Rows  [][]float32 `json:"r"`
+}
+
+// EncodeFeatureLog writes a served list's feature rows as JSON, "" for none.
+func EncodeFeatureLog(f *store.FeatureLog) (string, error) {
+	if f == nil {
+		return "", nil
+	}
+	b, err := json.Marshal(featureLog{Names: f.Names, Rows: f.Rows})
+	return string(b), err
+}
+
+// DecodeFeatureLog reads what EncodeFeatureLog wrote; "" is nil.
+func DecodeFeatureLog(s string) (*store.FeatureLog, error) {
+	if s == "" {
+		return nil, nil
+	}
+	var in featureLog
+	if err := json.Unmarshal([]byte(s), &in); err != nil {
+		return nil, fmt.Errorf("impression features: %w", err)
+	}
+	return &store.FeatureLog{Names: in.Names, Rows: in.Rows}, nil
+}
