@@ -42,8 +42,7 @@ func (s *reader) precomputed(req *RecommendRequest, p *rank.Pipeline, v *userVie
 			ids[i] = it.ID
 		}
 		p.Exposure.Record(ids) // what the pipeline records for a list it computes and sends
-		s.live.shareImpressions(resp.Items)
-		s.ledger.record(req.UserID, resp.Items)
+		s.shareImpressions(req.UserID, p, &resp)
 	}
 	return resp, true
 }

@@ -65,9 +65,13 @@ func (req *RecommendRequest) validate(l Limits) error {
 	if req.N < 1 || req.N > l.MaxN {
 		return recd.Invalid("n", fmt.Sprintf("must be between 1 and %d", l.MaxN))
 	}
-	for f, v := range map[string]*float64{"diversity": req.Diversity, "calibration": req.Calibration,
-		"long_tail_share": req.LongTailShare, "session_weight": req.SessionWeight, "rotation": req.Rotation} {
-		if err := checkUnit(f, v); err != nil {
+	// A slice, not a map: no allocation per request, and the first bad knob in a fixed order.
+	for _, k := range [...]struct {
+		field string
+		v     *float64
+	}{{"diversity", req.Diversity}, {"calibration", req.Calibration}, {"long_tail_share", req.LongTailShare},
+		{"session_weight", req.SessionWeight}, {"rotation", req.Rotation}} {
+		if err := checkUnit(k.field, k.v); err != nil {
 			return err
 		}
 	}
