@@ -151,6 +151,9 @@ type Recommendations struct {
 	// request's variant ("interleaved": each item then names its own Variant).
 	Experiment string `json:"experiment,omitempty"`
 	Variant    string `json:"variant,omitempty"`
+	// RankerFallback is set when the remote ranker failed or timed out: "local" (the local
+	// ranker scored the list) or "blend".
+	RankerFallback string `json:"ranker_fallback,omitempty"`
 }
 
 // QueryResponse is the answer to a natural-language request.

@@ -141,6 +141,7 @@ class Recommendations(TypedDict, total=False):
     degraded: bool
     experiment: str  # the running experiment the list was served under, if any
     variant: str  # the request's variant in it, or "interleaved"
+    ranker_fallback: str  # "local" or "blend" when the remote ranker failed or timed out
 
 
 class QueryResponse(TypedDict, total=False):

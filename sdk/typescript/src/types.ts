@@ -169,6 +169,8 @@ export interface Recommendations {
   experiment?: string;
   /** The request's variant in that experiment, or "interleaved". */
   variant?: string;
+  /** "local" or "blend" when the remote ranker failed or timed out. */
+  ranker_fallback?: string;
 }
 
 /** The answer to a natural-language query. */
@@ -396,7 +398,7 @@ export const shapes: Record<string, Record<string, string | null>> = {
   RecommendedItem: recommendedItem,
   Recommendations: {
     recommendation_id: null, items: "RecommendedItem", strategy: null, model_version: null, degraded: null,
-    experiment: null, variant: null,
+    experiment: null, variant: null, ranker_fallback: null,
   } satisfies Shape<Recommendations>,
   QueryResponse: {
     query: null, recommendation_id: null, parser: null, fallback: null, items: "RecommendedItem", strategy: null,
