@@ -122,6 +122,13 @@ r 200 R GET '/v1/metrics/online?group_by=route&k=5'; r 400 R GET '/v1/metrics/on
 r 200 W PUT /v1/items/oa1/generated_text -H "$J" -d '{"text":"OpenAPI test is a comedy from 1999, described by hand.","model":"by hand"}'
 r 404 W PUT /v1/items/nope/generated_text -H "$J" -d '{"text":"Nothing to describe here, no item.","model":"by hand"}'
 r 422 A POST '/v1/admin/describe?only_thin=true'; r 404 A GET /v1/admin/jobs/nope
+# An experiment scheduled in the future, so it changes no list the rest of the traffic gets.
+XS='{"variants":[{"name":"control","weight":1},{"name":"popular","weight":1,"overrides":{"sources":["popular"]}}],"start":"2030-01-01T00:00:00Z","end":"2030-02-01T00:00:00Z"}'
+r 201 A PUT /v1/experiments/oa-exp -H "$J" -d "$XS"; r 200 A PUT /v1/experiments/oa-exp -H "$J" -d "$XS"
+r 403 R PUT /v1/experiments/oa-exp2 -H "$J" -d "$XS"
+r 200 R GET /v1/experiments; r 200 R GET /v1/experiments/oa-exp; r 404 R GET /v1/experiments/nope
+r 200 R GET /v1/experiments/oa-exp/report; r 200 A GET '/v1/experiments/oa-exp/preview?user_id=1&n=3'
+r 403 R GET '/v1/experiments/oa-exp/preview?user_id=1'; r 204 A DELETE /v1/experiments/oa-exp
 # A forced run in the background holds training while the second one asks: 409.
 curl -s -o /dev/null -w '%{http_code}' -X POST -H "Authorization: Bearer $ADMIN" "$B/v1/admin/train?force=true" >"$dir/train1" &
 train=$!
@@ -190,6 +197,8 @@ Violation: request.body.0.timestamp Request body property 0.timestamp must match
 Violation: request.query.n Request query parameter n must be >= 1
 Violation: request.query.n Request query parameter n must be <= 200
 Violation: request.body.text Request body property text must NOT have more than 2000 characters
+Violation: request.body.text Request body property text must NOT have fewer than 1 characters
+Violation: request.query.only_thin Request query parameter only_thin must be boolean
 EOF
 )
 echo "--- the lenient Prism flagged (beyond the requests refused on purpose):"
