@@ -69,22 +69,29 @@ func Generate(ctx context.Context, o Options, items, events io.Writer, progress 
 }
 
 // user appends user u's n events to buf: sessions of about SessionLen events, SessionGap
-// apart on average, starting at a time drawn in the first 80% of the span.
+// apart on average, starting at a time drawn in the first 80% of the span. A heavy user's
+// gaps shrink so that their events stay inside the span (the span ends in the past, and an
+// event dated in the future would be refused by import).
 func (g *userGen) user(buf []byte, u, n int) []byte {
 	clear(g.seen)
 	g.tastesOf()
 	t := g.o.Start.Add(time.Duration(g.rng.Float64() * 0.8 * float64(g.o.Span)))
+	end := g.o.Start.Add(g.o.Span)
+	sessionGap, eventGap := g.fitGaps(n, end.Sub(t))
 	session, left := 0, 0
 	for range n {
 		if left == 0 {
 			session++
 			left = 1 + int(g.rng.ExpFloat64()*(g.o.SessionLen-1)+0.5)
 			if session > 1 {
-				t = t.Add(g.expDur(g.o.SessionGap))
+				t = t.Add(g.expDur(sessionGap))
 			}
 		}
 		left--
-		t = t.Add(g.expDur(g.o.EventGap))
+		t = t.Add(g.expDur(eventGap))
+		if t.After(end) { // an unlucky draw past the scaled expectation
+			t = end
+		}
 		item, liked := g.item()
 		buf = g.appendEvent(buf, u, session, item, liked, t)
 	}

@@ -261,3 +261,35 @@ func sessionGaps(t *testing.T, evs []event) (within, between time.Duration) {
 	slices.Sort(out)
 	return in[len(in)/2], out[len(out)/2]
 }
+
+// TestGenerate_EventsStayInsideTheSpan: users with thousands of events (as the heaviest
+// users of the full ml20m preset have) would run past the span's end, into the future, at
+// the configured gaps; their gaps shrink instead, so every event is dated inside the span.
+func TestGenerate_EventsStayInsideTheSpan(t *testing.T) {
+	o := small(t, 50_000, 3)
+	o.Users, o.Items = 8, 40_000 // about 6,000 events a user: 750 sessions 5 days apart
+	_, events, _ := generate(t, o)
+	end := o.Start.Add(o.Span)
+	sc := bufio.NewScanner(bytes.NewReader(events))
+	var n int
+	var newest time.Time
+	for sc.Scan() {
+		var e struct{ Timestamp time.Time }
+		if err := json.Unmarshal(sc.Bytes(), &e); err != nil {
+			t.Fatal(err)
+		}
+		if e.Timestamp.Before(o.Start) || e.Timestamp.After(end) {
+			t.Fatalf("event %d dated %s, outside [%s, %s]", n, e.Timestamp, o.Start, end)
+		}
+		if e.Timestamp.After(newest) {
+			newest = e.Timestamp
+		}
+		n++
+	}
+	if n < 40_000 {
+		t.Fatalf("%d events, want about 50,000", n)
+	}
+	if newest.Before(end.Add(-o.Span / 5)) {
+		t.Errorf("newest event %s: the heavy users' events should reach the span's last fifth", newest)
+	}
+}

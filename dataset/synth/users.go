@@ -137,6 +137,21 @@ func (g *userGen) inTaste(i int32) bool {
 	return false
 }
 
+// fitGaps returns the mean gaps between sessions and between events for a user of n events
+// with room left in the span: the configured ones, scaled down when their expected total
+// would use more than 90% of the room.
+func (g *userGen) fitGaps(n int, room time.Duration) (session, event time.Duration) {
+	session, event = g.o.SessionGap, g.o.EventGap
+	sessions := float64(n) / max(g.o.SessionLen, 1)
+	expected := sessions*float64(session) + float64(n)*float64(event)
+	if limit := 0.9 * float64(room); expected > limit && expected > 0 {
+		scale := limit / expected
+		session = time.Duration(float64(session) * scale)
+		event = time.Duration(float64(event) * scale)
+	}
+	return session, event
+}
+
 // expDur draws an exponentially distributed duration of the given mean.
 func (g *userGen) expDur(mean time.Duration) time.Duration {
 	return time.Duration(g.rng.ExpFloat64() * float64(mean))
