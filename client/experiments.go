@@ -78,13 +78,19 @@ type SRMCheck struct {
 	OK        bool    `json:"ok"`
 }
 
-// InterleavingResult counts the interleaved lists won, lost and tied by the first variant.
+// InterleavingResult counts the interleaved lists won, lost and tied by the first variant,
+// and the units (users or sessions) whose credited clicks favour either; PValue is the t-test
+// of Difference, the mean over units of clicks credited to the first variant minus the second.
 type InterleavingResult struct {
-	Wins            int     `json:"wins"`
-	Losses          int     `json:"losses"`
-	Ties            int     `json:"ties"`
-	PreferenceShare float64 `json:"preference_share"`
-	PValue          float64 `json:"p_value"`
+	Wins            int      `json:"wins"`
+	Losses          int      `json:"losses"`
+	Ties            int      `json:"ties"`
+	PreferenceShare float64  `json:"preference_share"`
+	Users           int      `json:"users"`
+	UserWins        int      `json:"user_wins"`
+	UserLosses      int      `json:"user_losses"`
+	Difference      Estimate `json:"difference"`
+	PValue          float64  `json:"p_value"`
 }
 
 // PutExperiment creates or replaces the experiment x.ID (admin role) and returns it as

@@ -29,9 +29,6 @@ type Tally struct {
 	Impressions, Clicks, Conversions int
 }
 
-// Duel is one interleaved list's outcome: the clicks credited to each variant.
-type Duel struct{ Clicks [2]int }
-
 // Data is what a report is computed from: per variant, each unit's tally; under
 // interleaving, each list's duel.
 type Data struct {
@@ -87,18 +84,6 @@ type SRM struct {
 	ChiSquare float64 `json:"chi_square"`
 	PValue    float64 `json:"p_value"`
 	OK        bool    `json:"ok"`
-}
-
-// InterleavingReport is the preference test: a list is won by the variant whose items got
-// more clicks, tied when both got as many (at least one); lists without clicks do not count.
-// PreferenceShare is the first variant's share of the decided lists, PValue the two-sided
-// sign test of wins against losses.
-type InterleavingReport struct {
-	Wins            int     `json:"wins"`
-	Losses          int     `json:"losses"`
-	Ties            int     `json:"ties"`
-	PreferenceShare float64 `json:"preference_share"`
-	PValue          float64 `json:"p_value"`
 }
 
 // Compute builds x's report from d at status.
@@ -192,28 +177,6 @@ func srmOf(obs []int64, w []float64) SRM {
 		return SRM{ChiSquare: math.MaxFloat64, PValue: 0, OK: false}
 	}
 	return SRM{ChiSquare: s.ChiSquare, PValue: s.P, OK: !s.Mismatch(SRMAlpha)}
-}
-
-// duel scores the interleaved lists.
-func duel(ds []Duel) *InterleavingReport {
-	r := &InterleavingReport{PValue: 1}
-	for _, d := range ds {
-		switch {
-		case d.Clicks[0] > d.Clicks[1]:
-			r.Wins++
-		case d.Clicks[0] < d.Clicks[1]:
-			r.Losses++
-		case d.Clicks[0] > 0:
-			r.Ties++
-		}
-	}
-	if n := r.Wins + r.Losses; n > 0 {
-		r.PreferenceShare = float64(r.Wins) / float64(n)
-		if p, err := stats.SignTest(r.Wins, r.Losses); err == nil {
-			r.PValue = p
-		}
-	}
-	return r
 }
 
 // conclusive says whether the report can support a conclusion, and why not.

@@ -1,6 +1,7 @@
 package experiment
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -118,12 +119,18 @@ func TestCompute_Interleaving(t *testing.T) {
 		for range none {
 			out = append(out, Duel{})
 		}
+		for i := range out {
+			out[i].Unit = fmt.Sprint("u", i) // one list a user
+		}
 		return out
 	}
 	r := Compute(&x, StatusRunning, Data{Units: [][]Tally{{{Impressions: 50}}, {{Impressions: 50}}}, Duels: duels(70, 30, 5, 40)})
 	il := r.Interleaving
 	if il == nil || il.Wins != 70 || il.Losses != 30 || il.Ties != 5 || il.PreferenceShare != 0.7 {
 		t.Fatalf("interleaving = %+v, want 70 wins, 30 losses, 5 ties, share 0.7", il)
+	}
+	if il.Users != 145 || il.UserWins != 70 || il.UserLosses != 30 || math.Abs(il.Difference.Value-40.0/145) > 1e-12 {
+		t.Errorf("interleaving = %+v, want 145 users, 70 preferring the first, 30 the second, difference 40/145", il)
 	}
 	if il.PValue >= 0.001 || !r.Conclusive {
 		t.Errorf("70 of 100: p = %v, conclusive %v; want p < 0.001 and conclusive", il.PValue, r.Conclusive)

@@ -70,7 +70,8 @@ func (s *Service) abData(ctx context.Context, x *experiment.Experiment) (experim
 }
 
 // reportTallies folds an experiment's lists into per-unit tallies by variant and, under
-// interleaving, one duel per list. It belongs to one report computation.
+// interleaving, one duel per list, named by its unit (the report's test is over units). It
+// belongs to one report computation.
 type reportTallies struct {
 	x                 *experiment.Experiment
 	clicks, converted []string                       // the event types counted
@@ -120,7 +121,7 @@ func (t *reportTallies) add(l *store.ExperimentList) {
 		clicked[ev.ItemID] = clicked[ev.ItemID] || slices.Contains(t.clicks, ev.Type)
 		converted[ev.ItemID] = converted[ev.ItemID] || slices.Contains(t.converted, ev.Type)
 	}
-	var d experiment.Duel
+	d := experiment.Duel{Unit: unit}
 	for _, it := range l.Items {
 		_, v := t.x.Variant(it.Variant)
 		if v < 0 || v > 1 {

@@ -104,6 +104,9 @@ func TestService_ExperimentReport_SeededLists(t *testing.T) {
 	if r.Interleaving == nil || r.Interleaving.PreferenceShare >= 0.5 || r.Interleaving.PValue >= 0.01 || !r.SRM.OK {
 		t.Errorf("interleaving report %+v (%+v): want the second variant preferred, p < 0.01", r, r.Interleaving)
 	}
+	if r.Interleaving != nil && (r.Interleaving.Users != 300 || r.Interleaving.Difference.High >= 0) {
+		t.Errorf("interleaving %+v: want 300 users, a difference below 0 for the first variant", r.Interleaving)
+	}
 	if v := r.Variants[0]; v.Impressions != 5*300 || v.Users != 300 {
 		t.Errorf("control placed %d items for %d users, want 1500 for 300", v.Impressions, v.Users)
 	}

@@ -3,8 +3,11 @@ package sim
 import (
 	"math"
 
-	"gonum.org/v1/gonum/stat/distuv"
+	"github.com/recd/recd/stats"
 )
+
+// level is the confidence level of the simulator's intervals.
+const level = 0.95
 
 // Estimate is a per-user CTR comparison the simulator computes from its own tally, to check
 // the server's report against (and to judge runs when the server reports nothing).
@@ -14,34 +17,17 @@ type Estimate struct {
 	P                  float64 // two-sided, by the delta method
 }
 
-// ratio is the ratio of sums over users and the delta-method variance of it.
-func ratio(us []UserCount) (r, variance float64) {
-	n := float64(len(us))
-	if n < 2 {
-		return math.NaN(), math.NaN()
+// pairsOf is each user's clicks over the items shown to them.
+func pairsOf(us []UserCount) []stats.Pair {
+	out := make([]stats.Pair, len(us))
+	for i, u := range us {
+		out[i] = stats.Pair{Num: float64(u.Clicks), Den: float64(u.Impressions)}
 	}
-	var sc, sn float64
-	for _, u := range us {
-		sc += float64(u.Clicks)
-		sn += float64(u.Impressions)
-	}
-	mc, mn := sc/n, sn/n
-	if mn == 0 {
-		return math.NaN(), math.NaN()
-	}
-	r = mc / mn
-	var vcc, vnn, vcn float64
-	for _, u := range us {
-		dc, dn := float64(u.Clicks)-mc, float64(u.Impressions)-mn
-		vcc += dc * dc
-		vnn += dn * dn
-		vcn += dc * dn
-	}
-	vcc, vnn, vcn = vcc/(n-1), vnn/(n-1), vcn/(n-1)
-	return r, (vcc - 2*r*vcn + r*r*vnn) / (n * mn * mn)
+	return out
 }
 
-// Compare estimates the treatment's per-user CTR against the control's.
+// Compare estimates the treatment's per-user CTR against the control's by the delta method
+// (stats.Compare, as the server's report does). Values it cannot compute are NaN.
 func (t *Tally) Compare(control, treatment string) Estimate {
 	var cu, tu []UserCount
 	if v := t.Variants[control]; v != nil {
@@ -50,50 +36,68 @@ func (t *Tally) Compare(control, treatment string) Estimate {
 	if v := t.Variants[treatment]; v != nil {
 		tu = v.PerUser
 	}
-	rc, vc := ratio(cu)
-	rt, vt := ratio(tu)
-	e := Estimate{Control: rc, Treatment: rt, Lift: (rt - rc) / rc, P: math.NaN()}
-	if se := math.Sqrt(vc + vt); se > 0 {
-		z := (rt - rc) / se
-		e.P = 2 * distuv.UnitNormal.Survival(math.Abs(z))
+	nan := math.NaN()
+	e := Estimate{Control: nan, Treatment: nan, Lift: nan, P: nan}
+	c, err := stats.Compare(pairsOf(cu), pairsOf(tu), level)
+	if c.Control.Den > 0 {
+		e.Control = c.Control.Value
+	}
+	if c.Treatment.Den > 0 {
+		e.Treatment = c.Treatment.Value
+	}
+	if err != nil {
+		return e
+	}
+	e.Lift = c.Lift
+	if c.DiffSE > 0 {
+		e.P = c.P
 	}
 	return e
 }
 
 // Preference is the control's share of the decided interleaved lists (wins over wins and
-// losses) and the two-sided exact binomial p-value of a share of one half.
+// losses) and the p-value of the report's test: the two-sided t-test over users of each
+// user's clicks credited to the control minus those credited to the treatment (stats.TTest).
 func (t *Tally) Preference() (share, p float64) {
-	w, l := t.Interleaved.Wins, t.Interleaved.Losses
-	n := w + l
-	if n == 0 {
-		return math.NaN(), 1
+	share, p = math.NaN(), 1
+	if n := t.Interleaved.Wins + t.Interleaved.Losses; n > 0 {
+		share = float64(t.Interleaved.Wins) / float64(n)
 	}
-	b := distuv.Binomial{N: float64(n), P: 0.5}
-	p = math.Min(1, 2*b.CDF(float64(min(w, l))))
-	return float64(w) / float64(n), p
+	diffs := make([]float64, len(t.Interleaved.PerUser))
+	for i, d := range t.Interleaved.PerUser {
+		diffs[i] = float64(d)
+	}
+	if m, err := stats.TTest(diffs, level); err == nil {
+		p = m.P
+	}
+	return share, p
+}
+
+// ListSignP is the two-sided sign test of the interleaved lists won against those lost, the
+// test over lists that counts a user's lists as independent; the simulator prints it beside
+// the per-user test for comparison.
+func (t *Tally) ListSignP() float64 {
+	p, err := stats.SignTest(t.Interleaved.Wins, t.Interleaved.Losses)
+	if err != nil {
+		return math.NaN()
+	}
+	return p
 }
 
 // SampleRatio is the chi-square p-value of the users per variant against the weights
 // (weights[i] for names[i]); a small value flags broken traffic splitting.
 func (t *Tally) SampleRatio(names []string, weights []float64) float64 {
-	var total, wsum float64
+	obs := make([]int64, len(names))
+	var total int64
 	for i, n := range names {
 		if v := t.Variants[n]; v != nil {
-			total += float64(v.Users)
+			obs[i] = int64(v.Users)
+			total += obs[i]
 		}
-		wsum += weights[i]
 	}
-	if total == 0 || wsum <= 0 || len(names) < 2 {
+	s, err := stats.SampleRatioMismatch(obs, weights)
+	if err != nil || total == 0 {
 		return math.NaN()
 	}
-	var chi float64
-	for i, n := range names {
-		var got float64
-		if v := t.Variants[n]; v != nil {
-			got = float64(v.Users)
-		}
-		want := total * weights[i] / wsum
-		chi += (got - want) * (got - want) / want
-	}
-	return distuv.ChiSquared{K: float64(len(names) - 1)}.Survival(chi)
+	return s.P
 }

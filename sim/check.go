@@ -54,15 +54,17 @@ func sortClicks(cs []Click) {
 
 // CheckReport compares the server's report with the simulator's tally: per variant the same
 // users, items shown and clicks. Under interleaving the per-variant lines are per-item credit,
-// so the lists won, lost and tied are compared instead.
+// so the lists won, lost and tied and the users preferring either variant are compared instead.
 func CheckReport(r *Report, t *Tally, interleaving bool) error {
 	if interleaving {
-		got := Interleaved{}
-		if r.Interleaving != nil {
-			got = Interleaved{Wins: r.Interleaving.Wins, Losses: r.Interleaving.Losses, Ties: r.Interleaving.Ties}
+		type counts struct{ Wins, Losses, Ties, Users, UserWins, UserLosses int }
+		var got counts
+		if il := r.Interleaving; il != nil {
+			got = counts{il.Wins, il.Losses, il.Ties, il.Users, il.UserWins, il.UserLosses}
 		}
-		if got != t.Interleaved {
-			return fmt.Errorf("the report counts interleaved lists %+v, the simulator %+v", got, t.Interleaved)
+		ti := t.Interleaved
+		if want := (counts{ti.Wins, ti.Losses, ti.Ties, len(ti.PerUser), ti.UserWins, ti.UserLosses}); got != want {
+			return fmt.Errorf("the report counts interleaved lists and users %+v, the simulator %+v", got, want)
 		}
 		return nil
 	}

@@ -34,11 +34,23 @@ type UserCount struct {
 
 // Interleaved counts the interleaved lists by the variant whose items drew more clicks: a win
 // of the control (the first variant), a loss (the treatment drew more) or a tie (as many, at
-// least one). Lists without clicks do not count. These are the server report's semantics.
+// least one). Lists without clicks do not count. PerUser holds each user's clicks credited to
+// the control minus those credited to the treatment over all their lists, in user order (0
+// for a user without clicks), and UserWins and UserLosses count the users above and below 0.
+// These are the server report's semantics.
 type Interleaved struct {
-	Wins   int `json:"wins"`
-	Losses int `json:"losses"`
-	Ties   int `json:"ties"`
+	Wins       int   `json:"wins"`
+	Losses     int   `json:"losses"`
+	Ties       int   `json:"ties"`
+	UserWins   int   `json:"user_wins"`
+	UserLosses int   `json:"user_losses"`
+	PerUser    []int `json:"-"`
+	perUser    []userDiff
+}
+
+type userDiff struct {
+	user string
+	diff int
 }
 
 // Tally is the simulator's own record of a run. mu guards every field while a run records
@@ -106,8 +118,16 @@ func (t *Tally) record(r *userRecord, pair *[2]string) {
 	if pair == nil {
 		return
 	}
+	t.recordDuels(r, pair)
+}
+
+// recordDuels counts one user's interleaved lists and their difference; t.mu is held.
+func (t *Tally) recordDuels(r *userRecord, pair *[2]string) {
+	diff := 0
 	for _, d := range r.duels {
-		switch c, x := d[pair[0]], d[pair[1]]; {
+		c, x := d[pair[0]], d[pair[1]]
+		diff += c - x
+		switch {
 		case c > x:
 			t.Interleaved.Wins++
 		case c < x:
@@ -116,6 +136,13 @@ func (t *Tally) record(r *userRecord, pair *[2]string) {
 			t.Interleaved.Ties++
 		}
 	}
+	switch {
+	case diff > 0:
+		t.Interleaved.UserWins++
+	case diff < 0:
+		t.Interleaved.UserLosses++
+	}
+	t.Interleaved.perUser = append(t.Interleaved.perUser, userDiff{r.user, diff})
 }
 
 // finish puts every slice in a fixed order, so that two runs of the same seed compare equal.
@@ -124,6 +151,11 @@ func (t *Tally) finish() {
 	defer t.mu.Unlock()
 	for _, vt := range t.Variants {
 		slices.SortFunc(vt.PerUser, func(a, b UserCount) int { return cmp.Compare(a.User, b.User) })
+	}
+	slices.SortFunc(t.Interleaved.perUser, func(a, b userDiff) int { return cmp.Compare(a.user, b.user) })
+	t.Interleaved.PerUser = t.Interleaved.PerUser[:0]
+	for _, d := range t.Interleaved.perUser {
+		t.Interleaved.PerUser = append(t.Interleaved.PerUser, d.diff)
 	}
 	slices.SortFunc(t.Clicks, func(a, b Click) int {
 		return cmp.Or(cmp.Compare(a.User, b.User), cmp.Compare(a.RecommendationID, b.RecommendationID),

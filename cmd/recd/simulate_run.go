@@ -64,9 +64,9 @@ func simSearch(ctx context.Context, d *sim.Driver, design sim.Design, f *simFlag
 		return err
 	}
 	tw := tabwriter.NewWriter(stdout, 2, 4, 2, ' ', 0)
-	fmt.Fprintf(tw, "users\truns\tp < %g\tpower\n", f.level)
+	fmt.Fprintf(tw, "users\truns\tp < %g\tpower\tsign test over lists\n", f.level)
 	for _, s := range all {
-		fmt.Fprintf(tw, "%d\t%d\t%d\t%.2f\n", s.Users, len(s.Runs), s.Significant, s.Power())
+		fmt.Fprintf(tw, "%d\t%d\t%d\t%.2f\t%s\n", s.Users, len(s.Runs), s.Significant, s.Power(), listPower(design, s, f.level))
 	}
 	tw.Flush()
 	if need == 0 {
@@ -121,15 +121,19 @@ func printOutcome(w io.Writer, design sim.Design, o *sim.Outcome) {
 	fmt.Fprintf(w, "\nsimulator: lift %s, p %s (per-user CTR, delta method)\n", pct(o.Own.Lift), num(o.Own.P))
 	if design.Kind == "interleaving" {
 		t := o.Tally.Interleaved
-		fmt.Fprintf(w, "simulator interleaving: %s won %d lists, lost %d, tied %d; its share %.3f, p %s\n",
-			design.Control.Name, t.Wins, t.Losses, t.Ties, o.OwnShare, num(o.OwnP))
+		fmt.Fprintf(w, "simulator interleaving: %s won %d lists, lost %d, tied %d; its share %.3f (sign test over lists p %s); "+
+			"of %d users %d clicked more of its items, %d fewer, p %s (t-test over users)\n",
+			design.Control.Name, t.Wins, t.Losses, t.Ties, o.OwnShare, num(o.Tally.ListSignP()),
+			len(t.PerUser), t.UserWins, t.UserLosses, num(o.OwnP))
 	}
 	if r := o.Report; r != nil {
 		fmt.Fprintf(w, "report: primary metric %s; sample ratio chi-square %.3f, p %s (%s); conclusive %v %s\n",
 			r.PrimaryMetric, r.SRM.ChiSquare, num(r.SRM.PValue), okWord(r.SRM.OK), r.Conclusive, r.Reason)
 		if il := r.Interleaving; il != nil {
-			fmt.Fprintf(w, "report interleaving: %s won %d lists, lost %d, tied %d; its share %.3f, p %s\n",
-				design.Control.Name, il.Wins, il.Losses, il.Ties, il.PreferenceShare, num(il.PValue))
+			fmt.Fprintf(w, "report interleaving: %s won %d lists, lost %d, tied %d; its share %.3f; of %d users %d clicked more "+
+				"of its items, %d fewer, mean difference %.3f [%.3f, %.3f], p %s\n",
+				design.Control.Name, il.Wins, il.Losses, il.Ties, il.PreferenceShare, il.Users, il.UserWins, il.UserLosses,
+				il.Difference.Value, il.Difference.Low, il.Difference.High, num(il.PValue))
 		}
 	} else {
 		fmt.Fprintln(w, "report: none (the server has no experiment routes; every user saw the same list)")
@@ -184,4 +188,20 @@ func judgedBy(o *sim.Outcome) string {
 		return "the server's report"
 	}
 	return "the simulator's own tally"
+}
+
+// listPower is, under interleaving, the share of s's runs in which a sign test over lists (the
+// simulator's, each list counted as independent) reaches level: beside the report's test over
+// users, for comparison. Empty for other designs.
+func listPower(design sim.Design, s *sim.Series, level float64) string {
+	if design.Kind != "interleaving" {
+		return ""
+	}
+	n := 0
+	for _, o := range s.Runs {
+		if o.Tally.ListSignP() < level {
+			n++
+		}
+	}
+	return fmt.Sprintf("%.2f", float64(n)/float64(len(s.Runs)))
 }

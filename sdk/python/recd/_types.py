@@ -365,12 +365,17 @@ class SRMCheck(TypedDict, total=False):
 
 
 class InterleavingResult(TypedDict, total=False):
-    """The interleaved lists won, lost and tied by the first variant, and the sign test."""
+    """The interleaved lists won, lost and tied by the first variant; per unit, the clicks
+    credited to the first variant minus the second, and its t-test."""
 
     wins: int
     losses: int
     ties: int
     preference_share: float
+    users: int
+    user_wins: int
+    user_losses: int
+    difference: Estimate
     p_value: float
 
 

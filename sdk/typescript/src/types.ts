@@ -452,7 +452,8 @@ export const shapes: Record<string, Record<string, string | null>> = {
   Estimate: { value: null, low: null, high: null } satisfies Shape<Estimate>,
   SRMCheck: { chi_square: null, p_value: null, ok: null } satisfies Shape<SRMCheck>,
   InterleavingResult: {
-    wins: null, losses: null, ties: null, preference_share: null, p_value: null,
+    wins: null, losses: null, ties: null, preference_share: null, users: null, user_wins: null, user_losses: null,
+    difference: "Estimate", p_value: null,
   } satisfies Shape<InterleavingResult>,
 };
 
@@ -531,12 +532,19 @@ export interface SRMCheck {
   ok: boolean;
 }
 
-/** The interleaved lists won, lost and tied by the first variant, and the sign test. */
+/**
+ * The interleaved lists won, lost and tied by the first variant; per unit, the clicks credited
+ * to the first variant minus the second (difference), and its t-test (p_value).
+ */
 export interface InterleavingResult {
   wins: number;
   losses: number;
   ties: number;
   preference_share: number;
+  users: number;
+  user_wins: number;
+  user_losses: number;
+  difference: Estimate;
   p_value: number;
 }
 

@@ -88,7 +88,9 @@
       p.hidden = !il;
       if (il) {
         p.textContent = "Interleaving: the first variant won " + il.wins + " lists, lost " + il.losses + ", tied " +
-          il.ties + "; preference share " + pct(il.preference_share) + " (p = " + fmt(il.p_value) + ").";
+          il.ties + "; preference share " + pct(il.preference_share) + ". Of " + il.users + " users, " + il.user_wins +
+          " clicked more of its items, " + il.user_losses + " fewer; mean difference " + fmt(il.difference.value) +
+          " [" + fmt(il.difference.low) + ", " + fmt(il.difference.high) + "] (p = " + fmt(il.p_value) + ").";
       }
       setStatus("Report of " + id + " loaded.");
     }, failed);
