@@ -40,6 +40,10 @@ type Request struct {
 	// LogFeatures asks for the learned ranker's feature rows of the returned items in
 	// Response.Features (the caller's sample for feature logging).
 	LogFeatures bool
+	// NoRecord leaves the list's items out of the exposure counter: the list is not shown as
+	// it is (one of an interleaved request's two rankings, or a preview), and the caller
+	// records what it does show.
+	NoRecord bool
 }
 
 // Response is a ranked list with the strategy that produced it.

@@ -7,7 +7,7 @@ import (
 )
 
 // explainStage cuts the list to n, explains each item (Explain), writes the response and
-// records the impressions for the exposure boost.
+// records the impressions for the exposure boost (unless Request.NoRecord).
 type explainStage struct{}
 
 func (explainStage) run(_ context.Context, r *request) error {
@@ -22,7 +22,7 @@ func (explainStage) run(_ context.Context, r *request) error {
 		r.resp.Items = append(r.resp.Items, recd.Recommendation{ID: c.ID, Score: c.Score, Title: p.title(c.ID),
 			Reasons: ownReasons(c.Reasons)})
 	}
-	if p.Exposure != nil && len(cands) > 0 {
+	if p.Exposure != nil && len(cands) > 0 && !r.req.NoRecord {
 		ids := make([]string, len(cands))
 		for i, c := range cands {
 			ids[i] = c.ID

@@ -74,13 +74,15 @@ func (s *reader) recommendIn(ctx context.Context, req RecommendRequest, x *runni
 }
 
 // interleaved ranks req under both variants and merges the lists by team draft, seeded by
-// the list's recommendation id; each item names the variant that placed it. Both rankings are
-// computed lists, so the exposure counters count the items of both, not only those shown.
+// the list's recommendation id; each item names the variant that placed it. The exposure and
+// rotation counters count the merged list's items only (countShown), not both rankings.
 func (s *reader) interleaved(ctx context.Context, req RecommendRequest, x *running, id string) (rank.Response, error) {
 	var lists [2]rank.Response
 	for i := range lists {
+		vr := x.withKnobs(req, i)
+		vr.uncounted = true
 		var err error
-		if lists[i], err = s.recommend(ctx, x.withKnobs(req, i)); err != nil {
+		if lists[i], err = s.recommend(ctx, vr); err != nil {
 			return rank.Response{}, err
 		}
 	}
@@ -108,5 +110,6 @@ func (s *reader) interleaved(ctx context.Context, req RecommendRequest, x *runni
 		it.Variant = x.x.Variants[p.Team].Name
 		resp.Items[i] = it
 	}
+	s.countShown(&req, resp.Items)
 	return resp, nil
 }

@@ -36,7 +36,7 @@ func (s *reader) precomputed(req *RecommendRequest, p *rank.Pipeline, v *userVie
 	if len(resp.Items) > req.N {
 		resp.Items = resp.Items[:req.N]
 	}
-	if p.Exposure != nil && len(resp.Items) > 0 {
+	if p.Exposure != nil && len(resp.Items) > 0 && !req.uncounted {
 		ids := make([]string, len(resp.Items))
 		for i, it := range resp.Items {
 			ids[i] = it.ID

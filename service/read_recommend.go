@@ -29,6 +29,10 @@ type RecommendRequest struct {
 	// preview is set for an operator's preview (PreviewExperiment): the list is shown to no
 	// user, so it counts toward no exposure or rotation.
 	preview bool
+	// uncounted is set for one of an interleaved request's two rankings: only the merged list
+	// is shown, and countShown counts that, so this ranking counts toward no exposure or
+	// rotation.
+	uncounted bool
 	// logFeatures is set when the list is sampled for feature logging (ranker.log_features):
 	// it is ranked afresh (no cached or precomputed list) and its impression keeps the
 	// ranker's feature rows of its items.
@@ -145,6 +149,7 @@ func (s *reader) recommend(ctx context.Context, req RecommendRequest) (rank.Resp
 		}
 	}
 	rr := s.rankRequest(&req, &uv, p.Opts.SessionN)
+	rr.NoRecord = req.preview || req.uncounted
 	now := time.Now()
 	if rotating {
 		rr.Shown = s.rot.shown(req.UserID, rr.History, now)
@@ -159,7 +164,7 @@ func (s *reader) recommend(ctx context.Context, req RecommendRequest) (rank.Resp
 			cache.put(key, p.M.Version, gen, catalog, resp)
 		}
 	}
-	if req.preview {
+	if req.preview || req.uncounted {
 		return resp, nil
 	}
 	if rotating {

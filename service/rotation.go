@@ -168,3 +168,25 @@ func (c *rotationCounts) forgetUser(_ context.Context, e *erasure) bool {
 	defer c.mu.Unlock()
 	return c.users.Remove(e.user)
 }
+
+// countShown counts a list the service assembled from rankings it computed uncounted (an
+// interleaved request's merge) as the pipeline counts a list it computes and sends: one
+// exposure of each item shown, shared with the other replicas and noted in the user's ledger,
+// and, when req rotates, one rotation exposure for the user.
+func (s *reader) countShown(req *RecommendRequest, items []recd.Recommendation) {
+	p, err := s.pipeline()
+	if err != nil || len(items) == 0 {
+		return
+	}
+	if p.Exposure != nil {
+		ids := make([]string, len(items))
+		for i, it := range items {
+			ids[i] = it.ID
+		}
+		p.Exposure.Record(ids)
+		s.shareImpressions(req.UserID, p, &rank.Response{Items: items})
+	}
+	if req.UserID != "" && pickKnob(req.Rotation, p.Opts.Rotation) > 0 {
+		s.rot.record(req.UserID, items, s.live.History(req.UserID), time.Now())
+	}
+}
