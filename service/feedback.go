@@ -101,6 +101,8 @@ type impressions struct {
 	kick    chan struct{} // a full batch is waiting
 	// recent is attribution's shortcut: the lists each user was just served.
 	recent *recentLists
+	// fresh bounds the waits for a cited list another replica has not flushed yet.
+	fresh *freshWaits
 
 	mu       sync.Mutex
 	queue    []store.Impression
@@ -116,7 +118,7 @@ func newImpressions(opts FeedbackOptions, st store.Store, metrics *Metrics, log 
 		return nil
 	}
 	return &impressions{opts: opts, st: ist, metrics: metrics, log: log, kick: make(chan struct{}, 1),
-		recent: newRecentLists(opts.AttributionWindow)}
+		recent: newRecentLists(opts.AttributionWindow), fresh: newFreshWaits(opts.FlushInterval)}
 }
 
 // served gives a list its recommendation id and queues it as an impression; it never

@@ -26,10 +26,11 @@ const attributionSkew = time.Minute
 // window before its timestamp (up to attributionSkew after it) that showed its item, if any; a failure to look is logged, not the batch's. With
 // impressions off, an id of the right form is stored as given and nothing is looked up.
 func (r *impressions) attribute(ctx context.Context, events []recd.Event) error {
+	var wait time.Time // the batch's deadline for lists not flushed yet (getCited)
 	for n := range events {
 		e := &events[n]
 		if e.RecommendationID != "" {
-			if err := r.checkCited(ctx, n, e); err != nil {
+			if err := r.checkCited(ctx, n, e, &wait); err != nil {
 				return err
 			}
 			continue
@@ -53,8 +54,9 @@ func (r *impressions) attribute(ctx context.Context, events []recd.Event) error 
 	return nil
 }
 
-// checkCited checks event n's recommendation id against the lists served.
-func (r *impressions) checkCited(ctx context.Context, n int, e *recd.Event) error {
+// checkCited checks event n's recommendation id against the lists served (here, or just now by
+// another replica: see getCited, which wait ends at).
+func (r *impressions) checkCited(ctx context.Context, n int, e *recd.Event, wait *time.Time) error {
 	field := fmt.Sprintf("[%d].recommendation_id", n)
 	if !validRecommendationID(e.RecommendationID) {
 		return recd.Invalid(field, "is not a recommendation id (26 Crockford base32 characters)")
@@ -62,7 +64,7 @@ func (r *impressions) checkCited(ctx context.Context, n int, e *recd.Event) erro
 	if r == nil {
 		return nil
 	}
-	im, err := r.get(ctx, e.UserID, e.RecommendationID)
+	im, err := r.getCited(ctx, e.UserID, e.RecommendationID, wait)
 	if errors.Is(err, store.ErrNotFound) {
 		return recd.Invalid(field, fmt.Sprintf("names no served list (unknown, or older than the %v retention)", r.opts.Retention))
 	}

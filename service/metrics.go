@@ -17,6 +17,10 @@ type Metrics struct {
 	// dropped because the queue was full or their batch's write failed.
 	ImpressionsRecorded prometheus.Counter
 	ImpressionsDropped  prometheus.Counter
+	// FreshWaits counts the events whose cited list was unknown but fresh (possibly still
+	// queued on the replica that served it), by the wait's outcome: found, unknown, busy (too
+	// many waiting), cancelled.
+	FreshWaits *prometheus.CounterVec
 	// GroupCommitSeconds is the time of each group commit's store transaction, and
 	// GroupCommitBatches the event batches (requests) it carried; their _count is the
 	// transactions (fsyncs with store.sync=full) per second.
@@ -50,6 +54,9 @@ func newMetrics() *Metrics {
 			Help: "Served lists recorded as impressions in the store."}),
 		ImpressionsDropped: prometheus.NewCounter(prometheus.CounterOpts{Name: "recd_impressions_dropped_total",
 			Help: "Served lists not recorded: the impression queue was full or the store write failed."}),
+		FreshWaits: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "recd_feedback_fresh_waits_total",
+			Help: "Events citing a list unknown here but served within the flush interval, by the outcome of the wait for it (found, unknown, busy, cancelled)."},
+			[]string{"outcome"}),
 		GroupCommitSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "recd_event_group_commit_seconds",
 			Help: "Wall time of each event group commit's store transaction.", Buckets: prometheus.ExponentialBuckets(0.0001, 2, 16)}),
 		GroupCommitBatches: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "recd_event_group_commit_batches",
@@ -62,6 +69,6 @@ func newMetrics() *Metrics {
 func (m *Metrics) Collectors() []prometheus.Collector {
 	return append([]prometheus.Collector{m.EventsWritten, m.ItemsWritten, m.Recommendations, m.TrainRuns, m.TrainSeconds,
 		m.CacheHits, m.CacheMisses, m.Precomputed, m.SharedErrors, m.ImpressionsRecorded, m.ImpressionsDropped,
-		m.GroupCommitSeconds, m.GroupCommitBatches},
+		m.GroupCommitSeconds, m.GroupCommitBatches, m.FreshWaits},
 		m.Online.collectors()...)
 }
