@@ -18,7 +18,8 @@ import (
 
 // TestSimulate_ReplicasAgreeWithOneServer runs one seeded simulation through one replica and
 // again, on fresh servers trained the same way, through two replicas over PostgreSQL and
-// Redis, each user's requests alternating between them. Both runs must assign every user the same variant, both
+// Redis, each user's requests alternating between them and each list's clicks sent to the
+// other replica. Both runs must assign every user the same variant, both
 // replicas must hold every click with the list and position it was sent with, and the report
 // must count exactly what the simulator saw.
 func TestSimulate_ReplicasAgreeWithOneServer(t *testing.T) {
@@ -38,7 +39,11 @@ func TestSimulate_ReplicasAgreeWithOneServer(t *testing.T) {
 	// run left (exposure and trending counters, impressions) shapes the second's lists.
 	run := func(n int) ([]*proc, *sim.Outcome) {
 		ps := trainedReplicas(t, addr, split, n)
-		d := &sim.Driver{Split: split, Reset: true, Opts: sim.DefaultOptions(),
+		o := sim.DefaultOptions()
+		// With two replicas each list's clicks go at once to the replica that did not serve it,
+		// before that one has flushed the list: it waits for the list rather than refusing it.
+		o.CrossClicks = n > 1
+		d := &sim.Driver{Split: split, Reset: true, Opts: o,
 			Settle:      func(ctx context.Context, seq int64) error { return followed(t, ps, seq) },
 			Propagation: replicaPropagation}
 		for _, p := range ps {
