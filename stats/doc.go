@@ -1,4 +1,4 @@
-// Package stats holds the statistics that online metrics and experiment reports use: ratio metrics by the delta method, their differences and lifts with confidence intervals and p-values, a seeded bootstrap, the sample-ratio-mismatch check and the exact binomial (sign) test.
+// Package stats holds the statistics that online metrics and experiment reports use: ratio metrics by the delta method, their differences and lifts with confidence intervals and p-values, a seeded bootstrap, the sample-ratio-mismatch check, the exact binomial (sign) test and the one-sample t-test of per-unit differences.
 //
 // Every function is pure: no state, no locks, safe for concurrent use. Randomness (the
 // bootstrap) takes a seed, so a report is repeatable.
