@@ -161,8 +161,9 @@ type Config struct {
 		Retention         Duration `yaml:"retention"`
 		AttributionWindow Duration `yaml:"attribution_window"`
 		AttributionTypes  string   `yaml:"attribution_types"` // comma-separated event types
-		ClickTypes        string   `yaml:"click_types"`       // comma-separated event types
-		ConversionTypes   string   `yaml:"conversion_types"`  // comma-separated event types
+		AttributionLists  int      `yaml:"attribution_lists"`
+		ClickTypes        string   `yaml:"click_types"`      // comma-separated event types
+		ConversionTypes   string   `yaml:"conversion_types"` // comma-separated event types
 	} `yaml:"feedback"`
 	// LLM is an OpenAI-compatible endpoint (OpenAI, Ollama, vLLM, llama.cpp) for natural-language
 	// requests and explanations; an empty base_url uses the built-in parser only.
@@ -327,5 +328,6 @@ func (c *Config) defaultFeedback() {
 	f.Impressions, f.FlushInterval, f.BatchSize, f.QueueSize = fo.Impressions, Duration(fo.FlushInterval), fo.BatchSize, fo.QueueSize
 	f.Retention, f.AttributionWindow = Duration(fo.Retention), Duration(fo.AttributionWindow)
 	f.AttributionTypes = strings.Join(fo.AttributionTypes, ",")
+	f.AttributionLists = fo.AttributionLists
 	f.ClickTypes, f.ConversionTypes = strings.Join(fo.ClickTypes, ","), strings.Join(fo.ConversionTypes, ",")
 }

@@ -155,6 +155,7 @@ var schema = []setting{
 	{"feedback.queue_size", "impressions queued at most; a list served while it is full is dropped and counted", between(1, 10000000)},
 	{"feedback.retention", "impressions older than this are deleted (hourly and at start)", durationUpTo(10 * 365 * 24 * time.Hour)},
 	{"feedback.attribution_window", "an event without recommendation_id is attributed to its user's newest list that showed its item within this", durationUpTo(30 * 24 * time.Hour)},
+	{"feedback.attribution_lists", "...looking at most at the user's newest this many stored lists in it (an older list is not found)", between(1, 100000)},
 	{"feedback.attribution_types", "comma-separated event types that are attributed", nil},
 	{"feedback.click_types", "comma-separated event types online metrics count as clicks", nil},
 	{"feedback.conversion_types", "comma-separated event types online metrics count as conversions (none also a click type)", nil},

@@ -94,7 +94,8 @@ func (c *Config) feedbackOptions() service.FeedbackOptions {
 	o := service.FeedbackOptions{Impressions: f.Impressions, FlushInterval: time.Duration(f.FlushInterval),
 		BatchSize: f.BatchSize, QueueSize: f.QueueSize, Retention: time.Duration(f.Retention),
 		AttributionWindow: time.Duration(f.AttributionWindow), AttributionTypes: eventTypes(f.AttributionTypes),
-		ClickTypes: eventTypes(f.ClickTypes), ConversionTypes: eventTypes(f.ConversionTypes)}
+		AttributionLists: f.AttributionLists,
+		ClickTypes:       eventTypes(f.ClickTypes), ConversionTypes: eventTypes(f.ConversionTypes)}
 	return o
 }
 

@@ -1,0 +1,75 @@
+package sqlite_test
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/recd/recd/store"
+	"github.com/recd/recd/store/sqlite"
+)
+
+// heavyUserLists is how many lists the benchmark's heavy user was served in the window: a
+// user asking several times a second for half an hour.
+const heavyUserLists = 3000
+
+// BenchmarkSQLite_LatestImpressionOf looks up attribution for a user served heavyUserLists
+// lists of 10 items (from 10,000, seeded) within 30 minutes, beside 99 users with 30 lists
+// each, looking at every list in the window: an item the newest list showed, one only a list
+// served 1,000 lists earlier showed, and one no list showed (the lookup an event on an
+// unrecommended item makes).
+func BenchmarkSQLite_LatestImpressionOf(b *testing.B) { benchLatestImpressionOf(b, 0) }
+
+// BenchmarkSQLite_LatestImpressionOfBounded is the same lookup bounded to the user's newest
+// 100 lists (the service's default): the "old" list is then beyond the bound.
+func BenchmarkSQLite_LatestImpressionOfBounded(b *testing.B) { benchLatestImpressionOf(b, 100) }
+
+func benchLatestImpressionOf(b *testing.B, lists int) {
+	s, err := sqlite.Open(filepath.Join(b.TempDir(), "imp.db"), sqlite.DefaultOptions())
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	ctx := b.Context()
+	t0 := time.Date(2026, 1, 2, 3, 0, 0, 0, time.UTC)
+	rng := rand.New(rand.NewPCG(1, 2))
+	var batch []store.Impression
+	add := func(user string, n int, at func(i int) time.Time) {
+		for i := range n {
+			im := store.Impression{ID: fmt.Sprintf("%s-%06d", user, i), UserID: user, Route: "recommend", Strategy: "cf", Time: at(i)}
+			for p := range 10 {
+				im.Items = append(im.Items, store.ImpressionItem{ItemID: fmt.Sprintf("i%d", rng.IntN(10000)), Position: p, Score: 1 / float64(p+1)})
+			}
+			if i == n-1001 {
+				im.Items[3].ItemID = "old"
+			}
+			if i == n-1 {
+				im.Items[5].ItemID = "newest"
+			}
+			batch = append(batch, im)
+		}
+	}
+	add("heavy", heavyUserLists, func(i int) time.Time { return t0.Add(time.Duration(i) * 30 * time.Minute / heavyUserLists) })
+	for u := range 99 {
+		add(fmt.Sprintf("u%d", u), 30, func(i int) time.Time { return t0.Add(time.Duration(i) * time.Minute) })
+	}
+	for lo := 0; lo < len(batch); lo += 500 {
+		if err := s.PutImpressions(ctx, batch[lo:min(lo+500, len(batch))]); err != nil {
+			b.Fatal(err)
+		}
+	}
+	since, until := t0, t0.Add(31*time.Minute)
+	for _, item := range []string{"newest", "old", "never"} {
+		b.Run(item, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				_, err := s.LatestImpressionOf(ctx, "heavy", item, since, until, lists)
+				if err != nil && item == "newest" {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
