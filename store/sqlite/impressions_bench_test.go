@@ -2,6 +2,8 @@ package sqlite_test
 
 import (
 	"fmt"
+	"slices"
+	"strings"
 	"math/rand/v2"
 	"path/filepath"
 	"testing"
@@ -15,18 +17,29 @@ import (
 // user asking several times a second for half an hour.
 const heavyUserLists = 3000
 
+// otherUsers are the users served beside the heavy one, 30 lists each.
+const otherUsers = 1000
+
 // BenchmarkSQLite_LatestImpressionOf looks up attribution for a user served heavyUserLists
-// lists of 10 items (from 10,000, seeded) within 30 minutes, beside 99 users with 30 lists
-// each, looking at every list in the window: an item the newest list showed, one only a list
+// lists of 10 items (from 10,000, seeded) within 30 minutes, beside otherUsers users with 30
+// lists each, looking at every list in the window: an item the newest list showed, one only a list
 // served 1,000 lists earlier showed, and one no list showed (the lookup an event on an
 // unrecommended item makes).
-func BenchmarkSQLite_LatestImpressionOf(b *testing.B) { benchLatestImpressionOf(b, 0) }
+func BenchmarkSQLite_LatestImpressionOf(b *testing.B) { benchLatestImpressionOf(b, 0, false) }
 
 // BenchmarkSQLite_LatestImpressionOfBounded is the same lookup bounded to the user's newest
 // 100 lists (the service's default): the "old" list is then beyond the bound.
-func BenchmarkSQLite_LatestImpressionOfBounded(b *testing.B) { benchLatestImpressionOf(b, 100) }
+func BenchmarkSQLite_LatestImpressionOfBounded(b *testing.B) { benchLatestImpressionOf(b, 100, false) }
 
-func benchLatestImpressionOf(b *testing.B, lists int) {
+// BenchmarkSQLite_LatestImpressionOfWhileWriting is the bounded lookup with one list of
+// another user written before each (untimed), as a serving replica writes lists between
+// lookups: a write ends the read connections' page caches (SQLite resets a connection's cache
+// when the WAL has changed since its last read), so the lookup reads its pages afresh.
+func BenchmarkSQLite_LatestImpressionOfWhileWriting(b *testing.B) {
+	benchLatestImpressionOf(b, 100, true)
+}
+
+func benchLatestImpressionOf(b *testing.B, lists int, writing bool) {
 	s, err := sqlite.Open(filepath.Join(b.TempDir(), "imp.db"), sqlite.DefaultOptions())
 	if err != nil {
 		b.Fatal(err)
@@ -38,7 +51,9 @@ func benchLatestImpressionOf(b *testing.B, lists int) {
 	var batch []store.Impression
 	add := func(user string, n int, at func(i int) time.Time) {
 		for i := range n {
-			im := store.Impression{ID: fmt.Sprintf("%s-%06d", user, i), UserID: user, Route: "recommend", Strategy: "cf", Time: at(i)}
+			// Ids sort by time, as recommendation ids do, so that a user's lists lie among
+			// everyone else's in the table.
+			im := store.Impression{ID: fmt.Sprintf("%019d-%s", at(i).UnixNano(), user), UserID: user, Route: "recommend", Strategy: "cf", Time: at(i)}
 			for p := range 10 {
 				im.Items = append(im.Items, store.ImpressionItem{ItemID: fmt.Sprintf("i%d", rng.IntN(10000)), Position: p, Score: 1 / float64(p+1)})
 			}
@@ -52,19 +67,31 @@ func benchLatestImpressionOf(b *testing.B, lists int) {
 		}
 	}
 	add("heavy", heavyUserLists, func(i int) time.Time { return t0.Add(time.Duration(i) * 30 * time.Minute / heavyUserLists) })
-	for u := range 99 {
-		add(fmt.Sprintf("u%d", u), 30, func(i int) time.Time { return t0.Add(time.Duration(i) * time.Minute) })
+	for u := range otherUsers {
+		add(fmt.Sprintf("u%d", u), 30, func(i int) time.Time { return t0.Add(time.Duration(i)*time.Minute + time.Duration(u)*time.Millisecond) })
 	}
+	slices.SortFunc(batch, func(a, b store.Impression) int { return strings.Compare(a.ID, b.ID) }) // written as served
 	for lo := 0; lo < len(batch); lo += 500 {
 		if err := s.PutImpressions(ctx, batch[lo:min(lo+500, len(batch))]); err != nil {
 			b.Fatal(err)
 		}
 	}
 	since, until := t0, t0.Add(31*time.Minute)
+	written := 0
 	for _, item := range []string{"newest", "old", "never"} {
 		b.Run(item, func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
+				if writing {
+					b.StopTimer()
+					written++
+					im := store.Impression{ID: fmt.Sprintf("w-%08d", written), UserID: "writer", Route: "recommend", Time: until,
+						Items: []store.ImpressionItem{{ItemID: "x", Position: 0}}}
+					if err := s.PutImpressions(ctx, []store.Impression{im}); err != nil {
+						b.Fatal(err)
+					}
+					b.StartTimer()
+				}
 				_, err := s.LatestImpressionOf(ctx, "heavy", item, since, until, lists)
 				if err != nil && item == "newest" {
 					b.Fatal(err)
