@@ -100,3 +100,43 @@ func benchLatestImpressionOf(b *testing.B, lists int, writing bool) {
 		})
 	}
 }
+
+// BenchmarkSQLite_PutImpressions writes one flush of 500 lists of 10 items, of 600 users, into
+// a table that already holds 20,000: the cost of the impressions' indexes on the writer.
+func BenchmarkSQLite_PutImpressions(b *testing.B) {
+	s, err := sqlite.Open(filepath.Join(b.TempDir(), "imp.db"), sqlite.DefaultOptions())
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	ctx := b.Context()
+	rng := rand.New(rand.NewPCG(1, 2))
+	t0 := time.Date(2026, 1, 2, 3, 0, 0, 0, time.UTC)
+	n := 0
+	flush := func() []store.Impression {
+		out := make([]store.Impression, 500)
+		for i := range out {
+			n++
+			at := t0.Add(time.Duration(n) * time.Millisecond)
+			out[i] = store.Impression{ID: fmt.Sprintf("%019d", at.UnixNano()), UserID: fmt.Sprintf("u%d", rng.IntN(600)), Route: "recommend", Time: at}
+			for p := range 10 {
+				out[i].Items = append(out[i].Items, store.ImpressionItem{ItemID: fmt.Sprintf("i%d", rng.IntN(10000)), Position: p, Score: 1 / float64(p+1)})
+			}
+		}
+		return out
+	}
+	for range 40 {
+		if err := s.PutImpressions(ctx, flush()); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		b.StopTimer()
+		batch := flush()
+		b.StartTimer()
+		if err := s.PutImpressions(ctx, batch); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
