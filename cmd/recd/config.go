@@ -120,6 +120,7 @@ type Config struct {
 		Size        int      `yaml:"size"`
 		MaxAge      Duration `yaml:"max_age"`
 		MaxNewItems int      `yaml:"max_new_items"`
+		MaxBytes    int64    `yaml:"max_bytes"`
 	} `yaml:"sources"`
 	// Redis, when addr is set, holds the state replicas share: sessions, trending and exposure
 	// counters, precomputed recommendation lists and change notifications. Empty: in-process.
@@ -275,6 +276,7 @@ func defaultConfig() Config {
 	c.Sessions.MaxKeys, c.Sessions.MaxActions, c.Sessions.TTL = so.MaxKeys, so.MaxActions, Duration(so.TTL)
 	c.Exposure.HalfLife, c.Exposure.MaxItems = Duration(eo.HalfLife), eo.MaxItems
 	c.Sources.Size, c.Sources.MaxAge, c.Sources.MaxNewItems = sc.Size, Duration(sc.MaxAge), sc.MaxNewItems
+	c.Sources.MaxBytes = sc.MaxBytes
 	c.Cache.Size, c.Cache.TTL = 50000, Duration(time.Minute)
 	c.defaultFeedback()
 	c.defaultRedis()

@@ -145,6 +145,7 @@ var schema = []setting{
 	{"sources.size", "users kept (0 turns it off)", atLeast(0)},
 	{"sources.max_age", "an entry is recomputed after this", positiveDuration()},
 	{"sources.max_new_items", "...or after this many new liked items (0 or 1: every one)", atLeast(0)},
+	{"sources.max_bytes", "bytes the entries hold at most (EASE's scores are 4 bytes per catalog item); least recently used dropped first; 0: users alone bound it", atLeast(0)},
 	{"cache", "recent recommendation responses, per user and request shape", nil},
 	{"cache.size", "0 turns it off", atLeast(0)},
 	{"cache.ttl", "an entry also ends with the user's next event, a catalog change or a new model", nonNegativeDuration()},

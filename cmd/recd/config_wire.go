@@ -31,7 +31,7 @@ func (c *Config) serviceOptions() service.Options {
 		TTL: time.Duration(c.Sessions.TTL)}
 	o.Exposure = rank.ExposureOptions{HalfLife: time.Duration(c.Exposure.HalfLife), MaxItems: c.Exposure.MaxItems}
 	o.Sources = rank.SourceCacheOptions{Size: c.Sources.Size, MaxAge: time.Duration(c.Sources.MaxAge),
-		MaxNewItems: c.Sources.MaxNewItems}
+		MaxNewItems: c.Sources.MaxNewItems, MaxBytes: c.Sources.MaxBytes}
 	o.CacheSize, o.CacheTTL = c.Cache.Size, time.Duration(c.Cache.TTL)
 	o.Feedback = c.feedbackOptions()
 	o.Ranker = c.rankerOptions()
