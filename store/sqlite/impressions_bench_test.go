@@ -2,10 +2,10 @@ package sqlite_test
 
 import (
 	"fmt"
-	"slices"
-	"strings"
 	"math/rand/v2"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
