@@ -42,7 +42,7 @@ type FeedbackOptions struct {
 	AttributionWindow time.Duration
 	AttributionTypes  []string
 	// AttributionLists bounds that look in the store to the user's newest lists in the window
-	// (default 100), so that attributing an event costs the same however many lists its user
+	// (default 20), so that attributing an event costs the same however many lists its user
 	// was served; an event on an item only an older list showed is stored unattributed.
 	AttributionLists int
 	// ClickTypes and ConversionTypes are the event types online metrics count as clicks
@@ -55,7 +55,7 @@ type FeedbackOptions struct {
 func DefaultFeedbackOptions() FeedbackOptions {
 	return FeedbackOptions{Impressions: true, FlushInterval: 100 * time.Millisecond, BatchSize: 500,
 		QueueSize: 10000, Retention: 720 * time.Hour, AttributionWindow: 30 * time.Minute,
-		AttributionLists: 100,
+		AttributionLists: 20,
 		AttributionTypes: []string{recd.EventClick, recd.EventAddToCart, recd.EventPurchase, recd.EventLike},
 		ClickTypes:       []string{recd.EventClick}, ConversionTypes: []string{recd.EventPurchase}}
 }

@@ -28,7 +28,7 @@ const otherUsers = 1000
 func BenchmarkSQLite_LatestImpressionOf(b *testing.B) { benchLatestImpressionOf(b, 0, false) }
 
 // BenchmarkSQLite_LatestImpressionOfBounded is the same lookup bounded to the user's newest
-// 100 lists (the service's default): the "old" list is then beyond the bound.
+// 100 lists: the "old" list is then beyond the bound.
 func BenchmarkSQLite_LatestImpressionOfBounded(b *testing.B) { benchLatestImpressionOf(b, 100, false) }
 
 // BenchmarkSQLite_LatestImpressionOfWhileWriting is the bounded lookup with one list of
