@@ -21,11 +21,16 @@ type SourceCacheOptions struct {
 	// before the entry is computed again (a history that loses one recomputes at once); 0 or
 	// 1 recomputes on every new liked item.
 	MaxNewItems int
+	// MaxBytes bounds the entries' memory (their own heap, as sourceEntry.bytes estimates
+	// it), least recently used dropped first: an entry grows with the catalog (EASE's
+	// scores are 4 bytes per item), so a bound in users alone is none in bytes. An entry
+	// larger than MaxBytes is not kept. 0 means no byte bound.
+	MaxBytes int64
 }
 
-// DefaultSourceCacheOptions returns 1,000 users, 30 seconds and 5 new liked items.
+// DefaultSourceCacheOptions returns 1,000 users, 64 MiB, 30 seconds and 5 new liked items.
 func DefaultSourceCacheOptions() SourceCacheOptions {
-	return SourceCacheOptions{Size: 1000, MaxAge: 30 * time.Second, MaxNewItems: 5}
+	return SourceCacheOptions{Size: 1000, MaxBytes: 64 << 20, MaxAge: 30 * time.Second, MaxNewItems: 5}
 }
 
 // SourceCache keeps, per user, the model-dependent candidate sources of the user's earlier
@@ -39,12 +44,13 @@ func DefaultSourceCacheOptions() SourceCacheOptions {
 // exclusion of everything the user has seen, the session boost and the re-rank stages are
 // computed on every request, so an event still changes the very next response. An entry
 // holds about 40 KB of EASE scores (4 bytes per catalog item) and four lists of SourceK
-// items. mu guards lru; catalog is atomic. Safe for concurrent use; cached entries are
-// never modified.
+// items; the cache holds at most Size of them and MaxBytes in all. mu guards lru and bytes;
+// catalog is atomic. Safe for concurrent use; cached entries are never modified.
 type SourceCache struct {
 	opts    SourceCacheOptions
 	mu      sync.Mutex
 	lru     *lru.LRU[string, *sourceEntry]
+	bytes   int64         // the entries' sizes summed
 	catalog atomic.Uint64 // bumped by CatalogChanged
 }
 
@@ -58,6 +64,7 @@ type sourceEntry struct {
 	lists    []SourceList // EASE, popularity, CF and content, as computed then
 	cold     []coldItem   // the cold items of lists (see Pipeline.coldItemsOf)
 	ease     *easeState   // nil: EASE off
+	size     int64        // bytes(), fixed when the entry is made
 }
 
 // easeState is a user's EASE scores over the whole catalog and the liked items and weights
@@ -74,8 +81,11 @@ func NewSourceCache(opts SourceCacheOptions) *SourceCache {
 	if opts.Size <= 0 {
 		return nil
 	}
-	l, _ := lru.NewLRU[string, *sourceEntry](opts.Size, nil)
-	return &SourceCache{opts: opts, lru: l}
+	c := &SourceCache{opts: opts}
+	// Every way an entry leaves (the Size bound, the byte bound, Forget) passes here; a
+	// replaced entry does not, and put subtracts it.
+	c.lru, _ = lru.NewLRU[string, *sourceEntry](opts.Size, func(_ string, e *sourceEntry) { c.bytes -= e.size })
+	return c
 }
 
 // Len returns the number of cached keys.
@@ -136,13 +146,26 @@ func (c *SourceCache) fresh(e *sourceEntry, npos int, now time.Time) bool {
 	return d >= 0 && d < max(c.opts.MaxNewItems, 1)
 }
 
+// put keeps e for key, then drops the least recently used entries while the bytes exceed
+// MaxBytes. An entry larger than MaxBytes alone replaces nothing and is not kept.
 func (c *SourceCache) put(key string, e *sourceEntry) {
 	if c == nil || key == "" {
 		return
 	}
+	e.size = e.bytes()
 	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.opts.MaxBytes > 0 && e.size > c.opts.MaxBytes {
+		return
+	}
+	if old, ok := c.lru.Peek(key); ok {
+		c.bytes -= old.size
+	}
 	c.lru.Add(key, e)
-	c.mu.Unlock()
+	c.bytes += e.size
+	for c.opts.MaxBytes > 0 && c.bytes > c.opts.MaxBytes {
+		c.lru.RemoveOldest()
+	}
 }
 
 // cachedSources returns the model sources of a plain request (see cacheable) for the user

@@ -180,7 +180,7 @@ func checkImpressionsErased(t *testing.T, s *Service, victim string, allItems []
 		t.Fatal(err)
 	}
 	for _, id := range append(slices.Clone(allItems), victimItems...) {
-		im, err := imp.st.LatestImpressionOf(t.Context(), victim, id, time.Time{}, time.Now().Add(time.Hour))
+		im, err := imp.st.LatestImpressionOf(t.Context(), victim, id, time.Time{}, time.Now().Add(time.Hour), 0)
 		if !errors.Is(err, recd.ErrNotFound) {
 			t.Errorf("store still holds %s's impression %s showing %s (err %v)", victim, im.ID, id, err)
 		}

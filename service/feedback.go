@@ -41,6 +41,10 @@ type FeedbackOptions struct {
 	// event types that are attributed (default click, add_to_cart, purchase, like).
 	AttributionWindow time.Duration
 	AttributionTypes  []string
+	// AttributionLists bounds that look in the store to the user's newest lists in the window
+	// (default 20), so that attributing an event costs the same however many lists its user
+	// was served; an event on an item only an older list showed is stored unattributed.
+	AttributionLists int
 	// ClickTypes and ConversionTypes are the event types online metrics count as clicks
 	// and conversions (default click, and purchase).
 	ClickTypes      []string
@@ -51,6 +55,7 @@ type FeedbackOptions struct {
 func DefaultFeedbackOptions() FeedbackOptions {
 	return FeedbackOptions{Impressions: true, FlushInterval: 100 * time.Millisecond, BatchSize: 500,
 		QueueSize: 10000, Retention: 720 * time.Hour, AttributionWindow: 30 * time.Minute,
+		AttributionLists: 20,
 		AttributionTypes: []string{recd.EventClick, recd.EventAddToCart, recd.EventPurchase, recd.EventLike},
 		ClickTypes:       []string{recd.EventClick}, ConversionTypes: []string{recd.EventPurchase}}
 }
@@ -72,6 +77,9 @@ func (o FeedbackOptions) withDefaults() FeedbackOptions {
 	}
 	if o.AttributionWindow <= 0 {
 		o.AttributionWindow = d.AttributionWindow
+	}
+	if o.AttributionLists <= 0 {
+		o.AttributionLists = d.AttributionLists
 	}
 	if o.AttributionTypes == nil {
 		o.AttributionTypes = d.AttributionTypes

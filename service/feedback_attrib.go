@@ -109,7 +109,7 @@ func (r *impressions) get(ctx context.Context, user, id string) (store.Impressio
 
 // latestOf returns the newest impression served to user between since and until that showed
 // item: one of the user's recent lists, queued or being written (newer than anything stored),
-// else stored.
+// else stored, among the user's newest AttributionLists stored lists in the span.
 func (r *impressions) latestOf(ctx context.Context, user, item string, since, until time.Time) (store.Impression, error) {
 	if im, ok := r.recent.latestOf(user, item, since, until); ok {
 		return im, nil
@@ -126,5 +126,5 @@ func (r *impressions) latestOf(ctx context.Context, user, item string, since, un
 		}
 	}
 	r.mu.Unlock()
-	return r.st.LatestImpressionOf(ctx, user, item, since, until)
+	return r.st.LatestImpressionOf(ctx, user, item, since, until, r.opts.AttributionLists)
 }

@@ -136,3 +136,41 @@ func TestService_AddEvents_AttributesToTheNewestListShowingTheItem(t *testing.T)
 	checkAttribution(t, "same list within the window", add(recd.Event{UserID: "u07", ItemID: "i01", Type: "click",
 		Timestamp: time.Now().Add(-50 * time.Minute)}), old.ID, pos(0))
 }
+
+// A click looks at its user's newest AttributionLists stored lists (lists another replica
+// served, not in this one's memory) and no further: a list that many lists older is not
+// found, one just within the bound is.
+func TestService_AddEvents_LooksAtTheNewestStoredListsOnly(t *testing.T) {
+	s := openTrained(t, filepath.Join(t.TempDir(), "recd.db"), nil, "")
+	ctx := t.Context()
+	bound := s.read.imp.opts.AttributionLists
+	if bound != DefaultFeedbackOptions().AttributionLists {
+		t.Fatalf("AttributionLists = %d, want the default %d", bound, DefaultFeedbackOptions().AttributionLists)
+	}
+	t0 := time.Now().Add(-10 * time.Minute)
+	var lists []store.Impression
+	for i := range bound + 1 { // the oldest shows i01, the next i02, the rest i03
+		at := t0.Add(time.Duration(i) * time.Second)
+		item := "i03"
+		if i < 2 {
+			item = []string{"i01", "i02"}[i]
+		}
+		lists = append(lists, store.Impression{ID: newRecommendationID(at), UserID: "u08", Route: RouteRecommend, Time: at,
+			Items: []store.ImpressionItem{{ItemID: item, Position: 0}}})
+	}
+	if err := impressionStore(t, s).PutImpressions(ctx, lists); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		item, want string
+	}{{"i01", ""}, {"i02", lists[1].ID}, {"i03", lists[bound].ID}} {
+		if _, err := s.AddEvents(ctx, []recd.Event{{UserID: "u08", ItemID: tc.item, Type: "click"}}); err != nil {
+			t.Fatal(err)
+		}
+		var p *int
+		if tc.want != "" {
+			p = pos(0)
+		}
+		checkAttribution(t, "click on "+tc.item, newestEvent(t, s, "u08"), tc.want, p)
+	}
+}

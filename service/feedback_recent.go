@@ -20,8 +20,11 @@ const (
 // their maxRecentLists newest lists each), so that a click on a list the user was just shown
 // is attributed without a store read. A miss is not an answer (the list may be older, evicted,
 // or served by another replica): the caller then asks the store, which holds every flushed
-// list. On one replica a hit is the list the store gives (TestRecentLists_AgreesWithTheStore);
-// with several, a newer list another replica served may win in the store only. Users are
+// list and looks at the user's newest AttributionLists of them. On one replica a hit is the
+// list the store gives (TestRecentLists_AgreesWithTheStore; maxRecentLists is below the
+// default AttributionLists); with several, a newer list another replica served may win in the
+// store only, and a list this replica holds may be past the store's bound when the others
+// served more than AttributionLists lists to the user since. Users are
 // spread over recentShards shards by the hash of their id, each an LRU of its share of
 // maxRecentUsers with its own mutex guarding it, so that lists served to different users
 // (every recommendation adds one) rarely wait on each other. Safe for concurrent use.

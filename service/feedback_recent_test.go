@@ -41,3 +41,12 @@ func TestRecentLists_AddKeepsTheNewestInTheWindow(t *testing.T) {
 		t.Error("another user's list found")
 	}
 }
+
+// The recent lists in memory are among the lists the store's bounded lookup looks at (with
+// the default bound): otherwise a replica could attribute from memory a click that the store
+// would leave unattributed on one replica.
+func TestRecentLists_WithinTheStoreBound(t *testing.T) {
+	if maxRecentLists > DefaultFeedbackOptions().AttributionLists {
+		t.Errorf("maxRecentLists %d > the default AttributionLists %d", maxRecentLists, DefaultFeedbackOptions().AttributionLists)
+	}
+}

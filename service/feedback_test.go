@@ -178,7 +178,7 @@ func TestRecentLists_AgreesWithTheStore(t *testing.T) {
 			continue
 		}
 		hits++
-		full, err := imp.st.LatestImpressionOf(ctx, user, item, since, until)
+		full, err := imp.st.LatestImpressionOf(ctx, user, item, since, until, 0)
 		if err != nil || full.ID != fast.ID || *positionOf(&full, item) != *positionOf(&fast, item) {
 			t.Fatalf("latestOf(%s, %s, %v, %v): recent %s at %d, store %s (%v)", user, item, since, until, fast.ID,
 				*positionOf(&fast, item), full.ID, err)

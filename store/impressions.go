@@ -64,8 +64,11 @@ type Impressions interface {
 	GetImpression(ctx context.Context, id string) (Impression, error)
 	// LatestImpressionOf returns the most recent impression served to user between since and
 	// until (both included) that showed item, or ErrNotFound; its Items hold only item's entry
-	// (its position and score). Anonymous impressions (UserID "") are never found.
-	LatestImpressionOf(ctx context.Context, user, item string, since, until time.Time) (Impression, error)
+	// (its position and score). Only the newest lists impressions of user in that span are
+	// looked at (all of them when lists <= 0), so the lookup's cost is bounded however many
+	// lists the user was served: a list older than those is not found. Anonymous impressions
+	// (UserID "") are never found.
+	LatestImpressionOf(ctx context.Context, user, item string, since, until time.Time, lists int) (Impression, error)
 	// DeleteUserImpressions deletes every impression served to user and returns how many.
 	DeleteUserImpressions(ctx context.Context, user string) (int, error)
 	// DeleteImpressionsBefore deletes the impressions served before t and returns how many.

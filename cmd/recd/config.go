@@ -120,6 +120,7 @@ type Config struct {
 		Size        int      `yaml:"size"`
 		MaxAge      Duration `yaml:"max_age"`
 		MaxNewItems int      `yaml:"max_new_items"`
+		MaxBytes    int64    `yaml:"max_bytes"`
 	} `yaml:"sources"`
 	// Redis, when addr is set, holds the state replicas share: sessions, trending and exposure
 	// counters, precomputed recommendation lists and change notifications. Empty: in-process.
@@ -161,8 +162,9 @@ type Config struct {
 		Retention         Duration `yaml:"retention"`
 		AttributionWindow Duration `yaml:"attribution_window"`
 		AttributionTypes  string   `yaml:"attribution_types"` // comma-separated event types
-		ClickTypes        string   `yaml:"click_types"`       // comma-separated event types
-		ConversionTypes   string   `yaml:"conversion_types"`  // comma-separated event types
+		AttributionLists  int      `yaml:"attribution_lists"`
+		ClickTypes        string   `yaml:"click_types"`      // comma-separated event types
+		ConversionTypes   string   `yaml:"conversion_types"` // comma-separated event types
 	} `yaml:"feedback"`
 	// LLM is an OpenAI-compatible endpoint (OpenAI, Ollama, vLLM, llama.cpp) for natural-language
 	// requests and explanations; an empty base_url uses the built-in parser only.
@@ -274,6 +276,7 @@ func defaultConfig() Config {
 	c.Sessions.MaxKeys, c.Sessions.MaxActions, c.Sessions.TTL = so.MaxKeys, so.MaxActions, Duration(so.TTL)
 	c.Exposure.HalfLife, c.Exposure.MaxItems = Duration(eo.HalfLife), eo.MaxItems
 	c.Sources.Size, c.Sources.MaxAge, c.Sources.MaxNewItems = sc.Size, Duration(sc.MaxAge), sc.MaxNewItems
+	c.Sources.MaxBytes = sc.MaxBytes
 	c.Cache.Size, c.Cache.TTL = 50000, Duration(time.Minute)
 	c.defaultFeedback()
 	c.defaultRedis()
@@ -327,5 +330,6 @@ func (c *Config) defaultFeedback() {
 	f.Impressions, f.FlushInterval, f.BatchSize, f.QueueSize = fo.Impressions, Duration(fo.FlushInterval), fo.BatchSize, fo.QueueSize
 	f.Retention, f.AttributionWindow = Duration(fo.Retention), Duration(fo.AttributionWindow)
 	f.AttributionTypes = strings.Join(fo.AttributionTypes, ",")
+	f.AttributionLists = fo.AttributionLists
 	f.ClickTypes, f.ConversionTypes = strings.Join(fo.ClickTypes, ","), strings.Join(fo.ConversionTypes, ",")
 }

@@ -31,7 +31,7 @@ func (c *Config) serviceOptions() service.Options {
 		TTL: time.Duration(c.Sessions.TTL)}
 	o.Exposure = rank.ExposureOptions{HalfLife: time.Duration(c.Exposure.HalfLife), MaxItems: c.Exposure.MaxItems}
 	o.Sources = rank.SourceCacheOptions{Size: c.Sources.Size, MaxAge: time.Duration(c.Sources.MaxAge),
-		MaxNewItems: c.Sources.MaxNewItems}
+		MaxNewItems: c.Sources.MaxNewItems, MaxBytes: c.Sources.MaxBytes}
 	o.CacheSize, o.CacheTTL = c.Cache.Size, time.Duration(c.Cache.TTL)
 	o.Feedback = c.feedbackOptions()
 	o.Ranker = c.rankerOptions()
@@ -94,7 +94,8 @@ func (c *Config) feedbackOptions() service.FeedbackOptions {
 	o := service.FeedbackOptions{Impressions: f.Impressions, FlushInterval: time.Duration(f.FlushInterval),
 		BatchSize: f.BatchSize, QueueSize: f.QueueSize, Retention: time.Duration(f.Retention),
 		AttributionWindow: time.Duration(f.AttributionWindow), AttributionTypes: eventTypes(f.AttributionTypes),
-		ClickTypes: eventTypes(f.ClickTypes), ConversionTypes: eventTypes(f.ConversionTypes)}
+		AttributionLists: f.AttributionLists,
+		ClickTypes:       eventTypes(f.ClickTypes), ConversionTypes: eventTypes(f.ConversionTypes)}
 	return o
 }
 

@@ -49,10 +49,10 @@ func TestConfig_NewSectionsReachTheService(t *testing.T) {
   projection_l2: 3
 sessions: {max_keys: 10, max_actions: 7, ttl: 0}
 exposure: {half_life: 2h, max_items: 99}
-sources: {size: 0, max_age: 1m, max_new_items: 2}
+sources: {size: 0, max_age: 1m, max_new_items: 2, max_bytes: 1000000}
 redis: {flush_interval: 1s}
 replica: {grace: 30s}
-feedback: {impressions: false, flush_interval: 1s, batch_size: 7, queue_size: 9, retention: 48h, attribution_window: 5m, attribution_types: "click, purchase", click_types: "click,like", conversion_types: add_to_cart}
+feedback: {impressions: false, flush_interval: 1s, batch_size: 7, queue_size: 9, retention: 48h, attribution_window: 5m, attribution_types: "click, purchase", attribution_lists: 7, click_types: "click,like", conversion_types: add_to_cart}
 llm: {base_url: "http://127.0.0.1:1/v1", model: m, mode: json_schema, max_tokens: 64}
 `), 0o644)
 	cfg, err := (&commonFlags{config: f}).load()
@@ -78,7 +78,7 @@ llm: {base_url: "http://127.0.0.1:1/v1", model: m, mode: json_schema, max_tokens
 	if o.Exposure.HalfLife != 2*time.Hour || o.Exposure.MaxItems != 99 {
 		t.Errorf("exposure: %+v", o.Exposure)
 	}
-	if o.Sources.Size != 0 || o.Sources.MaxAge != time.Minute || o.Sources.MaxNewItems != 2 {
+	if o.Sources.Size != 0 || o.Sources.MaxAge != time.Minute || o.Sources.MaxNewItems != 2 || o.Sources.MaxBytes != 1000000 {
 		t.Errorf("sources: %+v", o.Sources)
 	}
 	if o.Shared.FlushInterval != time.Second || cfg.followOptions().Grace != 30*time.Second {
@@ -86,7 +86,7 @@ llm: {base_url: "http://127.0.0.1:1/v1", model: m, mode: json_schema, max_tokens
 	}
 	want := service.FeedbackOptions{Impressions: false, FlushInterval: time.Second, BatchSize: 7, QueueSize: 9,
 		Retention: 48 * time.Hour, AttributionWindow: 5 * time.Minute, AttributionTypes: []string{"click", "purchase"},
-		ClickTypes: []string{"click", "like"}, ConversionTypes: []string{"add_to_cart"}}
+		AttributionLists: 7, ClickTypes: []string{"click", "like"}, ConversionTypes: []string{"add_to_cart"}}
 	if !reflect.DeepEqual(o.Feedback, want) {
 		t.Errorf("feedback: %+v, want %+v", o.Feedback, want)
 	}

@@ -69,32 +69,41 @@ func (s *Store) GetImpression(ctx context.Context, id string) (store.Impression,
 }
 
 // LatestImpressionOf returns the newest impression of user between since and until that
-// showed item: it reads the user's lists in that span, newest first, through the (user_id, ts)
-// index.
-func (s *Store) LatestImpressionOf(ctx context.Context, user, item string, since, until time.Time) (store.Impression, error) {
+// showed item, among the user's newest lists in that span. The oldest list within the bound
+// is read first from the (user_id, ts) index; then PostgreSQL walks that index newest first
+// down to it and tests each list's items text for the item's entry
+// (codec.ImpressionItemMark) on the server, stopping at the first match, the only list sent
+// and decoded.
+func (s *Store) LatestImpressionOf(ctx context.Context, user, item string, since, until time.Time, lists int) (store.Impression, error) {
 	if user == "" {
 		return store.Impression{}, fmt.Errorf("impression of %q: %w", item, store.ErrNotFound)
 	}
-	rows, err := s.pool.Query(ctx, `SELECT `+impressionCols+` FROM impressions
-		WHERE user_id = $1 AND ts >= $2 AND ts <= $3 ORDER BY ts DESC, id DESC`, user, since.UTC().UnixNano(), until.UTC().UnixNano())
+	lo, hi := since.UTC().UnixNano(), until.UTC().UnixNano()
+	// The scan's lower end is the oldest list within the bound (ts for the index range, the
+	// id for lists served at the same nanosecond), or since when there is no bound.
+	cutTS, cutID := lo, ""
+	if lists > 0 {
+		err := s.pool.QueryRow(ctx, `SELECT ts, id FROM impressions WHERE user_id = $1 AND ts >= $2 AND ts <= $3
+			ORDER BY ts DESC, id DESC LIMIT 1 OFFSET $4`, user, lo, hi, lists-1).Scan(&cutTS, &cutID)
+		if err != nil && !errors.Is(err, pgx.ErrNoRows) { // no row: fewer lists than the bound
+			return store.Impression{}, wrap("latest impression", err)
+		}
+	}
+	im, err := scanImpression(s.pool.QueryRow(ctx, `SELECT `+impressionCols+` FROM impressions
+		WHERE user_id = $1 AND ts >= $2 AND ts <= $3 AND (ts, id) >= ($4, $5) AND strpos(items, $6) > 0
+		ORDER BY ts DESC, id DESC LIMIT 1`, user, cutTS, hi, cutTS, cutID, codec.ImpressionItemMark(item)))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return store.Impression{}, fmt.Errorf("impression of %q for %q: %w", item, user, store.ErrNotFound)
+	}
 	if err != nil {
 		return store.Impression{}, wrap("latest impression", err)
 	}
-	defer rows.Close()
-	for rows.Next() {
-		im, err := scanImpression(rows)
-		if err != nil {
-			return store.Impression{}, wrap("latest impression", err)
-		}
-		if it, ok := store.ItemEntry(im.Items, item); ok {
-			im.Items = []store.ImpressionItem{it}
-			return im, nil
-		}
+	it, ok := store.ItemEntry(im.Items, item)
+	if !ok { // the mark matched but the decoded list does not show the item: a codec bug
+		return store.Impression{}, fmt.Errorf("latest impression: list %s matched %q but does not show it", im.ID, item)
 	}
-	if err := rows.Err(); err != nil {
-		return store.Impression{}, wrap("latest impression", err)
-	}
-	return store.Impression{}, fmt.Errorf("impression of %q for %q: %w", item, user, store.ErrNotFound)
+	im.Items = []store.ImpressionItem{it}
+	return im, nil
 }
 
 // DeleteUserImpressions deletes every impression of user.

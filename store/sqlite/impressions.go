@@ -84,32 +84,43 @@ func (s *Store) GetImpression(ctx context.Context, id string) (store.Impression,
 }
 
 // LatestImpressionOf returns the newest impression of user between since and until that
-// showed item: it reads the user's lists in that span, newest first, through the (user_id, ts)
-// index.
-func (s *Store) LatestImpressionOf(ctx context.Context, user, item string, since, until time.Time) (store.Impression, error) {
+// showed item, among the user's newest lists in that span. The oldest list within the bound
+// is read first from the (user_id, ts) index alone (it holds the id too); then SQLite walks
+// that index newest first down to it and tests each list's items text for the item's entry
+// (codec.ImpressionItemMark) without the text leaving the engine, stopping at the first
+// match, which is the only list read and decoded.
+func (s *Store) LatestImpressionOf(ctx context.Context, user, item string, since, until time.Time, lists int) (store.Impression, error) {
 	if user == "" {
 		return store.Impression{}, fmt.Errorf("impression of %q: %w", item, store.ErrNotFound)
 	}
-	rows, err := s.r.QueryContext(ctx, `SELECT `+impressionCols+` FROM impressions
-		WHERE user_id = ? AND ts >= ? AND ts <= ? ORDER BY ts DESC, id DESC`, user, since.UTC().UnixNano(), until.UTC().UnixNano())
+	lo, hi := since.UTC().UnixNano(), until.UTC().UnixNano()
+	// The scan's lower end is the oldest list within the bound (ts for the index range, the
+	// id for lists served at the same nanosecond), or since when there is no bound.
+	cutTS, cutID := lo, ""
+	if lists > 0 {
+		err := s.rs.latestCut.QueryRowContext(ctx, user, lo, hi, lists-1).Scan(&cutTS, &cutID)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) { // no row: fewer lists than the bound
+			return store.Impression{}, wrap("latest impression", err)
+		}
+	}
+	im, err := scanImpression(s.rs.latestShown.QueryRowContext(ctx, user, cutTS, hi, cutTS, cutID, codec.ImpressionItemMark(item)))
+	return entryOf(im, err, user, item)
+}
+
+// entryOf is LatestImpressionOf's answer from the row found: the list with only item's entry.
+func entryOf(im store.Impression, err error, user, item string) (store.Impression, error) {
+	if errors.Is(err, sql.ErrNoRows) {
+		return store.Impression{}, fmt.Errorf("impression of %q for %q: %w", item, user, store.ErrNotFound)
+	}
 	if err != nil {
 		return store.Impression{}, wrap("latest impression", err)
 	}
-	defer rows.Close()
-	for rows.Next() {
-		im, err := scanImpression(rows)
-		if err != nil {
-			return store.Impression{}, wrap("latest impression", err)
-		}
-		if it, ok := store.ItemEntry(im.Items, item); ok {
-			im.Items = []store.ImpressionItem{it}
-			return im, nil
-		}
+	it, ok := store.ItemEntry(im.Items, item)
+	if !ok { // the mark matched but the decoded list does not show the item: a codec bug
+		return store.Impression{}, fmt.Errorf("latest impression: list %s matched %q but does not show it", im.ID, item)
 	}
-	if err := rows.Err(); err != nil {
-		return store.Impression{}, wrap("latest impression", err)
-	}
-	return store.Impression{}, fmt.Errorf("impression of %q for %q: %w", item, user, store.ErrNotFound)
+	im.Items = []store.ImpressionItem{it}
+	return im, nil
 }
 
 // DeleteUserImpressions deletes every impression of user.

@@ -26,12 +26,14 @@ type readStmts struct {
 	getItem, getVecs, listItems, countItems                  *sql.Stmt
 	getUser, userEvents, scanEvents, countEvents             *sql.Stmt
 	listArtifacts, loadArtifact, latestArtifact, scanVectors *sql.Stmt
+	latestCut, latestShown                                   *sql.Stmt // LatestImpressionOf's
 }
 
 func (r *readStmts) all() []*sql.Stmt {
 	return []*sql.Stmt{r.getItem, r.getVecs, r.listItems, r.countItems,
 		r.getUser, r.userEvents, r.scanEvents, r.countEvents,
-		r.listArtifacts, r.loadArtifact, r.latestArtifact, r.scanVectors}
+		r.listArtifacts, r.loadArtifact, r.latestArtifact, r.scanVectors,
+		r.latestCut, r.latestShown}
 }
 
 // eventRows is how many events one multi-row INSERT carries (9 parameters each).
@@ -92,6 +94,11 @@ func (s *Store) prepare(ctx context.Context) error {
 	p(s.r, &r.latestArtifact, `SELECT version, kind, created, metrics, size, blob FROM artifacts
 		WHERE kind = ? ORDER BY created DESC, version DESC LIMIT 1`)
 	p(s.r, &r.scanVectors, `SELECT seq, item_id, space, vec FROM item_vectors WHERE seq > ? ORDER BY seq LIMIT ?`)
+	p(s.r, &r.latestCut, `SELECT ts, id FROM impressions WHERE user_id = ? AND ts >= ? AND ts <= ?
+		ORDER BY ts DESC, id DESC LIMIT 1 OFFSET ?`)
+	p(s.r, &r.latestShown, `SELECT `+impressionCols+` FROM impressions
+		WHERE user_id = ? AND ts >= ? AND ts <= ? AND (ts, id) >= (?, ?) AND instr(items, ?) > 0
+		ORDER BY ts DESC, id DESC LIMIT 1`)
 	return err
 }
 

@@ -50,7 +50,7 @@ func checkLatestImpressionOf(t *testing.T, ims store.Impressions, t0 time.Time) 
 		{"u2", "a", t0, later, "", 0}, // never crosses users
 		{"", "b", t0, later, "", 0},   // anonymous lists are not attributed
 	} {
-		got, err := ims.LatestImpressionOf(ctx, tc.user, tc.item, tc.since, tc.until)
+		got, err := ims.LatestImpressionOf(ctx, tc.user, tc.item, tc.since, tc.until, 0)
 		switch {
 		case tc.want == "" && !errors.Is(err, store.ErrNotFound):
 			t.Errorf("LatestImpressionOf(%q, %q, %v) = %q, %v; want ErrNotFound", tc.user, tc.item, tc.since, got.ID, err)
@@ -60,6 +60,54 @@ func checkLatestImpressionOf(t *testing.T, ims store.Impressions, t0 time.Time) 
 			got.Items[0].Position != tc.pos || got.Items[0].Score != 1/float64(tc.pos+1)):
 			t.Errorf("LatestImpressionOf(%q, %q, %v) = %+v; want the list with only the item's entry at %d", tc.user, tc.item, tc.since, got, tc.pos)
 		}
+	}
+}
+
+// checkLatestImpressionOfBounded stores a user's lists and looks only at the newest of them:
+// a list older than the bound is not found, whatever it showed, and an item is found by its
+// whole id only (never by a prefix of it or inside another id), however odd its characters.
+func checkLatestImpressionOfBounded(t *testing.T, ims store.Impressions, t0 time.Time) {
+	ctx := t.Context()
+	t0 = t0.Add(10 * time.Minute) // after every list the later subtests count
+	must(t, ims.PutImpressions(ctx, []store.Impression{
+		impression("02A", "u7", t0, "old", `q"x`, "b"),
+		impression("02B", "u7", t0.Add(time.Second), "bb", "ab", `\b`, "mid"),
+		impression("02C", "u7", t0.Add(2*time.Second), "new", "b"),
+		impression("02D", "u7", t0.Add(2*time.Second), "new2"), // same time: the id orders them
+	}), "PutImpressions")
+	later := t0.Add(time.Hour)
+	for _, tc := range []struct {
+		item  string
+		lists int
+		want  string // "" for not found
+		pos   int
+	}{
+		{"new2", 1, "02D", 0},
+		{"new", 1, "", 0}, // 02D is the newest: at the same time, the greater id
+		{"new", 2, "02C", 0},
+		{"b", 2, "02C", 1},
+		{"mid", 2, "", 0},
+		{"mid", 3, "02B", 3},
+		{"old", 3, "", 0},
+		{"old", 4, "02A", 0},
+		{"old", 0, "02A", 0},
+		{`q"x`, 0, "02A", 1},
+		{`\b`, 0, "02B", 2},
+		{"a", 0, "", 0}, // only inside "ab"
+		{"q", 0, "", 0}, // only a prefix of q"x
+		{"x", 0, "", 0},
+	} {
+		got, err := ims.LatestImpressionOf(ctx, "u7", tc.item, t0, later, tc.lists)
+		switch {
+		case tc.want == "" && !errors.Is(err, store.ErrNotFound):
+			t.Errorf("LatestImpressionOf(u7, %q, lists %d) = %q, %v; want ErrNotFound", tc.item, tc.lists, got.ID, err)
+		case tc.want != "" && (err != nil || got.ID != tc.want || len(got.Items) != 1 || got.Items[0].ItemID != tc.item || got.Items[0].Position != tc.pos):
+			t.Errorf("LatestImpressionOf(u7, %q, lists %d) = %+v, %v; want %q with the item at %d", tc.item, tc.lists, got, err, tc.want, tc.pos)
+		}
+	}
+	// The bound counts the lists in the span, not every list of the user.
+	if got, err := ims.LatestImpressionOf(ctx, "u7", "mid", t0, t0.Add(time.Second), 1); err != nil || got.ID != "02B" {
+		t.Errorf("LatestImpressionOf(u7, mid, until 02B, lists 1) = %q, %v; want 02B", got.ID, err)
 	}
 }
 
@@ -139,6 +187,7 @@ func testImpressions(t *testing.T, open Opener) {
 		}
 	})
 	t.Run("LatestImpressionOf", func(t *testing.T) { checkLatestImpressionOf(t, ims, t0) })
+	t.Run("LatestImpressionOfBounded", func(t *testing.T) { checkLatestImpressionOfBounded(t, ims, t0) })
 	t.Run("LaterPages", func(t *testing.T) { checkLaterPages(t, ims, t0) })
 	t.Run("DeleteUserImpressions", func(t *testing.T) {
 		n, err := ims.DeleteUserImpressions(ctx, "u1")
@@ -146,7 +195,7 @@ func testImpressions(t *testing.T, open Opener) {
 		if n != 2 {
 			t.Errorf("DeleteUserImpressions(u1) = %d, want 2", n)
 		}
-		if _, err := ims.LatestImpressionOf(ctx, "u1", "b", t0, t0.Add(time.Hour)); !errors.Is(err, store.ErrNotFound) {
+		if _, err := ims.LatestImpressionOf(ctx, "u1", "b", t0, t0.Add(time.Hour), 0); !errors.Is(err, store.ErrNotFound) {
 			t.Errorf("u1's impressions still found after their delete: %v", err)
 		}
 		if _, err := ims.GetImpression(ctx, "01C"); err != nil {

@@ -44,6 +44,14 @@ func DecodeImpressionItems(s string) ([]store.ImpressionItem, error) {
 	return out, nil
 }
 
+// ImpressionItemMark is the text an item's entry starts with in what EncodeImpressionItems
+// writes, so that a store can test whether a stored list showed item without decoding it: the
+// item's JSON string between the object's opening and its score key matches no other item.
+func ImpressionItemMark(item string) string {
+	b, _ := json.Marshal(item) // a string always encodes
+	return `{"i":` + string(b) + `,"s":`
+}
+
 // featureLog is a FeatureLog's JSON form: {"n": names, "r": rows}.
 type featureLog struct {
 	Names []string    `json:"n"`
