@@ -189,7 +189,7 @@ func (rr *rankerRows) of(id string, nf int) []float32 {
 // with context items (a query's "like X"), a caller's extra source or a session source,
 // whose candidates and intent its features do not see.
 func (r *request) usesRanker() bool {
-	if (r.p.M.Ranker == nil && r.p.Opts.Remote == nil) || r.p.Opts.BlendOnly || len(r.pos) == 0 || len(r.req.Extra) > 0 ||
+	if (r.p.M.Ranker == nil && r.p.Opts.Remote == nil) || r.p.Opts.BlendOnly || r.req.BlendOnly || len(r.pos) == 0 || len(r.req.Extra) > 0 ||
 		len(r.req.ContextItems) > 0 || len(r.req.History) == 0 {
 		return false
 	}
