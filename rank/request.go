@@ -70,7 +70,8 @@ type Response struct {
 	// names the current version that served instead. Never cached.
 	ModelFallback string `json:"model_fallback,omitempty"`
 	// Features are the learned ranker's feature rows of Items, when the request asked for
-	// them (Request.LogFeatures) and a ranker scored the list; never sent to clients.
+	// them (Request.LogFeatures) and the list is of the kind a ranker ranks, whether the
+	// ranker or the blend scored it; never sent to clients.
 	Features *FeatureRows `json:"-"`
 }
 

@@ -83,6 +83,8 @@ func (s scoreStage) run(ctx context.Context, r *request) error {
 	r.resp.Scorer = ScorerBlend
 	if r.usesRanker() {
 		scorer, r.resp.Scorer = learnedScorer{}, ScorerRanker
+	} else if r.req.LogFeatures && r.rankerKind() {
+		scorer = loggedBlend{}
 	}
 	if ps, ok := scorer.(poolScorer); ok && r.plainRequest(ctx) {
 		pool, err := ps.scorePool(ctx, in)

@@ -60,6 +60,10 @@ type RankerOptions struct {
 	// propensity (default true); false trains on the logged clicks as they fell, position
 	// bias and all (the baseline the debiasing is measured against).
 	Debias bool `yaml:"debias"`
+	// Ungated serves the fitted ranker even when it loses to the blend on the validation
+	// users (its info says so): the simulation's online comparison of rankers, which must
+	// serve what it measures. Not a configuration key.
+	Ungated bool `yaml:"-"`
 }
 
 // sampled reports whether one list falls in a sample of the given rate.
