@@ -80,9 +80,11 @@ func TestDebias_Run(t *testing.T) {
 		t.Fatalf("versions %q and %q", out.Debiased, out.Raw)
 	}
 	claims := map[string]func(served string) bool{
-		sim.VariantDebiased: func(s string) bool { return strings.HasPrefix(s, out.Debiased+"/") && !strings.HasSuffix(s, "/fallback") },
-		sim.VariantRaw:      func(s string) bool { return strings.HasPrefix(s, out.Raw+"/") && !strings.HasSuffix(s, "/fallback") },
-		sim.VariantBlend:    func(s string) bool { return strings.HasSuffix(s, "/blend") },
+		sim.VariantDebiased: func(s string) bool {
+			return strings.HasPrefix(s, out.Debiased+"/") && !strings.HasSuffix(s, "/fallback")
+		},
+		sim.VariantRaw:   func(s string) bool { return strings.HasPrefix(s, out.Raw+"/") && !strings.HasSuffix(s, "/fallback") },
+		sim.VariantBlend: func(s string) bool { return strings.HasSuffix(s, "/blend") },
 	}
 	users := 0
 	for name, ok := range claims {
