@@ -54,7 +54,7 @@ func runSimulateDebias(ctx context.Context, f *simFlags, stdout, stderr io.Write
 	if err != nil {
 		return err
 	}
-	printDebias(stdout, out, trained)
+	printDebias(stdout, out, trained, d.Opts.Click)
 	return nil
 }
 
@@ -83,13 +83,41 @@ func retrainOnline(ctx context.Context, cfg Config, debias bool, logw io.Writer)
 	return info, nil
 }
 
+// printCurve prints the logging phase's click-through by position relative to the first (what
+// the server's propensities are estimated from) beside the click model's true examination
+// probability: where the first falls faster, relevance decreasing down the logged lists is
+// mistaken for position bias and debiasing over-corrects.
+func printCurve(w io.Writer, t *sim.Tally, m sim.ClickModel) {
+	byPos := map[int]int{}
+	for _, c := range t.Clicks {
+		byPos[c.Position]++
+	}
+	if byPos[0] == 0 {
+		return
+	}
+	fmt.Fprint(w, "position:                  ")
+	for p := range 10 {
+		fmt.Fprintf(w, "%6d", p)
+	}
+	fmt.Fprint(w, "\nlogged CTR / CTR at 0:     ")
+	for p := range 10 {
+		fmt.Fprintf(w, "%6.2f", float64(byPos[p])/float64(byPos[0]))
+	}
+	fmt.Fprint(w, "\ntrue examination / at 0:   ")
+	for p := range 10 {
+		fmt.Fprintf(w, "%6.2f", m.Examine(p)/m.Examine(0))
+	}
+	fmt.Fprintln(w)
+}
+
 // printDebias prints the logging phase, the two versions and the experiment's report.
-func printDebias(w io.Writer, o *sim.DebiasOutcome, trained map[bool]service.ModelInfo) {
+func printDebias(w io.Writer, o *sim.DebiasOutcome, trained map[bool]service.ModelInfo, click sim.ClickModel) {
 	clicks, lists := 0, 0
 	for _, v := range o.Logged.Variants {
 		clicks, lists = clicks+v.Clicks, lists+v.Lists
 	}
 	fmt.Fprintf(w, "logging phase: %d users, %d lists, %d clicks\n", len(o.Logged.Assignment), lists, clicks)
+	printCurve(w, o.Logged, click)
 	for _, debias := range []bool{true, false} {
 		info := trained[debias]
 		name := map[bool]string{true: sim.VariantDebiased, false: sim.VariantRaw}[debias]
