@@ -33,8 +33,7 @@ type ExperimentInfo struct {
 // and after every write through this replica) installs the running experiment, with its
 // variants' parsed knobs, in cur. The read path's only cost without a running experiment is
 // cur's one atomic load. mu serialises refreshes and writes, so an older read never replaces
-// a newer one. pins holds the model versions the running experiment pins; protected lists
-// those every stored experiment that has not finished pins, which pruning keeps. Safe for
+// a newer one. pins holds the model versions the running experiment pins. Safe for
 // concurrent use; a part over a store without store.Experiments serves no experiment and
 // answers ErrNoExperiments.
 type experiments struct {
@@ -44,9 +43,8 @@ type experiments struct {
 	now  func() time.Time
 	pins *pinnedModels // nil: no version is pinned (tests of the part alone)
 
-	cur       atomic.Pointer[running]
-	protected atomic.Pointer[[]string]
-	mu        sync.Mutex
+	cur atomic.Pointer[running]
+	mu  sync.Mutex
 }
 
 // running is the experiment being served and its variants' knobs (immutable once installed).
@@ -82,13 +80,6 @@ func (p *experiments) refresh(ctx context.Context) error {
 	}
 	now := p.now()
 	var next *running
-	var protected []string
-	for _, x := range all {
-		if x.Status(now) != experiment.StatusFinished {
-			protected = append(protected, x.PinnedVersions()...)
-		}
-	}
-	p.protected.Store(&protected)
 	for _, x := range all {
 		if x.Status(now) != experiment.StatusRunning {
 			continue
@@ -118,12 +109,24 @@ func (p *experiments) refresh(ctx context.Context) error {
 }
 
 // protectedVersions are the model versions the stored experiments that have not finished pin,
-// as of the last refresh: pruning keeps them whatever keep_versions says.
-func (p *experiments) protectedVersions() []string {
-	if v := p.protected.Load(); v != nil {
-		return *v
+// read from the store now (a training process may not reread the definitions): pruning keeps
+// them whatever keep_versions says.
+func (p *experiments) protectedVersions(ctx context.Context) ([]string, error) {
+	if p.st == nil {
+		return nil, nil
 	}
-	return nil
+	all, err := p.load(ctx)
+	if err != nil {
+		return nil, err
+	}
+	now := p.now()
+	var out []string
+	for _, x := range all {
+		if x.Status(now) != experiment.StatusFinished {
+			out = append(out, x.PinnedVersions()...)
+		}
+	}
+	return out, nil
 }
 
 // load reads and decodes every stored definition; one that does not decode is skipped.

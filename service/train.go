@@ -34,7 +34,7 @@ type trainer struct {
 	// per item).
 	vocabulary func(counts map[string]int)
 	// pinned lists the versions the stored experiments pin, which prune keeps (nil: none).
-	pinned func() []string
+	pinned func(context.Context) ([]string, error)
 
 	mu           sync.Mutex
 	modelsLoaded atomic.Int64 // models published by another process and loaded

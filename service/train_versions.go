@@ -105,7 +105,12 @@ func (t *trainer) prune(ctx context.Context) {
 		protected[sv.info.Version] = true
 	}
 	if t.pinned != nil {
-		for _, v := range t.pinned() {
+		vs, err := t.pinned(ctx)
+		if err != nil { // a pinned version might be among the old ones: prune another time
+			t.log.Error("pruning skipped: the experiments' pinned versions are unknown", "err", err)
+			return
+		}
+		for _, v := range vs {
 			protected[v] = true
 		}
 	}
