@@ -167,6 +167,23 @@ func TestService_Experiment_PinnedVersion(t *testing.T) {
 	if seen["control"] == 0 || seen["other"] == 0 {
 		t.Fatalf("variants %v: want both used", seen)
 	}
+	// The operator's preview shows each variant's list as its version ranks it.
+	pv, err := a.PreviewExperiment(ctx, "pin", "u007", 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	exp, err := ref.Recommend(ctx, RecommendRequest{UserID: "u007", N: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o := pv.Variants[1]; o.ModelVersion != old || o.Scorer != rank.ScorerRanker || o.ModelFallback != "" ||
+		!slices.Equal(ids(o.Items), ids(exp.Items)) {
+		t.Errorf("preview of the pinned variant: %s by %s (%q) %v, want %s's list %v", o.ModelVersion, o.Scorer,
+			o.ModelFallback, ids(o.Items), old, ids(exp.Items))
+	}
+	if c := pv.Variants[0]; c.ModelVersion != cur || c.Scorer != rank.ScorerBlend {
+		t.Errorf("preview of control: %s by %s, want %s by the blend", c.ModelVersion, c.Scorer, cur)
+	}
 	if err := a.FlushImpressions(ctx); err != nil {
 		t.Fatal(err)
 	}
