@@ -137,6 +137,11 @@ type VariantPreview struct {
 	Name     string                `json:"name"`
 	Strategy string                `json:"strategy"`
 	Items    []recd.Recommendation `json:"items"`
+	// ModelVersion and Scorer say what ranked the list; ModelFallback why a pinned version
+	// did not.
+	ModelVersion  string `json:"model_version,omitempty"`
+	Scorer        string `json:"scorer,omitempty"`
+	ModelFallback string `json:"model_fallback,omitempty"`
 }
 
 // ExperimentPreview is a user's list under each variant of an experiment

@@ -154,6 +154,11 @@ type Recommendations struct {
 	// RankerFallback is set when the remote ranker failed or timed out: "local" (the local
 	// ranker scored the list) or "blend".
 	RankerFallback string `json:"ranker_fallback,omitempty"`
+	// Scorer names what ordered the candidates: "ranker" or "blend".
+	Scorer string `json:"scorer,omitempty"`
+	// ModelFallback says why the request's variant's pinned model version did not serve
+	// (ModelVersion names the current one, which did).
+	ModelFallback string `json:"model_fallback,omitempty"`
 }
 
 // QueryResponse is the answer to a natural-language request.

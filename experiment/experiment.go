@@ -5,6 +5,7 @@ package experiment
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"time"
 
 	"github.com/recd/recd"
@@ -143,6 +144,7 @@ func (e *Experiment) validateVariants() error {
 	}
 	seen := make(map[string]bool, n)
 	total := 0.0
+	var pinned []string
 	for i, v := range e.Variants {
 		field := fmt.Sprintf("variants[%d]", i)
 		if err := ValidID(field+".name", v.Name); err != nil {
@@ -159,8 +161,15 @@ func (e *Experiment) validateVariants() error {
 			return recd.Invalid(field+".weight", fmt.Sprintf("must be between 0 and %g", float64(MaxWeight)))
 		}
 		total += v.Weight
-		if _, err := v.Overrides.Knobs(field + ".overrides"); err != nil {
+		k, err := v.Overrides.Knobs(field + ".overrides")
+		if err != nil {
 			return err
+		}
+		if k.ModelVersion != "" && !slices.Contains(pinned, k.ModelVersion) {
+			if pinned = append(pinned, k.ModelVersion); len(pinned) > MaxPinnedVersions {
+				return recd.Invalid(field+".overrides.model_version",
+					fmt.Sprintf("the variants pin more than %d model versions; each pinned version holds its models in memory", MaxPinnedVersions))
+			}
 		}
 	}
 	if !(total > 0) {

@@ -3,6 +3,7 @@ package experiment
 import (
 	"encoding/json"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -55,7 +56,15 @@ func TestExperiment_Validate(t *testing.T) {
 		{"weight too high", "variants[1].overrides.weights.cf", over("weights", `{"cf":101}`)},
 		{"unknown source", "variants[1].overrides.sources[1]", over("sources", `["cf","magic"]`)},
 		{"no sources", "variants[1].overrides.sources", over("sources", `[]`)},
-		{"model version", "variants[1].overrides.model_version", over("model_version", `"v1"`)},
+		{"model version empty", "variants[1].overrides.model_version", over("model_version", `""`)},
+		{"model version not a string", "variants[1].overrides.model_version", over("model_version", `3`)},
+		{"model version too long", "variants[1].overrides.model_version", over("model_version", `"`+strings.Repeat("v", 65)+`"`)},
+		{"ranker not a bool", "variants[1].overrides.ranker", over("ranker", `"off"`)},
+		{"three pinned versions", "variants[2].overrides.model_version", func(e *Experiment) {
+			e.Variants[0].Overrides = Overrides{"model_version": json.RawMessage(`"v1"`)}
+			e.Variants[1].Overrides = Overrides{"model_version": json.RawMessage(`"v2"`)}
+			e.Variants = append(e.Variants, Variant{Name: "third", Weight: 1, Overrides: Overrides{"model_version": json.RawMessage(`"v3"`)}})
+		}},
 		{"no start", "start", func(e *Experiment) { e.Start = time.Time{} }},
 		{"no end", "end", func(e *Experiment) { e.End = time.Time{} }},
 		{"end before start", "end", func(e *Experiment) { e.End = e.Start.Add(-time.Hour) }},
@@ -74,6 +83,28 @@ func TestExperiment_Validate(t *testing.T) {
 				t.Errorf("field = %q (%s), want %q", fe.Field, fe.Message, c.field)
 			}
 		})
+	}
+}
+
+// The ranker and model_version overrides parse into Knobs, and PinnedVersions lists each
+// pinned version once.
+func TestOverrides_RankerAndModelVersion(t *testing.T) {
+	e := valid()
+	e.Variants[0].Overrides = Overrides{"model_version": json.RawMessage(`"v1"`), "ranker": json.RawMessage(`false`)}
+	e.Variants[1].Overrides = Overrides{"model_version": json.RawMessage(`"v1"`), "ranker": json.RawMessage(`true`)}
+	if err := e.Validate(); err != nil {
+		t.Fatalf("Validate() = %v", err)
+	}
+	k0, _ := e.Variants[0].Overrides.Knobs("v0")
+	k1, _ := e.Variants[1].Overrides.Knobs("v1")
+	if k0.ModelVersion != "v1" || !k0.BlendOnly() || k1.BlendOnly() {
+		t.Errorf("knobs %+v / %+v: want v1 pinned, the blend only in the first", k0, k1)
+	}
+	if got := e.PinnedVersions(); !slices.Equal(got, []string{"v1"}) {
+		t.Errorf("PinnedVersions() = %v, want [v1]", got)
+	}
+	if k := (Knobs{}); k.BlendOnly() {
+		t.Error("no ranker override turns the ranker off")
 	}
 }
 

@@ -32,7 +32,20 @@ type Knobs struct {
 	// sources kept.
 	Weights map[string]float64
 	Sources []string
+	// Ranker, when set to false, serves the hand-weighted blend even where a learned ranker
+	// model exists; nil or true keeps the default scorer.
+	Ranker *bool
+	// ModelVersion, when set, serves the variant from that saved model version (its sources
+	// and its ranker) instead of the current one; "" serves the current one.
+	ModelVersion string
 }
+
+// MaxPinnedVersions is how many distinct model versions one experiment's variants may pin:
+// each pinned version holds its models in memory beside the current one.
+const MaxPinnedVersions = 2
+
+// maxVersionLength bounds a model_version override.
+const maxVersionLength = 64
 
 // unitKnob is a knob's key and its upper bound (the lower is 0).
 type unitKnob struct {
@@ -51,7 +64,7 @@ var floatKnobs = []unitKnob{
 
 // Keys lists the override keys a variant may set.
 func Keys() []string {
-	keys := []string{"weights", "sources", "model_version"}
+	keys := []string{"weights", "sources", "model_version", "ranker"}
 	for _, k := range floatKnobs {
 		keys = append(keys, k.key)
 	}
@@ -61,7 +74,7 @@ func Keys() []string {
 
 // Knobs parses the overrides; an error names the key at fault as field.key
 // (variants[1].overrides.foo). A key outside Keys, a value of the wrong type or out of its
-// range is an error. model_version is refused: recd serves one model version at a time.
+// range is an error. Whether a model_version names a saved version is the server's check.
 func (o Overrides) Knobs(field string) (Knobs, error) {
 	var k Knobs
 	keys := make([]string, 0, len(o))
@@ -98,8 +111,20 @@ func (k *Knobs) set(field, key string, raw json.RawMessage) error {
 		return k.setWeights(field, raw)
 	case "sources":
 		return k.setSources(field, raw)
+	case "ranker":
+		var on bool
+		if err := strictDecode(raw, &on); err != nil {
+			return recd.Invalid(field, "must be true or false")
+		}
+		k.Ranker = &on
+		return nil
 	case "model_version":
-		return recd.Invalid(field, "is not supported: recd serves one model version at a time, so a variant cannot pin one")
+		var v string
+		if err := strictDecode(raw, &v); err != nil || v == "" || len(v) > maxVersionLength {
+			return recd.Invalid(field, fmt.Sprintf("must be a model version id of 1 to %d characters (GET /v1/admin/models lists them)", maxVersionLength))
+		}
+		k.ModelVersion = v
+		return nil
 	}
 	return recd.Invalid(field, fmt.Sprintf("is not an override; the keys are %v", Keys()))
 }
@@ -169,4 +194,20 @@ func (k *Knobs) BlendWeights() map[string]float64 {
 		}
 	}
 	return w
+}
+
+// BlendOnly says whether the knobs turn the learned ranker off.
+func (k *Knobs) BlendOnly() bool { return k.Ranker != nil && !*k.Ranker }
+
+// PinnedVersions returns the distinct model versions the experiment's variants pin, in
+// variant order; Validate bounds them by MaxPinnedVersions.
+func (e *Experiment) PinnedVersions() []string {
+	var out []string
+	for _, v := range e.Variants {
+		var s string
+		if raw, ok := v.Overrides["model_version"]; ok && json.Unmarshal(raw, &s) == nil && s != "" && !slices.Contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	return out
 }

@@ -70,6 +70,10 @@ type Options struct {
 	// the local Ranker scores, or the blend without one, and Response.RankerFallback says so.
 	Remote        RemoteRanker  `json:"-" yaml:"-"`
 	RemoteTimeout time.Duration `json:"-" yaml:"-"`
+	// ExactCF scores the CF source exactly over the models' own item factors whatever the
+	// catalog size, instead of searching the index: a pinned older model version, whose
+	// factors are not the ones the index holds.
+	ExactCF bool `json:"-" yaml:"-"`
 }
 
 // DefaultOptions returns the defaults.

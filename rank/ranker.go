@@ -170,8 +170,9 @@ type rankerRows struct {
 	pool *blendPool // the scored pool: its pos map finds an item's index
 	row  []int32    // the pool item's row of X, -1 when the ranker did not score it
 	// local is true when the local model scored the rows (its contributions explain them),
-	// false when the remote ranker did.
-	local bool
+	// false when the remote ranker did. lazy is set while the rows of a blend-scored pool
+	// (loggedBlend) are still to be computed for the items returned.
+	local, lazy bool
 }
 
 // of returns the feature row of item id, nil when the ranker did not score it.
@@ -189,8 +190,16 @@ func (rr *rankerRows) of(id string, nf int) []float32 {
 // with context items (a query's "like X"), a caller's extra source or a session source,
 // whose candidates and intent its features do not see.
 func (r *request) usesRanker() bool {
-	if (r.p.M.Ranker == nil && r.p.Opts.Remote == nil) || r.p.Opts.BlendOnly || len(r.pos) == 0 || len(r.req.Extra) > 0 ||
-		len(r.req.ContextItems) > 0 || len(r.req.History) == 0 {
+	if (r.p.M.Ranker == nil && r.p.Opts.Remote == nil) || r.p.Opts.BlendOnly || r.req.BlendOnly {
+		return false
+	}
+	return r.rankerKind()
+}
+
+// rankerKind reports whether the request is of the kind a ranker ranks (see usesRanker),
+// whether or not one serves.
+func (r *request) rankerKind() bool {
+	if len(r.pos) == 0 || len(r.req.Extra) > 0 || len(r.req.ContextItems) > 0 || len(r.req.History) == 0 {
 		return false
 	}
 	return !slices.ContainsFunc(r.lists, func(l SourceList) bool { return l.Name == "session" })

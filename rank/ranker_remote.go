@@ -20,6 +20,12 @@ const (
 	FallbackBlend = "blend"
 )
 
+// Values of Response.Scorer.
+const (
+	ScorerRanker = "ranker"
+	ScorerBlend  = "blend"
+)
+
 // DefaultRemoteTimeout is how long a request waits for the remote ranker (Options.RemoteTimeout 0).
 const DefaultRemoteTimeout = 50 * time.Millisecond
 
@@ -55,6 +61,7 @@ func (r *request) modelScores(ctx context.Context, fs FeatureSet, X []float32, r
 		}
 		r.resp.RankerFallback = FallbackBlend
 		if rk == nil {
+			r.resp.Scorer = ScorerBlend
 			return nil, false, nil
 		}
 		r.resp.RankerFallback = FallbackLocal

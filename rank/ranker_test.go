@@ -293,8 +293,44 @@ func TestPipeline_RankerLogsFeatures(t *testing.T) {
 	if got, _ := p.Recommend(ctx, req); got.Features != nil {
 		t.Error("features logged for a request that did not ask")
 	}
+	// The blend ranking a request of the ranker's kind (here the ranker turned off) logs the
+	// same rows and serves exactly the list it serves unlogged.
+	blendReq := rank.Request{History: hist[:40], N: 7, BlendOnly: true}
+	blend, err := p.Recommend(ctx, blendReq)
+	if err != nil {
+		t.Fatal(err)
+	}
+	blendReq.LogFeatures = true
+	logged, err := p.Recommend(ctx, blendReq)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if logged.Scorer != rank.ScorerBlend || got.Scorer != rank.ScorerRanker || fmt.Sprint(logged.Items) != fmt.Sprint(blend.Items) {
+		t.Fatalf("logged blend list (%s) %v, unlogged %v; ranker list scored by %s", logged.Scorer, logged.Items, blend.Items, got.Scorer)
+	}
+	if f := logged.Features; f == nil || len(f.Rows) != len(logged.Items) {
+		t.Fatalf("the blend's logged list has features %+v", f)
+	}
+	// Every item has its row, even one no ranker source proposed (which the ranker would not
+	// score); those the ranker scores have the very rows it scores.
+	same := 0
+	for k, it := range logged.Items {
+		row := logged.Features.Rows[k]
+		if len(row) != nf {
+			t.Fatalf("blend item %d (%s): row of %d features, want %d", k, it.ID, len(row), nf)
+		}
+		if j := slices.Index(ex.IDs, it.ID); j >= 0 {
+			if !slices.Equal(row, ex.X[j*nf:(j+1)*nf]) {
+				t.Fatalf("blend item %d (%s): logged row %v is not the ranker's row of it", k, it.ID, row)
+			}
+			same++
+		}
+	}
+	if same == 0 {
+		t.Error("no item of the blend's list is among the ranker's candidates")
+	}
 	req.LogFeatures, req.ContextItems = true, []string{hist[0].ItemID}
 	if got, _ := p.Recommend(ctx, req); got.Features != nil {
-		t.Error("features logged for a list the blend scored")
+		t.Error("features logged for a list with context items")
 	}
 }

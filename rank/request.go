@@ -44,6 +44,9 @@ type Request struct {
 	// it is (one of an interleaved request's two rankings, or a preview), and the caller
 	// records what it does show.
 	NoRecord bool
+	// BlendOnly scores this request by the hand-weighted blend even when the models hold a
+	// learned ranker (an experiment variant that turns the ranker off).
+	BlendOnly bool
 }
 
 // Response is a ranked list with the strategy that produced it.
@@ -63,8 +66,16 @@ type Response struct {
 	// out for this list: "local" when the local ranker scored it instead, "blend" when the
 	// hand-weighted blend did.
 	RankerFallback string `json:"ranker_fallback,omitempty"`
+	// Scorer names what ordered the candidates: ScorerRanker (the learned ranker, local or
+	// remote) or ScorerBlend (the hand-weighted blend). Empty when no scoring stage ran.
+	Scorer string `json:"scorer,omitempty"`
+	// ModelFallback is set, by the service, when the list's experiment variant pins a model
+	// version that is not served (still loading, or pruned): it says why, and ModelVersion
+	// names the current version that served instead. Never cached.
+	ModelFallback string `json:"model_fallback,omitempty"`
 	// Features are the learned ranker's feature rows of Items, when the request asked for
-	// them (Request.LogFeatures) and a ranker scored the list; never sent to clients.
+	// them (Request.LogFeatures) and the list is of the kind a ranker ranks, whether the
+	// ranker or the blend scored it; never sent to clients.
 	Features *FeatureRows `json:"-"`
 }
 

@@ -80,8 +80,11 @@ type scoreStage struct{ scorer Scorer }
 func (s scoreStage) run(ctx context.Context, r *request) error {
 	in := r.scoreInput()
 	scorer := s.scorer
+	r.resp.Scorer = ScorerBlend
 	if r.usesRanker() {
-		scorer = learnedScorer{}
+		scorer, r.resp.Scorer = learnedScorer{}, ScorerRanker
+	} else if r.req.LogFeatures && r.rankerKind() {
+		scorer = loggedBlend{}
 	}
 	if ps, ok := scorer.(poolScorer); ok && r.plainRequest(ctx) {
 		pool, err := ps.scorePool(ctx, in)

@@ -145,7 +145,7 @@ func (p *Pipeline) cfSource(ctx context.Context, pos []Interaction, f *index.Fil
 	if len(items) == 0 {
 		return SourceList{}, false
 	}
-	if len(p.M.Items) <= exactCF {
+	if len(p.M.Items) <= exactCF || p.Opts.ExactCF {
 		// A small catalog is scored exactly: all items' dot products cost less than a wide
 		// HNSW beam. Items added since training reach users through the content source.
 		top, scores := p.topScored(func(dst []float32) { p.M.ALS.Score(-1, items, weights, dst) }, excl, k)

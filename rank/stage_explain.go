@@ -10,13 +10,15 @@ import (
 // records the impressions for the exposure boost (unless Request.NoRecord).
 type explainStage struct{}
 
-func (explainStage) run(_ context.Context, r *request) error {
+func (explainStage) run(ctx context.Context, r *request) error {
 	p, cands := r.p, r.cands
 	if len(cands) > r.req.N {
 		cands = cands[:r.req.N]
 	}
 	r.explainRanked(cands)
-	r.logFeatures(cands)
+	if err := r.logFeatures(ctx, cands); err != nil {
+		return err
+	}
 	Explain(cands, p.title)
 	for _, c := range cands {
 		r.resp.Items = append(r.resp.Items, recd.Recommendation{ID: c.ID, Score: c.Score, Title: p.title(c.ID),

@@ -63,7 +63,8 @@ func TestAPI_Experiments_RefusedNamingTheField(t *testing.T) {
 		{"negative weight", expBody(`[{"name":"a","weight":1},{"name":"b","weight":-1}]`, ""), "variants[1].weight"},
 		{"unknown override", expBody(`[{"name":"a","weight":1},{"name":"b","weight":1,"overrides":{"foo":1}}]`, ""), "variants[1].overrides.foo"},
 		{"override out of range", expBody(`[{"name":"a","weight":1},{"name":"b","weight":1,"overrides":{"diversity":3}}]`, ""), "variants[1].overrides.diversity"},
-		{"model version", expBody(`[{"name":"a","weight":1},{"name":"b","weight":1,"overrides":{"model_version":"v2"}}]`, ""), "variants[1].overrides.model_version"},
+		{"unsaved model version", expBody(`[{"name":"a","weight":1},{"name":"b","weight":1,"overrides":{"model_version":"v2"}}]`, ""), "variants[1].overrides.model_version"},
+		{"ranker not a boolean", expBody(`[{"name":"a","weight":1},{"name":"b","weight":1,"overrides":{"ranker":"off"}}]`, ""), "variants[1].overrides.ranker"},
 		{"one variant", expBody(`[{"name":"a","weight":1}]`, ""), "variants"},
 		{"duplicate names", expBody(`[{"name":"a","weight":1},{"name":"a","weight":1}]`, ""), "variants[1].name"},
 		{"interleaving of three", expBody(`[{"name":"a","weight":1},{"name":"b","weight":1},{"name":"c","weight":1}]`, `,"design":"interleaving"`), "variants"},
@@ -91,5 +92,26 @@ func TestAPI_Experiments_RefusedNamingTheField(t *testing.T) {
 	}
 	if g := do(t, h, "GET", "/v1/experiments/e2", "", nil); g.Status != http.StatusNotFound {
 		t.Errorf("the refused overlapping experiment was stored: %d %s", g.Status, g.Raw)
+	}
+}
+
+// A variant pinned to a saved version (as GET /v1/admin/models lists it) and with the ranker
+// off is stored, and its answers name the version and the scorer that served them.
+func TestAPI_Experiments_PinnedVersionAndRankerOff(t *testing.T) {
+	_, h := fixture(t, service.DefaultOptions())
+	models := do(t, h, "GET", "/v1/admin/models", "", nil)
+	ms, _ := models.Body["models"].([]any)
+	if models.Status != 200 || len(ms) == 0 {
+		t.Fatalf("GET /v1/admin/models = %d %s", models.Status, models.Raw)
+	}
+	version, _ := ms[0].(map[string]any)["version"].(string)
+	variants := fmt.Sprintf(`[{"name":"a","weight":0},{"name":"b","weight":1,"overrides":{"model_version":%q,"ranker":false}}]`, version)
+	if r := do(t, h, "PUT", "/v1/experiments/pin", "application/json", expBody(variants, "")); r.Status != http.StatusCreated {
+		t.Fatalf("PUT pinned = %d %s", r.Status, r.Raw)
+	}
+	rec := do(t, h, "GET", "/v1/users/u1/recommendations?n=3", "", nil)
+	if rec.Body["variant"] != "b" || rec.Body["model_version"] != version || rec.Body["scorer"] != "blend" ||
+		rec.Body["model_fallback"] != nil {
+		t.Errorf("recommendations = %s, want variant b served by %s through the blend", rec.Raw, version)
 	}
 }

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"fmt"
 	"net/http"
 
 	"github.com/recd/recd/experiment"
@@ -48,11 +49,21 @@ func experimentSchemas() map[string]any {
 			"weights": map[string]any{"type": "object", "properties": weights, "additionalProperties": false,
 				"description": "blend weights by source (0 turns one off)"},
 			"sources": map[string]any{"type": "array", "minItems": 1, "maxItems": len(experiment.Sources),
-				"items": map[string]any{"type": "string", "enum": experiment.Sources}, "description": "keep only these sources"}}),
+				"items": map[string]any{"type": "string", "enum": experiment.Sources}, "description": "keep only these sources"},
+			"ranker": described(boolT, "false serves the hand-weighted blend even where a learned ranker model exists; "+
+				"true (or absent) the default scorer"),
+			"model_version": described(maxStr(64), fmt.Sprintf("serve the variant from this saved model version (GET "+
+				"/v1/admin/models), its sources and ranker, instead of the current one; an unsaved version is refused. "+
+				"An experiment pins at most %d versions, each held in memory; until loaded, or if pruned, the current "+
+				"model serves and the answer's model_fallback says so", experiment.MaxPinnedVersions))}),
 		"ExperimentList": obj(map[string]any{"experiments": arrOf("Experiment")}, "experiments"),
 		"ExperimentPreview": obj(map[string]any{"experiment": str, "user_id": str, "variants": arrOf("VariantPreview")},
 			"experiment", "user_id", "variants"),
-		"VariantPreview": obj(map[string]any{"name": str, "strategy": str, "items": arrOf("Recommendation")},
+		"VariantPreview": obj(map[string]any{"name": str, "strategy": str, "items": arrOf("Recommendation"),
+			"model_version": described(str, "the model version that ranked the list"),
+			"scorer":        described(str, "ranker or blend"),
+			"model_fallback": described(str, "set when the variant pins a version that is not loaded (only the running "+
+				"experiment's pins are): the current model ranked the list")},
 			"name", "strategy", "items"),
 		"Estimate": est,
 		"ExperimentReport": obj(map[string]any{"experiment": str, "design": str, "status": str,

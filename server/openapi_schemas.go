@@ -180,7 +180,11 @@ func listSchemas() map[string]any {
 			"experiment": described(str, "the running experiment the list was served under, if any"),
 			"variant":    described(str, "the request's variant in that experiment, or \"interleaved\""),
 			"ranker_fallback": described(str, "set when the remote ranker (ranker.backend remote) failed or timed out: "+
-				"\"local\" when the local ranker scored the list instead, \"blend\" when the blend did")},
+				"\"local\" when the local ranker scored the list instead, \"blend\" when the blend did"),
+			"scorer": described(str, "what ordered the candidates: \"ranker\" (the learned ranker) or \"blend\" "+
+				"(the hand-weighted blend)"),
+			"model_fallback": described(str, "set when the request's experiment variant pins a model version that is not "+
+				"served (loading, or pruned): why; model_version then names the current version that served")},
 			"items", "strategy", "model_version"),
 		"QueryResponse": obj(map[string]any{"query": described(anyObj, "the structured query the request was parsed into"),
 			"parser": str, "fallback": str, "items": arrOf("Recommendation"),

@@ -60,9 +60,9 @@ func cacheKey(req *RecommendRequest) string {
 	// entries; the request's shape is hashed to a fixed size, since its lists would otherwise
 	// be kept in every entry.
 	h := sha256.New()
-	fmt.Fprintf(h, "%d\x00%s|%s|%s|%s\x00%q%q%q%v%v\x00%v", req.N, f(req.Diversity),
+	fmt.Fprintf(h, "%d\x00%s|%s|%s|%s\x00%q%q%q%v%v\x00%v\x00%v%q", req.N, f(req.Diversity),
 		f(req.Calibration), f(req.LongTailShare), f(req.SessionWeight), req.Rules.Exclude, req.Rules.Categories,
-		req.Rules.ExcludeCategories, req.Rules.Filters, req.Rules.Boosts, req.Weights)
+		req.Rules.ExcludeCategories, req.Rules.Filters, req.Rules.Boosts, req.Weights, req.blendOnly, req.modelVersion)
 	return req.UserID + "\x00" + string(h.Sum(nil))
 }
 

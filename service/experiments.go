@@ -33,12 +33,15 @@ type ExperimentInfo struct {
 // and after every write through this replica) installs the running experiment, with its
 // variants' parsed knobs, in cur. The read path's only cost without a running experiment is
 // cur's one atomic load. mu serialises refreshes and writes, so an older read never replaces
-// a newer one. Safe for concurrent use; a part over a store without store.Experiments serves
-// no experiment and answers ErrNoExperiments.
+// a newer one. pins holds the model versions the running experiment pins. Safe for
+// concurrent use; a part over a store without store.Experiments serves no experiment and
+// answers ErrNoExperiments.
 type experiments struct {
-	st  store.Experiments
-	log *slog.Logger
-	now func() time.Time
+	st   store.Experiments
+	arts store.Store // where model_version overrides are checked
+	log  *slog.Logger
+	now  func() time.Time
+	pins *pinnedModels // nil: no version is pinned (tests of the part alone)
 
 	cur atomic.Pointer[running]
 	mu  sync.Mutex
@@ -52,7 +55,7 @@ type running struct {
 
 func newExperiments(st store.Store, log *slog.Logger) *experiments {
 	xs, _ := st.(store.Experiments)
-	return &experiments{st: xs, log: log, now: time.Now}
+	return &experiments{st: xs, arts: st, log: log, now: time.Now}
 }
 
 // current returns the running experiment, or nil: one atomic load, then the end checked.
@@ -95,7 +98,35 @@ func (p *experiments) refresh(ctx context.Context) error {
 		}
 	}
 	p.cur.Store(next)
+	if p.pins != nil {
+		var pinned []string
+		if next != nil {
+			pinned = next.x.PinnedVersions()
+		}
+		p.pins.want(pinned)
+	}
 	return nil
+}
+
+// protectedVersions are the model versions the stored experiments that have not finished pin,
+// read from the store now (a training process may not reread the definitions): pruning keeps
+// them whatever keep_versions says.
+func (p *experiments) protectedVersions(ctx context.Context) ([]string, error) {
+	if p.st == nil {
+		return nil, nil
+	}
+	all, err := p.load(ctx)
+	if err != nil {
+		return nil, err
+	}
+	now := p.now()
+	var out []string
+	for _, x := range all {
+		if x.Status(now) != experiment.StatusFinished {
+			out = append(out, x.PinnedVersions()...)
+		}
+	}
+	return out, nil
 }
 
 // load reads and decodes every stored definition; one that does not decode is skipped.
@@ -157,6 +188,13 @@ func (p *experiments) put(ctx context.Context, x experiment.Experiment) (Experim
 	x.Normalize()
 	if err := x.Validate(); err != nil {
 		return ExperimentInfo{}, false, err
+	}
+	for i, v := range x.Variants {
+		if k, _ := v.Overrides.Knobs(""); k.ModelVersion != "" {
+			if err := savedVersion(ctx, p.arts, fmt.Sprintf("variants[%d].overrides.model_version", i), k.ModelVersion); err != nil {
+				return ExperimentInfo{}, false, err
+			}
+		}
 	}
 	p.mu.Lock()
 	all, err := p.load(ctx)

@@ -13,6 +13,11 @@ type VariantPreview struct {
 	Name     string                `json:"name"`
 	Strategy string                `json:"strategy"`
 	Items    []recd.Recommendation `json:"items"`
+	// ModelVersion and Scorer say what ranked the list; ModelFallback is set when the
+	// variant pins a version that is not loaded (only the running experiment's pins are).
+	ModelVersion  string `json:"model_version,omitempty"`
+	Scorer        string `json:"scorer,omitempty"`
+	ModelFallback string `json:"model_fallback,omitempty"`
 }
 
 // ExperimentPreview is a user's list under each variant of an experiment, side by side.
@@ -50,7 +55,8 @@ func (s *Service) PreviewExperiment(ctx context.Context, id, user string, n int)
 		if resp, err = s.read.recommend(ctx, r.withKnobs(req, i)); err != nil {
 			return ExperimentPreview{}, err
 		}
-		out.Variants[i] = VariantPreview{Name: v.Name, Strategy: resp.Strategy, Items: resp.Items}
+		out.Variants[i] = VariantPreview{Name: v.Name, Strategy: resp.Strategy, Items: resp.Items,
+			ModelVersion: resp.ModelVersion, Scorer: resp.Scorer, ModelFallback: resp.ModelFallback}
 	}
 	return out, nil
 }

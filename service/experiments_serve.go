@@ -46,6 +46,7 @@ func (r *running) withKnobs(req RecommendRequest, i int) RecommendRequest {
 	if w := k.BlendWeights(); w != nil {
 		req.Weights = w
 	}
+	req.blendOnly, req.modelVersion = k.BlendOnly(), k.ModelVersion
 	return req
 }
 

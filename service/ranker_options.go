@@ -56,6 +56,14 @@ type RankerOptions struct {
 	// window (LogFeatures), each click weighted by the inverse of its position's examination
 	// propensity from the position-CTR curve; or both. Validation stays offline.
 	Labels string `yaml:"labels"`
+	// Debias weights each online label by the inverse of its position's examination
+	// propensity (default true); false trains on the logged clicks as they fell, position
+	// bias and all (the baseline the debiasing is measured against).
+	Debias bool `yaml:"debias"`
+	// Ungated serves the fitted ranker even when it loses to the blend on the validation
+	// users (its info says so): the simulation's online comparison of rankers, which must
+	// serve what it measures. Not a configuration key.
+	Ungated bool `yaml:"-"`
 }
 
 // sampled reports whether one list falls in a sample of the given rate.
@@ -64,7 +72,7 @@ func sampled(rate float64) bool { return rate > 0 && rand.Float64() < rate }
 // DefaultRankerOptions returns the defaults: on, the per-user time split of 20%, 200 trees.
 func DefaultRankerOptions() RankerOptions {
 	return RankerOptions{Enabled: true, LabelSplit: LabelSplitUserTime, Holdout: 0.2, Trees: 200, Seed: 1,
-		Backend: RankerLocal, RemoteTimeout: rank.DefaultRemoteTimeout, Labels: LabelsOffline}
+		Backend: RankerLocal, RemoteTimeout: rank.DefaultRemoteTimeout, Labels: LabelsOffline, Debias: true}
 }
 
 // Validate reports a bad option as a recd.ErrInvalid field error.
@@ -99,7 +107,7 @@ func (o RankerOptions) Validate() error {
 	return nil
 }
 
-// withDefaults fills the zero fields other than Enabled and Features with the defaults.
+// withDefaults fills the zero fields other than Enabled, Features and Debias with the defaults.
 func (o RankerOptions) withDefaults() RankerOptions {
 	d := DefaultRankerOptions()
 	if o.LabelSplit == "" {

@@ -39,8 +39,11 @@ type RecommendRequest struct {
 	logFeatures bool
 
 	// Weights overrides blend weights by source (nil: the configured ones); a running
-	// experiment's variant sets it.
-	Weights map[string]float64
+	// experiment's variant sets it, as it sets blendOnly (the variant turns the learned ranker
+	// off) and modelVersion (the variant is served by that saved version; "" the current).
+	Weights      map[string]float64
+	blendOnly    bool
+	modelVersion string
 }
 
 // validate checks a recommendation request against the limits.
@@ -125,10 +128,31 @@ func (s *reader) Recommend(ctx context.Context, req RecommendRequest) (rank.Resp
 // recommend answers a validated request from the response cache, the precomputed lists or the
 // pipeline. The caller holds the user's gate shared.
 func (s *reader) recommend(ctx context.Context, req RecommendRequest) (rank.Response, error) {
-	p, err := s.pipeline()
+	p, fallback, err := s.pipelineFor(req.modelVersion)
 	if err != nil {
 		return rank.Response{}, err
 	}
+	resp, err := s.recommendBy(ctx, p, req)
+	resp.ModelFallback = fallback
+	return resp, err
+}
+
+// pipelineFor is the pipeline that serves a model version ("" the current one); when a
+// pinned version is not loaded it is the current one's, and fallback says why.
+func (s *reader) pipelineFor(version string) (p *rank.Pipeline, fallback string, err error) {
+	sv := s.snap.Load()
+	if sv == nil {
+		return nil, "", ErrNoModel
+	}
+	if version == "" || s.exps == nil || s.exps.pins == nil {
+		return sv.pipeline, "", nil
+	}
+	p, fallback = s.exps.pins.pipeline(sv, version)
+	return p, fallback, nil
+}
+
+// recommendBy answers req by pipeline p (see recommend).
+func (s *reader) recommendBy(ctx context.Context, p *rank.Pipeline, req RecommendRequest) (rank.Response, error) {
 	// Shared (Redis) or in-process sessions and generation.
 	uv := s.live.viewUser(ctx, req.UserID, req.SessionID, plainRequest(&req), p.Opts.SessionN)
 	cache := s.live.responses()
@@ -142,7 +166,7 @@ func (s *reader) recommend(ctx context.Context, req RecommendRequest) (rank.Resp
 		s.metrics.CacheHits.Inc()
 		return resp, nil
 	}
-	if !rotating && !req.logFeatures {
+	if !rotating && !req.logFeatures && !req.blendOnly {
 		if resp, ok := s.precomputed(&req, p, &uv); ok {
 			s.metrics.Recommendations.WithLabelValues(resp.Strategy).Inc()
 			return resp, nil
@@ -190,7 +214,7 @@ func (s *reader) rankRequest(req *RecommendRequest, uv *userView, n int) rank.Re
 	rr := rank.Request{N: req.N, ContextItems: req.ContextItems, Rules: req.Rules, Diversity: req.Diversity,
 		Calibration: req.Calibration, LongTailShare: req.LongTailShare, SessionWeight: req.SessionWeight,
 		ExposureStrength: req.ExposureStrength, Rotation: req.Rotation,
-		Weights: req.Weights, LogFeatures: req.logFeatures}
+		Weights: req.Weights, LogFeatures: req.logFeatures, BlendOnly: req.blendOnly}
 	if pg := req.page; pg != nil { // a next page: the list's ranking, without what its pages showed
 		rr.Keep = func(id string) bool { _, ok := pg.shown[id]; return !ok }
 		rr.Depth = len(pg.shown) + req.N

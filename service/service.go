@@ -227,7 +227,8 @@ func (s *Service) assemble() (*memState, error) {
 	s.exps = newExperiments(s.st, s.log)
 	s.read.exps = s.exps
 	s.trainer = &trainer{opts: &s.opts, st: s.st, log: s.log, metrics: s.Metrics, snap: &s.snap, live: s.live,
-		vec: s.vectors, vocabulary: s.read.refreshVocabulary}
+		vec: s.vectors, vocabulary: s.read.refreshVocabulary, pinned: s.exps.protectedVersions}
+	s.exps.pins = newPinnedModels(s.trainer.loadPinned, &s.snap, s.log)
 	s.write = &writer{opts: &s.opts, st: s.st, gate: gate, live: s.live, vec: s.vectors, health: s.health,
 		metrics: s.Metrics, imp: s.read.imp, rot: s.read.rot, commits: groupCommit{metrics: s.Metrics}}
 	s.follower = newFollower(s.st, s.live, s.vectors, s.trainer, s.health, s.log)

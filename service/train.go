@@ -33,6 +33,8 @@ type trainer struct {
 	// vocabulary rebuilds the query parser's vocabulary after a swap (counts: interactions
 	// per item).
 	vocabulary func(counts map[string]int)
+	// pinned lists the versions the stored experiments pin, which prune keeps (nil: none).
+	pinned func(context.Context) ([]string, error)
 
 	mu           sync.Mutex
 	modelsLoaded atomic.Int64 // models published by another process and loaded

@@ -31,6 +31,19 @@ func (t *trainer) install(ctx context.Context, bd *bundle, size int64, items []r
 // swap installs a bundle as the serving snapshot and rebuilds the query parser's vocabulary
 // from the live catalog.
 func (t *trainer) swap(bd *bundle, size int64) {
+	sv := t.servingOf(bd, size, t.opts.Rank)
+	t.snap.Store(sv)
+	counts := make(map[string]int, len(bd.Items))
+	for i, id := range bd.Items {
+		if bd.Counts[i] > 0 {
+			counts[id] = int(bd.Counts[i])
+		}
+	}
+	t.vocabulary(counts)
+}
+
+// servingOf builds the serving snapshot of a bundle, its pipeline run with opts.
+func (t *trainer) servingOf(bd *bundle, size int64, opts rank.Options) *serving {
 	idx := make(map[string]int32, len(bd.Items))
 	counts := make(map[string]int, len(bd.Items))
 	for i, id := range bd.Items {
@@ -46,15 +59,14 @@ func (t *trainer) swap(bd *bundle, size int64) {
 	m := &rank.Models{Version: bd.Version, Items: bd.Items, ItemIndex: idx, Pop: bd.Pop, KNN: bd.KNN,
 		ALS: bd.ALS, EASE: bd.EASE, Tail: tail, Counts: bd.Counts, Times: bd.Times}
 	m.Ranker = t.loadRanker(bd)
-	t.snap.Store(&serving{
+	return &serving{
 		info: ModelInfo{Version: bd.Version, Kind: artifactKind, Created: bd.Created, Size: size,
 			Metrics: bd.Stats.metrics(), Serving: true, Ranker: bd.RankerInfo},
 		models:   m,
-		pipeline: rank.NewPipeline(m, t.live, t.vec.idx, t.live.exposureCounter(), t.opts.Rank),
+		pipeline: rank.NewPipeline(m, t.live, t.vec.idx, t.live.exposureCounter(), opts),
 		content:  bd.Content,
 		proj:     bd.Proj,
-	})
-	t.vocabulary(counts)
+	}
 }
 
 // loadRanker decodes the bundle's learned ranker for the serving pipeline's feature set. A

@@ -93,7 +93,7 @@ func (t *trainer) fitRanker(ctx context.Context, td *trainData) (blob []byte, in
 	scores := make([]float64, len(va.data.Label))
 	m.PredictRows(va.data.X, scores)
 	info.ValidNDCG, info.BlendNDCG = va.ndcg(scores), va.ndcg(va.blend)
-	if !(info.ValidNDCG > info.BlendNDCG) {
+	if !(info.ValidNDCG > info.BlendNDCG) && !o.Ungated {
 		info.Reason = fmt.Sprintf("the blend serves: the ranker's NDCG@%d on %d validation users is %.4f, the blend's %.4f",
 			rankerK, info.ValidGroups, info.ValidNDCG, info.BlendNDCG)
 		return nil, info, nil
@@ -105,6 +105,10 @@ func (t *trainer) fitRanker(ctx context.Context, td *trainData) (blob []byte, in
 	info.Serving = true
 	info.Reason = fmt.Sprintf("the ranker serves: NDCG@%d on %d validation users %.4f, the blend's %.4f",
 		rankerK, info.ValidGroups, info.ValidNDCG, info.BlendNDCG)
+	if !(info.ValidNDCG > info.BlendNDCG) {
+		info.Reason = fmt.Sprintf("the ranker serves ungated (ranker options): NDCG@%d on %d validation users %.4f, below the blend's %.4f",
+			rankerK, info.ValidGroups, info.ValidNDCG, info.BlendNDCG)
+	}
 	return encodeRanker(fs.Names, mb), info, nil
 }
 

@@ -25,7 +25,8 @@ const maxOnlineLists = 200_000
 
 // loggedDataset is the training set of the logged lists (see onlineDataset) of the
 // impressions' retention window whose feature rows have the names given, debiased by the
-// position-CTR curve the online metrics fold of the same window gives. It is empty when the
+// position-CTR curve the online metrics fold of the same window gives (unless ranker.debias
+// is off: every row then weighs 1). It is empty when the
 // store keeps no impressions.
 func (t *trainer) loggedDataset(ctx context.Context, names []string) (*gbdt.Dataset, error) {
 	src, ok := t.st.(store.ImpressionScanner)
@@ -48,7 +49,11 @@ func (t *trainer) loggedDataset(ctx context.Context, names []string) (*gbdt.Data
 	if err != nil {
 		return nil, err
 	}
-	return onlineDataset(lists, names, propensities(curve)), nil
+	prop := propensities(curve)
+	if !t.opts.Ranker.Debias {
+		prop = nil
+	}
+	return onlineDataset(lists, names, prop), nil
 }
 
 // scanLogged reads the logged lists of [from, to) whose rows have the names given and grades

@@ -73,6 +73,16 @@ func TestTrainer_LoggedDataset(t *testing.T) {
 			}
 		}
 	}
+	// ranker.debias false: the same lists and labels, every row weighing 1.
+	s.trainer.opts.Ranker.Debias = false
+	raw, err := s.trainer.loggedDataset(ctx, names)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if raw.Weight != nil || !slices.Equal(raw.Label, d.Label) || !slices.Equal(raw.Group, d.Group) || !slices.Equal(raw.X, d.X) {
+		t.Errorf("without debiasing: %d weights, labels equal %v, groups equal %v; want no weights and the same lists",
+			len(raw.Weight), slices.Equal(raw.Label, d.Label), slices.Equal(raw.Group, d.Group))
+	}
 }
 
 // TestWithLogged checks the label choice: offline keeps the offline groups, online takes the

@@ -91,8 +91,9 @@ func (t *trainer) upToDate(ctx context.Context, in inputMark) (ModelInfo, bool, 
 	return ModelInfo{}, false, nil
 }
 
-// prune deletes saved versions beyond the newest KeepVersions, never the one being served
-// nor one Options.ProtectedVersions names. It runs after each successful training run; a
+// prune deletes saved versions beyond the newest KeepVersions, never the one being served,
+// one a stored experiment that has not finished pins (model_version), nor one
+// Options.ProtectedVersions names. It runs after each successful training run; a
 // failure is logged, as the new version already serves.
 func (t *trainer) prune(ctx context.Context) {
 	keep := t.opts.KeepVersions
@@ -102,6 +103,16 @@ func (t *trainer) prune(ctx context.Context) {
 	protected := map[string]bool{}
 	if sv := t.snap.Load(); sv != nil {
 		protected[sv.info.Version] = true
+	}
+	if t.pinned != nil {
+		vs, err := t.pinned(ctx)
+		if err != nil { // a pinned version might be among the old ones: prune another time
+			t.log.Error("pruning skipped: the experiments' pinned versions are unknown", "err", err)
+			return
+		}
+		for _, v := range vs {
+			protected[v] = true
+		}
 	}
 	if f := t.opts.ProtectedVersions; f != nil {
 		for _, v := range f() {

@@ -124,6 +124,11 @@ func (r *Runner) visit(ctx context.Context, clients []*client.Client, user strin
 		}
 		rec.variants = append(rec.variants, list.Variant)
 		rec.shown = append(rec.shown, len(list.Items))
+		served := list.ModelVersion + "/" + list.Scorer
+		if list.ModelFallback != "" {
+			served += "/fallback"
+		}
+		rec.served = append(rec.served, served)
 		ps := r.opts.Click.Clicks(rng, activity, len(list.Items), func(p int) bool { return r.split.HeldOut(user, list.Items[p].ID) })
 		if len(ps) == 0 {
 			if err := r.settle(ctx, 0); err != nil {

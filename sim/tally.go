@@ -22,6 +22,9 @@ type VariantTally struct {
 	Lists       int    `json:"lists"`
 	Impressions int    `json:"impressions"` // items shown
 	Clicks      int    `json:"clicks"`
+	// Served counts the lists by what the answers said served them: "model_version/scorer",
+	// with "/fallback" added when a pinned version did not serve.
+	Served map[string]int `json:"served,omitempty"`
 	// PerUser holds each user's clicks and impressions, in user order, for per-user CTR.
 	PerUser []UserCount `json:"-"`
 }
@@ -77,6 +80,7 @@ type userRecord struct {
 	experiment string
 	variants   []string // each list's variant
 	shown      []int    // each list's item count
+	served     []string // each list's model version and scorer (see VariantTally.Served)
 	clicks     []Click
 	duels      []map[string]int // per list, clicks per item variant (interleaving)
 }
@@ -114,6 +118,12 @@ func (t *Tally) record(r *userRecord, pair *[2]string) {
 	vt.Impressions += uc.Impressions
 	vt.Clicks += uc.Clicks
 	vt.PerUser = append(vt.PerUser, uc)
+	for _, s := range r.served {
+		if vt.Served == nil {
+			vt.Served = map[string]int{}
+		}
+		vt.Served[s]++
+	}
 	t.Clicks = append(t.Clicks, r.clicks...)
 	if pair == nil {
 		return

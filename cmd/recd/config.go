@@ -222,6 +222,7 @@ type Config struct {
 		RemoteTimeout Duration `yaml:"remote_timeout"`
 		LogFeatures   float64  `yaml:"log_features"`
 		Labels        string   `yaml:"labels"`
+		Debias        bool     `yaml:"debias"`
 	} `yaml:"ranker"`
 }
 
@@ -293,6 +294,7 @@ func defaultConfig() Config {
 	c.Ranker.Enabled, c.Ranker.LabelSplit, c.Ranker.Holdout = ro.Enabled, ro.LabelSplit, ro.Holdout
 	c.Ranker.Trees, c.Ranker.Seed = ro.Trees, ro.Seed
 	c.Ranker.Backend, c.Ranker.RemoteTimeout, c.Ranker.Labels = ro.Backend, Duration(ro.RemoteTimeout), ro.Labels
+	c.Ranker.Debias = ro.Debias
 	return c
 }
 

@@ -231,5 +231,6 @@ var schema = []setting{
 	{"ranker.remote_model", "remote: the model's name ({remote_url}/v2/models/{name}/infer)", nil},
 	{"ranker.log_features", "share of users' ranked lists whose impression keeps the ranker's feature rows (0: none)", between(0, 1)},
 	{"ranker.labels", "what the ranker learns from: held-out items (offline), clicks on logged lists debiased by position (online), or both", oneOf("offline", "online", "both")},
+	{"ranker.debias", "online labels: weigh each click by the inverse of its position's examination propensity (false: unweighted, the baseline)", nil},
 	{"ranker.remote_timeout", "remote: past it a list falls back to the local ranker or the blend", durationUpTo(10 * time.Second)},
 }

@@ -20,14 +20,14 @@ type simFlags struct {
 	servers, key, experiment, variants, search, dataDir string
 	seed                                                int64
 	users, visits, n, workers, runs, items              int
-	level, power, activity                              float64
+	level, power, activity, rotation                    float64
 	reset, noProgress, crossClicks                      bool
 }
 
 func (f *simFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.servers, "server", "", "URL of a running recd trained on the training part (see `recd simulate prepare`); two or more, comma-separated, are replicas the requests alternate between. Default: start one on loopback")
 	fs.StringVar(&f.key, "key", "", "admin API key of --server")
-	fs.StringVar(&f.experiment, "experiment", "ab", "ab, aa (the treatment serves the control's variant) or interleaving")
+	fs.StringVar(&f.experiment, "experiment", "ab", "ab, aa (the treatment serves the control's variant), interleaving, or debias (rankers trained on logged clicks with and without position debiasing, against the blend; see docs/ranker.md)")
 	fs.StringVar(&f.variants, "variants", "popular,hybrid", "control,treatment: popular, hybrid, or NAME=JSON overrides")
 	fs.StringVar(&f.search, "search", "", "ascending user counts (e.g. 25,50,100,200): find the smallest at which --power of --runs seeded runs reach p < --level")
 	fs.StringVar(&f.dataDir, "data-dir", "", "data dir of the started server (default: a temporary one)")
@@ -44,6 +44,7 @@ func (f *simFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&f.reset, "reset", true, "before each run, delete the drawn users and write their training part again, so earlier runs' clicks do not carry over")
 	fs.BoolVar(&f.crossClicks, "cross-clicks", false, "with several --server URLs, send a list's clicks to another replica than the one that served it")
 	fs.BoolVar(&f.noProgress, "no-progress", false, "do not draw a progress bar")
+	fs.Float64Var(&f.rotation, "rotation", 0.5, "debias: rank.rotation of the logging policy, so later visits show deeper items and clicks land on more positions")
 }
 
 func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -59,6 +60,9 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if fs.NArg() > 0 {
 		fs.Usage()
 		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	if f.experiment == "debias" {
+		return runSimulateDebias(ctx, &f, stdout, stderr)
 	}
 	design, err := f.design()
 	if err != nil {

@@ -19,11 +19,12 @@ type simServer struct {
 	URL   string
 	Flush func(context.Context) error
 	stop  func() error
+	cfg   Config // the server's configuration
 }
 
 // startSimServer imports the split into dataDir ("" for a temporary one, removed by stop),
-// trains, and serves it on 127.0.0.1.
-func startSimServer(ctx context.Context, split *sim.Split, dataDir string, progress, logw io.Writer) (*simServer, error) {
+// trains, and serves it on 127.0.0.1. tweak, when set, changes the configuration first.
+func startSimServer(ctx context.Context, split *sim.Split, dataDir string, progress, logw io.Writer, tweak ...func(*Config)) (*simServer, error) {
 	cleanup := func() {}
 	if dataDir == "" {
 		dir, err := os.MkdirTemp("", "recd-simulate-")
@@ -35,6 +36,9 @@ func startSimServer(ctx context.Context, split *sim.Split, dataDir string, progr
 	cfg := defaultConfig()
 	cfg.DataDir, cfg.Addr, cfg.Auth.Enabled, cfg.Train.Interval = dataDir, "127.0.0.1:0", false, 0
 	cfg.Log.Level = "warn" // the progress bar and the table say what happens
+	for _, f := range tweak {
+		f(&cfg)
+	}
 	if err := cfg.validate(); err != nil {
 		cleanup()
 		return nil, err
@@ -72,7 +76,7 @@ func startSimServer(ctx context.Context, split *sim.Split, dataDir string, progr
 	bg, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	runBackground(bg, &cfg, svc, log)
 	go srv.Serve(ln)
-	return &simServer{URL: "http://" + ln.Addr().String(), Flush: svc.FlushImpressions, stop: func() error {
+	return &simServer{URL: "http://" + ln.Addr().String(), Flush: svc.FlushImpressions, cfg: cfg, stop: func() error {
 		defer closeAll()
 		return shutdown(srv, svc, cancel, log)
 	}}, nil

@@ -66,6 +66,28 @@ func TestSimulate_RunsAgainstItsOwnServer(t *testing.T) {
 	}
 }
 
+// The debias mode runs end to end on its own server and prints the three variants, each
+// served by its own version or the blend.
+func TestSimulate_DebiasRunsAgainstItsOwnServer(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains a server and two versions on MovieLens")
+	}
+	var out, errb bytes.Buffer
+	args := []string{"simulate", "--experiment", "debias", "--items", "400", "--users", "20", "--visits", "3", "--seed", "3", "--no-progress"}
+	if code := run(context.Background(), args, &out, &errb); code != 0 {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	for _, want := range []string{"logging phase: 20 users, 60 lists", "debiased version", "raw version",
+		"experiment sim-debias-20-3 (control: debiased)", "true examination", "/blend:"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, out.String())
+		}
+	}
+	if strings.Contains(out.String(), "/fallback") {
+		t.Errorf("a pinned variant fell back to the current model:\n%s", out.String())
+	}
+}
+
 func TestSimulate_RejectsBadFlags(t *testing.T) {
 	for _, args := range [][]string{
 		{"--experiment", "abc"},
@@ -75,6 +97,7 @@ func TestSimulate_RejectsBadFlags(t *testing.T) {
 		{"--runs", "0"},
 		{"--search", "50,20"},
 		{"--level", "2"},
+		{"--experiment", "debias"}, // it starts its own server: --server is refused
 	} {
 		var out, errb bytes.Buffer
 		if code := run(context.Background(), append([]string{"simulate", "--server", "http://127.0.0.1:1"}, args...), &out, &errb); code == 0 {

@@ -142,6 +142,8 @@ class Recommendations(TypedDict, total=False):
     experiment: str  # the running experiment the list was served under, if any
     variant: str  # the request's variant in it, or "interleaved"
     ranker_fallback: str  # "local" or "blend" when the remote ranker failed or timed out
+    scorer: str  # what ordered the candidates: "ranker" or "blend"
+    model_fallback: str  # why a variant's pinned model version did not serve
 
 
 class QueryResponse(TypedDict, total=False):
@@ -304,6 +306,8 @@ class ExperimentOverrides(TypedDict, total=False):
     exposure_strength: float
     weights: SourceWeights
     sources: List[str]
+    ranker: bool  # false serves the blend even where a learned ranker exists
+    model_version: str  # a saved model version (GET /v1/admin/models) serves the variant
 
 
 class ExperimentVariant(TypedDict, total=False):
@@ -385,6 +389,9 @@ class VariantPreview(TypedDict, total=False):
     name: str
     strategy: str
     items: List[RecommendedItem]
+    model_version: str
+    scorer: str
+    model_fallback: str
 
 
 class ExperimentPreview(TypedDict, total=False):

@@ -171,6 +171,10 @@ export interface Recommendations {
   variant?: string;
   /** "local" or "blend" when the remote ranker failed or timed out. */
   ranker_fallback?: string;
+  /** What ordered the candidates: "ranker" or "blend". */
+  scorer?: string;
+  /** Why a variant's pinned model version did not serve (the current one did). */
+  model_fallback?: string;
 }
 
 /** The answer to a natural-language query. */
@@ -398,7 +402,7 @@ export const shapes: Record<string, Record<string, string | null>> = {
   RecommendedItem: recommendedItem,
   Recommendations: {
     recommendation_id: null, items: "RecommendedItem", strategy: null, model_version: null, degraded: null,
-    experiment: null, variant: null, ranker_fallback: null,
+    experiment: null, variant: null, ranker_fallback: null, scorer: null, model_fallback: null,
   } satisfies Shape<Recommendations>,
   QueryResponse: {
     query: null, recommendation_id: null, parser: null, fallback: null, items: "RecommendedItem", strategy: null,
@@ -433,14 +437,16 @@ export const shapes: Record<string, Record<string, string | null>> = {
   ExperimentVariant: { name: null, weight: null, overrides: "ExperimentOverrides" } satisfies Shape<ExperimentVariant>,
   ExperimentOverrides: {
     diversity: null, calibration: null, long_tail_share: null, session_weight: null, exposure_strength: null,
-    weights: "SourceWeights", sources: null,
+    weights: "SourceWeights", sources: null, ranker: null, model_version: null,
   } satisfies Shape<ExperimentOverrides>,
   SourceWeights: {
     itemknn: null, ease: null, cf: null, content: null, popular: null, session: null,
   } satisfies Shape<SourceWeights>,
   ExperimentList: { experiments: "Experiment" } satisfies Shape<ExperimentList>,
   ExperimentPreview: { experiment: null, user_id: null, variants: "VariantPreview" } satisfies Shape<ExperimentPreview>,
-  VariantPreview: { name: null, strategy: null, items: "RecommendedItem" } satisfies Shape<VariantPreview>,
+  VariantPreview: {
+    name: null, strategy: null, items: "RecommendedItem", model_version: null, scorer: null, model_fallback: null,
+  } satisfies Shape<VariantPreview>,
   ExperimentReport: {
     experiment: null, design: null, status: null, primary_metric: null, variants: "VariantReport", srm: "SRMCheck",
     interleaving: "InterleavingResult", conclusive: null, reason: null,
@@ -476,6 +482,10 @@ export interface ExperimentOverrides {
   exposure_strength?: number;
   weights?: SourceWeights;
   sources?: string[];
+  /** false serves the hand-weighted blend even where a learned ranker exists. */
+  ranker?: boolean;
+  /** A saved model version (GET /v1/admin/models) that serves the variant. */
+  model_version?: string;
 }
 
 /** One arm of an experiment; the first variant is the control. */
@@ -553,6 +563,9 @@ export interface VariantPreview {
   name: string;
   strategy: string;
   items: RecommendedItem[];
+  model_version?: string;
+  scorer?: string;
+  model_fallback?: string;
 }
 
 /** A user's list under each variant of an experiment (the operator's preview). */

@@ -162,6 +162,11 @@
       ((r && r.variants) || []).forEach(function (v) {
         var sec = el("section");
         sec.appendChild(el("h3", v.name));
+        // Which model version and scorer ranked the list (a variant may pin a version or
+        // turn the ranker off), and why a pinned version did not, when it did not.
+        var meta = [v.model_version ? "model " + v.model_version : "", v.scorer || ""].filter(Boolean).join(" · ");
+        if (meta) sec.appendChild(el("p", meta, "reasons"));
+        if (v.model_fallback) sec.appendChild(el("p", v.model_fallback, "reasons"));
         var ol = el("ol");
         (v.items || []).forEach(function (it) {
           var li = el("li", it.title || it.id);
