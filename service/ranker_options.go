@@ -56,6 +56,8 @@ type RankerOptions struct {
 	// window (LogFeatures), each click weighted by the inverse of its position's examination
 	// propensity from the position-CTR curve; or both. Validation stays offline.
 	Labels string `yaml:"labels"`
+	// maxUsers bounds the users a run makes groups of (0: rankerMaxUsers); tests lower it.
+	maxUsers int
 }
 
 // sampled reports whether one list falls in a sample of the given rate.

@@ -210,7 +210,7 @@ func (t *trainer) fit(ctx context.Context, td *trainData, pr *progress) (*bundle
 		case errors.Is(err, ctx.Err()):
 			return nil, err
 		default:
-			t.log.Warn("EASE not trained; serving without it", "err", err)
+			t.limit(bd, "ease", LimitSkipped, "EASE not trained; the version serves without it: "+err.Error())
 		}
 	}
 	pr.step("ease", "trained", bd.EASE != nil)
@@ -230,13 +230,13 @@ func (t *trainer) fitRankerStep(ctx context.Context, td *trainData, bd *bundle, 
 		return nil
 	}
 	bd.Times = td.te.itemTimes(len(td.d.Items), func(int32) bool { return true }, func(i int32) int32 { return i })
-	blob, info, err := t.fitRanker(ctx, td)
+	blob, info, err := t.fitRanker(ctx, td, func(action, reason string) { t.limit(bd, "ranker", action, reason) })
 	switch {
 	case err != nil && ctx.Err() != nil:
 		return ctx.Err()
 	case err != nil:
-		t.log.Warn("ranker not trained; the blend serves", "err", err)
 		info.Reason = "the blend serves: ranker training failed: " + err.Error()
+		t.limit(bd, "ranker", LimitSkipped, info.Reason)
 	}
 	bd.Ranker, bd.RankerInfo = blob, &info
 	pr.step("ranker", "serving", info.Serving, "reason", info.Reason)

@@ -48,7 +48,7 @@ func (t *trainer) swap(bd *bundle, size int64) {
 	m.Ranker = t.loadRanker(bd)
 	t.snap.Store(&serving{
 		info: ModelInfo{Version: bd.Version, Kind: artifactKind, Created: bd.Created, Size: size,
-			Metrics: bd.Stats.metrics(), Serving: true, Ranker: bd.RankerInfo},
+			Metrics: bd.Stats.metrics(), Serving: true, Ranker: bd.RankerInfo, Limits: bd.Limits},
 		models:   m,
 		pipeline: rank.NewPipeline(m, t.live, t.vec.idx, t.live.exposureCounter(), t.opts.Rank),
 		content:  bd.Content,
@@ -171,6 +171,7 @@ func (t *trainer) Models(ctx context.Context) ([]ModelInfo, error) {
 			Metrics: a.Metrics, Serving: a.Version == cur}
 		if info.Serving {
 			info.Ranker = t.snap.Load().info.Ranker
+			info.Limits = t.snap.Load().info.Limits
 		}
 		out = append(out, info)
 	}

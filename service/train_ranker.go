@@ -1,6 +1,7 @@
 package service
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"hash/fnv"
@@ -51,8 +52,8 @@ type rankerSet struct {
 // reaches a source that makes a feature), their candidates become the user's group with the
 // held-out items as positives, and LambdaMART trains on 85% of the users with early stopping
 // on the others. It returns the encoded ranker when it beats the blend there, else nil; info
-// says which and why.
-func (t *trainer) fitRanker(ctx context.Context, td *trainData) (blob []byte, info RankerInfo, err error) {
+// says which and why. limit is told when a guard skips the ranker or samples its users.
+func (t *trainer) fitRanker(ctx context.Context, td *trainData, limit func(action, reason string)) (blob []byte, info RankerInfo, err error) {
 	start := time.Now()
 	defer func() { info.Seconds = time.Since(start).Seconds() }()
 	o := t.opts.Ranker
@@ -62,9 +63,13 @@ func (t *trainer) fitRanker(ctx context.Context, td *trainData) (blob []byte, in
 		return nil, info, err
 	}
 	p := t.labelPipeline(ctx, td, labels)
-	tr, va, err := rankerGroups(ctx, p, labelInput{td.te, by, td.d, labels}, t.opts.Weights, o.Seed)
+	maxUsers := cmp.Or(o.maxUsers, rankerMaxUsers)
+	tr, va, err := rankerGroups(ctx, p, labelInput{td.te, by, td.d, labels}, t.opts.Weights, o.Seed, maxUsers)
 	if err != nil {
 		return nil, info, err
+	}
+	if n := len(labels.test); n > maxUsers {
+		limit(LimitLimited, fmt.Sprintf("ranker groups made of about %d of the %d users with labels, chosen by hash", maxUsers, n))
 	}
 	train := &tr.data
 	if o.Labels != LabelsOffline {
@@ -78,6 +83,7 @@ func (t *trainer) fitRanker(ctx context.Context, td *trainData) (blob []byte, in
 	if info.TrainGroups < rankerMinGroups || info.ValidGroups < rankerMinGroups/3 {
 		info.Reason = fmt.Sprintf("the blend serves: too little data for a ranker (%d training and %d validation users with held-out items among their candidates)",
 			info.TrainGroups, info.ValidGroups)
+		limit(LimitSkipped, info.Reason)
 		return nil, info, nil
 	}
 	params := gbdt.DefaultParams()
@@ -175,13 +181,13 @@ type labelInput struct {
 
 // rankerGroups makes one group per user with held-out items: the candidates the label
 // pipeline proposes for the user's remaining history, labelled 1 when held out.
-func rankerGroups(ctx context.Context, p *rank.Pipeline, in labelInput, w model.Weights, seed uint64) (tr, va *rankerSet, err error) {
+func rankerGroups(ctx context.Context, p *rank.Pipeline, in labelInput, w model.Weights, seed uint64, maxUsers int) (tr, va *rankerSet, err error) {
 	users := make([]string, 0, len(in.labels.test))
 	for u := range in.labels.test {
 		users = append(users, u)
 	}
 	slices.Sort(users)
-	keep := min(1, float64(rankerMaxUsers)/float64(max(len(users), 1)))
+	keep := min(1, float64(maxUsers)/float64(max(len(users), 1)))
 	nf := len(p.Features().Names)
 	names := p.Features().Names
 	tr = &rankerSet{data: gbdt.Dataset{NumFeatures: nf, Names: names}}
