@@ -202,6 +202,16 @@ type Model struct {
 	Reason  string `json:"reason,omitempty"`
 	// Ranker is the learned ranker of the version: whether it serves and why.
 	Ranker *RankerInfo `json:"ranker,omitempty"`
+	// Limits say which models a guard skipped or limited in the served version's training.
+	Limits []TrainLimit `json:"limits,omitempty"`
+}
+
+// TrainLimit is what a guard did to one model in a training run: Action is "skipped" (the
+// version serves without it) or "limited" (trained on less than everything).
+type TrainLimit struct {
+	Model  string `json:"model"`
+	Action string `json:"action"`
+	Reason string `json:"reason"`
 }
 
 // RankerInfo describes a version's learned ranker: it serves only when its NDCG@10 beat the

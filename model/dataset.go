@@ -132,7 +132,11 @@ func (b *Builder) addUser(id string) int32 {
 }
 
 // Add adds one event.
-func (b *Builder) Add(e recd.Event) {
+func (b *Builder) Add(e recd.Event) { b.AddIndex(e) }
+
+// AddIndex adds one event and returns the user's and the item's indexes in the Dataset that
+// Build returns, so that a caller can keep the event in a compact form of its own.
+func (b *Builder) AddIndex(e recd.Event) (user, item int32) {
 	u := b.addUser(e.UserID)
 	i := b.AddItem(e.ItemID)
 	b.cells[uint64(u)<<32|uint64(uint32(i))] += float32(b.w.Of(e))
@@ -143,6 +147,7 @@ func (b *Builder) Add(e recd.Event) {
 	if e.Timestamp.After(b.last[i]) {
 		b.last[i] = e.Timestamp
 	}
+	return u, i
 }
 
 // Build returns the Dataset. The Builder must not be used afterwards.

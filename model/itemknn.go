@@ -5,7 +5,7 @@ import (
 	"errors"
 	"math"
 	"runtime"
-	"sort"
+	"slices"
 	"sync"
 )
 
@@ -109,7 +109,7 @@ func (m *ItemKNN) Fit(ctx context.Context, d *Dataset) error {
 		go func() {
 			defer wg.Done()
 			acc := make([]float64, ni)
-			touched := make([]int32, 0, 1024)
+			sc := &knnScratch{touched: make([]int32, 0, 1024), heap: make(knnHeap, 0, m.Opts.Neighbors)}
 			for {
 				mu.Lock()
 				i := int(next)
@@ -122,7 +122,7 @@ func (m *ItemKNN) Fit(ctx context.Context, d *Dataset) error {
 				if i >= ni || stop {
 					return
 				}
-				m.Neighbors[i] = m.fitItem(d, i, powA[i], powB, acc, touched[:0])
+				m.Neighbors[i] = m.fitItem(d, i, powA[i], powB, acc, sc)
 			}
 		}()
 	}
@@ -130,9 +130,19 @@ func (m *ItemKNN) Fit(ctx context.Context, d *Dataset) error {
 	return ctxErr
 }
 
+// knnScratch is one fitting worker's reusable memory: the items an item's accumulator touched
+// (reset by walking this list, never the whole catalog) and the top-k heap. Reused from item
+// to item, so fitting allocates only each item's exact-size neighbour list.
+type knnScratch struct {
+	touched []int32
+	heap    knnHeap
+}
+
 // fitItem computes item i's neighbour list (ni is item i's norm term) using acc (zeroed,
-// len NumItems) as scratch.
-func (m *ItemKNN) fitItem(d *Dataset, i int, ni float64, powB, acc []float64, touched []int32) []Neighbor {
+// len NumItems) and sc as scratch; acc is zeroed again on return.
+func (m *ItemKNN) fitItem(d *Dataset, i int, ni float64, powB, acc []float64, sc *knnScratch) []Neighbor {
+	touched := sc.touched[:0]
+	defer func() { sc.touched = touched }()
 	users, uw := d.ItemCol(i)
 	for n, u := range users {
 		wi := float64(uw[n])
@@ -155,7 +165,7 @@ func (m *ItemKNN) fitItem(d *Dataset, i int, ni float64, powB, acc []float64, to
 		}
 	}
 	k := m.Opts.Neighbors
-	h := make(knnHeap, 0, k) // the k most similar so far, least similar at h[0]
+	h := sc.heap[:0] // the k most similar so far, least similar at h[0]
 	for _, j := range touched {
 		den := ni*powB[j] + m.Opts.Shrink
 		v := acc[j]
@@ -171,8 +181,18 @@ func (m *ItemKNN) fitItem(d *Dataset, i int, ni float64, powB, acc []float64, to
 			h.down(0)
 		}
 	}
-	out := []Neighbor(h)
-	sort.Slice(out, func(x, y int) bool { return knnBetter(out[x], out[y]) })
+	sc.heap = h
+	out := make([]Neighbor, len(h))
+	copy(out, h)
+	slices.SortFunc(out, func(x, y Neighbor) int {
+		switch {
+		case knnBetter(x, y):
+			return -1
+		case knnBetter(y, x):
+			return 1
+		}
+		return 0
+	})
 	return out
 }
 

@@ -199,7 +199,12 @@ func listSchemas() map[string]any {
 			"name", "dim", "metric", "count"),
 		"Model": obj(map[string]any{"version": str, "kind": str, "created": dtime, "size_bytes": integ,
 			"metrics": map[string]any{"type": "object", "additionalProperties": num}, "serving": boolT,
-			"skipped": boolT, "reason": str, "ranker": ref("RankerInfo")}, "version", "kind", "created", "size_bytes", "serving"),
+			"skipped": boolT, "reason": str, "ranker": ref("RankerInfo"), "limits": arrOf("TrainLimit")},
+			"version", "kind", "created", "size_bytes", "serving"),
+		"TrainLimit": described(obj(map[string]any{"model": str, "action": map[string]any{"type": "string", "description": service.LimitSkipped + " or " + service.LimitLimited}, "reason": str},
+			"model", "action", "reason"),
+			"what a guard did to one model in the training of the version being served: skipped it (the version serves "+
+				"without it) or limited it (trained on less than everything), and why"),
 		"ModelList": obj(map[string]any{"models": arrOf("Model")}, "models"),
 		"RankerInfo": described(obj(map[string]any{"serving": boolT, "reason": str, "valid_ndcg": num, "blend_ndcg": num,
 			"trees": integ, "train_groups": integ, "valid_groups": integ, "train_seconds": num,

@@ -52,7 +52,7 @@ func TestService_Experiment_RankerOff(t *testing.T) {
 	if s.snap.Load().models.Ranker == nil {
 		t.Fatal("fixture: the ranker does not serve")
 	}
-	off := openRankedWith(t, db, func(o *Options) { o.Ranker.Enabled = false })
+	off := reopenRanked(t, db, func(o *Options) { o.Ranker.Enabled = false })
 	if _, _, err := s.PutExperiment(t.Context(), pinExperiment("blend-ab", `{"ranker": false}`)); err != nil {
 		t.Fatal(err)
 	}
@@ -88,8 +88,8 @@ func TestService_Experiment_RankerOff(t *testing.T) {
 	}
 }
 
-// openRankedWith opens the ranker fixture's saved model over db with changed options.
-func openRankedWith(t *testing.T, db string, change func(*Options)) *Service {
+// reopenRanked opens the ranker fixture's saved model over db with changed options.
+func reopenRanked(t *testing.T, db string, change func(*Options)) *Service {
 	t.Helper()
 	idx, err := hnsw.New(hnsw.DefaultOptions())
 	if err != nil {

@@ -64,6 +64,8 @@ type RankerOptions struct {
 	// users (its info says so): the simulation's online comparison of rankers, which must
 	// serve what it measures. Not a configuration key.
 	Ungated bool `yaml:"-"`
+	// maxUsers bounds the users a run makes groups of (0: rankerMaxUsers); tests lower it.
+	maxUsers int
 }
 
 // sampled reports whether one list falls in a sample of the given rate.

@@ -112,7 +112,7 @@ type trainData struct {
 	d      *model.Dataset
 	items  []recd.Item
 	events int
-	evs    []recd.Event // the events themselves, kept when the ranker trains
+	te     *trainEvents // the events themselves, kept when the ranker trains
 }
 
 // train fits and publishes one version; in is the store's state read before the run, saved
@@ -162,13 +162,14 @@ func (t *trainer) read(ctx context.Context) (*trainData, error) {
 	if err := t.st.ScanItems(ctx, func(it recd.Item) error { b.AddItem(it.ID); td.items = append(td.items, it); return nil }); err != nil {
 		return nil, fmt.Errorf("read items: %w", err)
 	}
-	keep := t.opts.Ranker.Enabled
+	if t.opts.Ranker.Enabled {
+		td.te = newTrainEvents()
+	}
 	if err := t.st.ScanEvents(ctx, 0, func(e recd.Event) error {
 		td.events++
-		b.Add(e)
-		if keep {
-			td.evs = append(td.evs, recd.Event{UserID: e.UserID, ItemID: e.ItemID, Type: e.Type, Value: e.Value,
-				Timestamp: e.Timestamp, Seq: e.Seq})
+		u, i := b.AddIndex(e)
+		if td.te != nil {
+			td.te.add(u, i, e)
 		}
 		return nil
 	}); err != nil {
@@ -211,7 +212,7 @@ func (t *trainer) fit(ctx context.Context, td *trainData, pr *progress) (*bundle
 		case errors.Is(err, ctx.Err()):
 			return nil, err
 		default:
-			t.log.Warn("EASE not trained; serving without it", "err", err)
+			t.limit(bd, "ease", LimitSkipped, "EASE not trained; the version serves without it: "+err.Error())
 		}
 	}
 	pr.step("ease", "trained", bd.EASE != nil)
@@ -230,14 +231,14 @@ func (t *trainer) fitRankerStep(ctx context.Context, td *trainData, bd *bundle, 
 		pr.step("ranker", "enabled", false)
 		return nil
 	}
-	bd.Times = itemTimes(td.d.ItemIndex, len(td.d.Items), td.evs)
-	blob, info, err := t.fitRanker(ctx, td)
+	bd.Times = td.te.itemTimes(len(td.d.Items), func(int32) bool { return true }, func(i int32) int32 { return i })
+	blob, info, err := t.fitRanker(ctx, td, func(action, reason string) { t.limit(bd, "ranker", action, reason) })
 	switch {
 	case err != nil && ctx.Err() != nil:
 		return ctx.Err()
 	case err != nil:
-		t.log.Warn("ranker not trained; the blend serves", "err", err)
 		info.Reason = "the blend serves: ranker training failed: " + err.Error()
+		t.limit(bd, "ranker", LimitSkipped, info.Reason)
 	}
 	bd.Ranker, bd.RankerInfo = blob, &info
 	pr.step("ranker", "serving", info.Serving, "reason", info.Reason)

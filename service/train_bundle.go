@@ -38,6 +38,8 @@ type bundle struct {
 	Times      *rank.ItemTimes
 	Ranker     []byte
 	RankerInfo *RankerInfo
+	// Limits are what the run's guards limited or skipped (nil: nothing).
+	Limits []TrainLimit
 }
 
 // TrainStats describe a training run.
@@ -68,6 +70,9 @@ type ModelInfo struct {
 	Reason  string `json:"reason,omitempty"`
 	// Ranker says, for the version being served, whether its learned ranker serves and why.
 	Ranker *RankerInfo `json:"ranker,omitempty"`
+	// Limits say, for the version being served, which models a guard skipped or limited in
+	// its training and why; absent when none was.
+	Limits []TrainLimit `json:"limits,omitempty"`
 }
 
 func (t TrainStats) metrics() map[string]float64 {

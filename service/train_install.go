@@ -61,7 +61,7 @@ func (t *trainer) servingOf(bd *bundle, size int64, opts rank.Options) *serving 
 	m.Ranker = t.loadRanker(bd)
 	return &serving{
 		info: ModelInfo{Version: bd.Version, Kind: artifactKind, Created: bd.Created, Size: size,
-			Metrics: bd.Stats.metrics(), Serving: true, Ranker: bd.RankerInfo},
+			Metrics: bd.Stats.metrics(), Serving: true, Ranker: bd.RankerInfo, Limits: bd.Limits},
 		models:   m,
 		pipeline: rank.NewPipeline(m, t.live, t.vec.idx, t.live.exposureCounter(), opts),
 		content:  bd.Content,
@@ -183,6 +183,7 @@ func (t *trainer) Models(ctx context.Context) ([]ModelInfo, error) {
 			Metrics: a.Metrics, Serving: a.Version == cur}
 		if info.Serving {
 			info.Ranker = t.snap.Load().info.Ranker
+			info.Limits = t.snap.Load().info.Limits
 		}
 		out = append(out, info)
 	}

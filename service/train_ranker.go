@@ -1,6 +1,7 @@
 package service
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"hash/fnv"
@@ -9,8 +10,6 @@ import (
 	"sort"
 	"time"
 
-	"github.com/recd/recd"
-	"github.com/recd/recd/eval"
 	"github.com/recd/recd/gbdt"
 	"github.com/recd/recd/model"
 	"github.com/recd/recd/rank"
@@ -53,19 +52,24 @@ type rankerSet struct {
 // reaches a source that makes a feature), their candidates become the user's group with the
 // held-out items as positives, and LambdaMART trains on 85% of the users with early stopping
 // on the others. It returns the encoded ranker when it beats the blend there, else nil; info
-// says which and why.
-func (t *trainer) fitRanker(ctx context.Context, td *trainData) (blob []byte, info RankerInfo, err error) {
+// says which and why. limit is told when a guard skips the ranker or samples its users.
+func (t *trainer) fitRanker(ctx context.Context, td *trainData, limit func(action, reason string)) (blob []byte, info RankerInfo, err error) {
 	start := time.Now()
 	defer func() { info.Seconds = time.Since(start).Seconds() }()
 	o := t.opts.Ranker
-	split, err := labelSplit(td.evs, o)
+	by := td.te.byUser(len(td.d.Users))
+	labels, err := labelSplit(td.te, by, td.d, o)
 	if err != nil {
 		return nil, info, err
 	}
-	p := t.labelPipeline(ctx, td.items, split.Train)
-	tr, va, err := rankerGroups(ctx, p, split, t.opts.Weights, o.Seed)
+	p := t.labelPipeline(ctx, td, labels)
+	maxUsers := cmp.Or(o.maxUsers, rankerMaxUsers)
+	tr, va, err := rankerGroups(ctx, p, labelInput{td.te, by, td.d, labels}, t.opts.Weights, o.Seed, maxUsers)
 	if err != nil {
 		return nil, info, err
+	}
+	if n := len(labels.test); n > maxUsers {
+		limit(LimitLimited, fmt.Sprintf("ranker groups made of about %d of the %d users with labels, chosen by hash", maxUsers, n))
 	}
 	train := &tr.data
 	if o.Labels != LabelsOffline {
@@ -79,6 +83,7 @@ func (t *trainer) fitRanker(ctx context.Context, td *trainData) (blob []byte, in
 	if info.TrainGroups < rankerMinGroups || info.ValidGroups < rankerMinGroups/3 {
 		info.Reason = fmt.Sprintf("the blend serves: too little data for a ranker (%d training and %d validation users with held-out items among their candidates)",
 			info.TrainGroups, info.ValidGroups)
+		limit(LimitSkipped, info.Reason)
 		return nil, info, nil
 	}
 	params := gbdt.DefaultParams()
@@ -112,28 +117,32 @@ func (t *trainer) fitRanker(ctx context.Context, td *trainData) (blob []byte, in
 	return encodeRanker(fs.Names, mb), info, nil
 }
 
-// labelSplit cuts each user's labels from the run's events.
-func labelSplit(evs []recd.Event, o RankerOptions) (*eval.Split, error) {
-	if o.LabelSplit == LabelSplitRandom {
-		return eval.RandomSplit(evs, o.Holdout, o.Seed)
-	}
-	return eval.UserTimeSplit(evs, o.Holdout)
-}
-
 // labelPipeline fits the candidate sources the ranker's features come from (popularity,
-// item-kNN, EASE) on events and returns a pipeline over them, with no vector index (the
-// index holds the served model's vectors, fitted on the labels too) and the blend scoring.
-func (t *trainer) labelPipeline(ctx context.Context, items []recd.Item, events []recd.Event) *rank.Pipeline {
+// item-kNN, EASE) on the events that are not labels and returns a pipeline over them, with no
+// vector index (the index holds the served model's vectors, fitted on the labels too) and the
+// blend scoring.
+func (t *trainer) labelPipeline(ctx context.Context, td *trainData, labels *rankerLabels) *rank.Pipeline {
 	b := model.NewBuilder(t.opts.Weights)
-	for _, it := range items {
+	for _, it := range td.items {
 		b.AddItem(it.ID)
 	}
-	for _, e := range events {
-		b.Add(e)
+	te := td.te
+	for k := range int32(te.len()) {
+		if labels.trains(te, k) {
+			b.Add(te.event(k, td.d))
+		}
 	}
 	d := b.Build()
+	at := make([]int32, len(td.d.Items)) // the run's item index -> this dataset's
+	for i, id := range td.d.Items {
+		at[i] = -1
+		if j, ok := d.ItemIndex[id]; ok {
+			at[i] = j
+		}
+	}
+	times := te.itemTimes(len(d.Items), func(k int32) bool { return labels.trains(te, k) }, func(i int32) int32 { return at[i] })
 	m := &rank.Models{Version: "ranker-labels", Items: d.Items, ItemIndex: d.ItemIndex, Pop: model.NewPopularity(),
-		KNN: model.NewItemKNN(t.opts.KNN), Counts: d.ItemCount, Times: itemTimes(d.ItemIndex, len(d.Items), events)}
+		KNN: model.NewItemKNN(t.opts.KNN), Counts: d.ItemCount, Times: times}
 	if err := m.Pop.Fit(ctx, d); err != nil {
 		t.log.Warn("ranker labels: popularity not fitted", "err", err)
 	}
@@ -151,47 +160,6 @@ func (t *trainer) labelPipeline(ctx context.Context, items []recd.Item, events [
 	return rank.NewPipeline(m, t.live, nil, nil, opts)
 }
 
-// itemTimes collects the events' times per item index.
-func itemTimes(index map[string]int32, n int, events []recd.Event) *rank.ItemTimes {
-	items := make([]int32, 0, len(events))
-	times := make([]int64, 0, len(events))
-	for _, e := range events {
-		if i, ok := index[e.ItemID]; ok && !e.Timestamp.IsZero() {
-			items, times = append(items, i), append(times, e.Timestamp.Unix())
-		}
-	}
-	return rank.NewItemTimes(n, items, times)
-}
-
-// labelHistories aggregates events into each user's history as the live state does: summed
-// weights and the newest time per item, in item id order.
-func labelHistories(events []recd.Event, w model.Weights) map[string][]rank.Interaction {
-	type key struct{ u, i string }
-	agg := map[key]*rank.Interaction{}
-	out := map[string][]rank.Interaction{}
-	var order []key
-	for _, e := range events {
-		k := key{e.UserID, e.ItemID}
-		x := agg[k]
-		if x == nil {
-			x = &rank.Interaction{ItemID: e.ItemID}
-			agg[k] = x
-			order = append(order, k)
-		}
-		x.Weight += w.Of(e)
-		if e.Timestamp.After(x.Last) {
-			x.Last = e.Timestamp
-		}
-	}
-	for _, k := range order {
-		out[k.u] = append(out[k.u], *agg[k])
-	}
-	for _, h := range out {
-		sort.Slice(h, func(a, b int) bool { return h[a].ItemID < h[b].ItemID })
-	}
-	return out
-}
-
 // share maps a user to [0, 1) by a seeded hash (FNV-1a, then the splitmix64 finaliser, as
 // FNV's high bits differ little between short ids): the validation users and the sample of
 // users a large run trains on.
@@ -206,25 +174,37 @@ func share(user string, seed uint64, salt byte) float64 {
 	return float64(x>>11) / (1 << 53)
 }
 
+// labelInput is what the ranker's groups are made of: the run's events, grouped by user, its
+// dataset's ids and the label split.
+type labelInput struct {
+	te     *trainEvents
+	by     userOrder
+	d      *model.Dataset
+	labels *rankerLabels
+}
+
 // rankerGroups makes one group per user with held-out items: the candidates the label
 // pipeline proposes for the user's remaining history, labelled 1 when held out.
-func rankerGroups(ctx context.Context, p *rank.Pipeline, split *eval.Split, w model.Weights, seed uint64) (tr, va *rankerSet, err error) {
-	hist := labelHistories(split.Train, w)
-	users := make([]string, 0, len(split.Test))
-	for u := range split.Test {
+func rankerGroups(ctx context.Context, p *rank.Pipeline, in labelInput, w model.Weights, seed uint64, maxUsers int) (tr, va *rankerSet, err error) {
+	users := make([]string, 0, len(in.labels.test))
+	for u := range in.labels.test {
 		users = append(users, u)
 	}
 	slices.Sort(users)
-	keep := min(1, float64(rankerMaxUsers)/float64(max(len(users), 1)))
+	keep := min(1, float64(maxUsers)/float64(max(len(users), 1)))
 	nf := len(p.Features().Names)
 	names := p.Features().Names
 	tr = &rankerSet{data: gbdt.Dataset{NumFeatures: nf, Names: names}}
 	va = &rankerSet{data: gbdt.Dataset{NumFeatures: nf, Names: names}}
 	for _, u := range users {
-		if len(hist[u]) == 0 || share(u, seed, 's') >= keep {
+		if share(u, seed, 's') >= keep {
 			continue
 		}
-		ex, err := p.RankerCandidates(ctx, rank.Request{History: hist[u], N: rankerK})
+		hist := labelHistory(in.d.UserIndex[u], in.te, in.by, in.d, in.labels, w)
+		if len(hist) == 0 {
+			continue
+		}
+		ex, err := p.RankerCandidates(ctx, rank.Request{History: hist, N: rankerK})
 		if err != nil {
 			return nil, nil, err
 		}
@@ -232,7 +212,7 @@ func rankerGroups(ctx context.Context, p *rank.Pipeline, split *eval.Split, w mo
 		if share(u, seed, 'v') < rankerValidShare {
 			set = va
 		}
-		set.add(ex, split.Test[u])
+		set.add(ex, in.labels.test[u])
 	}
 	return tr, va, nil
 }

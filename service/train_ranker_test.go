@@ -26,6 +26,12 @@ import (
 // their time), which the blend's all-time scores cannot see and the ranker's features can.
 func openRanked(t *testing.T, db string, fill bool, features ...string) *Service {
 	t.Helper()
+	return openRankedWith(t, db, fill, func(o *Options) { o.Ranker.Features = features })
+}
+
+// openRankedWith is openRanked with options that configure changes.
+func openRankedWith(t *testing.T, db string, fill bool, configure func(*Options)) *Service {
+	t.Helper()
 	ctx := t.Context()
 	st, err := sqlite.Open(db, sqlite.DefaultOptions())
 	if err != nil {
@@ -38,7 +44,7 @@ func openRanked(t *testing.T, db string, fill bool, features ...string) *Service
 	}
 	o := DefaultOptions()
 	o.Index, o.ALS.Factors, o.ALS.Iterations, o.LSA.Dim = idx, 8, 2, 8
-	o.Ranker.Features = features
+	configure(&o)
 	s, err := New(ctx, st, o)
 	if err != nil {
 		t.Fatal(err)

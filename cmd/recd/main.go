@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"runtime/pprof"
 	"syscall"
+	"time"
 )
 
 const usage = `recd: a recommendation server.
@@ -77,9 +78,14 @@ func main() {
 			}
 		}
 	}
+	stopMem := func() {}
+	if path := os.Getenv("RECD_MEMPROFILE"); path != "" { // the heap at the process's peak
+		stopMem = peakHeapProfile(path, 100*time.Millisecond)
+	}
 	ctx, stop := signalNotify()
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
+	stopMem()
 	pprof.StopCPUProfile()
 	os.Exit(code)
 }

@@ -194,6 +194,14 @@ class RankerInfo(TypedDict, total=False):
     curve: List[float]
 
 
+class TrainLimit(TypedDict, total=False):
+    """What a guard did to one model in a training run: skipped (the version serves without it) or limited."""
+
+    model: str
+    action: str  # "skipped" or "limited"
+    reason: str
+
+
 class Model(TypedDict, total=False):
     """A saved model version; skipped and reason are set when a train found nothing new."""
 
@@ -206,6 +214,7 @@ class Model(TypedDict, total=False):
     skipped: bool
     reason: str
     ranker: RankerInfo
+    limits: List[TrainLimit]
 
 
 class ModelList(TypedDict, total=False):

@@ -218,6 +218,16 @@ export interface Model {
   reason?: string;
   /** The version's learned ranker: whether it serves (it must beat the blend on validation) and why. */
   ranker?: RankerInfo;
+  /** Which models a guard skipped or limited in the served version's training, and why. */
+  limits?: TrainLimit[];
+}
+
+/** What a guard did to one model in a training run. */
+export interface TrainLimit {
+  model: string;
+  /** "skipped": the version serves without it; "limited": trained on less than everything. */
+  action: "skipped" | "limited";
+  reason: string;
 }
 
 /** A version's learned ranker. */
@@ -364,7 +374,7 @@ const reason: Shape<Reason> = { type: null, items: null, category: null, source:
 const recommendedItem: Shape<RecommendedItem> = { id: null, score: null, title: null, reasons: "Reason", variant: null };
 const model: Shape<Model> = {
   version: null, kind: null, created: null, size_bytes: null, metrics: null, serving: null,
-  skipped: null, reason: null, ranker: "RankerInfo",
+  skipped: null, reason: null, ranker: "RankerInfo", limits: "TrainLimit",
 };
 
 /** The query parameters recommend may send besides n, by name. */
@@ -415,6 +425,7 @@ export const shapes: Record<string, Record<string, string | null>> = {
     serving: null, reason: null, valid_ndcg: null, blend_ndcg: null, trees: null, train_groups: null, valid_groups: null,
     train_seconds: null, features: null, importance: null, curve: null,
   } satisfies Shape<RankerInfo>,
+  TrainLimit: { model: null, action: null, reason: null } satisfies Shape<TrainLimit>,
   ModelList: { models: "Model" } satisfies Shape<ModelList>,
   OnlineMetrics: {
     from: null, to: null, group_by: null, experiment: null, k: null, truncated: null, scanned_to: null,
