@@ -20,7 +20,10 @@ type snapReader struct {
 }
 
 func newSnapReader(r io.Reader, size int64) *snapReader {
-	return &snapReader{r: bufio.NewReaderSize(r, 1<<20), left: size, buf: make([]byte, 64<<10)}
+	// buf holds the longest string and a chunk of entries; both buffers are no larger than
+	// the file needs.
+	return &snapReader{r: bufio.NewReaderSize(r, int(min(max(size, 16), 1<<20))), left: size,
+		buf: make([]byte, min(max(size, 64), maxSnapString))}
 }
 
 func (sr *snapReader) fail(what string) {
@@ -29,18 +32,23 @@ func (sr *snapReader) fail(what string) {
 	}
 }
 
-// read returns the next n bytes (n <= len(buf)), valid until the next read.
+// read returns the next n bytes (n <= len(buf)), valid until the next read; zeros once an
+// error stuck, so that no count read after it loops.
 func (sr *snapReader) read(n int) []byte {
-	if sr.err != nil {
-		return sr.buf[:n:n]
-	}
-	if int64(n) > sr.left {
+	if sr.err == nil && int64(n) > sr.left {
 		sr.fail("truncated")
-		return sr.buf[:n:n]
+	}
+	if n > len(sr.buf) {
+		n = 0 // only after an error: every read is at most the bytes left
 	}
 	b := sr.buf[:n:n]
-	if _, err := io.ReadFull(sr.r, b); err != nil {
-		sr.err = fmt.Errorf("%w: %v", errSnapshotCorrupt, err)
+	if sr.err == nil {
+		if _, err := io.ReadFull(sr.r, b); err != nil {
+			sr.err = fmt.Errorf("%w: %v", errSnapshotCorrupt, err)
+		}
+	}
+	if sr.err != nil {
+		clear(b)
 		return b
 	}
 	sr.crc = crc32.Update(sr.crc, castagnoli, b)
@@ -60,6 +68,8 @@ func (sr *snapReader) count(minSize int64) int {
 	n := int64(sr.u32())
 	if sr.err == nil && n*minSize > sr.left {
 		sr.fail("count past the end")
+	}
+	if sr.err != nil {
 		return 0
 	}
 	return int(n)
