@@ -113,6 +113,9 @@ func (u *history) interactions(ids *itemIDs) []rank.Interaction {
 // result the final merge (stable, so the compacted entry stays ahead of later events on the
 // same item) merges again to the same sums.
 func (u *history) merge(rank []int32) {
+	if rank != nil && sortedEntries(u.ents, rank) {
+		return // already one entry per item in order: a history restored from a snapshot
+	}
 	if rank == nil {
 		slices.SortStableFunc(u.ents, func(a, b histEntry) int { return int(a.item) - int(b.item) })
 	} else {

@@ -47,6 +47,14 @@ func newMemState(opts *Options) (*memState, error) {
 // the newest applied. The follower's positions are taken before it, so that what is written
 // meanwhile is applied (once) by the follower's first pass.
 func (m *memState) load(ctx context.Context, st store.Store) error {
+	_, err := m.loadFrom(ctx, st, nil)
+	return err
+}
+
+// loadFrom is load starting from histories decoded from a snapshot (nil: from nothing): it
+// reads the catalog, then applies the events stored after the snapshot's applied floor that
+// the snapshot has not applied, and returns how many.
+func (m *memState) loadFrom(ctx context.Context, st store.Store, h *histories) (int, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	err := st.ScanItems(ctx, func(it recd.Item) error {
@@ -54,19 +62,27 @@ func (m *memState) load(ctx context.Context, st store.Store) error {
 		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("load catalog: %w", err)
+		return 0, fmt.Errorf("load catalog: %w", err)
 	}
+	if h != nil {
+		m.users = h
+	}
+	n := 0
 	m.users.beginLoad()
-	err = st.ScanEvents(ctx, 0, func(e recd.Event) error {
+	err = st.ScanEvents(ctx, m.users.applied.floor, func(e recd.Event) error {
+		if m.users.applied.has(e.Seq) {
+			return nil
+		}
 		m.users.observe(&e)
+		n++
 		return nil
 	})
 	m.users.endLoad()
 	if err != nil {
-		return fmt.Errorf("load events: %w", err)
+		return 0, fmt.Errorf("load events: %w", err)
 	}
 	m.users.applied.settle(m.users.lastSeq)
-	return nil
+	return n, nil
 }
 
 func metaOf(it *recd.Item) *rank.ItemMeta {

@@ -61,6 +61,11 @@ type Options struct {
 	// state next to its snapshot.
 	Index    index.Index
 	StateDir string
+	// LiveSnapshot, when set, is the file the live histories are saved to (SaveLiveState,
+	// RunPeriodicLiveSave) and started from: a start reads it and the events stored after
+	// it instead of every event, falling back to every event when the file is missing,
+	// corrupt, of another format, store, schema or weights, or events it counted are gone.
+	LiveSnapshot string
 	// Spaces are declared up front (created at start if missing).
 	Spaces []index.SpaceConfig
 	// LLM, when its BaseURL is set, parses natural-language requests and writes their
@@ -150,6 +155,8 @@ type Service struct {
 	snap atomic.Pointer[serving]
 
 	live  liveState
+	mem   *memState      // the in-process part of live (all of it without Redis)
+	snaps *liveSnapshots // the live histories' snapshot file
 	write *writer
 	read  *reader
 	del   *deleter
@@ -207,7 +214,8 @@ func (s *Service) assemble() (*memState, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.live = mem
+	s.live, s.mem = mem, mem
+	s.snaps = newLiveSnapshots(&s.opts, s.st, s.log)
 	if s.opts.Redis != nil {
 		rs, err := newRedisState(mem, &s.opts, s.log, s.Metrics)
 		if err != nil {
@@ -254,11 +262,12 @@ func (s *Service) open(ctx context.Context, mem *memState) error {
 		return err
 	}
 	start := time.Now()
-	if err := mem.load(ctx, s.st); err != nil {
+	from, err := s.snaps.load(ctx, mem)
+	if err != nil {
 		return err
 	}
 	st := mem.stats()
-	s.log.Info("loaded state", "items", st.Items, "users", st.Users, "last_seq", mem.currentSeq(),
+	s.log.Info("loaded state", "items", st.Items, "users", st.Users, "last_seq", mem.currentSeq(), "from", from,
 		"elapsed", time.Since(start).Round(time.Millisecond))
 	if err := s.trainer.loadLatest(ctx); err != nil && !errors.Is(err, store.ErrNotFound) {
 		return err

@@ -158,6 +158,7 @@ func newAuth(cfg *Config, log *slog.Logger) (*server.Auth, error) {
 func runBackground(bg context.Context, cfg *Config, svc *service.Service, log *slog.Logger) {
 	go svc.RunPeriodicTraining(bg, time.Duration(cfg.Train.Interval))
 	go svc.RunPeriodicSave(bg, time.Duration(cfg.Index.SaveInterval))
+	go svc.RunPeriodicLiveSave(bg, 0)
 	go svc.RunSharedState(bg) // returns at once without Redis
 	go svc.RunHealthChecks(bg, cfg.healthOptions())
 	go svc.RunFeedback(bg)    // returns at once with impressions off
@@ -170,7 +171,7 @@ func runBackground(bg context.Context, cfg *Config, svc *service.Service, log *s
 }
 
 // shutdown lets requests in flight finish, stops the background loops (cancel) and saves
-// the index.
+// the live state's snapshot and the index.
 func shutdown(srv *http.Server, svc *service.Service, cancel context.CancelFunc, log *slog.Logger) error {
 	log.Info("shutting down: finishing requests in flight")
 	sctx, scancel := context.WithTimeout(context.Background(), 15*time.Second)
@@ -181,6 +182,9 @@ func shutdown(srv *http.Server, svc *service.Service, cancel context.CancelFunc,
 	cancel()
 	if err := svc.FlushImpressions(context.Background()); err != nil {
 		log.Warn("impressions not recorded at shutdown", "err", err)
+	}
+	if err := svc.SaveLiveState(context.Background()); err != nil {
+		log.Warn("live snapshot not saved at shutdown: the next start scans every event", "err", err)
 	}
 	if err := svc.SaveIndex(context.Background()); err != nil {
 		return fmt.Errorf("save index at shutdown: %w", err)

@@ -106,6 +106,11 @@ var migrations = []string{
 	// the learned ranker's feature rows of a served list (store.FeatureLog), when it was
 	// sampled for feature logging: JSON, '' when none.
 	`ALTER TABLE impressions ADD COLUMN features TEXT NOT NULL DEFAULT '';`,
+	// the store's identity (store.EventLogState): a random id made once, so that a snapshot of
+	// the live state is not applied to another or a recreated database.
+	`CREATE TABLE IF NOT EXISTS store_identity (id TEXT NOT NULL);
+	INSERT INTO store_identity (id) SELECT lower(hex(randomblob(16)))
+		WHERE NOT EXISTS (SELECT 1 FROM store_identity);`,
 }
 
 // migrate brings the schema up to date in one transaction on the writer connection.

@@ -1,0 +1,121 @@
+package main
+
+import (
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// startReplicaIn is startReplica over a given data dir, so that a replica can be restarted
+// over what it left; stop stops it with SIGTERM (a clean shutdown).
+func startReplicaIn(t *testing.T, env []string, dir string) (p *proc, stop func()) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	p = &proc{base: "http://" + addr}
+	p.cmd = exec.Command(os.Args[0], "-test.run=^$")
+	p.cmd.Env = append(append(os.Environ(), "RECD_TEST_MAIN=1", "RECD_AUTH_ENABLED=false",
+		"RECD_TEST_ARGS=serve --addr "+addr+" --data-dir "+dir+" --log-level info"), env...)
+	p.cmd.Stdout, p.cmd.Stderr = p, p
+	if err := p.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	stopped := false
+	stop = func() {
+		if !stopped {
+			stopped = true
+			_ = p.cmd.Process.Signal(syscall.SIGTERM)
+			_ = p.cmd.Wait()
+		}
+	}
+	t.Cleanup(func() {
+		stop()
+		if t.Failed() {
+			t.Logf("logs of %s:\n%s", p.base, p.Logs())
+		}
+	})
+	eventually(t, 60*time.Second, "the server to answer /healthz", func() bool {
+		st, _, _ := get(p.base + "/healthz")
+		return st == http.StatusOK
+	})
+	return p, stop
+}
+
+// readyEvents is a replica's event count from /readyz (-1 when it does not answer).
+func readyEvents(p *proc) float64 {
+	st, ready, _ := get(p.base + "/readyz")
+	if st != http.StatusOK {
+		return -1
+	}
+	stats, _ := ready["stats"].(map[string]any)
+	n, _ := stats["events"].(float64)
+	return n
+}
+
+// TestReplicas_RestartFromLiveSnapshot restarts a replica that follows PostgreSQL over its
+// data dir: it starts from the snapshot it saved at shutdown plus the events written through
+// the other replica meanwhile, and agrees with that replica; after a user is deleted while it
+// is down, it scans the store instead and the user stays gone.
+func TestReplicas_RestartFromLiveSnapshot(t *testing.T) {
+	dsn := freshSchema(t, postgresDSN(t))
+	env := replicaEnv(dsn)
+	a := startReplica(t, env)
+	dirB := t.TempDir()
+	b, stopB := startReplicaIn(t, env, dirB)
+	seedWorld(t, a.base)
+	if st, body, err := send("POST", a.base+"/v1/admin/train", nil); err != nil || st != http.StatusOK {
+		t.Fatalf("train through a: %d %v %v", st, body, err)
+	}
+	eventually(t, 30*time.Second, "b to follow a's 600 events", func() bool { return readyEvents(b) == 600 })
+	stopB()
+	if _, err := os.Stat(filepath.Join(dirB, "live.snapshot")); err != nil {
+		t.Fatalf("b left no snapshot: %v", err)
+	}
+
+	var more []map[string]any // while b is down: new users, and more events of old ones
+	for k := range 40 {
+		more = append(more, map[string]any{"user_id": fmt.Sprintf("p%02d", (k*7)%70), "item_id": fmt.Sprintf("m%03d", (k*13)%120), "type": "click"})
+	}
+	if st, body, err := send("POST", a.base+"/v1/events", more); err != nil || st != http.StatusOK {
+		t.Fatalf("events through a: %d %v %v", st, body, err)
+	}
+	b, stopB = startReplicaIn(t, env, dirB)
+	eventually(t, 30*time.Second, "b to hold a's 640 events", func() bool { return readyEvents(b) == 640 })
+	if logs := b.Logs(); !strings.Contains(logs, "live state from snapshot") || !strings.Contains(logs, "events_after=40") {
+		t.Fatalf("b did not start from its snapshot and the 40 events after it:\n%s", logs)
+	}
+	_, ta, _ := get(a.base + "/v1/trending?n=20")
+	_, tb, _ := get(b.base + "/v1/trending?n=20")
+	if ia, ib := itemIDs(ta), itemIDs(tb); len(ia) == 0 || !slices.Equal(ia, ib) {
+		t.Errorf("trending on b %v, on a %v", ib, ia)
+	}
+
+	if st, body, _ := get(b.base + "/v1/users/p07/recommendations?n=3"); st != http.StatusOK || body["strategy"] == "popularity" {
+		t.Fatalf("b's list for p07 before the delete: %d, strategy %v; want one from p07's history", st, body["strategy"])
+	}
+	stopB()
+	if st, body, err := send("DELETE", a.base+"/v1/users/p07", nil); err != nil || st/100 != 2 {
+		t.Fatalf("delete p07 through a: %d %v %v", st, body, err)
+	}
+	want := readyEvents(a)
+	b, _ = startReplicaIn(t, env, dirB)
+	eventually(t, 30*time.Second, "b to hold a's events without p07's", func() bool { return readyEvents(b) == want })
+	if logs := b.Logs(); !strings.Contains(logs, "events were deleted since") {
+		t.Fatalf("b used a snapshot that counts p07's deleted events:\n%s", logs)
+	}
+	if st, body, _ := get(b.base + "/v1/users/p07/recommendations?n=3"); st != http.StatusOK || body["strategy"] != "popularity" {
+		t.Errorf("b's list for p07, deleted while it was down: %d, strategy %v; want a list for a user without history", st, body["strategy"])
+	}
+}
