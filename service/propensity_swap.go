@@ -46,12 +46,20 @@ func swapDraw(id string, share float64, n int, seed uint64) int {
 	}
 	_, _ = h.Write(b[:])
 	_, _ = h.Write([]byte(id))
-	x := h.Sum64()
+	x := mix64(h.Sum64())
 	if float64(x>>11)/(1<<53) >= share {
 		return 0
 	}
-	x = x*0x9E3779B97F4A7C15 + 1 // a second draw from the same hash
-	return 1 + int((x>>33)%uint64(n-1))
+	return 1 + int(mix64(x)%uint64(n-1)) // a second draw from the same hash
+}
+
+// mix64 is splitmix64's finaliser: FNV's bits of ids that differ in a few characters are
+// far from uniform until mixed.
+func mix64(x uint64) uint64 {
+	x += 0x9E3779B97F4A7C15
+	x = (x ^ x>>30) * 0xBF58476D1CE4E5B9
+	x = (x ^ x>>27) * 0x94D049BB133111EB
+	return x ^ x>>31
 }
 
 // swapForPropensity swaps a logged list's top item with the one at its drawn position, in
