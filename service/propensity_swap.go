@@ -20,11 +20,6 @@ import (
 // falls back to the logged position-CTR curve (and says so).
 const minSwapLists = 200
 
-// swapPrior is the smoothing of the swap estimate: each position's click rate is shrunk
-// towards the position above's by this many pseudo-lists, so a position shown in few
-// swapped lists does not swing the weights.
-const swapPrior = 10
-
 // Propensity sources a ranker's online labels were weighted by (RankerInfo.Propensity).
 const (
 	PropensitySwaps  = "swaps"  // the randomised-swap estimate
@@ -80,13 +75,14 @@ func (s *reader) swapForPropensity(id string, resp *rank.Response, f *store.Feat
 
 // swapPropensities estimates the examination propensity of each position relative to the
 // top from the swapped lists: prop[k] = CTR of the top-ranked item shown at k (lists swapped
-// to k) / CTR of the top-ranked item shown at the top (unswapped lists of two items or
-// more), each position's rate smoothed towards the one above (swapPrior), made
-// non-increasing and floored at 1/maxIPW. It returns nil, and how many lists were swapped,
-// when fewer than minSwapLists were or the unswapped tops were never clicked.
+// to k) / CTR of the top-ranked item shown at the top (unswapped lists of two items or more),
+// made non-increasing by pooling adjacent positions that violate it, weighted by how many
+// lists showed them (isotonic regression: a running minimum would lock in every low draw),
+// capped at 1 and floored at 1/maxIPW. It returns nil, and how many lists were swapped, when
+// fewer than minSwapLists were or the unswapped tops were never clicked.
 func swapPropensities(lists []loggedList) (prop []float64, swapped int) {
 	var top, topClicks float64
-	var shown, clicks []float64
+	shown, clicks := []float64{0}, []float64{0}
 	for _, l := range lists {
 		n, k := len(l.Grades), l.Swap
 		switch {
@@ -110,16 +106,46 @@ func swapPropensities(lists []loggedList) (prop []float64, swapped int) {
 	if swapped < minSwapLists || topClicks == 0 {
 		return nil, swapped
 	}
-	ctr0 := topClicks / top
-	prop = make([]float64, max(len(shown), 2))
+	shown[0], clicks[0] = top, topClicks
+	rate := nonIncreasing(clicks, shown)
+	prop = make([]float64, max(len(rate), 2))
 	prop[0] = 1
 	for k := 1; k < len(prop); k++ {
-		var c, n float64
-		if k < len(shown) {
-			c, n = clicks[k], shown[k]
+		prop[k] = prop[k-1] // a position no swapped list showed takes the one above's
+		if k < len(rate) && shown[k] > 0 {
+			prop[k] = min(max(rate[k]/rate[0], 1.0/maxIPW), 1)
 		}
-		r := (c + swapPrior*ctr0*prop[k-1]) / ((n + swapPrior) * ctr0)
-		prop[k] = max(min(r, prop[k-1]), 1.0/maxIPW)
 	}
 	return prop, swapped
+}
+
+// nonIncreasing is the weighted isotonic (non-increasing) regression of the rates
+// clicks[i]/shown[i], by pooling adjacent violators; positions with nothing shown are
+// skipped (their rate is 0 and carries no weight).
+func nonIncreasing(clicks, shown []float64) []float64 {
+	type block struct {
+		c, n     float64
+		from, to int
+	}
+	var bs []block
+	for i := range shown {
+		if shown[i] == 0 {
+			continue
+		}
+		bs = append(bs, block{clicks[i], shown[i], i, i})
+		for len(bs) > 1 {
+			a, b := bs[len(bs)-2], bs[len(bs)-1]
+			if a.c/a.n >= b.c/b.n {
+				break
+			}
+			bs = append(bs[:len(bs)-2], block{a.c + b.c, a.n + b.n, a.from, b.to})
+		}
+	}
+	out := make([]float64, len(shown))
+	for _, b := range bs {
+		for i := b.from; i <= b.to; i++ {
+			out[i] = b.c / b.n
+		}
+	}
+	return out
 }

@@ -224,3 +224,25 @@ func TestReader_SwapForPropensity(t *testing.T) {
 		}
 	}
 }
+
+// TestNonIncreasing checks the pooling of adjacent violators: a rate above the one before
+// is pooled with it, weighted by what was shown, and positions with nothing shown are
+// skipped.
+func TestNonIncreasing(t *testing.T) {
+	for _, c := range []struct {
+		clicks, shown, want []float64
+	}{
+		{[]float64{5, 4, 1}, []float64{10, 10, 10}, []float64{0.5, 0.4, 0.1}},
+		{[]float64{5, 1, 3}, []float64{10, 10, 10}, []float64{0.5, 0.2, 0.2}},
+		{[]float64{1, 3, 0}, []float64{10, 10, 0}, []float64{0.2, 0.2, 0}},
+		{[]float64{4, 1, 6, 1}, []float64{10, 10, 30, 10}, []float64{0.4, 0.175, 0.175, 0.1}},
+	} {
+		got := nonIncreasing(c.clicks, c.shown)
+		for i := range got {
+			if math.Abs(got[i]-c.want[i]) > 1e-12 {
+				t.Errorf("nonIncreasing(%v, %v) = %v, want %v", c.clicks, c.shown, got, c.want)
+				break
+			}
+		}
+	}
+}
