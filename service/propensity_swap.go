@@ -20,6 +20,13 @@ import (
 // falls back to the logged position-CTR curve (and says so).
 const minSwapLists = 200
 
+// swapPrior is the smoothing of the swap estimate: each position's click rate is shrunk
+// towards the (smoothed) rate of the position above by this many pseudo-lists, so that a
+// position shown in a few dozen swapped lists without a click (a likely draw when the top
+// items' click rate is a few percent) does not drop to the floor and weigh its few clicks
+// elsewhere 20 times. It errs towards too little correction, never too much.
+const swapPrior = 20
+
 // Propensity sources a ranker's online labels were weighted by (RankerInfo.Propensity).
 const (
 	PropensitySwaps  = "swaps"  // the randomised-swap estimate
@@ -76,9 +83,10 @@ func (s *reader) swapForPropensity(id string, resp *rank.Response, f *store.Feat
 // swapPropensities estimates the examination propensity of each position relative to the
 // top from the swapped lists: prop[k] = CTR of the top-ranked item shown at k (lists swapped
 // to k) / CTR of the top-ranked item shown at the top (unswapped lists of two items or more),
-// made non-increasing by pooling adjacent positions that violate it, weighted by how many
-// lists showed them (isotonic regression: a running minimum would lock in every low draw),
-// capped at 1 and floored at 1/maxIPW. It returns nil, and how many lists were swapped, when
+// each position's rate shrunk towards the one above's (swapPrior), made non-increasing by
+// pooling adjacent positions that violate it, weighted by how many lists showed them
+// (isotonic regression: a running minimum would lock in every low draw), capped at 1 and
+// floored at 1/maxIPW. It returns nil, and how many lists were swapped, when
 // fewer than minSwapLists were or the unswapped tops were never clicked.
 func swapPropensities(lists []loggedList) (prop []float64, swapped int) {
 	var top, topClicks float64
@@ -107,6 +115,10 @@ func swapPropensities(lists []loggedList) (prop []float64, swapped int) {
 		return nil, swapped
 	}
 	shown[0], clicks[0] = top, topClicks
+	for k := 1; k < len(shown); k++ { // shrink each position's rate towards the one above's
+		above := clicks[k-1] / shown[k-1]
+		clicks[k], shown[k] = clicks[k]+swapPrior*above, shown[k]+swapPrior
+	}
 	rate := nonIncreasing(clicks, shown)
 	prop = make([]float64, max(len(rate), 2))
 	prop[0] = 1
