@@ -68,7 +68,7 @@ func runSimulateDebias(ctx context.Context, f *simFlags, stdout, stderr io.Write
 	if err != nil {
 		return err
 	}
-	printDebias(stdout, out, trained, d.Opts.Click)
+	printDebias(stdout, out, trained, d.Opts.Click, d.Opts.ListSize)
 	return nil
 }
 
@@ -124,17 +124,18 @@ func printCurve(w io.Writer, t *sim.Tally, m sim.ClickModel) {
 	fmt.Fprintln(w)
 }
 
-// printPropensities prints what weighted a version's online labels, by position.
-func printPropensities(w io.Writer, p *service.PropensityInfo) {
+// printPropensities prints what weighted a version's online labels at the first n
+// positions (the logged curve runs to online.MaxK).
+func printPropensities(w io.Writer, p *service.PropensityInfo, n int) {
 	fmt.Fprintf(w, "  propensities (%s, %d swapped lists): ", p.Source, p.SwappedLists)
-	for _, v := range p.Propensities {
+	for _, v := range p.Propensities[:min(n, len(p.Propensities))] {
 		fmt.Fprintf(w, "%6.2f", v)
 	}
 	fmt.Fprintln(w)
 }
 
 // printDebias prints the logging phase, the two versions and the experiment's report.
-func printDebias(w io.Writer, o *sim.DebiasOutcome, trained map[bool]service.ModelInfo, click sim.ClickModel) {
+func printDebias(w io.Writer, o *sim.DebiasOutcome, trained map[bool]service.ModelInfo, click sim.ClickModel, listSize int) {
 	clicks, lists := 0, 0
 	for _, v := range o.Logged.Variants {
 		clicks, lists = clicks+v.Clicks, lists+v.Lists
@@ -151,7 +152,7 @@ func printDebias(w io.Writer, o *sim.DebiasOutcome, trained map[bool]service.Mod
 		}
 		fmt.Fprintf(w, "%s version %s: %s\n", name, info.Version, reason)
 		if info.Ranker != nil && info.Ranker.Propensity != nil {
-			printPropensities(w, info.Ranker.Propensity)
+			printPropensities(w, info.Ranker.Propensity, listSize)
 		}
 	}
 	fmt.Fprintf(w, "\nexperiment %s (control: %s)\n", o.ID, sim.VariantDebiased)
