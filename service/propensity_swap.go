@@ -24,7 +24,7 @@ const minSwapLists = 200
 // towards the (smoothed) rate of the position above by this many pseudo-lists, so that a
 // position shown in a few dozen swapped lists without a click (a likely draw when the top
 // items' click rate is a few percent) does not drop to the floor and weigh its few clicks
-// elsewhere 20 times. It errs towards too little correction, never too much.
+// elsewhere 20 times. Its bias is towards too little correction down the list.
 const swapPrior = 20
 
 // Propensity sources a ranker's online labels were weighted by (RankerInfo.Propensity).
