@@ -228,6 +228,16 @@ type RankerInfo struct {
 	Features    []string  `json:"features,omitempty"`
 	Importance  []float64 `json:"importance,omitempty"`
 	Curve       []float64 `json:"curve,omitempty"`
+	// Propensity says what weighted the ranker's online labels (nil for offline labels).
+	Propensity *PropensityInfo `json:"propensity,omitempty"`
+}
+
+// PropensityInfo is which examination propensities weighted a ranker's online labels:
+// Source is swaps (the randomised-swap estimate), logged (the position-CTR curve) or none.
+type PropensityInfo struct {
+	Source       string    `json:"source"`
+	Propensities []float64 `json:"propensities,omitempty"`
+	SwappedLists int       `json:"swapped_lists"`
 }
 
 // The envelopes of lists, internal: the methods return their contents.

@@ -209,7 +209,11 @@ func listSchemas() map[string]any {
 		"RankerInfo": described(obj(map[string]any{"serving": boolT, "reason": str, "valid_ndcg": num, "blend_ndcg": num,
 			"trees": integ, "train_groups": integ, "valid_groups": integ, "train_seconds": num,
 			"features": map[string]any{"type": "array", "items": str}, "importance": map[string]any{"type": "array", "items": num},
-			"curve": map[string]any{"type": "array", "items": num}}, "serving", "reason"),
+			"curve": map[string]any{"type": "array", "items": num},
+			"propensity": described(obj(map[string]any{"source": str,
+				"propensities": map[string]any{"type": "array", "items": num}, "swapped_lists": integ}, "source", "swapped_lists"),
+				"what weighted the online labels: the randomised-swap estimate, the logged position-CTR curve, or none; "+
+					"the propensity of each position relative to the top")}, "serving", "reason"),
 			"the learned ranker of the version being served: whether it serves (it must beat the blend's NDCG@10 on the "+
 				"training run's validation users) and why"),
 	}

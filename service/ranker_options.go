@@ -60,6 +60,12 @@ type RankerOptions struct {
 	// propensity (default true); false trains on the logged clicks as they fell, position
 	// bias and all (the baseline the debiasing is measured against).
 	Debias bool `yaml:"debias"`
+	// PropensitySwaps is the share of the lists logged with feature rows, in [0, 1], that
+	// serve their top-ranked item at a uniformly drawn lower position k (swapping places with
+	// the item there) for the randomised-swap propensity estimate (0, the default: none).
+	// Those lists are slightly worse; with at least 200 of them in the window, training
+	// weights the online labels by the swap estimate instead of the logged position-CTR curve.
+	PropensitySwaps float64 `yaml:"propensity_swaps"`
 	// Ungated serves the fitted ranker even when it loses to the blend on the validation
 	// users (its info says so): the simulation's online comparison of rankers, which must
 	// serve what it measures. Not a configuration key.
@@ -99,6 +105,9 @@ func (o RankerOptions) Validate() error {
 	}
 	if o.Labels != LabelsOffline && o.Labels != LabelsOnline && o.Labels != LabelsBoth {
 		return recd.Invalid("labels", fmt.Sprintf("unknown labels %q (offline, online, both)", o.Labels))
+	}
+	if !(o.PropensitySwaps >= 0 && o.PropensitySwaps <= 1) {
+		return recd.Invalid("propensity_swaps", "must be in [0, 1]")
 	}
 	if !(o.LogFeatures >= 0 && o.LogFeatures <= 1) {
 		return recd.Invalid("log_features", "must be in [0, 1]")

@@ -116,11 +116,12 @@ func (s *reader) Recommend(ctx context.Context, req RecommendRequest) (rank.Resp
 	if err != nil {
 		return rank.Response{}, err
 	}
-	if f := resp.Features; f != nil {
-		im.Features, resp.Features = &store.FeatureLog{Names: f.Names, Rows: f.Rows}, nil
-	}
 	now := time.Now()
 	im.ID, im.Time, im.Strategy, im.ModelVersion = newRecommendationID(now), now, resp.Strategy, resp.ModelVersion
+	if f := resp.Features; f != nil {
+		im.Features, resp.Features = &store.FeatureLog{Names: f.Names, Rows: f.Rows}, nil
+		s.swapForPropensity(im.ID, &resp, im.Features)
+	}
 	resp.RecommendationID = s.imp.record(im, resp.Items)
 	return resp, nil
 }

@@ -38,6 +38,8 @@ type RankerInfo struct {
 	Features   []string  `json:"features,omitempty"`
 	Importance []float64 `json:"importance,omitempty"`
 	Curve      []float64 `json:"curve,omitempty"`
+	// Propensity says what weighted the online labels (nil for offline labels only).
+	Propensity *PropensityInfo `json:"propensity,omitempty"`
 }
 
 // rankerSet is one side (training or validation) of the ranker's groups.
@@ -73,7 +75,8 @@ func (t *trainer) fitRanker(ctx context.Context, td *trainData, limit func(actio
 	}
 	train := &tr.data
 	if o.Labels != LabelsOffline {
-		logged, err := t.loggedDataset(ctx, p.Features().Names)
+		logged, prop, err := t.loggedDataset(ctx, p.Features().Names)
+		info.Propensity = &prop
 		if err != nil {
 			return nil, info, err
 		}

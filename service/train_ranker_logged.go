@@ -25,13 +25,14 @@ const maxOnlineLists = 200_000
 
 // loggedDataset is the training set of the logged lists (see onlineDataset) of the
 // impressions' retention window whose feature rows have the names given, debiased by the
-// position-CTR curve the online metrics fold of the same window gives (unless ranker.debias
-// is off: every row then weighs 1). It is empty when the
-// store keeps no impressions.
-func (t *trainer) loggedDataset(ctx context.Context, names []string) (*gbdt.Dataset, error) {
+// randomised-swap propensities of those lists when enough were swapped (swapPropensities),
+// else by the position-CTR curve the online metrics fold of the same window gives; unless
+// ranker.debias is off: every row then weighs 1. It is empty when the store keeps no
+// impressions. The info says which propensities weighted the labels.
+func (t *trainer) loggedDataset(ctx context.Context, names []string) (*gbdt.Dataset, PropensityInfo, error) {
 	src, ok := t.st.(store.ImpressionScanner)
 	if !ok || !t.opts.Feedback.Impressions {
-		return onlineDataset(nil, names, nil), nil
+		return onlineDataset(nil, names, nil), PropensityInfo{Source: PropensityNone}, nil
 	}
 	fo := t.opts.Feedback
 	to := time.Now()
@@ -39,7 +40,7 @@ func (t *trainer) loggedDataset(ctx context.Context, names []string) (*gbdt.Data
 	oo := online.Options{ClickTypes: fo.ClickTypes, ConversionTypes: fo.ConversionTypes, K: online.MaxK}
 	res, err := online.Fold(ctx, src, online.Env{}, online.Query{From: from, To: to, GroupBy: online.ByNone}, oo)
 	if err != nil {
-		return nil, fmt.Errorf("ranker labels: position curve: %w", err)
+		return nil, PropensityInfo{}, fmt.Errorf("ranker labels: position curve: %w", err)
 	}
 	var curve []float64
 	if len(res.Groups) > 0 {
@@ -47,13 +48,12 @@ func (t *trainer) loggedDataset(ctx context.Context, names []string) (*gbdt.Data
 	}
 	lists, err := scanLogged(ctx, src, from, to, names, fo)
 	if err != nil {
-		return nil, err
+		return nil, PropensityInfo{}, err
 	}
-	prop := propensities(curve)
-	if !t.opts.Ranker.Debias {
-		prop = nil
-	}
-	return onlineDataset(lists, names, prop), nil
+	info := choosePropensities(lists, curve, t.opts.Ranker.Debias)
+	t.log.Info("ranker online labels", "lists", len(lists), "propensity", info.Source,
+		"swapped_lists", info.SwappedLists, "propensities", info.Propensities)
+	return onlineDataset(lists, names, info.Propensities), info, nil
 }
 
 // scanLogged reads the logged lists of [from, to) whose rows have the names given and grades
@@ -77,6 +77,7 @@ func scanLogged(ctx context.Context, src store.ImpressionScanner, from, to time.
 			}
 			l.X = append(l.X, row...)
 		}
+		l.Swap = f.Swap
 		at[im.ID] = ref{len(lists), im.UserID}
 		lists = append(lists, l)
 		return nil

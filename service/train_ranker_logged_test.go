@@ -43,9 +43,12 @@ func TestTrainer_LoggedDataset(t *testing.T) {
 		t.Fatal(err)
 	}
 	names := rank.NewFeatureSet(s.opts.Ranker.Features).Names
-	d, err := s.trainer.loggedDataset(ctx, names)
+	d, prop, err := s.trainer.loggedDataset(ctx, names)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if prop.Source != PropensityLogged || prop.SwappedLists != 0 {
+		t.Errorf("propensities %+v, want the logged curve's (no list swapped)", prop)
 	}
 	if len(d.Group) != 8 || len(d.Label) != 40 || len(d.Weight) != 40 || !slices.Equal(d.Names, names) {
 		t.Fatalf("%d groups, %d rows, %d weights, want 8 clicked lists of 5", len(d.Group), len(d.Label), len(d.Weight))
@@ -75,9 +78,12 @@ func TestTrainer_LoggedDataset(t *testing.T) {
 	}
 	// ranker.debias false: the same lists and labels, every row weighing 1.
 	s.trainer.opts.Ranker.Debias = false
-	raw, err := s.trainer.loggedDataset(ctx, names)
+	raw, prop, err := s.trainer.loggedDataset(ctx, names)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if prop.Source != PropensityNone || prop.Propensities != nil {
+		t.Errorf("propensities without debiasing %+v, want none", prop)
 	}
 	if raw.Weight != nil || !slices.Equal(raw.Label, d.Label) || !slices.Equal(raw.Group, d.Group) || !slices.Equal(raw.X, d.X) {
 		t.Errorf("without debiasing: %d weights, labels equal %v, groups equal %v; want no weights and the same lists",

@@ -12,9 +12,12 @@ import (
 
 // loggedList is one served list whose feature rows were logged: X holds one row per
 // position (row-major), Grades the feedback on each position (0 none, 1 click, 2 conversion).
+// Swap is the position the ranked list's top item was served at (store.FeatureLog.Swap), 0
+// for a list served as ranked.
 type loggedList struct {
 	X      []float32
 	Grades []float32
+	Swap   int
 }
 
 // maxIPW bounds an inverse propensity weight: a click far down a list, where the position
@@ -76,4 +79,31 @@ func hasFeedback(grades []float32) bool {
 		}
 	}
 	return false
+}
+
+// PropensityInfo says which examination propensities weighted a ranker's online labels:
+// Source is swaps, logged or none; Propensities the weights' denominators by position
+// (relative to the top); SwappedLists how many logged lists of the window were swapped.
+type PropensityInfo struct {
+	Source       string    `json:"source"`
+	Propensities []float64 `json:"propensities,omitempty"`
+	SwappedLists int       `json:"swapped_lists"`
+}
+
+// choosePropensities picks the propensities of the logged lists: none when debias is off,
+// the randomised-swap estimate when enough lists were swapped, else the logged position-CTR
+// curve's (none when it has no clicks at the top).
+func choosePropensities(lists []loggedList, curve []float64, debias bool) PropensityInfo {
+	prop, swapped := swapPropensities(lists)
+	info := PropensityInfo{Source: PropensitySwaps, Propensities: prop, SwappedLists: swapped}
+	switch {
+	case !debias:
+		info.Source, info.Propensities = PropensityNone, nil
+	case prop == nil:
+		info.Source, info.Propensities = PropensityLogged, propensities(curve)
+		if info.Propensities == nil {
+			info.Source = PropensityNone
+		}
+	}
+	return info
 }

@@ -43,6 +43,10 @@ type Impression struct {
 type FeatureLog struct {
 	Names []string
 	Rows  [][]float32
+	// Swap is the position the ranked list's top item was moved to, swapping places with the
+	// item ranked there, when the list was drawn for the propensity estimate
+	// (ranker.propensity_swaps); 0 for a list served as ranked.
+	Swap int
 }
 
 // ImpressionItem is one item of a served list.

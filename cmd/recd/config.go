@@ -223,6 +223,9 @@ type Config struct {
 		LogFeatures   float64  `yaml:"log_features"`
 		Labels        string   `yaml:"labels"`
 		Debias        bool     `yaml:"debias"`
+		// PropensitySwaps is the share of feature-logged lists swapped for the propensity
+		// estimate (service.RankerOptions.PropensitySwaps).
+		PropensitySwaps float64 `yaml:"propensity_swaps"`
 	} `yaml:"ranker"`
 }
 

@@ -232,5 +232,6 @@ var schema = []setting{
 	{"ranker.log_features", "share of users' ranked lists whose impression keeps the ranker's feature rows (0: none)", between(0, 1)},
 	{"ranker.labels", "what the ranker learns from: held-out items (offline), clicks on logged lists debiased by position (online), or both", oneOf("offline", "online", "both")},
 	{"ranker.debias", "online labels: weigh each click by the inverse of its position's examination propensity (false: unweighted, the baseline)", nil},
+	{"ranker.propensity_swaps", "share of feature-logged lists served with the top item swapped to a random lower position, for an unbiased propensity estimate (0: none; those lists are slightly worse; 200 swapped lists needed, else the logged position curve)", between(0, 1)},
 	{"ranker.remote_timeout", "remote: past it a list falls back to the local ranker or the blend", durationUpTo(10 * time.Second)},
 }

@@ -122,7 +122,7 @@ func (c *Config) rankerOptions() service.RankerOptions {
 	r := c.Ranker
 	o := service.RankerOptions{Enabled: r.Enabled, LabelSplit: r.LabelSplit, Holdout: r.Holdout, Trees: r.Trees, Seed: r.Seed,
 		Backend: r.Backend, RemoteTimeout: time.Duration(r.RemoteTimeout), LogFeatures: r.LogFeatures, Labels: r.Labels,
-		Debias: r.Debias}
+		Debias: r.Debias, PropensitySwaps: r.PropensitySwaps}
 	if r.Backend == service.RankerRemote {
 		if client, err := oip.New(r.RemoteURL, r.RemoteModel, nil); err == nil {
 			o.Remote = client

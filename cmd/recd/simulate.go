@@ -20,7 +20,7 @@ type simFlags struct {
 	servers, key, experiment, variants, search, dataDir string
 	seed                                                int64
 	users, visits, n, workers, runs, items              int
-	level, power, activity, rotation                    float64
+	level, power, activity, rotation, swaps             float64
 	reset, noProgress, crossClicks                      bool
 }
 
@@ -45,6 +45,7 @@ func (f *simFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&f.crossClicks, "cross-clicks", false, "with several --server URLs, send a list's clicks to another replica than the one that served it")
 	fs.BoolVar(&f.noProgress, "no-progress", false, "do not draw a progress bar")
 	fs.Float64Var(&f.rotation, "rotation", 0.5, "debias: rank.rotation of the logging policy, so later visits show deeper items and clicks land on more positions")
+	fs.Float64Var(&f.swaps, "swaps", 0.25, "debias: ranker.propensity_swaps of the logging policy, the share of its lists whose top item is swapped to a random position for the propensity estimate (0: the rankers fall back to the logged position curve)")
 }
 
 func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) error {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"text/tabwriter"
 
 	"github.com/recd/recd/index/hnsw"
@@ -13,16 +14,23 @@ import (
 )
 
 // runSimulateDebias runs `recd simulate --experiment debias` against a server it starts: the
-// logging policy (the trained model with rank.rotation --rotation and every list's feature
-// rows logged) serves --users users, two rankers are trained on their logged clicks with and
-// without position debiasing, and an experiment pins each beside the blend for --users fresh
-// users (see sim.Debias). --server is refused: the mode trains versions in the server's store.
+// logging policy (the trained model with rank.rotation --rotation, every list's feature rows
+// logged and --swaps of them swapped for the propensity estimate) serves --users users, two
+// rankers are trained on their logged clicks with and without position debiasing, and an
+// experiment pins each beside the blend for --users fresh users (see sim.Debias). The
+// server's blend has the session source off in every phase (rank.weights session 0): a list
+// with it is not of the ranker's kind and would be blended in every variant, so the
+// comparison is of the scorers on the lists they score. --server is refused: the mode trains
+// versions in the server's store.
 func runSimulateDebias(ctx context.Context, f *simFlags, stdout, stderr io.Writer) error {
 	if f.servers != "" {
 		return errors.New("--experiment debias starts its own server (it trains model versions in its store); drop --server")
 	}
 	if !(f.rotation >= 0 && f.rotation <= 1) {
 		return errors.New("--rotation lies in [0,1]")
+	}
+	if !(f.swaps >= 0 && f.swaps <= 1) {
+		return errors.New("--swaps lies in [0,1]")
 	}
 	split, err := f.split()
 	if err != nil {
@@ -31,6 +39,12 @@ func runSimulateDebias(ctx context.Context, f *simFlags, stdout, stderr io.Write
 	progress := progressWriter(stderr, f.noProgress)
 	srv, err := startSimServer(ctx, split, f.dataDir, progress, stderr, func(c *Config) {
 		c.Ranker.LogFeatures, c.Rank.Rotation, c.Feedback.Impressions = 1, f.rotation, true
+		c.Ranker.PropensitySwaps = f.swaps
+		c.Rank.Weights = maps.Clone(c.Rank.Weights)
+		if c.Rank.Weights == nil {
+			c.Rank.Weights = map[string]float64{}
+		}
+		c.Rank.Weights["session"] = 0
 	})
 	if err != nil {
 		return err
@@ -54,7 +68,7 @@ func runSimulateDebias(ctx context.Context, f *simFlags, stdout, stderr io.Write
 	if err != nil {
 		return err
 	}
-	printDebias(stdout, out, trained, d.Opts.Click)
+	printDebias(stdout, out, trained, d.Opts.Click, d.Opts.ListSize)
 	return nil
 }
 
@@ -110,13 +124,24 @@ func printCurve(w io.Writer, t *sim.Tally, m sim.ClickModel) {
 	fmt.Fprintln(w)
 }
 
+// printPropensities prints what weighted a version's online labels at the first n
+// positions (the logged curve runs to online.MaxK).
+func printPropensities(w io.Writer, p *service.PropensityInfo, n int) {
+	fmt.Fprintf(w, "  propensities (%s, %d swapped lists): ", p.Source, p.SwappedLists)
+	for _, v := range p.Propensities[:min(n, len(p.Propensities))] {
+		fmt.Fprintf(w, "%6.2f", v)
+	}
+	fmt.Fprintln(w)
+}
+
 // printDebias prints the logging phase, the two versions and the experiment's report.
-func printDebias(w io.Writer, o *sim.DebiasOutcome, trained map[bool]service.ModelInfo, click sim.ClickModel) {
+func printDebias(w io.Writer, o *sim.DebiasOutcome, trained map[bool]service.ModelInfo, click sim.ClickModel, listSize int) {
 	clicks, lists := 0, 0
 	for _, v := range o.Logged.Variants {
 		clicks, lists = clicks+v.Clicks, lists+v.Lists
 	}
-	fmt.Fprintf(w, "logging phase: %d users, %d lists, %d clicks\n", len(o.Logged.Assignment), lists, clicks)
+	fmt.Fprintf(w, "logging phase: %d users, %d lists, %d clicks (the session source off in the blend in every phase)\n",
+		len(o.Logged.Assignment), lists, clicks)
 	printCurve(w, o.Logged, click)
 	for _, debias := range []bool{true, false} {
 		info := trained[debias]
@@ -126,6 +151,9 @@ func printDebias(w io.Writer, o *sim.DebiasOutcome, trained map[bool]service.Mod
 			reason = fmt.Sprintf("%d training lists; %s", info.Ranker.TrainGroups, info.Ranker.Reason)
 		}
 		fmt.Fprintf(w, "%s version %s: %s\n", name, info.Version, reason)
+		if info.Ranker != nil && info.Ranker.Propensity != nil {
+			printPropensities(w, info.Ranker.Propensity, listSize)
+		}
 	}
 	fmt.Fprintf(w, "\nexperiment %s (control: %s)\n", o.ID, sim.VariantDebiased)
 	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)

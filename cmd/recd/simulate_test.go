@@ -67,7 +67,8 @@ func TestSimulate_RunsAgainstItsOwnServer(t *testing.T) {
 }
 
 // The debias mode runs end to end on its own server and prints the three variants, each
-// served by its own version or the blend.
+// served by its own version or the blend, and what weighted each version's labels: on 60
+// lists too few are swapped, so the debiased version falls back to the logged curve.
 func TestSimulate_DebiasRunsAgainstItsOwnServer(t *testing.T) {
 	if testing.Short() {
 		t.Skip("trains a server and two versions on MovieLens")
@@ -78,7 +79,8 @@ func TestSimulate_DebiasRunsAgainstItsOwnServer(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, errb.String())
 	}
 	for _, want := range []string{"logging phase: 20 users, 60 lists", "debiased version", "raw version",
-		"experiment sim-debias-20-3 (control: debiased)", "true examination", "/blend:"} {
+		"experiment sim-debias-20-3 (control: debiased)", "true examination", "/blend:",
+		"session source off", "propensities (logged, ", "propensities (none, "} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("output lacks %q:\n%s", want, out.String())
 		}

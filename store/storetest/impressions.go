@@ -160,8 +160,9 @@ func testImpressions(t *testing.T, open Opener) {
 	// round-trips.
 	batch[1].Experiment, batch[1].Variant, batch[1].Parent, batch[1].Params = "exp-1", "interleaved", "01A", `{"n":2}`
 	batch[1].Items[0].Variant, batch[1].Items[1].Variant = "control", "treatment"
-	// The learned ranker's logged feature rows: one scored item, one not.
-	batch[1].Features = &store.FeatureLog{Names: []string{"f0", "f1"}, Rows: [][]float32{{0.25, -3}, {}}}
+	// The learned ranker's logged feature rows (one scored item, one not) of a list swapped for
+	// the propensity estimate.
+	batch[1].Features = &store.FeatureLog{Names: []string{"f0", "f1"}, Rows: [][]float32{{0.25, -3}, {}}, Swap: 1}
 
 	must(t, ims.PutImpressions(ctx, batch), "PutImpressions")
 

@@ -178,6 +178,14 @@ class SpaceList(TypedDict, total=False):
     spaces: List[Space]
 
 
+class PropensityInfo(TypedDict, total=False):
+    """Which examination propensities weighted a ranker's online labels: source is swaps, logged or none."""
+
+    source: str
+    propensities: List[float]
+    swapped_lists: int
+
+
 class RankerInfo(TypedDict, total=False):
     """A version's learned ranker: whether it serves (it must beat the blend on validation) and why."""
 
@@ -192,6 +200,7 @@ class RankerInfo(TypedDict, total=False):
     features: List[str]
     importance: List[float]
     curve: List[float]
+    propensity: PropensityInfo
 
 
 class TrainLimit(TypedDict, total=False):

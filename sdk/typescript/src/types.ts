@@ -243,6 +243,15 @@ export interface RankerInfo {
   features?: string[];
   importance?: number[];
   curve?: number[];
+  /** What weighted the ranker's online labels (absent for offline labels). */
+  propensity?: PropensityInfo;
+}
+
+/** Which examination propensities weighted a ranker's online labels: source is swaps (the randomised-swap estimate), logged (the position-CTR curve) or none. */
+export interface PropensityInfo {
+  source: string;
+  propensities?: number[];
+  swapped_lists: number;
 }
 
 /** The answer to GET /v1/admin/models. */
@@ -423,9 +432,10 @@ export const shapes: Record<string, Record<string, string | null>> = {
   Model: model,
   RankerInfo: {
     serving: null, reason: null, valid_ndcg: null, blend_ndcg: null, trees: null, train_groups: null, valid_groups: null,
-    train_seconds: null, features: null, importance: null, curve: null,
+    train_seconds: null, features: null, importance: null, curve: null, propensity: "PropensityInfo",
   } satisfies Shape<RankerInfo>,
   TrainLimit: { model: null, action: null, reason: null } satisfies Shape<TrainLimit>,
+  PropensityInfo: { source: null, propensities: null, swapped_lists: null } satisfies Shape<PropensityInfo>,
   ModelList: { models: "Model" } satisfies Shape<ModelList>,
   OnlineMetrics: {
     from: null, to: null, group_by: null, experiment: null, k: null, truncated: null, scanned_to: null,

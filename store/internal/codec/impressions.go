@@ -52,10 +52,12 @@ func ImpressionItemMark(item string) string {
 	return `{"i":` + string(b) + `,"s":`
 }
 
-// featureLog is a FeatureLog's JSON form: {"n": names, "r": rows}.
+// featureLog is a FeatureLog's JSON form: {"n": names, "r": rows, "w": swap} ("w" absent
+// for an unswapped list).
 type featureLog struct {
 	Names []string    `json:"n"`
 	Rows  [][]float32 `json:"r"`
+	Swap  int         `json:"w,omitempty"`
 }
 
 // EncodeFeatureLog writes a served list's feature rows as JSON, "" for none.
@@ -63,7 +65,7 @@ func EncodeFeatureLog(f *store.FeatureLog) (string, error) {
 	if f == nil {
 		return "", nil
 	}
-	b, err := json.Marshal(featureLog{Names: f.Names, Rows: f.Rows})
+	b, err := json.Marshal(featureLog{Names: f.Names, Rows: f.Rows, Swap: f.Swap})
 	return string(b), err
 }
 
@@ -76,5 +78,5 @@ func DecodeFeatureLog(s string) (*store.FeatureLog, error) {
 	if err := json.Unmarshal([]byte(s), &in); err != nil {
 		return nil, fmt.Errorf("impression features: %w", err)
 	}
-	return &store.FeatureLog{Names: in.Names, Rows: in.Rows}, nil
+	return &store.FeatureLog{Names: in.Names, Rows: in.Rows, Swap: in.Swap}, nil
 }
