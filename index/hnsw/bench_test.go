@@ -90,6 +90,47 @@ func BenchmarkIndex_Search(b *testing.B) {
 	}
 }
 
+// BenchmarkIndex_SearchDenyNearest is the CF source's search for a heavy user: K 200 with
+// the items nearest the query denied (a user's history sits near their vector), against the
+// same search with only the availability filter.
+func BenchmarkIndex_SearchDenyNearest(b *testing.B) {
+	const n, dim, nq = 30_000, 64, 20
+	ix := benchIndex(b, n, dim)
+	data := clustered(1, n, dim)
+	queries := clustered(2, nq, dim)
+	for _, denied := range []int{0, 100, 1000} {
+		filters := make([]*index.Filter, nq)
+		for qi := range filters {
+			q := queries[qi*dim : (qi+1)*dim]
+			top := index.NewTopK(denied)
+			for i := 0; i < n && denied > 0; i++ {
+				var d float32
+				for j, v := range data[i*dim : (i+1)*dim] {
+					d += v * q[j]
+				}
+				top.Push(strconv.Itoa(i), d)
+			}
+			f := &index.Filter{AvailableOnly: true}
+			for _, h := range top.Sorted() {
+				f.Deny = append(f.Deny, h.ID)
+			}
+			filters[qi] = f
+		}
+		b.Run(fmt.Sprintf("denied=%d", denied), func(b *testing.B) {
+			b.ReportAllocs()
+			ctx := context.Background()
+			i := 0
+			for b.Loop() {
+				qi := i % nq
+				if _, err := ix.Search(ctx, index.SearchRequest{Space: "v", Vector: queries[qi*dim : (qi+1)*dim], K: 200, Filter: filters[qi]}); err != nil {
+					b.Fatal(err)
+				}
+				i++
+			}
+		})
+	}
+}
+
 func BenchmarkIndex_Upsert(b *testing.B) {
 	for _, n := range []int{10_000, 100_000} {
 		b.Run(fmt.Sprintf("n=%d", n), func(b *testing.B) {

@@ -129,6 +129,8 @@ type searcher struct {
 	batch   []int32   // unvisited neighbours of one expansion
 	dists   []float32 // their distances
 	q       []float32
+	denied  []uint16 // node -> generation of the search that denies it
+	dgen    uint16
 }
 
 // reset prepares the visited set for a graph of n nodes.

@@ -24,12 +24,19 @@ func (ix *Index) Search(_ context.Context, req index.SearchRequest) ([]index.Hit
 	if err := index.ValidateSearch(req, s.cfg); err != nil {
 		return nil, err
 	}
-	m, err := matcherOf(req.Filter)
+	if s.sp != nil {
+		m, err := matcherOf(req.Filter)
+		if err != nil {
+			return nil, err
+		}
+		return ix.searchSparse(s, req, m), nil
+	}
+	// A dense search tests its deny list by node index (marked in the searcher below), not by
+	// hashing each visited node's id: a heavy user's request denies their whole history.
+	f, deny := splitDeny(req.Filter)
+	m, err := matcherOf(f)
 	if err != nil {
 		return nil, err
-	}
-	if s.sp != nil {
-		return ix.searchSparse(s, req, m), nil
 	}
 	sr := ix.searcher()
 	defer ix.pool.Put(sr)
@@ -43,11 +50,47 @@ func (ix *Index) Search(_ context.Context, req index.SearchRequest) ([]index.Hit
 		ef = ix.opts.EfSearch
 	}
 	ef = max(ef, req.K)
-	if m == nil {
+	if m == nil && len(deny) == 0 {
 		return hitsOf(ix, s.g, s.g.search(sr, q, ef, nil), req), nil
 	}
+	sr.markDenied(ix, s, deny)
 	return ix.searchFiltered(s, sr, q, ef, req, m), nil
 }
+
+// splitDeny returns the filter without its deny list, and the list; f itself is not changed.
+func splitDeny(f *index.Filter) (*index.Filter, []string) {
+	if f == nil || len(f.Deny) == 0 {
+		return f, nil
+	}
+	rest := *f
+	rest.Deny = nil
+	return &rest, f.Deny
+}
+
+// markDenied marks the live nodes of the ids in sr.denied under a new generation; ids the
+// space does not hold are skipped.
+func (sr *searcher) markDenied(ix *Index, s *space, ids []string) {
+	n := s.g.size()
+	if len(sr.denied) < n {
+		sr.denied = make([]uint16, n+n/2+1024)
+		sr.dgen = 0
+	}
+	sr.dgen++
+	if sr.dgen == 0 {
+		clear(sr.denied)
+		sr.dgen = 1
+	}
+	for _, id := range ids {
+		if gid, ok := ix.gidOf[id]; ok && int(gid) < len(s.nodeOf) {
+			if nd := s.nodeOf[gid]; nd >= 0 {
+				sr.denied[nd] = sr.dgen
+			}
+		}
+	}
+}
+
+// isDenied reports whether node n was marked by the last markDenied.
+func (sr *searcher) isDenied(n int32) bool { return sr.denied[n] == sr.dgen }
 
 // matcherOf compiles a search's filter; nil when there is none or it lets everything pass.
 func matcherOf(f *index.Filter) (*index.Matcher, error) {
@@ -79,8 +122,17 @@ func (ix *Index) searchSparse(s *space, req index.SearchRequest, m *index.Matche
 func (ix *Index) searchFiltered(s *space, sr *searcher, q []float32, ef int, req index.SearchRequest, m *index.Matcher) []index.Hit {
 	g := s.g
 	allow := func(n int32) bool {
+		if sr.isDenied(n) {
+			return false
+		}
+		if m == nil {
+			return true
+		}
 		gid := g.gids[n]
 		return m.Match(ix.ids[gid], ix.payload(gid))
+	}
+	if m == nil {
+		return ix.walkFiltered(s, sr, q, ef, req, allow)
 	}
 	if ids, ok := m.AllowList(); ok && len(ids) <= max(ix.opts.ExactBelow, 1) {
 		return ix.exactIDs(s, sr, q, ids, req, allow)
@@ -95,6 +147,13 @@ func (ix *Index) searchFiltered(s *space, sr *searcher, q []float32, ef int, req
 			return ix.exactCategories(s, sr, q, cats, req, allow)
 		}
 	}
+	return ix.walkFiltered(s, sr, q, ef, req, allow)
+}
+
+// walkFiltered walks the graph for the nodes allow accepts, widening the beam as the
+// estimated share of them falls and scanning exactly when few pass.
+func (ix *Index) walkFiltered(s *space, sr *searcher, q []float32, ef int, req index.SearchRequest, allow func(int32) bool) []index.Hit {
+	g := s.g
 	frac := estimate(g, allow)
 	est := frac * float64(g.live)
 	if est <= float64(ix.opts.ExactBelow) || frac < ix.opts.ExactFraction {
