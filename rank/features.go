@@ -195,10 +195,14 @@ func (p *Pipeline) itemFeatures(id string, u *userView, fs FeatureSet, row []flo
 		row[1] = float32(math.Log1p(float64(p.M.Counts[idx])))
 	}
 	if t := p.M.Times; t != nil && known {
-		row[2] = float32(t.Count(idx, u.newest-recentWindow, u.newest))
-		row[3] = float32(t.Count(idx, u.ref-recentWindow, u.ref))
-		row[4] = float32(t.Count(idx, u.ref-longWindow, u.ref))
-		if first, last, ok := t.Span(idx, u.ref); ok {
+		recent, long, first, last, ok := t.Recent(idx, u.ref, recentWindow, longWindow)
+		row[3], row[4] = float32(recent), float32(long)
+		if u.newest == u.ref {
+			row[2] = row[3]
+		} else {
+			row[2] = float32(t.Count(idx, u.newest-recentWindow, u.newest))
+		}
+		if ok {
 			row[5] = float32(float64(u.ref-first) / day)
 			row[6] = float32(float64(u.ref-last) / day)
 		} else {

@@ -2,6 +2,7 @@ package rank_test
 
 import (
 	"context"
+	"math"
 	"math/rand/v2"
 	"slices"
 	"syscall"
@@ -103,4 +104,44 @@ func BenchmarkPipeline_Ranker(b *testing.B) {
 			b.ReportMetric(float64(len(ex.IDs)), "candidates")
 		})
 	}
+}
+
+// BenchmarkItemTimes_Features asks one candidate's recency features of a table the size of
+// ml20m's (20M events over 27k items, popularity by a power law, so a popular item's times
+// span many cache lines), for random items at a random reference time: the three window
+// counts and the span asked one by one, against Recent's one search and gallops.
+func BenchmarkItemTimes_Features(b *testing.B) {
+	const nItems, nEvents, span = 27_000, 20_000_000, int64(20 * 365 * 86400)
+	rng := rand.New(rand.NewPCG(1, 2))
+	items := make([]int32, nEvents)
+	times := make([]int64, nEvents)
+	for e := range items {
+		items[e] = int32(float64(nItems) * math.Pow(rng.Float64(), 3)) // head-heavy
+		times[e] = rng.Int64N(span)
+	}
+	tm := rank.NewItemTimes(nItems, items, times)
+	const month, year = 30 * 86400, 365 * 86400
+	b.Run("count_and_span", func(b *testing.B) {
+		sink := 0
+		for b.Loop() {
+			i, ref := int32(rng.IntN(nItems/10)), rng.Int64N(span)
+			sink += tm.Count(i, ref-month, ref) + tm.Count(i, ref-year, ref)
+			if f, l, ok := tm.Span(i, ref); ok {
+				sink += int(l - f)
+			}
+		}
+		_ = sink
+	})
+	b.Run("recent", func(b *testing.B) {
+		sink := 0
+		for b.Loop() {
+			i, ref := int32(rng.IntN(nItems/10)), rng.Int64N(span)
+			r, l, f, la, ok := tm.Recent(i, ref, month, year)
+			sink += r + l
+			if ok {
+				sink += int(la - f)
+			}
+		}
+		_ = sink
+	})
 }

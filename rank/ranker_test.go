@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"slices"
 	"sync"
 	"testing"
@@ -204,6 +205,58 @@ func TestItemTimes(t *testing.T) {
 	}
 	if _, _, ok := tm.Span(1, day); ok {
 		t.Error("Span before the item's first event: ok")
+	}
+}
+
+// Count, Span and Recent agree with a scan of the times, duplicates and window edges included.
+func TestItemTimes_MatchesAScan(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	// Items 0-3 have enough events to be searched through their buckets (one of them bunched
+	// in time, so its buckets are uneven), item 4 few.
+	n := 5
+	var items []int32
+	var times []int64
+	for k := 0; k < 4000; k++ {
+		i := int32(rng.IntN(n))
+		if i == 4 && k%20 != 0 {
+			continue
+		}
+		at := int64(rng.IntN(400))
+		if i == 2 {
+			at = int64(rng.ExpFloat64() * 20)
+		}
+		items, times = append(items, i), append(times, at)
+	}
+	tm := rank.NewItemTimes(n, items, times)
+	for k := 0; k < 5000; k++ {
+		i, from, to := int32(rng.IntN(n)), int64(rng.IntN(420)-10), int64(rng.IntN(420)-10)
+		want, first, last, any := 0, int64(1<<62), int64(-1), false
+		for e, it := range items {
+			if it != i {
+				continue
+			}
+			if times[e] > from && times[e] <= to {
+				want++
+			}
+			first = min(first, times[e])
+			if times[e] <= to {
+				last, any = max(last, times[e]), true
+			}
+		}
+		if got := tm.Count(i, from, to); got != want {
+			t.Fatalf("Count(%d, %d, %d) = %d, want %d", i, from, to, got, want)
+		}
+		f, l, ok := tm.Span(i, to)
+		if ok != any || (ok && (f != first || l != last)) {
+			t.Fatalf("Span(%d, %d) = %d, %d, %v; want %d, %d, %v", i, to, f, l, ok, first, last, any)
+		}
+		w1, w2 := int64(rng.IntN(60)), int64(rng.IntN(200))
+		w1, w2 = min(w1, w2), max(w1, w2)
+		nr, nl, f2, l2, ok2 := tm.Recent(i, to, w1, w2)
+		if ok2 != ok || f2 != f || l2 != l || nr != tm.Count(i, to-w1, to) || nl != tm.Count(i, to-w2, to) {
+			t.Fatalf("Recent(%d, %d, %d, %d) = %d, %d, %d, %d, %v; want %d, %d, %d, %d, %v", i, to, w1, w2, nr, nl, f2, l2, ok2,
+				tm.Count(i, to-w1, to), tm.Count(i, to-w2, to), f, l, ok)
+		}
 	}
 }
 

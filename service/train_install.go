@@ -56,6 +56,7 @@ func (t *trainer) servingOf(bd *bundle, size int64, opts rank.Options) *serving 
 	if err != nil {
 		t.log.Warn("long-tail set not built", "err", err)
 	}
+	bd.Times.Prepare() // its search index, built here rather than by the first request
 	m := &rank.Models{Version: bd.Version, Items: bd.Items, ItemIndex: idx, Pop: bd.Pop, KNN: bd.KNN,
 		ALS: bd.ALS, EASE: bd.EASE, Tail: tail, Counts: bd.Counts, Times: bd.Times}
 	m.Ranker = t.loadRanker(bd)
