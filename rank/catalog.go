@@ -1,7 +1,8 @@
 package rank
 
 import (
-	"sort"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/recd/recd/model"
@@ -85,11 +86,11 @@ func positives(h []Interaction) []Interaction {
 			out = append(out, x)
 		}
 	}
-	sort.Slice(out, func(a, b int) bool {
-		if !out[a].Last.Equal(out[b].Last) {
-			return out[a].Last.After(out[b].Last)
+	slices.SortFunc(out, func(a, b Interaction) int {
+		if c := b.Last.Compare(a.Last); c != 0 {
+			return c
 		}
-		return out[a].ItemID < out[b].ItemID
+		return strings.Compare(a.ItemID, b.ItemID)
 	})
 	return out
 }

@@ -26,6 +26,11 @@ type Options struct {
 	ColdItemSlots  int     `json:"cold_item_slots" yaml:"cold_item_slots"`
 	// ProfileItems is how many of the newest positive history items build the content profile.
 	ProfileItems int `json:"profile_items" yaml:"profile_items"`
+	// SourceHistory is how many of the newest positive history items the history sources
+	// (item-kNN, EASE, the CF fold-in) read; the whole history is still excluded from the
+	// list. It bounds a cold request's work for users with thousands of events, whose sources
+	// otherwise cost time in proportion to their history (0: the whole history).
+	SourceHistory int `json:"source_history" yaml:"source_history"`
 	// SessionN and SessionWeight are the session boost's defaults.
 	SessionN      int     `json:"session_n" yaml:"session_n"`
 	SessionWeight float64 `json:"session_weight" yaml:"session_weight"`
@@ -78,7 +83,7 @@ type Options struct {
 
 // DefaultOptions returns the defaults.
 func DefaultOptions() Options {
-	return Options{SourceK: 200, RerankSourceK: 200, Pool: 1000, FewEvents: 5, ItemWarmEvents: 3, ColdItemBoost: 1, ColdItemSlots: 1, ProfileItems: 50,
+	return Options{SourceK: 200, RerankSourceK: 200, Pool: 1000, FewEvents: 5, ItemWarmEvents: 3, ColdItemBoost: 1, ColdItemSlots: 1, ProfileItems: 50, SourceHistory: 2000,
 		SessionN: DefaultSessionN, SessionWeight: DefaultSessionWeight, CalibrationHalfLife: 90 * 24 * time.Hour, RotationHalfLife: 24 * time.Hour,
 		RerankPool: 200, DiversityRelevance: RelevanceMinMax, CalibrationRelevance: RelevanceRank, DiversityCategoryWeight: 0.75,
 		Weights: map[string]float64{"itemknn": 0.3, "ease": 2, "cf": 0.5, "content": 0.1, "popular": 0.02, "session": 1}}

@@ -2,6 +2,7 @@ package rank
 
 import (
 	"context"
+	"slices"
 
 	"github.com/recd/recd"
 	"github.com/recd/recd/index"
@@ -101,6 +102,7 @@ type request struct {
 	rest    Rules
 	recent  []string           // the newest SessionN recent items
 	pos     []Interaction      // liked items, newest first, then the context items
+	src     []Interaction      // what the history sources read: pos with the history cut at Options.SourceHistory
 	weights map[string]float64 // source weights: options, request, cold-start policy
 	// The re-ranking knobs: the request's, or the pipeline's defaults.
 	diversity, calibration, sessionW, tailShare, exposure, rotation float64
@@ -142,8 +144,19 @@ func (p *Pipeline) newRequest(req *Request) *request {
 	r.rest = r.rules
 	r.rest.Exclude, r.rest.AvailableOnly, r.rest.Boosts = nil, false, nil
 	r.pos = positives(req.History)
+	var src []Interaction // the newest SourceHistory liked items, when the history has more
+	if n := p.Opts.SourceHistory; n > 0 && len(r.pos) > n {
+		src = slices.Clip(r.pos[:n])
+	}
 	for _, id := range req.ContextItems {
 		r.pos = append(r.pos, Interaction{ItemID: id, Weight: 1})
+		if src != nil {
+			src = append(src, Interaction{ItemID: id, Weight: 1})
+		}
+	}
+	r.src = r.pos
+	if src != nil {
+		r.src = src
 	}
 	r.weights = make(map[string]float64, len(p.Opts.Weights))
 	for k, v := range p.Opts.Weights {

@@ -215,7 +215,7 @@ func (r *request) cachedSources(ctx context.Context) ([]SourceList, []coldItem) 
 func (r *request) easeCached(prev *easeState) (SourceList, *easeState) {
 	p := r.p
 	l := SourceList{Name: "ease"}
-	items, weights := p.indexed(r.pos)
+	items, weights := p.indexed(r.src)
 	if p.M.EASE == nil || len(items) == 0 {
 		return l, nil
 	}

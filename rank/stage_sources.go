@@ -45,13 +45,13 @@ type modelSource struct {
 // the SourceCache (see cachedSources).
 var modelSources = []modelSource{
 	{"ease", func(_ context.Context, r *request) (SourceList, bool) {
-		return r.p.easeSource(r.pos, r.excl, r.k), true
+		return r.p.easeSource(r.src, r.excl, r.k), true
 	}},
 	{"popular", func(_ context.Context, r *request) (SourceList, bool) {
 		return r.p.popularSource(r.k, r.rules, r.excl), true
 	}},
 	{"cf", func(ctx context.Context, r *request) (SourceList, bool) {
-		return r.p.cfSource(ctx, r.pos, &r.filter, r.excl, r.k)
+		return r.p.cfSource(ctx, r.src, &r.filter, r.excl, r.k)
 	}},
 	{"content", func(ctx context.Context, r *request) (SourceList, bool) {
 		return r.p.contentSource(ctx, r.pos, &r.filter, r.k)
@@ -63,7 +63,7 @@ var modelSources = []modelSource{
 // known user takes from its SourceCache.
 func (r *request) historySources(ctx context.Context) error {
 	if r.on("itemknn") {
-		r.lists = append(r.lists, r.p.knnSource(r.pos, r.excl, r.k))
+		r.lists = append(r.lists, r.p.knnSource(r.src, r.excl, r.k))
 	}
 	if r.cacheable() {
 		if err := ctx.Err(); err != nil {

@@ -120,6 +120,7 @@ var schema = []setting{
 	{"rank.cold_item_boost", "the most that lean adds on the blend's [0, 1] scale", atLeast(0)},
 	{"rank.cold_item_slots", "at most this many cold items lean on content per list", atLeast(0)},
 	{"rank.profile_items", "newest liked items that build the content profile", atLeast(1)},
+	{"rank.source_history", "newest liked items item-kNN, EASE and the CF fold-in read (0: all)", atLeast(0)},
 	{"rank.session_n", "recent session actions the session boost uses", atLeast(0)},
 	{"rank.session_weight", "", between(0, 1)},
 	{"rank.diversity", "per-request defaults of the re-ranking stages (0: off)", between(0, 1)},
