@@ -218,3 +218,33 @@ func BenchmarkHistories_BulkLoad(b *testing.B) {
 		h.endLoad()
 	}
 }
+
+// A request reads the catalog once per candidate; those reads must not queue behind an event
+// write waiting for the histories' lock (a pending writer blocks new readers of the same
+// RWMutex). With the histories' lock held as a writer holds it, catalog reads still answer.
+func TestMemState_CatalogReadsDoNotWaitForTheHistories(t *testing.T) {
+	o := DefaultOptions()
+	mem, err := newMemState(&o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	mem.putItems(ctx, []recd.Item{{ID: "a", Title: "A", Available: true}})
+	mem.mu.Lock()
+	done := make(chan bool, 1)
+	go func() {
+		_, ok := mem.Item("a")
+		same := mem.sameItem("a", &rank.ItemMeta{Title: "A", Available: true})
+		unknown := mem.unknownItems([]recd.Event{{ItemID: "a"}, {ItemID: "b"}})
+		done <- ok && same && len(unknown) == 1 && len(mem.catalogItems()) == 1
+	}()
+	select {
+	case ok := <-done:
+		if !ok {
+			t.Error("catalog reads under the histories' lock gave wrong answers")
+		}
+	case <-time.After(10 * time.Second):
+		t.Error("a catalog read waited for the histories' lock")
+	}
+	mem.mu.Unlock()
+}

@@ -12,13 +12,17 @@ import (
 )
 
 // memState is the live state in process: the single-node default, and under redisState the
-// part every replica keeps for itself. mu guards the catalog and the histories (with their
-// trending counter and applied-event tracker); the sessions, the exposure counter and the
-// two caches lock themselves. Safe for concurrent use.
+// part every replica keeps for itself. mu guards the histories (with their trending counter
+// and applied-event tracker), catMu the catalog, so that a request's catalog reads (one per
+// candidate) never queue behind an event write waiting for mu; where both are held, mu is
+// taken first. The sessions, the exposure counter and the two caches lock themselves. Safe for
+// concurrent use.
 type memState struct {
-	mu      sync.RWMutex
+	mu    sync.RWMutex
+	users *histories
+
+	catMu   sync.RWMutex
 	catalog map[string]*rank.ItemMeta
-	users   *histories
 
 	sessions *rank.Sessions
 	exposure *rank.Exposure
@@ -57,10 +61,12 @@ func (m *memState) load(ctx context.Context, st store.Store) error {
 func (m *memState) loadFrom(ctx context.Context, st store.Store, h *histories) (int, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	m.catMu.Lock()
 	err := st.ScanItems(ctx, func(it recd.Item) error {
 		m.catalog[it.ID] = metaOf(&it)
 		return nil
 	})
+	m.catMu.Unlock()
 	if err != nil {
 		return 0, fmt.Errorf("load catalog: %w", err)
 	}
@@ -91,9 +97,9 @@ func metaOf(it *recd.Item) *rank.ItemMeta {
 
 // Item implements rank.Catalog over the live catalog.
 func (m *memState) Item(id string) (rank.ItemMeta, bool) {
-	m.mu.RLock()
+	m.catMu.RLock()
 	it, ok := m.catalog[id]
-	m.mu.RUnlock()
+	m.catMu.RUnlock()
 	if !ok {
 		return rank.ItemMeta{}, false
 	}
@@ -101,9 +107,12 @@ func (m *memState) Item(id string) (rank.ItemMeta, bool) {
 }
 
 func (m *memState) stats() Stats {
+	m.catMu.RLock()
+	items := len(m.catalog)
+	m.catMu.RUnlock()
 	m.mu.RLock()
 	defer m.mu.RUnlock()
-	return Stats{Items: len(m.catalog), Users: len(m.users.hist), Events: m.users.nEvents}
+	return Stats{Items: items, Users: len(m.users.hist), Events: m.users.nEvents}
 }
 
 func (m *memState) currentSeq() int64 {
@@ -113,8 +122,8 @@ func (m *memState) currentSeq() int64 {
 }
 
 func (m *memState) catalogItems() []recd.Item {
-	m.mu.RLock()
-	defer m.mu.RUnlock()
+	m.catMu.RLock()
+	defer m.catMu.RUnlock()
 	items := make([]recd.Item, 0, len(m.catalog))
 	for id, it := range m.catalog {
 		items = append(items, recd.Item{ID: id, Title: it.Title, Categories: it.Categories, Tags: it.Tags,
@@ -125,13 +134,13 @@ func (m *memState) catalogItems() []recd.Item {
 
 func (m *memState) putItems(_ context.Context, items []recd.Item) bool {
 	replaced := false
-	m.mu.Lock()
+	m.catMu.Lock()
 	for n := range items {
 		_, had := m.catalog[items[n].ID]
 		replaced = replaced || had
 		m.catalog[items[n].ID] = metaOf(&items[n])
 	}
-	m.mu.Unlock()
+	m.catMu.Unlock()
 	m.cache.catalogChanged()
 	m.sources.CatalogChanged()
 	return replaced
@@ -145,8 +154,8 @@ func (m *memState) deleteItem(_ context.Context, id string) {
 
 func (m *memState) unknownItems(events []recd.Event) []int {
 	var out []int
-	m.mu.RLock()
-	defer m.mu.RUnlock()
+	m.catMu.RLock()
+	defer m.catMu.RUnlock()
 	for n := range events {
 		if _, ok := m.catalog[events[n].ItemID]; !ok {
 			out = append(out, n)
@@ -158,6 +167,8 @@ func (m *memState) unknownItems(events []recd.Event) []int {
 func (m *memState) trending(_ context.Context, n int, keep func(*rank.ItemMeta) bool) ([]string, []float64, []string) {
 	m.mu.RLock()
 	defer m.mu.RUnlock()
+	m.catMu.RLock()
+	defer m.catMu.RUnlock()
 	ids, scores := m.users.trending.Top(n, func(id string) bool { return keep(m.catalog[id]) })
 	titles := make([]string, len(ids))
 	for i, id := range ids {

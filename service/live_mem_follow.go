@@ -46,22 +46,22 @@ func (m *memState) advanceApplied(grace time.Duration) {
 }
 
 func (m *memState) setItems(items []recd.Item) {
-	m.mu.Lock()
+	m.catMu.Lock()
 	for n := range items {
 		m.catalog[items[n].ID] = metaOf(&items[n])
 	}
-	m.mu.Unlock()
+	m.catMu.Unlock()
 }
 
 func (m *memState) dropItem(id string) {
-	m.mu.Lock()
+	m.catMu.Lock()
 	delete(m.catalog, id)
-	m.mu.Unlock()
+	m.catMu.Unlock()
 }
 
 func (m *memState) sameItem(id string, meta *rank.ItemMeta) bool {
-	m.mu.RLock()
-	defer m.mu.RUnlock()
+	m.catMu.RLock()
+	defer m.catMu.RUnlock()
 	old := m.catalog[id]
 	return old != nil && sameMeta(old, meta)
 }
