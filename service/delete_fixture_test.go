@@ -140,9 +140,10 @@ func checkErased(t *testing.T, s *Service, victim string, exposureBefore float64
 	if mem.sources.Forget(victim) {
 		t.Errorf("source cache still held %s", victim)
 	}
-	s.read.ledger.mu.Lock()
-	_, inLedger := s.read.ledger.users.Peek(victim)
-	s.read.ledger.mu.Unlock()
+	sh := s.read.ledger.shard(victim)
+	sh.mu.Lock()
+	_, inLedger := sh.users.Peek(victim)
+	sh.mu.Unlock()
 	if inLedger {
 		t.Errorf("impression ledger still holds %s", victim)
 	}

@@ -61,6 +61,7 @@ type health struct {
 	// rechecking flags a recheck in flight per dependency; timeout bounds it.
 	rechecking []atomic.Bool
 	timeout    atomic.Int64 // time.Duration
+	downNow    atomic.Int32 // down as of the last set, for degraded
 }
 
 // pinger is an index (or anything) that can say whether it answers.
@@ -109,6 +110,7 @@ func (h *health) set(i int, err error, now time.Time) {
 		}
 		st.Since = now
 	}
+	h.downNow.Store(int32(h.down))
 	st.Up = up
 	st.Error = ""
 	if err != nil {
@@ -169,12 +171,9 @@ func (h *health) Health() HealthReport {
 	return HealthReport{Degraded: h.down > 0, Dependencies: append([]DependencyState{}, h.state...)}
 }
 
-// degraded reports whether a dependency is down. Cheap: read paths call it per response.
-func (h *health) degraded() bool {
-	h.mu.RLock()
-	defer h.mu.RUnlock()
-	return h.down > 0
-}
+// degraded reports whether a dependency is down. Cheap, and lock-free: read paths call it per
+// response, and a read lock there queued requests behind a check's write.
+func (h *health) degraded() bool { return h.downNow.Load() > 0 }
 
 // CheckHealth checks every dependency now and returns the result.
 func (h *health) CheckHealth(ctx context.Context, timeout time.Duration) HealthReport {

@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"hash/maphash"
 	"math"
 	"sync"
 	"time"
@@ -15,8 +16,11 @@ import (
 // (decayed as the exposure counter decays them), so that a deleted user's impressions can be
 // taken back out of the exposure counter. It is bounded: the most recently served
 // maxLedgerUsers users, and per user the items whose decayed count is still above 0.05 once
-// it holds more than maxLedgerItems. mu guards users. Safe for concurrent use; a nil ledger
-// (exposure off) records nothing.
+// it holds more than maxLedgerItems. The users are spread over ledgerShards shards by a hash
+// of their id, each with its own lock and a share of the bound: every served list records
+// here, and one process-wide lock queued whole bursts of requests behind a holder the
+// operating system had descheduled. Safe for concurrent use; a nil ledger (exposure off)
+// records nothing.
 type impressionLedger struct {
 	exp      *rank.Exposure
 	halfLife float64 // nanoseconds
@@ -24,8 +28,21 @@ type impressionLedger struct {
 	// counted (the live state's shareRemovals).
 	share func(ctx context.Context, removed map[string]float64)
 
+	seed   maphash.Seed
+	shards [ledgerShards]ledgerShard
+}
+
+// ledgerShard is one shard of the ledger's users; mu guards users.
+type ledgerShard struct {
 	mu    sync.Mutex
 	users *lru.LRU[string, map[string]decayed]
+}
+
+const ledgerShards = 16
+
+// shard returns the user's shard.
+func (l *impressionLedger) shard(user string) *ledgerShard {
+	return &l.shards[maphash.String(l.seed, user)%ledgerShards]
 }
 
 // decayed is a count that halves every half-life from t (unix nanoseconds).
@@ -43,8 +60,11 @@ func newImpressionLedger(exp *rank.Exposure, share func(context.Context, map[str
 	if exp == nil {
 		return nil
 	}
-	users, _ := lru.NewLRU[string, map[string]decayed](maxLedgerUsers, nil)
-	return &impressionLedger{exp: exp, halfLife: float64(exp.HalfLife()), share: share, users: users}
+	l := &impressionLedger{exp: exp, halfLife: float64(exp.HalfLife()), share: share, seed: maphash.MakeSeed()}
+	for i := range l.shards {
+		l.shards[i].users, _ = lru.NewLRU[string, map[string]decayed](maxLedgerUsers/ledgerShards, nil)
+	}
+	return l
 }
 
 func (l *impressionLedger) at(d decayed, now int64) float64 {
@@ -60,12 +80,13 @@ func (l *impressionLedger) record(user string, items []recd.Recommendation) {
 		return
 	}
 	now := time.Now().UnixNano()
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	m, ok := l.users.Get(user)
+	sh := l.shard(user)
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	m, ok := sh.users.Get(user)
 	if !ok {
 		m = make(map[string]decayed, len(items))
-		l.users.Add(user, m)
+		sh.users.Add(user, m)
 	}
 	for _, it := range items {
 		m[it.ID] = decayed{v: l.at(m[it.ID], now) + 1, t: now}
@@ -85,10 +106,11 @@ func (l *impressionLedger) forgetUser(ctx context.Context, e *erasure) bool {
 	if l == nil {
 		return false
 	}
-	l.mu.Lock()
-	m, ok := l.users.Peek(e.user)
-	l.users.Remove(e.user)
-	l.mu.Unlock()
+	sh := l.shard(e.user)
+	sh.mu.Lock()
+	m, ok := sh.users.Peek(e.user)
+	sh.users.Remove(e.user)
+	sh.mu.Unlock()
 	if !ok {
 		return false
 	}
