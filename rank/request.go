@@ -78,6 +78,9 @@ type Response struct {
 	// them (Request.LogFeatures) and the list is of the kind a ranker ranks, whether the
 	// ranker or the blend scored it; never sent to clients.
 	Features *FeatureRows `json:"-"`
+	// HistoryCut is how many of the user's liked items the history sources did not read, the
+	// history being longer than Options.SourceHistory; never sent to clients.
+	HistoryCut int `json:"-"`
 }
 
 // FeatureRows are a served list's feature rows: the names in column order, and Rows[k] the
@@ -157,6 +160,7 @@ func (p *Pipeline) newRequest(req *Request) *request {
 	r.src = r.pos
 	if src != nil {
 		r.src = src
+		r.resp.HistoryCut = len(r.pos) - len(src)
 	}
 	r.weights = make(map[string]float64, len(p.Opts.Weights))
 	for k, v := range p.Opts.Weights {

@@ -36,6 +36,9 @@ func TestPipeline_SourceHistoryCutsTheSourcesNotTheExclusion(t *testing.T) {
 		if len(resp.Items) == 0 {
 			t.Fatal("no recommendations")
 		}
+		if want := max(len(hist)-cut, 0) * min(cut, 1); resp.HistoryCut != want {
+			t.Errorf("cut %d: HistoryCut = %d, want %d", cut, resp.HistoryCut, want)
+		}
 		for _, it := range resp.Items {
 			if inHistory[it.ID] {
 				t.Errorf("cut %d: %s of the history recommended", cut, it.ID)

@@ -26,6 +26,9 @@ type Metrics struct {
 	// transactions (fsyncs with store.sync=full) per second.
 	GroupCommitSeconds prometheus.Histogram
 	GroupCommitBatches prometheus.Histogram
+	// HistoryCut counts the computed lists whose history sources read only the user's newest
+	// rank.source_history liked items.
+	HistoryCut prometheus.Counter
 	// Online are the online metrics' counters (metrics_online_prom.go).
 	Online *OnlineCounters
 }
@@ -61,6 +64,8 @@ func newMetrics() *Metrics {
 			Help: "Wall time of each event group commit's store transaction.", Buckets: prometheus.ExponentialBuckets(0.0001, 2, 16)}),
 		GroupCommitBatches: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "recd_event_group_commit_batches",
 			Help: "Event batches (write requests) merged into each group commit.", Buckets: prometheus.ExponentialBuckets(1, 2, 12)}),
+		HistoryCut: prometheus.NewCounter(prometheus.CounterOpts{Name: "recd_recommendation_history_cut_total",
+			Help: "Computed recommendation lists whose item-kNN, EASE and CF sources read only the user's newest rank.source_history liked items."}),
 		Online: newOnlineCounters(),
 	}
 }
@@ -69,6 +74,6 @@ func newMetrics() *Metrics {
 func (m *Metrics) Collectors() []prometheus.Collector {
 	return append([]prometheus.Collector{m.EventsWritten, m.ItemsWritten, m.Recommendations, m.TrainRuns, m.TrainSeconds,
 		m.CacheHits, m.CacheMisses, m.Precomputed, m.SharedErrors, m.ImpressionsRecorded, m.ImpressionsDropped,
-		m.GroupCommitSeconds, m.GroupCommitBatches, m.FreshWaits},
+		m.GroupCommitSeconds, m.GroupCommitBatches, m.FreshWaits, m.HistoryCut},
 		m.Online.collectors()...)
 }

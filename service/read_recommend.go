@@ -183,6 +183,9 @@ func (s *reader) recommendBy(ctx context.Context, p *rank.Pipeline, req Recommen
 	if err != nil {
 		return rank.Response{}, err
 	}
+	if resp.HistoryCut > 0 {
+		s.metrics.HistoryCut.Inc()
+	}
 	if key != "" {
 		s.metrics.CacheMisses.Inc()
 		if resp.RankerFallback == "" { // a fallback list is not kept past the remote ranker's outage
