@@ -53,8 +53,10 @@ func (ix *Index) Search(_ context.Context, req index.SearchRequest) ([]index.Hit
 	if m == nil && len(deny) == 0 {
 		return hitsOf(ix, s.g, s.g.search(sr, q, ef, nil), req), nil
 	}
-	sr.markDenied(ix, s, deny)
-	return ix.searchFiltered(s, sr, q, ef, req, m), nil
+	if len(deny) > 0 {
+		sr.markDenied(ix, s, deny)
+	}
+	return ix.searchFiltered(s, sr, q, ef, req, m, len(deny) > 0), nil
 }
 
 // splitDeny returns the filter without its deny list, and the list; f itself is not changed.
@@ -67,30 +69,18 @@ func splitDeny(f *index.Filter) (*index.Filter, []string) {
 	return &rest, f.Deny
 }
 
-// markDenied marks the live nodes of the ids in sr.denied under a new generation; ids the
-// space does not hold are skipped.
+// markDenied sets sr.denied to the live nodes of the ids; ids the space does not hold are
+// skipped.
 func (sr *searcher) markDenied(ix *Index, s *space, ids []string) {
-	n := s.g.size()
-	if len(sr.denied) < n {
-		sr.denied = make([]uint16, n+n/2+1024)
-		sr.dgen = 0
-	}
-	sr.dgen++
-	if sr.dgen == 0 {
-		clear(sr.denied)
-		sr.dgen = 1
-	}
+	sr.denied.reset(s.g.size())
 	for _, id := range ids {
 		if gid, ok := ix.gidOf[id]; ok && int(gid) < len(s.nodeOf) {
 			if nd := s.nodeOf[gid]; nd >= 0 {
-				sr.denied[nd] = sr.dgen
+				sr.denied.add(nd)
 			}
 		}
 	}
 }
-
-// isDenied reports whether node n was marked by the last markDenied.
-func (sr *searcher) isDenied(n int32) bool { return sr.denied[n] == sr.dgen }
 
 // matcherOf compiles a search's filter; nil when there is none or it lets everything pass.
 func matcherOf(f *index.Filter) (*index.Matcher, error) {
@@ -118,11 +108,12 @@ func (ix *Index) searchSparse(s *space, req index.SearchRequest, m *index.Matche
 
 // searchFiltered answers a filtered dense search: exactly over an allow-list, the named
 // categories or a scan when few vectors pass, else by a graph walk whose beam widens as the
-// estimated share of passing vectors falls.
-func (ix *Index) searchFiltered(s *space, sr *searcher, q []float32, ef int, req index.SearchRequest, m *index.Matcher) []index.Hit {
+// estimated share of passing vectors falls. denies says the search has a deny list, marked in
+// sr.denied.
+func (ix *Index) searchFiltered(s *space, sr *searcher, q []float32, ef int, req index.SearchRequest, m *index.Matcher, denies bool) []index.Hit {
 	g := s.g
 	allow := func(n int32) bool {
-		if sr.isDenied(n) {
+		if denies && sr.denied.has(n) {
 			return false
 		}
 		if m == nil {
