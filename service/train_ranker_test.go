@@ -14,6 +14,7 @@ import (
 
 	"github.com/recd/recd"
 	"github.com/recd/recd/index/hnsw"
+	"github.com/recd/recd/internal/racetest"
 	"github.com/recd/recd/rank"
 	"github.com/recd/recd/store"
 	"github.com/recd/recd/store/sqlite"
@@ -51,6 +52,9 @@ func openRankedWith(t *testing.T, db string, fill bool, configure func(*Options)
 	}
 	if !fill {
 		return s
+	}
+	if racetest.Enabled {
+		t.Skip(racetest.TrainMsg)
 	}
 	const nItems, nUsers = 300, 240
 	genres := []string{"Comedy", "Drama", "Horror", "Action"}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/recd/recd/index/hnsw"
+	"github.com/recd/recd/internal/racetest"
 	"github.com/recd/recd/server"
 	"github.com/recd/recd/service"
 	"github.com/recd/recd/sim"
@@ -44,6 +45,9 @@ func openOver(t *testing.T, db string, tweak func(*service.Options)) *service.Se
 // pinned variant is served by its own version (never the fallback) and the blend variant by
 // the blend, with every user in the report.
 func TestDebias_Run(t *testing.T) {
+	if racetest.Enabled {
+		t.Skip(racetest.TrainMsg)
+	}
 	sp := testSplit(t)
 	db := filepath.Join(t.TempDir(), "recd.db")
 	svc := openOver(t, db, func(o *service.Options) { o.Ranker.LogFeatures, o.Rank.Rotation = 1, 0.5 })
