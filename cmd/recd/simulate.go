@@ -17,11 +17,11 @@ import (
 
 // simFlags are the flags of `recd simulate`.
 type simFlags struct {
-	servers, key, experiment, variants, search, dataDir string
-	seed                                                int64
-	users, visits, n, workers, runs, items              int
-	level, power, activity, rotation, swaps             float64
-	reset, noProgress, crossClicks                      bool
+	servers, key, experiment, variants, search, dataDir, data, weights string
+	seed                                                               int64
+	users, visits, n, workers, runs, items                             int
+	level, power, activity, rotation, swaps, decay                     float64
+	reset, noProgress, crossClicks                                     bool
 }
 
 func (f *simFlags) register(fs *flag.FlagSet) {
@@ -30,6 +30,7 @@ func (f *simFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.experiment, "experiment", "ab", "ab, aa (the treatment serves the control's variant), interleaving, or debias (rankers trained on logged clicks with and without position debiasing, against the blend; see docs/ranker.md)")
 	fs.StringVar(&f.variants, "variants", "popular,hybrid", "control,treatment: popular, hybrid, or NAME=JSON overrides")
 	fs.StringVar(&f.search, "search", "", "ascending user counts (e.g. 25,50,100,200): find the smallest at which --power of --runs seeded runs reach p < --level")
+	fs.StringVar(&f.data, "data", "", "data set to simulate on: a MovieLens directory, or items.jsonl and events.jsonl as `recd generate` writes them (ratings: held-out items rated 4 or more are the ones a user clicks). Default: the bundled MovieLens latest-small")
 	fs.StringVar(&f.dataDir, "data-dir", "", "data dir of the started server (default: a temporary one)")
 	fs.Int64Var(&f.seed, "seed", 1, "seed of the split, the users drawn and the clicks (run i uses seed+i)")
 	fs.IntVar(&f.users, "users", 300, "simulated users per run")
@@ -40,11 +41,13 @@ func (f *simFlags) register(fs *flag.FlagSet) {
 	fs.IntVar(&f.items, "items", 0, "keep only the N most-rated movies (0: all); faster training")
 	fs.Float64Var(&f.level, "level", 0, "significance level a run is counted at (default 0.05 for aa, 0.01 otherwise)")
 	fs.Float64Var(&f.power, "power", 0.8, "share of runs that must reach --level in --search")
+	fs.Float64Var(&f.decay, "position-bias", sim.DefaultClickModel().Decay, "exponent of the examination curve: position p (0 first) is looked at with probability 1/(1+p)^x, in [0,5]")
 	fs.Float64Var(&f.activity, "activity", sim.DefaultClickModel().Activity, "users' click propensity: each user's click probabilities are multiplied by a draw of Gamma(k, rate k) with this shape k (mean 1, variance 1/k); 0: every user alike")
 	fs.BoolVar(&f.reset, "reset", true, "before each run, delete the drawn users and write their training part again, so earlier runs' clicks do not carry over")
 	fs.BoolVar(&f.crossClicks, "cross-clicks", false, "with several --server URLs, send a list's clicks to another replica than the one that served it")
 	fs.BoolVar(&f.noProgress, "no-progress", false, "do not draw a progress bar")
 	fs.Float64Var(&f.rotation, "rotation", 0.5, "debias: rank.rotation of the logging policy, so later visits show deeper items and clicks land on more positions")
+	fs.StringVar(&f.weights, "weights", "", "debias: rank.weights of the server's blend in every phase, SOURCE=W,... (the logging policy, and the blend variant): e.g. popular=1,ease=0.1 logs lists whose order says little about relevance. Default: the configured weights")
 	fs.Float64Var(&f.swaps, "swaps", 0.25, "debias: ranker.propensity_swaps of the logging policy, the share of its lists whose top item is swapped to a random position for the propensity estimate (0: the rankers fall back to the logged position curve)")
 }
 
@@ -76,7 +79,7 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	progress := progressWriter(stderr, f.noProgress)
 	d := &sim.Driver{Split: split, Key: f.key, Reset: f.reset, Opts: sim.DefaultOptions()}
 	d.Opts.Users, d.Opts.Visits, d.Opts.ListSize, d.Opts.Workers = f.users, f.visits, f.n, f.workers
-	d.Opts.Click.Activity, d.Opts.CrossClicks = f.activity, f.crossClicks
+	d.Opts.Click.Activity, d.Opts.Click.Decay, d.Opts.CrossClicks = f.activity, f.decay, f.crossClicks
 	if err := d.Opts.Validate(); err != nil {
 		return err
 	}
@@ -133,15 +136,26 @@ func (f *simFlags) design() (sim.Design, error) {
 	return d, d.Validate()
 }
 
-// split reads the bundled MovieLens data and holds out each user's share with --seed.
+// split reads --data (the bundled MovieLens data by default) and holds out each user's
+// share with --seed.
 func (f *simFlags) split() (*sim.Split, error) {
-	data, err := dataset.ReadMovieLensFS(examples.MovieLensSmall())
-	if err != nil {
-		return nil, fmt.Errorf("read bundled data: %w", err)
+	var data *dataset.Data
+	var err error
+	if f.data == "" {
+		if data, err = dataset.ReadMovieLensFS(examples.MovieLensSmall()); err != nil {
+			return nil, fmt.Errorf("read bundled data: %w", err)
+		}
+	} else if data, err = readDataDir(f.data); err != nil {
+		return nil, fmt.Errorf("--data: %w", err)
 	}
 	o := sim.DefaultSplitOptions()
 	o.Seed, o.MaxItems = f.seed, f.items
-	return sim.NewSplit(data, o)
+	s, err := sim.NewSplit(data, o)
+	if err == nil && len(s.Users) == 0 {
+		err = fmt.Errorf("no user of %d events has %d held-out items rated %g or more to click: simulate needs ratings (recd generate writes them unless the preset is implicit)",
+			len(data.Events), o.MinHeldOut, o.Liked)
+	}
+	return s, err
 }
 
 // counts parses --search.

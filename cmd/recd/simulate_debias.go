@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"strconv"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/recd/recd/index/hnsw"
@@ -32,6 +34,10 @@ func runSimulateDebias(ctx context.Context, f *simFlags, stdout, stderr io.Write
 	if !(f.swaps >= 0 && f.swaps <= 1) {
 		return errors.New("--swaps lies in [0,1]")
 	}
+	weights, err := parseSourceWeights(f.weights)
+	if err != nil {
+		return err
+	}
 	split, err := f.split()
 	if err != nil {
 		return err
@@ -44,6 +50,7 @@ func runSimulateDebias(ctx context.Context, f *simFlags, stdout, stderr io.Write
 		if c.Rank.Weights == nil {
 			c.Rank.Weights = map[string]float64{}
 		}
+		maps.Copy(c.Rank.Weights, weights)
 		c.Rank.Weights["session"] = 0
 	})
 	if err != nil {
@@ -58,7 +65,7 @@ func runSimulateDebias(ctx context.Context, f *simFlags, stdout, stderr io.Write
 			return info.Version, err
 		}}
 	d.Opts.Seed, d.Opts.Users, d.Opts.Visits, d.Opts.ListSize, d.Opts.Workers = f.seed, f.users, f.visits, f.n, f.workers
-	d.Opts.Click.Activity = f.activity
+	d.Opts.Click.Activity, d.Opts.Click.Decay = f.activity, f.decay
 	if err := d.Opts.Validate(); err != nil {
 		return err
 	}
@@ -183,4 +190,22 @@ func printDebias(w io.Writer, o *sim.DebiasOutcome, trained map[bool]service.Mod
 	if !o.Report.Conclusive {
 		fmt.Fprintf(w, "report: %s\n", o.Report.Reason)
 	}
+}
+
+// parseSourceWeights reads --weights, SOURCE=W pairs separated by commas ("" gives none);
+// the server's configuration check then bounds each weight and names an unknown source.
+func parseSourceWeights(s string) (map[string]float64, error) {
+	out := map[string]float64{}
+	if s == "" {
+		return out, nil
+	}
+	for _, kv := range strings.Split(s, ",") {
+		k, v, ok := strings.Cut(strings.TrimSpace(kv), "=")
+		w, err := strconv.ParseFloat(v, 64)
+		if !ok || k == "" || err != nil {
+			return nil, fmt.Errorf("--weights takes SOURCE=W,..., not %q", kv)
+		}
+		out[k] = w
+	}
+	return out, nil
 }

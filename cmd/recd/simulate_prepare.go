@@ -25,6 +25,7 @@ func runSimulatePrepare(_ context.Context, args []string, stdout, stderr io.Writ
 	fs.SetOutput(stderr)
 	out := fs.String("out", "", "directory to write movies.csv, ratings.csv and tags.csv into (required)")
 	fs.Int64Var(&f.seed, "seed", 1, "seed of the split: give the same --seed to simulate")
+	fs.StringVar(&f.data, "data", "", "data set to split (a MovieLens directory, or items.jsonl and events.jsonl); give the same --data to simulate. Default: the bundled MovieLens latest-small")
 	fs.IntVar(&f.items, "items", 0, "keep only the N most-rated movies (0: all); give the same --items to simulate")
 	fs.Usage = func() {
 		printUsage(stderr, fs, "simulate prepare --out DIR [--seed N] [--items N]",
