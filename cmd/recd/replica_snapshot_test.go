@@ -67,7 +67,8 @@ func readyEvents(p *proc) float64 {
 // TestReplicas_RestartFromLiveSnapshot restarts a replica that follows PostgreSQL over its
 // data dir: it starts from the snapshot it saved at shutdown plus the events written through
 // the other replica meanwhile, and agrees with that replica; after a user is deleted while it
-// is down, it scans the store instead and the user stays gone.
+// is down, it scans the store instead and the user stays gone. A new replica seeded with a
+// copy of b's snapshot starts from it as b does.
 func TestReplicas_RestartFromLiveSnapshot(t *testing.T) {
 	dsn := freshSchema(t, postgresDSN(t))
 	env := replicaEnv(dsn)
@@ -83,6 +84,14 @@ func TestReplicas_RestartFromLiveSnapshot(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dirB, "live.snapshot")); err != nil {
 		t.Fatalf("b left no snapshot: %v", err)
 	}
+	// A new replica's empty data dir seeded with a copy of b's snapshot starts from it too:
+	// the store, not the replica, is what a snapshot is checked against.
+	dirC := t.TempDir()
+	if snap, err := os.ReadFile(filepath.Join(dirB, "live.snapshot")); err != nil {
+		t.Fatal(err)
+	} else if err := os.WriteFile(filepath.Join(dirC, "live.snapshot"), snap, 0o644); err != nil {
+		t.Fatal(err)
+	}
 
 	var more []map[string]any // while b is down: new users, and more events of old ones
 	for k := range 40 {
@@ -96,6 +105,12 @@ func TestReplicas_RestartFromLiveSnapshot(t *testing.T) {
 	if logs := b.Logs(); !strings.Contains(logs, "live state from snapshot") || !strings.Contains(logs, "events_after=40") {
 		t.Fatalf("b did not start from its snapshot and the 40 events after it:\n%s", logs)
 	}
+	c, stopC := startReplicaIn(t, env, dirC)
+	eventually(t, 30*time.Second, "c to hold a's 640 events", func() bool { return readyEvents(c) == 640 })
+	if logs := c.Logs(); !strings.Contains(logs, "live state from snapshot") || !strings.Contains(logs, "events_after=40") {
+		t.Fatalf("c did not start from the copy of b's snapshot and the 40 events after it:\n%s", logs)
+	}
+	stopC()
 	_, ta, _ := get(a.base + "/v1/trending?n=20")
 	_, tb, _ := get(b.base + "/v1/trending?n=20")
 	if ia, ib := itemIDs(ta), itemIDs(tb); len(ia) == 0 || !slices.Equal(ia, ib) {
