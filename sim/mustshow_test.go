@@ -72,7 +72,7 @@ func TestSimulation_AAFalsePositives(t *testing.T) {
 	t.Logf("%d of %d A/A runs significant at 5%% (bound %d)", s.Significant, runs, bound)
 }
 
-// TestSimulation_InterleavingNeedsFewerUsers: with the same 50 users per run, interleaving of
+// TestSimulation_InterleavingNeedsFewerUsers: with the same 75 users per run, interleaving of
 // popularity and the hybrid reaches p < 0.01 in at least 4 of 5 seeded runs, always preferring
 // the hybrid, and the A/B test of the same two variants in fewer. It does not show the issue's
 // "a quarter of the users": `recd simulate --search` measures the ratio (docs/evaluation.md),
@@ -85,7 +85,7 @@ func TestSimulation_InterleavingNeedsFewerUsers(t *testing.T) {
 	needExperiments(t, url)
 	d := newDriver(t, url)
 	ctx := context.Background()
-	const runs, users = 5, 50
+	const runs, users = 5, 75
 	il, err := d.Repeat(ctx, popVsHybrid(t, "interleaving"), users, runs, 200, 0.01, nil)
 	if err != nil {
 		t.Fatal(err)
