@@ -19,8 +19,8 @@ const maxReadEvents = 20_000_000
 
 // readDataDir reads a data set directory into memory: MovieLens files, or items.jsonl and
 // events.jsonl (optionally .gz) as `recd generate` writes them. A JSON-lines line that does
-// not decode stops the read, naming the file and line: a simulation on part of a data set
-// would measure something else than was asked.
+// not decode fails the read, naming the file and the first such line: a simulation on part of
+// a data set would measure something else than was asked.
 func readDataDir(dir string) (*dataset.Data, error) {
 	format, err := detectFormat(dir)
 	if err != nil {
