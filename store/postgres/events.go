@@ -158,22 +158,52 @@ func (s *Store) UserEvents(ctx context.Context, userID, cursor string, limit int
 }
 
 // ScanEvents calls fn for every event with Seq > afterSeq in Seq order, a page at a time.
+// The next page is read while fn takes the current one: at 20M events reading (mostly
+// decoding the rows) and what a start does with each event took about as long each, one after
+// the other. At most two pages are held besides the one fn is given.
 func (s *Store) ScanEvents(ctx context.Context, afterSeq int64, fn func(recd.Event) error) error {
-	for {
-		page, err := s.events(ctx, `SELECT `+eventCols+` FROM events WHERE seq > $1 ORDER BY seq LIMIT $2`, afterSeq, pageSize)
-		if err != nil {
-			return wrap("scan events", err)
+	type page struct {
+		evs []recd.Event
+		err error
+	}
+	rctx, cancel := context.WithCancel(ctx)
+	pages, done := make(chan page, 1), make(chan struct{})
+	defer func() {
+		cancel()
+		<-done // no query outlives the scan
+	}()
+	go func() {
+		defer close(done)
+		defer close(pages)
+		after := afterSeq
+		for {
+			evs, err := s.events(rctx, `SELECT `+eventCols+` FROM events WHERE seq > $1 ORDER BY seq LIMIT $2`, after, pageSize)
+			select {
+			case pages <- page{evs, err}:
+			case <-rctx.Done():
+				return
+			}
+			if err != nil || len(evs) < pageSize {
+				return
+			}
+			after = evs[len(evs)-1].Seq
 		}
-		for _, e := range page {
+	}()
+	for p := range pages {
+		if p.err != nil {
+			return wrap("scan events", p.err)
+		}
+		for _, e := range p.evs {
 			if err := fn(e); err != nil {
 				return err
 			}
 		}
-		if len(page) < pageSize {
+		if len(p.evs) < pageSize {
 			return nil
 		}
-		afterSeq = page[len(page)-1].Seq
 	}
+	// The reader stopped without a last short page: ctx ended.
+	return wrap("scan events", ctx.Err())
 }
 
 // CountEvents returns the number of events.
