@@ -2,8 +2,10 @@ package eval
 
 import (
 	"fmt"
+	"maps"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"sort"
 
 	"github.com/recd/recd"
@@ -201,9 +203,12 @@ func dot(a, b map[int]float64) float64 {
 	if len(a) > len(b) {
 		a, b = b, a
 	}
+	// Summed in key order, not the map's random order: scores equal in exact arithmetic
+	// must compare equal, or the ranking's ties fall by rounding noise and the recall of a
+	// run is not reproducible.
 	var s float64
-	for k, v := range a {
-		s += v * b[k]
+	for _, k := range slices.Sorted(maps.Keys(a)) {
+		s += a[k] * b[k]
 	}
 	return s
 }

@@ -98,6 +98,7 @@ func TestEvaluateCold(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Logf("recall: telling content %v, generated weight 0: %v, 1: %v (random %v)", good.Recall, off.Recall, on.Recall, on.RandomRecall)
 	if on.Recall < 2*on.RandomRecall || off.Recall >= on.Recall {
 		t.Errorf("generated weight 0: %v, 1: %v (random %v); want 1 at least twice chance and above 0",
 			off.Recall, on.Recall, on.RandomRecall)
