@@ -1,12 +1,9 @@
 package main
 
 import (
-	"compress/gzip"
 	"context"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 
 	"github.com/recd/recd"
 	"github.com/recd/recd/dataset"
@@ -53,24 +50,11 @@ func readDataDir(dir string) (*dataset.Data, error) {
 	return data, nil
 }
 
-// readJSONLFile decodes every line of path (gunzipping a .gz) and hands each value to add.
+// readJSONLFile decodes every line of path (gunzipping a .gz) and hands each value to add;
+// the first line that does not decode fails it.
 func readJSONLFile[T any](path string, decode func([]byte) (T, error), add func(T) error) error {
-	f, err := os.Open(path)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	var r io.Reader = f
-	if filepath.Ext(path) == ".gz" {
-		gz, err := gzip.NewReader(f)
-		if err != nil {
-			return fmt.Errorf("%s: %w", path, err)
-		}
-		defer gz.Close()
-		r = gz
-	}
 	var bad *rejection
-	_, err = streamJSONL(context.Background(), r, importBatch, decode,
+	_, err := importFile(context.Background(), path, io.Discard, importBatch, decode,
 		func(_ context.Context, batch []T, _ func(int, error)) error {
 			for _, v := range batch {
 				if err := add(v); err != nil {
@@ -85,10 +69,7 @@ func readJSONLFile[T any](path string, decode func([]byte) (T, error), add func(
 			}
 		})
 	if err == nil && bad != nil {
-		err = fmt.Errorf("line %d: %s", bad.Line, bad.Reason)
+		err = fmt.Errorf("%s: line %d: %s", path, bad.Line, bad.Reason)
 	}
-	if err != nil {
-		return fmt.Errorf("%s: %w", filepath.Base(path), err)
-	}
-	return nil
+	return err
 }

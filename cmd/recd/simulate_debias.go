@@ -193,7 +193,8 @@ func printDebias(w io.Writer, o *sim.DebiasOutcome, trained map[bool]service.Mod
 }
 
 // parseSourceWeights reads --weights, SOURCE=W pairs separated by commas ("" gives none);
-// the server's configuration check then bounds each weight and names an unknown source.
+// the server's configuration check then bounds each weight (a name that is no source weighs
+// nothing, as in rank.weights).
 func parseSourceWeights(s string) (map[string]float64, error) {
 	out := map[string]float64{}
 	if s == "" {
