@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"log/slog"
 	"os"
@@ -19,13 +20,16 @@ import (
 // events stored after it. Any doubt falls back to scanning every event, with the reason
 // logged. mu serialises saves and guards storeID, schema and fresh. Safe for concurrent use.
 type liveSnapshots struct {
-	path     string // "" turns snapshots off
-	st       store.Store
-	els      store.EventLogState // nil: the store cannot check a snapshot, so none is used
-	config   uint64
-	weights  model.Weights
-	halfLife time.Duration
-	log      *slog.Logger
+	path   string // "" turns snapshots off
+	st     store.Store
+	els    store.EventLogState   // nil: the store cannot check a snapshot, so none is used
+	shared store.SharedSnapshots // nil: the store keeps no shared snapshot
+	// shareEvery is how often at most a snapshot is published to shared (0: never).
+	shareEvery time.Duration
+	config     uint64
+	weights    model.Weights
+	halfLife   time.Duration
+	log        *slog.Logger
 
 	mu      sync.Mutex
 	storeID string // learnt at start; "" until then, and then saves do nothing
@@ -37,7 +41,8 @@ type liveSnapshots struct {
 
 func newLiveSnapshots(opts *Options, st store.Store, log *slog.Logger) *liveSnapshots {
 	els, _ := st.(store.EventLogState)
-	return &liveSnapshots{path: opts.LiveSnapshot, st: st, els: els, log: log,
+	shared, _ := st.(store.SharedSnapshots)
+	return &liveSnapshots{path: opts.LiveSnapshot, st: st, els: els, shared: shared, shareEvery: opts.ShareLiveSnapshot, log: log,
 		config: configFingerprint(opts.Weights, opts.TrendingHalfLife), weights: opts.Weights, halfLife: opts.TrendingHalfLife}
 }
 
@@ -63,6 +68,16 @@ func (ls *liveSnapshots) load(ctx context.Context, m *memState) (string, error) 
 	if err != nil {
 		return "", err
 	}
+	if h == nil && ls.shared != nil {
+		// A new replica (or one whose file is stale): the copy another replica published.
+		if why := ls.fetch(ctx); why != "" {
+			reason += "; " + why
+		} else if h, meta, reason, err = ls.read(ctx); err != nil {
+			return "", err
+		} else if h == nil {
+			reason = "the store's shared snapshot: " + reason
+		}
+	}
 	if h == nil {
 		ls.log.Info("live snapshot not used: scanning every stored event", "reason", reason, "path", ls.path)
 		return "scan", m.load(ctx, ls.st)
@@ -79,6 +94,24 @@ func (ls *liveSnapshots) load(ctx context.Context, m *memState) (string, error) 
 		ls.mu.Unlock()
 	}
 	return "snapshot", nil
+}
+
+// fetch replaces the snapshot file with the store's shared snapshot. It returns why not
+// ("" when it did); a store that fails is a reason, not an error, since the start can
+// still scan.
+func (ls *liveSnapshots) fetch(ctx context.Context) string {
+	start := time.Now()
+	n, err := writeStreamAtomic(ls.path, func(w io.Writer) (int64, error) { return ls.shared.ReadSharedSnapshot(ctx, w) })
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return "none shared in the store"
+	case err != nil:
+		ls.log.Warn("shared live snapshot not fetched", "err", err)
+		return "the store's shared snapshot not fetched: " + err.Error()
+	}
+	ls.log.Info("fetched the shared live snapshot from the store", "path", ls.path, "bytes", n,
+		"elapsed", time.Since(start).Round(time.Millisecond))
+	return ""
 }
 
 // read decodes the snapshot file into new histories after checking it against the store. It

@@ -2,11 +2,14 @@ package service
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/recd/recd/store"
 )
 
 // save writes the live histories to the snapshot file, unless the file already holds this
@@ -82,9 +85,48 @@ func syncDir(dir string) error {
 // (Options.LiveSnapshot), unless the file already holds this state or snapshots are off. Call
 // it at shutdown after the last write; RunPeriodicLiveSave calls it on a timer. Safe for
 // concurrent use; saves run one at a time.
-func (s *Service) SaveLiveState(context.Context) error {
-	_, err := s.snaps.save(s.mem)
-	return err
+func (s *Service) SaveLiveState(ctx context.Context) error {
+	if _, err := s.snaps.save(s.mem); err != nil {
+		return err
+	}
+	// The file is saved: a failed upload only leaves a new replica an older shared copy.
+	if err := s.snaps.publish(ctx); err != nil {
+		s.log.Warn("live snapshot not published to the store; trying again at the next save", "err", err)
+	}
+	return nil
+}
+
+// publish uploads the snapshot file to the store's shared copy when sharing is on, the file
+// holds the current state, and the store's copy is missing, or both older than shareEvery
+// and older than the file (so that replicas sharing a store publish about once an interval
+// between them, not each at every save).
+func (ls *liveSnapshots) publish(ctx context.Context) error {
+	ls.mu.Lock()
+	defer ls.mu.Unlock()
+	if ls.shared == nil || ls.shareEvery <= 0 || ls.fresh == nil {
+		return nil
+	}
+	made := time.Unix(0, ls.fresh.created)
+	switch at, _, err := ls.shared.SharedSnapshotInfo(ctx); {
+	case errors.Is(err, store.ErrNotFound):
+	case err != nil:
+		return fmt.Errorf("live snapshot: %w", err)
+	case !made.After(at) || time.Since(at) < ls.shareEvery:
+		return nil
+	}
+	start := time.Now()
+	f, err := os.Open(ls.path)
+	if err != nil {
+		return fmt.Errorf("live snapshot: %w", err)
+	}
+	defer f.Close()
+	n, err := ls.shared.PutSharedSnapshot(ctx, made, f)
+	if err != nil {
+		return fmt.Errorf("live snapshot: %w", err)
+	}
+	ls.log.Info("published the live snapshot to the store", "bytes", n, "seq", ls.fresh.lastSeq,
+		"elapsed", time.Since(start).Round(time.Millisecond))
+	return nil
 }
 
 // RunPeriodicLiveSave saves the live state's snapshot every interval (default

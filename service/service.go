@@ -66,6 +66,12 @@ type Options struct {
 	// it instead of every event, falling back to every event when the file is missing,
 	// corrupt, of another format, store, schema or weights, or events it counted are gone.
 	LiveSnapshot string
+	// ShareLiveSnapshot, when positive and the store keeps a shared snapshot
+	// (store.SharedSnapshots, PostgreSQL), is how often at most the replicas sharing the store
+	// publish their live snapshot to it: a save (SaveLiveState) uploads the file when the
+	// store's copy is older than this and older than the file. A start whose own file is
+	// missing or unusable fetches the store's copy whatever this is.
+	ShareLiveSnapshot time.Duration
 	// Spaces are declared up front (created at start if missing).
 	Spaces []index.SpaceConfig
 	// LLM, when its BaseURL is set, parses natural-language requests and writes their

@@ -185,6 +185,9 @@ type Config struct {
 		FollowInterval Duration `yaml:"follow_interval"`
 		PollInterval   Duration `yaml:"poll_interval"`
 		Grace          Duration `yaml:"grace"` // wait for a missing event sequence number
+		// ShareSnapshot is how often at most the replicas publish their live snapshot to the
+		// store, for a new replica with an empty data dir to start from (0: never).
+		ShareSnapshot Duration `yaml:"share_snapshot"`
 	} `yaml:"replica"`
 	// Health configures the dependency checks behind /readyz and degraded mode.
 	Health struct {
@@ -290,7 +293,7 @@ func defaultConfig() Config {
 	c.Limits = service.DefaultLimits()
 	fo, ho := service.DefaultFollowOptions(), service.DefaultHealthOptions()
 	c.Replica.FollowInterval, c.Replica.PollInterval = Duration(fo.Interval), Duration(fo.ModelInterval)
-	c.Replica.Grace = Duration(fo.Grace)
+	c.Replica.Grace, c.Replica.ShareSnapshot = Duration(fo.Grace), Duration(time.Hour)
 	c.Health.Interval, c.Health.Timeout = Duration(ho.Interval), Duration(ho.Timeout)
 	c.defaultDescribe()
 	ro := service.DefaultRankerOptions()

@@ -205,6 +205,7 @@ var schema = []setting{
 	{"replica.follow_interval", "new events, catalog changes, client vectors (0 turns following off)", nonNegativeDuration()},
 	{"replica.poll_interval", "newer published models (a Redis notification also wakes it)", positiveDuration()},
 	{"replica.grace", "wait for an event sequence number missing below the newest", positiveDuration()},
+	{"replica.share_snapshot", "publish the live snapshot to PostgreSQL at most this often across replicas; a replica with an empty data dir starts from it (0: never)", nonNegativeDuration()},
 	{"health", "dependency checks behind /readyz and \"degraded\": true", nil},
 	{"health.interval", "", positiveDuration()},
 	{"health.timeout", "per check", positiveDuration()},

@@ -38,6 +38,7 @@ func (c *Config) serviceOptions() service.Options {
 	o.Spaces = c.Index.Spaces
 	o.StateDir = c.indexDir()
 	o.LiveSnapshot = filepath.Join(c.DataDir, "live.snapshot")
+	o.ShareLiveSnapshot = time.Duration(c.Replica.ShareSnapshot)
 	if c.LLM.BaseURL != "" {
 		o.LLM = query.DefaultLLMOptions()
 		o.LLM.BaseURL, o.LLM.Model, o.LLM.APIKey = c.LLM.BaseURL, c.LLM.Model, c.LLM.APIKey

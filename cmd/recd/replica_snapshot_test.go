@@ -68,7 +68,8 @@ func readyEvents(p *proc) float64 {
 // data dir: it starts from the snapshot it saved at shutdown plus the events written through
 // the other replica meanwhile, and agrees with that replica; after a user is deleted while it
 // is down, it scans the store instead and the user stays gone. A new replica seeded with a
-// copy of b's snapshot starts from it as b does.
+// copy of b's snapshot starts from it as b does, and one with an empty data dir from the
+// copy b published to the store at its shutdown, unless that copy is spoilt.
 func TestReplicas_RestartFromLiveSnapshot(t *testing.T) {
 	dsn := freshSchema(t, postgresDSN(t))
 	env := replicaEnv(dsn)
@@ -83,6 +84,9 @@ func TestReplicas_RestartFromLiveSnapshot(t *testing.T) {
 	stopB()
 	if _, err := os.Stat(filepath.Join(dirB, "live.snapshot")); err != nil {
 		t.Fatalf("b left no snapshot: %v", err)
+	}
+	if logs := b.Logs(); !strings.Contains(logs, "published the live snapshot to the store") {
+		t.Fatalf("b did not publish its snapshot to the store, which held none:\n%s", logs)
 	}
 	// A new replica's empty data dir seeded with a copy of b's snapshot starts from it too:
 	// the store, not the replica, is what a snapshot is checked against.
@@ -111,10 +115,30 @@ func TestReplicas_RestartFromLiveSnapshot(t *testing.T) {
 		t.Fatalf("c did not start from the copy of b's snapshot and the 40 events after it:\n%s", logs)
 	}
 	stopC()
+	// A new replica with an empty data dir fetches the snapshot b published to the store.
+	d, stopD := startReplicaIn(t, env, t.TempDir())
+	eventually(t, 30*time.Second, "d to hold a's 640 events", func() bool { return readyEvents(d) == 640 })
+	if logs := d.Logs(); !strings.Contains(logs, "fetched the shared live snapshot from the store") ||
+		!strings.Contains(logs, "live state from snapshot") || !strings.Contains(logs, "events_after=40") {
+		t.Fatalf("d did not start from the store's shared snapshot and the 40 events after it:\n%s", logs)
+	}
+	_, td, _ := get(d.base + "/v1/trending?n=20")
+	stopD()
+	// A spoilt shared copy is refused as a spoilt file is: the next new replica scans.
+	adminExec(t, dsn, `UPDATE live_snapshot_parts SET data = set_byte(data, 100, (get_byte(data, 100) + 1) % 256) WHERE part = 0`)
+	e, stopE := startReplicaIn(t, env, t.TempDir())
+	eventually(t, 30*time.Second, "e to hold a's 640 events", func() bool { return readyEvents(e) == 640 })
+	if logs := e.Logs(); !strings.Contains(logs, "live snapshot not used") || !strings.Contains(logs, "the store's shared snapshot: ") {
+		t.Fatalf("e used a spoilt shared snapshot, or did not say why not:\n%s", logs)
+	}
+	stopE()
 	_, ta, _ := get(a.base + "/v1/trending?n=20")
 	_, tb, _ := get(b.base + "/v1/trending?n=20")
 	if ia, ib := itemIDs(ta), itemIDs(tb); len(ia) == 0 || !slices.Equal(ia, ib) {
 		t.Errorf("trending on b %v, on a %v", ib, ia)
+	}
+	if ia, id := itemIDs(ta), itemIDs(td); !slices.Equal(ia, id) {
+		t.Errorf("trending on d %v, on a %v", id, ia)
 	}
 
 	if st, body, _ := get(b.base + "/v1/users/p07/recommendations?n=3"); st != http.StatusOK || body["strategy"] == "popularity" {

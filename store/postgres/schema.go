@@ -19,6 +19,8 @@ const (
 	// changeLock serialises writers of the catalog change feed; it is taken last in a
 	// transaction (after eventLock or vectorLock), so the lock order has no cycle.
 	changeLock int64 = 0x72656364_00000004
+	// snapshotLock serialises puts of the shared live snapshot (store.SharedSnapshots).
+	snapshotLock int64 = 0x72656364_00000005
 )
 
 // migrations are applied in order; the schema_version table records how many have run.
@@ -128,6 +130,20 @@ var migrations = []string{
 	`CREATE TABLE IF NOT EXISTS store_identity (id text NOT NULL);
 	INSERT INTO store_identity (id) SELECT md5(random()::text || clock_timestamp()::text)
 		WHERE NOT EXISTS (SELECT 1 FROM store_identity);`,
+	// one shared snapshot of a replica's live state (store.SharedSnapshots): its parts in
+	// order, stored uncompressed (the bytes are mostly ids and floats, and a put or a read
+	// of hundreds of megabytes should not pay for compression), and one row saying when it
+	// was made, its size and how many parts it has.
+	`CREATE TABLE live_snapshot_parts (
+		part integer PRIMARY KEY,
+		data bytea NOT NULL
+	);
+	ALTER TABLE live_snapshot_parts ALTER COLUMN data SET STORAGE EXTERNAL;
+	CREATE TABLE live_snapshot_info (
+		created bigint NOT NULL,
+		size    bigint NOT NULL,
+		parts   integer NOT NULL
+	);`,
 }
 
 // migrate brings the schema (in the connection's search_path) up to date in one transaction
