@@ -6,8 +6,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
-	"strconv"
-	"strings"
+	"reflect"
 	"text/tabwriter"
 
 	"github.com/recd/recd/index/hnsw"
@@ -200,13 +199,13 @@ func parseSourceWeights(s string) (map[string]float64, error) {
 	if s == "" {
 		return out, nil
 	}
-	for _, kv := range strings.Split(s, ",") {
-		k, v, ok := strings.Cut(strings.TrimSpace(kv), "=")
-		w, err := strconv.ParseFloat(v, 64)
-		if !ok || k == "" || err != nil {
-			return nil, fmt.Errorf("--weights takes SOURCE=W,..., not %q", kv)
-		}
-		out[k] = w
+	// The same k=v,... form as a map in a RECD_* variable (config_env.go's setMap), which
+	// accepts an empty key; a source needs a name.
+	if err := setMap(reflect.ValueOf(&out).Elem(), s); err != nil {
+		return nil, fmt.Errorf("--weights takes SOURCE=W,...: %w", err)
+	}
+	if _, ok := out[""]; ok {
+		return nil, fmt.Errorf("--weights takes SOURCE=W,...: a weight without a source in %q", s)
 	}
 	return out, nil
 }
