@@ -1,6 +1,7 @@
 package codec
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"time"
@@ -79,28 +80,38 @@ func EncodeUser(u recd.User, now int64) (attrs string, created int64, err error)
 // EncodeEvent validates entry i of a batch, sets a zero Timestamp to now, and returns the
 // event as it will be stored (Timestamp in UTC) with its Unix ns timestamp.
 func EncodeEvent(i int, e recd.Event, now time.Time) (recd.Event, int64, error) {
-	f := func(name string) string { return fmt.Sprintf("events[%d].%s", i, name) }
+	// Checked under the bare field names; only an error pays for the entry's path (an
+	// import or a batch of events encodes millions of valid ones).
+	ts, err := encodeEvent(&e, now)
+	var fe *recd.FieldError
+	if errors.As(err, &fe) {
+		err = &recd.FieldError{Field: fmt.Sprintf("events[%d].%s", i, fe.Field), Message: fe.Message, Err: fe.Err}
+	}
+	return e, ts, err
+}
+
+func encodeEvent(e *recd.Event, now time.Time) (int64, error) {
 	if e.Timestamp.IsZero() {
 		e.Timestamp = now
 	}
-	ts, err := Nanos(f("timestamp"), e.Timestamp)
+	ts, err := Nanos("timestamp", e.Timestamp)
 	if err != nil {
-		return e, 0, err
+		return 0, err
 	}
 	if math.IsNaN(e.Value) || math.IsInf(e.Value, 0) {
-		return e, 0, recd.Invalid(f("value"), "not a finite number")
+		return 0, recd.Invalid("value", "not a finite number")
 	}
 	if e.Position != nil && (*e.Position < 0 || *e.Position > math.MaxInt32) {
-		return e, 0, recd.Invalid(f("position"), "must be between 0 and 2147483647")
+		return 0, recd.Invalid("position", "must be between 0 and 2147483647")
 	}
-	for _, c := range []struct{ name, v string }{{"user_id", e.UserID}, {"item_id", e.ItemID}, {"type", e.Type},
+	for _, c := range [...]struct{ name, v string }{{"user_id", e.UserID}, {"item_id", e.ItemID}, {"type", e.Type},
 		{"session_id", e.SessionID}, {"recommendation_id", e.RecommendationID}} {
-		if err := CheckText(f(c.name), c.v); err != nil {
-			return e, 0, err
+		if err := CheckText(c.name, c.v); err != nil {
+			return 0, err
 		}
 	}
 	e.Timestamp = Time(ts)
-	return e, ts, nil
+	return ts, nil
 }
 
 // EncodeArtifactKey validates an artifact's version and kind.
