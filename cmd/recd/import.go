@@ -69,6 +69,7 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	fmt.Fprintf(stdout, "imported %d items and %d events into %s in %s\n", len(data.Items), len(data.Events),
 		cfg.DataDir, time.Since(start).Round(time.Millisecond))
+	saveLiveState(ctx, svc, log, "import")
 	return nil
 }
 

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -77,7 +78,8 @@ func runImportJSONL(ctx context.Context, cfg *Config, dir string, batch int, noP
 		progressbar.OptionSetDescription("importing"), progressbar.OptionShowBytes(true),
 		progressbar.OptionThrottle(200*time.Millisecond), progressbar.OptionSetPredictTime(true),
 		progressbar.OptionOnCompletion(func() { fmt.Fprintln(progressWriter(stderr, noProgress)) }))
-	svc, st, err := openService(ctx, cfg, newLogger(cfg, stderr))
+	log := newLogger(cfg, stderr)
+	svc, st, err := openService(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
@@ -115,7 +117,17 @@ func runImportJSONL(ctx context.Context, cfg *Config, dir string, batch int, noP
 	if n.items+n.events == 0 {
 		return fmt.Errorf("%s: nothing stored (%d lines rejected)", dir, n.rejected)
 	}
+	saveLiveState(ctx, svc, log, "import")
 	return nil
+}
+
+// saveLiveState saves the live state's snapshot after a command that loaded or changed it
+// (import, train), so that the next start reads the snapshot instead of every event (and, on
+// PostgreSQL, publishes it for new replicas). The work is done, so a failure only warns.
+func saveLiveState(ctx context.Context, svc *service.Service, log *slog.Logger, after string) {
+	if err := svc.SaveLiveState(ctx); err != nil {
+		log.Warn("live snapshot not saved after "+after+": the next start scans every event", "err", err)
+	}
 }
 
 // importFile opens path (gunzipping a .gz), counting its raw bytes on bar, and streams it.

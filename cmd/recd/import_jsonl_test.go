@@ -86,6 +86,17 @@ not json
 	if _, err := st.GetItem(ctx, "b"); err == nil {
 		t.Error("the rejected item b was stored")
 	}
+	// The import saved the live state, so the next command starts from it, not a scan.
+	if _, err := os.Stat(filepath.Join(data, "live.snapshot")); err != nil {
+		t.Fatalf("import left no live snapshot: %v", err)
+	}
+	errs.Reset()
+	if err := runTrain(ctx, []string{"--data-dir", data, "--no-progress", "--log-level", "info"}, &out, &errs); err != nil {
+		t.Fatalf("train: %v\n%s", err, errs.String())
+	}
+	if !strings.Contains(errs.String(), "live state from snapshot") {
+		t.Errorf("train after the import did not start from its snapshot:\n%s", errs.String())
+	}
 }
 
 // TestRunImport_Formats: the format is detected from the directory, or named first; a

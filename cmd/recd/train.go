@@ -43,7 +43,8 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if *noProgress {
 		logw, tweak = stderr, func(*service.Options) {}
 	}
-	svc, st, err := openServiceWith(ctx, cfg, newLogger(cfg, logw), tweak)
+	log := newLogger(cfg, logw)
+	svc, st, err := openServiceWith(ctx, cfg, log, tweak)
 	if err != nil {
 		return err
 	}
@@ -59,6 +60,7 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
+	saveLiveState(ctx, svc, log, "training") // written only when the start scanned the events
 	enc := json.NewEncoder(stdout)
 	enc.SetIndent("", "  ")
 	return enc.Encode(info)
