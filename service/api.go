@@ -74,6 +74,15 @@ func (s *Service) AddEvents(ctx context.Context, events []recd.Event) ([]recd.Ev
 	return s.write.addEvents(ctx, events)
 }
 
+// StoreEvents validates and stores a batch as AddEvents does, but leaves applying it to the
+// live state to the returned apply, so that a bulk loader (recd import) can store the next
+// batch while this one is applied. apply must be called exactly once, and batches' applies
+// in the order they were stored; until it returns, the batch is not seen by reads and a
+// deletion of one of its users waits.
+func (s *Service) StoreEvents(ctx context.Context, events []recd.Event) (stored []recd.Event, apply func(), err error) {
+	return s.write.storeEvents(ctx, events)
+}
+
 // History returns a copy of a user's aggregated history (nil for an unknown user).
 func (s *Service) History(userID string) []rank.Interaction { return s.live.History(userID) }
 

@@ -11,29 +11,42 @@ import (
 // addEvents validates a batch of events, stores it durably and applies it to the live state
 // (see Service.AddEvents).
 func (w *writer) addEvents(ctx context.Context, events []recd.Event) ([]recd.Event, error) {
-	if err := w.validateEvents(events); err != nil {
+	stored, apply, err := w.storeEvents(ctx, events)
+	if err != nil {
 		return nil, err
+	}
+	apply()
+	return stored, nil
+}
+
+// storeEvents validates a batch of events and stores it durably; the returned apply brings
+// the stored events into the live state (see Service.StoreEvents). The users' gates are held
+// from before the commit until apply returns, so a deletion of one of them either erases this
+// batch with the rest of their history or runs after it, never in between (see userGate).
+func (w *writer) storeEvents(ctx context.Context, events []recd.Event) ([]recd.Event, func(), error) {
+	if err := w.validateEvents(events); err != nil {
+		return nil, nil, err
 	}
 	if err := w.imp.attribute(ctx, events); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if err := w.createMissing(ctx, events); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	// The users' gates are held from before the commit until the events are applied, so a
-	// deletion of one of them either erases this batch with the rest of their history or
-	// runs after it, never in between (see userGate).
-	defer w.gate.rlockEvents(events)()
+	unlock := w.gate.rlockEvents(events)
 	stored, err := w.commits.add(ctx, w.st, events)
 	if err != nil {
+		unlock()
 		w.health.storeFailed(err)
-		return nil, fmt.Errorf("store events: %w", err)
+		return nil, nil, fmt.Errorf("store events: %w", err)
 	}
-	w.live.addEvents(ctx, stored)
-	w.rot.interacted(stored)
-	w.metrics.EventsWritten.Add(float64(len(stored)))
-	w.imp.countAttributed(ctx, stored)
-	return stored, nil
+	return stored, func() {
+		defer unlock()
+		w.live.addEvents(ctx, stored)
+		w.rot.interacted(stored)
+		w.metrics.EventsWritten.Add(float64(len(stored)))
+		w.imp.countAttributed(ctx, stored)
+	}, nil
 }
 
 // validateEvents checks a batch and sets missing timestamps to now (all in UTC).

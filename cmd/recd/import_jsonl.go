@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/recd/recd"
@@ -103,7 +104,10 @@ func runImportJSONL(ctx context.Context, cfg *Config, dir string, batch int, noP
 		}
 	}
 	if files[1] != "" {
-		if n.events, err = importFile(ctx, files[1], bar, batch, (&server.EventDecoder{}).Decode, eventPutter(svc), reject(files[1])); err != nil {
+		put, flush := eventPutter(svc)
+		n.events, err = importFile(ctx, files[1], bar, batch, (&server.EventDecoder{}).Decode, put, reject(files[1]))
+		flush() // every stored batch applied before the index and the live state are saved
+		if err != nil {
 			return err
 		}
 	}
@@ -162,7 +166,7 @@ type batchPutter[T any] func(ctx context.Context, batch []T, reject func(i int, 
 // Lines that do not decode, and entries put refuses, go to reject with their 1-based line,
 // batch by batch in line order. One goroutine decodes the next batch while put stores the
 // current one (decoding is about a third of an import's CPU), so memory holds at most three
-// batches.
+// batches besides those put keeps (eventPutter: two, stored and not yet applied).
 func streamJSONL[T any](ctx context.Context, r io.Reader, batch int, decode func([]byte) (T, error),
 	put batchPutter[T], reject func(rejection)) (int, error) {
 	batches, stop := make(chan decodedBatch[T], 1), make(chan struct{})
@@ -268,13 +272,28 @@ func itemPutter(svc *service.Service) batchPutter[recd.Item] {
 }
 
 // eventPutter stores events as itemPutter stores items.
-func eventPutter(svc *service.Service) batchPutter[recd.Event] {
-	return func(ctx context.Context, events []recd.Event, reject func(int, error)) error {
+func eventPutter(svc *service.Service) (put batchPutter[recd.Event], flush func()) {
+	// Storing is the larger part of a batch's cost and applying it to the live state most of
+	// the rest: one goroutine applies the stored batches, in order, while the next is stored.
+	applies, done := make(chan func(), 1), make(chan struct{})
+	go func() {
+		defer close(done)
+		for apply := range applies {
+			apply()
+		}
+	}()
+	put = func(ctx context.Context, events []recd.Event, reject func(int, error)) error {
 		return oneByOneOnClientError(len(events), reject, func(lo, hi int) error {
-			_, err := svc.AddEvents(ctx, events[lo:hi])
-			return err
+			_, apply, err := svc.StoreEvents(ctx, events[lo:hi])
+			if err != nil {
+				return err
+			}
+			applies <- apply
+			return nil
 		})
 	}
+	var once sync.Once
+	return put, func() { once.Do(func() { close(applies); <-done }) }
 }
 
 // oneByOneOnClientError runs put on the whole range [0, n); when it fails on client input it
