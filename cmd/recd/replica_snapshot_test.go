@@ -1,7 +1,9 @@
 package main
 
 import (
+	"bytes"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -156,5 +158,41 @@ func TestReplicas_RestartFromLiveSnapshot(t *testing.T) {
 	}
 	if st, body, _ := get(b.base + "/v1/users/p07/recommendations?n=3"); st != http.StatusOK || body["strategy"] != "popularity" {
 		t.Errorf("b's list for p07, deleted while it was down: %d, strategy %v; want a list for a user without history", st, body["strategy"])
+	}
+}
+
+// TestImport_PostgresPublishesSnapshot: `recd import` into PostgreSQL publishes the live
+// snapshot it saves, so the first replica of a deployment, with an empty data dir, starts
+// from it and does not scan the store's events.
+func TestImport_PostgresPublishesSnapshot(t *testing.T) {
+	dsn := freshSchema(t, postgresDSN(t))
+	env := replicaEnv(dsn)
+	for _, kv := range env {
+		k, v, _ := strings.Cut(kv, "=")
+		t.Setenv(k, v)
+	}
+	ctx := t.Context()
+	gen := filepath.Join(t.TempDir(), "gen")
+	if err := runGenerate(ctx, []string{"--events", "3000", "--out", gen, "--no-progress"}, io.Discard, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	data := t.TempDir()
+	var out, errs bytes.Buffer
+	if err := runImport(ctx, []string{"--data-dir", data, "--no-progress", "--log-level", "info", gen}, &out, &errs); err != nil {
+		t.Fatalf("import: %v\n%s", err, errs.String())
+	}
+	if !strings.Contains(errs.String(), "published the live snapshot to the store") {
+		t.Fatalf("the import did not publish its live snapshot:\n%s", errs.String())
+	}
+	errs.Reset()
+	if err := runTrain(ctx, []string{"--data-dir", data, "--no-progress", "--log-level", "info"}, &out, &errs); err != nil {
+		t.Fatalf("train: %v\n%s", err, errs.String())
+	}
+	r, stop := startReplicaIn(t, env, t.TempDir())
+	defer stop()
+	eventually(t, 30*time.Second, "the replica to hold the 3,000 imported events", func() bool { return readyEvents(r) == 3000 })
+	if logs := r.Logs(); !strings.Contains(logs, "fetched the shared live snapshot from the store") ||
+		!strings.Contains(logs, "events_after=0") {
+		t.Fatalf("the first replica did not start from the import's snapshot:\n%s", logs)
 	}
 }
