@@ -91,6 +91,25 @@ func BenchmarkLiveState_AddEvents(b *testing.B) {
 	}
 }
 
+// BenchmarkLiveState_AddEventsHeavyUser is an import's apply of a heavy user: 20,000 events
+// on new items, in batches of 5,000, to a user with no history.
+func BenchmarkLiveState_AddEventsHeavyUser(b *testing.B) {
+	evs := make([]recd.Event, 20000)
+	t0 := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	for n := range evs {
+		evs[n] = recd.Event{Seq: int64(n + 1), UserID: "u0", ItemID: fmt.Sprintf("i%d", (n*7919)%1000003),
+			Type: recd.EventClick, Timestamp: t0.Add(time.Duration(n) * time.Second)}
+	}
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		mem := benchLoad(b, nil)
+		for lo := 0; lo < len(evs); lo += 5000 {
+			mem.addEvents(ctx, evs[lo:lo+5000])
+		}
+	}
+}
+
 // BenchmarkLiveState_Load is a restart's rebuild of the histories: 100,000 events of 1,000
 // users over 5,000 items.
 func BenchmarkLiveState_Load(b *testing.B) {

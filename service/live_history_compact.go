@@ -121,8 +121,15 @@ func (u *history) merge(rank []int32) {
 	} else {
 		slices.SortStableFunc(u.ents, func(a, b histEntry) int { return int(rank[a.item]) - int(rank[b.item]) })
 	}
-	out := u.ents[:0]
-	for _, he := range u.ents {
+	u.ents = foldSorted(u.ents)
+}
+
+// foldSorted folds runs of entries of one item (adjacent, in event order) into their first:
+// weights summed left to right, trending masses added in log space, the newest time kept.
+// It works in place and returns the shortened slice.
+func foldSorted(ents []histEntry) []histEntry {
+	out := ents[:0]
+	for _, he := range ents {
 		if k := len(out) - 1; k >= 0 && out[k].item == he.item {
 			o := &out[k]
 			o.w += he.w
@@ -134,7 +141,36 @@ func (u *history) merge(rank []int32) {
 		}
 		out = append(out, he)
 	}
-	u.ents = out
+	return out
+}
+
+// findIn is find over the first head entries only.
+func (u *history) findIn(ids *itemIDs, id string, head int) (int, bool) {
+	return slices.BinarySearchFunc(u.ents[:head], id, func(he histEntry, id string) int {
+		return strings.Compare(ids.ids[he.item], id)
+	})
+}
+
+// mergeTail puts the entries appended after the sorted first head entries (one per event, on
+// items the head does not hold, in event order) into item id order: the tail is sorted and
+// folded as merge does, then each of its entries goes to its place in the head with one
+// memmove per block of head entries, so a batch costs one pass over the history however many
+// new items it brings.
+func (u *history) mergeTail(ids *itemIDs, head int) {
+	tail := u.ents[head:]
+	slices.SortStableFunc(tail, func(a, b histEntry) int { return strings.Compare(ids.ids[a.item], ids.ids[b.item]) })
+	run := slices.Clone(foldSorted(tail))
+	pos := make([]int, len(run))
+	for j := range run {
+		pos[j], _ = u.findIn(ids, ids.ids[run[j].item], head)
+	}
+	u.ents = u.ents[:head+len(run)]
+	end := head // head entries [pos[j], end) move up by j+1
+	for j := len(run) - 1; j >= 0; j-- {
+		copy(u.ents[pos[j]+j+1:end+j+1], u.ents[pos[j]:end])
+		u.ents[pos[j]+j] = run[j]
+		end = pos[j]
+	}
 }
 
 // trim gives back the spare capacity appends left (up to half of a slice), once a bulk load

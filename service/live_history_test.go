@@ -178,6 +178,45 @@ func testBulkLoad(t *testing.T, evs []recd.Event, items int) {
 		bulk.observe(&evs[n])
 	}
 	bulk.endLoad()
+	sameHistories(t, one, bulk, items)
+}
+
+// TestHistories_BatchMatchesApply: the write path's batches (heavy histories take their new
+// items appended and merged at the end of each batch) leave exactly the histories and trending
+// counter that applying event by event leaves, whatever the batch sizes.
+func TestHistories_BatchMatchesApply(t *testing.T) {
+	for _, c := range []struct {
+		name               string
+		events, users, its int
+	}{
+		{"few repeats", 20000, 50, 400},
+		{"many repeats", 20000, 5, 100},
+		{"heavy users", 30000, 3, 20000}, // about 10,000 items each, new ones in every batch
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			evs := histEvents(13, c.events, c.users, c.its)
+			o := DefaultOptions()
+			one := newHistories(o.Weights, o.TrendingHalfLife)
+			for n := range evs {
+				one.observe(&evs[n])
+			}
+			batched := newHistories(o.Weights, o.TrendingHalfLife)
+			r := rand.New(rand.NewPCG(5, 5))
+			for lo := 0; lo < len(evs); {
+				hi := min(len(evs), lo+1+r.IntN(3000))
+				batched.observeBatch(evs[lo:hi])
+				batched.observeBatch(evs[lo:hi]) // applied already: changes nothing
+				lo = hi
+			}
+			sameHistories(t, one, batched, c.its)
+		})
+	}
+}
+
+// sameHistories fails unless got holds exactly want's users, entries and trending counter.
+func sameHistories(t *testing.T, want, bulk *histories, items int) {
+	t.Helper()
+	one := want
 	if len(bulk.hist) != len(one.hist) || bulk.nEvents != one.nEvents || bulk.lastSeq != one.lastSeq {
 		t.Fatalf("bulk: %d users, %d events, seq %d; one by one: %d, %d, %d", len(bulk.hist), bulk.nEvents,
 			bulk.lastSeq, len(one.hist), one.nEvents, one.lastSeq)

@@ -73,8 +73,8 @@ func (m *memState) reapply(events []recd.Event) {
 	m.mu.Lock()
 	for n := range events {
 		m.users.applied.add(events[n].Seq)
-		m.users.apply(&events[n])
 	}
+	m.users.applyBatch(events)
 	m.mu.Unlock()
 	for n := range events {
 		m.recordSession(&events[n])
