@@ -27,6 +27,7 @@ const attributionSkew = time.Minute
 // impressions off, an id of the right form is stored as given and nothing is looked up.
 func (r *impressions) attribute(ctx context.Context, events []recd.Event) error {
 	var wait time.Time // the batch's deadline for lists not flushed yet (getCited)
+	stored := r.storedListsIn(ctx, events)
 	for n := range events {
 		e := &events[n]
 		if e.RecommendationID != "" {
@@ -41,7 +42,7 @@ func (r *impressions) attribute(ctx context.Context, events []recd.Event) error 
 		if r == nil || e.UserID == "" || !slices.Contains(r.opts.AttributionTypes, e.Type) {
 			continue
 		}
-		im, err := r.latestOf(ctx, e.UserID, e.ItemID, e.Timestamp.Add(-r.opts.AttributionWindow), e.Timestamp.Add(attributionSkew))
+		im, err := r.latestOf(ctx, e.UserID, e.ItemID, e.Timestamp.Add(-r.opts.AttributionWindow), e.Timestamp.Add(attributionSkew), stored)
 		if errors.Is(err, store.ErrNotFound) {
 			continue
 		}
@@ -52,6 +53,45 @@ func (r *impressions) attribute(ctx context.Context, events []recd.Event) error 
 		e.RecommendationID, e.Position = im.ID, positionOf(&im, e.ItemID)
 	}
 	return nil
+}
+
+// spanCheckEvents is how many events of a batch must need a list looked up before attribute
+// first asks the store whether it holds any list in their span (store.ImpressionSpans).
+const spanCheckEvents = 8
+
+// storedListsIn reports whether the store may hold a list that the batch's events without a
+// recommendation id could be attributed to. For a batch of spanCheckEvents such events or more
+// it asks the store once whether any list was served in their span: an import of past events
+// then skips the store's lookup of every event. Lists not stored yet are looked at anyway.
+func (r *impressions) storedListsIn(ctx context.Context, events []recd.Event) bool {
+	if r == nil {
+		return true
+	}
+	sp, ok := r.st.(store.ImpressionSpans)
+	if !ok {
+		return true
+	}
+	var lo, hi time.Time
+	k := 0
+	for n := range events {
+		e := &events[n]
+		if e.RecommendationID != "" || e.UserID == "" || !slices.Contains(r.opts.AttributionTypes, e.Type) {
+			continue
+		}
+		since, until := e.Timestamp.Add(-r.opts.AttributionWindow), e.Timestamp.Add(attributionSkew)
+		if k == 0 || since.Before(lo) {
+			lo = since
+		}
+		if k == 0 || until.After(hi) {
+			hi = until
+		}
+		k++
+	}
+	if k < spanCheckEvents {
+		return true
+	}
+	served, err := sp.AnyImpressionBetween(ctx, lo, hi)
+	return err != nil || served // on a failure, each event's lookup tries (and logs) as before
 }
 
 // checkCited checks event n's recommendation id against the lists served (here, or just now by
@@ -109,8 +149,9 @@ func (r *impressions) get(ctx context.Context, user, id string) (store.Impressio
 
 // latestOf returns the newest impression served to user between since and until that showed
 // item: one of the user's recent lists, queued or being written (newer than anything stored),
-// else stored, among the user's newest AttributionLists stored lists in the span.
-func (r *impressions) latestOf(ctx context.Context, user, item string, since, until time.Time) (store.Impression, error) {
+// else stored, among the user's newest AttributionLists stored lists in the span. With stored
+// false (see storedListsIn) the store is not asked.
+func (r *impressions) latestOf(ctx context.Context, user, item string, since, until time.Time, stored bool) (store.Impression, error) {
 	if im, ok := r.recent.latestOf(user, item, since, until); ok {
 		return im, nil
 	}
@@ -126,5 +167,8 @@ func (r *impressions) latestOf(ctx context.Context, user, item string, since, un
 		}
 	}
 	r.mu.Unlock()
+	if !stored {
+		return store.Impression{}, fmt.Errorf("impression of %q for %q: %w", item, user, store.ErrNotFound)
+	}
 	return r.st.LatestImpressionOf(ctx, user, item, since, until, r.opts.AttributionLists)
 }

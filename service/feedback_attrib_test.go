@@ -2,6 +2,7 @@ package service
 
 import (
 	"errors"
+	"fmt"
 	"path/filepath"
 	"testing"
 	"time"
@@ -172,5 +173,61 @@ func TestService_AddEvents_LooksAtTheNewestStoredListsOnly(t *testing.T) {
 			p = pos(0)
 		}
 		checkAttribution(t, "click on "+tc.item, newestEvent(t, s, "u08"), tc.want, p)
+	}
+}
+
+// A batch of many attributed events asks the store once whether any list was served in their
+// span, and skips each event's lookup when none was (an import of past events); a list in the
+// span is still found for the event it belongs to.
+func TestService_AddEvents_AttributesABatchByItsSpan(t *testing.T) {
+	s := openTrained(t, filepath.Join(t.TempDir(), "recd.db"), nil, "")
+	ctx := t.Context()
+	t0 := time.Date(2016, 3, 1, 10, 0, 0, 0, time.UTC)
+	old := store.Impression{ID: newRecommendationID(t0), UserID: "u10", Route: RouteRecommend, Time: t0,
+		Items: []store.ImpressionItem{{ItemID: "i01", Position: 0}, {ItemID: "i02", Position: 1}}}
+	if err := impressionStore(t, s).PutImpressions(ctx, []store.Impression{old}); err != nil {
+		t.Fatal(err)
+	}
+	batch := func(at time.Time, n int) []recd.Event {
+		var evs []recd.Event
+		for k := range n {
+			evs = append(evs, recd.Event{UserID: "u10", ItemID: fmt.Sprintf("i%02d", 2+k), Type: "click",
+				Timestamp: at.Add(time.Duration(k) * time.Second)})
+		}
+		return evs
+	}
+	imp := s.read.imp
+	for _, tc := range []struct {
+		what   string
+		events []recd.Event
+		want   bool
+	}{
+		{"a past batch, no list in its span", batch(t0.AddDate(1, 0, 0), spanCheckEvents), false},
+		{"a smaller batch is not asked about", batch(t0.AddDate(1, 0, 0), spanCheckEvents-1), true},
+		{"a batch whose span holds a list", batch(t0.Add(time.Minute), spanCheckEvents), true},
+	} {
+		if got := imp.storedListsIn(ctx, tc.events); got != tc.want {
+			t.Errorf("%s: storedListsIn = %v, want %v", tc.what, got, tc.want)
+		}
+	}
+	if _, err := s.AddEvents(ctx, batch(t0.Add(time.Minute), spanCheckEvents)); err != nil {
+		t.Fatal(err)
+	}
+	evs, _, err := s.UserEvents(ctx, "u10", "", 2*spanCheckEvents)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := 0
+	for _, e := range evs {
+		if e.Timestamp.Before(t0) || e.Timestamp.After(t0.Add(time.Hour)) {
+			continue
+		}
+		seen++
+		if want := e.ItemID == "i02"; (e.RecommendationID == old.ID) != want {
+			t.Errorf("the 2016 click on %s: attributed to %q, want the 2016 list: %v", e.ItemID, e.RecommendationID, want)
+		}
+	}
+	if seen != spanCheckEvents {
+		t.Errorf("%d of the batch's %d events stored", seen, spanCheckEvents)
 	}
 }

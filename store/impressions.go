@@ -79,6 +79,16 @@ type Impressions interface {
 	DeleteImpressionsBefore(ctx context.Context, t time.Time) (int, error)
 }
 
+// ImpressionSpans is implemented by stores that tell cheaply whether any list was served in a
+// span of time. Attribution asks once for a batch before looking up each event's list, so an
+// import of past events (served no list in this store) costs one query a batch, not one an
+// event. Check for it with a type assertion.
+type ImpressionSpans interface {
+	// AnyImpressionBetween reports whether any impression, of any user, was served between
+	// since and until (both included).
+	AnyImpressionBetween(ctx context.Context, since, until time.Time) (bool, error)
+}
+
 // ItemEntry returns item's entry in a list's items, if the list showed it.
 func ItemEntry(items []ImpressionItem, item string) (ImpressionItem, bool) {
 	for _, it := range items {

@@ -11,7 +11,10 @@ import (
 	"github.com/recd/recd/store/internal/codec"
 )
 
-var _ store.Impressions = (*Store)(nil)
+var (
+	_ store.Impressions     = (*Store)(nil)
+	_ store.ImpressionSpans = (*Store)(nil)
+)
 
 const impressionCols = `id, user_id, session_id, route, strategy, model_version, ts, items, experiment, variant, parent, params, features`
 
@@ -66,6 +69,18 @@ func (s *Store) GetImpression(ctx context.Context, id string) (store.Impression,
 		return im, wrap("get impression", err)
 	}
 	return im, nil
+}
+
+// AnyImpressionBetween reports whether any impression was served between since and until,
+// from the ts index alone.
+func (s *Store) AnyImpressionBetween(ctx context.Context, since, until time.Time) (bool, error) {
+	var served bool
+	err := s.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM impressions WHERE ts >= $1 AND ts <= $2)`,
+		since.UTC().UnixNano(), until.UTC().UnixNano()).Scan(&served)
+	if err != nil {
+		return false, wrap("any impression", err)
+	}
+	return served, nil
 }
 
 // LatestImpressionOf returns the newest impression of user between since and until that

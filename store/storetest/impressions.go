@@ -188,6 +188,25 @@ func testImpressions(t *testing.T, open Opener) {
 		}
 	})
 	t.Run("LatestImpressionOf", func(t *testing.T) { checkLatestImpressionOf(t, ims, t0) })
+	t.Run("AnyImpressionBetween", func(t *testing.T) {
+		sp, ok := ims.(store.ImpressionSpans)
+		if !ok {
+			t.Skip("the store does not tell spans (store.ImpressionSpans)")
+		}
+		for _, tc := range []struct {
+			since, until time.Time
+			want         bool
+		}{
+			{t0, t0, true}, // 01A, both ends included
+			{t0.Add(-time.Hour), t0.Add(-time.Nanosecond), false},
+			{t0.Add(24 * time.Hour), t0.Add(48 * time.Hour), false},
+			{t0.Add(-time.Hour), t0.Add(time.Hour), true},
+		} {
+			if got, err := sp.AnyImpressionBetween(ctx, tc.since, tc.until); err != nil || got != tc.want {
+				t.Errorf("AnyImpressionBetween(%v, %v) = %v, %v; want %v", tc.since, tc.until, got, err, tc.want)
+			}
+		}
+	})
 	t.Run("LatestImpressionOfBounded", func(t *testing.T) { checkLatestImpressionOfBounded(t, ims, t0) })
 	t.Run("LaterPages", func(t *testing.T) { checkLaterPages(t, ims, t0) })
 	t.Run("DeleteUserImpressions", func(t *testing.T) {
