@@ -64,42 +64,30 @@ func (h *histories) observe(e *recd.Event) {
 // quadratic. Nothing reads the histories in between: the caller holds memState.mu.
 // A batch smaller than minCompact events goes event by event: it brings too few new items to
 // any history to pay for the merge.
-func (h *histories) observeBatch(events []recd.Event) {
+func (h *histories) observeBatch(events []recd.Event) { h.batch(events, true) }
+
+// applyBatch is observeBatch without checking whether the events were applied.
+func (h *histories) applyBatch(events []recd.Event) { h.batch(events, false) }
+
+func (h *histories) batch(events []recd.Event, once bool) {
 	var tails batchTails
 	in := &tails
 	if len(events) < minCompact {
 		in = nil
 	}
 	for n := range events {
-		if h.applied.add(events[n].Seq) {
+		if !once || h.applied.add(events[n].Seq) {
 			h.applyIn(&events[n], in)
 		}
 	}
-	h.endBatch(tails)
-}
-
-// applyBatch is observeBatch without checking whether the events were applied.
-func (h *histories) applyBatch(events []recd.Event) {
-	var tails batchTails
-	in := &tails
-	if len(events) < minCompact {
-		in = nil
+	for u, head := range tails {
+		u.mergeTail(&h.ids, head)
 	}
-	for n := range events {
-		h.applyIn(&events[n], in)
-	}
-	h.endBatch(tails)
 }
 
 // batchTails holds, for each history that takes appended entries during a batch, the length
 // of its sorted head.
 type batchTails map[*history]int
-
-func (h *histories) endBatch(tails batchTails) {
-	for u, head := range tails {
-		u.mergeTail(&h.ids, head)
-	}
-}
 
 // batchEntry returns u's entry for item id during a batch (see observeBatch).
 func (h *histories) batchEntry(u *history, id string, empty histEntry, tails *batchTails) *histEntry {

@@ -63,6 +63,28 @@ func checkLatestImpressionOf(t *testing.T, ims store.Impressions, t0 time.Time) 
 	}
 }
 
+// checkAnyImpressionBetween checks the span test attribution asks once per batch against
+// testImpressions' batch.
+func checkAnyImpressionBetween(t *testing.T, ims store.Impressions, t0 time.Time) {
+	sp, ok := ims.(store.ImpressionSpans)
+	if !ok {
+		t.Skip("the store does not tell spans (store.ImpressionSpans)")
+	}
+	for _, tc := range []struct {
+		since, until time.Time
+		want         bool
+	}{
+		{t0, t0, true}, // 01A, both ends included
+		{t0.Add(-time.Hour), t0.Add(-time.Nanosecond), false},
+		{t0.Add(24 * time.Hour), t0.Add(48 * time.Hour), false},
+		{t0.Add(-time.Hour), t0.Add(time.Hour), true},
+	} {
+		if got, err := sp.AnyImpressionBetween(t.Context(), tc.since, tc.until); err != nil || got != tc.want {
+			t.Errorf("AnyImpressionBetween(%v, %v) = %v, %v; want %v", tc.since, tc.until, got, err, tc.want)
+		}
+	}
+}
+
 // checkLatestImpressionOfBounded stores a user's lists and looks only at the newest of them:
 // a list older than the bound is not found, whatever it showed, and an item is found by its
 // whole id only (never by a prefix of it or inside another id), however odd its characters.
@@ -188,25 +210,7 @@ func testImpressions(t *testing.T, open Opener) {
 		}
 	})
 	t.Run("LatestImpressionOf", func(t *testing.T) { checkLatestImpressionOf(t, ims, t0) })
-	t.Run("AnyImpressionBetween", func(t *testing.T) {
-		sp, ok := ims.(store.ImpressionSpans)
-		if !ok {
-			t.Skip("the store does not tell spans (store.ImpressionSpans)")
-		}
-		for _, tc := range []struct {
-			since, until time.Time
-			want         bool
-		}{
-			{t0, t0, true}, // 01A, both ends included
-			{t0.Add(-time.Hour), t0.Add(-time.Nanosecond), false},
-			{t0.Add(24 * time.Hour), t0.Add(48 * time.Hour), false},
-			{t0.Add(-time.Hour), t0.Add(time.Hour), true},
-		} {
-			if got, err := sp.AnyImpressionBetween(ctx, tc.since, tc.until); err != nil || got != tc.want {
-				t.Errorf("AnyImpressionBetween(%v, %v) = %v, %v; want %v", tc.since, tc.until, got, err, tc.want)
-			}
-		}
-	})
+	t.Run("AnyImpressionBetween", func(t *testing.T) { checkAnyImpressionBetween(t, ims, t0) })
 	t.Run("LatestImpressionOfBounded", func(t *testing.T) { checkLatestImpressionOfBounded(t, ims, t0) })
 	t.Run("LaterPages", func(t *testing.T) { checkLaterPages(t, ims, t0) })
 	t.Run("DeleteUserImpressions", func(t *testing.T) {
