@@ -39,10 +39,11 @@ func (r *impressions) attribute(ctx context.Context, events []recd.Event) error 
 		if e.Position != nil {
 			return recd.Invalid(fmt.Sprintf("[%d].position", n), "needs a recommendation_id")
 		}
-		if r == nil || e.UserID == "" || !slices.Contains(r.opts.AttributionTypes, e.Type) {
+		since, until, ok := r.lookupSpan(e)
+		if !ok {
 			continue
 		}
-		im, err := r.latestOf(ctx, e.UserID, e.ItemID, e.Timestamp.Add(-r.opts.AttributionWindow), e.Timestamp.Add(attributionSkew), stored)
+		im, err := r.latestOf(ctx, e.UserID, e.ItemID, since, until, stored)
 		if errors.Is(err, store.ErrNotFound) {
 			continue
 		}
@@ -53,6 +54,15 @@ func (r *impressions) attribute(ctx context.Context, events []recd.Event) error 
 		e.RecommendationID, e.Position = im.ID, positionOf(&im, e.ItemID)
 	}
 	return nil
+}
+
+// lookupSpan is the span in which an event without a recommendation id looks for its list,
+// and whether it looks at all (impressions on, a user, an attributed type).
+func (r *impressions) lookupSpan(e *recd.Event) (since, until time.Time, ok bool) {
+	if r == nil || e.RecommendationID != "" || e.UserID == "" || !slices.Contains(r.opts.AttributionTypes, e.Type) {
+		return time.Time{}, time.Time{}, false
+	}
+	return e.Timestamp.Add(-r.opts.AttributionWindow), e.Timestamp.Add(attributionSkew), true
 }
 
 // spanCheckEvents is how many events of a batch must need a list looked up before attribute
@@ -74,11 +84,10 @@ func (r *impressions) storedListsIn(ctx context.Context, events []recd.Event) bo
 	var lo, hi time.Time
 	k := 0
 	for n := range events {
-		e := &events[n]
-		if e.RecommendationID != "" || e.UserID == "" || !slices.Contains(r.opts.AttributionTypes, e.Type) {
+		since, until, ok := r.lookupSpan(&events[n])
+		if !ok {
 			continue
 		}
-		since, until := e.Timestamp.Add(-r.opts.AttributionWindow), e.Timestamp.Add(attributionSkew)
 		if k == 0 || since.Before(lo) {
 			lo = since
 		}

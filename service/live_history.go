@@ -93,13 +93,10 @@ type batchTails map[*history]int
 func (h *histories) batchEntry(u *history, id string, empty histEntry, tails *batchTails) *histEntry {
 	head, inBatch := (*tails)[u]
 	if !inBatch {
-		i, ok := u.find(&h.ids, id)
-		if ok {
-			return &u.ents[i]
-		}
 		if len(u.ents) < minCompact {
-			empty.item = h.ids.intern(id)
-			u.ents = slices.Insert(u.ents, i, empty)
+			return u.entry(&h.ids, id, empty)
+		}
+		if i, ok := u.find(&h.ids, id); ok {
 			return &u.ents[i]
 		}
 		if *tails == nil {
