@@ -78,6 +78,7 @@ func main() {
 			}
 		}
 	}
+	setMemoryLimit()
 	stopMem := func() {}
 	if path := os.Getenv("RECD_MEMPROFILE"); path != "" { // the heap at the process's peak
 		stopMem = peakHeapProfile(path, 100*time.Millisecond)

@@ -77,7 +77,8 @@ func serve(ctx context.Context, cfg *Config, logw io.Writer, ready func(addr str
 	runBackground(bg, cfg, svc, log)
 	stats := svc.Stats()
 	log.Info("recd serving", "addr", ln.Addr().String(), "data_dir", cfg.DataDir, "items", stats.Items,
-		"users", stats.Users, "events", stats.Events, "train_interval", cfg.Train.Interval.String())
+		"users", stats.Users, "events", stats.Events, "train_interval", cfg.Train.Interval.String(),
+		"memory_limit", memoryLimit())
 	if ready != nil {
 		ready(ln.Addr().String())
 	}
