@@ -61,21 +61,15 @@ func (m *memState) load(ctx context.Context, st store.Store) error {
 func (m *memState) loadFrom(ctx context.Context, st store.Store, h *histories) (int, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.catMu.Lock()
-	err := st.ScanItems(ctx, func(it recd.Item) error {
-		m.catalog[it.ID] = metaOf(&it)
-		return nil
-	})
-	m.catMu.Unlock()
-	if err != nil {
-		return 0, fmt.Errorf("load catalog: %w", err)
+	if err := m.loadCatalog(ctx, st); err != nil {
+		return 0, err
 	}
 	if h != nil {
 		m.users = h
 	}
 	n := 0
 	m.users.beginLoad()
-	err = st.ScanEvents(ctx, m.users.applied.floor, func(e recd.Event) error {
+	err := st.ScanEvents(ctx, m.users.applied.floor, func(e recd.Event) error {
 		if m.users.applied.has(e.Seq) {
 			return nil
 		}
@@ -89,6 +83,20 @@ func (m *memState) loadFrom(ctx context.Context, st store.Store, h *histories) (
 	}
 	m.users.applied.settle(m.users.lastSeq)
 	return n, nil
+}
+
+// loadCatalog reads the catalog from the store; it is all that a process that only trains
+// loads (Options.TrainOnly), since training reads the events itself.
+func (m *memState) loadCatalog(ctx context.Context, st store.Store) error {
+	m.catMu.Lock()
+	defer m.catMu.Unlock()
+	if err := st.ScanItems(ctx, func(it recd.Item) error {
+		m.catalog[it.ID] = metaOf(&it)
+		return nil
+	}); err != nil {
+		return fmt.Errorf("load catalog: %w", err)
+	}
+	return nil
 }
 
 func metaOf(it *recd.Item) *rank.ItemMeta {

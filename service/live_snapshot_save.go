@@ -86,6 +86,9 @@ func syncDir(dir string) error {
 // it at shutdown after the last write; RunPeriodicLiveSave calls it on a timer. Safe for
 // concurrent use; saves run one at a time.
 func (s *Service) SaveLiveState(ctx context.Context) error {
+	if s.opts.TrainOnly {
+		return nil // no histories were loaded: a save would describe none
+	}
 	if _, err := s.snaps.save(s.mem); err != nil {
 		return err
 	}

@@ -66,6 +66,11 @@ type Options struct {
 	// it instead of every event, falling back to every event when the file is missing,
 	// corrupt, of another format, store, schema or weights, or events it counted are gone.
 	LiveSnapshot string
+	// TrainOnly opens the service for a process that only trains (recd train): the start
+	// reads the catalog but not the events into live histories (training reads the events
+	// itself, and the histories of every user would sit beside its own copy), and
+	// SaveLiveState does nothing. Reads and writes through such a service see no history.
+	TrainOnly bool
 	// ShareLiveSnapshot, when positive and the store keeps a shared snapshot
 	// (store.SharedSnapshots, PostgreSQL), is how often at most the replicas sharing the store
 	// publish their live snapshot to it: a save (SaveLiveState) uploads the file when the
@@ -268,7 +273,12 @@ func (s *Service) open(ctx context.Context, mem *memState) error {
 		return err
 	}
 	start := time.Now()
-	from, err := s.snaps.load(ctx, mem)
+	from, err := "catalog only (this process trains)", error(nil)
+	if s.opts.TrainOnly {
+		err = mem.loadCatalog(ctx, s.st)
+	} else {
+		from, err = s.snaps.load(ctx, mem)
+	}
 	if err != nil {
 		return err
 	}

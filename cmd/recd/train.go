@@ -39,12 +39,14 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	// The bar shows the steps the log would list; --no-progress logs them instead.
-	logw, tweak := io.Discard, func(o *service.Options) { o.TrainProgress = trainBar(stderr) }
+	logw, bar := io.Discard, func(o *service.Options) { o.TrainProgress = trainBar(stderr) }
 	if *noProgress {
-		logw, tweak = stderr, func(*service.Options) {}
+		logw, bar = stderr, func(*service.Options) {}
 	}
 	log := newLogger(cfg, logw)
-	svc, st, err := openServiceWith(ctx, cfg, log, tweak)
+	// The live histories are not loaded: training reads the events itself, and at 100M
+	// events the histories of every user took 4.8 GB beside its own copy.
+	svc, st, err := openServiceWith(ctx, cfg, log, bar, func(o *service.Options) { o.TrainOnly = true })
 	if err != nil {
 		return err
 	}
@@ -52,6 +54,7 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	defer svc.Close() // before the store: the index is released first
 	// Train writes nothing when the input is unchanged (the answer says skipped and why) and
 	// prunes old versions to train.keep_versions after a run that wrote one.
+	log.Info("training", "memory_limit", memoryLimit())
 	train := svc.Train
 	if *force {
 		train = svc.TrainForced
@@ -60,7 +63,6 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	saveLiveState(ctx, svc, log, "training") // written only when the start scanned the events
 	enc := json.NewEncoder(stdout)
 	enc.SetIndent("", "  ")
 	return enc.Encode(info)
