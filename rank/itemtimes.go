@@ -1,17 +1,21 @@
 package rank
 
 import (
+	"math"
 	"slices"
 	"sync"
 )
 
 // ItemTimes holds every item's interaction times of one training run, for the learned
-// ranker's recency features: Times[Off[i]:Off[i+1]] are item i's event times in Unix seconds,
-// sorted. It is built once per training run and never changed after, so it is safe for
-// concurrent reads.
+// ranker's recency features: Base + Times[Off[i]:Off[i+1]] are item i's event times in Unix
+// seconds, sorted. Four bytes a time, as seconds after the run's first event (68 years fit;
+// older times count as that old); a bundle saved when they were Unix seconds in 8 bytes
+// decodes with Base 0, as gob reads those into int32 while they fit (until 2038). It is built
+// once per training run and never changed after, so it is safe for concurrent reads.
 type ItemTimes struct {
 	Off    []int32
-	Times  []int64
+	Times  []int32
+	Base   int64
 	Newest int64 // the newest event time of the run: "now" for the features
 
 	once sync.Once
@@ -21,32 +25,49 @@ type ItemTimes struct {
 // NewItemTimes builds the times of n items from parallel slices of item indexes and Unix
 // times; events of an index outside [0, n) are ignored.
 func NewItemTimes(n int, items []int32, times []int64) *ItemTimes {
-	t := &ItemTimes{Off: make([]int32, n+1)}
-	for _, i := range items {
+	return NewItemTimesFunc(n, func(yield func(item int32, t int64)) {
+		for k, i := range items {
+			yield(i, times[k])
+		}
+	})
+}
+
+// NewItemTimesFunc builds the times of n items from the (item index, Unix time) pairs that
+// each yields; it calls each twice and keeps nothing else, so that a training run's
+// events need no copy. Pairs of an index outside [0, n) are ignored.
+func NewItemTimesFunc(n int, each func(yield func(item int32, t int64))) *ItemTimes {
+	t := &ItemTimes{Off: make([]int32, n+1), Base: math.MaxInt64}
+	each(func(i int32, ts int64) {
 		if i >= 0 && int(i) < n {
 			t.Off[i+1]++
+			t.Base, t.Newest = min(t.Base, ts), max(t.Newest, ts)
 		}
+	})
+	switch {
+	case t.Base == math.MaxInt64: // no times
+		t.Base = 0
+	case t.Newest-t.Base > math.MaxInt32: // times more than 68 years before the newest clamp to that
+		t.Base = t.Newest - math.MaxInt32
 	}
 	for i := 0; i < n; i++ {
 		t.Off[i+1] += t.Off[i]
 	}
-	t.Times = make([]int64, t.Off[n])
+	t.Times = make([]int32, t.Off[n])
 	next := slices.Clone(t.Off[:n])
-	for k, i := range items {
+	each(func(i int32, ts int64) {
 		if i >= 0 && int(i) < n {
-			t.Times[next[i]] = times[k]
+			t.Times[next[i]] = int32(max(ts-t.Base, 0))
 			next[i]++
-			t.Newest = max(t.Newest, times[k])
 		}
-	}
+	})
 	for i := 0; i < n; i++ {
 		slices.Sort(t.Times[t.Off[i]:t.Off[i+1]])
 	}
 	return t
 }
 
-// of returns item i's sorted times (nil outside the run's items).
-func (t *ItemTimes) of(i int32) []int64 {
+// of returns item i's sorted times after Base (nil outside the run's items).
+func (t *ItemTimes) of(i int32) []int32 {
 	if t == nil || i < 0 || int(i)+1 >= len(t.Off) {
 		return nil
 	}
@@ -66,7 +87,7 @@ func (t *ItemTimes) Span(i int32, to int64) (first, last int64, ok bool) {
 		return 0, 0, false
 	}
 	ts := t.of(i)
-	return ts[0], ts[hi-1], true
+	return t.Base + int64(ts[0]), t.Base + int64(ts[hi-1]), true
 }
 
 // Recent returns item i's event counts in (to-recent, to] and in (to-long, to], its first
@@ -78,7 +99,7 @@ func (t *ItemTimes) Recent(i int32, to, recent, long int64) (nRecent, nLong int,
 		return 0, 0, 0, 0, false
 	}
 	ts := t.of(i)
-	return hi - t.upTo(i, to-recent), hi - t.upTo(i, to-long), ts[0], ts[hi-1], true
+	return hi - t.upTo(i, to-recent), hi - t.upTo(i, to-long), t.Base + int64(ts[0]), t.Base + int64(ts[hi-1]), true
 }
 
 // Prepare builds the search index of the times (see timeIndex), which the first query would
@@ -122,13 +143,13 @@ func (t *ItemTimes) index() *timeIndex {
 			e := timeEntry{at: t.Off[i], n: int32(len(ts))}
 			if len(ts) >= 4*timeBucketEvents {
 				nb := min(len(ts)/timeBucketEvents, 1<<16)
-				e.lo = ts[0]
-				e.width = (ts[len(ts)-1]-e.lo)/int64(nb) + 1 // lo + nb·width is past the last time
+				e.lo = int64(ts[0])
+				e.width = (int64(ts[len(ts)-1])-e.lo)/int64(nb) + 1 // lo + nb·width is past the last time
 				e.buckets, e.nb = int32(len(ix.off)), int32(nb)
 				j := 0
 				for k := 0; k <= nb; k++ {
 					edge := e.lo + int64(k)*e.width
-					for j < len(ts) && ts[j] < edge {
+					for j < len(ts) && int64(ts[j]) < edge {
 						j++
 					}
 					ix.off = append(ix.off, int32(j))
@@ -143,18 +164,19 @@ func (t *ItemTimes) index() *timeIndex {
 
 // upTo returns how many of item i's times are at or before x.
 func (t *ItemTimes) upTo(i int32, x int64) int {
-	if t == nil || i < 0 || int(i)+1 >= len(t.Off) {
+	if t == nil || i < 0 || int(i)+1 >= len(t.Off) || x < t.Base {
 		return 0
 	}
 	e := t.index().items[i]
 	ts := t.Times[e.at : e.at+e.n]
+	x -= t.Base // >= 0, and compared as int64: past the last time when above MaxInt32
 	if e.nb == 0 {
 		return upTo(ts, x)
 	}
 	switch {
 	case x < e.lo:
 		return 0
-	case x >= ts[len(ts)-1]:
+	case x >= int64(ts[len(ts)-1]):
 		return len(ts)
 	}
 	k := int32((x - e.lo) / e.width) // < nb, as lo + nb·width is past the last time
@@ -165,11 +187,11 @@ func (t *ItemTimes) upTo(i int32, x int64) int {
 
 // upTo returns how many of the sorted times ts are at or before x: a binary search written
 // out, since sort.Search's closure call per step showed in a cold request's profile.
-func upTo(ts []int64, x int64) int {
+func upTo(ts []int32, x int64) int {
 	lo, hi := 0, len(ts)
 	for lo < hi {
 		m := int(uint(lo+hi) >> 1)
-		if ts[m] <= x {
+		if int64(ts[m]) <= x {
 			lo = m + 1
 		} else {
 			hi = m

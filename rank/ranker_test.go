@@ -1,9 +1,12 @@
 package rank_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/gob"
 	"errors"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"slices"
 	"sync"
@@ -208,8 +211,16 @@ func TestItemTimes(t *testing.T) {
 	}
 }
 
-// Count, Span and Recent agree with a scan of the times, duplicates and window edges included.
+// Count, Span and Recent agree with a scan of the times, duplicates and window edges included,
+// with times near zero, before it and at today's Unix seconds (the times are kept after the
+// first of them).
 func TestItemTimes_MatchesAScan(t *testing.T) {
+	for _, off := range []int64{0, -200, 1_700_000_000} {
+		itemTimesMatchScan(t, off)
+	}
+}
+
+func itemTimesMatchScan(t *testing.T, off int64) {
 	rng := rand.New(rand.NewPCG(3, 4))
 	// Items 0-3 have enough events to be searched through their buckets (one of them bunched
 	// in time, so its buckets are uneven), item 4 few.
@@ -225,12 +236,12 @@ func TestItemTimes_MatchesAScan(t *testing.T) {
 		if i == 2 {
 			at = int64(rng.ExpFloat64() * 20)
 		}
-		items, times = append(items, i), append(times, at)
+		items, times = append(items, i), append(times, off+at)
 	}
 	tm := rank.NewItemTimes(n, items, times)
 	for k := 0; k < 5000; k++ {
-		i, from, to := int32(rng.IntN(n)), int64(rng.IntN(420)-10), int64(rng.IntN(420)-10)
-		want, first, last, any := 0, int64(1<<62), int64(-1), false
+		i, from, to := int32(rng.IntN(n)), off+int64(rng.IntN(420)-10), off+int64(rng.IntN(420)-10)
+		want, first, last, any := 0, int64(math.MaxInt64), int64(math.MinInt64), false
 		for e, it := range items {
 			if it != i {
 				continue
@@ -256,6 +267,42 @@ func TestItemTimes_MatchesAScan(t *testing.T) {
 		if ok2 != ok || f2 != f || l2 != l || nr != tm.Count(i, to-w1, to) || nl != tm.Count(i, to-w2, to) {
 			t.Fatalf("Recent(%d, %d, %d, %d) = %d, %d, %d, %d, %v; want %d, %d, %d, %d, %v", i, to, w1, w2, nr, nl, f2, l2, ok2,
 				tm.Count(i, to-w1, to), tm.Count(i, to-w2, to), f, l, ok)
+		}
+	}
+}
+
+// A bundle saved when the times were Unix seconds in 8 bytes (no Base) decodes into the same
+// answers.
+func TestItemTimes_DecodesEightByteTimes(t *testing.T) {
+	day := int64(86400)
+	items, times := []int32{0, 0, 1, 0}, []int64{1_700_000_000 + 5*day, 1_700_000_000 + day, 1_700_000_000 + 2*day, 1_700_000_000 + 3*day}
+	want := rank.NewItemTimes(2, items, times)
+	if want.Base != 1_700_000_000+day || len(want.Times) != 4 {
+		t.Fatalf("base %d, %d times; want the first time as the base", want.Base, len(want.Times))
+	}
+	old := struct {
+		Off    []int32
+		Times  []int64
+		Newest int64
+	}{[]int32{0, 3, 4}, []int64{times[1], times[3], times[0], times[2]}, times[0]}
+	var buf bytes.Buffer
+	if err := gob.NewEncoder(&buf).Encode(old); err != nil {
+		t.Fatal(err)
+	}
+	var got rank.ItemTimes
+	if err := gob.NewDecoder(&buf).Decode(&got); err != nil {
+		t.Fatalf("decode the 8-byte times: %v", err)
+	}
+	for _, to := range []int64{0, times[1], times[1] + day, times[0], times[0] + 10*day} {
+		for i := int32(0); i < 2; i++ {
+			if g, w := got.Count(i, to-2*day, to), want.Count(i, to-2*day, to); g != w {
+				t.Errorf("Count(%d, .., %d) = %d decoded, %d built", i, to, g, w)
+			}
+			gf, gl, gok := got.Span(i, to)
+			wf, wl, wok := want.Span(i, to)
+			if gf != wf || gl != wl || gok != wok {
+				t.Errorf("Span(%d, %d) = %d, %d, %v decoded; %d, %d, %v built", i, to, gf, gl, gok, wf, wl, wok)
+			}
 		}
 	}
 }
