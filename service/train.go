@@ -121,7 +121,7 @@ func (t *trainer) train(ctx context.Context, in inputMark) (ModelInfo, error) {
 	start := time.Now()
 	// read, popularity, item-kNN, ALS iterations, EASE, content, save, index
 	pr := &progress{t: t, total: 8 + t.opts.ALS.Iterations, start: start}
-	td, err := t.read(ctx)
+	td, err := t.read(ctx, int(in.Events))
 	if err != nil {
 		return ModelInfo{}, err
 	}
@@ -140,6 +140,7 @@ func (t *trainer) train(ctx context.Context, in inputMark) (ModelInfo, error) {
 	bd.Version, bd.Created = now.Format("20060102T150405.000000Z"), now
 	bd.Stats = statsOf(td, bd, time.Since(start))
 	bd.Stats.Input = in
+	td.d, td.te = nil, nil // the events and the matrix are garbage from here: not held through the save
 	size, err := t.save(ctx, bd)
 	if err != nil {
 		return ModelInfo{}, err
@@ -155,15 +156,17 @@ func (t *trainer) train(ctx context.Context, in inputMark) (ModelInfo, error) {
 	return t.snap.Load().info, nil
 }
 
-// read reads the catalog and every event into a training dataset.
-func (t *trainer) read(ctx context.Context) (*trainData, error) {
+// read reads the catalog and every event into a training dataset; about says how many
+// events the store held when the run started (0: unknown), to size the arrays once.
+func (t *trainer) read(ctx context.Context, about int) (*trainData, error) {
 	b := model.NewBuilder(t.opts.Weights)
+	b.Grow(about)
 	td := &trainData{}
 	if err := t.st.ScanItems(ctx, func(it recd.Item) error { b.AddItem(it.ID); td.items = append(td.items, it); return nil }); err != nil {
 		return nil, fmt.Errorf("read items: %w", err)
 	}
 	if t.opts.Ranker.Enabled {
-		td.te = newTrainEvents()
+		td.te = newTrainEvents(about)
 	}
 	if err := t.st.ScanEvents(ctx, 0, func(e recd.Event) error {
 		td.events++

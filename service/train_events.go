@@ -28,7 +28,12 @@ type trainEvents struct {
 	typeIndex       map[string]int32
 }
 
-func newTrainEvents() *trainEvents { return &trainEvents{typeIndex: map[string]int32{}} }
+// newTrainEvents returns an empty trainEvents with room for n events (the store's count when
+// the run started: more are appended as they come, fewer leave the rest unused).
+func newTrainEvents(n int) *trainEvents {
+	return &trainEvents{typeIndex: map[string]int32{}, user: make([]int32, 0, n), item: make([]int32, 0, n),
+		typ: make([]int32, 0, n), value: make([]float64, 0, n), nanos: make([]int64, 0, n)}
+}
 
 // add appends event e, whose user and item have indexes u and i.
 func (te *trainEvents) add(u, i int32, e recd.Event) {
@@ -94,17 +99,17 @@ func (te *trainEvents) byUser(nUsers int) userOrder {
 func (g userOrder) events(u int32) []int32 { return g.order[g.ptr[u]:g.ptr[u+1]] }
 
 // itemTimes collects the times of the events that keep accepts per item, at the index that
-// index gives an event's item (negative: skipped); events without a time are skipped.
+// index gives an event's item (negative: skipped); events without a time are skipped. It
+// reads the events where they are, with no copy of them.
 func (te *trainEvents) itemTimes(n int, keep func(k int32) bool, index func(item int32) int32) *rank.ItemTimes {
-	items := make([]int32, 0, te.len())
-	times := make([]int64, 0, te.len())
-	for k := range int32(te.len()) {
-		if te.nanos[k] == noTime || !keep(k) {
-			continue
+	return rank.NewItemTimesFunc(n, func(yield func(item int32, t int64)) {
+		for k := range int32(te.len()) {
+			if te.nanos[k] == noTime || !keep(k) {
+				continue
+			}
+			if i := index(te.item[k]); i >= 0 {
+				yield(i, te.time(k).Unix())
+			}
 		}
-		if i := index(te.item[k]); i >= 0 {
-			items, times = append(items, i), append(times, te.time(k).Unix())
-		}
-	}
-	return rank.NewItemTimes(n, items, times)
+	})
 }

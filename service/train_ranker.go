@@ -126,6 +126,7 @@ func (t *trainer) fitRanker(ctx context.Context, td *trainData, limit func(actio
 // blend scoring.
 func (t *trainer) labelPipeline(ctx context.Context, td *trainData, labels *rankerLabels) *rank.Pipeline {
 	b := model.NewBuilder(t.opts.Weights)
+	b.Grow(td.te.len() - labels.heldEvents())
 	for _, it := range td.items {
 		b.AddItem(it.ID)
 	}

@@ -3,6 +3,7 @@ package service
 import (
 	"fmt"
 	"math"
+	"math/bits"
 	"math/rand/v2"
 	"slices"
 	"sort"
@@ -17,36 +18,52 @@ import (
 // labels, and per user with any, their item ids sorted. Every event of a pair not held out
 // trains the label pipeline's sources. It is what eval.UserTimeSplit and eval.RandomSplit
 // return for the same events (TestLabelSplit_AgreesWithEval), computed on trainEvents'
-// indexes instead of copying the events: the held pairs are a set of indexes and the ids are
-// the dataset's strings.
+// indexes instead of copying the events: a held pair marks each of its events in a bit set
+// (an eighth of a byte an event, where a set of the pairs took 12 bytes an event) and the
+// ids are the dataset's strings.
 type rankerLabels struct {
-	held map[uint64]struct{} // user index << 32 | item index
+	held []uint64 // bit k: event k's pair is held out
 	test map[string][]string
+	mark []int32 // scratch of hold, per item index: 1 + the user whose held item it is
 }
 
-func pairOf(u, i int32) uint64 { return uint64(uint32(u))<<32 | uint64(uint32(i)) }
+// heldEvent reports whether event k's pair is held out.
+func (ls *rankerLabels) heldEvent(k int32) bool { return ls.held[k>>6]&(1<<(k&63)) != 0 }
 
-func (ls *rankerLabels) isHeld(u, i int32) bool {
-	_, ok := ls.held[pairOf(u, i)]
-	return ok
+// heldEvents returns how many events are held out.
+func (ls *rankerLabels) heldEvents() int {
+	n := 0
+	for _, w := range ls.held {
+		n += bits.OnesCount64(w)
+	}
+	return n
 }
 
-func (ls *rankerLabels) hold(d *model.Dataset, u, i int32) {
-	ls.held[pairOf(u, i)] = struct{}{}
-	ls.test[d.Users[u]] = append(ls.test[d.Users[u]], d.Items[i])
+// hold holds out user u's pairs with items, whose events are evs.
+func (ls *rankerLabels) hold(te *trainEvents, d *model.Dataset, u int32, evs []int32, items []int32) {
+	if len(items) == 0 {
+		return
+	}
+	for _, i := range items {
+		ls.mark[i] = u + 1
+		ls.test[d.Users[u]] = append(ls.test[d.Users[u]], d.Items[i])
+	}
+	for _, k := range evs {
+		if ls.mark[te.item[k]] == u+1 {
+			ls.held[k>>6] |= 1 << (k & 63)
+		}
+	}
 }
 
-// trainsLabels reports whether event k trains the label pipeline (its pair is not held out).
-func (ls *rankerLabels) trains(te *trainEvents, k int32) bool {
-	return !ls.isHeld(te.user[k], te.item[k])
-}
+// trains reports whether event k trains the label pipeline (its pair is not held out).
+func (ls *rankerLabels) trains(_ *trainEvents, k int32) bool { return !ls.heldEvent(k) }
 
 // labelSplit cuts each user's labels from the run's events, as RankerOptions say.
 func labelSplit(te *trainEvents, by userOrder, d *model.Dataset, o RankerOptions) (*rankerLabels, error) {
 	if !(o.Holdout > 0 && o.Holdout < 1) {
 		return nil, recd.Invalid("holdout", fmt.Sprintf("must be in (0, 1), got %v", o.Holdout))
 	}
-	ls := &rankerLabels{held: map[uint64]struct{}{}, test: map[string][]string{}}
+	ls := &rankerLabels{held: make([]uint64, (te.len()+63)/64), test: map[string][]string{}, mark: make([]int32, len(d.Items))}
 	if o.LabelSplit == LabelSplitRandom {
 		randomLabels(ls, te, by, d, o.Holdout, o.Seed)
 	} else {
@@ -55,6 +72,7 @@ func labelSplit(te *trainEvents, by userOrder, d *model.Dataset, o RankerOptions
 	for _, items := range ls.test {
 		slices.Sort(items)
 	}
+	ls.mark = nil
 	return ls, nil
 }
 
@@ -63,6 +81,7 @@ func labelSplit(te *trainEvents, by userOrder, d *model.Dataset, o RankerOptions
 func userTimeLabels(ls *rankerLabels, te *trainEvents, by userOrder, d *model.Dataset, fraction float64) {
 	type first struct{ item, pos int32 } // an item's earliest event in the user's history
 	var fs []first
+	var held []int32
 	slot := map[int32]int{}
 	for u := range int32(len(d.Users)) {
 		fs = fs[:0]
@@ -78,9 +97,11 @@ func userTimeLabels(ls *rankerLabels, te *trainEvents, by userOrder, d *model.Da
 		}
 		sort.Slice(fs, func(a, b int) bool { return te.before(fs[a].pos, fs[b].pos) })
 		n := min(int(math.Round(fraction*float64(len(fs)))), len(fs)-1)
+		held = held[:0]
 		for _, f := range fs[len(fs)-max(n, 0):] {
-			ls.hold(d, u, f.item)
+			held = append(held, f.item)
 		}
+		ls.hold(te, d, u, by.events(u), held)
 	}
 }
 
@@ -111,9 +132,7 @@ func randomLabels(ls *rankerLabels, te *trainEvents, by userOrder, d *model.Data
 		slices.SortFunc(its, func(a, b int32) int { return strings.Compare(d.Items[a], d.Items[b]) })
 		n := min(int(math.Round(fraction*float64(len(its)))), len(its)-1)
 		rng.Shuffle(len(its), func(a, b int) { its[a], its[b] = its[b], its[a] })
-		for _, i := range its[:n] {
-			ls.hold(d, u, i)
-		}
+		ls.hold(te, d, u, by.events(u), its[:max(n, 0)])
 	}
 }
 
@@ -125,7 +144,7 @@ func labelHistory(u int32, te *trainEvents, by userOrder, d *model.Dataset, ls *
 	slot := map[int32]int{}
 	for _, k := range by.events(u) {
 		i := te.item[k]
-		if ls.isHeld(u, i) {
+		if ls.heldEvent(k) {
 			continue
 		}
 		s, ok := slot[i]

@@ -43,7 +43,7 @@ func labelEvents(t *testing.T) []recd.Event {
 // compactOf reads events as a training run does: into a dataset and its compact events.
 func compactOf(evs []recd.Event, w model.Weights) (*trainEvents, *model.Dataset) {
 	b := model.NewBuilder(w)
-	te := newTrainEvents()
+	te := newTrainEvents(0)
 	for _, e := range evs {
 		u, i := b.AddIndex(e)
 		te.add(u, i, e)
