@@ -28,11 +28,18 @@ type ItemKNNOptions struct {
 	Binary bool `json:"binary" yaml:"binary"`
 	// Workers is the number of goroutines for training (0: GOMAXPROCS).
 	Workers int `json:"workers" yaml:"workers"`
+	// MaxUserItems caps how many of one user's items count towards the co-occurrences
+	// (default 1000; 0: no cap). A history of n items adds n² pairs, so the few heaviest
+	// users of a large data set would take most of the fit (hours at 100M events). A user
+	// above the cap counts a sample of that many of their items, the same in every run (the
+	// items of the smallest hash of user and item index), and each item's norm is taken over
+	// the sampled interactions, so the similarity stays a cosine of one matrix.
+	MaxUserItems int `json:"max_user_items" yaml:"max_user_items"`
 }
 
 // DefaultItemKNNOptions returns the defaults.
 func DefaultItemKNNOptions() ItemKNNOptions {
-	return ItemKNNOptions{Neighbors: 100, ScoreNeighbors: 20, Shrink: 10, Alpha: 0.5, Binary: true}
+	return ItemKNNOptions{Neighbors: 100, ScoreNeighbors: 20, Shrink: 10, Alpha: 0.5, Binary: true, MaxUserItems: 1000}
 }
 
 // Validate reports the first invalid option.
@@ -46,6 +53,8 @@ func (o ItemKNNOptions) Validate() error {
 		return errors.New("shrink must be a finite number >= 0")
 	case o.Alpha < 0 || o.Alpha > 1:
 		return errors.New("alpha must be in [0, 1]")
+	case o.MaxUserItems < 0:
+		return errors.New("max_user_items must be >= 0")
 	}
 	return nil
 }
@@ -63,7 +72,12 @@ type ItemKNN struct {
 	Opts ItemKNNOptions
 	// Neighbors[i] are item i's most similar items, most similar first.
 	Neighbors [][]Neighbor
+
+	sampled int // users whose items the last Fit sampled (MaxUserItems); not saved
 }
+
+// SampledUsers returns how many users' items the last Fit sampled down to MaxUserItems.
+func (m *ItemKNN) SampledUsers() int { return m.sampled }
 
 // NewItemKNN returns an untrained model.
 func NewItemKNN(o ItemKNNOptions) *ItemKNN { return &ItemKNN{Opts: o} }
@@ -77,11 +91,19 @@ func (m *ItemKNN) Fit(ctx context.Context, d *Dataset) error {
 		return err
 	}
 	ni := d.NumItems()
+	smp := sampleUsers(d, m.Opts.MaxUserItems)
+	m.sampled = 0
+	if smp != nil {
+		m.sampled = len(smp.items)
+	}
 	norms := make([]float64, ni)
 	for i := 0; i < ni; i++ {
 		_, ws := d.ItemCol(i)
 		var s float64
-		for _, w := range ws {
+		for n, w := range ws {
+			if smp.dropped(d.ItemPtr[i] + int32(n)) {
+				continue
+			}
 			if m.Opts.Binary {
 				s++
 			} else {
@@ -122,7 +144,7 @@ func (m *ItemKNN) Fit(ctx context.Context, d *Dataset) error {
 				if i >= ni || stop {
 					return
 				}
-				m.Neighbors[i] = m.fitItem(d, i, powA[i], powB, acc, sc)
+				m.Neighbors[i] = m.fitItem(d, smp, i, powA[i], powB, acc, sc)
 			}
 		}()
 	}
@@ -140,16 +162,19 @@ type knnScratch struct {
 
 // fitItem computes item i's neighbour list (ni is item i's norm term) using acc (zeroed,
 // len NumItems) and sc as scratch; acc is zeroed again on return.
-func (m *ItemKNN) fitItem(d *Dataset, i int, ni float64, powB, acc []float64, sc *knnScratch) []Neighbor {
+func (m *ItemKNN) fitItem(d *Dataset, smp *userSample, i int, ni float64, powB, acc []float64, sc *knnScratch) []Neighbor {
 	touched := sc.touched[:0]
 	defer func() { sc.touched = touched }()
 	users, uw := d.ItemCol(i)
 	for n, u := range users {
+		if smp.dropped(d.ItemPtr[i] + int32(n)) {
+			continue
+		}
 		wi := float64(uw[n])
 		if m.Opts.Binary {
 			wi = 1
 		}
-		items, iw := d.UserRow(int(u))
+		items, iw := smp.row(d, u)
 		for k, j := range items {
 			if int(j) == i {
 				continue
@@ -194,6 +219,82 @@ func (m *ItemKNN) fitItem(d *Dataset, i int, ni float64, powB, acc []float64, sc
 		return 0
 	})
 	return out
+}
+
+// userSample is the sample of the heaviest users' items that item-kNN counts
+// (ItemKNNOptions.MaxUserItems): for each user above the cap, the kept items as a row of their
+// own, and a bit per CSC entry of the dataset marking the interactions left out. A nil
+// *userSample keeps every interaction.
+type userSample struct {
+	at    []int32 // per user: index into items and weights, -1 for a user under the cap
+	items [][]int32
+	ws    [][]float32
+	drop  []uint64 // bit p: CSC entry p (ItemUsers[p]) is left out
+}
+
+// sampleUsers samples the rows of d's users with more than most items (nil when none has, or
+// most is 0): each keeps the most items of the smallest keptHash, in item order.
+func sampleUsers(d *Dataset, most int) *userSample {
+	if most <= 0 {
+		return nil
+	}
+	var s *userSample
+	var keys []uint64
+	for u := range d.NumUsers() {
+		items, ws := d.UserRow(u)
+		if len(items) <= most {
+			continue
+		}
+		if s == nil {
+			s = &userSample{at: make([]int32, d.NumUsers()), drop: make([]uint64, (d.NNZ()+63)/64)}
+			for v := range s.at {
+				s.at[v] = -1
+			}
+		}
+		keys = keys[:0]
+		for k, j := range items {
+			keys = append(keys, keptHash(int32(u), j)&^0xffffffff|uint64(k)) // hash, then position
+		}
+		slices.Sort(keys)
+		kept := keys[:most]
+		slices.SortFunc(kept, func(a, b uint64) int { return int(uint32(a)) - int(uint32(b)) }) // item order
+		row, rw := make([]int32, 0, most), make([]float32, 0, most)
+		for _, x := range kept {
+			k := uint32(x)
+			row, rw = append(row, items[k]), append(rw, ws[k])
+		}
+		s.at[u] = int32(len(s.items))
+		s.items, s.ws = append(s.items, row), append(s.ws, rw)
+		for _, x := range keys[most:] {
+			j := items[uint32(x)]
+			col := d.ItemUsers[d.ItemPtr[j]:d.ItemPtr[j+1]]
+			p, _ := slices.BinarySearch(col, int32(u))
+			q := int(d.ItemPtr[j]) + p
+			s.drop[q>>6] |= 1 << (q & 63)
+		}
+	}
+	return s
+}
+
+// keptHash orders a user's items for the sample: the splitmix64 finaliser of the pair.
+func keptHash(u, i int32) uint64 {
+	x := uint64(uint32(u))<<32 | uint64(uint32(i))
+	x = (x ^ x>>30) * 0xbf58476d1ce4e5b9
+	x = (x ^ x>>27) * 0x94d049bb133111eb
+	return x ^ x>>31
+}
+
+// dropped reports whether CSC entry p is left out of the sample.
+func (s *userSample) dropped(p int32) bool {
+	return s != nil && s.drop[p>>6]&(1<<(p&63)) != 0
+}
+
+// row returns user u's items and weights as the sample counts them.
+func (s *userSample) row(d *Dataset, u int32) ([]int32, []float32) {
+	if s != nil && s.at[u] >= 0 {
+		return s.items[s.at[u]], s.ws[s.at[u]]
+	}
+	return d.UserRow(int(u))
 }
 
 // knnBetter orders neighbours by similarity, then by item index for determinism.

@@ -194,6 +194,10 @@ func (t *trainer) fit(ctx context.Context, td *trainData, pr *progress) (*bundle
 	if err := bd.KNN.Fit(ctx, d); err != nil {
 		return nil, fmt.Errorf("fit item-knn: %w", err)
 	}
+	if n := bd.KNN.SampledUsers(); n > 0 {
+		t.limit(bd, "itemknn", LimitLimited, fmt.Sprintf("co-occurrences of the %d users with more than %d items counted from a fixed sample of that many of their items (train.knn.max_user_items)",
+			n, t.opts.KNN.MaxUserItems))
+	}
 	pr.step("item-knn", "neighbours", bd.KNN.Size())
 	if d.NNZ() > 0 {
 		ao := t.opts.ALS

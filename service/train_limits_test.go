@@ -9,8 +9,9 @@ import (
 )
 
 // TestTrainer_LimitsAreLoggedAndListed checks that a guard that limits a training run is
-// neither silent in the log nor in the versions list: EASE refused above its item cap, and
-// the ranker's groups sampled from more users than its bound, each appear once as a limit on
+// neither silent in the log nor in the versions list: EASE refused above its item cap,
+// item-kNN's heavy users sampled, and the ranker's groups sampled from more users than its
+// bound, each appear once as a limit on
 // the served version (and in the log), with the reason; a run without those guards has none.
 func TestTrainer_LimitsAreLoggedAndListed(t *testing.T) {
 	var logs bytes.Buffer
@@ -18,6 +19,7 @@ func TestTrainer_LimitsAreLoggedAndListed(t *testing.T) {
 		o.Logger = slog.New(slog.NewTextHandler(&logs, nil))
 		o.EASE.MaxItems = 50    // the fixture keeps about 300 items
 		o.Ranker.maxUsers = 200 // of 240 users, nearly all with labels
+		o.KNN.MaxUserItems = 5  // most users have more
 	})
 	models, err := s.Models(t.Context())
 	if err != nil {
@@ -29,7 +31,7 @@ func TestTrainer_LimitsAreLoggedAndListed(t *testing.T) {
 			got = m.Limits
 		}
 	}
-	want := map[string]string{"ease": LimitSkipped, "ranker": LimitLimited}
+	want := map[string]string{"ease": LimitSkipped, "ranker": LimitLimited, "itemknn": LimitLimited}
 	if len(got) != len(want) {
 		t.Fatalf("limits %+v, want one for each of %v", got, want)
 	}

@@ -63,6 +63,7 @@ var schema = []setting{
 	{"train.knn.alpha", "0.5 is the plain cosine", between(0, 1)},
 	{"train.knn.binary", "similarities from presence, not weights", nil},
 	{"train.knn.workers", "goroutines (0: all cores)", atLeast(0)},
+	{"train.knn.max_user_items", "a user's items the co-occurrences count, a fixed sample above it (0: all)", atLeast(0)},
 	{"train.als", "", nil},
 	{"train.als.factors", "latent dimension", between(1, 1024)},
 	{"train.als.iterations", "alternating sweeps", atLeast(0)},
