@@ -392,6 +392,14 @@ func (m *ALS) MarshalBinary() ([]byte, error) {
 	return e.finish(), nil
 }
 
+// WithoutUsers returns a model with the same options and item vectors but no user vectors,
+// for saving a model that is served by folding users in: a decoded model never reads them (its
+// training rows are not encoded), and at a million users they were a quarter of a saved
+// bundle. The receiver is unchanged.
+func (m *ALS) WithoutUsers() *ALS {
+	return &ALS{opts: m.opts, users: Factors{Dim: m.users.Dim}, items: m.items, gram: m.gram}
+}
+
 // UnmarshalBinary replaces the model with one encoded by MarshalBinary, keeping the receiver's
 // Workers and Progress. A truncated, corrupted or foreign blob returns an error and leaves the
 // model unchanged.

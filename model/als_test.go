@@ -343,3 +343,40 @@ func facCheckConcurrentScore(t *testing.T, m Recommender, d *Dataset) {
 		}
 	}
 }
+
+// TestALS_WithoutUsers: a model saved without its user vectors, once decoded, scores every
+// history as the fully saved one does (both fold users in), and the blob is smaller by the
+// user vectors; the model it was made from keeps them.
+func TestALS_WithoutUsers(t *testing.T) {
+	m, d := facSmallALS(t, nil)
+	full, err := m.MarshalBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	lean, err := m.WithoutUsers().MarshalBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := len(full) - 4*m.UserFactors().Rows*m.UserFactors().Dim; len(lean) != want {
+		t.Errorf("blob without users is %d bytes, want %d", len(lean), want)
+	}
+	if m.UserFactors().Rows != d.NumUsers() {
+		t.Fatalf("WithoutUsers changed the receiver: %d user rows", m.UserFactors().Rows)
+	}
+	a, b := NewALS(m.Options()), NewALS(m.Options())
+	if err := a.UnmarshalBinary(full); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.UnmarshalBinary(lean); err != nil {
+		t.Fatal(err)
+	}
+	sa, sb := make([]float32, d.NumItems()), make([]float32, d.NumItems())
+	for u := range d.NumUsers() {
+		items, ws := d.UserRow(u)
+		a.Score(u, items, ws, sa)
+		b.Score(u, items, ws, sb)
+		if !slices.Equal(sa, sb) {
+			t.Fatalf("user %d: scores differ between the model saved with and without user vectors", u)
+		}
+	}
+}

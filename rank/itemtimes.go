@@ -1,6 +1,8 @@
 package rank
 
 import (
+	"encoding/binary"
+	"errors"
 	"math"
 	"slices"
 	"sync"
@@ -17,6 +19,10 @@ type ItemTimes struct {
 	Times  []int32
 	Base   int64
 	Newest int64 // the newest event time of the run: "now" for the features
+	// Packed, in a saved copy (Pack), holds the times in place of Times: per item in order,
+	// the first and then each gap to the next as an unsigned varint, a byte or two for most
+	// where gob wrote five. Unpack restores Times.
+	Packed []byte
 
 	once sync.Once
 	idx  *timeIndex // built on first use or by Prepare; not encoded
@@ -64,6 +70,61 @@ func NewItemTimesFunc(n int, each func(yield func(item int32, t int64))) *ItemTi
 		slices.Sort(t.Times[t.Off[i]:t.Off[i+1]])
 	}
 	return t
+}
+
+// Pack returns a copy of t for saving, its times in Packed and Times nil (nil for nil).
+func (t *ItemTimes) Pack() *ItemTimes {
+	if t == nil {
+		return nil
+	}
+	buf := make([]byte, 0, 2*len(t.Times))
+	for i := 0; i+1 < len(t.Off); i++ {
+		prev := int32(0)
+		for _, x := range t.Times[t.Off[i]:t.Off[i+1]] {
+			buf = binary.AppendUvarint(buf, uint64(x-prev))
+			prev = x
+		}
+	}
+	return &ItemTimes{Off: t.Off, Base: t.Base, Newest: t.Newest, Packed: buf}
+}
+
+// Unpack restores Times from Packed in a decoded copy (nothing when Packed is empty: a copy
+// saved before packing). It fails on offsets or times that do not describe a packed copy,
+// leaving t unchanged.
+func (t *ItemTimes) Unpack() error {
+	if t == nil || t.Packed == nil {
+		return nil
+	}
+	n := len(t.Off) - 1
+	if n < 0 || t.Off[0] != 0 {
+		return errors.New("item times: no offsets")
+	}
+	for i := range n {
+		if t.Off[i+1] < t.Off[i] {
+			return errors.New("item times: offsets decrease")
+		}
+	}
+	if int64(t.Off[n]) > int64(len(t.Packed)) { // every time takes a byte at least
+		return errors.New("item times: fewer bytes than times")
+	}
+	times := make([]int32, t.Off[n])
+	buf := t.Packed
+	for i := range n {
+		prev := int64(0)
+		for k := t.Off[i]; k < t.Off[i+1]; k++ {
+			d, w := binary.Uvarint(buf)
+			if w <= 0 || prev+int64(d) > math.MaxInt32 || d > math.MaxInt32 {
+				return errors.New("item times: a time does not decode")
+			}
+			prev += int64(d)
+			times[k], buf = int32(prev), buf[w:]
+		}
+	}
+	if len(buf) != 0 {
+		return errors.New("item times: bytes after the last time")
+	}
+	t.Times, t.Packed = times, nil
+	return nil
 }
 
 // of returns item i's sorted times after Base (nil outside the run's items).

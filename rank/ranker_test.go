@@ -307,6 +307,48 @@ func TestItemTimes_DecodesEightByteTimes(t *testing.T) {
 	}
 }
 
+// A packed copy survives gob and unpacks to the same times; bytes that do not describe the
+// offsets are refused.
+func TestItemTimes_PackRoundTrip(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	var items []int32
+	var times []int64
+	for range 3000 {
+		items, times = append(items, int32(rng.IntN(40))), append(times, 1_500_000_000+int64(rng.IntN(1<<27)))
+	}
+	want := rank.NewItemTimes(50, items, times) // items 40-49 have none
+	var buf bytes.Buffer
+	if err := gob.NewEncoder(&buf).Encode(want.Pack()); err != nil {
+		t.Fatal(err)
+	}
+	if n := buf.Len(); n > 4*len(want.Times) {
+		t.Errorf("packed copy is %d bytes for %d times", n, len(want.Times))
+	}
+	var got rank.ItemTimes
+	if err := gob.NewDecoder(&buf).Decode(&got); err != nil {
+		t.Fatal(err)
+	}
+	if got.Times != nil {
+		t.Fatal("the packed copy carried Times")
+	}
+	if err := got.Unpack(); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(got.Times, want.Times) || !slices.Equal(got.Off, want.Off) || got.Base != want.Base || got.Newest != want.Newest || got.Packed != nil {
+		t.Fatal("unpacked times differ from the packed ones")
+	}
+	for _, bad := range []*rank.ItemTimes{
+		{Off: want.Off, Packed: want.Pack().Packed[:len(want.Pack().Packed)-1]},     // cut short
+		{Off: want.Off, Packed: append(want.Pack().Packed, 1)},                      // a byte over
+		{Off: []int32{0, 2, 1}, Packed: []byte{1, 1, 1}},                            // offsets decrease
+		{Off: []int32{0, 1}, Packed: []byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 1}}, // past int32
+	} {
+		if err := bad.Unpack(); err == nil {
+			t.Errorf("Unpack accepted %d offsets and %d bytes that do not match", len(bad.Off), len(bad.Packed))
+		}
+	}
+}
+
 func recIDs(recs []recd.Recommendation) []string {
 	out := make([]string, len(recs))
 	for i, r := range recs {

@@ -15,8 +15,14 @@ import (
 // artifactKind is the kind of the artifact holding a whole serving bundle.
 const artifactKind = "bundle"
 
-// bundleFormat is bumped whenever bundle's encoding changes; older artifacts are retrained.
-const bundleFormat = 2
+// bundleFormat is bumped whenever bundle's encoding changes; artifacts older than
+// minBundleFormat are retrained. Format 3 packs the items' times (rank.ItemTimes.Pack) and
+// saves ALS without its user vectors, which a decoded model never read; this binary still
+// reads format 2, and one that reads only 2 refuses 3 rather than serve without times.
+const (
+	bundleFormat    = 3
+	minBundleFormat = 2
+)
 
 // bundle is what a training run saves: every model of one version.
 type bundle struct {
@@ -89,9 +95,12 @@ func decodeBundle(art store.Artifact) (*bundle, error) {
 	if err := gob.NewDecoder(bytes.NewReader(art.Blob)).Decode(&bd); err != nil {
 		return nil, fmt.Errorf("decode model %s: %w", art.Version, err)
 	}
-	if bd.Format != bundleFormat || bd.Pop == nil || bd.KNN == nil || len(bd.KNN.Neighbors) != len(bd.Items) ||
+	if bd.Format < minBundleFormat || bd.Format > bundleFormat || bd.Pop == nil || bd.KNN == nil || len(bd.KNN.Neighbors) != len(bd.Items) ||
 		len(bd.Counts) != len(bd.Items) {
-		return nil, fmt.Errorf("model %s has format %d, this binary serves %d", art.Version, bd.Format, bundleFormat)
+		return nil, fmt.Errorf("model %s has format %d, this binary serves %d to %d", art.Version, bd.Format, minBundleFormat, bundleFormat)
+	}
+	if err := bd.Times.Unpack(); err != nil {
+		return nil, fmt.Errorf("decode model %s: %w", art.Version, err)
 	}
 	return &bd, nil
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -225,5 +226,54 @@ func TestDecodeRanker(t *testing.T) {
 	}
 	if _, err := decodeRanker(bd.Ranker, rank.NewFeatureSet([]string{"price"})); !errors.Is(err, rank.ErrFeatureSet) {
 		t.Errorf("another feature set: err = %v, want rank.ErrFeatureSet", err)
+	}
+}
+
+// TestSavedBundle_PacksTimesAndDropsALSUsers: the saved bundle holds the items' times packed
+// and ALS without user vectors; decoded, the times are the served ones. A bundle of the
+// previous format (times unpacked, user vectors kept) still decodes; one of a format this
+// binary does not know is refused.
+func TestSavedBundle_PacksTimesAndDropsALSUsers(t *testing.T) {
+	s := openRanked(t, filepath.Join(t.TempDir(), "recd.db"), true)
+	art, err := s.st.LatestArtifact(t.Context(), artifactKind)
+	if err != nil {
+		t.Fatal(err)
+	}
+	served := s.snap.Load().models
+	var raw bundle
+	if err := gob.NewDecoder(bytes.NewReader(art.Blob)).Decode(&raw); err != nil {
+		t.Fatal(err)
+	}
+	if raw.Times == nil || raw.Times.Times != nil || len(raw.Times.Packed) == 0 {
+		t.Fatal("the saved bundle's times are not packed")
+	}
+	bd, err := decodeBundle(art)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bd.Format != bundleFormat || bd.Times == nil || len(bd.Times.Times) == 0 || !slices.Equal(bd.Times.Times, served.Times.Times) ||
+		!slices.Equal(bd.Times.Off, served.Times.Off) || bd.Times.Base != served.Times.Base || bd.Times.Newest != served.Times.Newest {
+		t.Fatal("the saved times, decoded, are not the served ones")
+	}
+	if bd.ALS.UserFactors().Rows != 0 || served.ALS.UserFactors().Rows == 0 {
+		t.Errorf("saved ALS has %d user rows, the served one %d; want none saved", bd.ALS.UserFactors().Rows, served.ALS.UserFactors().Rows)
+	}
+	for _, c := range []struct {
+		format int
+		ok     bool
+	}{{minBundleFormat, true}, {minBundleFormat - 1, false}, {bundleFormat + 1, false}} {
+		old := *bd
+		old.Format, old.ALS = c.format, served.ALS // times unpacked, users kept: format 2's layout
+		var buf bytes.Buffer
+		if err := gob.NewEncoder(&buf).Encode(&old); err != nil {
+			t.Fatal(err)
+		}
+		got, err := decodeBundle(store.Artifact{Version: "v", Blob: buf.Bytes()})
+		switch {
+		case c.ok && (err != nil || !slices.Equal(got.Times.Times, served.Times.Times)):
+			t.Errorf("format %d: %v; want it decoded with the same times", c.format, err)
+		case !c.ok && err == nil:
+			t.Errorf("format %d decoded; want it refused", c.format)
+		}
 	}
 }
