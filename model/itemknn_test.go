@@ -67,7 +67,6 @@ func TestItemKNN_MaxUserItems(t *testing.T) {
 	for i := range 300 {
 		b.AddItem(fmt.Sprintf("i%03d", i))
 	}
-	type pair struct{ u, i string }
 	var evs []recd.Event
 	for u := range 80 {
 		n := 5 + rng.IntN(20)
