@@ -86,16 +86,25 @@ not json
 	if _, err := st.GetItem(ctx, "b"); err == nil {
 		t.Error("the rejected item b was stored")
 	}
-	// The import saved the live state, so the next command starts from it, not a scan.
+	// The import saved the live state, so the next process that loads it (serve, as opened
+	// here) starts from it, not a scan.
 	if _, err := os.Stat(filepath.Join(data, "live.snapshot")); err != nil {
 		t.Fatalf("import left no live snapshot: %v", err)
 	}
 	errs.Reset()
-	if err := runTrain(ctx, []string{"--data-dir", data, "--no-progress", "--log-level", "info"}, &out, &errs); err != nil {
-		t.Fatalf("train: %v\n%s", err, errs.String())
+	cf := commonFlags{dataDir: data, logLvl: "info"}
+	cfg, err := cf.load()
+	if err != nil {
+		t.Fatal(err)
 	}
+	svc, st2, err := openServiceWith(ctx, cfg, newLogger(cfg, &errs))
+	if err != nil {
+		t.Fatalf("open after the import: %v\n%s", err, errs.String())
+	}
+	svc.Close()
+	st2.Close()
 	if !strings.Contains(errs.String(), "live state from snapshot") {
-		t.Errorf("train after the import did not start from its snapshot:\n%s", errs.String())
+		t.Errorf("the service opened after the import did not start from its snapshot:\n%s", errs.String())
 	}
 }
 
