@@ -18,27 +18,39 @@ import (
 
 // TestRunTrain_SkipsUnchangedUnlessForced: `recd train` twice without new events writes one
 // version and answers skipped; --force writes another.
-func TestRunTrain_SkipsUnchangedUnlessForced(t *testing.T) {
+// trainDir returns a data dir whose store holds the available items ids and the events evs.
+func trainDir(t *testing.T, ids []string, evs []recd.Event) string {
+	t.Helper()
 	ctx := t.Context()
 	dir := t.TempDir()
 	st, err := sqlite.Open(filepath.Join(dir, "recd.db"), sqlite.DefaultOptions())
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer st.Close()
 	o := service.DefaultOptions()
 	o.Index = newIndex(t)
 	svc, err := service.New(ctx, st, o)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := svc.PutItems(ctx, []recd.Item{{ID: "a", Available: true}, {ID: "b", Available: true}}); err != nil {
+	defer svc.Close()
+	items := make([]recd.Item, len(ids))
+	for k, id := range ids {
+		items[k] = recd.Item{ID: id, Available: true}
+	}
+	if err := svc.PutItems(ctx, items); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := svc.AddEvents(ctx, []recd.Event{{UserID: "u", ItemID: "a", Type: "view"}}); err != nil {
+	if _, err := svc.AddEvents(ctx, evs); err != nil {
 		t.Fatal(err)
 	}
-	svc.Close()
-	st.Close()
+	return dir
+}
+
+func TestRunTrain_SkipsUnchangedUnlessForced(t *testing.T) {
+	ctx := t.Context()
+	dir := trainDir(t, []string{"a", "b"}, []recd.Event{{UserID: "u", ItemID: "a", Type: "view"}})
 
 	train := func(extra ...string) service.ModelInfo {
 		t.Helper()
@@ -62,7 +74,7 @@ func TestRunTrain_SkipsUnchangedUnlessForced(t *testing.T) {
 	if forced.Skipped || forced.Version == first.Version {
 		t.Errorf("train --force = %+v, want a new version", forced)
 	}
-	st, err = sqlite.Open(filepath.Join(dir, "recd.db"), sqlite.DefaultOptions())
+	st, err := sqlite.Open(filepath.Join(dir, "recd.db"), sqlite.DefaultOptions())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -77,27 +89,9 @@ func TestRunTrain_SkipsUnchangedUnlessForced(t *testing.T) {
 // yet trains on every event, and writes no live snapshot that would describe none.
 func TestRunTrain_ReadsOnlyTheCatalog(t *testing.T) {
 	ctx := t.Context()
-	dir := t.TempDir()
-	st, err := sqlite.Open(filepath.Join(dir, "recd.db"), sqlite.DefaultOptions())
-	if err != nil {
-		t.Fatal(err)
-	}
-	o := service.DefaultOptions()
-	o.Index = newIndex(t)
-	svc, err := service.New(ctx, st, o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := svc.PutItems(ctx, []recd.Item{{ID: "a", Available: true}, {ID: "b", Available: true}, {ID: "c", Available: true}}); err != nil {
-		t.Fatal(err)
-	}
 	evs := []recd.Event{{UserID: "u", ItemID: "a", Type: "view"}, {UserID: "u", ItemID: "b", Type: "like"},
 		{UserID: "v", ItemID: "b", Type: "view"}, {UserID: "v", ItemID: "c", Type: "purchase"}}
-	if _, err := svc.AddEvents(ctx, evs); err != nil {
-		t.Fatal(err)
-	}
-	svc.Close()
-	st.Close()
+	dir := trainDir(t, []string{"a", "b", "c"}, evs)
 
 	var out, logs bytes.Buffer
 	if err := runTrain(ctx, []string{"--data-dir", dir, "--no-progress", "--log-level", "info"}, &out, &logs); err != nil {
