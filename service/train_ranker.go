@@ -132,7 +132,7 @@ func (t *trainer) labelPipeline(ctx context.Context, td *trainData, labels *rank
 	}
 	te := td.te
 	for k := range int32(te.len()) {
-		if labels.trains(te, k) {
+		if labels.trains(k) {
 			b.Add(te.event(k, td.d))
 		}
 	}
@@ -144,7 +144,7 @@ func (t *trainer) labelPipeline(ctx context.Context, td *trainData, labels *rank
 			at[i] = j
 		}
 	}
-	times := te.itemTimes(len(d.Items), func(k int32) bool { return labels.trains(te, k) }, func(i int32) int32 { return at[i] })
+	times := te.itemTimes(len(d.Items), func(k int32) bool { return labels.trains(k) }, func(i int32) int32 { return at[i] })
 	m := &rank.Models{Version: "ranker-labels", Items: d.Items, ItemIndex: d.ItemIndex, Pop: model.NewPopularity(),
 		KNN: model.NewItemKNN(t.opts.KNN), Counts: d.ItemCount, Times: times}
 	if err := m.Pop.Fit(ctx, d); err != nil {

@@ -56,7 +56,7 @@ func (ls *rankerLabels) hold(te *trainEvents, d *model.Dataset, u int32, evs []i
 }
 
 // trains reports whether event k trains the label pipeline (its pair is not held out).
-func (ls *rankerLabels) trains(_ *trainEvents, k int32) bool { return !ls.heldEvent(k) }
+func (ls *rankerLabels) trains(k int32) bool { return !ls.heldEvent(k) }
 
 // labelSplit cuts each user's labels from the run's events, as RankerOptions say.
 func labelSplit(te *trainEvents, by userOrder, d *model.Dataset, o RankerOptions) (*rankerLabels, error) {

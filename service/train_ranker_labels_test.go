@@ -83,7 +83,7 @@ func TestLabelSplit_AgreesWithEval(t *testing.T) {
 			}
 			var train []recd.Event
 			for k := range int32(te.len()) {
-				if got.trains(te, k) {
+				if got.trains(k) {
 					train = append(train, te.event(k, d))
 				}
 			}
@@ -103,7 +103,7 @@ func TestLabelSplit_AgreesWithEval(t *testing.T) {
 					t.Fatalf("user %s: label history %v, want %v", d.Users[u], got, want)
 				}
 			}
-			gotTimes := te.itemTimes(len(d.Items), func(k int32) bool { return got.trains(te, k) }, func(i int32) int32 { return i })
+			gotTimes := te.itemTimes(len(d.Items), func(k int32) bool { return got.trains(k) }, func(i int32) int32 { return i })
 			if wantTimes := referenceItemTimes(d.ItemIndex, len(d.Items), want.Train); !reflect.DeepEqual(gotTimes, wantTimes) {
 				t.Fatal("item times differ from those of eval's training events")
 			}
