@@ -59,6 +59,12 @@ func (m *Matcher) All() bool {
 		!m.f.AvailableOnly && len(m.f.Conditions) == 0
 }
 
+// AvailableOnly reports whether availability is the matcher's only condition.
+func (m *Matcher) AvailableOnly() bool {
+	return m.f.AvailableOnly && m.cats == nil && m.exclude == nil && m.allow == nil && m.deny == nil &&
+		len(m.f.Conditions) == 0
+}
+
 // AllowList returns the filter's allow list and whether it has one.
 func (m *Matcher) AllowList() ([]string, bool) { return m.f.Allow, m.allow != nil }
 

@@ -32,6 +32,7 @@ type Index struct {
 	gidOf     map[string]int32
 	ids       []string           // gid -> item id
 	payloads  []*index.Payload   // gid -> payload (nil: none; shared and read-only, see internPayload)
+	avail     []bool             // gid -> its payload's Available (see setPayload)
 	present   []bool             // gid -> upserted and not deleted
 	cats      map[string][]int32 // category -> items that had it (may hold stale or repeated entries)
 	rng       *rand.Rand
@@ -187,6 +188,7 @@ func (ix *Index) gid(id string) int32 {
 	ix.gidOf[id] = g
 	ix.ids = append(ix.ids, id)
 	ix.payloads = append(ix.payloads, nil)
+	ix.avail = append(ix.avail, false)
 	ix.present = append(ix.present, false)
 	for _, s := range ix.spaces {
 		if s.g != nil {
@@ -236,7 +238,7 @@ func (ix *Index) store(points []index.Point) (map[*space][]int32, error) {
 	for _, p := range points {
 		g := ix.gid(p.ID)
 		ix.indexCategories(g, p.Payload.Categories)
-		ix.payloads[g] = internPayload(p.Payload)
+		ix.setPayload(g, internPayload(p.Payload))
 		ix.present[g] = true
 		for name, v := range p.Vectors {
 			s := ix.spaces[name]
@@ -269,6 +271,14 @@ func internPayload(p index.Payload) *index.Payload {
 	}
 	c := index.ClonePayload(p)
 	return &c
+}
+
+// setPayload stores item g's payload (nil: none) and its availability beside it: a search
+// whose only condition is availability reads that dense array, not the payload, which is one
+// cache miss a visited node.
+func (ix *Index) setPayload(g int32, p *index.Payload) {
+	ix.payloads[g] = p
+	ix.avail[g] = p != nil && p.Available
 }
 
 // payload returns item g's payload, the zero payload when it has none (read-only).
@@ -382,7 +392,7 @@ func (ix *Index) Delete(_ context.Context, ids []string) error {
 			continue
 		}
 		ix.present[g] = false
-		ix.payloads[g] = nil
+		ix.setPayload(g, nil)
 		for _, s := range ix.spaces {
 			if s.sp != nil {
 				s.sp.Delete(id)

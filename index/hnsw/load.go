@@ -181,7 +181,7 @@ func (ix *Index) load(src io.Reader, size int64) error {
 				r.fail("payload of %q: %v", id, err)
 			}
 			fresh.indexCategories(int32(g), p.Categories)
-			fresh.payloads[g] = internPayload(p)
+			fresh.setPayload(int32(g), internPayload(p))
 			fresh.present[g] = true
 		}
 	}
@@ -214,7 +214,7 @@ func (ix *Index) load(src io.Reader, size int64) error {
 	if got := r.u32(); r.err != nil || got != want {
 		return fmt.Errorf("%w: checksum mismatch", ErrCorrupt)
 	}
-	ix.spaces, ix.gidOf, ix.ids, ix.payloads, ix.present = fresh.spaces, fresh.gidOf, fresh.ids, fresh.payloads, fresh.present
+	ix.spaces, ix.gidOf, ix.ids, ix.payloads, ix.avail, ix.present = fresh.spaces, fresh.gidOf, fresh.ids, fresh.payloads, fresh.avail, fresh.present
 	ix.cats = fresh.cats
 	ix.loadedSeq = seq
 	return nil

@@ -122,6 +122,9 @@ func (ix *Index) searchFiltered(s *space, sr *searcher, q []float32, ef int, req
 		gid := g.gids[n]
 		return m.Match(ix.ids[gid], ix.payload(gid))
 	}
+	if m != nil && m.AvailableOnly() {
+		allow = func(n int32) bool { return !(denies && sr.denied.has(n)) && ix.avail[g.gids[n]] }
+	}
 	if m == nil {
 		return ix.walkFiltered(s, sr, q, ef, req, allow)
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"sort"
 	"testing"
 
@@ -273,5 +274,53 @@ func testRecall(t *testing.T, ix index.Index) {
 	}
 	if rec := float64(found) / float64(total); rec < 0.95 {
 		t.Errorf("recall@10 = %.3f, want >= 0.95", rec)
+	}
+}
+
+// testAvailabilityFollowsPayload checks that an availability-only search reads the newest
+// payload: an item upserted again as unavailable (same vector) drops out, upserted as
+// available comes back, and a deleted item never matches.
+func testAvailabilityFollowsPayload(t *testing.T, ix index.Index) {
+	r := rand.New(rand.NewPCG(7, 8))
+	items := makeItems(r, 300, 8, 0)
+	for i := range items {
+		items[i].av = true
+	}
+	mustCreate(t, ix, index.SpaceConfig{Name: "v", Dim: 8, Metric: index.Cosine})
+	upsertItems(t, ix, "v", items)
+	q := randVec(r, 8)
+	f := &index.Filter{AvailableOnly: true}
+	search := func() []string {
+		return ids(mustSearch(t, ix, index.SearchRequest{Space: "v", Vector: q, K: 10, Filter: f}))
+	}
+	first := search()
+	if len(first) != 10 {
+		t.Fatalf("got %d hits, want 10", len(first))
+	}
+	byID := map[string]item{}
+	for _, it := range items {
+		byID[it.id] = it
+	}
+	off := []item{byID[first[0]], byID[first[3]]}
+	for i := range off {
+		off[i].av = false
+	}
+	upsertItems(t, ix, "v", off)
+	got := search()
+	for _, it := range off {
+		if slices.Contains(got, it.id) {
+			t.Fatalf("%s was upserted unavailable but still matches: %v", it.id, got)
+		}
+	}
+	off[0].av = true
+	upsertItems(t, ix, "v", off[:1])
+	if got := search(); !slices.Contains(got, off[0].id) {
+		t.Fatalf("%s was upserted available again but does not match: %v", off[0].id, got)
+	}
+	if err := ix.Delete(ctx, []string{off[0].id}); err != nil {
+		t.Fatal(err)
+	}
+	if got := search(); slices.Contains(got, off[0].id) {
+		t.Fatalf("%s was deleted but still matches: %v", off[0].id, got)
 	}
 }

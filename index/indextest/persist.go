@@ -37,12 +37,14 @@ func RunPersistence(t *testing.T, open func(t *testing.T, dir string) index.Inde
 		queries[i] = randVec(r, 8)
 	}
 	rare := &index.Filter{Categories: []string{"rare"}}
+	avail := &index.Filter{AvailableOnly: true}
 	search := func(ix index.Index) [][]index.Hit {
 		var out [][]index.Hit
 		for _, q := range queries {
 			out = append(out,
 				mustSearch(t, ix, index.SearchRequest{Space: "v", Vector: q, K: 10}),
 				mustSearch(t, ix, index.SearchRequest{Space: "v", Vector: q, K: 5, Filter: rare}),
+				mustSearch(t, ix, index.SearchRequest{Space: "v", Vector: q, K: 5, Filter: avail}),
 				mustSearch(t, ix, index.SearchRequest{Space: "l", Vector: q, K: 5}))
 		}
 		sq := sv(3, 1)

@@ -22,6 +22,7 @@ func Run(t *testing.T, open func(t *testing.T) index.Index) {
 	t.Run("Metrics", func(t *testing.T) { testMetrics(t, open) })
 	t.Run("KAndThreshold", func(t *testing.T) { testKAndThreshold(t, open(t)) })
 	t.Run("Filters", func(t *testing.T) { testFilters(t, open(t)) })
+	t.Run("AvailabilityFollowsPayload", func(t *testing.T) { testAvailabilityFollowsPayload(t, open(t)) })
 	t.Run("SelectiveFilter", func(t *testing.T) { testSelectiveFilter(t, open(t)) })
 	t.Run("ConditionTable", func(t *testing.T) { testConditionTable(t, open(t)) })
 	t.Run("Sparse", func(t *testing.T) { testSparse(t, open(t)) })
