@@ -77,19 +77,25 @@ done
 curl -sf "$base/readyz" >/dev/null || { echo "bench-serve: recd not ready after 300 s" >&2; exit 2; }
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$server_pid/stat"; }
-load() { # load RECS EVENTS DURATION REPORT
+load() { # load RECS EVENTS DURATION REPORT SEED
 	"${load_pin[@]}" "$work/bin/recd-load" --target "$base" --rps-recs "$1" --rps-events "$2" --duration "$3" \
-		--users "$users" --user-prefix "$prefix" --concurrency 512 --json >"$4" 2>>"$out/load.log"
+		--users "$users" --user-prefix "$prefix" --concurrency 512 --seed "$5" --json >"$4" 2>>"$out/load.log"
 }
 
 echo "bench-serve: server on CPUs $server_cpus (GOMAXPROCS=2) of $cores; recd-load $([[ ${#load_pin[@]} -gt 0 ]] && echo "on CPUs 2-$(( cores - 1 ))" || echo "unpinned, beside the server (report the server-side p99)"); $duration per run after a $warmup warm-up; data $data"
 rows=()
+seed=0
 for pair in $rates; do
 	recs=${pair%%:*} events=${pair##*:}
-	load "$recs" "$events" "$warmup" "$out/warmup-$pair.json"
+	# Every run draws its users with a seed of its own: with one seed for all, a run would ask
+	# for the users of the runs before it in the same order, and the response cache would
+	# answer them (on a large user base they are meant to be cold).
+	seed=$(( seed + 1 ))
+	load "$recs" "$events" "$warmup" "$out/warmup-$pair.json" "$seed"
 	curl -sf "$base/metrics" >"$out/before-$pair.prom"
 	c0=$(cpu_ticks)
-	load "$recs" "$events" "$duration" "$out/run-$pair.json"
+	seed=$(( seed + 1 ))
+	load "$recs" "$events" "$duration" "$out/run-$pair.json" "$seed"
 	c1=$(cpu_ticks)
 	curl -sf "$base/metrics" >"$out/after-$pair.prom"
 	rows+=("$pair $(( c1 - c0 )) $(cut -d' ' -f1 /proc/loadavg)")
