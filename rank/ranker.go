@@ -1,6 +1,7 @@
 package rank
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -72,10 +73,11 @@ func (s learnedScorer) Score(ctx context.Context, in *ScoreInput) ([]Candidate, 
 // When the model gives no scores (a failed remote ranker without a local one) the pool keeps
 // the blend's.
 func (learnedScorer) scorePool(ctx context.Context, in *ScoreInput) (*blendPool, error) {
-	pool, err := WeightedBlend{}.scorePool(ctx, in)
+	pool, boosts, err := blendPoolOf(in)
 	if err != nil {
 		return nil, err
 	}
+	cold := coldPlaces(pool, boosts)
 	r := in.req
 	fs := r.rankerFeatures()
 	sel := rankedByRanker(pool)
@@ -102,7 +104,87 @@ func (learnedScorer) scorePool(ctx context.Context, in *ScoreInput) (*blendPool,
 			pool.score[j] = 0.5 * min(max(pool.score[j], 0), 0.999)
 		}
 	}
+	placeCold(pool, cold)
 	return pool, nil
+}
+
+// coldPlace is a boosted cold item of the pool and its place in the blend's order (how many
+// items the blend ranks above it).
+type coldPlace struct {
+	j     int32
+	place int
+}
+
+// coldPlaces returns the places the blend gives the boosted cold items (see coldItems), in
+// the pool as it stands before the model's scores replace the blend's.
+func coldPlaces(pool *blendPool, boosts []coldBoost) []coldPlace {
+	var out []coldPlace
+	for _, b := range boosts {
+		j, ok := pool.pos[b.id]
+		if !ok {
+			continue
+		}
+		place := 0
+		for i := range pool.ids {
+			if int32(i) != j && pool.less(int32(i), j) {
+				place++
+			}
+		}
+		out = append(out, coldPlace{j, place})
+	}
+	return out
+}
+
+// placeCold keeps the cold-start policy when the model scores: a boosted cold item, which
+// no model source proposes (it has no interactions to be proposed for) and so would fall
+// below every item the model scored, takes the place in the model's order that the blend's
+// policy gave it, between the items now at place-1 and place (a tie there is broken by id,
+// so it may land one place off). An item the model placed higher stays there.
+func placeCold(pool *blendPool, cold []coldPlace) {
+	if len(cold) == 0 {
+		return
+	}
+	for _, c := range cold {
+		if c.place >= len(pool.ids)-1 {
+			continue
+		}
+		top := bestScores(pool.score, c.j, c.place+1)
+		s := top[c.place] + 1e-6 // the best place: above the best item, by a hair
+		if c.place > 0 {
+			s = (top[c.place-1] + top[c.place]) / 2
+		}
+		pool.score[c.j] = max(pool.score[c.j], s)
+	}
+}
+
+// bestScores returns the k best of scores but the one at skip, best first: by insertion for
+// a small k (the cold item's place is usually near the top), else by sorting them all.
+func bestScores(scores []float64, skip int32, k int) []float64 {
+	if k > 64 {
+		all := make([]float64, 0, len(scores))
+		for i, s := range scores {
+			if int32(i) != skip {
+				all = append(all, s)
+			}
+		}
+		slices.SortFunc(all, func(a, b float64) int { return cmp.Compare(b, a) })
+		return all[:k]
+	}
+	top := make([]float64, 0, k)
+	for i, s := range scores {
+		if int32(i) == skip || len(top) == k && s <= top[k-1] {
+			continue
+		}
+		if len(top) < k {
+			top = append(top, s)
+		} else {
+			top[k-1] = s
+		}
+		for x := len(top) - 1; x > 0 && top[x] > top[x-1]; x-- {
+			top[x], top[x-1] = top[x-1], top[x]
+		}
+	}
+	return top
 }
 
 // rankerPool is how many candidates the learned ranker scores at most: the blend's best of

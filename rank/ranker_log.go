@@ -45,6 +45,8 @@ func (r *request) logFeatures(ctx context.Context, cands []Candidate) error {
 		if err := r.ranker.compute(ctx, r, cands, fs); err != nil {
 			return err
 		}
+	} else if err := r.ranker.fill(ctx, r, cands, fs); err != nil {
+		return err
 	}
 	nf := len(fs.Names)
 	f := &FeatureRows{Names: fs.Names, Rows: make([][]float32, len(cands))}
@@ -57,6 +59,25 @@ func (r *request) logFeatures(ctx context.Context, cands []Candidate) error {
 	}
 	r.resp.Features = f
 	return nil
+}
+
+// fill computes the rows of the candidates the model did not score (a cold item the
+// cold-start policy placed, see placeCold), so that a logged list has every item's row and
+// can train a ranker. Call it after the explanations, which read the model's rows only.
+func (rr *rankerRows) fill(ctx context.Context, r *request, cands []Candidate, fs FeatureSet) error {
+	var sel []int32
+	for _, c := range cands {
+		if j, ok := rr.pool.pos[c.ID]; ok && rr.row[j] < 0 {
+			rr.row[j] = int32(len(rr.X)/len(fs.Names) + len(sel))
+			sel = append(sel, j)
+		}
+	}
+	if len(sel) == 0 {
+		return nil
+	}
+	X, err := r.p.features(ctx, r, rr.pool, sel, fs, nil)
+	rr.X = append(rr.X, X...)
+	return err
 }
 
 // compute fills a lazy pool's rows for the candidates (all in the pool).

@@ -162,8 +162,12 @@ func TestPipeline_RankerReasons(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, it := range got.Items {
-			if len(it.Reasons) == 0 || it.Reasons[0].Type != tc.lead || it.Reasons[0].Text == "" {
-				t.Fatalf("%v: %s's reasons %+v, want %s first with a sentence", tc.weights, it.ID, it.Reasons, tc.lead)
+			lead := tc.lead
+			if i, ok := p.M.ItemIndex[it.ID]; !ok || int(p.M.Counts[i]) < p.Opts.ItemWarmEvents {
+				lead = rank.ReasonMatchesProfile // the cold-start slot's item, placed by its content
+			}
+			if len(it.Reasons) == 0 || it.Reasons[0].Type != lead || it.Reasons[0].Text == "" {
+				t.Fatalf("%v: %s's reasons %+v, want %s first with a sentence", tc.weights, it.ID, it.Reasons, lead)
 			}
 		}
 	}
@@ -425,9 +429,18 @@ func TestPipeline_RankerLogsFeatures(t *testing.T) {
 	if f == nil || !slices.Equal(f.Names, p.Features().Names) || len(f.Rows) != len(got.Items) {
 		t.Fatalf("features %+v for %d items", f, len(got.Items))
 	}
+	placed := 0
 	for k, it := range got.Items {
 		j := slices.Index(ex.IDs, it.ID)
-		if j < 0 || !slices.Equal(f.Rows[k], ex.X[j*nf:(j+1)*nf]) {
+		if j < 0 {
+			// A cold item the cold-start slot placed, which the model did not score: logged
+			// with its row all the same, so the list can still train a ranker.
+			if placed++; placed > p.Opts.ColdItemSlots || len(f.Rows[k]) != nf {
+				t.Fatalf("item %d (%s), not one the ranker scored: logged row %v (%d such items)", k, it.ID, f.Rows[k], placed)
+			}
+			continue
+		}
+		if !slices.Equal(f.Rows[k], ex.X[j*nf:(j+1)*nf]) {
 			t.Fatalf("item %d (%s): logged row %v is not the row the ranker scored", k, it.ID, f.Rows[k])
 		}
 	}
@@ -474,5 +487,53 @@ func TestPipeline_RankerLogsFeatures(t *testing.T) {
 	req.LogFeatures, req.ContextItems = true, []string{hist[0].ItemID}
 	if got, _ := p.Recommend(ctx, req); got.Features != nil {
 		t.Error("features logged for a list with context items")
+	}
+}
+
+// TestPipeline_RankerKeepsTheColdItemSlot checks the cold-start policy under the learned
+// ranker: a cold item (fewer than ItemWarmEvents interactions) has nothing for a model source
+// to propose it by, so without the policy it would fall below every item the model scored;
+// it takes the place in the list that the blend gives it.
+func TestPipeline_RankerKeepsTheColdItemSlot(t *testing.T) {
+	p, _, hist := rankedPipeline(t, map[string]float64{"src_itemknn_score": 1, "item_count_log": 0.1})
+	ctx := context.Background()
+	req := rank.Request{History: hist, N: 10}
+	blendOnly := p.Opts
+	blendOnly.BlendOnly = true
+	q := rank.NewPipeline(p.M, p.Catalog, p.Index, nil, blendOnly)
+	coldAt := func(resp rank.Response) (string, int) {
+		for k, it := range resp.Items {
+			if i, ok := p.M.ItemIndex[it.ID]; !ok || int(p.M.Counts[i]) < p.Opts.ItemWarmEvents {
+				return it.ID, k
+			}
+		}
+		return "", -1
+	}
+	want, err := q.Recommend(ctx, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wid, wk := coldAt(want)
+	if wk < 0 {
+		t.Fatalf("the blend's list %v has no cold item: the fixture does not exercise the slot", recIDs(want.Items))
+	}
+	got, err := p.Recommend(ctx, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Scorer != rank.ScorerRanker {
+		t.Fatalf("scorer %q, want the ranker", got.Scorer)
+	}
+	if gid, gk := coldAt(got); gid != wid || gk != wk {
+		t.Fatalf("under the ranker the cold item is %q at %d, want %q at %d (the blend's place); list %v", gid, gk, wid, wk, recIDs(got.Items))
+	}
+	if slices.Equal(recIDs(got.Items), recIDs(want.Items)) {
+		t.Fatal("the ranker served the blend's list: the test does not tell the two apart")
+	}
+	noCold := p.Opts
+	noCold.ColdItemSlots = 0
+	r := rank.NewPipeline(p.M, p.Catalog, p.Index, nil, noCold)
+	if plain, _ := r.Recommend(ctx, req); slices.Contains(recIDs(plain.Items), wid) {
+		t.Fatalf("%s is in the ranker's list without the cold-item slot too: the test does not tell the slot's work", wid)
 	}
 }

@@ -55,16 +55,24 @@ func (WeightedBlend) Score(_ context.Context, in *ScoreInput) ([]Candidate, erro
 
 // scorePool is Score computed lazily (see blendPool): the same scores, bit for bit.
 func (WeightedBlend) scorePool(_ context.Context, in *ScoreInput) (*blendPool, error) {
+	pool, _, err := blendPoolOf(in)
+	return pool, err
+}
+
+// blendPoolOf is WeightedBlend's pool and the cold items' boosts it added.
+func blendPoolOf(in *ScoreInput) (*blendPool, []coldBoost, error) {
 	pool, err := newBlendPool(in.Lists, in.blendOptions())
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
+	var boosts []coldBoost
 	if in.ColdItems {
-		for _, b := range in.coldBoosts() {
+		boosts = in.coldBoosts()
+		for _, b := range boosts {
 			pool.add(b.id, b.boost)
 		}
 	}
-	return pool, nil
+	return pool, boosts, nil
 }
 
 func (in *ScoreInput) blendOptions() BlendOptions {
