@@ -141,9 +141,6 @@ func coldPlaces(pool *blendPool, boosts []coldBoost) []coldPlace {
 // policy gave it, between the items now at place-1 and place (a tie there is broken by id,
 // so it may land one place off). An item the model placed higher stays there.
 func placeCold(pool *blendPool, cold []coldPlace) {
-	if len(cold) == 0 {
-		return
-	}
 	for _, c := range cold {
 		if c.place >= len(pool.ids)-1 {
 			continue

@@ -61,9 +61,10 @@ func (r *request) logFeatures(ctx context.Context, cands []Candidate) error {
 	return nil
 }
 
-// fill computes the rows of the candidates the model did not score (a cold item the
-// cold-start policy placed, see placeCold), so that a logged list has every item's row and
-// can train a ranker. Call it after the explanations, which read the model's rows only.
+// fill computes the rows of the candidates that have none: after the model scored, a cold
+// item the cold-start policy placed (see placeCold), so that a logged list has every item's
+// row and can train a ranker; call it after the explanations, which read the model's rows
+// only. compute fills a lazy pool's rows with it.
 func (rr *rankerRows) fill(ctx context.Context, r *request, cands []Candidate, fs FeatureSet) error {
 	var sel []int32
 	for _, c := range cands {
@@ -82,18 +83,10 @@ func (rr *rankerRows) fill(ctx context.Context, r *request, cands []Candidate, f
 
 // compute fills a lazy pool's rows for the candidates (all in the pool).
 func (rr *rankerRows) compute(ctx context.Context, r *request, cands []Candidate, fs FeatureSet) error {
-	sel := make([]int32, 0, len(cands))
 	rr.row = make([]int32, len(rr.pool.ids))
 	for j := range rr.row {
 		rr.row[j] = -1
 	}
-	for _, c := range cands {
-		if j, ok := rr.pool.pos[c.ID]; ok && rr.row[j] < 0 {
-			rr.row[j] = int32(len(sel))
-			sel = append(sel, int32(j))
-		}
-	}
-	X, err := r.p.features(ctx, r, rr.pool, sel, fs, nil)
-	rr.X, rr.lazy = X, false
-	return err
+	rr.X, rr.lazy = nil, false
+	return rr.fill(ctx, r, cands, fs)
 }

@@ -36,8 +36,7 @@ func RunPersistence(t *testing.T, open func(t *testing.T, dir string) index.Inde
 	for i := range queries {
 		queries[i] = randVec(r, 8)
 	}
-	rare := &index.Filter{Categories: []string{"rare"}}
-	avail := &index.Filter{AvailableOnly: true}
+	rare, avail := &index.Filter{Categories: []string{"rare"}}, &index.Filter{AvailableOnly: true}
 	search := func(ix index.Index) [][]index.Hit {
 		var out [][]index.Hit
 		for _, q := range queries {
