@@ -26,6 +26,7 @@ type Pipeline struct {
 	sparse   sync.Pool                   // []float32 of len(M.Items), all 0
 	marks    sync.Pool                   // []bool of len(M.Items), all false
 	ranks    sync.Pool                   // []int32 of len(M.Items), all 0
+	touched  sync.Pool                   // []int32 of length 0: the items a scoring touched
 	vecs     atomic.Pointer[contentVecs] // nil until first needed; see ContentChanged
 	vecsMu   sync.Mutex                  // serialises building vecs
 	vecsGen  atomic.Uint64               // bumped by ContentChanged
@@ -45,6 +46,7 @@ func NewPipeline(m *Models, c Catalog, idx index.Index, exp *Exposure, opts Opti
 	p.sparse.New = func() any { s := make([]float32, n); return &s }
 	p.marks.New = func() any { s := make([]bool, n); return &s }
 	p.ranks.New = func() any { s := make([]int32, n); return &s }
+	p.touched.New = func() any { s := make([]int32, 0, 1024); return &s }
 	return p
 }
 

@@ -3,6 +3,7 @@ package rank
 import (
 	"math"
 	"slices"
+	"sync"
 
 	"github.com/recd/recd"
 )
@@ -25,31 +26,42 @@ type blendPool struct {
 	entryList  []int32 // the list of entry e
 	entryItem  []int32 // the index within its list of entry e
 	norm       []float64
-	heap       []int32 // items not yet taken, best at heap[0]
+	heap       []int32 // items not yet taken, best at heap[0]; valid once heaped
+	heaped     bool
+	// The learned scorer's buffers (see learnedScorer.scorePool), kept with the pool so
+	// that a released pool's next request reuses them: the rows it scores, their feature
+	// rows and each item's row.
+	sel []int32
+	x   []float32
+	row []int32
 }
+
+// blendPools keeps released pools (see release) for the next request's newBlendPool: a
+// cold request's pool of about a thousand items was a sixth of the bytes a request
+// allocated, and what a request allocates sets how often the collector runs, whose mark
+// phases were the serving tail at 20M events. sync.Pool drops what no request took back by
+// the next collection or two, so the reuse holds no memory of its own for long.
+var blendPools = sync.Pool{New: func() any { return new(blendPool) }}
 
 // newBlendPool validates like Blend and scores every item.
 func newBlendPool(lists []SourceList, opt BlendOptions) (*blendPool, error) {
 	if err := opt.Validate(); err != nil {
 		return nil, err
 	}
-	b := &blendPool{lists: lists, opt: opt}
 	size := 0
-	for k, l := range lists {
+	for _, l := range lists {
 		if l.Name == "" {
 			return nil, recd.Invalid("blend.sources", "source without a name")
 		}
+		size += len(l.Items)
+	}
+	b := blendPools.Get().(*blendPool)
+	b.reset(lists, opt, size)
+	for k, l := range lists {
 		if !slices.ContainsFunc(lists[:k], func(o SourceList) bool { return o.Name == l.Name }) {
 			b.total += opt.weight(l.Name)
 		}
-		size += len(l.Items)
 	}
-	b.pos = make(map[string]int32, size)
-	b.ids = make([]string, 0, size)
-	b.head, b.tail = make([]int32, 0, size), make([]int32, 0, size)
-	b.next = make([]int32, size)
-	b.entryList, b.entryItem = make([]int32, size), make([]int32, size)
-	b.norm = make([]float64, size)
 	e := 0
 	for li, l := range lists {
 		normalise(l.Items, opt.Normalisation, b.norm[e:e])
@@ -75,7 +87,8 @@ func newBlendPool(lists []SourceList, opt BlendOptions) (*blendPool, error) {
 	}
 	// Scores as Blend sums them: per item, in list order, a source's better entry
 	// replacing its earlier one.
-	b.score = make([]float64, len(b.ids))
+	b.score = resized(b.score, len(b.ids))
+	clear(b.score)
 	type src struct {
 		name string
 		best float64
@@ -104,6 +117,40 @@ func newBlendPool(lists []SourceList, opt BlendOptions) (*blendPool, error) {
 	return b, nil
 }
 
+// reset makes b an empty pool of lists, with room for size entries, reusing its buffers.
+func (b *blendPool) reset(lists []SourceList, opt BlendOptions, size int) {
+	b.lists, b.opt, b.total, b.heaped = lists, opt, 0, false
+	if b.pos == nil {
+		b.pos = make(map[string]int32, size)
+	}
+	b.ids = slices.Grow(b.ids[:0], size)
+	b.head, b.tail = slices.Grow(b.head[:0], size), slices.Grow(b.tail[:0], size)
+	b.next = resized(b.next, size)
+	b.entryList, b.entryItem = resized(b.entryList, size), resized(b.entryItem, size)
+	b.norm = resized(b.norm, size)
+}
+
+// release gives the pool back for reuse; nothing may read it, or a slice of its buffers,
+// afterwards. A nil pool is a no-op.
+func (b *blendPool) release() {
+	if b == nil {
+		return
+	}
+	clear(b.pos)
+	clear(b.ids) // drop the references to the lists' ids
+	b.lists = nil
+	blendPools.Put(b)
+}
+
+// resized returns s with length n, reusing its array when it has room; the contents are
+// not cleared.
+func resized[T any](s []T, n int) []T {
+	if cap(s) < n {
+		return make([]T, n)
+	}
+	return s[:n]
+}
+
 // add raises item id's score by d (the cold-item lean); unknown ids are ignored. Call it
 // before the first take or peek.
 func (b *blendPool) add(id string, d float64) {
@@ -122,7 +169,7 @@ func (b *blendPool) less(x, y int32) bool {
 
 // len returns the number of items not yet taken.
 func (b *blendPool) len() int {
-	if b.heap == nil {
+	if !b.heaped {
 		return len(b.ids)
 	}
 	return len(b.heap)
@@ -138,10 +185,10 @@ func (b *blendPool) peek() (float64, bool) {
 }
 
 func (b *blendPool) heapify() {
-	if b.heap != nil {
+	if b.heaped {
 		return
 	}
-	b.heap = make([]int32, len(b.ids))
+	b.heap, b.heaped = resized(b.heap, len(b.ids)), true
 	for j := range b.heap {
 		b.heap[j] = int32(j)
 	}

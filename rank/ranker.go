@@ -81,15 +81,17 @@ func (learnedScorer) scorePool(ctx context.Context, in *ScoreInput) (*blendPool,
 	r := in.req
 	fs := r.rankerFeatures()
 	sel := rankedByRanker(pool)
-	X, err := r.p.features(ctx, r, pool, sel, fs, nil)
+	X, err := r.p.features(ctx, r, pool, sel, fs, pool.x)
 	if err != nil {
-		return nil, err
+		return pool, err
 	}
+	pool.x = X
 	out, local, err := r.modelScores(ctx, fs, X, len(sel))
 	if err != nil || out == nil {
 		return pool, err
 	}
-	r.ranker = &rankerRows{X: X, pool: pool, row: make([]int32, len(pool.ids)), local: local}
+	pool.row = resized(pool.row, len(pool.ids))
+	r.ranker = &rankerRows{X: X, pool: pool, row: pool.row, local: local}
 	for j := range r.ranker.row {
 		r.ranker.row[j] = -1
 	}
@@ -195,7 +197,7 @@ const rankerPool = 1000
 // the pool's first take.
 func rankedByRanker(pool *blendPool) []int32 {
 	srcOf := rankerSourceOf(pool.lists)
-	sel := make([]int32, 0, len(pool.ids))
+	sel := pool.sel[:0]
 	for j := range pool.ids {
 		for e := pool.head[j]; e >= 0; e = pool.next[e] {
 			if srcOf[pool.entryList[e]] >= 0 {
@@ -213,6 +215,7 @@ func rankedByRanker(pool *blendPool) []int32 {
 		}
 		return 1
 	})
+	pool.sel = sel
 	return sel[:min(len(sel), rankerPool)]
 }
 

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"slices"
 	"sync"
 	"testing"
@@ -535,5 +536,46 @@ func TestPipeline_RankerKeepsTheColdItemSlot(t *testing.T) {
 	r := rank.NewPipeline(p.M, p.Catalog, p.Index, nil, noCold)
 	if plain, _ := r.Recommend(ctx, req); slices.Contains(recIDs(plain.Items), wid) {
 		t.Fatalf("%s is in the ranker's list without the cold-item slot too: the test does not tell the slot's work", wid)
+	}
+}
+
+// TestPipeline_PoolReuseCarriesNothingOver checks that a request whose scored pool and
+// ranker buffers come from an earlier request's (released for reuse) ranks, scores, explains
+// and logs exactly what it does on fresh buffers: requests of different history sizes and
+// depths, each computed after the collector emptied the reuse pools, then again one after
+// another, larger pools before smaller ones and back.
+func TestPipeline_PoolReuseCarriesNothingOver(t *testing.T) {
+	ranked, _, hist := rankedPipeline(t, map[string]float64{"src_ease_score": 1, "item_count_log": -0.3, "item_pop_recent": 0.2})
+	blend, _ := benchPipeline(t, 2000)
+	ctx := context.Background()
+	reqs := []rank.Request{
+		{History: hist[:80], N: 50, LogFeatures: true},
+		{History: hist[:5], N: 3, LogFeatures: true},
+		{History: hist[:40], N: 10, Rules: rank.Rules{ExcludeCategories: []string{"h"}}},
+		{History: hist[:10], N: 20, LogFeatures: true},
+	}
+	show := func(resp rank.Response) string {
+		return fmt.Sprint(resp.Scorer, resp.Items, resp.Features)
+	}
+	for name, p := range map[string]*rank.Pipeline{"ranker": ranked, "blend": blend} {
+		want := make([]string, len(reqs))
+		for k, req := range reqs {
+			runtime.GC()
+			runtime.GC() // a sync.Pool's items survive one collection
+			resp, err := p.Recommend(ctx, req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want[k] = show(resp)
+		}
+		for _, k := range []int{0, 1, 2, 3, 0, 3, 1, 2, 0} {
+			resp, err := p.Recommend(ctx, reqs[k])
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := show(resp); got != want[k] {
+				t.Fatalf("%s, request %d on reused buffers:\n got %s\nwant %s", name, k, got, want[k])
+			}
+		}
 	}
 }

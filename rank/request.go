@@ -123,6 +123,7 @@ type request struct {
 	sim     Similarity // content similarity of cands and recent; see similarity
 	simDone bool
 	ranker  *rankerRows // the learned scorer's feature rows, for the explanations; nil: blend
+	pool    *blendPool  // the scored pool of a plain request, released with the request
 }
 
 // newRequest sets a request up: the rules with the seen items excluded, the liked items,
@@ -200,7 +201,11 @@ func (r *request) on(name string) bool {
 }
 
 // release gives the request's pooled buffers back to the pipeline.
-func (r *request) release() { r.p.release(r.excl) }
+func (r *request) release() {
+	r.p.release(r.excl)
+	r.pool.release()
+	r.pool, r.ranker = nil, nil
+}
 
 // similarity returns the content similarity of the candidates and the recent items (see
 // Pipeline.similarity), computed on first use: the session boost and MMR share it.

@@ -96,6 +96,7 @@ func (s scoreStage) run(ctx context.Context, r *request) error {
 	}
 	if ps, ok := scorer.(poolScorer); ok && r.plainRequest(ctx) {
 		pool, err := ps.scorePool(ctx, in)
+		r.pool = pool
 		if err != nil {
 			return err
 		}

@@ -13,6 +13,7 @@ func (p *Pipeline) knnSource(pos []Interaction, excl exclusion, k int) SourceLis
 	}
 	top, scores := p.knnTop(items, weights, excl, k)
 	because := p.knnBecause(top, items, weights)
+	l.Items = make([]SourceScore, 0, len(top))
 	for n, i := range top {
 		l.Items = append(l.Items, SourceScore{ID: p.M.Items[i], Score: scores[n], Because: because[n]})
 	}
@@ -23,15 +24,16 @@ func (p *Pipeline) knnSource(pos []Interaction, excl exclusion, k int) SourceLis
 // same order) but touches only those neighbours, not the whole catalog, and returns the k
 // best positive scores of items not in excl, best first.
 func (p *Pipeline) knnTop(items []int32, weights []float32, excl exclusion, k int) ([]int32, []float64) {
-	bufp, markp := p.sparse.Get().(*[]float32), p.marks.Get().(*[]bool)
-	dst, seen := *bufp, *markp
-	var touched []int32
+	bufp, markp, tp := p.sparse.Get().(*[]float32), p.marks.Get().(*[]bool), p.touched.Get().(*[]int32)
+	dst, seen, touched := *bufp, *markp, (*tp)[:0]
 	defer func() {
 		for _, i := range touched {
 			dst[i], seen[i] = 0, false
 		}
+		*tp = touched[:0]
 		p.sparse.Put(bufp)
 		p.marks.Put(markp)
+		p.touched.Put(tp)
 	}()
 	knn := p.M.KNN
 	sn := knn.Opts.ScoreNeighbors

@@ -102,6 +102,7 @@ func (p *Pipeline) popularSource(n int, rules Rules, excl exclusion) SourceList 
 		return l
 	}
 	cats := idSet(rules.Categories)
+	l.Items = make([]SourceScore, 0, min(n, len(p.M.Pop.Order)))
 	for _, i := range p.M.Pop.Order {
 		if len(l.Items) >= n {
 			break
