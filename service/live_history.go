@@ -37,7 +37,7 @@ type history struct {
 	seq  int64       // Seq of the newest event: the generation cached responses are keyed by
 	// sessions are the anonymous sessions the user's events named (at most maxUserSessions),
 	// whose recent actions go with the user.
-	sessions []string
+	sessions sessionIDs
 }
 
 // maxUserSessions bounds the anonymous sessions a history remembers; sessions expire with
@@ -149,8 +149,8 @@ func (h *histories) applyIn(e *recd.Event, tails *batchTails) {
 	if e.Seq > h.lastSeq {
 		h.lastSeq = e.Seq
 	}
-	if sid := e.SessionID; sid != "" && len(u.sessions) < maxUserSessions && !slices.Contains(u.sessions, sid) {
-		u.sessions = append(u.sessions, strings.Clone(sid))
+	if sid := e.SessionID; sid != "" && u.sessions.len() < maxUserSessions && !u.sessions.contains(sid) {
+		u.sessions = u.sessions.add(sid)
 	}
 	u.n++
 	if e.Seq > u.seq {
@@ -252,7 +252,7 @@ func (m *memState) forgetUser(_ context.Context, e *erasure) bool {
 	m.mu.Unlock()
 	held := h != nil
 	if h != nil {
-		e.addSessions(h.sessions)
+		e.addSessions(h.sessions.list())
 	}
 	held = m.sessions.Forget(e.user) || held
 	for _, sid := range e.sessions() {

@@ -59,7 +59,7 @@ type userImage struct {
 	id       string
 	n        int
 	seq      int64
-	sessions []string
+	sessions sessionIDs
 	ents     []histEntry
 }
 
@@ -86,7 +86,7 @@ func (h *histories) capture() *liveImage {
 	for id, u := range h.hist {
 		n := copy(arena, u.ents)
 		img.users = append(img.users, userImage{id: id, n: u.n, seq: u.seq,
-			sessions: u.sessions[:len(u.sessions):len(u.sessions)], ents: arena[:n:n]})
+			sessions: u.sessions, ents: arena[:n:n]})
 		arena = arena[n:]
 	}
 	return img

@@ -123,8 +123,8 @@ func (img *liveImage) encode(w io.Writer) (int64, error) {
 		sw.str(u.id)
 		sw.i64(int64(u.n))
 		sw.i64(u.seq)
-		sw.u32(uint32(len(u.sessions)))
-		for _, s := range u.sessions {
+		sw.u32(uint32(u.sessions.len()))
+		for s := range u.sessions.all() {
 			sw.str(s)
 		}
 		sw.entries(u.ents)

@@ -170,10 +170,11 @@ func (sr *snapReader) user(h *histories, rank []int32) int64 {
 	id := sr.str()
 	u := &history{n: int(sr.i64()), seq: sr.i64()}
 	if nSess := sr.count(1); nSess > 0 {
-		u.sessions = make([]string, nSess)
-		for i := range u.sessions {
-			u.sessions[i] = sr.str()
+		ids := make([]string, nSess)
+		for i := range ids {
+			ids[i] = sr.str()
 		}
+		u.sessions = packSessions(ids)
 	}
 	u.ents = make([]histEntry, sr.count(histEntrySize))
 	for done := 0; done < len(u.ents) && sr.err == nil; {

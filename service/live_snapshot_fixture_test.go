@@ -99,8 +99,8 @@ func sameLiveState(t *testing.T, got, want *memState) {
 		if gu == nil {
 			t.Fatalf("user %s missing", id)
 		}
-		if gu.n != wu.n || gu.seq != wu.seq || !slices.Equal(gu.sessions, wu.sessions) {
-			t.Errorf("user %s: n %d seq %d sessions %v; want %d %d %v", id, gu.n, gu.seq, gu.sessions, wu.n, wu.seq, wu.sessions)
+		if gu.n != wu.n || gu.seq != wu.seq || !slices.Equal(gu.sessions.list(), wu.sessions.list()) {
+			t.Errorf("user %s: n %d seq %d sessions %v; want %d %d %v", id, gu.n, gu.seq, gu.sessions.list(), wu.n, wu.seq, wu.sessions.list())
 		}
 		gi, wi := got.History(id), want.History(id)
 		if !slices.Equal(gi, wi) {
