@@ -8,7 +8,11 @@
 # route, the client-side p50/p99 (recd-load) and the server-side p50/p99 (from recd's own
 # recd_http_request_duration_seconds histogram, the difference of two /metrics scrapes,
 # interpolated within buckets as Prometheus' histogram_quantile does), the server's CPU
-# time per request (utime+stime of /proc/PID/stat over the run) and the load average.
+# time per request (utime+stime of /proc/PID/stat over the run) and the load average. The
+# server runs with GODEBUG=gctrace=1, and recd-load lists the requests of SLOW_OVER (50ms)
+# or more: the table gives each run's collector cycles (their mean concurrent mark phase,
+# wall ms) and how many of the slow recommendations overlapped a mark phase, which is where
+# the 20M-event tail was found.
 #
 #   scripts/bench-serve.sh [DATA_DIR]     RATES="2000:500 5000:500" DURATION=30s scripts/bench-serve.sh
 #
@@ -16,7 +20,7 @@
 # without one the bundled MovieLens data is imported and trained into a temporary dir.
 # Environment: RATES (recs/s:events/s pairs, default "2000:500 5000:500"), DURATION of each
 # measured run (30s), WARMUP run (10s), USERS (1..610), USER_PREFIX (""), SERVER_CPUS (0,1),
-# PORT (a free one), OUT (a directory that keeps the raw reports; default: a temp dir),
+# SLOW_OVER (50ms), PORT (a free one), OUT (a directory that keeps the raw reports; default: a temp dir),
 # RECD_BIN (a recd binary to serve instead of one built from this tree: old against new),
 # COPY_DATA (1: serve a scratch copy of DATA_DIR, so runs never feed each other; 0: serve it).
 set -euo pipefail
@@ -65,7 +69,9 @@ base=http://127.0.0.1:$port
 # recd-load is one client standing in for many: the per-key and per-address shares of
 # requests in flight (http.max_in_flight_per_*, 429 above) would measure that fairness rule,
 # not serving, so they are off; the route classes' slots (503 when taken) still apply.
-RECD_AUTH_ENABLED=false RECD_TRAIN_INTERVAL=0s RECD_HTTP_MAX_IN_FLIGHT_PER_KEY=0 RECD_HTTP_MAX_IN_FLIGHT_PER_ADDRESS=0 \
+start_ms=$(date +%s%3N) # gctrace's times count from the process start
+GODEBUG="${GODEBUG:+$GODEBUG,}gctrace=1" \
+	RECD_AUTH_ENABLED=false RECD_TRAIN_INTERVAL=0s RECD_HTTP_MAX_IN_FLIGHT_PER_KEY=0 RECD_HTTP_MAX_IN_FLIGHT_PER_ADDRESS=0 \
 	GOMAXPROCS=2 taskset -c "$server_cpus" \
 	"$work/bin/recd" serve --data-dir "$data" --addr "127.0.0.1:$port" --log-level warn >"$out/serve.out" 2>"$out/serve.log" &
 server_pid=$!
@@ -79,7 +85,8 @@ curl -sf "$base/readyz" >/dev/null || { echo "bench-serve: recd not ready after 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$server_pid/stat"; }
 load() { # load RECS EVENTS DURATION REPORT SEED
 	"${load_pin[@]}" "$work/bin/recd-load" --target "$base" --rps-recs "$1" --rps-events "$2" --duration "$3" \
-		--users "$users" --user-prefix "$prefix" --concurrency 512 --seed "$5" --json >"$4" 2>>"$out/load.log"
+		--users "$users" --user-prefix "$prefix" --concurrency 512 --seed "$5" --slow-over "${SLOW_OVER:-50ms}" \
+		--json >"$4" 2>>"$out/load.log"
 }
 
 echo "bench-serve: server on CPUs $server_cpus (GOMAXPROCS=2) of $cores; recd-load $([[ ${#load_pin[@]} -gt 0 ]] && echo "on CPUs 2-$(( cores - 1 ))" || echo "unpinned, beside the server (report the server-side p99)"); $duration per run after a $warmup warm-up; data $data"
@@ -94,17 +101,27 @@ for pair in $rates; do
 	load "$recs" "$events" "$warmup" "$out/warmup-$pair.json" "$seed"
 	curl -sf "$base/metrics" >"$out/before-$pair.prom"
 	c0=$(cpu_ticks)
+	t0=$(date +%s%3N)
 	seed=$(( seed + 1 ))
 	load "$recs" "$events" "$duration" "$out/run-$pair.json" "$seed"
+	t1=$(date +%s%3N)
 	c1=$(cpu_ticks)
 	curl -sf "$base/metrics" >"$out/after-$pair.prom"
-	rows+=("$pair $(( c1 - c0 )) $(cut -d' ' -f1 /proc/loadavg)")
+	rows+=("$pair $(( c1 - c0 )) $(cut -d' ' -f1 /proc/loadavg) $t0 $t1")
 done
 rss=$(( $(awk '/^VmRSS:/ {print $2}' "/proc/$server_pid/status") / 1024 ))
 
-python3 - "$out" "$(getconf CLK_TCK)" "$rss" "${rows[@]}" <<'PY'
-import json, re, sys
-out, hz, rss, rows = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4:]
+python3 - "$out" "$(getconf CLK_TCK)" "$rss" "$start_ms" "${rows[@]}" <<'PY'
+import json, os, re, sys
+out, hz, rss, start_ms, rows = sys.argv[1], int(sys.argv[2]), sys.argv[3], int(sys.argv[4]), sys.argv[5:]
+# The collector's cycles from gctrace: "gc N @S.SSSs P%: A+B+C ms clock, ...", A and C the
+# stop-the-world phases, B the concurrent mark; as [start, end] Unix ms.
+gcs = []
+for line in open(f'{out}/serve.log', errors='replace'):
+    m = re.match(r'gc \d+ @([\d.]+)s \d+%: ([\d.]+)\+([\d.]+)\+([\d.]+) ms clock', line)
+    if m:
+        s = start_ms + float(m.group(1)) * 1000
+        gcs.append((s, s + float(m.group(2)) + float(m.group(3)) + float(m.group(4)), float(m.group(3))))
 route = '/v1/users/:id/recommendations'
 pat = re.compile(r'^recd_http_request_duration_seconds_bucket\{(.*)\} (\S+)$')
 def buckets(path):
@@ -132,17 +149,24 @@ def quantile(q, b):
             return (prev_le + (le - prev_le) * (rank - prev_c) / max(b[le] - prev_c, 1e-12)) * 1000
         prev_le, prev_c = le, b[le]
     return float('nan')
-print('| recs/s : events/s | recs/s served | client p50 / p99 ms | server p50 / p99 ms | CPU ms per request | errors | load avg |')
-print('|---|---|---|---|---|---|---|')
+slow_over = os.environ.get('SLOW_OVER') or '50ms'
+print(f'| recs/s : events/s | recs/s served | client p50 / p99 ms | server p50 / p99 ms | CPU ms per request | errors | load avg | GC cycles (mean mark ms) | recs over {slow_over} (in a GC mark) |')
+print('|---|---|---|---|---|---|---|---|---|')
 for row in rows:
-    pair, ticks, la = row.split()
+    pair, ticks, la, t0, t1 = row.split()
+    t0, t1 = int(t0), int(t1)
     rep = json.load(open(f'{out}/run-{pair}.json'))
     before, after = buckets(f'{out}/before-{pair}.prom'), buckets(f'{out}/after-{pair}.prom')
     delta = {le: after.get(le, 0) - before.get(le, 0) for le in after}
     recs = next(k for k in rep['kinds'] if k['kind'].startswith('rec'))
     ok = sum(k['ok'] for k in rep['kinds'])
     cpu = int(ticks) * 1000 / hz / max(ok, 1)
+    cycles = [g for g in gcs if t0 <= g[0] <= t1]
+    mark = sum(g[2] for g in cycles) / max(len(cycles), 1)
+    slow = [s for s in rep.get('slow', []) if s['kind'] == recs['kind']]
+    in_gc = sum(any(a <= s['due_unix_ms'] + s['ms'] and s['due_unix_ms'] <= b for a, b, _ in gcs) for s in slow)
     print(f"| {pair.replace(':', ' : ')} | {recs['throughput']:.0f} | {recs['p50_ms']:.2f} / {recs['p99_ms']:.2f} | "
-          f"{quantile(0.5, delta):.2f} / {quantile(0.99, delta):.2f} | {cpu:.3f} | {rep['errors']} | {la} |")
+          f"{quantile(0.5, delta):.2f} / {quantile(0.99, delta):.2f} | {cpu:.3f} | {rep['errors']} | {la} | "
+          f"{len(cycles)} ({mark:.0f}) | {len(slow)} ({in_gc}) |")
 print(f'serving RSS after the runs: {rss} MB')
 PY

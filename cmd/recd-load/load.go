@@ -42,6 +42,20 @@ type config struct {
 	Concurrency int           // most requests in flight
 	Timeout     time.Duration // per request
 	Seed        uint64
+	// SlowOver, when positive, lists every successful request at least this slow with the
+	// time it was due (report.Slow, at most maxSlow of them), so that a tail can be laid
+	// against the server's own timeline (its collector's cycles, say).
+	SlowOver time.Duration
+}
+
+// maxSlow bounds the slow requests a report lists.
+const maxSlow = 100_000
+
+// slowRequest is one request at least config.SlowOver slow.
+type slowRequest struct {
+	Kind   string  `json:"kind"`
+	DueMs  int64   `json:"due_unix_ms"` // when it was due, Unix milliseconds
+	Millis float64 `json:"ms"`          // its latency from then
 }
 
 // clock is the time source of a run; tests use a fake that jumps instead of sleeping.
@@ -101,12 +115,18 @@ type result struct {
 	mu      sync.Mutex
 	Elapsed time.Duration
 	Kinds   [numKinds]*kindStats
+	slowest time.Duration // SlowOver: 0 lists none
+	slow    []slowRequest
 }
 
-func (r *result) record(k kind, lat time.Duration, status int, err error) {
+// record counts one request of kind k, due at due, that took lat.
+func (r *result) record(k kind, due time.Time, lat time.Duration, status int, err error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	s := r.Kinds[k]
+	if r.slowest > 0 && lat >= r.slowest && err == nil && status >= 200 && status < 300 && len(r.slow) < maxSlow {
+		r.slow = append(r.slow, slowRequest{Kind: k.String(), DueMs: due.UnixMilli(), Millis: ms(lat)})
+	}
 	switch {
 	case err != nil:
 		s.Failed++
@@ -187,7 +207,7 @@ func (r *runner) run(ctx context.Context) (*result, error) {
 	if r.rng == nil {
 		r.rng = rand.New(rand.NewPCG(r.cfg.Seed, 0x5eed))
 	}
-	res := &result{}
+	res := &result{slowest: r.cfg.SlowOver}
 	next := [numKinds]int{}
 	for k := range numKinds {
 		res.Kinds[k] = &kindStats{Scheduled: scheduled(r.cfg.Rates[k], r.cfg.Duration), Statuses: map[string]int{}}
@@ -236,7 +256,7 @@ func (r *runner) run(ctx context.Context) (*result, error) {
 			defer wg.Done()
 			defer func() { <-sem }()
 			status, err := r.send(req)
-			res.record(k, r.clk.Now().Sub(intended), status, err)
+			res.record(k, intended, r.clk.Now().Sub(intended), status, err)
 		}(k, req, intended)
 	}
 	wg.Wait()

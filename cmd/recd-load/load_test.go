@@ -271,3 +271,45 @@ func TestRunner_UserPrefix(t *testing.T) {
 		t.Errorf("%d requests, want 30; with users outside u3..u5: %v", seen, bad)
 	}
 }
+
+// TestRun_SlowOver: --slow-over lists exactly the successful requests at least that slow,
+// each with when it was due (within the run) and its latency; without it the list is absent.
+func TestRun_SlowOver(t *testing.T) {
+	fs := newFakeServer(nil)
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/recommendations") {
+			time.Sleep(40 * time.Millisecond)
+		}
+		fs.ServeHTTP(w, r)
+	}))
+	defer ts.Close()
+	for _, tc := range []struct {
+		flag string
+		want int
+	}{{"20ms", 10}, {"0s", 0}} {
+		var out, errw bytes.Buffer
+		start := time.Now()
+		err := run(context.Background(), []string{"--target", ts.URL, "--rps-recs", "40", "--rps-events", "20",
+			"--duration", "250ms", "--items", "a,b", "--json", "--slow-over", tc.flag}, &out, &errw)
+		if err != nil {
+			t.Fatalf("run: %v\n%s", err, errw.String())
+		}
+		var rep report
+		if err := json.Unmarshal(out.Bytes(), &rep); err != nil {
+			t.Fatal(err)
+		}
+		if len(rep.Slow) != tc.want {
+			t.Fatalf("--slow-over %s: %d slow requests listed, want %d: %+v", tc.flag, len(rep.Slow), tc.want, rep.Slow)
+		}
+		for _, s := range rep.Slow {
+			due := time.UnixMilli(s.DueMs)
+			if s.Kind != "recommendations" || s.Millis < 20 || due.Before(start.Add(-time.Second)) || due.After(time.Now()) {
+				t.Errorf("slow request %+v: want a recommendation of 20 ms or more due within the run", s)
+			}
+		}
+	}
+	var out, errw bytes.Buffer
+	if err := run(context.Background(), []string{"--target", ts.URL, "--slow-over", "-1s"}, &out, &errw); err == nil {
+		t.Error("a negative --slow-over was accepted")
+	}
+}

@@ -51,12 +51,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	timeout := fs.Duration("timeout", 10*time.Second, "per-request timeout")
 	seed := fs.Uint64("seed", 1, "random seed for users, items and query texts")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
+	slowOver := fs.Duration("slow-over", 0, "list each request at least this slow, with when it was due, in the JSON report (0: none)")
 	atk := attackFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	cfg := config{Target: strings.TrimRight(*target, "/"), Rates: [numKinds]float64{*rpsRecs, *rpsEvents, *rpsQuery},
-		Duration: *duration, Key: *key, UserPrefix: *userPrefix, Concurrency: *concurrency, Timeout: *timeout, Seed: *seed}
+		Duration: *duration, Key: *key, UserPrefix: *userPrefix, Concurrency: *concurrency, Timeout: *timeout, Seed: *seed,
+		SlowOver: *slowOver}
 	if cfg.Key == "" {
 		cfg.Key = os.Getenv("RECD_LOAD_KEY")
 	}
@@ -135,6 +137,9 @@ func validate(cfg *config, allowRemote bool) error {
 	}
 	if cfg.Concurrency < 1 || cfg.Concurrency > 100000 {
 		return fmt.Errorf("--concurrency %d: want 1 to 100000", cfg.Concurrency)
+	}
+	if cfg.SlowOver < 0 {
+		return errors.New("--slow-over must not be negative")
 	}
 	if cfg.Timeout <= 0 {
 		return errors.New("--timeout must be positive")

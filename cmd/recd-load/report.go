@@ -34,6 +34,9 @@ type report struct {
 	Elapsed  float64      `json:"elapsed_s"`
 	Kinds    []kindReport `json:"kinds"`
 	Errors   int          `json:"errors"` // failed + missed over all kinds
+	// Slow lists the successful requests at least --slow-over slow, in the order they ended
+	// (none without the flag).
+	Slow []slowRequest `json:"slow,omitempty"`
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
@@ -41,7 +44,7 @@ func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 func newReport(cfg config, res *result) report {
 	res.mu.Lock()
 	defer res.mu.Unlock()
-	rep := report{Target: cfg.Target, Duration: cfg.Duration.Seconds(), Elapsed: res.Elapsed.Seconds()}
+	rep := report{Target: cfg.Target, Duration: cfg.Duration.Seconds(), Elapsed: res.Elapsed.Seconds(), Slow: res.slow}
 	secs := cfg.Duration.Seconds()
 	for k := range numKinds {
 		s := res.Kinds[k]
