@@ -2,6 +2,7 @@ package service
 
 import (
 	"crypto/sha256"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"sync"
@@ -27,7 +28,11 @@ type respCache struct {
 }
 
 type cacheEntry struct {
-	resp    rank.Response
+	// body is the response as JSON: one pointer-free object per entry. Decoded, a response of
+	// ten items is some thirty strings and slices, which the collector marks in every cycle:
+	// at 20M events a minute's responses made the concurrent mark phases, the serving tail,
+	// two thirds longer.
+	body    []byte
 	at      time.Time
 	catalog uint64
 	version string // model version
@@ -75,22 +80,30 @@ func (c *respCache) get(key, version string, gen int64) (rank.Response, bool) {
 	c.mu.Lock()
 	e, ok := c.lru.Get(key)
 	c.mu.Unlock()
-	if !ok || e.gen != gen || e.version != version || e.catalog != c.catalog.Load() || time.Since(e.at) > c.ttl {
+	var resp rank.Response
+	if !ok || e.gen != gen || e.version != version || e.catalog != c.catalog.Load() || time.Since(e.at) > c.ttl ||
+		json.Unmarshal(e.body, &resp) != nil {
 		c.misses.Add(1)
 		return rank.Response{}, false
 	}
 	c.hits.Add(1)
-	return e.resp, true
+	return resp, true
 }
 
 // put caches resp for key, replacing the key's older entry. catalog is the catalog
 // generation read before the response was computed, so a concurrent item write keeps it out.
+// What JSON does not carry is not kept: a response with feature rows (a logged request's,
+// never cached) is not cached, and HistoryCut is counted where the response was computed.
 func (c *respCache) put(key, version string, gen int64, catalog uint64, resp rank.Response) {
-	if c == nil || key == "" {
+	if c == nil || key == "" || resp.Features != nil {
+		return
+	}
+	body, err := json.Marshal(resp)
+	if err != nil {
 		return
 	}
 	c.mu.Lock()
-	c.lru.Add(key, cacheEntry{resp: resp, at: time.Now(), catalog: catalog, version: version, gen: gen})
+	c.lru.Add(key, cacheEntry{body: body, at: time.Now(), catalog: catalog, version: version, gen: gen})
 	c.mu.Unlock()
 }
 

@@ -2,6 +2,7 @@ package service_test
 
 import (
 	"context"
+	"encoding/json"
 	"slices"
 	"testing"
 
@@ -11,7 +12,8 @@ import (
 )
 
 // TestService_ResponseCache: a repeated request is answered from the response cache with the
-// list the pipeline computes for it, and the user's next event or a catalog change makes the
+// response the pipeline computes for it (what a client reads: items, scores, titles, reasons,
+// strategy, model, scorer), and the user's next event or a catalog change makes the
 // next request run the pipeline again.
 func TestService_ResponseCache(t *testing.T) {
 	ctx := context.Background()
@@ -41,6 +43,12 @@ func TestService_ResponseCache(t *testing.T) {
 		}
 		if !slices.Equal(ids(got.Items), ids(want.Items)) {
 			t.Errorf("answer %v, the pipeline computes %v", ids(got.Items), ids(want.Items))
+		}
+		got.RecommendationID, want.RecommendationID = "", "" // one per serving
+		g, _ := json.Marshal(got)
+		w, _ := json.Marshal(want)
+		if string(g) != string(w) {
+			t.Errorf("answer\n%s\nthe pipeline computes\n%s", g, w)
 		}
 	}
 	check(false)
