@@ -200,7 +200,7 @@ func (p *Pipeline) itemFeatures(id string, u *userView, fs FeatureSet, row []flo
 		if u.newest == u.ref {
 			row[2] = row[3]
 		} else {
-			row[2] = float32(t.Count(idx, u.newest-recentWindow, u.newest))
+			row[2] = float32(t.RecentAtNewest(idx)) // u.newest is t.Newest
 		}
 		if ok {
 			row[5] = float32(float64(u.ref-first) / day)

@@ -178,7 +178,11 @@ func (t *ItemTimes) Prepare() {
 // sit in one 32-byte entry, one cache line to read before its times.
 type timeIndex struct {
 	items []timeEntry
-	off   []int32 // per bucketed item: nb+1 counts of its times before lo + k·width, k = 0..nb
+	// recent is, per item, how many of its times fall in the recentWindow up to Newest: the
+	// item_pop_recent feature of every user, which a cold request asked of every candidate
+	// with two more searches.
+	recent []int32
+	off    []int32 // per bucketed item: nb+1 counts of its times before lo + k·width, k = 0..nb
 }
 
 // timeEntry is one item's place in the index: its times are Times[at:at+n]; with buckets
@@ -218,17 +222,37 @@ func (t *ItemTimes) index() *timeIndex {
 			}
 			ix.items[i] = e
 		}
+		ix.recent = make([]int32, n)
+		for i := range ix.recent {
+			ix.recent[i] = int32(max(t.upToIn(ix, int32(i), t.Newest)-t.upToIn(ix, int32(i), t.Newest-recentWindow), 0))
+		}
 		t.idx = ix
 	})
 	return t.idx
 }
 
-// upTo returns how many of item i's times are at or before x.
-func (t *ItemTimes) upTo(i int32, x int64) int {
-	if t == nil || i < 0 || int(i)+1 >= len(t.Off) || x < t.Base {
+// RecentAtNewest is Count(i, Newest-recentWindow, Newest), read from the index.
+func (t *ItemTimes) RecentAtNewest(i int32) int {
+	if t == nil || i < 0 || int(i)+1 >= len(t.Off) {
 		return 0
 	}
-	e := t.index().items[i]
+	return int(t.index().recent[i])
+}
+
+// upTo returns how many of item i's times are at or before x.
+func (t *ItemTimes) upTo(i int32, x int64) int {
+	if t == nil {
+		return 0
+	}
+	return t.upToIn(t.index(), i, x)
+}
+
+// upToIn is upTo with the index given (index builds it with upToIn).
+func (t *ItemTimes) upToIn(ix *timeIndex, i int32, x int64) int {
+	if i < 0 || int(i)+1 >= len(t.Off) || x < t.Base {
+		return 0
+	}
+	e := ix.items[i]
 	ts := t.Times[e.at : e.at+e.n]
 	x -= t.Base // >= 0, and compared as int64: past the last time when above MaxInt32
 	if e.nb == 0 {
@@ -241,7 +265,7 @@ func (t *ItemTimes) upTo(i int32, x int64) int {
 		return len(ts)
 	}
 	k := int32((x - e.lo) / e.width) // < nb, as lo + nb·width is past the last time
-	off := t.idx.off[e.buckets+k : e.buckets+k+2]
+	off := ix.off[e.buckets+k : e.buckets+k+2]
 	a, b := int(off[0]), int(off[1])
 	return a + upTo(ts[a:b], x)
 }

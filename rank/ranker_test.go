@@ -225,6 +225,39 @@ func TestItemTimes_MatchesAScan(t *testing.T) {
 	}
 }
 
+// TestItemTimes_RecentAtNewest: the indexed count of each item's times in the 30 days up to
+// the newest time is the scan's, for items searched through buckets and items with few times,
+// with times spread over 90 days.
+func TestItemTimes_RecentAtNewest(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	const n, day = 6, 86400
+	var items []int32
+	var times []int64
+	for k := 0; k < 3000; k++ {
+		i := int32(rng.IntN(n))
+		if i == 5 && k%30 != 0 {
+			continue
+		}
+		items, times = append(items, i), append(times, 1_600_000_000+int64(rng.IntN(90*day)))
+	}
+	tm := rank.NewItemTimes(n+1, items, times) // item n has no times
+	newest := slices.Max(times)
+	for i := range int32(n + 1) {
+		want := 0
+		for e, it := range items {
+			if it == i && times[e] > newest-30*day && times[e] <= newest {
+				want++
+			}
+		}
+		if got := tm.RecentAtNewest(i); got != want || (i < n && want == 0) {
+			t.Fatalf("RecentAtNewest(%d) = %d, want %d", i, got, want)
+		}
+	}
+	if tm.RecentAtNewest(-1) != 0 || tm.RecentAtNewest(n+1) != 0 {
+		t.Fatal("an item out of range has recent times")
+	}
+}
+
 func itemTimesMatchScan(t *testing.T, off int64) {
 	rng := rand.New(rand.NewPCG(3, 4))
 	// Items 0-3 have enough events to be searched through their buckets (one of them bunched
