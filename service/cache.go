@@ -2,7 +2,6 @@ package service
 
 import (
 	"crypto/sha256"
-	"encoding/json"
 	"fmt"
 	"strings"
 	"sync"
@@ -28,10 +27,10 @@ type respCache struct {
 }
 
 type cacheEntry struct {
-	// body is the response as JSON: one pointer-free object per entry. Decoded, a response of
-	// ten items is some thirty strings and slices, which the collector marks in every cycle:
-	// at 20M events a minute's responses made the concurrent mark phases, the serving tail,
-	// two thirds longer.
+	// body is the response encoded (cache_codec.go): one pointer-free object per entry.
+	// Decoded, a response of ten items is some thirty strings and slices, which the collector
+	// marks in every cycle: at 20M events a minute's responses made the concurrent mark
+	// phases, the serving tail, two thirds longer.
 	body    []byte
 	at      time.Time
 	catalog uint64
@@ -80,9 +79,12 @@ func (c *respCache) get(key, version string, gen int64) (rank.Response, bool) {
 	c.mu.Lock()
 	e, ok := c.lru.Get(key)
 	c.mu.Unlock()
-	var resp rank.Response
-	if !ok || e.gen != gen || e.version != version || e.catalog != c.catalog.Load() || time.Since(e.at) > c.ttl ||
-		json.Unmarshal(e.body, &resp) != nil {
+	if !ok || e.gen != gen || e.version != version || e.catalog != c.catalog.Load() || time.Since(e.at) > c.ttl {
+		c.misses.Add(1)
+		return rank.Response{}, false
+	}
+	resp, err := decodeResponse(e.body)
+	if err != nil {
 		c.misses.Add(1)
 		return rank.Response{}, false
 	}
@@ -92,16 +94,13 @@ func (c *respCache) get(key, version string, gen int64) (rank.Response, bool) {
 
 // put caches resp for key, replacing the key's older entry. catalog is the catalog
 // generation read before the response was computed, so a concurrent item write keeps it out.
-// What JSON does not carry is not kept: a response with feature rows (a logged request's,
-// never cached) is not cached, and HistoryCut is counted where the response was computed.
+// A response with feature rows (a logged request's, never cached) is not cached: the
+// encoding leaves them out.
 func (c *respCache) put(key, version string, gen int64, catalog uint64, resp rank.Response) {
 	if c == nil || key == "" || resp.Features != nil {
 		return
 	}
-	body, err := json.Marshal(resp)
-	if err != nil {
-		return
-	}
+	body := encodeResponse(nil, &resp)
 	c.mu.Lock()
 	c.lru.Add(key, cacheEntry{body: body, at: time.Now(), catalog: catalog, version: version, gen: gen})
 	c.mu.Unlock()
