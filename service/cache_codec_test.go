@@ -2,6 +2,7 @@ package service
 
 import (
 	"fmt"
+	"math"
 	"reflect"
 	"testing"
 
@@ -49,7 +50,7 @@ func TestResponseCodec_RoundTrip(t *testing.T) {
 	filled(t, reflect.ValueOf(&full).Elem(), "resp", &n)
 	sparse := rank.Response{Items: []recd.Recommendation{
 		{ID: "a", Reasons: []recd.Reason{}},
-		{ID: "", Score: -0.0, Reasons: nil},
+		{ID: "", Score: math.Copysign(0, -1), Reasons: nil},
 		{ID: "c", Reasons: []recd.Reason{{Type: "popular", Items: []string{}}, {Items: nil}}},
 	}, HistoryCut: -3}
 	for name, resp := range map[string]rank.Response{"full": full, "sparse": sparse, "empty items": {Items: []recd.Recommendation{}}, "zero": {}} {
