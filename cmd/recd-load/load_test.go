@@ -272,8 +272,10 @@ func TestRunner_UserPrefix(t *testing.T) {
 	}
 }
 
-// TestRun_SlowOver: --slow-over lists exactly the successful requests at least that slow,
-// each with when it was due (within the run) and its latency; without it the list is absent.
+// TestRun_SlowOver: --slow-over lists the successful requests at least that slow (every
+// recommendation here, which the server holds 40 ms; an event only if the machine made it
+// that slow) and none faster, each with when it was due (within the run) and its latency;
+// without it the list is absent.
 func TestRun_SlowOver(t *testing.T) {
 	fs := newFakeServer(nil)
 	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -298,14 +300,18 @@ func TestRun_SlowOver(t *testing.T) {
 		if err := json.Unmarshal(out.Bytes(), &rep); err != nil {
 			t.Fatal(err)
 		}
-		if len(rep.Slow) != tc.want {
-			t.Fatalf("--slow-over %s: %d slow requests listed, want %d: %+v", tc.flag, len(rep.Slow), tc.want, rep.Slow)
-		}
+		recs := 0
 		for _, s := range rep.Slow {
 			due := time.UnixMilli(s.DueMs)
-			if s.Kind != "recommendations" || s.Millis < 20 || due.Before(start.Add(-time.Second)) || due.After(time.Now()) {
-				t.Errorf("slow request %+v: want a recommendation of 20 ms or more due within the run", s)
+			if s.Millis < 20 || due.Before(start.Add(-time.Second)) || due.After(time.Now()) {
+				t.Errorf("slow request %+v: want 20 ms or more, due within the run", s)
 			}
+			if s.Kind == "recommendations" {
+				recs++
+			}
+		}
+		if recs != tc.want || (tc.want == 0 && len(rep.Slow) > 0) {
+			t.Fatalf("--slow-over %s: %d slow recommendations listed of %d, want %d: %+v", tc.flag, recs, len(rep.Slow), tc.want, rep.Slow)
 		}
 	}
 	var out, errw bytes.Buffer
