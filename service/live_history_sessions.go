@@ -34,11 +34,24 @@ func (s sessionIDs) all() iter.Seq[string] {
 	}
 }
 
+// contains reports whether id is held: a scan that compares lengths before bytes (every
+// event with a session id asks it, nearly always of an id held).
 func (s sessionIDs) contains(id string) bool {
-	for x := range s.all() {
-		if x == id {
+	for p := s.packed; len(p) > 0; {
+		n, w := uint64(p[0]), 1
+		if n >= 0x80 {
+			n, w = binary.Uvarint([]byte(p[:min(len(p), binary.MaxVarintLen64)]))
+			if w <= 0 {
+				return false
+			}
+		}
+		if uint64(len(p)-w) < n {
+			return false
+		}
+		if int(n) == len(id) && p[w:w+int(n)] == id {
 			return true
 		}
+		p = p[w+int(n):]
 	}
 	return false
 }

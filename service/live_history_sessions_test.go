@@ -1,6 +1,7 @@
 package service
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -29,5 +30,32 @@ func TestSessionIDs(t *testing.T) {
 	}
 	if got := (sessionIDs{}).list(); len(got) != 0 {
 		t.Fatalf("empty list %q", got)
+	}
+}
+
+// BenchmarkSessionIDs_Contains is the check each event with a session id makes against its
+// user's sessions (the id named last, the common case: a session's later events), packed and,
+// for comparison, as the slice of strings it replaced.
+func BenchmarkSessionIDs_Contains(b *testing.B) {
+	for _, n := range []int{6, 64} {
+		ids := make([]string, n)
+		for i := range ids {
+			ids[i] = fmt.Sprintf("sess-%08x-%d", i*2654435761, i)
+		}
+		packed, last := packSessions(ids), ids[n-1]
+		b.Run(fmt.Sprintf("packed/%d", n), func(b *testing.B) {
+			for b.Loop() {
+				if !packed.contains(last) {
+					b.Fatal("missing")
+				}
+			}
+		})
+		b.Run(fmt.Sprintf("strings/%d", n), func(b *testing.B) {
+			for b.Loop() {
+				if !slices.Contains(ids, last) {
+					b.Fatal("missing")
+				}
+			}
+		})
 	}
 }
