@@ -79,17 +79,14 @@ func (c *respCache) get(key, version string, gen int64) (rank.Response, bool) {
 	c.mu.Lock()
 	e, ok := c.lru.Get(key)
 	c.mu.Unlock()
-	if !ok || e.gen != gen || e.version != version || e.catalog != c.catalog.Load() || time.Since(e.at) > c.ttl {
-		c.misses.Add(1)
-		return rank.Response{}, false
+	if ok && e.gen == gen && e.version == version && e.catalog == c.catalog.Load() && time.Since(e.at) <= c.ttl {
+		if resp, err := decodeResponse(e.body); err == nil {
+			c.hits.Add(1)
+			return resp, true
+		}
 	}
-	resp, err := decodeResponse(e.body)
-	if err != nil {
-		c.misses.Add(1)
-		return rank.Response{}, false
-	}
-	c.hits.Add(1)
-	return resp, true
+	c.misses.Add(1)
+	return rank.Response{}, false
 }
 
 // put caches resp for key, replacing the key's older entry. catalog is the catalog

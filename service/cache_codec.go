@@ -53,11 +53,6 @@ func sliceLen(isNil bool, n int) uint64 {
 	return uint64(n) + 1
 }
 
-func appendString(b []byte, s string) []byte {
-	b = binary.AppendUvarint(b, uint64(len(s)))
-	return append(b, s...)
-}
-
 var errCacheBody = errors.New("response cache: a body that does not decode")
 
 // respDecoder reads an encoded response; err is set by the first read past its end.
@@ -70,30 +65,24 @@ func (d *respDecoder) uvarint() uint64 {
 	if d.err != nil {
 		return 0
 	}
-	var x uint64
-	for shift := 0; shift < 64; shift += 7 {
-		if len(d.s) == 0 {
-			break
-		}
-		c := d.s[0]
-		d.s = d.s[1:]
-		x |= uint64(c&0x7f) << shift
-		if c < 0x80 {
-			return x
-		}
+	x, w := readUvarint(d.s)
+	if w <= 0 {
+		d.err = errCacheBody
+		return 0
 	}
-	d.err = errCacheBody
-	return 0
+	d.s = d.s[w:]
+	return x
 }
 
 func (d *respDecoder) str() string {
-	n := d.uvarint()
-	if d.err != nil || n > uint64(len(d.s)) {
-		d.err = errCacheBody
+	if d.err != nil {
 		return ""
 	}
-	s := d.s[:n]
-	d.s = d.s[n:]
+	s, rest, ok := nextString(d.s)
+	if !ok {
+		d.err = errCacheBody
+	}
+	d.s = rest
 	return s
 }
 

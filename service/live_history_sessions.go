@@ -3,7 +3,6 @@ package service
 import (
 	"encoding/binary"
 	"iter"
-	"strings"
 )
 
 // sessionIDs are the anonymous sessions a history names, packed into one string, each id
@@ -22,71 +21,48 @@ func (s sessionIDs) len() int { return int(s.n) }
 func (s sessionIDs) all() iter.Seq[string] {
 	return func(yield func(string) bool) {
 		for p := s.packed; len(p) > 0; {
-			n, w := binary.Uvarint([]byte(p[:min(len(p), binary.MaxVarintLen64)]))
-			if w <= 0 || uint64(len(p)-w) < n {
-				return // not written by add: nothing more to read
-			}
-			if !yield(p[w : w+int(n)]) {
+			id, rest, ok := nextString(p)
+			if !ok || !yield(id) {
 				return
 			}
-			p = p[w+int(n):]
+			p = rest
 		}
 	}
 }
 
-// contains reports whether id is held: a scan that compares lengths before bytes (every
-// event with a session id asks it, nearly always of an id held).
+// contains reports whether id is held (every event with a session id asks it, nearly always
+// of an id held).
 func (s sessionIDs) contains(id string) bool {
 	for p := s.packed; len(p) > 0; {
-		n, w := uint64(p[0]), 1
-		if n >= 0x80 {
-			n, w = binary.Uvarint([]byte(p[:min(len(p), binary.MaxVarintLen64)]))
-			if w <= 0 {
-				return false
-			}
-		}
-		if uint64(len(p)-w) < n {
+		x, rest, ok := nextString(p)
+		if !ok {
 			return false
 		}
-		if int(n) == len(id) && p[w:w+int(n)] == id {
+		if x == id {
 			return true
 		}
-		p = p[w+int(n):]
+		p = rest
 	}
 	return false
 }
 
 // add returns s with id appended (a copy of its bytes).
 func (s sessionIDs) add(id string) sessionIDs {
-	var b strings.Builder
-	b.Grow(len(s.packed) + uvarintLen(len(id)) + len(id))
-	b.WriteString(s.packed)
 	var l [binary.MaxVarintLen64]byte
-	b.Write(l[:binary.PutUvarint(l[:], uint64(len(id)))])
-	b.WriteString(id)
-	return sessionIDs{packed: b.String(), n: s.n + 1}
+	return sessionIDs{packed: s.packed + string(binary.AppendUvarint(l[:0], uint64(len(id)))) + id, n: s.n + 1}
 }
 
 // packSessions packs ids, in their order.
 func packSessions(ids []string) sessionIDs {
 	size := 0
 	for _, id := range ids {
-		size += uvarintLen(len(id)) + len(id)
+		size += binary.MaxVarintLen64 + len(id)
 	}
-	var b strings.Builder
-	b.Grow(size)
-	var l [binary.MaxVarintLen64]byte
+	b := make([]byte, 0, size)
 	for _, id := range ids {
-		b.Write(l[:binary.PutUvarint(l[:], uint64(len(id)))])
-		b.WriteString(id)
+		b = appendString(b, id)
 	}
-	return sessionIDs{packed: b.String(), n: int32(len(ids))}
-}
-
-// uvarintLen is the length of n's uvarint encoding.
-func uvarintLen(n int) int {
-	var l [binary.MaxVarintLen64]byte
-	return binary.PutUvarint(l[:], uint64(n))
+	return sessionIDs{packed: string(b), n: int32(len(ids))}
 }
 
 // list returns the ids as a slice (for the callers that keep them).
