@@ -134,11 +134,26 @@ func (p *Pipeline) features(ctx context.Context, r *request, pool *blendPool, se
 	absent := float32(r.k + 1)
 	u := p.userView(r)
 	base := 3 * len(rankerSources)
+	// The items' recency comes a chunk at a time (RecentAll), from their model indexes.
+	var (
+		idx [recencyChunk]int32
+		rec [recencyChunk]Recency
+	)
 	for k, j := range sel {
-		if k%64 == 0 {
+		c := k % recencyChunk
+		if c == 0 {
 			if err := ctx.Err(); err != nil {
 				return nil, err
 			}
+			chunk := sel[k:min(k+recencyChunk, len(sel))]
+			for c, j := range chunk {
+				i, ok := p.M.ItemIndex[pool.ids[j]]
+				if !ok {
+					i = -1
+				}
+				idx[c] = i
+			}
+			p.M.Times.RecentAll(idx[:len(chunk)], u.ref, recentWindow, longWindow, rec[:])
 		}
 		row := X[k*nf : (k+1)*nf]
 		var norm [len(rankerSources)]float64
@@ -164,7 +179,7 @@ func (p *Pipeline) features(ctx context.Context, r *request, pool *blendPool, se
 			blend /= total
 		}
 		row[base] = float32(blend)
-		p.itemFeatures(pool.ids[j], &u, fs, row[base:])
+		p.itemFeatures(pool.ids[j], idx[c], &rec[c], &u, fs, row[base:])
 	}
 	return X, nil
 }
@@ -187,24 +202,24 @@ func (r *request) rankerWeights() (w [len(rankerSources)]float64, total float64)
 	return w, total
 }
 
-// itemFeatures writes one candidate's base and attribute features into row.
-func (p *Pipeline) itemFeatures(id string, u *userView, fs FeatureSet, row []float32) {
+// itemFeatures writes one candidate's base and attribute features into row: item id, its
+// model index idx (-1 when the model does not know it) and its recency at the user's time.
+func (p *Pipeline) itemFeatures(id string, idx int32, rec *Recency, u *userView, fs FeatureSet, row []float32) {
 	const day = 86400.0
-	idx, known := p.M.ItemIndex[id]
+	known := idx >= 0
 	if known && int(idx) < len(p.M.Counts) {
 		row[1] = float32(math.Log1p(float64(p.M.Counts[idx])))
 	}
-	if t := p.M.Times; t != nil && known {
-		recent, long, first, last, ok := t.Recent(idx, u.ref, recentWindow, longWindow)
-		row[3], row[4] = float32(recent), float32(long)
+	if p.M.Times != nil && known {
+		row[3], row[4] = float32(rec.NRecent), float32(rec.NLong)
 		if u.newest == u.ref {
 			row[2] = row[3]
 		} else {
-			row[2] = float32(t.RecentAtNewest(idx)) // u.newest is t.Newest
+			row[2] = float32(rec.AtNewest) // u.newest is t.Newest
 		}
-		if ok {
-			row[5] = float32(float64(u.ref-first) / day)
-			row[6] = float32(float64(u.ref-last) / day)
+		if rec.OK {
+			row[5] = float32(float64(u.ref-rec.First) / day)
+			row[6] = float32(float64(u.ref-rec.Last) / day)
 		} else {
 			row[5], row[6] = -1, -1 // not yet seen at the user's time
 		}

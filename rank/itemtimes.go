@@ -6,6 +6,7 @@ import (
 	"math"
 	"slices"
 	"sync"
+	"sync/atomic"
 )
 
 // ItemTimes holds every item's interaction times of one training run, for the learned
@@ -284,3 +285,105 @@ func upTo(ts []int32, x int64) int {
 	}
 	return lo
 }
+
+// Recency is one item's answer to Recent at a reference time, and its RecentAtNewest.
+type Recency struct {
+	NRecent, NLong int32 // events in (to-recent, to] and in (to-long, to]
+	AtNewest       int32 // RecentAtNewest
+	OK             bool  // the item has an event at or before to
+	First, Last    int64 // its first event and its last at or before to (when OK)
+}
+
+// recencyChunk is how many items RecentAll takes through its phases at once: enough
+// independent loads in flight to overlap their cache misses, few enough that the lines
+// each phase touched are still in the core's cache for the next.
+const recencyChunk = 64
+
+// RecentAll answers Recent (and RecentAtNewest) for every item of items at one reference
+// time: out[k] for items[k], the zero Recency for an index outside the run's items. The
+// answers are Recent's, but found in phases over a chunk of items (their index entries,
+// then their buckets' bounds, then a touch of each bucket, then the searches): a cold
+// request asks this of hundreds of candidates whose times lie far apart, and one item at a
+// time waits for each cache miss in turn, where a phase's loads are independent and the
+// core overlaps them.
+func (t *ItemTimes) RecentAll(items []int32, to, recent, long int64, out []Recency) {
+	out = out[:len(items)]
+	if t == nil {
+		clear(out)
+		return
+	}
+	ix := t.index()
+	for lo := 0; lo < len(items); lo += recencyChunk {
+		hi := min(lo+recencyChunk, len(items))
+		t.recentChunk(ix, items[lo:hi], [3]int64{to, to - recent, to - long}, out[lo:hi])
+	}
+}
+
+// recentChunk is RecentAll over at most recencyChunk items.
+func (t *ItemTimes) recentChunk(ix *timeIndex, items []int32, xs [3]int64, out []Recency) {
+	var (
+		es   [recencyChunk]timeEntry
+		span [recencyChunk][3][2]int32 // per item and time, the range of Times to search
+	)
+	n := int32(len(ix.items))
+	for c, i := range items {
+		if i >= 0 && i < n {
+			es[c] = ix.items[i]
+			out[c].AtNewest = ix.recent[i]
+		} else {
+			es[c], out[c].AtNewest = timeEntry{}, 0
+		}
+	}
+	for c := range items {
+		e := &es[c]
+		for s, x := range xs {
+			a, b := e.at, e.at+e.n // the whole list: an item without buckets
+			x -= t.Base
+			switch {
+			case x < 0 || e.n == 0:
+				b = a // nothing at or before x
+			case e.nb > 0 && x < e.lo:
+				b = a
+			case e.nb > 0 && (x-e.lo)/e.width >= int64(e.nb):
+				a = b // everything: lo + nb·width is past the last time
+			case e.nb > 0:
+				k := int32((x - e.lo) / e.width)
+				off := ix.off[e.buckets+k : e.buckets+k+2]
+				a, b = e.at+off[0], e.at+off[1]
+			}
+			span[c][s] = [2]int32{a, b}
+		}
+	}
+	// Touch each range a cache line apart (16 times), and each item's first time, so that
+	// the searches below find them loaded.
+	var sink int32
+	for c := range items {
+		if es[c].n > 0 {
+			sink ^= t.Times[es[c].at]
+		}
+		for s := range xs {
+			for k := span[c][s][0]; k < span[c][s][1]; k += 16 {
+				sink ^= t.Times[k]
+			}
+		}
+	}
+	touchSink.Store(sink)
+	for c := range items {
+		e := &es[c]
+		var up [3]int
+		for s, x := range xs {
+			a, b := span[c][s][0], span[c][s][1]
+			up[s] = int(a-e.at) + upTo(t.Times[a:b], x-t.Base)
+		}
+		r := &out[c]
+		if up[0] == 0 {
+			r.NRecent, r.NLong, r.OK, r.First, r.Last = 0, 0, false, 0, 0
+			continue
+		}
+		r.NRecent, r.NLong, r.OK = int32(up[0]-up[1]), int32(up[0]-up[2]), true
+		r.First, r.Last = t.Base+int64(t.Times[e.at]), t.Base+int64(t.Times[e.at+int32(up[0])-1])
+	}
+}
+
+// touchSink keeps the touching loads of recentChunk from being dropped as unused.
+var touchSink atomic.Int32

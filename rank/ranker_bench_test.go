@@ -144,4 +144,21 @@ func BenchmarkItemTimes_Features(b *testing.B) {
 		}
 		_ = sink
 	})
+	// A request's candidates at once, ns/op per candidate as above.
+	const batch = 400
+	ids, out := make([]int32, batch), make([]rank.Recency, batch)
+	b.Run("recent_all", func(b *testing.B) {
+		sink := 0
+		for n := 0; n < b.N; n += batch {
+			for k := range ids {
+				ids[k] = int32(rng.IntN(nItems / 10))
+			}
+			m := min(batch, b.N-n)
+			tm.RecentAll(ids[:m], rng.Int64N(span), month, year, out)
+			for _, r := range out[:m] {
+				sink += int(r.NRecent+r.NLong) + int(r.Last-r.First)
+			}
+		}
+		_ = sink
+	})
 }

@@ -12,6 +12,7 @@ import (
 	"slices"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/recd/recd"
 	"github.com/recd/recd/rank"
@@ -98,6 +99,76 @@ func TestPipeline_RankerCandidatesAreWhatServingScores(t *testing.T) {
 		}
 		if !slices.Equal(ex.X, lm.seen) {
 			t.Fatalf("history %d: offline rows differ from the rows serving scored (%d vs %d values)", 10+n, len(ex.X), len(lm.seen))
+		}
+	}
+}
+
+// TestPipeline_RankerRecencyFeatures: every scored candidate's recency features are what
+// their definitions give by a scan of the item's times, for a user whose newest event is a
+// year before the run's (so the user's windows are not the run's), over more candidates than
+// RecentAll takes in one chunk.
+func TestPipeline_RankerRecencyFeatures(t *testing.T) {
+	p, _, hist := rankedPipeline(t, map[string]float64{"src_ease_score": 1})
+	const day = 86400
+	m := *p.M
+	rng := rand.New(rand.NewPCG(7, 8))
+	t0 := int64(1_500_000_000)
+	var items []int32
+	var times []int64
+	for i := range m.Items {
+		for k := 0; k < int(m.Counts[i]); k++ {
+			items, times = append(items, int32(i)), append(times, t0+rng.Int64N(3*365*day))
+		}
+	}
+	m.Times = rank.NewItemTimes(len(m.Items), items, times)
+	p = rank.NewPipeline(&m, p.Catalog, p.Index, nil, p.Opts)
+	ref := t0 + 2*365*day // the user's newest event
+	h := slices.Clone(hist[:30])
+	for k := range h {
+		h[k].Last = time.Unix(ref-int64(k)*day, 0)
+	}
+	ex, err := p.RankerCandidates(context.Background(), rank.Request{History: h, N: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ex.IDs) <= 64 {
+		t.Fatalf("%d candidates, want more than one chunk", len(ex.IDs))
+	}
+	names := p.Features().Names
+	newest := slices.Max(times)
+	for r, id := range ex.IDs {
+		i := m.ItemIndex[id]
+		var recent, year, atNewest float32
+		first, last := int64(math.MaxInt64), int64(0)
+		for e, it := range items {
+			ts := times[e]
+			if it != i {
+				continue
+			}
+			if ts > ref-30*day && ts <= ref {
+				recent++
+			}
+			if ts > ref-365*day && ts <= ref {
+				year++
+			}
+			if ts > newest-30*day {
+				atNewest++
+			}
+			if first = min(first, ts); ts <= ref {
+				last = max(last, ts)
+			}
+		}
+		age, idle := float32(-1), float32(-1)
+		if last > 0 {
+			age, idle = float32(float64(ref-first)/day), float32(float64(ref-last)/day)
+		}
+		want := map[string]float32{"item_pop_recent": atNewest, "item_pop_at_user": recent, "item_pop_year_user": year,
+			"item_age_days": age, "item_idle_days": idle, "user_idle_days": float32(float64(newest-ref) / day)}
+		row := ex.X[r*len(names) : (r+1)*len(names)]
+		for name, w := range want {
+			if got := row[slices.Index(names, name)]; got != w {
+				t.Fatalf("candidate %d (%s): %s = %v, want %v", r, id, name, got, w)
+			}
 		}
 	}
 }
@@ -305,6 +376,29 @@ func itemTimesMatchScan(t *testing.T, off int64) {
 		if ok2 != ok || f2 != f || l2 != l || nr != tm.Count(i, to-w1, to) || nl != tm.Count(i, to-w2, to) {
 			t.Fatalf("Recent(%d, %d, %d, %d) = %d, %d, %d, %d, %v; want %d, %d, %d, %d, %v", i, to, w1, w2, nr, nl, f2, l2, ok2,
 				tm.Count(i, to-w1, to), tm.Count(i, to-w2, to), f, l, ok)
+		}
+	}
+	// RecentAll answers a batch (longer than its chunk, items out of range among them) as
+	// Recent and RecentAtNewest answer each item, into a slice holding older answers.
+	got := make([]rank.Recency, 200)
+	for k := 0; k < 300; k++ {
+		to := off + int64(rng.IntN(420)-10)
+		w1, w2 := int64(rng.IntN(60)), int64(rng.IntN(200))
+		w1, w2 = min(w1, w2), max(w1, w2)
+		batch := make([]int32, 1+rng.IntN(len(got)))
+		for b := range batch {
+			batch[b] = int32(rng.IntN(n+2)) - 1
+		}
+		for b := range got {
+			got[b] = rank.Recency{NRecent: 7, NLong: 7, AtNewest: 7, OK: true, First: 7, Last: 7}
+		}
+		tm.RecentAll(batch, to, w1, w2, got)
+		for b, i := range batch {
+			nr, nl, f, l, ok := tm.Recent(i, to, w1, w2)
+			want := rank.Recency{NRecent: int32(nr), NLong: int32(nl), AtNewest: int32(tm.RecentAtNewest(i)), OK: ok, First: f, Last: l}
+			if got[b] != want {
+				t.Fatalf("RecentAll, item %d at %d (windows %d, %d) = %+v, want %+v", i, to, w1, w2, got[b], want)
+			}
 		}
 	}
 }
