@@ -29,6 +29,25 @@ type Catalog interface {
 	Item(id string) (ItemMeta, bool)
 }
 
+// ItemsCatalog is a Catalog that looks up many items at once, under one lock: the ranker's
+// features ask for their candidates a chunk at a time.
+type ItemsCatalog interface {
+	Catalog
+	// Items sets out[k], ok[k] to what Item(ids[k]) returns, for every k of ids.
+	Items(ids []string, out []ItemMeta, ok []bool)
+}
+
+// catalogItems looks every id up in c, at once when c is an ItemsCatalog.
+func catalogItems(c Catalog, ids []string, out []ItemMeta, ok []bool) {
+	if ic, is := c.(ItemsCatalog); is {
+		ic.Items(ids, out, ok)
+		return
+	}
+	for k, id := range ids {
+		out[k], ok[k] = c.Item(id)
+	}
+}
+
 // Models is one trained, immutable model snapshot the pipeline reads.
 type Models struct {
 	Version   string

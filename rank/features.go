@@ -135,9 +135,13 @@ func (p *Pipeline) features(ctx context.Context, r *request, pool *blendPool, se
 	u := p.userView(r)
 	base := 3 * len(rankerSources)
 	// The items' recency comes a chunk at a time (RecentAll), from their model indexes.
+	// So do their catalog entries (catalogItems: one lock a chunk).
 	var (
-		idx [recencyChunk]int32
-		rec [recencyChunk]Recency
+		idx   [recencyChunk]int32
+		rec   [recencyChunk]Recency
+		ids   [recencyChunk]string
+		metas [recencyChunk]ItemMeta
+		found [recencyChunk]bool
 	)
 	for k, j := range sel {
 		c := k % recencyChunk
@@ -151,9 +155,10 @@ func (p *Pipeline) features(ctx context.Context, r *request, pool *blendPool, se
 				if !ok {
 					i = -1
 				}
-				idx[c] = i
+				idx[c], ids[c] = i, pool.ids[j]
 			}
 			p.M.Times.RecentAll(idx[:len(chunk)], u.ref, recentWindow, longWindow, rec[:])
+			catalogItems(p.Catalog, ids[:len(chunk)], metas[:], found[:])
 		}
 		row := X[k*nf : (k+1)*nf]
 		var norm [len(rankerSources)]float64
@@ -179,7 +184,7 @@ func (p *Pipeline) features(ctx context.Context, r *request, pool *blendPool, se
 			blend /= total
 		}
 		row[base] = float32(blend)
-		p.itemFeatures(pool.ids[j], idx[c], &rec[c], &u, fs, row[base:])
+		p.itemFeatures(&metas[c], idx[c], &rec[c], &u, fs, row[base:])
 	}
 	return X, nil
 }
@@ -202,9 +207,10 @@ func (r *request) rankerWeights() (w [len(rankerSources)]float64, total float64)
 	return w, total
 }
 
-// itemFeatures writes one candidate's base and attribute features into row: item id, its
-// model index idx (-1 when the model does not know it) and its recency at the user's time.
-func (p *Pipeline) itemFeatures(id string, idx int32, rec *Recency, u *userView, fs FeatureSet, row []float32) {
+// itemFeatures writes one candidate's base and attribute features into row: its catalog
+// entry m (the zero ItemMeta when the catalog has none), its model index idx (-1 when the
+// model does not know it) and its recency at the user's time.
+func (p *Pipeline) itemFeatures(m *ItemMeta, idx int32, rec *Recency, u *userView, fs FeatureSet, row []float32) {
 	const day = 86400.0
 	known := idx >= 0
 	if known && int(idx) < len(p.M.Counts) {
@@ -224,7 +230,6 @@ func (p *Pipeline) itemFeatures(id string, idx int32, rec *Recency, u *userView,
 			row[5], row[6] = -1, -1 // not yet seen at the user's time
 		}
 	}
-	m, _ := p.Catalog.Item(id)
 	for _, cat := range m.Categories {
 		if u.nLiked > 0 {
 			row[7] = max(row[7], float32(u.liked[cat]/u.nLiked))

@@ -17,7 +17,7 @@ import (
 // that holds the rest and answers while Redis fails. Implementations are safe for concurrent
 // use.
 type liveState interface {
-	rank.Catalog // the live catalog's metadata
+	rank.ItemsCatalog // the live catalog's metadata
 
 	// stats counts items, users and events; currentSeq is the newest event's Seq.
 	stats() Stats

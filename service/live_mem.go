@@ -114,6 +114,19 @@ func (m *memState) Item(id string) (rank.ItemMeta, bool) {
 	return *it, true
 }
 
+// Items implements rank.ItemsCatalog: Item for each of ids, under one read lock.
+func (m *memState) Items(ids []string, out []rank.ItemMeta, ok []bool) {
+	m.catMu.RLock()
+	defer m.catMu.RUnlock()
+	for k, id := range ids {
+		if it, found := m.catalog[id]; found {
+			out[k], ok[k] = *it, true
+		} else {
+			out[k], ok[k] = rank.ItemMeta{}, false
+		}
+	}
+}
+
 func (m *memState) stats() Stats {
 	m.catMu.RLock()
 	items := len(m.catalog)

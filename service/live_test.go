@@ -75,6 +75,17 @@ func testLiveState(t *testing.T, live liveState) {
 	if _, ok := live.Item("b"); ok {
 		t.Error("Item(b) after deleteItem")
 	}
+	ids = []string{"a", "b", "nope", "a"}
+	metas, found := make([]rank.ItemMeta, len(ids)), make([]bool, len(ids))
+	for k := range metas {
+		metas[k], found[k] = rank.ItemMeta{Title: "stale"}, true
+	}
+	live.Items(ids, metas, found)
+	for k, id := range ids {
+		if m, ok := live.Item(id); found[k] != ok || metas[k].Title != m.Title || metas[k].Available != m.Available {
+			t.Errorf("Items: %s = %+v, %v; Item gives %+v, %v", id, metas[k], found[k], m, ok)
+		}
+	}
 	if live.err() != nil {
 		t.Errorf("err = %v", live.err())
 	}
