@@ -53,6 +53,9 @@ type liveState interface {
 	// pipeline and the read path use directly.
 	exposureCounter() *rank.Exposure
 	responses() *respCache
+	// shareIDs replaces each model item id that the catalog holds by the catalog's own
+	// string (see memState.shareIDs).
+	shareIDs(ids []string)
 	sourceCache() *rank.SourceCache
 
 	// err is the shared state's last failure (nil in process); ping checks it now; origin is

@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/recd/recd"
@@ -44,9 +45,11 @@ func (t *trainer) swap(bd *bundle, size int64) {
 
 // servingOf builds the serving snapshot of a bundle, its pipeline run with opts.
 func (t *trainer) servingOf(bd *bundle, size int64, opts rank.Options) *serving {
-	idx := make(map[string]int32, len(bd.Items))
-	counts := make(map[string]int, len(bd.Items))
-	for i, id := range bd.Items {
+	items := slices.Clone(bd.Items) // the catalog's strings (shareIDs), for the catalog reads
+	t.live.shareIDs(items)
+	idx := make(map[string]int32, len(items))
+	counts := make(map[string]int, len(items))
+	for i, id := range items {
 		idx[id] = int32(i)
 		if bd.Counts[i] > 0 {
 			counts[id] = int(bd.Counts[i])
@@ -57,7 +60,7 @@ func (t *trainer) servingOf(bd *bundle, size int64, opts rank.Options) *serving 
 		t.log.Warn("long-tail set not built", "err", err)
 	}
 	bd.Times.Prepare() // its search index, built here rather than by the first request
-	m := &rank.Models{Version: bd.Version, Items: bd.Items, ItemIndex: idx, Pop: bd.Pop, KNN: bd.KNN,
+	m := &rank.Models{Version: bd.Version, Items: items, ItemIndex: idx, Pop: bd.Pop, KNN: bd.KNN,
 		ALS: bd.ALS, EASE: bd.EASE, Tail: tail, Counts: bd.Counts, Times: bd.Times}
 	m.Ranker = t.loadRanker(bd)
 	return &serving{
