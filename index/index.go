@@ -126,6 +126,14 @@ type Index interface {
 	Vectors(ctx context.Context, space string, ids []string) (map[string][]float32, error)
 }
 
+// IDSharer is implemented by indexes that keep their items' ids as Go strings in the caller's
+// process: ShareIDs makes the index keep, for each stored id equal to one of ids, the
+// caller's string instead (equal bytes, one copy), so that the caller's map lookups by the
+// ids of hits, and the index's by the ids of filters, match keys by pointer.
+type IDSharer interface {
+	ShareIDs(ids []string)
+}
+
 // SpaceInfo describes a space and how many vectors it holds.
 type SpaceInfo struct {
 	SpaceConfig

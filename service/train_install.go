@@ -26,7 +26,19 @@ func (t *trainer) install(ctx context.Context, bd *bundle, size int64, items []r
 		return err
 	}
 	t.log.Info("indexed item vectors", "items", len(items), "elapsed", time.Since(start).Round(time.Millisecond))
+	if sv := t.snap.Load(); sv != nil {
+		t.shareIndexIDs(sv.models.Items) // the items the index had not held at the swap
+	}
 	return nil
+}
+
+// shareIndexIDs gives the vector index the serving model's id strings (the catalog's) for the
+// items it holds, when it keeps ids in this process (index.IDSharer): the model's index then
+// finds the ids of hits by pointer.
+func (t *trainer) shareIndexIDs(items []string) {
+	if sh, ok := t.vec.idx.(index.IDSharer); ok {
+		sh.ShareIDs(items)
+	}
 }
 
 // swap installs a bundle as the serving snapshot and rebuilds the query parser's vocabulary
@@ -47,6 +59,7 @@ func (t *trainer) swap(bd *bundle, size int64) {
 func (t *trainer) servingOf(bd *bundle, size int64, opts rank.Options) *serving {
 	items := slices.Clone(bd.Items) // the catalog's strings (shareIDs), for the catalog reads
 	t.live.shareIDs(items)
+	t.shareIndexIDs(items)
 	idx := make(map[string]int32, len(items))
 	counts := make(map[string]int, len(items))
 	for i, id := range items {

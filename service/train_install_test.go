@@ -4,14 +4,35 @@ import (
 	"path/filepath"
 	"testing"
 	"unsafe"
+
+	"github.com/recd/recd/index"
+	"github.com/recd/recd/index/hnsw"
+	"github.com/recd/recd/rank"
 )
 
 // TestServing_ModelIDsAreTheCatalogs: the serving model's item ids are the catalog's own key
 // strings (one copy of each), so that a request's catalog reads by those ids find their keys
-// without comparing bytes, and so are the live histories'; the model's index still finds every
-// item at its place.
+// without comparing bytes, and so are the vector index's and the live histories'; the model's
+// index still finds every item at its place.
+// The service checked is the second over the same store and index directory, whose index
+// holds the ids it read from its snapshot.
 func TestServing_ModelIDsAreTheCatalogs(t *testing.T) {
-	s := openTrained(t, filepath.Join(t.TempDir(), "recd.db"), nil, "")
+	dir := t.TempDir()
+	withDir := func(o *Options) {
+		idx, err := hnsw.Open(filepath.Join(dir, "index"), hnsw.DefaultOptions())
+		if err != nil {
+			t.Fatal(err)
+		}
+		o.Index, o.StateDir = idx, filepath.Join(dir, "index")
+	}
+	first := openTrained(t, filepath.Join(dir, "recd.db"), nil, "", withDir)
+	if err := first.SaveIndex(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if err := first.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s := openTrained(t, filepath.Join(dir, "recd.db"), nil, "", withDir)
 	m := s.snap.Load().models
 	keys := map[string]*byte{}
 	s.mem.catMu.RLock()
@@ -35,6 +56,20 @@ func TestServing_ModelIDsAreTheCatalogs(t *testing.T) {
 	}
 	if shared == 0 || len(m.ItemIndex) != len(m.Items) {
 		t.Fatalf("%d of %d model ids in the catalog, index of %d", shared, len(m.Items), len(m.ItemIndex))
+	}
+	// So are the ids of the vector index's hits.
+	vecs, err := s.vectors.idx.Vectors(t.Context(), rank.SpaceCF, []string{"i00"})
+	if err != nil || len(vecs["i00"]) == 0 {
+		t.Fatalf("no CF vector of i00: %v", err)
+	}
+	hits, err := s.vectors.idx.Search(t.Context(), index.SearchRequest{Space: rank.SpaceCF, Vector: vecs["i00"], K: 10})
+	if err != nil || len(hits) != 10 {
+		t.Fatalf("%d hits, %v", len(hits), err)
+	}
+	for _, h := range hits {
+		if unsafe.StringData(h.ID) != keys[h.ID] {
+			t.Fatalf("hit %s is a copy of the catalog's id", h.ID)
+		}
 	}
 	// So are the ids of the users' live histories.
 	h := s.live.History("u03")

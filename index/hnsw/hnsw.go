@@ -53,6 +53,7 @@ var (
 	_ index.Index       = (*Index)(nil)
 	_ index.Snapshotter = (*Index)(nil)
 	_ io.Closer         = (*Index)(nil)
+	_ index.IDSharer    = (*Index)(nil)
 )
 
 // Close frees the index's vectors and links at once (they live in memory mappings outside
@@ -177,6 +178,27 @@ func (ix *Index) lookup(name string) (index.SpaceConfig, bool) {
 		return index.SpaceConfig{}, false
 	}
 	return s.cfg, true
+}
+
+// ShareIDs implements index.IDSharer: each stored id equal to one of ids becomes that string,
+// in the hits and as the key of its item number. In steps under the write lock, so that a
+// search waits for one step at most.
+func (ix *Index) ShareIDs(ids []string) {
+	const step = 4096
+	for lo := 0; lo < len(ids); lo += step {
+		ix.mu.Lock()
+		if ix.closed {
+			ix.mu.Unlock()
+			return
+		}
+		for _, id := range ids[lo:min(lo+step, len(ids))] {
+			if g, ok := ix.gidOf[id]; ok {
+				delete(ix.gidOf, id) // the language does not promise that an overwrite stores the key
+				ix.gidOf[id], ix.ids[g] = g, id
+			}
+		}
+		ix.mu.Unlock()
+	}
 }
 
 // gid returns the item number of id, creating it.
