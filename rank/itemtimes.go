@@ -152,18 +152,6 @@ func (t *ItemTimes) Span(i int32, to int64) (first, last int64, ok bool) {
 	return t.Base + int64(ts[0]), t.Base + int64(ts[hi-1]), true
 }
 
-// Recent returns item i's event counts in (to-recent, to] and in (to-long, to], its first
-// event time and its last at or before to (ok is false when it has none at or before to):
-// Count and Span asked together, the three searches done once each.
-func (t *ItemTimes) Recent(i int32, to, recent, long int64) (nRecent, nLong int, first, last int64, ok bool) {
-	hi := t.upTo(i, to)
-	if hi == 0 {
-		return 0, 0, 0, 0, false
-	}
-	ts := t.of(i)
-	return hi - t.upTo(i, to-recent), hi - t.upTo(i, to-long), t.Base + int64(ts[0]), t.Base + int64(ts[hi-1]), true
-}
-
 // Prepare builds the search index of the times (see timeIndex), which the first query would
 // otherwise build; call it before serving so that no request waits for it.
 func (t *ItemTimes) Prepare() {
@@ -286,7 +274,7 @@ func upTo(ts []int32, x int64) int {
 	return lo
 }
 
-// Recency is one item's answer to Recent at a reference time, and its RecentAtNewest.
+// Recency is what RecentAll answers for one item at a reference time.
 type Recency struct {
 	NRecent, NLong int32 // events in (to-recent, to] and in (to-long, to]
 	AtNewest       int32 // RecentAtNewest
@@ -299,13 +287,13 @@ type Recency struct {
 // each phase touched are still in the core's cache for the next.
 const recencyChunk = 64
 
-// RecentAll answers Recent (and RecentAtNewest) for every item of items at one reference
-// time: out[k] for items[k], the zero Recency for an index outside the run's items. The
-// answers are Recent's, but found in phases over a chunk of items (their index entries,
-// then their buckets' bounds, then a touch of each bucket, then the searches): a cold
-// request asks this of hundreds of candidates whose times lie far apart, and one item at a
-// time waits for each cache miss in turn, where a phase's loads are independent and the
-// core overlaps them.
+// RecentAll answers, for every item of items, its event counts in (to-recent, to] and in
+// (to-long, to], its first event and its last at or before to, and RecentAtNewest: out[k] for
+// items[k], the zero Recency for an index outside the run's items. It finds them in phases
+// over a chunk of items (their index entries, then their buckets' bounds, then a touch of
+// each bucket, then the searches): a cold request asks this of hundreds of candidates whose
+// times lie far apart, and one item at a time waits for each cache miss in turn, where a
+// phase's loads are independent and the core overlaps them.
 func (t *ItemTimes) RecentAll(items []int32, to, recent, long int64, out []Recency) {
 	out = out[:len(items)]
 	if t == nil {
@@ -319,7 +307,8 @@ func (t *ItemTimes) RecentAll(items []int32, to, recent, long int64, out []Recen
 	}
 }
 
-// recentChunk is RecentAll over at most recencyChunk items.
+// recentChunk is RecentAll over at most recencyChunk items, at the times xs (to, to-recent,
+// to-long).
 func (t *ItemTimes) recentChunk(ix *timeIndex, items []int32, xs [3]int64, out []Recency) {
 	var (
 		es   [recencyChunk]timeEntry

@@ -287,7 +287,7 @@ func TestItemTimes(t *testing.T) {
 	}
 }
 
-// Count, Span and Recent agree with a scan of the times, duplicates and window edges included,
+// Count and Span agree with a scan of the times, and RecentAll with them, duplicates and window edges included,
 // with times near zero, before it and at today's Unix seconds (the times are kept after the
 // first of them).
 func TestItemTimes_MatchesAScan(t *testing.T) {
@@ -370,16 +370,9 @@ func itemTimesMatchScan(t *testing.T, off int64) {
 		if ok != any || (ok && (f != first || l != last)) {
 			t.Fatalf("Span(%d, %d) = %d, %d, %v; want %d, %d, %v", i, to, f, l, ok, first, last, any)
 		}
-		w1, w2 := int64(rng.IntN(60)), int64(rng.IntN(200))
-		w1, w2 = min(w1, w2), max(w1, w2)
-		nr, nl, f2, l2, ok2 := tm.Recent(i, to, w1, w2)
-		if ok2 != ok || f2 != f || l2 != l || nr != tm.Count(i, to-w1, to) || nl != tm.Count(i, to-w2, to) {
-			t.Fatalf("Recent(%d, %d, %d, %d) = %d, %d, %d, %d, %v; want %d, %d, %d, %d, %v", i, to, w1, w2, nr, nl, f2, l2, ok2,
-				tm.Count(i, to-w1, to), tm.Count(i, to-w2, to), f, l, ok)
-		}
 	}
 	// RecentAll answers a batch (longer than its chunk, items out of range among them) as
-	// Recent and RecentAtNewest answer each item, into a slice holding older answers.
+	// Count, Span and RecentAtNewest answer each item, into a slice holding older answers.
 	got := make([]rank.Recency, 200)
 	for k := 0; k < 300; k++ {
 		to := off + int64(rng.IntN(420)-10)
@@ -394,8 +387,11 @@ func itemTimesMatchScan(t *testing.T, off int64) {
 		}
 		tm.RecentAll(batch, to, w1, w2, got)
 		for b, i := range batch {
-			nr, nl, f, l, ok := tm.Recent(i, to, w1, w2)
-			want := rank.Recency{NRecent: int32(nr), NLong: int32(nl), AtNewest: int32(tm.RecentAtNewest(i)), OK: ok, First: f, Last: l}
+			want := rank.Recency{AtNewest: int32(tm.RecentAtNewest(i))}
+			if f, l, ok := tm.Span(i, to); ok {
+				want.NRecent, want.NLong = int32(tm.Count(i, to-w1, to)), int32(tm.Count(i, to-w2, to))
+				want.OK, want.First, want.Last = true, f, l
+			}
 			if got[b] != want {
 				t.Fatalf("RecentAll, item %d at %d (windows %d, %d) = %+v, want %+v", i, to, w1, w2, got[b], want)
 			}
