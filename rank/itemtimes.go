@@ -241,22 +241,29 @@ func (t *ItemTimes) upToIn(ix *timeIndex, i int32, x int64) int {
 	if i < 0 || int(i)+1 >= len(t.Off) || x < t.Base {
 		return 0
 	}
-	e := ix.items[i]
-	ts := t.Times[e.at : e.at+e.n]
+	e := &ix.items[i]
 	x -= t.Base // >= 0, and compared as int64: past the last time when above MaxInt32
-	if e.nb == 0 {
-		return upTo(ts, x)
-	}
+	a, b := ix.searchRange(e, x)
+	return int(a-e.at) + upTo(t.Times[a:b], x)
+}
+
+// searchRange returns the range [a, b) of Times that decides how many of e's times are at or
+// before x (after Base, >= 0): every one of its times before a is, none from b on. Without
+// buckets that is the whole list, else the bucket x falls in.
+func (ix *timeIndex) searchRange(e *timeEntry, x int64) (a, b int32) {
+	a, b = e.at, e.at+e.n
 	switch {
+	case e.nb == 0:
+		return a, b
 	case x < e.lo:
-		return 0
-	case x >= int64(ts[len(ts)-1]):
-		return len(ts)
+		return a, a
 	}
-	k := int32((x - e.lo) / e.width) // < nb, as lo + nb·width is past the last time
-	off := ix.off[e.buckets+k : e.buckets+k+2]
-	a, b := int(off[0]), int(off[1])
-	return a + upTo(ts[a:b], x)
+	k := (x - e.lo) / e.width
+	if k >= int64(e.nb) { // lo + nb·width is past the last time
+		return b, b
+	}
+	off := ix.off[e.buckets+int32(k) : e.buckets+int32(k)+2]
+	return e.at + off[0], e.at + off[1]
 }
 
 // upTo returns how many of the sorted times ts are at or before x: a binary search written
@@ -326,19 +333,9 @@ func (t *ItemTimes) recentChunk(ix *timeIndex, items []int32, xs [3]int64, out [
 	for c := range items {
 		e := &es[c]
 		for s, x := range xs {
-			a, b := e.at, e.at+e.n // the whole list: an item without buckets
-			x -= t.Base
-			switch {
-			case x < 0 || e.n == 0:
-				b = a // nothing at or before x
-			case e.nb > 0 && x < e.lo:
-				b = a
-			case e.nb > 0 && (x-e.lo)/e.width >= int64(e.nb):
-				a = b // everything: lo + nb·width is past the last time
-			case e.nb > 0:
-				k := int32((x - e.lo) / e.width)
-				off := ix.off[e.buckets+k : e.buckets+k+2]
-				a, b = e.at+off[0], e.at+off[1]
+			a, b := e.at, e.at // nothing at or before a time before Base
+			if x -= t.Base; x >= 0 {
+				a, b = ix.searchRange(e, x)
 			}
 			span[c][s] = [2]int32{a, b}
 		}
