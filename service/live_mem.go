@@ -3,6 +3,8 @@ package service
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"sync"
 
 	"github.com/recd/recd"
@@ -139,10 +141,7 @@ func (m *memState) shareIDs(ids []string) {
 		at[id] = int32(i)
 	}
 	m.catMu.RLock()
-	keys := make([]string, 0, len(m.catalog))
-	for id := range m.catalog {
-		keys = append(keys, id)
-	}
+	keys := slices.Collect(maps.Keys(m.catalog))
 	m.catMu.RUnlock()
 	for _, id := range keys {
 		if i, ok := at[id]; ok {
