@@ -278,6 +278,18 @@ func (r *request) usesRanker() bool {
 	return r.rankerKind()
 }
 
+// rankerExpected reports, before the sources run, whether a learned ranker will rank the
+// request whatever happens: usesRanker's test without the session list, which only the
+// sources know (a request whose session source is on is taken to have one), and with a
+// local ranker, the remote one's fallback (without one a failed remote call serves the
+// blend, which needs the sources at full depth).
+func (r *request) rankerExpected() bool {
+	if r.p.M.Ranker == nil || r.p.Opts.BlendOnly || r.req.BlendOnly || r.session {
+		return false
+	}
+	return len(r.pos) > 0 && len(r.req.Extra) == 0 && len(r.req.ContextItems) == 0 && len(r.req.History) > 0
+}
+
 // rankerKind reports whether the request is of the kind a ranker ranks (see usesRanker),
 // whether or not one serves.
 func (r *request) rankerKind() bool {

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/recd/recd"
+	"github.com/recd/recd/index"
 	"github.com/recd/recd/rank"
 )
 
@@ -700,5 +701,67 @@ func TestPipeline_PoolReuseCarriesNothingOver(t *testing.T) {
 				t.Fatalf("%s, request %d on reused buffers:\n got %s\nwant %s", name, k, got, want[k])
 			}
 		}
+	}
+}
+
+// depthIndex records the depth of each search of the index it wraps, by space.
+type depthIndex struct {
+	index.Index
+	mu sync.Mutex
+	k  map[string][]int
+}
+
+func (d *depthIndex) Search(ctx context.Context, req index.SearchRequest) ([]index.Hit, error) {
+	d.mu.Lock()
+	d.k[req.Space] = append(d.k[req.Space], req.K)
+	d.mu.Unlock()
+	return d.Index.Search(ctx, req)
+}
+
+// TestPipeline_RankerSearchesTheVectorSourcesShallow checks Options.RankedVectorK: a request
+// the learned ranker ranks searches the content space (and scores CF) only that deep and
+// serves the list it serves with them at full depth, since the ranker reads neither; a
+// request the blend scores (asked for, or with a session) searches at full depth.
+func TestPipeline_RankerSearchesTheVectorSourcesShallow(t *testing.T) {
+	p, _, hist := rankedPipeline(t, map[string]float64{"src_itemknn_score": 1, "item_count_log": 0.1, "src_popular_rank": -0.001})
+	ctx := context.Background()
+	at := func(opts rank.Options, req rank.Request) (rank.Response, []int) {
+		t.Helper()
+		di := &depthIndex{Index: p.Index, k: map[string][]int{}}
+		resp, err := rank.NewPipeline(p.M, p.Catalog, di, nil, opts).Recommend(ctx, req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return resp, di.k[rank.SpaceContent]
+	}
+	req := rank.Request{History: hist, N: 10}
+	if p.Opts.RankedVectorK != 50 || p.Opts.SourceK != 200 {
+		t.Fatalf("fixture options: ranked_vector_k %d, source_k %d", p.Opts.RankedVectorK, p.Opts.SourceK)
+	}
+	shallow, ks := at(p.Opts, req)
+	if shallow.Scorer != rank.ScorerRanker || !slices.Equal(ks, []int{50}) {
+		t.Fatalf("ranked request: scorer %q, content searched at depths %v; want the ranker and [50]", shallow.Scorer, ks)
+	}
+	full := p.Opts
+	full.RankedVectorK = 0
+	deep, ks := at(full, req)
+	if !slices.Equal(ks, []int{200}) {
+		t.Fatalf("ranked_vector_k 0: content searched at depths %v, want [200]", ks)
+	}
+	if !slices.Equal(recIDs(shallow.Items), recIDs(deep.Items)) {
+		t.Fatalf("the ranked list at depth 50 %v differs from the one at full depth %v", recIDs(shallow.Items), recIDs(deep.Items))
+	}
+	if wide, ks := at(p.Opts, rank.Request{History: hist, N: 80}); wide.Scorer != rank.ScorerRanker || !slices.Equal(ks, []int{80}) {
+		t.Fatalf("n=80: content searched at depths %v, want [80] (a list's length at least)", ks)
+	}
+	blendReq := req
+	blendReq.BlendOnly = true
+	if resp, ks := at(p.Opts, blendReq); resp.Scorer != rank.ScorerBlend || !slices.Equal(ks, []int{200}) {
+		t.Fatalf("blend-only request: scorer %q, content searched at depths %v; want the blend and [200]", resp.Scorer, ks)
+	}
+	sessionReq := req
+	sessionReq.Recent = []string{hist[0].ItemID}
+	if resp, ks := at(p.Opts, sessionReq); resp.Scorer != rank.ScorerBlend || !slices.Contains(ks, 200) || slices.Contains(ks, 50) {
+		t.Fatalf("request with a session: scorer %q, content searched at depths %v; want the blend at 200", resp.Scorer, ks)
 	}
 }

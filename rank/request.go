@@ -111,6 +111,7 @@ type request struct {
 	diversity, calibration, sessionW, tailShare, exposure, rotation float64
 	session                                                         bool            // the session source is on
 	k                                                               int             // each source's depth
+	vk                                                              int             // the CF and content sources' depth (see Options.RankedVectorK)
 	filter                                                          index.Filter    // the rules an index search applies itself
 	excl                                                            exclusion       // rules.Exclude inside the model, by item index
 	outside                                                         map[string]bool // rules.Exclude outside the model
@@ -180,6 +181,10 @@ func (p *Pipeline) newRequest(req *Request) *request {
 	r.k = max(p.Opts.SourceK, req.N, req.Depth)
 	if r.reranks() {
 		r.k = max(r.k, p.Opts.RerankSourceK)
+	}
+	r.vk = r.k
+	if p.Opts.RankedVectorK > 0 && r.rankerExpected() {
+		r.vk = min(r.k, max(p.Opts.RankedVectorK, req.N, req.Depth))
 	}
 	r.filter = r.rules.IndexFilter()
 	r.excl, r.outside = p.exclusion(r.rules.Exclude) // built once for every source that scores the whole catalog

@@ -57,6 +57,7 @@ type SourceCache struct {
 type sourceEntry struct {
 	version  string
 	k        int
+	vk       int // the CF and content sources' depth
 	strategy string
 	npos     int // liked items of the history the lists were computed from
 	at       time.Time
@@ -118,15 +119,15 @@ func (c *SourceCache) Forget(key string) bool {
 }
 
 // lookup returns key's entry when it was computed by the given model version for the same
-// source depth and strategy (nil otherwise).
-func (c *SourceCache) lookup(key, version string, k int, strategy string) *sourceEntry {
+// source depths (all sources', the CF and content ones') and strategy (nil otherwise).
+func (c *SourceCache) lookup(key, version string, k, vk int, strategy string) *sourceEntry {
 	if c == nil || key == "" {
 		return nil
 	}
 	c.mu.Lock()
 	e, ok := c.lru.Get(key)
 	c.mu.Unlock()
-	if !ok || e.version != version || e.k != k || e.strategy != strategy {
+	if !ok || e.version != version || e.k != k || e.vk != vk || e.strategy != strategy {
 		return nil
 	}
 	return e
@@ -134,7 +135,7 @@ func (c *SourceCache) lookup(key, version string, k int, strategy string) *sourc
 
 // fresh reports whether e's lists still serve a history of npos liked items at now. This is
 // the cache's staleness rule, and the only place it is applied: an entry is recomputed
-// when the model version, the source depth or the strategy changed (lookup), when the
+// when the model version, the source depths or the strategy changed (lookup), when the
 // catalog changed since it was computed (CatalogChanged), when it is older than MaxAge
 // (30 seconds by default), when the history gained MaxNewItems liked items (5 by default)
 // or lost one. TestSourceCache_Reuse guards it.
@@ -176,7 +177,7 @@ func (c *SourceCache) put(key string, e *sourceEntry) {
 func (r *request) cachedSources(ctx context.Context) ([]SourceList, []coldItem) {
 	p, c, key := r.p, r.req.SourceCache, r.req.SourceKey
 	now, gen := time.Now(), c.catalog.Load()
-	e := c.lookup(key, p.M.Version, r.k, r.resp.Strategy)
+	e := c.lookup(key, p.M.Version, r.k, r.vk, r.resp.Strategy)
 	if c.fresh(e, len(r.pos), now) {
 		return e.lists, e.cold
 	}
@@ -205,7 +206,7 @@ func (r *request) cachedSources(ctx context.Context) ([]SourceList, []coldItem) 
 		norm = MinMax
 	}
 	cold := p.coldItemsOf(lists, norm)
-	c.put(key, &sourceEntry{version: p.M.Version, k: r.k, strategy: r.resp.Strategy, npos: len(r.pos), at: now, catalog: gen,
+	c.put(key, &sourceEntry{version: p.M.Version, k: r.k, vk: r.vk, strategy: r.resp.Strategy, npos: len(r.pos), at: now, catalog: gen,
 		lists: lists, cold: cold, ease: ease})
 	return lists, cold
 }

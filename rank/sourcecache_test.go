@@ -9,7 +9,7 @@ import (
 // testEntry is a source cache entry as a catalog of items makes it: EASE's scores over the
 // catalog and a list of 50 items in each of four sources.
 func testEntry(items int) *sourceEntry {
-	e := &sourceEntry{version: "v1", k: 50, at: time.Now(),
+	e := &sourceEntry{version: "v1", k: 50, vk: 50, at: time.Now(),
 		ease: &easeState{scores: make([]float32, items), items: map[int32]float32{1: 1, 2: 1}}}
 	for _, name := range []string{"ease", "popular", "cf", "content"} {
 		l := SourceList{Name: name, Items: make([]SourceScore, 50)}
@@ -37,7 +37,7 @@ func TestSourceCache_BytesBound(t *testing.T) {
 		t.Errorf("Len = %d, want %d (the bytes bound, not Size 1000)", got, want)
 	}
 	for u := range 50 {
-		kept := c.lookup(fmt.Sprintf("u%d", u), "v1", 50, "") != nil
+		kept := c.lookup(fmt.Sprintf("u%d", u), "v1", 50, 50, "") != nil
 		if want := u >= 45; kept != want {
 			t.Errorf("u%d kept %v, want %v (the most recently used five)", u, kept, want)
 		}
@@ -50,8 +50,8 @@ func TestSourceCache_BytesBound(t *testing.T) {
 		t.Errorf("replacing u49's entry ten times: %d bytes, %d entries; want %d and 5", got, c.Len(), before)
 	}
 	c.put("huge", testEntry(100000))
-	if c.lookup("huge", "v1", 50, "") != nil || c.Len() != 5 || c.Bytes() != before {
-		t.Errorf("an entry over the bound: kept %v, %d entries, %d bytes", c.lookup("huge", "v1", 50, "") != nil, c.Len(), c.Bytes())
+	if c.lookup("huge", "v1", 50, 50, "") != nil || c.Len() != 5 || c.Bytes() != before {
+		t.Errorf("an entry over the bound: kept %v, %d entries, %d bytes", c.lookup("huge", "v1", 50, 50, "") != nil, c.Len(), c.Bytes())
 	}
 	if !c.Forget("u49") || c.Bytes() != before-one {
 		t.Errorf("after Forget(u49): %d bytes, want %d", c.Bytes(), before-one)

@@ -51,10 +51,10 @@ var modelSources = []modelSource{
 		return r.p.popularSource(r.k, r.rules, r.excl), true
 	}},
 	{"cf", func(ctx context.Context, r *request) (SourceList, bool) {
-		return r.p.cfSource(ctx, r.src, &r.filter, r.excl, r.k)
+		return r.p.cfSource(ctx, r.src, &r.filter, r.excl, r.vk)
 	}},
 	{"content", func(ctx context.Context, r *request) (SourceList, bool) {
-		return r.p.contentSource(ctx, r.pos, &r.filter, r.k)
+		return r.p.contentSource(ctx, r.pos, &r.filter, r.vk)
 	}},
 }
 
