@@ -37,6 +37,9 @@ type ItemsCatalog interface {
 	Items(ids []string, out []ItemMeta, ok []bool)
 }
 
+// catalogChunk is how many items the serving path reads from the catalog at once.
+const catalogChunk = 64
+
 // catalogItems looks every id up in c, at once when c is an ItemsCatalog.
 func catalogItems(c Catalog, ids []string, out []ItemMeta, ok []bool) {
 	if ic, is := c.(ItemsCatalog); is {

@@ -1,5 +1,7 @@
 package rank
 
+import "context"
+
 // SetNoHead makes p rank every request the long way (no headOf shortcut), for tests that
 // compare both.
 func SetNoHead(p *Pipeline, v bool) { p.noHead = v }
@@ -23,4 +25,19 @@ func EASEScores(p *Pipeline, before, liked []Interaction) (full, updated []float
 	li, lw := p.indexed(liked)
 	prev := p.easeScores(nil, bi, bw)
 	return p.easeScores(nil, li, lw).scores, p.easeScores(prev, li, lw).scores
+}
+
+// SourceDepths runs req's set-up and sources stage and returns each list's length by
+// source name.
+func SourceDepths(ctx context.Context, p *Pipeline, req Request) (map[string]int, error) {
+	r := p.newRequest(&req)
+	defer r.release()
+	if err := (sourcesStage{}).run(ctx, r); err != nil {
+		return nil, err
+	}
+	out := map[string]int{}
+	for _, l := range r.lists {
+		out[l.Name] = len(l.Items)
+	}
+	return out, nil
 }

@@ -98,26 +98,40 @@ func (p *Pipeline) userView(r *request) userView {
 		u.ref = min(last, u.newest)
 	}
 	u.activity = math.Log1p(float64(len(r.req.History)))
-	for i, x := range r.pos {
-		if i == maxProfile {
-			break
-		}
-		m, _ := p.Catalog.Item(x.ItemID)
-		for _, c := range m.Categories {
-			u.liked[c]++
-		}
-		u.nLiked++
+	liked := make([]string, 0, min(len(r.pos), maxProfile))
+	for _, x := range r.pos[:min(len(r.pos), maxProfile)] {
+		liked = append(liked, x.ItemID)
 	}
+	u.nLiked = float64(len(liked))
+	p.countCategories(liked, u.liked)
+	var disliked []string
 	for _, h := range r.req.History {
-		if h.Weight <= 0 && u.nDis < maxProfile {
-			m, _ := p.Catalog.Item(h.ItemID)
-			for _, c := range m.Categories {
-				u.dis[c]++
-			}
-			u.nDis++
+		if h.Weight <= 0 && len(disliked) < maxProfile {
+			disliked = append(disliked, h.ItemID)
 		}
 	}
+	u.nDis = float64(len(disliked))
+	p.countCategories(disliked, u.dis)
 	return u
+}
+
+// countCategories adds one to counts for each category of each item of ids, reading the
+// catalog a chunk at a time; an item the catalog lacks counts for no category.
+func (p *Pipeline) countCategories(ids []string, counts map[string]float64) {
+	var (
+		metas [catalogChunk]ItemMeta
+		found [catalogChunk]bool
+	)
+	for len(ids) > 0 {
+		chunk := ids[:min(len(ids), catalogChunk)]
+		ids = ids[len(chunk):]
+		catalogItems(p.Catalog, chunk, metas[:len(chunk)], found[:len(chunk)])
+		for k := range chunk {
+			for _, c := range metas[k].Categories {
+				counts[c]++
+			}
+		}
+	}
 }
 
 // features writes the feature rows of the pool's items sel (row-major, len(fs.Names)

@@ -14,12 +14,13 @@ type Options struct {
 	Normalisation Normalisation `json:"normalisation" yaml:"normalisation"`
 	RerankSourceK int           `json:"rerank_source_k" yaml:"rerank_source_k"`
 	Pool          int           `json:"pool" yaml:"pool"`
-	// RankedVectorK, when positive, is the depth of the CF and content sources (the vector
-	// index's) for a request the learned ranker ranks. The ranker reads neither source's
-	// scores and scores only the items item-kNN, EASE or popularity proposed, so those two
-	// give such a request its collaborative and profile reasons and the cold-item slot, not
-	// its order, and their top items are what those need (0: SourceK as for the blend).
-	RankedVectorK int `json:"ranked_vector_k" yaml:"ranked_vector_k"`
+	// RankedCFK, when positive, is the CF source's depth for a request the learned ranker
+	// ranks. The ranker scores only the items item-kNN, EASE or popularity proposed and does
+	// not read the CF source's scores, so for such a request the CF list gives reasons and a
+	// share of the blend order the cold-item slot's place is taken from, and its top items are
+	// what those need (0: SourceK, as for the blend). The content source keeps its depth: it
+	// is what finds the cold items.
+	RankedCFK int `json:"ranked_cf_k" yaml:"ranked_cf_k"`
 	// Weights of the candidate sources in the blend (itemknn, cf, content, popular, session).
 	Weights map[string]float64 `json:"weights" yaml:"weights"`
 	// FewEvents: users with fewer positive items than this get the content bootstrap.
@@ -89,7 +90,7 @@ type Options struct {
 
 // DefaultOptions returns the defaults.
 func DefaultOptions() Options {
-	return Options{SourceK: 200, RerankSourceK: 200, Pool: 1000, RankedVectorK: 50, FewEvents: 5, ItemWarmEvents: 3, ColdItemBoost: 1, ColdItemSlots: 1, ProfileItems: 50, SourceHistory: 2000,
+	return Options{SourceK: 200, RerankSourceK: 200, Pool: 1000, RankedCFK: 50, FewEvents: 5, ItemWarmEvents: 3, ColdItemBoost: 1, ColdItemSlots: 1, ProfileItems: 50, SourceHistory: 2000,
 		SessionN: DefaultSessionN, SessionWeight: DefaultSessionWeight, CalibrationHalfLife: 90 * 24 * time.Hour, RotationHalfLife: 24 * time.Hour,
 		RerankPool: 200, DiversityRelevance: RelevanceMinMax, CalibrationRelevance: RelevanceRank, DiversityCategoryWeight: 0.75,
 		Weights: map[string]float64{"itemknn": 0.3, "ease": 2, "cf": 0.5, "content": 0.1, "popular": 0.02, "session": 1}}

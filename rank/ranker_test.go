@@ -6,6 +6,7 @@ import (
 	"encoding/gob"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"math/rand/v2"
 	"runtime"
@@ -15,7 +16,6 @@ import (
 	"time"
 
 	"github.com/recd/recd"
-	"github.com/recd/recd/index"
 	"github.com/recd/recd/rank"
 )
 
@@ -704,64 +704,131 @@ func TestPipeline_PoolReuseCarriesNothingOver(t *testing.T) {
 	}
 }
 
-// depthIndex records the depth of each search of the index it wraps, by space.
-type depthIndex struct {
-	index.Index
-	mu sync.Mutex
-	k  map[string][]int
-}
-
-func (d *depthIndex) Search(ctx context.Context, req index.SearchRequest) ([]index.Hit, error) {
-	d.mu.Lock()
-	d.k[req.Space] = append(d.k[req.Space], req.K)
-	d.mu.Unlock()
-	return d.Index.Search(ctx, req)
-}
-
-// TestPipeline_RankerSearchesTheVectorSourcesShallow checks Options.RankedVectorK: a request
-// the learned ranker ranks searches the content space (and scores CF) only that deep and
-// serves the list it serves with them at full depth, since the ranker reads neither; a
-// request the blend scores (asked for, or with a session) searches at full depth.
-func TestPipeline_RankerSearchesTheVectorSourcesShallow(t *testing.T) {
+// TestPipeline_RankerAsksCFForLess checks Options.RankedCFK: a request the learned ranker
+// ranks takes the CF source only that deep (the other sources at full depth) and serves the
+// list it serves with CF at full depth, since the ranker does not read CF; a request the
+// blend scores (asked for, or with a session) takes it at full depth.
+func TestPipeline_RankerAsksCFForLess(t *testing.T) {
 	p, _, hist := rankedPipeline(t, map[string]float64{"src_itemknn_score": 1, "item_count_log": 0.1, "src_popular_rank": -0.001})
 	ctx := context.Background()
-	at := func(opts rank.Options, req rank.Request) (rank.Response, []int) {
+	depths := func(opts rank.Options, req rank.Request) map[string]int {
 		t.Helper()
-		di := &depthIndex{Index: p.Index, k: map[string][]int{}}
-		resp, err := rank.NewPipeline(p.M, p.Catalog, di, nil, opts).Recommend(ctx, req)
+		d, err := rank.SourceDepths(ctx, rank.NewPipeline(p.M, p.Catalog, p.Index, nil, opts), req)
 		if err != nil {
 			t.Fatal(err)
 		}
-		return resp, di.k[rank.SpaceContent]
+		return d
 	}
 	req := rank.Request{History: hist, N: 10}
-	if p.Opts.RankedVectorK != 50 || p.Opts.SourceK != 200 {
-		t.Fatalf("fixture options: ranked_vector_k %d, source_k %d", p.Opts.RankedVectorK, p.Opts.SourceK)
-	}
-	shallow, ks := at(p.Opts, req)
-	if shallow.Scorer != rank.ScorerRanker || !slices.Equal(ks, []int{50}) {
-		t.Fatalf("ranked request: scorer %q, content searched at depths %v; want the ranker and [50]", shallow.Scorer, ks)
+	if p.Opts.RankedCFK != 50 || p.Opts.SourceK != 200 {
+		t.Fatalf("fixture options: ranked_cf_k %d, source_k %d", p.Opts.RankedCFK, p.Opts.SourceK)
 	}
 	full := p.Opts
-	full.RankedVectorK = 0
-	deep, ks := at(full, req)
-	if !slices.Equal(ks, []int{200}) {
-		t.Fatalf("ranked_vector_k 0: content searched at depths %v, want [200]", ks)
+	full.RankedCFK = 0
+	d, fd := depths(p.Opts, req), depths(full, req)
+	if d["cf"] != 50 || fd["cf"] != 200 || d["content"] != 200 {
+		t.Fatalf("ranked request: depths %v, with ranked_cf_k 0 %v; want cf 50 and 200, content 200", d, fd)
 	}
-	if !slices.Equal(recIDs(shallow.Items), recIDs(deep.Items)) {
-		t.Fatalf("the ranked list at depth 50 %v differs from the one at full depth %v", recIDs(shallow.Items), recIDs(deep.Items))
+	delete(d, "cf")
+	delete(fd, "cf")
+	if !maps.Equal(d, fd) {
+		t.Fatalf("the other sources' depths %v, with ranked_cf_k 0 %v", d, fd)
 	}
-	if wide, ks := at(p.Opts, rank.Request{History: hist, N: 80}); wide.Scorer != rank.ScorerRanker || !slices.Equal(ks, []int{80}) {
-		t.Fatalf("n=80: content searched at depths %v, want [80] (a list's length at least)", ks)
+	shallow, err := p.Recommend(ctx, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	deep, err := rank.NewPipeline(p.M, p.Catalog, p.Index, nil, full).Recommend(ctx, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if shallow.Scorer != rank.ScorerRanker || !slices.Equal(recIDs(shallow.Items), recIDs(deep.Items)) {
+		t.Fatalf("scorer %q; the ranked list with cf 50 deep %v, with cf 200 deep %v", shallow.Scorer, recIDs(shallow.Items), recIDs(deep.Items))
+	}
+	if d := depths(p.Opts, rank.Request{History: hist, N: 80}); d["cf"] != 80 {
+		t.Fatalf("n=80: depths %v, want cf 80 (a list's length at least)", d)
 	}
 	blendReq := req
 	blendReq.BlendOnly = true
-	if resp, ks := at(p.Opts, blendReq); resp.Scorer != rank.ScorerBlend || !slices.Equal(ks, []int{200}) {
-		t.Fatalf("blend-only request: scorer %q, content searched at depths %v; want the blend and [200]", resp.Scorer, ks)
+	if d := depths(p.Opts, blendReq); d["cf"] != 200 {
+		t.Fatalf("blend-only request: depths %v, want cf 200", d)
 	}
 	sessionReq := req
 	sessionReq.Recent = []string{hist[0].ItemID}
-	if resp, ks := at(p.Opts, sessionReq); resp.Scorer != rank.ScorerBlend || !slices.Contains(ks, 200) || slices.Contains(ks, 50) {
-		t.Fatalf("request with a session: scorer %q, content searched at depths %v; want the blend at 200", resp.Scorer, ks)
+	if d := depths(p.Opts, sessionReq); d["cf"] != 200 {
+		t.Fatalf("request with a session: depths %v, want cf 200", d)
 	}
+	noLocal := *p.M
+	noLocal.Ranker = nil
+	remote := p.Opts
+	remote.Remote = unreachableRanker{}
+	if d, err := rank.SourceDepths(ctx, rank.NewPipeline(&noLocal, p.Catalog, p.Index, nil, remote), req); err != nil || d["cf"] != 200 {
+		t.Fatalf("remote ranker without a local one: depths %v (err %v), want cf 200 (its fallback is the blend)", d, err)
+	}
+}
+
+// itemsOf gives a Catalog the Items of rank.ItemsCatalog, as the live catalog has it.
+type itemsOf struct{ rank.Catalog }
+
+func (c itemsOf) Items(ids []string, out []rank.ItemMeta, ok []bool) {
+	for k, id := range ids {
+		out[k], ok[k] = c.Item(id)
+	}
+}
+
+// TestPipeline_RankerCategoryFeatures checks the category features of every served row
+// against the user's liked and disliked items' categories counted one by one: more liked
+// items than a catalog chunk, some disliked, over catalogs with and without Items.
+func TestPipeline_RankerCategoryFeatures(t *testing.T) {
+	p, _, _ := rankedPipeline(t, map[string]float64{"src_itemknn_score": 1})
+	var h []rank.Interaction
+	liked, disliked := map[string]float64{}, map[string]float64{}
+	t0 := time.Unix(1_500_000_000, 0)
+	for i := range 220 {
+		id := p.M.Items[i*7%len(p.M.Items)]
+		w := 1.0
+		if i >= 150 {
+			w = -1
+		}
+		h = append(h, rank.Interaction{ItemID: id, Weight: w, Last: t0.Add(-time.Duration(i) * time.Hour)})
+		m, _ := p.Catalog.Item(id)
+		for _, c := range m.Categories {
+			if w > 0 {
+				liked[c]++
+			} else {
+				disliked[c]++
+			}
+		}
+	}
+	names := p.Features().Names
+	aff, dis := slices.Index(names, "cat_affinity"), slices.Index(names, "cat_disliked")
+	for _, c := range []rank.Catalog{p.Catalog, itemsOf{p.Catalog}} {
+		q := rank.NewPipeline(p.M, c, p.Index, nil, p.Opts)
+		ex, err := q.RankerCandidates(context.Background(), rank.Request{History: h, N: 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(ex.IDs) == 0 {
+			t.Fatal("no candidates")
+		}
+		for r, id := range ex.IDs {
+			m, _ := p.Catalog.Item(id)
+			var wantAff, wantDis float32
+			for _, c := range m.Categories {
+				wantAff = max(wantAff, float32(liked[c]/150))
+				wantDis = max(wantDis, float32(disliked[c]/70))
+			}
+			row := ex.X[r*len(names) : (r+1)*len(names)]
+			if row[aff] != wantAff || row[dis] != wantDis {
+				t.Fatalf("%T: candidate %s: cat_affinity %v, cat_disliked %v; want %v, %v", c, id, row[aff], row[dis], wantAff, wantDis)
+			}
+		}
+	}
+}
+
+// unreachableRanker is a RemoteRanker that always fails.
+type unreachableRanker struct{}
+
+func (unreachableRanker) ScoreRows(context.Context, []string, []float32, int) ([]float64, error) {
+	return nil, errors.New("unreachable")
 }

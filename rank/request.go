@@ -102,16 +102,20 @@ type request struct {
 	rules Rules
 	// rest are the rules left for Rules.Apply once admit has checked exclusion and
 	// availability, without boosts (the filter stage applies those last).
-	rest    Rules
-	recent  []string           // the newest SessionN recent items
-	pos     []Interaction      // liked items, newest first, then the context items
-	src     []Interaction      // what the history sources read: pos with the history cut at Options.SourceHistory
-	weights map[string]float64 // source weights: options, request, cold-start policy
+	rest   Rules
+	recent []string      // the newest SessionN recent items
+	pos    []Interaction // liked items, newest first, then the context items
+	src    []Interaction // what the history sources read: pos with the history cut at Options.SourceHistory
+	// srcItems and srcWeights are src by item index (indexedSrc), once srcDone.
+	srcItems   []int32
+	srcWeights []float32
+	srcDone    bool
+	weights    map[string]float64 // source weights: options, request, cold-start policy
 	// The re-ranking knobs: the request's, or the pipeline's defaults.
 	diversity, calibration, sessionW, tailShare, exposure, rotation float64
 	session                                                         bool            // the session source is on
 	k                                                               int             // each source's depth
-	vk                                                              int             // the CF and content sources' depth (see Options.RankedVectorK)
+	cfk                                                             int             // the CF source's depth (see Options.RankedCFK)
 	filter                                                          index.Filter    // the rules an index search applies itself
 	excl                                                            exclusion       // rules.Exclude inside the model, by item index
 	outside                                                         map[string]bool // rules.Exclude outside the model
@@ -182,9 +186,9 @@ func (p *Pipeline) newRequest(req *Request) *request {
 	if r.reranks() {
 		r.k = max(r.k, p.Opts.RerankSourceK)
 	}
-	r.vk = r.k
-	if p.Opts.RankedVectorK > 0 && r.rankerExpected() {
-		r.vk = min(r.k, max(p.Opts.RankedVectorK, req.N, req.Depth))
+	r.cfk = r.k
+	if p.Opts.RankedCFK > 0 && r.rankerExpected() {
+		r.cfk = min(r.k, max(p.Opts.RankedCFK, req.N, req.Depth))
 	}
 	r.filter = r.rules.IndexFilter()
 	r.excl, r.outside = p.exclusion(r.rules.Exclude) // built once for every source that scores the whole catalog

@@ -3,12 +3,17 @@ package rank
 // knnSource scores items from the liked items' item-kNN neighbours and names, for each
 // candidate, the (up to three) liked items that contributed most.
 func (p *Pipeline) knnSource(pos []Interaction, excl exclusion, k int) SourceList {
-	l := SourceList{Name: "itemknn"}
 	if p.M.KNN == nil {
-		return l
+		return SourceList{Name: "itemknn"}
 	}
 	items, weights := p.indexed(pos)
-	if len(items) == 0 {
+	return p.knnSourceOf(items, weights, excl, k)
+}
+
+// knnSourceOf is knnSource of liked items already mapped to their item indexes (indexed).
+func (p *Pipeline) knnSourceOf(items []int32, weights []float32, excl exclusion, k int) SourceList {
+	l := SourceList{Name: "itemknn"}
+	if p.M.KNN == nil || len(items) == 0 {
 		return l
 	}
 	top, scores := p.knnTop(items, weights, excl, k)

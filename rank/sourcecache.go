@@ -57,7 +57,7 @@ type SourceCache struct {
 type sourceEntry struct {
 	version  string
 	k        int
-	vk       int // the CF and content sources' depth
+	cfk      int // the CF source's depth
 	strategy string
 	npos     int // liked items of the history the lists were computed from
 	at       time.Time
@@ -119,15 +119,15 @@ func (c *SourceCache) Forget(key string) bool {
 }
 
 // lookup returns key's entry when it was computed by the given model version for the same
-// source depths (all sources', the CF and content ones') and strategy (nil otherwise).
-func (c *SourceCache) lookup(key, version string, k, vk int, strategy string) *sourceEntry {
+// source depths (all sources', the CF source's) and strategy (nil otherwise).
+func (c *SourceCache) lookup(key, version string, k, cfk int, strategy string) *sourceEntry {
 	if c == nil || key == "" {
 		return nil
 	}
 	c.mu.Lock()
 	e, ok := c.lru.Get(key)
 	c.mu.Unlock()
-	if !ok || e.version != version || e.k != k || e.vk != vk || e.strategy != strategy {
+	if !ok || e.version != version || e.k != k || e.cfk != cfk || e.strategy != strategy {
 		return nil
 	}
 	return e
@@ -177,7 +177,7 @@ func (c *SourceCache) put(key string, e *sourceEntry) {
 func (r *request) cachedSources(ctx context.Context) ([]SourceList, []coldItem) {
 	p, c, key := r.p, r.req.SourceCache, r.req.SourceKey
 	now, gen := time.Now(), c.catalog.Load()
-	e := c.lookup(key, p.M.Version, r.k, r.vk, r.resp.Strategy)
+	e := c.lookup(key, p.M.Version, r.k, r.cfk, r.resp.Strategy)
 	if c.fresh(e, len(r.pos), now) {
 		return e.lists, e.cold
 	}
@@ -206,7 +206,7 @@ func (r *request) cachedSources(ctx context.Context) ([]SourceList, []coldItem) 
 		norm = MinMax
 	}
 	cold := p.coldItemsOf(lists, norm)
-	c.put(key, &sourceEntry{version: p.M.Version, k: r.k, vk: r.vk, strategy: r.resp.Strategy, npos: len(r.pos), at: now, catalog: gen,
+	c.put(key, &sourceEntry{version: p.M.Version, k: r.k, cfk: r.cfk, strategy: r.resp.Strategy, npos: len(r.pos), at: now, catalog: gen,
 		lists: lists, cold: cold, ease: ease})
 	return lists, cold
 }
@@ -216,8 +216,11 @@ func (r *request) cachedSources(ctx context.Context) ([]SourceList, []coldItem) 
 func (r *request) easeCached(prev *easeState) (SourceList, *easeState) {
 	p := r.p
 	l := SourceList{Name: "ease"}
-	items, weights := p.indexed(r.src)
-	if p.M.EASE == nil || len(items) == 0 {
+	if p.M.EASE == nil {
+		return l, nil
+	}
+	items, weights := r.indexedSrc()
+	if len(items) == 0 {
 		return l, nil
 	}
 	ease := p.easeScores(prev, items, weights)

@@ -9,7 +9,7 @@ import (
 // testEntry is a source cache entry as a catalog of items makes it: EASE's scores over the
 // catalog and a list of 50 items in each of four sources.
 func testEntry(items int) *sourceEntry {
-	e := &sourceEntry{version: "v1", k: 50, vk: 50, at: time.Now(),
+	e := &sourceEntry{version: "v1", k: 50, cfk: 50, at: time.Now(),
 		ease: &easeState{scores: make([]float32, items), items: map[int32]float32{1: 1, 2: 1}}}
 	for _, name := range []string{"ease", "popular", "cf", "content"} {
 		l := SourceList{Name: name, Items: make([]SourceScore, 50)}

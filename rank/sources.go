@@ -9,13 +9,9 @@ import (
 
 // easeSource scores items by EASE from the liked items (history row times the item-item
 // weights).
-func (p *Pipeline) easeSource(pos []Interaction, excl exclusion, k int) SourceList {
+func (p *Pipeline) easeSource(items []int32, weights []float32, excl exclusion, k int) SourceList {
 	l := SourceList{Name: "ease"}
-	if p.M.EASE == nil {
-		return l
-	}
-	items, weights := p.indexed(pos)
-	if len(items) == 0 {
+	if p.M.EASE == nil || len(items) == 0 {
 		return l
 	}
 	top, scores := p.topScored(func(dst []float32) { p.M.EASE.Score(-1, items, weights, dst) }, excl, k)
@@ -103,32 +99,43 @@ func (p *Pipeline) popularSource(n int, rules Rules, excl exclusion) SourceList 
 	}
 	cats := idSet(rules.Categories)
 	l.Items = make([]SourceScore, 0, min(n, len(p.M.Pop.Order)))
-	for _, i := range p.M.Pop.Order {
-		if len(l.Items) >= n {
-			break
-		}
-		if excl.has(i) {
-			continue
-		}
-		id := p.M.Items[i]
-		m, ok := p.Catalog.Item(id)
-		if !ok || !m.Available {
-			continue
-		}
-		cat := ""
-		if len(cats) > 0 {
-			for _, c := range m.Categories {
-				if cats[c] {
-					cat = c
-					break
-				}
+	// The catalog is read a chunk of unexcluded items at a time (catalogItems: one lock a chunk).
+	var (
+		ids   [catalogChunk]string
+		metas [catalogChunk]ItemMeta
+		found [catalogChunk]bool
+	)
+	order := p.M.Pop.Order
+	for len(order) > 0 && len(l.Items) < n {
+		c := 0
+		for len(order) > 0 && c < min(catalogChunk, n-len(l.Items)) {
+			if i := order[0]; !excl.has(i) {
+				ids[c] = p.M.Items[i]
+				c++
 			}
-			if cat == "" {
+			order = order[1:]
+		}
+		catalogItems(p.Catalog, ids[:c], metas[:c], found[:c])
+		for k, id := range ids[:c] {
+			m := &metas[k]
+			if !found[k] || !m.Available {
 				continue
 			}
+			cat := ""
+			if len(cats) > 0 {
+				for _, c := range m.Categories {
+					if cats[c] {
+						cat = c
+						break
+					}
+				}
+				if cat == "" {
+					continue
+				}
+			}
+			// Position, not the Bayesian average: equal averages keep the popularity order.
+			l.Items = append(l.Items, SourceScore{ID: id, Score: float64(n - len(l.Items)), Category: cat})
 		}
-		// Position, not the Bayesian average: equal averages keep the popularity order.
-		l.Items = append(l.Items, SourceScore{ID: id, Score: float64(n - len(l.Items)), Category: cat})
 	}
 	return l
 }
@@ -138,12 +145,8 @@ const exactCF = 20000
 
 // cfSource folds the user's history into a CF vector against the current item factors and
 // searches the cf space with it (filters pushed down into the index).
-func (p *Pipeline) cfSource(ctx context.Context, pos []Interaction, f *index.Filter, excl exclusion, k int) (SourceList, bool) {
-	if p.M.ALS == nil || p.Index == nil {
-		return SourceList{}, false
-	}
-	items, weights := p.indexed(pos)
-	if len(items) == 0 {
+func (p *Pipeline) cfSource(ctx context.Context, items []int32, weights []float32, f *index.Filter, excl exclusion, k int) (SourceList, bool) {
+	if p.M.ALS == nil || p.Index == nil || len(items) == 0 {
 		return SourceList{}, false
 	}
 	if len(p.M.Items) <= exactCF || p.Opts.ExactCF {

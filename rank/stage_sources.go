@@ -45,16 +45,18 @@ type modelSource struct {
 // the SourceCache (see cachedSources).
 var modelSources = []modelSource{
 	{"ease", func(_ context.Context, r *request) (SourceList, bool) {
-		return r.p.easeSource(r.src, r.excl, r.k), true
+		items, weights := r.indexedSrc()
+		return r.p.easeSource(items, weights, r.excl, r.k), true
 	}},
 	{"popular", func(_ context.Context, r *request) (SourceList, bool) {
 		return r.p.popularSource(r.k, r.rules, r.excl), true
 	}},
 	{"cf", func(ctx context.Context, r *request) (SourceList, bool) {
-		return r.p.cfSource(ctx, r.src, &r.filter, r.excl, r.vk)
+		items, weights := r.indexedSrc()
+		return r.p.cfSource(ctx, items, weights, &r.filter, r.excl, r.cfk)
 	}},
 	{"content", func(ctx context.Context, r *request) (SourceList, bool) {
-		return r.p.contentSource(ctx, r.pos, &r.filter, r.vk)
+		return r.p.contentSource(ctx, r.pos, &r.filter, r.k)
 	}},
 }
 
@@ -63,7 +65,8 @@ var modelSources = []modelSource{
 // known user takes from its SourceCache.
 func (r *request) historySources(ctx context.Context) error {
 	if r.on("itemknn") {
-		r.lists = append(r.lists, r.p.knnSource(r.src, r.excl, r.k))
+		items, weights := r.indexedSrc()
+		r.lists = append(r.lists, r.p.knnSourceOf(items, weights, r.excl, r.k))
 	}
 	if r.cacheable() {
 		if err := ctx.Err(); err != nil {
@@ -85,6 +88,16 @@ func (r *request) historySources(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// indexedSrc is r.src mapped to the model's item indexes with their weights (indexed),
+// mapped once for every history source of the request.
+func (r *request) indexedSrc() ([]int32, []float32) {
+	if !r.srcDone {
+		r.srcItems, r.srcWeights = r.p.indexed(r.src)
+		r.srcDone = true
+	}
+	return r.srcItems, r.srcWeights
 }
 
 // cacheable reports whether the request may use the SourceCache: a known user's plain
