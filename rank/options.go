@@ -15,11 +15,11 @@ type Options struct {
 	RerankSourceK int           `json:"rerank_source_k" yaml:"rerank_source_k"`
 	Pool          int           `json:"pool" yaml:"pool"`
 	// RankedCFK, when positive, is the CF source's depth for a request the learned ranker
-	// ranks. The ranker scores only the items item-kNN, EASE or popularity proposed and does
-	// not read the CF source's scores, so for such a request the CF list gives reasons and a
-	// share of the blend order the cold-item slot's place is taken from, and its top items are
-	// what those need (0: SourceK, as for the blend). The content source keeps its depth: it
-	// is what finds the cold items.
+	// ranks (0, the default: SourceK, as for the blend). The ranker scores only the items
+	// item-kNN, EASE or popularity proposed and does not read the CF source's scores, so for
+	// such a request the CF list gives reasons and a share of the blend order the cold-item
+	// slot's place is taken from. A shallower CF list saves CPU at a cost in that place (see
+	// docs/scale.md); the content source keeps its depth, as it finds the cold items.
 	RankedCFK int `json:"ranked_cf_k" yaml:"ranked_cf_k"`
 	// Weights of the candidate sources in the blend (itemknn, cf, content, popular, session).
 	Weights map[string]float64 `json:"weights" yaml:"weights"`
@@ -90,7 +90,7 @@ type Options struct {
 
 // DefaultOptions returns the defaults.
 func DefaultOptions() Options {
-	return Options{SourceK: 200, RerankSourceK: 200, Pool: 1000, RankedCFK: 50, FewEvents: 5, ItemWarmEvents: 3, ColdItemBoost: 1, ColdItemSlots: 1, ProfileItems: 50, SourceHistory: 2000,
+	return Options{SourceK: 200, RerankSourceK: 200, Pool: 1000, FewEvents: 5, ItemWarmEvents: 3, ColdItemBoost: 1, ColdItemSlots: 1, ProfileItems: 50, SourceHistory: 2000,
 		SessionN: DefaultSessionN, SessionWeight: DefaultSessionWeight, CalibrationHalfLife: 90 * 24 * time.Hour, RotationHalfLife: 24 * time.Hour,
 		RerankPool: 200, DiversityRelevance: RelevanceMinMax, CalibrationRelevance: RelevanceRank, DiversityCategoryWeight: 0.75,
 		Weights: map[string]float64{"itemknn": 0.3, "ease": 2, "cf": 0.5, "content": 0.1, "popular": 0.02, "session": 1}}

@@ -704,8 +704,8 @@ func TestPipeline_PoolReuseCarriesNothingOver(t *testing.T) {
 	}
 }
 
-// TestPipeline_RankerAsksCFForLess checks Options.RankedCFK: a request the learned ranker
-// ranks takes the CF source only that deep (the other sources at full depth) and serves the
+// TestPipeline_RankerAsksCFForLess checks Options.RankedCFK (here 50; off by default): a
+// request the learned ranker ranks takes the CF source only that deep (the other sources at full depth) and serves the
 // list it serves with CF at full depth, since the ranker does not read CF; a request the
 // blend scores (asked for, or with a session) takes it at full depth.
 func TestPipeline_RankerAsksCFForLess(t *testing.T) {
@@ -720,11 +720,12 @@ func TestPipeline_RankerAsksCFForLess(t *testing.T) {
 		return d
 	}
 	req := rank.Request{History: hist, N: 10}
-	if p.Opts.RankedCFK != 50 || p.Opts.SourceK != 200 {
-		t.Fatalf("fixture options: ranked_cf_k %d, source_k %d", p.Opts.RankedCFK, p.Opts.SourceK)
+	if p.Opts.RankedCFK != 0 || p.Opts.SourceK != 200 {
+		t.Fatalf("fixture options: ranked_cf_k %d, source_k %d; want the defaults 0 and 200", p.Opts.RankedCFK, p.Opts.SourceK)
 	}
 	full := p.Opts
-	full.RankedCFK = 0
+	p.Opts.RankedCFK = 50
+	p = rank.NewPipeline(p.M, p.Catalog, p.Index, nil, p.Opts)
 	d, fd := depths(p.Opts, req), depths(full, req)
 	if d["cf"] != 50 || fd["cf"] != 200 || d["content"] != 200 {
 		t.Fatalf("ranked request: depths %v, with ranked_cf_k 0 %v; want cf 50 and 200, content 200", d, fd)

@@ -114,7 +114,7 @@ var schema = []setting{
 	{"rank.source_k", "candidates per source", atLeast(1)},
 	{"rank.normalisation", "how each source's scores map onto [0, 1] before the blend (\"\": minmax)", oneOf("", "minmax", "max", "rank")},
 	{"rank.rerank_source_k", "candidates per source when a re-ranking stage is on", atLeast(1)},
-	{"rank.ranked_cf_k", "CF candidates when the learned ranker ranks (it does not read them: reasons, the cold item's place; 0: source_k)", atLeast(0)},
+	{"rank.ranked_cf_k", "CF candidates when the learned ranker ranks (it does not read them; fewer save CPU, move the cold item's place: docs/scale.md; 0: source_k)", atLeast(0)},
 	{"rank.pool", "candidates the re-ranking stages choose from; up to limits.max_candidates", atLeast(10)},
 	{"rank.weights", "blend weights of the sources (itemknn, ease, cf, content, popular, session: 0 turns one off)", between(0, 100)},
 	{"rank.few_events", "fewer liked items: content bootstrap", atLeast(0)},
