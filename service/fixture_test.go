@@ -39,6 +39,12 @@ func movieLens(t testing.TB) (*service.Service, *dataset.Data) {
 			mlErr = err
 			return
 		}
+		service.AtTestsEnd(func() {
+			if mlSvc != nil {
+				mlSvc.Close()
+			}
+			os.RemoveAll(dir)
+		})
 		mlData, mlErr = dataset.ReadMovieLens("../examples/ml-latest-small")
 		if mlErr != nil {
 			return

@@ -26,8 +26,19 @@ func TestMain(m *testing.M) {
 		snapCrashHelper(path)
 		return
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	for _, f := range atTestsEnd {
+		f()
+	}
+	os.Exit(code)
 }
+
+// atTestsEnd are run once every test of the package has: the clean-up of fixtures shared
+// by many tests, such as the trained MovieLens service and its directory.
+var atTestsEnd []func()
+
+// AtTestsEnd registers f to run after the package's last test (see TestMain).
+func AtTestsEnd(f func()) { atTestsEnd = append(atTestsEnd, f) }
 
 // snapCrashHelper adds events and saves the snapshot forever, printing "SAVED n" (the events
 // the saved state holds) after each save returns; the parent kills it with SIGKILL.
