@@ -164,12 +164,12 @@ func (p *Pipeline) features(ctx context.Context, r *request, pool *blendPool, se
 				return nil, err
 			}
 			chunk := sel[k:min(k+recencyChunk, len(sel))]
-			for c, j := range chunk {
-				i, ok := p.M.ItemIndex[pool.ids[j]]
+			for n, cj := range chunk {
+				i, ok := p.M.ItemIndex[pool.ids[cj]]
 				if !ok {
 					i = -1
 				}
-				idx[c], ids[c] = i, pool.ids[j]
+				idx[n], ids[n] = i, pool.ids[cj]
 			}
 			p.M.Times.RecentAll(idx[:len(chunk)], u.ref, recentWindow, longWindow, rec[:])
 			catalogItems(p.Catalog, ids[:len(chunk)], metas[:], found[:])

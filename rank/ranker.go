@@ -284,17 +284,17 @@ func (r *request) usesRanker() bool {
 // local ranker, the remote one's fallback (without one a failed remote call serves the
 // blend, which needs the sources at full depth).
 func (r *request) rankerExpected() bool {
-	if r.p.M.Ranker == nil || r.p.Opts.BlendOnly || r.req.BlendOnly || r.session {
-		return false
-	}
-	return len(r.pos) > 0 && len(r.req.Extra) == 0 && len(r.req.ContextItems) == 0 && len(r.req.History) > 0
+	return r.p.M.Ranker != nil && !r.p.Opts.BlendOnly && !r.req.BlendOnly && !r.session && r.rankerShaped()
 }
 
 // rankerKind reports whether the request is of the kind a ranker ranks (see usesRanker),
 // whether or not one serves.
 func (r *request) rankerKind() bool {
-	if len(r.pos) == 0 || len(r.req.Extra) > 0 || len(r.req.ContextItems) > 0 || len(r.req.History) == 0 {
-		return false
-	}
-	return !slices.ContainsFunc(r.lists, func(l SourceList) bool { return l.Name == "session" })
+	return r.rankerShaped() && !slices.ContainsFunc(r.lists, func(l SourceList) bool { return l.Name == "session" })
+}
+
+// rankerShaped is the part of rankerKind known before the sources run: a user's own
+// request with liked items, and no context items or extra sources.
+func (r *request) rankerShaped() bool {
+	return len(r.pos) > 0 && len(r.req.Extra) == 0 && len(r.req.ContextItems) == 0 && len(r.req.History) > 0
 }

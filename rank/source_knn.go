@@ -3,9 +3,6 @@ package rank
 // knnSource scores items from the liked items' item-kNN neighbours and names, for each
 // candidate, the (up to three) liked items that contributed most.
 func (p *Pipeline) knnSource(pos []Interaction, excl exclusion, k int) SourceList {
-	if p.M.KNN == nil {
-		return SourceList{Name: "itemknn"}
-	}
 	items, weights := p.indexed(pos)
 	return p.knnSourceOf(items, weights, excl, k)
 }

@@ -107,16 +107,16 @@ func (p *Pipeline) popularSource(n int, rules Rules, excl exclusion) SourceList 
 	)
 	order := p.M.Pop.Order
 	for len(order) > 0 && len(l.Items) < n {
-		c := 0
-		for len(order) > 0 && c < min(catalogChunk, n-len(l.Items)) {
+		got := 0
+		for len(order) > 0 && got < min(catalogChunk, n-len(l.Items)) {
 			if i := order[0]; !excl.has(i) {
-				ids[c] = p.M.Items[i]
-				c++
+				ids[got] = p.M.Items[i]
+				got++
 			}
 			order = order[1:]
 		}
-		catalogItems(p.Catalog, ids[:c], metas[:c], found[:c])
-		for k, id := range ids[:c] {
+		catalogItems(p.Catalog, ids[:got], metas[:got], found[:got])
+		for k, id := range ids[:got] {
 			m := &metas[k]
 			if !found[k] || !m.Available {
 				continue
