@@ -279,3 +279,56 @@ func TestALSScratch_cg(t *testing.T) {
 		}
 	}
 }
+
+// TestALSScratch_exactAddRows checks that adding interactions a batch at a time (the AVX2
+// kernel where the CPU has it, and the Go loop) gives A and b equal to the bit to adding
+// them one at a time with exactAdd, for dimensions around the kernel's four-wide steps.
+func TestALSScratch_exactAddRows(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	for _, k := range []int{1, 3, 4, 5, 8, 13, 64, 67} {
+		a0 := make([]float64, k*k)
+		for i := range a0 {
+			a0[i] = rng.NormFloat64()
+		}
+		for _, n := range []int{1, 3, 4} {
+			ys := make([]float64, exactBatch*k)
+			for i := range ys {
+				ys[i] = rng.NormFloat64()
+			}
+			c1, pref := make([]float64, n), make([]float64, n)
+			for m := range c1 {
+				c1[m], pref[m] = 2*rng.Float64(), float64(m%2)
+			}
+			if n == 4 {
+				c1[2] = 0 // a dislike's c1 is positive, but a zero must change nothing either
+			}
+			want := newALSScratch(k)
+			copy(want.a, a0)
+			for m := range n {
+				want.exactAdd(ys[m*k:(m+1)*k], c1[m], pref[m])
+			}
+			paths := map[string]func(s *alsScratch){
+				"exactAddRows": func(s *alsScratch) { s.exactAddRows(ys, c1, pref) },
+			}
+			if n == exactBatch {
+				paths["exactAddRowsGo"] = func(s *alsScratch) { // A alone; b as exactAddRows adds it
+					s.exactAddRowsGo(ys, c1)
+					copy(s.b, want.b)
+				}
+			}
+			for name, add := range paths {
+				got := newALSScratch(k)
+				copy(got.a, a0)
+				add(got)
+				for i := range got.a {
+					if j, c := i/k, i%k; c <= j && math.Float64bits(got.a[i]) != math.Float64bits(want.a[i]) {
+						t.Fatalf("%s k=%d n=%d: A[%d][%d] = %v, want %v", name, k, n, j, c, got.a[i], want.a[i])
+					}
+				}
+				if !slices.Equal(got.b, want.b) {
+					t.Fatalf("%s k=%d n=%d: b = %v, want %v", name, k, n, got.b, want.b)
+				}
+			}
+		}
+	}
+}
