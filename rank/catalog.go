@@ -1,6 +1,7 @@
 package rank
 
 import (
+	"cmp"
 	"slices"
 	"strings"
 	"time"
@@ -100,19 +101,37 @@ func (p *Pipeline) title(id string) string {
 	return m.Title
 }
 
-// positives returns the liked items of a history, newest first.
+// positives returns the liked items of a history, newest first (equal times by item id).
+// It sorts small keys (time as integers, the place in h) and copies the items once: a heavy
+// user's thousands of liked items were sorted by comparing time.Time values and moving
+// 48-byte Interactions, a tenth of such a request's CPU.
 func positives(h []Interaction) []Interaction {
-	out := make([]Interaction, 0, len(h))
-	for _, x := range h {
+	type key struct {
+		sec int64
+		ns  int32
+		at  int32 // place in h
+	}
+	keys := make([]key, 0, len(h))
+	for i, x := range h {
 		if x.Weight > 0 {
-			out = append(out, x)
+			keys = append(keys, key{x.Last.Unix(), int32(x.Last.Nanosecond()), int32(i)})
 		}
 	}
-	slices.SortFunc(out, func(a, b Interaction) int {
-		if c := b.Last.Compare(a.Last); c != 0 {
+	slices.SortFunc(keys, func(a, b key) int {
+		if a.sec != b.sec {
+			return cmp.Compare(b.sec, a.sec)
+		}
+		if a.ns != b.ns {
+			return cmp.Compare(b.ns, a.ns)
+		}
+		if c := strings.Compare(h[a.at].ItemID, h[b.at].ItemID); c != 0 {
 			return c
 		}
-		return strings.Compare(a.ItemID, b.ItemID)
+		return cmp.Compare(a.at, b.at)
 	})
+	out := make([]Interaction, len(keys))
+	for n, k := range keys {
+		out[n] = h[k.at]
+	}
 	return out
 }

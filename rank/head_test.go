@@ -110,7 +110,7 @@ func TestPipeline_HeadOf(t *testing.T) {
 func TestPipeline_KNNTop(t *testing.T) {
 	p, hist := benchPipeline(t, 2000)
 	rng := rand.New(rand.NewPCG(3, 3))
-	for _, size := range []int{1, 5, 50} {
+	for _, size := range []int{1, 5, 16, 17, 50} { // across knnTop's chunks of 16
 		liked := append([]rank.Interaction(nil), hist[:size]...)
 		for i := range liked {
 			liked[i].Weight = 0.5 + rng.Float64()*3

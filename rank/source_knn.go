@@ -1,5 +1,7 @@
 package rank
 
+import "github.com/recd/recd/model"
+
 // knnSource scores items from the liked items' item-kNN neighbours and names, for each
 // candidate, the (up to three) liked items that contributed most.
 func (p *Pipeline) knnSource(pos []Interaction, excl exclusion, k int) SourceList {
@@ -22,6 +24,9 @@ func (p *Pipeline) knnSourceOf(items []int32, weights []float32, excl exclusion,
 	return l
 }
 
+// knnChunk is how many history items' neighbour lists knnTop loads together.
+const knnChunk = 16
+
 // knnTop scores the liked items' neighbours as ItemKNN.Score does (the same sums in the
 // same order) but touches only those neighbours, not the whole catalog, and returns the k
 // best positive scores of items not in excl, best first.
@@ -39,24 +44,41 @@ func (p *Pipeline) knnTop(items []int32, weights []float32, excl exclusion, k in
 	}()
 	knn := p.M.KNN
 	sn := knn.Opts.ScoreNeighbors
-	for n, j := range items {
-		if int(j) >= len(knn.Neighbors) || j < 0 {
-			continue
-		}
-		nbs := knn.Neighbors[j]
-		if sn > 0 && len(nbs) > sn {
-			nbs = nbs[:sn]
-		}
-		w := weights[n]
-		for _, nb := range nbs {
-			if int(nb.Item) >= len(dst) {
-				continue
+	// A chunk of history items at a time: their neighbour lists' headers, then a touch of
+	// each list's cache lines, then the sums. The loads of a phase do not wait on each other,
+	// so the core overlaps their cache misses; one list after another, a heavy user's
+	// thousands of lists each waited for their own.
+	var lists [knnChunk][]model.Neighbor
+	for from := 0; from < len(items); from += knnChunk {
+		chunk := items[from:min(from+knnChunk, len(items))]
+		for c, j := range chunk {
+			lists[c] = nil
+			if j >= 0 && int(j) < len(knn.Neighbors) {
+				lists[c] = knn.Neighbors[j]
+				if sn > 0 && len(lists[c]) > sn {
+					lists[c] = lists[c][:sn]
+				}
 			}
-			if !seen[nb.Item] {
-				seen[nb.Item] = true
-				touched = append(touched, nb.Item)
+		}
+		var sink int32
+		for c := range chunk {
+			for k := 0; k < len(lists[c]); k += 8 { // 8 neighbours a cache line
+				sink ^= lists[c][k].Item
 			}
-			dst[nb.Item] += w * nb.Sim
+		}
+		touchSink.Store(sink)
+		for c := range chunk {
+			w := weights[from+c]
+			for _, nb := range lists[c] {
+				if int(nb.Item) >= len(dst) {
+					continue
+				}
+				if !seen[nb.Item] {
+					seen[nb.Item] = true
+					touched = append(touched, nb.Item)
+				}
+				dst[nb.Item] += w * nb.Sim
+			}
 		}
 	}
 	top := topNAmong(dst, touched, k, func(i int32) bool { return !excl.has(i) })
