@@ -88,7 +88,16 @@ type Filter struct {
 	Allow             []string    // only these ids (nil: no restriction)
 	Deny              []string    // never these ids
 	Conditions        []Condition // all must hold
+	// Memo, when not nil, is where an index may keep what it derived from the filter (the
+	// nodes of a long Deny list) for its next search with the same filter: a request searches
+	// several spaces with one filter. The filter must not change while it has a Memo, and
+	// searches sharing a Memo must not run at once. An index that keeps nothing ignores it.
+	Memo *FilterMemo `json:"-"`
 }
+
+// FilterMemo holds what an index derived from a Filter, for its next search with the filter.
+// Its Value belongs to the index that set it.
+type FilterMemo struct{ Value any }
 
 // SearchRequest is one k-nearest-neighbour query against one space.
 type SearchRequest struct {

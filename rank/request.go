@@ -191,6 +191,10 @@ func (p *Pipeline) newRequest(req *Request) *request {
 		r.cfk = min(r.k, max(p.Opts.RankedCFK, req.N, req.Depth))
 	}
 	r.filter = r.rules.IndexFilter()
+	if len(r.filter.Deny) > 0 {
+		// The CF and content searches deny the same history, one after the other.
+		r.filter.Memo = new(index.FilterMemo)
+	}
 	r.excl, r.outside = p.exclusion(r.rules.Exclude) // built once for every source that scores the whole catalog
 	r.chooseStrategy()
 	return r

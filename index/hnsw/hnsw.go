@@ -37,6 +37,7 @@ type Index struct {
 	cats      map[string][]int32 // category -> items that had it (may hold stale or repeated entries)
 	rng       *rand.Rand
 	loadedSeq int64
+	epoch     uint64    // counts loads, which number the items anew (see denyMemo)
 	norm      []float32 // writer scratch: a normalised vector
 	pool      sync.Pool // *searcher
 	closed    bool      // set by Close under both locks

@@ -217,6 +217,7 @@ func (ix *Index) load(src io.Reader, size int64) error {
 	ix.spaces, ix.gidOf, ix.ids, ix.payloads, ix.avail, ix.present = fresh.spaces, fresh.gidOf, fresh.ids, fresh.payloads, fresh.avail, fresh.present
 	ix.cats = fresh.cats
 	ix.loadedSeq = seq
+	ix.epoch++
 	return nil
 }
 

@@ -54,7 +54,7 @@ func (ix *Index) Search(_ context.Context, req index.SearchRequest) ([]index.Hit
 		return hitsOf(ix, s.g, s.g.search(sr, q, ef, nil), req), nil
 	}
 	if len(deny) > 0 {
-		sr.markDenied(ix, s, deny)
+		sr.markDenied(ix, s, ix.denyGIDs(deny, req.Filter.Memo))
 	}
 	return ix.searchFiltered(s, sr, q, ef, req, m, len(deny) > 0), nil
 }
@@ -69,17 +69,45 @@ func splitDeny(f *index.Filter) (*index.Filter, []string) {
 	return &rest, f.Deny
 }
 
-// markDenied sets sr.denied to the live nodes of the ids; ids the space does not hold are
-// skipped.
-func (sr *searcher) markDenied(ix *Index, s *space, ids []string) {
+// markDenied sets sr.denied to the live nodes of the item numbers gids.
+func (sr *searcher) markDenied(ix *Index, s *space, gids []int32) {
 	sr.denied.reset(s.g.size())
-	for _, id := range ids {
-		if gid, ok := ix.gidOf[id]; ok && int(gid) < len(s.nodeOf) {
+	for _, gid := range gids {
+		if int(gid) < len(s.nodeOf) {
 			if nd := s.nodeOf[gid]; nd >= 0 {
 				sr.denied.add(nd)
 			}
 		}
 	}
+}
+
+// denyMemo is what a search keeps in its filter's Memo: the item numbers of the deny list
+// under the index's epoch (item numbers are never reused within one).
+type denyMemo struct {
+	ix    *Index
+	epoch uint64
+	gids  []int32
+}
+
+// denyGIDs returns the item numbers of the ids the index holds, from memo when an earlier
+// search with the filter left them there (a heavy user's request denies their whole history
+// in each space it searches: one map lookup an id, not one a space). Called under ix.mu.
+func (ix *Index) denyGIDs(ids []string, memo *index.FilterMemo) []int32 {
+	if memo != nil {
+		if m, ok := memo.Value.(*denyMemo); ok && m.ix == ix && m.epoch == ix.epoch {
+			return m.gids
+		}
+	}
+	gids := make([]int32, 0, len(ids))
+	for _, id := range ids {
+		if gid, ok := ix.gidOf[id]; ok {
+			gids = append(gids, gid)
+		}
+	}
+	if memo != nil {
+		memo.Value = &denyMemo{ix: ix, epoch: ix.epoch, gids: gids}
+	}
+	return gids
 }
 
 // matcherOf compiles a search's filter; nil when there is none or it lets everything pass.
