@@ -2,6 +2,15 @@
 
 #include "textflag.h"
 
+// VROW sets Y to the broadcast of c * y_n[j] (y_n at R, c in XC, j in R11), by way of X.
+#define VROW(R, XC, X, Y) VMOVSD (R)(R11*8), X; VMULSD X, XC, X; VBROADCASTSD X, Y
+
+// VADD adds Y4 += Y * y_n[i:i+4] (y_n at R, i in R14), the product rounded first.
+#define VADD(R, Y) VMULPD (R)(R14*8), Y, Y5; VADDPD Y5, Y4, Y4
+
+// SADD adds X4 += X * y_n[i] (y_n at R, i in R14), the product rounded first.
+#define SADD(R, X) VMOVSD (R)(R14*8), X5; VMULSD X5, X, X5; VADDSD X5, X4, X4
+
 // func gramAdd4AVX2(a *float64, k int, ys *float64, c *float64)
 // For each row j of a: v[n] = c[n]*ys[n][j]; then for i <= j
 // a[j][i] = (((a[j][i] + v0*y0[i]) + v1*y1[i]) + v2*y2[i]) + v3*y3[i], products rounded.
@@ -26,18 +35,10 @@ rowloop:
 	CMPQ R11, DX
 	JGE  done
 	// v[n] = c[n] * y_n[j], broadcast
-	VMOVSD (DI)(R11*8), X0
-	VMULSD X0, X12, X0
-	VBROADCASTSD X0, Y0
-	VMOVSD (R8)(R11*8), X1
-	VMULSD X1, X13, X1
-	VBROADCASTSD X1, Y1
-	VMOVSD (R9)(R11*8), X2
-	VMULSD X2, X14, X2
-	VBROADCASTSD X2, Y2
-	VMOVSD (R10)(R11*8), X3
-	VMULSD X3, X15, X3
-	VBROADCASTSD X3, Y3
+	VROW(DI, X12, X0, Y0)
+	VROW(R8, X13, X1, Y1)
+	VROW(R9, X14, X2, Y2)
+	VROW(R10, X15, X3, Y3)
 	LEAQ 1(R11), R13  // row length j+1
 	XORQ R14, R14     // i
 
@@ -46,14 +47,10 @@ vecloop:
 	CMPQ CX, R13
 	JG   tail
 	VMOVUPD (R12)(R14*8), Y4
-	VMULPD (DI)(R14*8), Y0, Y5
-	VADDPD Y5, Y4, Y4
-	VMULPD (R8)(R14*8), Y1, Y5
-	VADDPD Y5, Y4, Y4
-	VMULPD (R9)(R14*8), Y2, Y5
-	VADDPD Y5, Y4, Y4
-	VMULPD (R10)(R14*8), Y3, Y5
-	VADDPD Y5, Y4, Y4
+	VADD(DI, Y0)
+	VADD(R8, Y1)
+	VADD(R9, Y2)
+	VADD(R10, Y3)
 	VMOVUPD Y4, (R12)(R14*8)
 	MOVQ CX, R14
 	JMP  vecloop
@@ -62,18 +59,10 @@ tail:
 	CMPQ R14, R13
 	JGE  nextrow
 	VMOVSD (R12)(R14*8), X4
-	VMOVSD (DI)(R14*8), X5
-	VMULSD X5, X0, X5
-	VADDSD X5, X4, X4
-	VMOVSD (R8)(R14*8), X5
-	VMULSD X5, X1, X5
-	VADDSD X5, X4, X4
-	VMOVSD (R9)(R14*8), X5
-	VMULSD X5, X2, X5
-	VADDSD X5, X4, X4
-	VMOVSD (R10)(R14*8), X5
-	VMULSD X5, X3, X5
-	VADDSD X5, X4, X4
+	SADD(DI, X0)
+	SADD(R8, X1)
+	SADD(R9, X2)
+	SADD(R10, X3)
 	VMOVSD X4, (R12)(R14*8)
 	INCQ R14
 	JMP  tail
