@@ -290,7 +290,8 @@ func TestALSScratch_exactAddRows(t *testing.T) {
 		for i := range a0 {
 			a0[i] = rng.NormFloat64()
 		}
-		for _, n := range []int{1, 3, 4} {
+		for _, tc := range []struct{ n, zero int }{{1, -1}, {3, -1}, {4, -1}, {4, 2}} {
+			n := tc.n
 			ys := make([]float64, exactBatch*k)
 			for i := range ys {
 				ys[i] = rng.NormFloat64()
@@ -299,8 +300,8 @@ func TestALSScratch_exactAddRows(t *testing.T) {
 			for m := range c1 {
 				c1[m], pref[m] = 2*rng.Float64(), float64(m%2)
 			}
-			if n == 4 {
-				c1[2] = 0 // a dislike's c1 is positive, but a zero must change nothing either
+			if tc.zero >= 0 {
+				c1[tc.zero] = 0 // a dislike's c1 is positive, but a zero must change nothing either
 			}
 			want := newALSScratch(k)
 			copy(want.a, a0)
