@@ -62,8 +62,8 @@ func (p *Pipeline) knnTop(items []int32, weights []float32, excl exclusion, k in
 		}
 		var sink int32
 		for c := range chunk {
-			for k := 0; k < len(lists[c]); k += 8 { // 8 neighbours a cache line
-				sink ^= lists[c][k].Item
+			for e := 0; e < len(lists[c]); e += 8 { // 8 neighbours a cache line
+				sink ^= lists[c][e].Item
 			}
 		}
 		touchSink.Store(sink)
