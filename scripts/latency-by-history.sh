@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Cold request latency by the user's history length, with no load beside it: at 20M events
-# the users with thousands of events are about one request in seventy of a uniform draw, and
+# the users with 2,000 events or more are about one request in fifty-five of a uniform draw, and
 # what each of them costs alone sets the p99 before any queueing does. recd serve runs pinned
 # to two cores (GOMAXPROCS=2 taskset -c 0,1) over a scratch copy of DATA_DIR; one client asks
 # for N users' lists one request at a time, each user once (so nothing comes from a cache),
