@@ -42,6 +42,7 @@ cleanup() {
 		wait "$server_pid" 2>/dev/null || true
 	fi
 	rm -rf "$work/data" "$work/bin"
+	if [[ $out != "$work" ]]; then rm -rf "$work"; fi # the reports went to OUT: nothing left to keep
 }
 trap cleanup EXIT
 
