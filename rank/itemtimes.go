@@ -371,5 +371,5 @@ func (t *ItemTimes) recentChunk(ix *timeIndex, items []int32, xs [3]int64, out [
 	}
 }
 
-// touchSink keeps the touching loads of recentChunk from being dropped as unused.
+// touchSink keeps the touching loads of recentChunk and knnTop from being dropped as unused.
 var touchSink atomic.Int32

@@ -54,7 +54,7 @@ func (ix *Index) Search(_ context.Context, req index.SearchRequest) ([]index.Hit
 		return hitsOf(ix, s.g, s.g.search(sr, q, ef, nil), req), nil
 	}
 	if len(deny) > 0 {
-		sr.markDenied(ix, s, ix.denyGIDs(deny, req.Filter.Memo))
+		sr.markDenied(s, ix.denyGIDs(deny, req.Filter.Memo))
 	}
 	return ix.searchFiltered(s, sr, q, ef, req, m, len(deny) > 0), nil
 }
@@ -70,7 +70,7 @@ func splitDeny(f *index.Filter) (*index.Filter, []string) {
 }
 
 // markDenied sets sr.denied to the live nodes of the item numbers gids.
-func (sr *searcher) markDenied(ix *Index, s *space, gids []int32) {
+func (sr *searcher) markDenied(s *space, gids []int32) {
 	sr.denied.reset(s.g.size())
 	for _, gid := range gids {
 		if int(gid) < len(s.nodeOf) {
