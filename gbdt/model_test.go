@@ -86,3 +86,50 @@ func checkBatches(t *testing.T, m *Model, X []float32) {
 		}
 	}
 }
+
+// TestHeapTrees_WalksAgree scores dense rows (values at and just above every threshold among
+// them) with the assembly walk and the Go walk, for trees of depth 1 to maxTreeDepth and row
+// counts around a group of eight, and requires the same bits; both start from a non-zero sum.
+func TestHeapTrees_WalksAgree(t *testing.T) {
+	if !useWalkAsm {
+		t.Skip("no assembly walk on this architecture or under purego")
+	}
+	train := synth(3, 120, 30, 6, 0.3)
+	for _, depth := range []int{1, 3, 6, maxTreeDepth} {
+		p := testParams()
+		p.Trees, p.MaxDepth, p.MaxLeaves, p.MinLeafRows = 20, depth, 300, 2
+		m, err := TrainLambdaMART(context.Background(), train, nil, p, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		X := slices.Clone(train.X[:200*6])
+		for f, v := range X {
+			if v != v { // dense rows only
+				X[f] = 0.5
+			}
+		}
+		for k, n := range m.nodes {
+			if n.flags&flagLeaf == 0 && 2*k+1 < 200 {
+				X[(2*k)*6+int(n.feat)] = n.thr
+				X[(2*k+1)*6+int(n.feat)] = math.Nextafter32(n.thr, float32(math.Inf(1)))
+			}
+		}
+		for _, n := range []int{16, 17, 23, 24, 200} {
+			want := make([]float64, n)
+			got := make([]float64, n)
+			for r := range n {
+				want[r], got[r] = float64(r)/7, float64(r)/7
+			}
+			m.heap.predictDenseGo(X[:n*6], 6, want)
+			m.heap.predictGroups(X[:n*6], 6, got)
+			for r := range n {
+				if math.Float64bits(got[r]) != math.Float64bits(want[r]) {
+					t.Fatalf("depth %d, %d rows, row %d: assembly %v, Go %v", depth, n, r, got[r], want[r])
+				}
+			}
+			if n == 200 && slices.Equal(got, got[:1]) {
+				t.Fatal("every row scored the same")
+			}
+		}
+	}
+}
