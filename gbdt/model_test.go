@@ -88,19 +88,26 @@ func checkBatches(t *testing.T, m *Model, X []float32) {
 }
 
 // TestHeapTrees_WalksAgree scores dense rows (values at and just above every threshold among
-// them) with the assembly walk and the Go walk, for trees of depth 1 to maxTreeDepth and row
+// them) with the assembly walk and the Go walk, for trees of depth 0 to maxTreeDepth and row
 // counts around a group of eight, and requires the same bits; both start from a non-zero sum.
+// Depth 0 is a model of single-leaf trees.
 func TestHeapTrees_WalksAgree(t *testing.T) {
 	if !useWalkAsm {
 		t.Skip("no assembly walk on this architecture or under purego")
 	}
 	train := synth(3, 120, 30, 6, 0.3)
-	for _, depth := range []int{1, 3, 6, maxTreeDepth} {
+	for _, depth := range []int{0, 1, 3, 6, maxTreeDepth} {
 		p := testParams()
-		p.Trees, p.MaxDepth, p.MaxLeaves, p.MinLeafRows = 20, depth, 300, 2
+		p.Trees, p.MaxDepth, p.MaxLeaves, p.MinLeafRows = 20, max(depth, 1), 300, 2
+		if depth == 0 { // no leaf may hold so few rows: every tree is its root
+			p.MinLeafRows = len(train.Label)
+		}
 		m, err := TrainLambdaMART(context.Background(), train, nil, p, nil)
 		if err != nil {
 			t.Fatal(err)
+		}
+		if got := slices.Max(m.heap.depth); got != uint8(depth) {
+			t.Fatalf("trees %d deep, want %d", got, depth)
 		}
 		X := slices.Clone(train.X[:200*6])
 		for f, v := range X {
@@ -127,8 +134,14 @@ func TestHeapTrees_WalksAgree(t *testing.T) {
 					t.Fatalf("depth %d, %d rows, row %d: assembly %v, Go %v", depth, n, r, got[r], want[r])
 				}
 			}
-			if n == 200 && slices.Equal(got, got[:1]) {
-				t.Fatal("every row scored the same")
+			if n == 200 && depth > 0 {
+				same := true
+				for r := range n {
+					same = same && got[r]-float64(r)/7 == got[0]
+				}
+				if same {
+					t.Fatal("every row took the same leaves")
+				}
 			}
 		}
 	}
