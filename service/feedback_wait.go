@@ -54,11 +54,24 @@ func (w *freshWaits) fresh(t, now time.Time) bool {
 	return !t.Before(now.Add(-w.flush-freshMargin)) && !t.After(now.Add(freshMargin))
 }
 
+// freshEnd is when a list served at t, fresh at now, stops being fresh: one flush interval
+// plus freshMargin after t, counted from now when t is ahead of this replica's clock (skew),
+// so that the wait never exceeds that window.
+func (w *freshWaits) freshEnd(t, now time.Time) time.Time {
+	if t.After(now) {
+		t = now
+	}
+	return t.Add(w.flush + freshMargin)
+}
+
 // getCited is get for a cited id: when the list is unknown here but its id is fresh, it reads
-// again every quarter flush interval until *deadline (set, on the batch's first wait, to two
-// flush intervals on), the list is found or ctx ends. A batch thus waits two flush intervals at
-// most, whatever it cites, and only maxFreshWaiters requests wait at once: one more is
-// answered not found at once. recd_feedback_fresh_waits_total counts the waits by outcome.
+// again every quarter flush interval until *deadline, the list is found or ctx ends. The
+// deadline, set on the batch's first wait, is when that id stops being fresh (freshEnd): a
+// serving replica short of CPU may flush many intervals late, and a list is waited for as
+// long as it may still be queued there, never longer. A batch thus waits at most one flush
+// interval plus freshMargin, whatever it cites, and only maxFreshWaiters requests wait at
+// once: one more is answered not found at once. recd_feedback_fresh_waits_total counts the
+// waits by outcome.
 func (r *impressions) getCited(ctx context.Context, user, id string, deadline *time.Time) (store.Impression, error) {
 	im, err := r.get(ctx, user, id)
 	w := r.fresh
@@ -66,11 +79,12 @@ func (r *impressions) getCited(ctx context.Context, user, id string, deadline *t
 	if !errors.Is(err, store.ErrNotFound) || w == nil {
 		return im, err
 	}
-	if t, ok := idTime(id); !ok || !w.fresh(t, now) {
+	t, ok := idTime(id)
+	if !ok || !w.fresh(t, now) {
 		return im, err
 	}
 	if deadline.IsZero() {
-		*deadline = now.Add(2 * w.flush)
+		*deadline = w.freshEnd(t, now)
 	}
 	if !now.Before(*deadline) {
 		return im, err
