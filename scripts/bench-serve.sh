@@ -20,7 +20,7 @@
 # without one the bundled MovieLens data is imported and trained into a temporary dir.
 # Environment: RATES (recs/s:events/s pairs, default "2000:500 5000:500"), DURATION of each
 # measured run (30s), WARMUP run (10s), USERS (1..610), USER_PREFIX (""), SERVER_CPUS (0,1),
-# SLOW_OVER (50ms), PORT (a free one), OUT (a directory that keeps the raw reports; default: a temp dir),
+# SLOW_OVER (50ms), LOAD_NICE (recd-load's niceness; unset: the server's), PORT (a free one), OUT (a directory that keeps the raw reports; default: a temp dir),
 # RECD_BIN (a recd binary to serve instead of one built from this tree: old against new),
 # COPY_DATA (1: serve a scratch copy of DATA_DIR, so runs never feed each other; 0: serve it).
 set -euo pipefail
@@ -65,6 +65,10 @@ fi
 cores=$(nproc)
 load_pin=()
 if (( cores > 2 )); then load_pin=(taskset -c "2-$(( cores - 1 ))"); fi
+# LOAD_NICE=19 runs recd-load at that niceness: beside the server on a two-core machine, the
+# kernel then lets the server's threads preempt it, the nearest this machine comes to the
+# load generator on cores of its own (it still takes what the server leaves).
+if [[ -n ${LOAD_NICE:-} ]]; then load_pin=(nice -n "$LOAD_NICE" "${load_pin[@]}"); fi
 port=${PORT:-$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')}
 base=http://127.0.0.1:$port
 # recd-load is one client standing in for many: the per-key and per-address shares of
@@ -90,7 +94,7 @@ load() { # load RECS EVENTS DURATION REPORT SEED
 		--json >"$4" 2>>"$out/load.log"
 }
 
-echo "bench-serve: server on CPUs $server_cpus (GOMAXPROCS=2) of $cores; recd-load $([[ ${#load_pin[@]} -gt 0 ]] && echo "on CPUs 2-$(( cores - 1 ))" || echo "unpinned, beside the server (report the server-side p99)"); $duration per run after a $warmup warm-up; data $data"
+echo "bench-serve: server on CPUs $server_cpus (GOMAXPROCS=2) of $cores; recd-load $( (( cores > 2 )) && echo "on CPUs 2-$(( cores - 1 ))" || echo "unpinned, beside the server (report the server-side p99)")${LOAD_NICE:+, at niceness $LOAD_NICE}; $duration per run after a $warmup warm-up; data $data"
 rows=()
 seed=0
 for pair in $rates; do
