@@ -41,3 +41,38 @@ func SourceDepths(ctx context.Context, p *Pipeline, req Request) (map[string]int
 	}
 	return out, nil
 }
+
+// The per-item queries below answer one item at a time by the index's search: the tests'
+// references for RecentAll and the index's per-item counts, which serving reads in bulk.
+
+// Count returns how many of item i's events fall in (from, to].
+func (t *ItemTimes) Count(i int32, from, to int64) int {
+	return max(t.upTo(i, to)-t.upTo(i, from), 0)
+}
+
+// Span returns item i's first event time and its last event at or before to; ok is false
+// when the item has no event at or before to.
+func (t *ItemTimes) Span(i int32, to int64) (first, last int64, ok bool) {
+	hi := t.upTo(i, to)
+	if hi == 0 {
+		return 0, 0, false
+	}
+	ts := t.of(i)
+	return t.Base + int64(ts[0]), t.Base + int64(ts[hi-1]), true
+}
+
+// RecentAtNewest is Count(i, Newest-recentWindow, Newest), read from the index.
+func (t *ItemTimes) RecentAtNewest(i int32) int {
+	if t == nil || i < 0 || int(i)+1 >= len(t.Off) {
+		return 0
+	}
+	return int(t.index().recent[i])
+}
+
+// upTo returns how many of item i's times are at or before x.
+func (t *ItemTimes) upTo(i int32, x int64) int {
+	if t == nil {
+		return 0
+	}
+	return t.upToIn(t.index(), i, x)
+}

@@ -136,22 +136,6 @@ func (t *ItemTimes) of(i int32) []int32 {
 	return t.Times[t.Off[i]:t.Off[i+1]]
 }
 
-// Count returns how many of item i's events fall in (from, to].
-func (t *ItemTimes) Count(i int32, from, to int64) int {
-	return max(t.upTo(i, to)-t.upTo(i, from), 0)
-}
-
-// Span returns item i's first event time and its last event at or before to; ok is false
-// when the item has no event at or before to.
-func (t *ItemTimes) Span(i int32, to int64) (first, last int64, ok bool) {
-	hi := t.upTo(i, to)
-	if hi == 0 {
-		return 0, 0, false
-	}
-	ts := t.of(i)
-	return t.Base + int64(ts[0]), t.Base + int64(ts[hi-1]), true
-}
-
 // Prepare builds the search index of the times (see timeIndex), which the first query would
 // otherwise build; call it before serving so that no request waits for it.
 func (t *ItemTimes) Prepare() {
@@ -220,23 +204,7 @@ func (t *ItemTimes) index() *timeIndex {
 	return t.idx
 }
 
-// RecentAtNewest is Count(i, Newest-recentWindow, Newest), read from the index.
-func (t *ItemTimes) RecentAtNewest(i int32) int {
-	if t == nil || i < 0 || int(i)+1 >= len(t.Off) {
-		return 0
-	}
-	return int(t.index().recent[i])
-}
-
-// upTo returns how many of item i's times are at or before x.
-func (t *ItemTimes) upTo(i int32, x int64) int {
-	if t == nil {
-		return 0
-	}
-	return t.upToIn(t.index(), i, x)
-}
-
-// upToIn is upTo with the index given (index builds it with upToIn).
+// upToIn returns how many of item i's times are at or before x, searching the index ix.
 func (t *ItemTimes) upToIn(ix *timeIndex, i int32, x int64) int {
 	if i < 0 || int(i)+1 >= len(t.Off) || x < t.Base {
 		return 0
