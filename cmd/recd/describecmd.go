@@ -74,7 +74,10 @@ func runDescribe(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	defer closeCat()
 	bar := progressbar.NewOptions(-1, progressbar.OptionSetWriter(progressWriter(stderr, f.noProgress)),
 		progressbar.OptionSetDescription("describing"), progressbar.OptionShowCount(), progressbar.OptionShowIts(),
-		progressbar.OptionSetPredictTime(true), progressbar.OptionThrottle(200*time.Millisecond))
+		progressbar.OptionSetPredictTime(true), progressbar.OptionThrottle(200*time.Millisecond),
+		// A bar of unknown length otherwise starts a spinner goroutine that
+		// reads the bar's state without its lock, racing Set and ChangeMax.
+		progressbar.OptionSetSpinnerChangeInterval(0))
 	opts.Progress = func(p describe.Progress) {
 		if p.Done == 1 {
 			bar.ChangeMax(p.Total)
